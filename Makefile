@@ -1,0 +1,31 @@
+# The two commands of the README, each doing its own set-up on a fresh Debian machine:
+#   make demo   run the main job on the bundled sample data
+#   make test   run the whole test suite headless (Xvfb)
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
+
+.PHONY: demo test bench-video system-deps clean
+
+system-deps:
+	@tools/install_system_deps.sh
+
+$(INSTALLED): pyproject.toml | system-deps
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e ".[testing]"
+	@touch $@
+
+demo: system-deps $(INSTALLED)
+	@if [ -n "$$DISPLAY" ]; then $(PYTHON) -m napari_chronoviz.demo; \
+	else $(XVFB) $(PYTHON) -m napari_chronoviz.demo --screenshot demo_output/viewer.png; fi
+
+test: system-deps $(INSTALLED)
+	$(XVFB) $(PYTHON) -m pytest
+
+bench-video: system-deps $(INSTALLED)
+	$(PYTHON) benchmarks/bench_video.py
+
+clean:
+	rm -rf $(VENV) demo_output benchmarks/.cache .pytest_cache

@@ -1,0 +1,13 @@
+"""Exceptions raised for input the user can fix: each message names the file, the problem and the fix."""
+
+
+class ChronovizError(ValueError):
+    """Base class for errors about the user's input files or options."""
+
+
+class VideoReadError(ChronovizError):
+    """A video file or store cannot be opened or decoded."""
+
+
+class FrameTimesError(ChronovizError):
+    """Frame timestamps cannot be read or do not fit the video."""

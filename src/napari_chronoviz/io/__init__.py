@@ -1,0 +1,1 @@
+"""Readers: video (PyAV, imgstore, OpenCV), frame timestamps."""

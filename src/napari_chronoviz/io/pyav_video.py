@@ -1,0 +1,295 @@
+"""Video files through PyAV: frames found by presentation timestamp, decoded exactly, read ahead.
+
+Random access seeks to the keyframe the index names for the target and decodes forward until the
+frame with the target's timestamp comes out; sequential access keeps decoding from where the decoder
+is. A background thread reads a few frames ahead of the last request so that playback does not wait
+on the decoder. One lock guards the decoder, so napari's slicing threads and dask may share a video.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import av
+import numpy as np
+
+from ..errors import VideoReadError
+from .frame_cache import FrameCache
+from .frame_index import FrameIndex, index_from_decoding, index_from_packets
+from .video import VideoSource, raise_unreadable
+
+DEFAULT_CACHE_BYTES = 192 * 2**20
+DEFAULT_READAHEAD = 12
+
+
+class PyAVVideo(VideoSource):
+    """A video file decoded with PyAV; see `open_video`.
+
+    Parameters
+    ----------
+    path
+        The video file.
+    cache_bytes
+        Upper bound of decoded frames kept in memory.
+    readahead
+        How many frames past the last requested one a background thread decodes in advance
+        (0 disables it).
+    """
+
+    def __init__(self, path: str | Path, *, cache_bytes: int = DEFAULT_CACHE_BYTES, readahead: int = DEFAULT_READAHEAD):
+        self.path = Path(path)
+        container = _open_container(self.path)
+        try:
+            stream = _video_stream(container, self.path)
+            index = self._build_index(container, stream)
+            index = _drop_undecodable_tail(container, stream, index, self.path)
+        except Exception:
+            container.close()
+            raise
+        self._index = index
+        self.n_frames = len(index)
+        self.width = stream.codec_context.width
+        self.height = stream.codec_context.height
+        self.frame_times = index.times
+        self.fps = _nominal_fps(stream, self.frame_times)
+        self.codec = stream.codec_context.name
+        self.pix_fmt = stream.codec_context.pix_fmt
+        self._decoder = _Decoder(container, stream, index, self.path)
+        self._decoder_lock = threading.Lock()
+        self._cache = FrameCache(cache_bytes)
+        self._readahead = _ReadAhead(self, readahead) if readahead > 0 else None
+
+    @staticmethod
+    def _build_index(container, stream) -> FrameIndex:
+        if container.format.name == "avi" and stream.codec_context.has_b_frames:
+            # AVI has no presentation timestamps of its own: with B-frames (possibly packed, one
+            # packet holding two frames) only the decoder knows where each frame is.
+            index = index_from_decoding(container, stream)
+        else:
+            index = index_from_packets(container, stream)
+        return index
+
+    @property
+    def pts(self) -> np.ndarray:
+        """Presentation timestamps in the stream's time base, one per frame."""
+        return self._index.pts
+
+    @property
+    def keyframes(self) -> np.ndarray:
+        """Indices of the frames decoding can start from."""
+        return np.unique(self._index.keyframe)
+
+    def read_frame(self, index: int) -> np.ndarray:
+        """Return frame `index` as an (H, W, 3) RGB uint8 array (cached, read ahead)."""
+        frame = self._cache.get(index)
+        if frame is None:
+            frame = self._decode_into_cache(index)
+        if self._readahead is not None:
+            self._readahead.request(index + 1)
+        return frame
+
+    def _decode_into_cache(self, index: int) -> np.ndarray:
+        with self._decoder_lock:
+            frame = self._cache.get(index)  # the read-ahead thread may have decoded it meanwhile
+            if frame is None:
+                frame = self._decoder.decode(index).to_ndarray(format="rgb24")
+                self._cache.put(index, frame)
+            return frame
+
+    def _decode_next_if_wanted(self, until: int) -> bool:
+        """Decode the frame after the decoder's position into the cache if it is before `until`.
+
+        Returns False when there is nothing (more) to read ahead."""
+        with self._decoder_lock:
+            position = self._decoder.position
+            if not (self._decoder.can_continue and position + 1 < min(until, self.n_frames)):
+                return False
+            if position + 1 in self._cache:
+                frame = None
+                self._decoder.decode(position + 1)  # keep the decoder moving past cached frames
+            else:
+                frame = self._decoder.decode(position + 1).to_ndarray(format="rgb24")
+                self._cache.put(position + 1, frame)
+            return True
+
+    def close(self) -> None:
+        """Stop reading ahead and close the file."""
+        if self._readahead is not None:
+            self._readahead.stop()
+        with self._decoder_lock:
+            self._decoder.close()
+        self._cache.clear()
+
+
+class _Decoder:
+    """Decodes frames of one stream by index; not thread-safe (the video holds the lock)."""
+
+    def __init__(self, container, stream, index: FrameIndex, path: Path):
+        self._container = container
+        self._stream = stream
+        self._index = index
+        self._path = path
+        self._frames = None  # iterator of decoded frames since the last seek
+        self.position = -1  # index of the frame decoded last
+        self._previous = -1  # index of the frame decoded before that
+
+    @property
+    def can_continue(self) -> bool:
+        """Whether decoding can go on from `position` without a seek."""
+        return self._frames is not None
+
+    def decode(self, target: int) -> av.VideoFrame:
+        """Return the decoded frame `target`, seeking only when decoding forward would be slower."""
+        keyframe = int(self._index.keyframe[target])
+        if not (self._frames is not None and self.position < target and keyframe <= self.position + 1):
+            self._seek(keyframe)
+        while True:
+            frame = self._next_frame(target)
+            if self.position == target:
+                return frame
+            if self.position > target:
+                if keyframe == 0:
+                    raise VideoReadError(
+                        f"Frame {target} of {self._path} (pts {self._index.pts[target]}) could not be decoded: "
+                        f"the decoder went from frame {self._previous} to {self.position}. "
+                        "The file may be damaged there; re-encode it with ffmpeg to repair it."
+                    )
+                keyframe = int(self._index.keyframe[keyframe - 1])  # landed too late: start one group earlier
+                self._seek(keyframe)
+
+    def _seek(self, keyframe: int) -> None:
+        self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True, any_frame=False)
+        self._frames = self._container.decode(self._stream)
+        self.position = keyframe - 1
+
+    def _next_frame(self, target: int) -> av.VideoFrame:
+        try:
+            frame = next(self._frames)
+        except StopIteration:
+            self._frames = None
+            raise VideoReadError(
+                f"{self._path} ended before frame {target} (the decoder stopped after frame {self.position})."
+            ) from None
+        except av.error.FFmpegError as error:
+            self._frames = None
+            raise VideoReadError(f"Decoding frame {target} of {self._path} failed: {error}") from error
+        self._previous = self.position
+        found = self._index.frame_of_pts(frame.pts) if frame.pts is not None else -1
+        self.position = found if found >= 0 else self.position + 1
+        return frame
+
+    def close(self) -> None:
+        self._frames = None
+        self._container.close()
+
+
+class _ReadAhead:
+    """A daemon thread that keeps decoding up to `depth` frames past the latest request."""
+
+    def __init__(self, video: PyAVVideo, depth: int):
+        self._video = video
+        self._depth = depth
+        self._until = 0
+        self._wake = threading.Condition()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def request(self, start: int) -> None:
+        """Read ahead from `start` (the frame after the one just served)."""
+        with self._wake:
+            self._until = start + self._depth
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="chronoviz-readahead", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopped:
+                    return
+                until = self._until
+            try:
+                busy = self._video._decode_next_if_wanted(until)
+            except Exception:  # a bad frame surfaces to whoever asks for it, not here
+                busy = False
+            if not busy:
+                with self._wake:
+                    if self._stopped:
+                        return
+                    if self._until == until:
+                        self._wake.wait(timeout=1.0)
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it."""
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def _open_container(path: Path):
+    if path.is_dir():
+        raise VideoReadError(f"{path} is a folder, not a video file (imgstore folders need a metadata.yaml).")
+    if path.stat().st_size == 0:
+        raise_unreadable(path, "empty file")
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except av.error.FFmpegError as error:
+        raise_unreadable(path, f"FFmpeg says '{error.strerror or error}'")
+
+
+def _video_stream(container, path: Path):
+    if not container.streams.video:
+        kinds = ", ".join(sorted({stream.type for stream in container.streams})) or "none"
+        raise VideoReadError(f"{path} holds no video stream (streams found: {kinds}).")
+    stream = container.streams.video[0]
+    codec_context = stream.codec_context
+    if codec_context is None or not codec_context.width or not codec_context.height:
+        raise VideoReadError(
+            f"{path}: its video codec is not supported by the FFmpeg in PyAV (codec tag "
+            f"{getattr(stream, 'codec_tag', '?')!r}). Convert it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`."
+        )
+    stream.thread_type = "AUTO"  # must be set before the first decode opens the codec
+    return stream
+
+
+def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> FrameIndex:
+    """Decode the last group of pictures; drop indexed frames that do not decode (a cut-off file)."""
+    if len(index) == 0:
+        raise VideoReadError(f"{path} holds no decodable video frames.")
+    last_keyframe = int(index.keyframe[-1])
+    decoded = -1
+    try:
+        container.seek(int(index.pts[last_keyframe]), stream=stream, backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            found = index.frame_of_pts(frame.pts) if frame.pts is not None else decoded + 1
+            decoded = max(decoded, found)
+    except av.error.FFmpegError:
+        pass
+    # mp4/mov headers count their frames exactly; AVI headers also count empty (dropped) frames.
+    header_count = stream.frames if container.format.name.startswith("mov") else 0
+    usable = decoded + 1 if decoded >= last_keyframe else last_keyframe
+    if usable <= 0:
+        raise VideoReadError(f"{path} holds no decodable video frames.")
+    if usable < len(index) or header_count > usable:
+        expected = max(header_count, len(index))
+        warnings.warn(
+            f"{path} looks truncated: it should hold {expected} frames but only {usable} can be decoded; "
+            f"opening those {usable}.",
+            stacklevel=4,
+        )
+    container.seek(0, stream=stream)
+    return index.truncated(usable)
+
+
+def _nominal_fps(stream, frame_times: np.ndarray) -> float:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if rate:
+        return float(rate)
+    if len(frame_times) > 1:
+        return (len(frame_times) - 1) / (frame_times[-1] - frame_times[0])
+    return 0.0

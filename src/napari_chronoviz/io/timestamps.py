@@ -1,0 +1,152 @@
+"""Per-frame timestamps written by recording systems, read as seconds (one per frame).
+
+Times are returned on the clock the file uses (wall-clock files give seconds since the Unix epoch); the
+timeline subtracts offsets, this module only reads.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FrameTimesError
+
+UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+TIME_COLUMN_NAMES = ("time", "times", "t", "timestamp", "timestamps", "seconds", "frame_time", "frame_times")
+_ATARAXIS_KEY = re.compile(r"^(\d{3})_(\d{20})$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
+
+
+def read_frame_times(path: str | Path, *, source_id: int | None = None, unit: str = "s") -> np.ndarray:
+    """Read per-frame timestamps and return them in seconds, one per frame.
+
+    Understands:
+
+    - `.npy`: a 1-D array of times (in `unit`, seconds by default).
+    - `.csv`/`.tsv`/`.txt`: one column of times, with or without a header, or a table with a column
+      named like `time`/`timestamp` (a `_ms`/`_us`/`_ns` suffix in its name sets the unit).
+    - camera logs such as `_iblrig_*.timestamps.ssv`: an ISO-8601 time per line, then other columns;
+      returned as seconds since the Unix epoch.
+    - imgstore stores (`metadata.yaml`, the store folder) and chunk indexes (`000000.npz`): the stored
+      `frame_time` of every frame.
+    - ataraxis DataLogger archives (`<id>_log.npz`): onset plus elapsed microseconds of each frame entry
+      of `source_id` (required when the archive holds several sources).
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"Frame timestamp file not found: {path}")
+    if unit not in UNIT_SECONDS:
+        raise FrameTimesError(f"Unknown time unit {unit!r} for {path}: use one of {sorted(UNIT_SECONDS)}.")
+    from .imgstore import is_imgstore, read_imgstore_index
+
+    if is_imgstore(path):
+        return read_imgstore_index(path)["frame_time"]
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        times = np.load(path, allow_pickle=False)
+        if times.ndim != 1 or not np.issubdtype(times.dtype, np.number):
+            raise FrameTimesError(f"{path} must hold a 1-D numeric array of frame times, got {times.dtype} {times.shape}.")
+        return times.astype(float) * UNIT_SECONDS[unit]
+    if suffix == ".npz":
+        return _read_npz_times(path, source_id)
+    return _read_text_times(path, unit)
+
+
+def _read_npz_times(path: Path, source_id: int | None) -> np.ndarray:
+    with np.load(path, allow_pickle=False) as archive:
+        keys = archive.files
+        if "frame_time" in keys:
+            return archive["frame_time"].astype(float)
+        if keys and all(_ATARAXIS_KEY.match(key) for key in keys):
+            return _read_ataraxis_log(path, archive, source_id)
+    raise FrameTimesError(
+        f"{path} is neither an imgstore chunk index (needs a 'frame_time' array) nor an ataraxis DataLogger "
+        f"archive (keys like '051_00000000000000000123'); it holds {keys[:8]}."
+    )
+
+
+def _read_ataraxis_log(path: Path, archive, source_id: int | None) -> np.ndarray:
+    keys_by_source: dict[int, list[str]] = {}
+    for key in archive.files:
+        keys_by_source.setdefault(int(_ATARAXIS_KEY.match(key).group(1)), []).append(key)
+    if source_id is None:
+        if len(keys_by_source) > 1:
+            counts = ", ".join(f"{source} ({len(keys)} entries)" for source, keys in sorted(keys_by_source.items()))
+            raise FrameTimesError(
+                f"{path} holds entries from several sources: {counts}. Pass source_id= to choose the camera."
+            )
+        source_id = next(iter(keys_by_source))
+    if source_id not in keys_by_source:
+        raise FrameTimesError(f"{path} has no entries for source {source_id}; it has {sorted(keys_by_source)}.")
+    onset_us = None
+    elapsed_us = []
+    for key in sorted(keys_by_source[source_id]):
+        entry = archive[key]
+        if entry.dtype != np.uint8 or entry.ndim != 1 or len(entry) < 9:
+            raise FrameTimesError(f"{path}: entry {key} is not a DataLogger record (uint8, at least 9 bytes).")
+        elapsed = int(entry[1:9].view("<u8")[0])
+        if elapsed == 0 and len(entry) >= 17:
+            onset_us = int(entry[9:17].view("<u8")[0])
+        else:
+            elapsed_us.append(elapsed)
+    if onset_us is None:
+        raise FrameTimesError(
+            f"{path}: source {source_id} has no onset entry (elapsed 0 with the UTC onset), so its frame times "
+            "cannot be placed in time. Is the archive complete?"
+        )
+    return (onset_us + np.asarray(elapsed_us, dtype=np.float64)) / 1e6
+
+
+def _read_text_times(path: Path, unit: str) -> np.ndarray:
+    first_line = _first_data_line(path)
+    first_field = re.split(r"[\s,;]+", first_line.strip())[0]
+    if _ISO_TIME.match(first_field):
+        table = pd.read_csv(path, sep=r"\s+", header=None, usecols=[0], dtype=str, engine="python")
+        stamps = pd.to_datetime(table[0], format="ISO8601", utc=True)
+        return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
+    table = pd.read_csv(path, sep=None, engine="python", header=None if _is_number(first_field) else "infer")
+    column, column_unit = _time_column(table, path)
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any():
+        row = int(np.flatnonzero(np.isnan(values))[0])
+        raise FrameTimesError(f"{path}: column {column!r} has a non-numeric value at data row {row}.")
+    return values * UNIT_SECONDS[column_unit or unit]
+
+
+def _time_column(table: pd.DataFrame, path: Path) -> tuple[object, str | None]:
+    if table.shape[1] == 1:
+        column = table.columns[0]
+        return column, _unit_from_name(str(column))
+    for column in table.columns:
+        name = str(column).strip().lower()
+        base = re.sub(r"[_ ]?(\(?(s|ms|us|ns)\)?)$", "", name)
+        if name in TIME_COLUMN_NAMES or base in TIME_COLUMN_NAMES:
+            return column, _unit_from_name(name)
+    raise FrameTimesError(
+        f"{path} has {table.shape[1]} columns {list(table.columns)[:8]} and none is named like a time "
+        f"({', '.join(TIME_COLUMN_NAMES)}). Save the frame times as a single column or name the column 'time'."
+    )
+
+
+def _unit_from_name(name: str) -> str | None:
+    match = re.search(r"[_ (](s|ms|us|ns)\)?$", name.strip().lower())
+    return match.group(1) if match else None
+
+
+def _first_data_line(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("#"):
+                return line
+    raise FrameTimesError(f"{path} is empty: it holds no frame times.")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

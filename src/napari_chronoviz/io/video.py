@@ -1,0 +1,197 @@
+"""The video source: exact, lazy, thread-safe access to frames by index, and where they sit in time.
+
+`open_video` is the entry point. Every backend (PyAV files, imgstore stores, OpenCV through
+napari-video) is a `VideoSource`: it knows its frame count, frame size and per-frame times, and returns
+frame k as an (H, W, 3) RGB uint8 array. Indexing, slicing and the dask view are shared here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import FrameTimesError, VideoReadError
+
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
+
+_dask_names = itertools.count()
+
+
+class VideoSource(ABC):
+    """Frames of one video by index, with their times in seconds.
+
+    Subclasses set `path`, `n_frames`, `height`, `width`, `fps` and `frame_times`, and implement
+    `read_frame`. Indexing follows numpy: `video[k]`, `video[-1]`, `video[a:b:s]`,
+    `video[[k1, k2]]` and tuples whose first item selects frames, the rest slicing each frame.
+    """
+
+    dtype = np.dtype(np.uint8)
+    ndim = 4
+
+    path: Path | None
+    n_frames: int
+    height: int
+    width: int
+    fps: float
+    frame_times: np.ndarray
+
+    @abstractmethod
+    def read_frame(self, index: int) -> np.ndarray:
+        """Return frame `index` (0 <= index < len) as an (H, W, 3) RGB uint8 array."""
+
+    def close(self) -> None:
+        """Release open files and threads. The source can no longer read afterwards."""
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(n_frames, height, width, 3)."""
+        return (self.n_frames, self.height, self.width, 3)
+
+    def __len__(self) -> int:
+        return self.n_frames
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({str(self.path)!r}, frames={self.n_frames}, "
+            f"size={self.width}x{self.height}, fps={self.fps:.3f})"
+        )
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        frame_key, pixel_key = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        if frame_key is Ellipsis:
+            frame_key, pixel_key = slice(None), (Ellipsis, *pixel_key)
+        if isinstance(frame_key, (int, np.integer)):
+            return self.read_frame(self._checked_index(int(frame_key)))[pixel_key]
+        if isinstance(frame_key, slice):
+            indices = range(*frame_key.indices(self.n_frames))
+        else:
+            indices = np.asarray(frame_key)
+            if indices.dtype == bool:
+                indices = np.flatnonzero(indices)
+            indices = [self._checked_index(int(i)) for i in indices.ravel()]
+        frames = np.empty((len(indices), self.height, self.width, 3), dtype=self.dtype)
+        for position, index in enumerate(indices):
+            frames[position] = self.read_frame(index)
+        return frames[(slice(None), *pixel_key)]
+
+    def _checked_index(self, index: int) -> int:
+        if index < 0:
+            index += self.n_frames
+        if not 0 <= index < self.n_frames:
+            raise IndexError(f"frame {index} is out of range for {self!r} (valid: 0..{self.n_frames - 1})")
+        return index
+
+    def to_dask(self):
+        """Return a lazy dask array of shape `shape`, one chunk per frame, reading through this source."""
+        import dask.array as da
+
+        return da.from_array(
+            self,
+            chunks=(1, self.height, self.width, 3),
+            asarray=False,
+            fancy=False,
+            lock=False,
+            meta=np.empty((0, 0, 0, 0), dtype=self.dtype),
+            name=f"chronoviz-video-{next(_dask_names)}",
+        )
+
+
+def open_video(
+    path: str | Path,
+    frame_times: str | Path | Sequence[float] | np.ndarray | None = None,
+    *,
+    backend: str = "pyav",
+) -> VideoSource:
+    """Open a video file or an imgstore store for exact frame access.
+
+    Parameters
+    ----------
+    path
+        A video file (mp4, m4v, mov, avi, mkv, webm, ...), an imgstore `metadata.yaml` or the store's
+        folder.
+    frame_times
+        Seconds, one per frame, replacing the times the container or store reports: an array, or a file
+        that `read_frame_times` understands (.npy, one-column .csv, camera timestamp logs, imgstore
+        indexes, ataraxis DataLogger archives).
+    backend
+        "pyav" (default: exact, indexed by presentation timestamps) or "opencv" (napari-video's
+        OpenCV reader, for comparison; it derives times from the nominal rate).
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"Video not found: {path}. Check the path and that the drive is mounted.")
+    from .imgstore import is_imgstore, open_imgstore
+
+    if is_imgstore(path):
+        video: VideoSource = open_imgstore(path)
+    elif backend == "pyav":
+        from .pyav_video import PyAVVideo
+
+        video = PyAVVideo(path)
+    elif backend == "opencv":
+        from .opencv_video import OpenCVVideo
+
+        video = OpenCVVideo(path)
+    else:
+        raise ValueError(f"Unknown video backend {backend!r}: use 'pyav' (exact) or 'opencv' (napari-video).")
+    if frame_times is not None:
+        try:
+            video.frame_times = checked_frame_times(frame_times, video.n_frames, video_path=path)
+        except Exception:
+            video.close()
+            raise
+    return video
+
+
+def checked_frame_times(
+    frame_times: str | Path | Sequence[float] | np.ndarray, n_frames: int, *, video_path: Path | None = None
+) -> np.ndarray:
+    """Return `frame_times` (an array or a timestamp file) as float seconds, checked against `n_frames`."""
+    from .timestamps import read_frame_times
+
+    source = "the given frame_times"
+    if isinstance(frame_times, (str, Path)):
+        source = str(frame_times)
+        frame_times = read_frame_times(frame_times)
+    times = np.asarray(frame_times, dtype=float)
+    target = f"video {video_path}" if video_path else "the video"
+    if times.ndim != 1:
+        raise FrameTimesError(f"{source} must be one time per frame (1-D), got shape {times.shape}.")
+    if len(times) != n_frames:
+        raise FrameTimesError(
+            f"{source} holds {len(times)} frame times but {target} has {n_frames} frames. "
+            "Use the timestamp file recorded with this video, or trim it to the frames the video holds."
+        )
+    if not np.all(np.isfinite(times)):
+        bad = np.flatnonzero(~np.isfinite(times))[:5].tolist()
+        raise FrameTimesError(f"{source} has missing or infinite times at frames {bad}.")
+    steps = np.diff(times)
+    if np.any(steps <= 0):
+        bad = (np.flatnonzero(steps <= 0)[:5] + 1).tolist()
+        raise FrameTimesError(
+            f"{source} is not strictly increasing: frames {bad} are not later than the frame before. "
+            "Frame times must increase; check that the file belongs to this video and is not shuffled."
+        )
+    return times
+
+
+def raise_unreadable(path: Path, reason: str) -> None:
+    """Raise a VideoReadError for `path`, adding what to check for the usual causes."""
+    size = path.stat().st_size if path.exists() else 0
+    if size == 0:
+        raise VideoReadError(f"{path} is empty (0 bytes): the recording or copy did not finish. Copy it again.")
+    raise VideoReadError(
+        f"Cannot read {path} as a video: {reason}. The file may be truncated (an mp4 whose recording was "
+        "interrupted has no index), not a video despite its extension, or in a format FFmpeg cannot read. "
+        "Try `ffprobe` on it, or re-export it from the recording software."
+    )
