@@ -58,12 +58,14 @@ def make_stamped_video(
     pts: np.ndarray | None = None,
     time_base: Fraction | None = None,
     options: dict[str, str] | None = None,
+    container_options: dict[str, str] | None = None,
 ) -> Path:
     """Write a video of `n_frames` stamped frames and return its path.
 
     `size` is (width, height). `pts` gives each frame's presentation timestamp in `time_base` units
     (variable frame rate); by default frame k is shown at k / fps. `gop` and `b_frames` set the encoder's
-    keyframe interval and B-frame count; `options` passes further encoder options.
+    keyframe interval and B-frame count; `options` passes further encoder options and
+    `container_options` muxer options (e.g. {"movflags": "faststart"}).
     """
     path = Path(path)
     width, height = size
@@ -74,7 +76,7 @@ def make_stamped_video(
         pts = np.round(np.arange(n_frames) / float(rate * time_base)).astype(np.int64)
     if len(pts) != n_frames:
         raise ValueError(f"got {len(pts)} pts for {n_frames} frames")
-    with av.open(str(path), mode="w") as container:
+    with av.open(str(path), mode="w", options=container_options or {}) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.time_base = time_base

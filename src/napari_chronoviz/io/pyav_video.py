@@ -8,6 +8,7 @@ on the decoder. One lock guards the decoder, so napari's slicing threads and das
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from pathlib import Path
@@ -144,7 +145,7 @@ class _Decoder:
         """Return the decoded frame `target`, seeking only when decoding forward would be slower."""
         keyframe = int(self._index.keyframe[target])
         if not (self._frames is not None and self.position < target and keyframe <= self.position + 1):
-            self._seek(keyframe)
+            self._seek(keyframe, target)
         while True:
             frame = self._next_frame(target)
             if self.position == target:
@@ -157,12 +158,24 @@ class _Decoder:
                         "The file may be damaged there; re-encode it with ffmpeg to repair it."
                     )
                 keyframe = int(self._index.keyframe[keyframe - 1])  # landed too late: start one group earlier
-                self._seek(keyframe)
+                self._seek(keyframe, target)
 
-    def _seek(self, keyframe: int) -> None:
+    def _seek(self, keyframe: int, target: int) -> None:
         self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True, any_frame=False)
-        self._frames = self._container.decode(self._stream)
+        self._frames = self._decode_packets(skip_nonref_before=int(self._index.pts[target]))
         self.position = keyframe - 1
+
+    def _decode_packets(self, skip_nonref_before: int):
+        """Decode the stream from the current demuxer position, yielding frames in presentation order.
+
+        Non-reference frames shown before the target are never needed (no other frame refers to them),
+        so the decoder discards them: on B-frame streams this halves the work of a random seek.
+        """
+        codec_context = self._stream.codec_context
+        for packet in self._container.demux(self._stream):
+            before_target = packet.pts is not None and packet.pts < skip_nonref_before
+            codec_context.skip_frame = "NONREF" if before_target else "DEFAULT"
+            yield from codec_context.decode(packet)
 
     def _next_frame(self, target: int) -> av.VideoFrame:
         try:
@@ -253,7 +266,9 @@ def _video_stream(container, path: Path):
             f"{path}: its video codec is not supported by the FFmpeg in PyAV (codec tag "
             f"{getattr(stream, 'codec_tag', '?')!r}). Convert it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`."
         )
-    stream.thread_type = "AUTO"  # must be set before the first decode opens the codec
+    # Frame threads, one per core: set before the first decode opens the codec.
+    stream.thread_type = "FRAME"
+    stream.codec_context.thread_count = os.cpu_count() or 2
     return stream
 
 
@@ -270,13 +285,11 @@ def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> 
             decoded = max(decoded, found)
     except av.error.FFmpegError:
         pass
-    # mp4/mov headers count their frames exactly; AVI headers also count empty (dropped) frames.
-    header_count = stream.frames if container.format.name.startswith("mov") else 0
     usable = decoded + 1 if decoded >= last_keyframe else last_keyframe
     if usable <= 0:
         raise VideoReadError(f"{path} holds no decodable video frames.")
-    if usable < len(index) or header_count > usable:
-        expected = max(header_count, len(index))
+    expected = max(_expected_frame_count(container, stream), len(index))
+    if usable < len(index) or expected > usable + max(2, usable // 100):
         warnings.warn(
             f"{path} looks truncated: it should hold {expected} frames but only {usable} can be decoded; "
             f"opening those {usable}.",
@@ -284,6 +297,15 @@ def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> 
         )
     container.seek(0, stream=stream)
     return index.truncated(usable)
+
+
+def _expected_frame_count(container, stream) -> int:
+    """How many frames the container's header promises (0 when it does not say)."""
+    if container.format.name.startswith("mov"):
+        return stream.frames  # mp4/mov count their samples exactly (AVI headers also count dropped frames)
+    duration = float(stream.duration * stream.time_base) if stream.duration else (container.duration or 0) / 1e6
+    rate = stream.average_rate or stream.guessed_rate
+    return round(duration * float(rate)) if duration and rate else 0
 
 
 def _nominal_fps(stream, frame_times: np.ndarray) -> float:

@@ -107,7 +107,10 @@ def _read_text_times(path: Path, unit: str) -> np.ndarray:
         table = pd.read_csv(path, sep=r"\s+", header=None, usecols=[0], dtype=str, engine="python")
         stamps = pd.to_datetime(table[0], format="ISO8601", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
-    table = pd.read_csv(path, sep=None, engine="python", header=None if _is_number(first_field) else "infer")
+    separator = next((mark for mark in (",", "\t", ";") if mark in first_line), r"\s+")
+    table = pd.read_csv(
+        path, sep=separator, engine="python", comment="#", header=None if _is_number(first_field) else "infer"
+    )
     column, column_unit = _time_column(table, path)
     values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(values).any():

@@ -1,0 +1,47 @@
+"""Shared fixtures: frame-stamped videos for every timing case, and the real recordings in ../shared/data."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from napari_chronoviz.testing import make_stamped_video
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# Irregular steps between 20 and 60 ms: a variable-frame-rate recording.
+_VFR_PTS = np.cumsum(np.r_[0, np.random.default_rng(7).integers(1800, 5400, 89)])
+
+# name -> (file name, make_stamped_video options)
+TIMING_CASES = {
+    "constant_rate": ("cfr.mp4", dict(n_frames=90)),
+    "variable_rate": ("vfr.mp4", dict(n_frames=90, pts=_VFR_PTS, time_base=Fraction(1, 90000))),
+    "bframes_gop250": ("gop250.mp4", dict(n_frames=600, gop=250, b_frames=3, options={"sc_threshold": "0"})),
+    "mpeg4_avi": ("mpeg4.avi", dict(n_frames=90, codec="mpeg4", b_frames=2, gop=30)),
+    "high_fps_250": ("hfr.mp4", dict(n_frames=500, fps=250)),
+    "yuv444p": ("yuv444.mp4", dict(n_frames=60, pix_fmt="yuv444p")),
+    "odd_size_641x479": ("odd.mp4", dict(n_frames=60, size=(641, 479), pix_fmt="yuv444p")),
+    "grayscale": ("gray.mkv", dict(n_frames=60, codec="ffv1", pix_fmt="gray")),
+    "hevc_mkv": ("hevc.mkv", dict(n_frames=60, codec="libx265", options={"x265-params": "log-level=error"})),
+    "vp9_webm": ("vp9.webm", dict(n_frames=60, codec="libvpx-vp9", fps=25)),
+    "mjpeg_avi": ("mjpeg.avi", dict(n_frames=60, codec="mjpeg", pix_fmt="yuvj420p")),
+    "mov": ("clip.mov", dict(n_frames=60)),
+}
+
+
+@pytest.fixture(scope="session")
+def stamped_videos(tmp_path_factory) -> dict[str, Path]:
+    """Every timing case, written once per test session."""
+    folder = tmp_path_factory.mktemp("stamped")
+    return {name: make_stamped_video(folder / file, **options) for name, (file, options) in TIMING_CASES.items()}
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real recordings; tests using them skip when ../shared/data is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real recordings not found at {SHARED_DATA} (../shared/data beside the repository)")
+    return SHARED_DATA

@@ -1,0 +1,79 @@
+"""The npe2 contributions in a real napari viewer: manifest, reader, sample data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dask.array as da
+import numpy as np
+import npe2
+import pytest
+
+from napari_chronoviz.napari._reader import get_reader
+from napari_chronoviz.testing import read_stamp
+
+
+def test_manifest_is_valid_and_registered():
+    manifest = npe2.PluginManifest.from_distribution("napari-chronoviz")
+    assert manifest.name == "napari-chronoviz"
+    assert {reader.command for reader in manifest.contributions.readers} == {"napari-chronoviz.get_reader"}
+    plugin_manager = npe2.PluginManager.instance()
+    plugin_manager.discover()  # finds installed plugins through their entry points, as napari does
+    assert plugin_manager.get_manifest("napari-chronoviz").name == "napari-chronoviz"
+
+
+def test_plugin_is_listed_by_napari_info():
+    info = subprocess.run([sys.executable, "-m", "napari", "--info"], capture_output=True, text=True, timeout=120)
+    assert "napari-chronoviz" in info.stdout
+
+
+def test_reader_declines_what_it_cannot_read(tmp_path, stamped_videos):
+    assert get_reader(str(tmp_path / "signals.csv")) is None
+    broken = tmp_path / "broken.mp4"
+    broken.write_text("not a video")
+    assert get_reader(str(broken)) is None
+    assert callable(get_reader(str(stamped_videos["constant_rate"])))
+
+
+def displayed_frame(layer) -> np.ndarray:
+    return np.asarray(layer._slice.image.raw)
+
+
+def test_viewer_opens_a_lazy_video_and_follows_the_slider(make_napari_viewer, stamped_videos):
+    viewer = make_napari_viewer()
+    path = stamped_videos["variable_rate"]
+    (layer,) = viewer.open(path, plugin="napari-chronoviz")
+    assert isinstance(layer.data, da.Array)
+    assert layer.rgb and layer.data.shape == (90, 120, 160, 3)
+    assert layer.metadata["chronoviz"]["path"] == str(path)
+    assert len(layer.metadata["frame_times"]) == 90
+    for frame in (37, 0, 89, 12):
+        viewer.dims.set_current_step(0, frame)
+        assert read_stamp(displayed_frame(layer)) == frame
+
+
+def test_damaged_file_gives_a_notification_not_a_crash(make_napari_viewer, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("napari_chronoviz.napari._reader.show_error", shown.append)
+    viewer = make_napari_viewer()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 1000)
+    with pytest.raises(ValueError, match="broken.mp4"):  # napari: no reader could open it
+        viewer.open(broken, plugin="napari-chronoviz")
+    assert len(viewer.layers) == 0
+    assert len(shown) == 1 and "Cannot read" in shown[0] and "broken.mp4" in shown[0]
+
+
+def test_imgstore_folder_opens(make_napari_viewer, shared_data):
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(shared_data / "imgstore_mp4", plugin="napari-chronoviz")
+    assert layer.data.shape == (179, 512, 512, 3)
+    np.testing.assert_array_equal(layer.metadata["frame_times"], np.arange(1.0, 180.0))
+
+
+def test_sample_data_opens(make_napari_viewer):
+    viewer = make_napari_viewer()
+    viewer.open_sample("napari-chronoviz", "flies")
+    (layer,) = viewer.layers
+    assert layer.data.shape == (1500, 1024, 1024, 3)
