@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import dask.array as da
 import numpy as np
@@ -98,3 +99,24 @@ def test_opencv_backend_reads_through_napari_video(stamped_videos):
 def test_unknown_backend_is_refused(stamped_videos):
     with pytest.raises(ValueError, match="Unknown video backend 'gstreamer'"):
         open_video(stamped_videos["constant_rate"], backend="gstreamer")
+
+
+def wait_until(condition, timeout=5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_playback_is_decoded_ahead_in_the_background(video):
+    video[100], video[101]
+    assert wait_until(lambda: all(k in video._cache for k in range(102, 110)))
+    assert stamps(video[102:110]) == list(range(102, 110))
+
+
+def test_random_jumps_do_not_read_ahead(video):
+    video[300]
+    time.sleep(0.3)
+    assert 301 not in video._cache

@@ -88,7 +88,7 @@ class PyAVVideo(VideoSource):
         if frame is None:
             frame = self._decode_into_cache(index)
         if self._readahead is not None:
-            self._readahead.request(index + 1)
+            self._readahead.served(index)
         return frame
 
     def _decode_into_cache(self, index: int) -> np.ndarray:
@@ -199,20 +199,26 @@ class _Decoder:
 
 
 class _ReadAhead:
-    """A daemon thread that keeps decoding up to `depth` frames past the latest request."""
+    """A daemon thread that keeps decoding up to `depth` frames past the latest request, once requests
+    come in order (playback); random jumps do not trigger it, so they never wait behind it."""
 
     def __init__(self, video: PyAVVideo, depth: int):
         self._video = video
         self._depth = depth
         self._until = 0
+        self._last_served = -2
         self._wake = threading.Condition()
         self._stopped = False
         self._thread: threading.Thread | None = None
 
-    def request(self, start: int) -> None:
-        """Read ahead from `start` (the frame after the one just served)."""
+    def served(self, index: int) -> None:
+        """Note that frame `index` was served; read ahead from it when it follows the previous one."""
         with self._wake:
-            self._until = start + self._depth
+            in_order = index == self._last_served + 1
+            self._last_served = index
+            if not in_order:
+                return
+            self._until = index + 1 + self._depth
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="chronoviz-readahead", daemon=True)
                 self._thread.start()
