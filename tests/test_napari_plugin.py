@@ -65,7 +65,7 @@ def test_damaged_file_gives_a_notification_not_a_crash(make_napari_viewer, tmp_p
     assert len(shown) == 1 and "Cannot read" in shown[0] and "broken.mp4" in shown[0]
 
 
-def test_imgstore_folder_opens(make_napari_viewer, shared_data):
+def test_imgstore_folder_opens(shared_data, make_napari_viewer):
     viewer = make_napari_viewer()
     (layer,) = viewer.open(shared_data / "imgstore_mp4", plugin="napari-chronoviz")
     assert layer.data.shape == (179, 512, 512, 3)
