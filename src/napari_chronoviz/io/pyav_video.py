@@ -21,7 +21,7 @@ from .frame_cache import FrameCache
 from .frame_index import FrameIndex, index_from_decoding, index_from_packets
 from .video import VideoSource, raise_unreadable
 
-DEFAULT_CACHE_BYTES = 192 * 2**20
+DEFAULT_CACHE_BYTES = 128 * 2**20
 DEFAULT_READAHEAD = 12
 
 
