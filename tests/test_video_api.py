@@ -120,3 +120,8 @@ def test_random_jumps_do_not_read_ahead(video):
     video[300]
     time.sleep(0.3)
     assert 301 not in video._cache
+
+
+def test_keyframes_and_timestamps_are_exposed(video):
+    assert video.keyframes.tolist() == [0, 250, 500]
+    np.testing.assert_allclose(video.pts * float(video._index.time_base), video.frame_times)

@@ -67,10 +67,8 @@ class PyAVVideo(VideoSource):
         if container.format.name == "avi" and stream.codec_context.has_b_frames:
             # AVI has no presentation timestamps of its own: with B-frames (possibly packed, one
             # packet holding two frames) only the decoder knows where each frame is.
-            index = index_from_decoding(container, stream)
-        else:
-            index = index_from_packets(container, stream)
-        return index
+            return index_from_decoding(container, stream)
+        return index_from_packets(container, stream)
 
     @property
     def pts(self) -> np.ndarray:
@@ -95,24 +93,27 @@ class PyAVVideo(VideoSource):
         with self._decoder_lock:
             frame = self._cache.get(index)  # the read-ahead thread may have decoded it meanwhile
             if frame is None:
-                frame = self._decoder.decode(index).to_ndarray(format="rgb24")
-                self._cache.put(index, frame)
+                frame = self._decode_and_cache(index)
             return frame
+
+    def _decode_and_cache(self, index: int) -> np.ndarray:
+        """Decode frame `index` and cache it as RGB; the caller holds the decoder lock."""
+        frame = self._decoder.decode(index).to_ndarray(format="rgb24")
+        self._cache.put(index, frame)
+        return frame
 
     def _decode_next_if_wanted(self, until: int) -> bool:
         """Decode the frame after the decoder's position into the cache if it is before `until`.
 
         Returns False when there is nothing (more) to read ahead."""
         with self._decoder_lock:
-            position = self._decoder.position
-            if not (self._decoder.can_continue and position + 1 < min(until, self.n_frames)):
+            following = self._decoder.position + 1
+            if not (self._decoder.can_continue and following < min(until, self.n_frames)):
                 return False
-            if position + 1 in self._cache:
-                frame = None
-                self._decoder.decode(position + 1)  # keep the decoder moving past cached frames
+            if following in self._cache:
+                self._decoder.decode(following)  # keep the decoder moving past cached frames
             else:
-                frame = self._decoder.decode(position + 1).to_ndarray(format="rgb24")
-                self._cache.put(position + 1, frame)
+                self._decode_and_cache(following)
             return True
 
     def close(self) -> None:
