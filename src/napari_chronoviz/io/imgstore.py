@@ -86,14 +86,17 @@ def _load_chunk_index(index_path: Path) -> dict[str, np.ndarray]:
     return {key: np.asarray(data.get(key, [])) for key in keys}
 
 
-def read_imgstore_index(path: str | Path) -> dict[str, np.ndarray]:
-    """Return `frame_number` (int64) and `frame_time` (float seconds) of every frame of a store."""
-    store_dir = _store_dir(Path(path))
-    indexes = [_load_chunk_index(index) for _, index in _chunks(store_dir, read_store_metadata(store_dir))]
+def _joined(indexes: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {
         "frame_number": np.concatenate([index["frame_number"] for index in indexes]).astype(np.int64),
         "frame_time": np.concatenate([index["frame_time"] for index in indexes]).astype(float),
     }
+
+
+def read_imgstore_index(path: str | Path) -> dict[str, np.ndarray]:
+    """Return `frame_number` (int64) and `frame_time` (float seconds) of every frame of a store."""
+    store_dir = _store_dir(Path(path))
+    return _joined([_load_chunk_index(index) for _, index in _chunks(store_dir, read_store_metadata(store_dir))])
 
 
 def open_imgstore(path: str | Path) -> ImgStoreVideo:
@@ -112,8 +115,8 @@ class ImgStoreVideo(VideoSource):
         indexes = [_load_chunk_index(index) for _, index in self._chunk_files]
         self._chunk_lengths = np.array([len(index["frame_number"]) for index in indexes])
         self._chunk_starts = np.concatenate([[0], np.cumsum(self._chunk_lengths)])
-        self.frame_numbers = np.concatenate([index["frame_number"] for index in indexes]).astype(np.int64)
-        self.frame_times = np.concatenate([index["frame_time"] for index in indexes]).astype(float)
+        joined = _joined(indexes)
+        self.frame_numbers, self.frame_times = joined["frame_number"], joined["frame_time"]
         self.n_frames = int(self._chunk_starts[-1])
         if self.n_frames == 0:
             raise VideoReadError(f"{self.store_dir}: the imgstore's indexes list no frames.")
