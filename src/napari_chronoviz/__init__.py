@@ -4,10 +4,14 @@ from .errors import ChronovizError, FrameTimesError, VideoReadError
 from .io.imgstore import read_imgstore_index
 from .io.timestamps import read_frame_times
 from .io.video import VideoSource, open_video
+from .timeline import Alignment, AlignmentError, align
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Alignment",
+    "AlignmentError",
+    "align",
     "ChronovizError",
     "FrameTimesError",
     "VideoReadError",

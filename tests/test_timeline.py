@@ -1,0 +1,140 @@
+"""The timeline: exact positions for each mode, properties over random lengths and ratios, bad input."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from napari_chronoviz.timeline import AlignmentError, align
+
+FPS = 30.0
+
+
+def frame_times(n_frames: int) -> np.ndarray:
+    return np.arange(n_frames) / FPS
+
+
+@pytest.mark.parametrize("ratio", [1, 2, 3, 4, Fraction(1, 2), Fraction(1, 3), Fraction(1, 4)])
+def test_auto_detects_each_ratio_exactly(ratio):
+    n_frames = 120
+    n_samples = int(n_frames * ratio)
+    alignment = align(frame_times(n_frames), n_samples)
+    assert alignment.mode == ("frame" if ratio == 1 else "ratio")
+    assert alignment.ratio == pytest.approx(float(ratio))
+    np.testing.assert_allclose(alignment.positions[:5], np.arange(5) * float(ratio))
+    last = alignment.positions[-1]
+    assert last == pytest.approx((n_frames - 1) * float(ratio))
+    assert "auto" in alignment.message
+
+
+def test_a_ratio_4_signal_has_4_samples_per_frame():
+    alignment = align(frame_times(100), np.arange(400.0))
+    assert np.all(np.diff(alignment.positions) == 4)
+
+
+def test_997_samples_for_1000_frames_fit_no_ratio_and_auto_explains_both():
+    with pytest.raises(AlignmentError, match=r"997 samples do not fit 1000 video frames.*stretch.*pad"):
+        align(frame_times(1000), 997)
+
+
+def test_stretch_spreads_997_samples_over_1000_frames():
+    alignment = align(frame_times(1000), 997, mode="stretch")
+    assert alignment.positions[0] == 0 and alignment.positions[-1] == pytest.approx(996)
+    assert np.all(np.isfinite(alignment.positions))
+    np.testing.assert_allclose(np.diff(alignment.positions), 996 / 999)
+
+
+def test_pad_keeps_the_rate_and_blanks_frames_past_the_end():
+    alignment = align(frame_times(1000), 997, mode="pad")
+    np.testing.assert_array_equal(alignment.positions[:997], np.arange(997))
+    assert np.all(np.isnan(alignment.positions[997:]))
+    assert np.isnan(alignment.values(np.arange(997.0), 998))
+
+
+def test_offset_in_rate_modes_is_seconds():
+    alignment = align(frame_times(100), 100, mode="frame", offset=1.0)  # source starts 1 s (30 frames) later
+    assert np.all(np.isnan(alignment.positions[:30]))
+    assert alignment.positions[30] == pytest.approx(0)
+
+
+def test_timestamps_with_offset_and_interpolations():
+    source_times = np.arange(0, 10, 0.01)  # 100 Hz for 10 s
+    values = np.sin(source_times)
+    signal = type("Signal", (), {"times": source_times, "values": values})()
+    alignment = align(frame_times(300), signal, offset=0.5)
+    assert alignment.mode == "timestamps"
+    np.testing.assert_allclose(alignment.positions[15:20], (frame_times(300)[15:20] - 0.5) * 100)
+    assert np.all(np.isnan(alignment.positions[:15]))
+    np.testing.assert_allclose(alignment.values(values, 100), np.sin(100 / FPS - 0.5), atol=1e-4)
+    nearest = align(frame_times(300), signal, offset=0.5, interpolation="nearest")
+    previous = align(frame_times(300), signal, offset=0.5, interpolation="previous")
+    position = nearest.positions[101]
+    assert nearest.values(values, 101) == values[int(np.round(position))]
+    assert previous.values(values, 101) == values[int(np.floor(position))]
+
+
+def test_sync_events_fit_offset_and_drift():
+    rng = np.random.default_rng(0)
+    source_events = np.sort(rng.uniform(0, 60, 20))
+    video_events = 1.0001 * source_events + 2.5  # source clock 100 ppm slow, started 2.5 s late
+    source_times = np.arange(0, 60, 0.001)
+    signal = type("Signal", (), {"times": source_times, "values": source_times})()
+    alignment = align(np.arange(0, 60, 1 / 30), signal, mode="timestamps", sync=(video_events, source_events))
+    assert alignment.clock.slope == pytest.approx(1.0001) and alignment.clock.intercept == pytest.approx(2.5)
+    assert np.abs(alignment.clock.residuals).max() < 1e-9
+    frame = 900  # 30 s on the video clock
+    expected_source_time = (30.0 - 2.5) / 1.0001
+    assert alignment.values(source_times, frame) == pytest.approx(expected_source_time, abs=1e-6)
+
+
+def test_times_in_ms_passed_as_seconds_are_diagnosed():
+    signal = type("Signal", (), {"times": np.arange(0, 10_000, 10.0) + 50_000, "values": np.zeros(1000)})()
+    with pytest.raises(AlignmentError, match="do not overlap.*milliseconds"):
+        align(frame_times(300), signal)
+
+
+def test_partial_overlap_warns_with_both_ranges():
+    signal = type("Signal", (), {"times": np.arange(8, 20, 0.1), "values": np.zeros(120)})()
+    with pytest.warns(UserWarning, match=r"covers only 20% of the video \(video 0..9.96667 s, source 8..19.9 s\)"):
+        align(frame_times(300), signal)
+
+
+def test_non_monotonic_times_name_the_first_violations():
+    times = np.arange(100.0) / 10
+    times[[40, 70]] = times[[39, 69]]
+    signal = type("Signal", (), {"times": times, "values": np.zeros(100)})()
+    with pytest.raises(AlignmentError, match=r"samples \[40, 70\] are not later"):
+        align(frame_times(300), signal)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n_frames=st.integers(2, 3000),
+    k=st.integers(1, 8),
+    inverse=st.booleans(),
+)
+def test_ratio_positions_are_monotonic_start_at_zero_and_round_trip(n_frames, k, inverse):
+    ratio = Fraction(1, k) if inverse else Fraction(k)
+    n_samples = max(1, int(np.ceil(n_frames * ratio)))
+    alignment = align(frame_times(n_frames), n_samples, mode="ratio", ratio=ratio)
+    finite = alignment.positions[np.isfinite(alignment.positions)]
+    assert alignment.positions[0] == 0
+    assert np.all(np.diff(finite) > 0)
+    samples = np.arange(n_samples) * 2.0 + 1  # a known linear signal: value = 2 * sample + 1
+    inside = np.flatnonzero(alignment.positions <= n_samples - 1)
+    np.testing.assert_allclose(alignment.values(samples, inside), 2 * inside * float(ratio) + 1)
+    holding = np.flatnonzero(alignment.positions > n_samples - 1)  # within the last sample's duration
+    np.testing.assert_array_equal(alignment.values(samples, holding), samples[-1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(n_frames=st.integers(2, 2000), n_samples=st.integers(2, 5000))
+def test_stretch_maps_first_and_last_frames_to_first_and_last_samples(n_frames, n_samples):
+    alignment = align(frame_times(n_frames), n_samples, mode="stretch")
+    assert alignment.positions[0] == 0
+    assert alignment.positions[-1] == pytest.approx(n_samples - 1)
+    assert np.all(np.diff(alignment.positions) > 0)
