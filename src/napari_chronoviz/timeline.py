@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._checks import not_later_than_previous
 from .errors import ChronovizError
 
 MODES = ("auto", "frame", "ratio", "stretch", "pad", "timestamps")
@@ -208,9 +209,8 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
         )
     if len(source_times) != n_samples:
         raise AlignmentError(f"The source has {n_samples} samples but {len(source_times)} times.")
-    steps = np.diff(source_times)
-    if np.any(steps <= 0):
-        bad = (np.flatnonzero(steps <= 0)[:5] + 1).tolist()
+    bad = not_later_than_previous(source_times)
+    if bad:
         raise AlignmentError(
             f"The source's times must increase; samples {bad} are not later than the sample before. "
             "Sort the table by time or remove duplicated rows."

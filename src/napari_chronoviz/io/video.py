@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._checks import not_later_than_previous
 from ..errors import FrameTimesError, VideoReadError
 
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
@@ -175,9 +176,8 @@ def checked_frame_times(
     if not np.all(np.isfinite(times)):
         bad = np.flatnonzero(~np.isfinite(times))[:5].tolist()
         raise FrameTimesError(f"{source} has missing or infinite times at frames {bad}.")
-    steps = np.diff(times)
-    if np.any(steps <= 0):
-        bad = (np.flatnonzero(steps <= 0)[:5] + 1).tolist()
+    bad = not_later_than_previous(times)
+    if bad:
         raise FrameTimesError(
             f"{source} is not strictly increasing: frames {bad} are not later than the frame before. "
             "Frame times must increase; check that the file belongs to this video and is not shuffled."
