@@ -37,6 +37,13 @@ class FrameIndex:
             return position
         return -1
 
+    def identify(self, pts: int | None, previous: int) -> int:
+        """The frame index of a decoded frame with timestamp `pts`, decoded right after frame `previous`.
+
+        Frames without a timestamp, or with one the index lacks, are taken to follow `previous`."""
+        found = self.frame_of_pts(pts) if pts is not None else -1
+        return found if found >= 0 else previous + 1
+
     def truncated(self, n_frames: int) -> FrameIndex:
         """Return the index of the first `n_frames` frames."""
         return FrameIndex(self.pts[:n_frames], self.keyframe[:n_frames], self.time_base)

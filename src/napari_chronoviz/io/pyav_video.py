@@ -190,8 +190,7 @@ class _Decoder:
             self._frames = None
             raise VideoReadError(f"Decoding frame {target} of {self._path} failed: {error}") from error
         self._previous = self.position
-        found = self._index.frame_of_pts(frame.pts) if frame.pts is not None else -1
-        self.position = found if found >= 0 else self.position + 1
+        self.position = self._index.identify(frame.pts, self.position)
         return frame
 
     def close(self) -> None:
@@ -288,8 +287,7 @@ def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> 
     try:
         container.seek(int(index.pts[last_keyframe]), stream=stream, backward=True, any_frame=False)
         for frame in container.decode(stream):
-            found = index.frame_of_pts(frame.pts) if frame.pts is not None else decoded + 1
-            decoded = max(decoded, found)
+            decoded = max(decoded, index.identify(frame.pts, decoded))
     except av.error.FFmpegError:
         pass
     usable = decoded + 1 if decoded >= last_keyframe else last_keyframe
