@@ -1,10 +1,13 @@
 """napari-chronoviz: behavior video, signals and pose on one frame-exact timeline."""
 
-from .errors import ChronovizError, FrameTimesError, VideoReadError
+from .errors import ChronovizError, FrameTimesError, LabelError, PoseError, SignalError, VideoReadError
 from .io.imgstore import read_imgstore_index
+from .io.labels import Events, Intervals, read_events, read_intervals
+from .io.pose import Pose, read_pose
+from .io.timeseries import Signal, read_signal_pairs, read_timeseries
 from .io.timestamps import read_frame_times
 from .io.video import VideoSource, open_video
-from .timeline import Alignment, AlignmentError, align
+from .timeline import Alignment, AlignmentError, SampleWindow, align
 
 __version__ = "0.1.0"
 
@@ -13,10 +16,23 @@ __all__ = [
     "AlignmentError",
     "align",
     "ChronovizError",
+    "Events",
     "FrameTimesError",
+    "Intervals",
+    "LabelError",
+    "Pose",
+    "PoseError",
+    "read_events",
+    "read_frame_times",
+    "read_imgstore_index",
+    "read_intervals",
+    "read_pose",
+    "read_signal_pairs",
+    "read_timeseries",
+    "SampleWindow",
+    "Signal",
+    "SignalError",
     "VideoReadError",
     "VideoSource",
     "open_video",
-    "read_frame_times",
-    "read_imgstore_index",
 ]

@@ -11,3 +11,15 @@ class VideoReadError(ChronovizError):
 
 class FrameTimesError(ChronovizError):
     """Frame timestamps cannot be read or do not fit the video."""
+
+
+class SignalError(ChronovizError):
+    """A time series cannot be read or does not make sense as samples over time."""
+
+
+class PoseError(ChronovizError):
+    """A pose file cannot be read, or its skeleton or length does not fit."""
+
+
+class LabelError(ChronovizError):
+    """An events or intervals table cannot be read."""

@@ -3,7 +3,7 @@
 `align` resolves one of these modes and returns an `Alignment` whose `positions` hold, for every video
 frame, the source's fractional sample index at that frame's time:
 
-- `frame`: sample k belongs to frame k.
+- `frame`: sample k belongs to frame k, or to the frame its `frames` index names (a `frame` column).
 - `ratio`: `ratio` samples per frame (2, 3, 4 ... or 1/2, 1/3 ...); `auto` detects it from the lengths.
 - `stretch`: the source spans the whole video, whatever its length.
 - `pad`: same rate as the frames (or `ratio`), frames past the source's end get NaN.
@@ -49,6 +49,19 @@ class ClockFit:
 
 
 @dataclass(frozen=True)
+class SampleWindow:
+    """The samples `start:stop` of a source that fall in a window around one frame."""
+
+    start: int
+    stop: int
+    offsets: np.ndarray  # each sample's distance from the frame, in the window's unit (seconds or samples)
+
+    @property
+    def samples(self) -> slice:
+        return slice(self.start, self.stop)
+
+
+@dataclass(frozen=True)
 class Alignment:
     """Frame -> source sample map of one source; see `align`."""
 
@@ -58,6 +71,8 @@ class Alignment:
     n_samples: int
     interpolation: str
     message: str  # what was decided, for the user (e.g. what `auto` chose)
+    frame_times: np.ndarray  # the video's, seconds
+    sample_times: np.ndarray  # each sample's time on the video's clock, seconds
     clock: ClockFit | None = None
 
     def sample_at(self, frame: int) -> float:
@@ -86,6 +101,24 @@ class Alignment:
             result[valid] = table[np.clip(rounding(where).astype(int), 0, len(table) - 1)]
         result = result[:, 0] if samples.ndim == 1 else result
         return result[0] if np.ndim(frame) == 0 else result
+
+    def window(self, frame: int, left: float, right: float, unit: str = "s") -> SampleWindow:
+        """The samples from `left` before to `right` after `frame`, for a sliding plot.
+
+        `unit` is "s" (seconds on the video's clock) or "samples"; `offsets` are in the same unit, 0 at
+        the frame. Near the ends of the data the window holds fewer samples (none outside the data).
+        """
+        center = float(self.frame_times[frame])
+        if unit == "s":
+            start = int(np.searchsorted(self.sample_times, center - left, "left"))
+            stop = int(np.searchsorted(self.sample_times, center + right, "right"))
+            return SampleWindow(start, stop, self.sample_times[start:stop] - center)
+        if unit != "samples":
+            raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")
+        position = _extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float))
+        start = int(np.clip(np.ceil(position - left), 0, self.n_samples))
+        stop = int(np.clip(np.floor(position + right) + 1, start, self.n_samples))
+        return SampleWindow(start, stop, np.arange(start, stop) - position)
 
 
 def align(
@@ -122,7 +155,8 @@ def align(
         events seen on both clocks; a linear clock map is fitted and applied to the source times.
     """
     frame_times = np.asarray(getattr(video_or_frame_times, "frame_times", video_or_frame_times), dtype=float)
-    n_samples, source_times = _source_length_and_times(source)
+    source = _SourceShape.of(source)
+    n_samples = source.n_samples
     if mode not in MODES:
         raise AlignmentError(f"Unknown alignment mode {mode!r}: use one of {', '.join(MODES)}.")
     if interpolation not in INTERPOLATIONS:
@@ -130,20 +164,30 @@ def align(
     if n_samples == 0:
         raise AlignmentError("The source has no samples to align.")
     n_frames = len(frame_times)
+    rate = _nominal_rate(frame_times)
     message = None
 
     if mode == "auto":
-        if source_times is not None:
+        if source.times is not None:
             mode = "timestamps"
+        elif source.frames is not None:
+            mode = "frame"
+        elif source.is_pose:
+            _check_pose_length(n_samples, n_frames)
+            mode, ratio = "frame", 1
         else:
             ratio = _detect_ratio(n_samples, n_frames)
             mode = "frame" if ratio == 1 else "ratio"
             message = f"auto: {n_samples} samples for {n_frames} frames fit {_ratio_text(ratio)}"
     if mode == "timestamps":
-        return _align_timestamps(frame_times, source_times, n_samples, offset, interpolation, sync)
+        return _align_timestamps(frame_times, source.times, n_samples, offset, interpolation, sync)
 
-    if mode == "stretch":
-        positions = np.linspace(0, n_samples - 1, n_frames) if n_frames > 1 else np.zeros(n_frames)
+    if mode == "frame" and source.frames is not None:
+        sample_frames = source.frames + offset * rate
+        message = "frame: the source's frame indices" + (f" plus {offset:g} s" if offset else "")
+        ratio_used = None
+    elif mode == "stretch":
+        sample_frames = np.linspace(0, n_frames - 1, n_samples) if n_samples > 1 else np.zeros(n_samples)
         ratio_used = (n_samples - 1) / (n_frames - 1) if n_frames > 1 else None
         message = f"stretch: {n_samples} samples spread over {n_frames} frames"
     else:
@@ -154,23 +198,78 @@ def align(
         if ratio is None or float(ratio) <= 0:
             raise AlignmentError(f"Mode {mode!r} needs a positive ratio (samples per frame), got {ratio!r}.")
         ratio_used = float(ratio)
-        frames = np.arange(n_frames, dtype=float) - offset * _nominal_rate(frame_times)
-        positions = frames * ratio_used
+        sample_frames = np.arange(n_samples) / ratio_used + offset * rate
         message = message or f"{mode}: {_ratio_text(ratio)}"
-    # A sample lasts until the next one: positions in [n - 1, n) still read the last sample.
-    tolerance = 1e-9 * max(n_samples, 1)
-    positions = np.where((positions > -tolerance) & (positions < n_samples - tolerance), positions, np.nan)
-    positions = np.maximum(positions, 0)
-    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message)
+    # Rates from float frame times are not exact: a sample within a millionth of a frame sits on it.
+    sample_frames = np.where(np.abs(sample_frames - np.round(sample_frames)) < 1e-6, np.round(sample_frames), sample_frames)
+    positions = _positions(sample_frames, n_frames, span_last_sample=mode != "stretch" and ratio_used is not None)
+    sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
+    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times)
 
 
-def _source_length_and_times(source) -> tuple[int, np.ndarray | None]:
-    if isinstance(source, (int, np.integer)):
-        return int(source), None
-    if hasattr(source, "values") and hasattr(source, "times") and not hasattr(source, "columns"):
-        times = None if source.times is None else np.asarray(source.times, dtype=float)
-        return len(np.asarray(source.values)), times
-    return len(source), None
+def _positions(sample_frames: np.ndarray, n_frames: int, span_last_sample: bool) -> np.ndarray:
+    """Fractional sample index at each frame, from each sample's (fractional) frame; NaN outside the samples.
+
+    With `span_last_sample`, a sample lasts until the next would start, so the last one also covers the
+    frames of its own duration (a sample every 2 frames: the last sample holds for 2 frames).
+    """
+    samples = np.arange(len(sample_frames), dtype=float)
+    frames = np.arange(n_frames, dtype=float)
+    positions = np.interp(frames, sample_frames, samples, left=np.nan, right=np.nan)
+    if span_last_sample and len(sample_frames) > 1:
+        step = sample_frames[-1] - sample_frames[-2]
+        tolerance = 1e-9 * max(len(samples), 1) * step
+        beyond = (frames > sample_frames[-1]) & (frames < sample_frames[-1] + step - tolerance)
+        positions[beyond] = samples[-1] + (frames[beyond] - sample_frames[-1]) / step
+    elif span_last_sample:
+        positions[frames == sample_frames[0]] = 0.0
+    return positions
+
+
+def _extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
+    """Linear interpolation of `known_y` at `x`, continued beyond both ends with the end segments' slopes."""
+    if len(known_x) < 2:
+        return np.full(np.shape(x), known_y[0] if len(known_y) else np.nan) + np.zeros(np.shape(x))
+    result = np.interp(x, known_x, known_y)
+    first_slope = (known_y[1] - known_y[0]) / (known_x[1] - known_x[0])
+    last_slope = (known_y[-1] - known_y[-2]) / (known_x[-1] - known_x[-2])
+    result = np.where(np.less(x, known_x[0]), known_y[0] + (np.asarray(x) - known_x[0]) * first_slope, result)
+    return np.where(np.greater(x, known_x[-1]), known_y[-1] + (np.asarray(x) - known_x[-1]) * last_slope, result)
+
+
+@dataclass(frozen=True)
+class _SourceShape:
+    """What the timeline needs to know about a source: its length, and its times or frame indices if any."""
+
+    n_samples: int
+    times: np.ndarray | None = None
+    frames: np.ndarray | None = None
+    is_pose: bool = False
+
+    @classmethod
+    def of(cls, source) -> _SourceShape:
+        if isinstance(source, (int, np.integer)):
+            return cls(int(source))
+        if hasattr(source, "keypoints") and hasattr(source, "xy"):  # a Pose
+            frames = None if source.frames is None else np.asarray(source.frames, dtype=float)
+            if frames is not None and np.array_equal(frames, np.arange(len(frames))):
+                frames = None  # row k is frame k: check the length like any pose
+            times = None if source.times is None else np.asarray(source.times, dtype=float)
+            return cls(len(source.xy), times, frames, is_pose=True)
+        if hasattr(source, "values") and hasattr(source, "times") and not hasattr(source, "columns"):  # a Signal
+            times = None if source.times is None else np.asarray(source.times, dtype=float)
+            frames = getattr(source, "frames", None)
+            return cls(len(np.asarray(source.values)), times, None if frames is None else np.asarray(frames, float))
+        return cls(len(source))
+
+
+def _check_pose_length(n_rows: int, n_frames: int) -> None:
+    if n_rows != n_frames:
+        raise AlignmentError(
+            f"The pose file has {n_rows} frames but the video has {n_frames}. Pose is expected frame for frame: "
+            "check that it was tracked on this video. If it was tracked on every k-th frame pass mode='ratio', "
+            "ratio=1/k; if it stops early pass mode='pad'."
+        )
 
 
 def _detect_ratio(n_samples: int, n_frames: int) -> Fraction:
@@ -220,7 +319,7 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
     _check_overlap(frame_times, on_video_clock)
     positions = np.interp(frame_times, on_video_clock, np.arange(n_samples, dtype=float), left=np.nan, right=np.nan)
     message = f"timestamps: source times {'through the fitted clock map ' if clock else ''}plus {offset:g} s"
-    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, clock)
+    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock)
 
 
 def fit_clock(sync) -> ClockFit:
@@ -246,15 +345,21 @@ def _check_overlap(frame_times: np.ndarray, source_times: np.ndarray) -> None:
     overlap = min(video_range[1], source_range[1]) - max(video_range[0], source_range[0])
     span = max(video_range[1] - video_range[0], 1e-12)
     ranges = f"video {video_range[0]:.6g}..{video_range[1]:.6g} s, source {source_range[0]:.6g}..{source_range[1]:.6g} s"
+    unit_hint = _unit_mistake_hint((source_range[1] - source_range[0]) / span)
     if overlap < 0:
-        ratio = (source_range[1] - source_range[0]) / span
-        hint = ""
-        for unit, factor in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
-            if 0.5 < ratio / factor < 2:
-                hint = f" The source spans {ratio:.3g}x the video: are its times in {unit}? Pass time_unit."
         raise AlignmentError(
-            f"The source and the video do not overlap in time ({ranges}).{hint} If the clocks differ by a "
+            f"The source and the video do not overlap in time ({ranges}).{unit_hint} If the clocks differ by a "
             "constant, pass offset= (seconds added to the source times)."
         )
-    if overlap < 0.5 * span:
+    if unit_hint:
+        warnings.warn(f"Source and video times ({ranges}) look like a unit mistake.{unit_hint}", stacklevel=3)
+    elif overlap < 0.5 * span:
         warnings.warn(f"The source covers only {100 * overlap / span:.0f}% of the video ({ranges}).", stacklevel=3)
+
+
+def _unit_mistake_hint(span_ratio: float) -> str:
+    """A hint when the source spans about 1e3, 1e6 or 1e9 times the video: times read as seconds that are not."""
+    for unit, factor in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
+        if 0.5 < span_ratio / factor < 2:
+            return f" The source spans {span_ratio:.3g}x the video: are its times in {unit}? Pass time_unit."
+    return ""

@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FrameTimesError
+from .tables import TIME_COLUMN_NAMES, UNIT_SECONDS, find_column, first_data_line, read_delimited, unit_from_name
 
-UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-TIME_COLUMN_NAMES = ("time", "times", "t", "timestamp", "timestamps", "seconds", "frame_time", "frame_times")
 _ATARAXIS_KEY = re.compile(r"^(\d{3})_(\d{20})$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
@@ -101,55 +100,20 @@ def _read_ataraxis_log(path: Path, archive, source_id: int | None) -> np.ndarray
 
 
 def _read_text_times(path: Path, unit: str) -> np.ndarray:
-    first_line = _first_data_line(path)
-    first_field = re.split(r"[\s,;]+", first_line.strip())[0]
+    first_field = re.split(r"[\s,;]+", first_data_line(path, FrameTimesError).strip())[0]
     if _ISO_TIME.match(first_field):
         table = pd.read_csv(path, sep=r"\s+", header=None, usecols=[0], dtype=str, engine="python")
         stamps = pd.to_datetime(table[0], format="ISO8601", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
-    separator = next((mark for mark in (",", "\t", ";") if mark in first_line), r"\s+")
-    table = pd.read_csv(
-        path, sep=separator, engine="python", comment="#", header=None if _is_number(first_field) else "infer"
-    )
-    column, column_unit = _time_column(table, path)
+    table = read_delimited(path, FrameTimesError)
+    column = table.columns[0] if table.shape[1] == 1 else find_column(table.columns, TIME_COLUMN_NAMES)
+    if column is None:
+        raise FrameTimesError(
+            f"{path} has {table.shape[1]} columns {list(table.columns)[:8]} and none is named like a time "
+            f"({', '.join(TIME_COLUMN_NAMES)}). Save the frame times as a single column or name the column 'time'."
+        )
     values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(values).any():
         row = int(np.flatnonzero(np.isnan(values))[0])
         raise FrameTimesError(f"{path}: column {column!r} has a non-numeric value at data row {row}.")
-    return values * UNIT_SECONDS[column_unit or unit]
-
-
-def _time_column(table: pd.DataFrame, path: Path) -> tuple[object, str | None]:
-    if table.shape[1] == 1:
-        column = table.columns[0]
-        return column, _unit_from_name(str(column))
-    for column in table.columns:
-        name = str(column).strip().lower()
-        base = re.sub(r"[_ ]?(\(?(s|ms|us|ns)\)?)$", "", name)
-        if name in TIME_COLUMN_NAMES or base in TIME_COLUMN_NAMES:
-            return column, _unit_from_name(name)
-    raise FrameTimesError(
-        f"{path} has {table.shape[1]} columns {list(table.columns)[:8]} and none is named like a time "
-        f"({', '.join(TIME_COLUMN_NAMES)}). Save the frame times as a single column or name the column 'time'."
-    )
-
-
-def _unit_from_name(name: str) -> str | None:
-    match = re.search(r"[_ (](s|ms|us|ns)\)?$", name.strip().lower())
-    return match.group(1) if match else None
-
-
-def _first_data_line(path: Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line.strip() and not line.startswith("#"):
-                return line
-    raise FrameTimesError(f"{path} is empty: it holds no frame times.")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return values * UNIT_SECONDS[unit_from_name(column) or unit]

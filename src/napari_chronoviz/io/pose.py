@@ -1,0 +1,282 @@
+"""Pose tracks (DeepLabCut, SLEAP, movement, ...) read into one `Pose`.
+
+Built in (no extra packages): DeepLabCut `.h5`/`.csv` (single and multi-animal) and SLEAP analysis `.h5`
+(both axis layouts). Through the `pose` extra (`pip install "napari-chronoviz[pose]"`): SLEAP `.slp` with
+sleap-io, movement netCDF datasets with xarray, and NWB / Anipose / LightningPose files with movement.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..errors import PoseError
+from .hdf5 import pandas_keys, read_pandas_table
+
+POSE_EXTRA = 'pip install "napari-chronoviz[pose]"'
+DLC_HEADER_ROWS = ("scorer", "individuals", "bodyparts", "coords")
+MOVEMENT_SOFTWARE = {".nwb": "NWB"}
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Keypoints of one or more individuals over frames."""
+
+    xy: np.ndarray  # (n_frames, n_individuals, n_keypoints, 2) float, NaN where missing
+    confidence: np.ndarray  # (n_frames, n_individuals, n_keypoints) float, NaN where unknown
+    keypoints: tuple[str, ...]
+    individuals: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...] = ()  # skeleton: pairs of keypoint names
+    frames: np.ndarray | None = None  # video frame index of each row (None: row k is frame k)
+    times: np.ndarray | None = None  # seconds of each row, when the file has them
+    source: str = ""
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.xy)
+
+    @property
+    def edge_indices(self) -> np.ndarray:
+        """The skeleton as (n_edges, 2) keypoint indices."""
+        index = {name: i for i, name in enumerate(self.keypoints)}
+        return np.array([(index[a], index[b]) for a, b in self.edges], dtype=int).reshape(-1, 2)
+
+    def with_edges(self, edges) -> Pose:
+        """A copy with skeleton `edges` (pairs of keypoint names), checked against the keypoints."""
+        return replace(self, edges=checked_edges(edges, self.keypoints, self.source))
+
+
+def read_pose(path, *, edges=None) -> Pose:
+    """Read pose tracks from `path`; `edges` (pairs of keypoint names) replaces the file's skeleton.
+
+    Formats: DeepLabCut `.h5`/`.csv` (single and multi-animal; the skeleton comes from the project's
+    `config.yaml` when it sits beside or above the file), SLEAP analysis `.h5` (with or without the `dims`
+    attribute), SLEAP `.slp`, movement netCDF `.nc`, NWB `.nwb` (the last three need the `pose` extra).
+    Missing points are NaN, including DeepLabCut's multi-animal 0.0 with likelihood 0.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"Pose file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".h5", ".hdf5"):
+        if pandas_keys(path):
+            pose = _pose_from_dlc_table(read_pandas_table(path, None, PoseError), path)
+        else:
+            pose = _read_hdf5_pose(path)
+    elif suffix == ".csv":
+        pose = _read_dlc_csv(path)
+    elif suffix == ".slp":
+        pose = _read_slp(path)
+    elif suffix == ".nc":
+        pose = pose_from_movement(_import_extra("xarray", path).open_dataset(path), path)
+    elif suffix in MOVEMENT_SOFTWARE:
+        load = _import_extra("movement.io", path)
+        pose = pose_from_movement(load.load_dataset(path, source_software=MOVEMENT_SOFTWARE[suffix]), path)
+    else:
+        raise PoseError(
+            f"{path}: unknown pose format {suffix!r}. Supported: DeepLabCut .h5/.csv, SLEAP analysis .h5, "
+            f"SLEAP .slp, movement .nc, NWB .nwb (the last three with {POSE_EXTRA})."
+        )
+    return pose.with_edges(edges) if edges is not None else pose
+
+
+def checked_edges(edges, keypoints, source="") -> tuple[tuple[str, str], ...]:
+    """`edges` as name pairs; names may also be keypoint indices. Absent names raise with the closest ones."""
+    pairs = []
+    for edge in edges:
+        if len(edge) != 2:
+            raise PoseError(f"A skeleton edge joins two keypoints; got {edge!r}.")
+        pair = tuple(keypoints[int(end)] if isinstance(end, (int, np.integer)) else str(end) for end in edge)
+        absent = [name for name in pair if name not in keypoints]
+        if absent:
+            hints = "; ".join(
+                f"{name!r}: did you mean {difflib.get_close_matches(name, keypoints, n=3, cutoff=0.4) or 'none close'}"
+                for name in absent
+            )
+            raise PoseError(
+                f"Skeleton edge {pair} names keypoint(s) {absent} that {source or 'the pose'} does not have ({hints}). "
+                f"Its keypoints are {list(keypoints)}."
+            )
+        pairs.append(pair)
+    return tuple(pairs)
+
+
+def _pose_from_dlc_table(table: pd.DataFrame, path: Path) -> Pose:
+    """DeepLabCut's columns (scorer, [individuals,] bodyparts, coords) -> arrays; 0, 0, likelihood 0 -> NaN."""
+    levels = list(table.columns.names)
+    if "bodyparts" not in levels or "coords" not in levels:
+        raise PoseError(
+            f"{path} is not a DeepLabCut table: its column levels are {levels}, expected scorer, [individuals,] "
+            "bodyparts, coords."
+        )
+    columns = table.columns.to_frame(index=False)
+    if "individuals" not in columns:
+        columns["individuals"] = "individual_0"
+    individuals = tuple(dict.fromkeys(columns["individuals"]))
+    keypoints = tuple(dict.fromkeys(columns["bodyparts"]))
+    data = table.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    xy = np.full((len(table), len(individuals), len(keypoints), 2), np.nan)
+    confidence = np.full(xy.shape[:3], np.nan)
+    for position, (individual, keypoint, coord) in enumerate(
+        zip(columns["individuals"], columns["bodyparts"], columns["coords"])
+    ):
+        target = (slice(None), individuals.index(individual), keypoints.index(keypoint))
+        if coord in ("x", "y"):
+            xy[target + ("xy".index(coord),)] = data[:, position]
+        elif coord == "likelihood":
+            confidence[target] = data[:, position]
+    missing = (confidence == 0) & (xy == 0).all(axis=-1)
+    xy[missing] = np.nan
+    frames = pd.to_numeric(pd.Series(table.index), errors="coerce").to_numpy()
+    frames = frames.astype(np.int64) if np.isfinite(frames).all() else None
+    pose = Pose(xy, confidence, keypoints, individuals, frames=frames, source=str(path))
+    return replace(pose, edges=_dlc_project_skeleton(path, keypoints))
+
+
+def _read_dlc_csv(path: Path) -> Pose:
+    """DeepLabCut CSV: the header rows are split by hand, because pandas mangles repeated/blank header cells."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        header = []
+        for row in csv.reader(handle):
+            if not row or row[0].strip().lower() not in DLC_HEADER_ROWS:
+                break
+            header.append(row)
+    names = [row[0].strip().lower() for row in header]
+    if "bodyparts" not in names or "coords" not in names:
+        raise PoseError(
+            f"{path} is not a DeepLabCut CSV: its first rows should start with 'scorer', ['individuals',] "
+            f"'bodyparts', 'coords'; found {names or 'none of them'}."
+        )
+    data = pd.read_csv(path, header=None, skiprows=len(header), index_col=0)
+    width = min(len(row) for row in header)
+    if data.shape[1] != width - 1:
+        raise PoseError(f"{path}: the header names {width - 1} columns but the data rows have {data.shape[1]}.")
+    data.columns = pd.MultiIndex.from_arrays([row[1:width] for row in header], names=names)
+    return _pose_from_dlc_table(data, path)
+
+
+def _dlc_project_skeleton(path: Path, keypoints) -> tuple[tuple[str, str], ...]:
+    """The `skeleton` of the DeepLabCut project's config.yaml beside or above `path`, if every name fits."""
+    for folder in (path.parent, path.parent.parent):
+        config = folder / "config.yaml"
+        if config.is_file():
+            with open(config, encoding="utf-8") as handle:
+                skeleton = (yaml.safe_load(handle) or {}).get("skeleton") or []
+            if all(len(pair) == 2 and set(pair) <= set(keypoints) for pair in skeleton):
+                return tuple(tuple(pair) for pair in skeleton)
+    return ()
+
+
+def _read_hdf5_pose(path: Path) -> Pose:
+    """SLEAP analysis HDF5: `tracks` in the standard (frame, track, node, xy) or classic (track, xy, node, frame) layout."""
+    with h5py.File(path, "r") as handle:
+        if "tracks" not in handle:
+            if "position" in handle:  # a movement netCDF saved as .h5
+                return pose_from_movement(_import_extra("xarray", path).open_dataset(path), path)
+            raise PoseError(
+                f"{path} is neither a DeepLabCut table nor a SLEAP analysis file (no 'tracks' dataset); it holds "
+                f"{list(handle.keys())}."
+            )
+        tracks = handle["tracks"]
+        # Files without `dims` attributes: classic ones (SLEAP's default) are (track, xy, node, frame).
+        classic = tracks.ndim == 4 and tracks.shape[1] == 2
+        layout = ["track", "xy", "node", "frame"] if classic else ["frame", "track", "node", "xy"]
+        xy = np.transpose(tracks[()].astype(float), _axis_order(tracks, ("frame", "track", "node", "xy"), layout, path))
+        confidence = np.full(xy.shape[:3], np.nan)
+        if "point_scores" in handle:
+            scores = handle["point_scores"]
+            layout = ["track", "node", "frame"] if classic else ["frame", "track", "node"]
+            order = _axis_order(scores, ("frame", "track", "node"), layout, path)
+            confidence = np.transpose(scores[()].astype(float), order)
+        keypoints = _strings(handle["node_names"][()]) if "node_names" in handle else _numbered("node", xy.shape[2])
+        individuals = _strings(handle["track_names"][()]) if "track_names" in handle else ()
+        edges = tuple(tuple(pair) for pair in _strings(handle["edge_names"][()])) if "edge_names" in handle else ()
+    if len(individuals) != xy.shape[1]:
+        individuals = _numbered("track", xy.shape[1])
+    return Pose(xy, confidence, tuple(keypoints), tuple(individuals), checked_edges(edges, keypoints, path), source=str(path))
+
+
+def _axis_order(dataset, wanted: tuple[str, ...], fallback: list[str], path: Path) -> tuple[int, ...]:
+    """Axis permutation from the dataset's layout (its `dims` attribute, else `fallback`) to `wanted`."""
+    dims = dataset.attrs.get("dims")
+    stored = json.loads(dims.decode() if isinstance(dims, bytes) else dims) if dims is not None else fallback
+    if sorted(stored) != sorted(wanted) or len(stored) != dataset.ndim:
+        raise PoseError(f"{path}: {dataset.name} has axes {stored}, shape {dataset.shape}; expected {list(wanted)}.")
+    return tuple(stored.index(axis) for axis in wanted)
+
+
+def _read_slp(path: Path) -> Pose:
+    sleap_io = _import_extra("sleap_io", path)
+    labels = sleap_io.load_slp(str(path))
+    if not labels.skeletons:
+        raise PoseError(f"{path} has no skeleton, so no keypoints to show.")
+    if len(labels.videos) > 1:
+        raise PoseError(
+            f"{path} labels {len(labels.videos)} videos; export the one to show with SLEAP as an analysis .h5."
+        )
+    skeleton = labels.skeletons[0]
+    tracked = bool(labels.tracks)
+    array = labels.numpy(return_confidence=True, untracked=not tracked).astype(float)
+    individuals = tuple(track.name for track in labels.tracks) if tracked else _numbered("instance", array.shape[1])
+    return Pose(
+        array[..., :2],
+        array[..., 2],
+        tuple(skeleton.node_names),
+        individuals,
+        tuple(tuple(pair) for pair in skeleton.edge_names),
+        source=str(path),
+    )
+
+
+def pose_from_movement(dataset, path) -> Pose:
+    """A `Pose` from a movement dataset (xarray with `position` over time, space, keypoints, individuals)."""
+    dataset = dataset.rename({single: single + "s" for single in ("keypoint", "individual") if single in dataset.dims})
+    if "position" not in dataset:
+        raise PoseError(f"{path} is not a movement pose dataset: it has no 'position' variable.")
+    position = dataset["position"]
+    needed = ("time", "individuals", "keypoints", "space")
+    if set(position.dims) != set(needed):
+        raise PoseError(f"{path}: 'position' has dims {position.dims}; expected {needed} in some order.")
+    xy = position.transpose(*needed).to_numpy().astype(float)[..., :2]
+    confidence = (
+        dataset["confidence"].transpose(*needed[:3]).to_numpy().astype(float)
+        if "confidence" in dataset
+        else np.full(xy.shape[:3], np.nan)
+    )
+    time = dataset["time"].to_numpy().astype(float)
+    in_seconds = dataset.attrs.get("time_unit") == "seconds"
+    return Pose(
+        xy,
+        confidence,
+        tuple(str(name) for name in dataset["keypoints"].to_numpy()),
+        tuple(str(name) for name in dataset["individuals"].to_numpy()),
+        times=time if in_seconds else None,
+        frames=None if in_seconds else time.astype(np.int64),
+        source=str(path),
+    )
+
+
+def _import_extra(module: str, path: Path):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as missing:
+        raise PoseError(f"Reading {path} needs {module.split('.')[0]}, which comes with the pose extra: {POSE_EXTRA}.") from missing
+
+
+def _strings(array) -> list:
+    """Decode the bytes SLEAP stores for names (nested lists for edges)."""
+    return [_strings(item) if np.ndim(item) else (item.decode() if isinstance(item, bytes) else str(item)) for item in array]
+
+
+def _numbered(prefix: str, count: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}_{i}" for i in range(count))

@@ -1,0 +1,106 @@
+"""Delimited text tables and named columns: the parsing shared by the time series, label and timestamp readers."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ChronovizError
+
+UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+TIME_COLUMN_NAMES = ("time", "times", "t", "timestamp", "timestamps", "seconds", "frame_time", "frame_times")
+FRAME_COLUMN_NAMES = ("frame", "frames", "frame_idx", "frame_index", "frame_number")
+_UNIT_SUFFIX = re.compile(r"(?:[_ ]+[(\[]?|[(\[])(s|sec|ms|us|µs|ns)[)\]]?$")
+_UNIT_ALIASES = {"sec": "s", "µs": "us"}
+
+
+def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
+    """Read a CSV/TSV/SSV table: delimiter sniffed from the first data line, header kept when it is not numbers.
+
+    Lines starting with '#' are comments. Rows with a different number of fields than the header raise a
+    `error` naming the line, instead of being silently padded or cut.
+    """
+    first_line = first_data_line(path, error)
+    separator = next((mark for mark in (",", "\t", ";") if mark in first_line), r"\s+")
+    first_field = re.split(r"[\s,;]+", first_line.strip())[0]
+    has_header = not is_number(first_field)
+    _check_field_counts(path, separator, error)
+    return pd.read_csv(path, sep=separator, engine="python", comment="#", header=0 if has_header else None)
+
+
+def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:
+    """A Parquet table through pandas; a clear `error` when pyarrow (which pandas needs for it) is missing."""
+    try:
+        return pd.read_parquet(path)
+    except ImportError as missing:
+        raise error(
+            f"Reading {path} needs pyarrow, which is not installed: `pip install pyarrow` (or save the table as CSV)."
+        ) from missing
+
+
+def first_data_line(path: Path, error=ChronovizError) -> str:
+    """The first line that is neither blank nor a '#' comment; an error when there is none."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("#"):
+                return line
+    raise error(f"{path} is empty: it holds no data rows.")
+
+
+def _check_field_counts(path: Path, separator: str, error) -> None:
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        lines = ((number, line) for number, line in enumerate(handle, 1) if line.strip() and not line.startswith("#"))
+        expected = None
+        for number, line in lines:
+            fields = line.split() if separator == r"\s+" else next(csv.reader([line], delimiter=separator))
+            if expected is None:
+                expected, first_number = len(fields), number
+            elif len(fields) != expected:
+                raise error(
+                    f"{path}: line {number} has {len(fields)} fields but line {first_number} has {expected} "
+                    f"(ragged rows). Every row needs the same columns; fix or remove line {number} (an unquoted "
+                    "delimiter inside a value, or a truncated last line, are the usual causes)."
+                )
+
+
+def is_number(text: str) -> bool:
+    """Whether `text` parses as a float."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def unit_from_name(name: str) -> str | None:
+    """The time unit a column name carries as a suffix (`time_ms`, `Start (s)`, `t [us]`), or None."""
+    match = _UNIT_SUFFIX.search(str(name).strip().lower())
+    if not match or match.start() == 0:
+        return None
+    return _UNIT_ALIASES.get(match.group(1), match.group(1))
+
+
+def base_name(name) -> str:
+    """A column name lower-cased, without a unit suffix or a group path: `Time (ms)`, `/rig/time` -> `time`."""
+    lowered = str(name).rsplit("/", 1)[-1].strip().lower()
+    match = _UNIT_SUFFIX.search(lowered)
+    return lowered[: match.start()] if match and match.start() > 0 else lowered
+
+
+def find_column(columns: Iterable, names: Iterable[str]):
+    """The first of `columns` whose base name (see `base_name`) is one of `names`, or None."""
+    wanted = set(names)
+    return next((column for column in columns if base_name(column) in wanted), None)
+
+
+def seconds_per_unit(unit: str | None, where: str, error=ChronovizError) -> float:
+    """The factor from `unit` to seconds (None means seconds); an error naming `where` for unknown units."""
+    if unit is None:
+        return 1.0
+    if unit not in UNIT_SECONDS:
+        raise error(f"Unknown time unit {unit!r} for {where}: use one of {', '.join(UNIT_SECONDS)}.")
+    return UNIT_SECONDS[unit]

@@ -1,0 +1,318 @@
+"""Time series (photometry, wheel speed, ROI occupancy, ...) read into one `Signal` per file or table.
+
+A signal holds `values` (n_samples x n_channels, float, NaN = missing) and channel `names`, plus where its
+samples sit: `times` in seconds, or `frames` (video frame indices, from a `frame` column), or neither
+(the timeline then places the samples by rate: see `napari_chronoviz.align`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from .._checks import not_later_than_previous
+from ..errors import SignalError
+from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
+from .tables import (
+    FRAME_COLUMN_NAMES,
+    TIME_COLUMN_NAMES,
+    find_column,
+    read_delimited,
+    read_parquet,
+    seconds_per_unit,
+    unit_from_name,
+)
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".ssv", ".dat")
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+TIMESERIES_SUFFIXES = TEXT_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + (".npy", ".npz")
+VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
+PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Samples of one or more channels, and where they sit in time."""
+
+    values: np.ndarray  # (n_samples, n_channels) float; NaN where missing
+    names: tuple[str, ...]  # one per channel
+    times: np.ndarray | None = None  # seconds, one per sample, increasing
+    frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
+    source: str = ""  # where it came from, for messages
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.values)
+
+    @property
+    def n_channels(self) -> int:
+        return self.values.shape[1]
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The samples as a table: a `time` (seconds) or `frame` column when known, then one column per channel."""
+        table = pd.DataFrame(self.values, columns=list(self.names))
+        if self.times is not None:
+            table.insert(0, "time", self.times)
+        elif self.frames is not None:
+            table.insert(0, "frame", self.frames)
+        return table
+
+
+def read_timeseries(source, *, key=None, time_column=None, time_unit=None, columns=None) -> Signal:
+    """Read a time series from a file or from memory.
+
+    Parameters
+    ----------
+    source
+        A path (CSV/TSV/TXT with the delimiter sniffed and the header optional; HDF5 written by pandas or
+        plain h5py datasets; NPY; NPZ; Parquet; a Loupe-style `<name>_t.npy` / `<name>_y.npy` pair), or a
+        pandas DataFrame, a list, or a 1-D/2-D numpy array (samples along the first axis).
+    key
+        The HDF5 key or dataset (or NPZ member) holding the values; needed when the file holds several.
+    time_column
+        The column (or HDF5 dataset / NPZ member) holding sample times. Found by name when not given:
+        `time`, `t`, `timestamp(s)`, `seconds`, or `frame` (frame indices), case-insensitive.
+    time_unit
+        "s", "ms", "us" or "ns". When not given, taken from the name (`time_ms`, `t (us)`), else seconds.
+        Never guessed from the values' magnitude.
+    columns
+        The value columns to keep (default: every numeric column that is not the time).
+    """
+    if isinstance(source, pd.DataFrame):
+        return signal_from_table(source, "the DataFrame", time_column, time_unit, columns)
+    if isinstance(source, (list, tuple, np.ndarray)):
+        return _signal_from_array(np.asarray(source), "the array", names=None)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"Time series file not found: {path}")
+    name = path.name.lower()
+    if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
+        return _read_pair(path, time_unit)
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
+    if suffix in PARQUET_SUFFIXES:
+        return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
+    if suffix in HDF5_SUFFIXES:
+        return _read_hdf5(path, key, time_column, time_unit, columns)
+    if suffix == ".npy":
+        array = np.load(path, allow_pickle=False)
+        if array.dtype.names:
+            return signal_from_table(pd.DataFrame(array), path, time_column, time_unit, columns)
+        return _signal_from_array(array, path, names=None)
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            members = {member: archive[member] for member in archive.files}
+        return signal_from_arrays(members, path, key, time_column, time_unit)
+    raise SignalError(
+        f"{path}: unknown time series format {suffix!r}. Supported: {', '.join(TIMESERIES_SUFFIXES)}, "
+        f"and `<name>{PAIR_TIMES}` + `<name>{PAIR_VALUES}` pairs."
+    )
+
+
+def read_signal_pairs(folder) -> dict[str, Signal]:
+    """Every Loupe-style pair `<name>_t.npy` (seconds) + `<name>_y.npy` (values) in `folder`, by name."""
+    folder = Path(folder).expanduser()
+    values_files = sorted(folder.glob(f"*{PAIR_VALUES}"))
+    if not values_files:
+        raise SignalError(f"{folder} holds no `<name>{PAIR_VALUES}` files, so no time series pairs to read.")
+    return {file.name[: -len(PAIR_VALUES)]: _read_pair(file, None) for file in values_files}
+
+
+def _read_pair(path: Path, time_unit) -> Signal:
+    stem = path.name[: -len(PAIR_TIMES)]
+    times_path, values_path = path.with_name(stem + PAIR_TIMES), path.with_name(stem + PAIR_VALUES)
+    missing = [str(file) for file in (times_path, values_path) if not file.exists()]
+    if missing:
+        raise SignalError(f"{path} is half of a time series pair; its partner {missing[0]} does not exist.")
+    members = {"t": np.load(times_path, allow_pickle=False), stem: np.load(values_path, allow_pickle=False)}
+    return signal_from_arrays(members, values_path, stem, "t", time_unit)
+
+
+def _read_hdf5(path: Path, key, time_column, time_unit, columns) -> Signal:
+    if pandas_keys(path):
+        return signal_from_table(read_pandas_table(path, key, SignalError), path, time_column, time_unit, columns)
+    with h5py.File(path, "r") as handle:
+        datasets = datasets_by_name(handle)
+        time_name = time_column or find_column(datasets, TIME_COLUMN_NAMES)
+        if time_unit is None and time_name in datasets:
+            time_unit = unit_attribute(datasets[time_name])
+        return signal_from_arrays(datasets, path, key, time_column, time_unit)
+
+
+def signal_from_arrays(members: dict, source, key, time_column, time_unit) -> Signal:
+    """A signal from named arrays (NPZ members, HDF5 datasets): the values member and an optional times member.
+
+    The values member is `key`, else a member named like `values`/`signals`/`data`/`y`, else the only one
+    left; several 1-D members of the same length become channels. Channels along the first axis are
+    transposed when the times' length says so.
+    """
+    if time_column is not None and time_column not in members:
+        raise SignalError(f"{source} has no {time_column!r}; it holds {_describe(members)}.")
+    time_name = time_column or find_column(members, TIME_COLUMN_NAMES + FRAME_COLUMN_NAMES)
+    if key is not None and key not in members:
+        raise SignalError(f"{source} has no {key!r}; it holds {_describe(members)}. Pass one of these as key=.")
+    candidates = {name: array for name, array in members.items() if name != time_name and _is_numeric(array)}
+    if key is not None:
+        chosen = {key: members[key]}
+    elif (named := find_column(candidates, VALUE_MEMBER_NAMES)) is not None:
+        chosen = {named: candidates[named]}
+    else:
+        chosen = candidates
+    if not chosen:
+        raise SignalError(f"{source} holds no numeric values besides the times: {_describe(members)}.")
+    if len(chosen) == 1:
+        name, values = next(iter(chosen.items()))
+        values = np.asarray(values)
+        names = [name] if values.ndim == 1 else [f"{name}[{i}]" for i in range(np.shape(values)[-1])]
+    elif all(np.ndim(array) == 1 for array in chosen.values()) and len({len(a) for a in chosen.values()}) == 1:
+        names, values = list(chosen), np.column_stack(list(chosen.values()))
+    else:
+        raise SignalError(
+            f"{source} holds several arrays and it is unclear which are the values: {_describe(candidates)}. "
+            "Pass key= to choose one."
+        )
+    times = None if time_name is None else np.asarray(members[time_name])
+    if times is not None and values.ndim == 2 and len(values) != len(times) and values.shape[1] == len(times):
+        values = values.T
+        names = [f"{names[0].split('[')[0]}[{i}]" for i in range(values.shape[1])]
+    signal = _signal_from_array(values, source, names)
+    if time_name is None:
+        return signal
+    is_frames = find_column([time_name], FRAME_COLUMN_NAMES) is not None
+    return _with_times(signal, times, str(time_name), time_unit, is_frames)
+
+
+def signal_from_table(table: pd.DataFrame, source, time_column=None, time_unit=None, columns=None) -> Signal:
+    """A signal from a table: the time (or frame) column, the numeric value columns, long tables pivoted.
+
+    A long table (a time column with repeated values and one text column, e.g. `frame, roi_name,
+    percentage_in_roi`) becomes one channel per distinct name.
+    """
+    table = _flatten_columns(table)
+    if time_column is not None and time_column not in table.columns:
+        raise SignalError(f"{source} has no column {time_column!r}; its columns are {list(table.columns)}.")
+    time_name = time_column if time_column is not None else find_column(
+        table.columns, TIME_COLUMN_NAMES + FRAME_COLUMN_NAMES
+    )
+    text_columns = [c for c in table.columns if c != time_name and not pd.api.types.is_numeric_dtype(table[c])]
+    if time_name is not None and len(text_columns) == 1 and table[time_name].duplicated().any():
+        table = _pivot_long(table, time_name, text_columns[0], columns, source)
+        columns = None
+    value_columns = columns if columns is not None else [
+        c for c in table.columns if c != time_name and pd.api.types.is_numeric_dtype(table[c])
+    ]
+    absent = [c for c in value_columns if c not in table.columns]
+    if absent:
+        raise SignalError(f"{source} has no column(s) {absent}; its columns are {list(table.columns)}.")
+    if not value_columns:
+        kinds = ", ".join(f"{c!r} ({table[c].dtype})" for c in table.columns)
+        raise SignalError(
+            f"{source} has no numeric value columns (columns: {kinds}). A time series needs at least one column "
+            "of numbers besides the time; check the delimiter and that numbers are not quoted or use a decimal comma."
+        )
+    values = table[value_columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    signal = _signal_from_array(values, source, [str(c) for c in value_columns])
+    if time_name is None:
+        return signal
+    is_frames = time_column is None and find_column([time_name], FRAME_COLUMN_NAMES) is not None
+    return _with_times(signal, table[time_name].to_numpy(), str(time_name), time_unit, is_frames)
+
+
+def _pivot_long(table, time_name, name_column, columns, source) -> pd.DataFrame:
+    value_columns = columns or [c for c in table.columns if c not in (time_name, name_column)]
+    if len(value_columns) != 1:
+        raise SignalError(
+            f"{source} looks like a long table (repeated {time_name!r} values, names in {name_column!r}) but has "
+            f"{len(value_columns)} value columns {value_columns}; pass columns=[...] with the one to plot."
+        )
+    duplicated = table.duplicated([time_name, name_column])
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated)[0])
+        raise SignalError(
+            f"{source}: {name_column!r} = {table[name_column].iloc[row]!r} appears twice at {time_name} = "
+            f"{table[time_name].iloc[row]!r} (data row {row}); each name needs one value per time."
+        )
+    wide = table.pivot(index=time_name, columns=name_column, values=value_columns[0])
+    wide.columns = [str(name) for name in wide.columns]
+    return wide.reset_index()
+
+
+def _flatten_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """Multi-level columns (e.g. DeepLabCut's scorer/bodyparts/coords) as `a/b` names; constant levels dropped."""
+    if table.columns.nlevels == 1:
+        return table
+    levels = [i for i in range(table.columns.nlevels) if table.columns.get_level_values(i).nunique() > 1]
+    flat = table.copy()
+    flat.columns = ["/".join(str(column[i]) for i in levels) for column in table.columns]
+    return flat
+
+
+def _signal_from_array(values, source, names) -> Signal:
+    values = np.asarray(values)
+    if not _is_numeric(values) or values.ndim not in (1, 2):
+        raise SignalError(
+            f"{source} must hold numbers as a 1-D (samples) or 2-D (samples x channels) array; got "
+            f"{values.dtype} with shape {values.shape}."
+        )
+    values = values.astype(float).reshape(len(values), -1)
+    if len(values) == 0:
+        raise SignalError(f"{source} holds no samples.")
+    if values.shape[1] > values.shape[0]:
+        warnings.warn(
+            f"{source} has {values.shape[0]} samples of {values.shape[1]} channels: samples go along the first "
+            "axis, so if it holds channels along the first axis pass its transpose (`array.T`).",
+            stacklevel=3,
+        )
+    _report_missing(values, source)
+    names = tuple(names) if names is not None else tuple(f"channel {i}" for i in range(values.shape[1]))
+    return Signal(np.where(np.isfinite(values), values, np.nan), names, source=str(source))
+
+
+def _report_missing(values: np.ndarray, source) -> None:
+    missing = ~np.isfinite(values)
+    if not missing.any():
+        return
+    starts = missing & ~np.vstack([np.zeros((1, values.shape[1]), bool), missing[:-1]])
+    warnings.warn(
+        f"{source}: {int(missing.sum())} NaN/Inf values in {int(starts.sum())} runs (of "
+        f"{values.size} values); they are kept as gaps.",
+        stacklevel=4,
+    )
+
+
+def _with_times(signal: Signal, raw_times, time_name: str, time_unit, is_frames: bool) -> Signal:
+    stamps = pd.to_numeric(pd.Series(np.asarray(raw_times).ravel()), errors="coerce").to_numpy(dtype=float)
+    if len(stamps) != signal.n_samples:
+        raise SignalError(f"{signal.source}: {len(stamps)} times for {signal.n_samples} samples in {time_name!r}.")
+    if not np.isfinite(stamps).all():
+        rows = np.flatnonzero(~np.isfinite(stamps))[:5].tolist()
+        raise SignalError(f"{signal.source}: {time_name!r} has missing or non-numeric times at rows {rows}.")
+    bad = not_later_than_previous(stamps)
+    if bad:
+        raise SignalError(
+            f"{signal.source}: {time_name!r} must increase, but rows {bad} are not later than the row before "
+            f"({time_name} = {stamps[bad[0] - 1]:g}, {stamps[bad[0]]:g}). Sort by time and remove duplicated rows."
+        )
+    if is_frames:
+        if not np.array_equal(stamps, np.round(stamps)):
+            raise SignalError(f"{signal.source}: frame column {time_name!r} holds non-integer values.")
+        return Signal(signal.values, signal.names, frames=stamps.astype(np.int64), source=signal.source)
+    unit = time_unit or unit_from_name(time_name)
+    times = stamps * seconds_per_unit(unit, f"{signal.source} ({time_name!r})", SignalError)
+    return Signal(signal.values, signal.names, times=times, source=signal.source)
+
+
+def _is_numeric(array) -> bool:
+    dtype = array.dtype if hasattr(array, "dtype") else np.asarray(array).dtype
+    return np.issubdtype(dtype, np.number) or dtype == bool
+
+
+def _describe(members: dict) -> str:
+    return ", ".join(f"{name!r} {np.shape(array)}" for name, array in members.items())
