@@ -138,3 +138,30 @@ def test_stretch_maps_first_and_last_frames_to_first_and_last_samples(n_frames, 
     assert alignment.positions[0] == 0
     assert alignment.positions[-1] == pytest.approx(n_samples - 1)
     assert np.all(np.diff(alignment.positions) > 0)
+
+
+def test_window_in_seconds_at_4_samples_per_frame():
+    alignment = align(frame_times(100), 400)  # auto: 4 samples per frame, 120 Hz
+    window = alignment.window(50, left=0.1, right=0.05)
+    # frame 50 is at 50/30 s = sample 200; 0.1 s before = 12 samples, 0.05 s after = 6 samples
+    assert (window.start, window.stop) == (188, 207)
+    np.testing.assert_allclose(window.offsets, (np.arange(188, 207) - 200) / 120, atol=1e-12)
+
+
+def test_window_in_samples_and_at_the_edges():
+    alignment = align(frame_times(100), 50, mode="ratio", ratio=0.5)
+    window = alignment.window(10, left=3, right=2, unit="samples")
+    assert window.samples == slice(2, 8)
+    np.testing.assert_allclose(window.offsets, np.arange(2, 8) - 5)
+    start = alignment.window(0, left=1.0, right=0.1)
+    assert start.start == 0 and start.offsets[0] == 0  # nothing before the data
+    end = alignment.window(99, left=0.1, right=1.0)
+    assert end.stop == 50
+
+
+def test_window_follows_timestamps_and_an_offset():
+    source_times = np.arange(0, 10, 0.01)
+    alignment = align(frame_times(300), type("S", (), {"times": source_times, "values": source_times})(), offset=0.5)
+    window = alignment.window(30, left=0.02, right=0.02)  # frame 30 = 1.0 s = source time 0.5 s
+    np.testing.assert_allclose(source_times[window.samples], [0.48, 0.49, 0.5, 0.51, 0.52])
+    np.testing.assert_allclose(window.offsets, [-0.02, -0.01, 0, 0.01, 0.02], atol=1e-9)

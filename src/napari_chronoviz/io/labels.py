@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import LabelError
 from .tables import find_column, read_delimited, read_parquet, seconds_per_unit, unit_from_name
 
-EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds")
+EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds", "start")  # start: BORIS POINT rows
 EVENT_KIND_NAMES = ("kind", "event", "type", "label", "name", "behavior", "behaviour")
 START_NAMES = ("start", "start_time", "onset", "begin")
 END_NAMES = ("end", "end_time", "stop", "stop_time", "offset")

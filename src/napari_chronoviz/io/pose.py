@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import importlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -265,8 +266,6 @@ def pose_from_movement(dataset, path) -> Pose:
 
 
 def _import_extra(module: str, path: Path):
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError as missing:
