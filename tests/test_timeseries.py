@@ -169,7 +169,7 @@ def test_nan_and_inf_runs_are_kept_and_counted(tmp_path):
 
 def test_non_monotonic_times_name_the_rows(tmp_path):
     table = pd.DataFrame({"time": [0.0, 0.1, 0.1, 0.3, 0.2], "x": np.arange(5.0)})
-    with pytest.raises(SignalError, match=r"'time' must increase, but rows \[2, 4\]"):
+    with pytest.raises(SignalError, match=r"'time' must be strictly increasing, but rows \[2, 4\]"):
         read_timeseries(table)
 
 

@@ -85,7 +85,7 @@ def test_frame_times_of_the_wrong_length_name_both_counts(stamped_videos):
 def test_frame_times_must_increase(stamped_videos):
     times = np.arange(90.0)
     times[40] = times[39]
-    with pytest.raises(FrameTimesError, match=r"not strictly increasing: frames \[40\]"):
+    with pytest.raises(FrameTimesError, match=r"must be strictly increasing, but frames \[40\]"):
         open_video(stamped_videos["constant_rate"], frame_times=times)
 
 

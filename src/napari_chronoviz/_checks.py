@@ -4,7 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
+SHOWN = 5  # how many offending indices a message lists
 
-def not_later_than_previous(times: np.ndarray, limit: int = 5) -> list[int]:
+
+def _not_later_than_previous(times: np.ndarray, limit: int = SHOWN) -> list[int]:
     """Indices of the first `limit` entries that are not later than the entry before (empty: increasing)."""
     return (np.flatnonzero(np.diff(times) <= 0)[:limit] + 1).tolist()
+
+
+def require_finite_increasing(times: np.ndarray, where: str, items: str, fix: str, error: type[Exception]) -> None:
+    """Raise `error` naming the first missing or not-increasing `items` ("rows", "frames", ...) of `times`.
+
+    `where` names the data ("photometry.csv: 'time'"), `fix` tells the user what to do about an order problem.
+    """
+    missing = np.flatnonzero(~np.isfinite(times))[:SHOWN].tolist()
+    if missing:
+        raise error(f"{where} has missing, infinite or non-numeric times at {items} {missing}.")
+    bad = _not_later_than_previous(times, SHOWN)
+    if bad:
+        raise error(
+            f"{where} must be strictly increasing, but {items} {bad} are not later than the one before "
+            f"({times[bad[0] - 1]:g}, then {times[bad[0]]:g}). {fix}"
+        )

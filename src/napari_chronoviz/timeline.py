@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._checks import not_later_than_previous
+from ._checks import require_finite_increasing
 from .errors import ChronovizError
 
 MODES = ("auto", "frame", "ratio", "stretch", "pad", "timestamps")
@@ -308,12 +308,9 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
         )
     if len(source_times) != n_samples:
         raise AlignmentError(f"The source has {n_samples} samples but {len(source_times)} times.")
-    bad = not_later_than_previous(source_times)
-    if bad:
-        raise AlignmentError(
-            f"The source's times must increase; samples {bad} are not later than the sample before. "
-            "Sort the table by time or remove duplicated rows."
-        )
+    require_finite_increasing(
+        source_times, "The source's times", "samples", "Sort the table by time or remove duplicated rows.", AlignmentError
+    )
     clock = fit_clock(sync) if sync is not None else None
     on_video_clock = (clock(source_times) if clock else source_times) + offset
     _check_overlap(frame_times, on_video_clock)

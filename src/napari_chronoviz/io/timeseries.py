@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .._checks import not_later_than_previous
+from .._checks import require_finite_increasing
 from ..errors import SignalError
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
 from .tables import (
@@ -291,15 +291,9 @@ def _with_times(signal: Signal, raw_times, time_name: str, time_unit, is_frames:
     stamps = pd.to_numeric(pd.Series(np.asarray(raw_times).ravel()), errors="coerce").to_numpy(dtype=float)
     if len(stamps) != signal.n_samples:
         raise SignalError(f"{signal.source}: {len(stamps)} times for {signal.n_samples} samples in {time_name!r}.")
-    if not np.isfinite(stamps).all():
-        rows = np.flatnonzero(~np.isfinite(stamps))[:5].tolist()
-        raise SignalError(f"{signal.source}: {time_name!r} has missing or non-numeric times at rows {rows}.")
-    bad = not_later_than_previous(stamps)
-    if bad:
-        raise SignalError(
-            f"{signal.source}: {time_name!r} must increase, but rows {bad} are not later than the row before "
-            f"({time_name} = {stamps[bad[0] - 1]:g}, {stamps[bad[0]]:g}). Sort by time and remove duplicated rows."
-        )
+    require_finite_increasing(
+        stamps, f"{signal.source}: {time_name!r}", "rows", "Sort by time and remove duplicated rows.", SignalError
+    )
     if is_frames:
         if not np.array_equal(stamps, np.round(stamps)):
             raise SignalError(f"{signal.source}: frame column {time_name!r} holds non-integer values.")

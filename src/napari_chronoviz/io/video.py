@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._checks import not_later_than_previous
+from .._checks import require_finite_increasing
 from ..errors import FrameTimesError, VideoReadError
 
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
@@ -173,15 +173,9 @@ def checked_frame_times(
             f"{source} holds {len(times)} frame times but {target} has {n_frames} frames. "
             "Use the timestamp file recorded with this video, or trim it to the frames the video holds."
         )
-    if not np.all(np.isfinite(times)):
-        bad = np.flatnonzero(~np.isfinite(times))[:5].tolist()
-        raise FrameTimesError(f"{source} has missing or infinite times at frames {bad}.")
-    bad = not_later_than_previous(times)
-    if bad:
-        raise FrameTimesError(
-            f"{source} is not strictly increasing: frames {bad} are not later than the frame before. "
-            "Frame times must increase; check that the file belongs to this video and is not shuffled."
-        )
+    require_finite_increasing(
+        times, str(source), "frames", "Check that the file belongs to this video and is not shuffled.", FrameTimesError
+    )
     return times
 
 
