@@ -50,6 +50,11 @@ class Pose:
         index = {name: i for i, name in enumerate(self.keypoints)}
         return np.array([(index[a], index[b]) for a, b in self.edges], dtype=int).reshape(-1, 2)
 
+    def keypoint_index(self, name: str) -> int:
+        """The index of keypoint `name`; a `PoseError` with the closest names when there is none."""
+        checked_edges([(name, name)], self.keypoints, self.source)
+        return self.keypoints.index(name)
+
     def with_edges(self, edges) -> Pose:
         """A copy with skeleton `edges` (pairs of keypoint names), checked against the keypoints."""
         return replace(self, edges=checked_edges(edges, self.keypoints, self.source))
@@ -96,14 +101,14 @@ def checked_edges(edges, keypoints, source="") -> tuple[tuple[str, str], ...]:
         if len(edge) != 2:
             raise PoseError(f"A skeleton edge joins two keypoints; got {edge!r}.")
         pair = tuple(keypoints[int(end)] if isinstance(end, (int, np.integer)) else str(end) for end in edge)
-        absent = [name for name in pair if name not in keypoints]
+        absent = list(dict.fromkeys(name for name in pair if name not in keypoints))
         if absent:
             hints = "; ".join(
                 f"{name!r}: did you mean {difflib.get_close_matches(name, keypoints, n=3, cutoff=0.4) or 'none close'}"
                 for name in absent
             )
             raise PoseError(
-                f"Skeleton edge {pair} names keypoint(s) {absent} that {source or 'the pose'} does not have ({hints}). "
+                f"{'Skeleton edge ' + str(pair) if pair[0] != pair[1] else 'The style'} names keypoint(s) {absent} that {source or 'the pose'} does not have ({hints}). "
                 f"Its keypoints are {list(keypoints)}."
             )
         pairs.append(pair)

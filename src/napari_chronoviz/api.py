@@ -1,0 +1,59 @@
+"""The public verbs for scripts: `attach` overlays to a video layer in a napari viewer."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ChronovizError
+from .overlays.scene import build_scene
+
+
+@dataclass(frozen=True)
+class _LayerVideo:
+    """What a scene needs of a video, read from a chronoviz video layer."""
+
+    frame_times: np.ndarray
+    shape: tuple
+
+
+def attach(viewer, video_layer, *, signals=None, pose=None, events=None, intervals=None, alignment=None,
+           window=None, layout=None, style=None):
+    """Show signals, pose, events and intervals over `video_layer` (a layer or its name), synced to the slider.
+
+    The arguments are those of the scene (see `napari_chronoviz.overlays.scene.build_scene`): paths,
+    DataFrames, arrays or loaded objects; `alignment` holds `align` options for the signals; `window`
+    seconds on each side (or `(left, right)`, or a dict with `unit`); `layout` a panel position or dict;
+    `style` a dict of `Style` options. Returns the `Session`: `geometry(frame)`, `update(**changes)`,
+    `detach()`. Attaching again to the same video layer replaces its overlays.
+    """
+    from .napari._layers import Session
+
+    layer = viewer.layers[video_layer] if isinstance(video_layer, str) else video_layer
+    scene = build_scene(video_of_layer(layer), signals=signals, pose=pose, events=events, intervals=intervals,
+                        alignment=alignment, window=window, layout=layout, style=style)
+    previous = Session.of(layer)
+    if previous is not None:
+        previous.detach()
+    return Session(viewer, layer, scene)
+
+
+def video_of_layer(layer) -> _LayerVideo:
+    """The frame times and shape of a video layer opened by chronoviz (or any frames x height x width image)."""
+    shape = tuple(layer.data.shape)
+    if len(shape) < 3:
+        raise ChronovizError(f"Layer {layer.name!r} is not a video: its data has shape {shape}, not frames x height x width.")
+    frame_times = layer.metadata.get("frame_times")
+    if frame_times is None:
+        fps = layer.metadata.get("chronoviz", {}).get("fps")
+        if not fps:
+            fps = 30.0
+            warnings.warn(
+                f"Layer {layer.name!r} carries no frame times (it was not opened by napari-chronoviz), so its frames "
+                "are taken as 30 fps. Open the video with napari-chronoviz to use its real frame times.",
+                stacklevel=3,
+            )
+        frame_times = np.arange(shape[0]) / fps
+    return _LayerVideo(np.asarray(frame_times, dtype=float), shape)

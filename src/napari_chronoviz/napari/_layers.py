@@ -1,0 +1,193 @@
+"""napari layers that show a `Scene` over a video layer and follow the frame slider.
+
+Pose overlays are (frame, y, x) layers holding every frame, built once: napari slices them itself, so
+scrubbing costs nothing for them. The plot panel slides with the frame, so it is one RGBA image layer
+re-rasterized on each `current_step` (by the same rasterizer the exporter uses). Markers at each
+channel's current value are a (frame, y, x) points layer whose `features` hold the signals sampled at
+every video frame. The scene's `config` rides in each layer's `metadata["chronoviz"]`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..overlays.pose import FrameStack, PoseOverlay
+from ..overlays.scene import Scene
+from ..render.raster import draw
+
+METADATA_KEY = "chronoviz"
+
+
+@dataclass(frozen=True)
+class LayerPlacement:
+    """The video layer's scale and translate, which every overlay layer copies so they line up."""
+
+    scale: np.ndarray  # (frame, y, x)
+    translate: np.ndarray
+
+    @classmethod
+    def of(cls, video_layer) -> LayerPlacement:
+        return cls(np.asarray(video_layer.scale, dtype=float)[-3:], np.asarray(video_layer.translate, dtype=float)[-3:])
+
+    def frame_of(self, world_point) -> int:
+        return int(round((world_point[0] - self.translate[0]) / self.scale[0]))
+
+
+def stack_to_points(stack: FrameStack) -> np.ndarray:
+    """(n, 3) napari points (frame, y, x) from a stack's start points."""
+    return np.column_stack([stack.frames, stack.starts[:, 1], stack.starts[:, 0]])
+
+
+def stack_to_vectors(stack: FrameStack) -> np.ndarray:
+    """(n, 2, 3) napari vectors: position (frame, y, x) and projection (0, dy, dx)."""
+    position = stack_to_points(stack)
+    delta = stack.ends - stack.starts
+    projection = np.column_stack([np.zeros(len(delta)), delta[:, 1], delta[:, 0]])
+    return np.stack([position, projection], axis=1).reshape(-1, 2, 3)
+
+
+class Session:
+    """The overlays of one video layer in one viewer; `attach` makes one, the dock widget drives it."""
+
+    _by_video_layer: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, video_layer) -> Session | None:
+        """The session attached to `video_layer`, or None."""
+        return cls._by_video_layer.get(video_layer)
+
+    def __init__(self, viewer, video_layer, scene: Scene):
+        self.viewer, self.video_layer, self.scene = viewer, video_layer, scene
+        Session._by_video_layer[video_layer] = self
+        self.layers: dict[str, object] = {}
+        self._panel_origin = None
+        self._build_layers()
+        viewer.dims.events.current_step.connect(self._on_step)
+        self._on_step()
+
+    @property
+    def frame(self) -> int:
+        """The video frame napari shows now."""
+        frame = LayerPlacement.of(self.video_layer).frame_of(self.viewer.dims.point)
+        return int(np.clip(frame, 0, self.scene.n_frames - 1))
+
+    def geometry(self, frame: int):
+        """Frame `frame`'s primitives, in canvas pixels (what the exporter draws)."""
+        return self.scene.geometry(frame)
+
+    def update(self, **changes) -> None:
+        """Change `window`, `layout`, `style` (dicts merge) or `alignment`, and redraw."""
+        self.scene = self.scene.updated(**changes)
+        self._remove_layers()
+        self._build_layers()
+        self._on_step()
+
+    def detach(self) -> None:
+        """Stop following the slider and remove this session's layers."""
+        self.viewer.dims.events.current_step.disconnect(self._on_step)
+        self._remove_layers()
+        if Session._by_video_layer.get(self.video_layer) is self:
+            del Session._by_video_layer[self.video_layer]
+
+    # --- layers ---------------------------------------------------------------------------------------
+
+    def _metadata(self, role: str) -> dict:
+        return {METADATA_KEY: {"kind": "overlay", "role": role, "video": self.video_layer.name, **self.scene.config}}
+
+    def _add(self, key: str, layer) -> None:
+        self.layers[key] = layer
+        self.viewer.add_layer(layer)
+
+    def _build_layers(self) -> None:
+        from napari.layers import Image, Points, Vectors
+
+        placement = LayerPlacement.of(self.video_layer)
+        name = self.video_layer.name
+        flat = {"scale": placement.scale[1:], "translate": placement.translate[1:]}
+        stacked = {"scale": placement.scale, "translate": placement.translate}
+        box = self.scene.layout.panel_box
+        if self.scene.plot is not None:
+            x0, y0, x1, y1 = box
+            self._panel_origin = (x0, y0)
+            image = np.zeros((int(round(y1 - y0)), int(round(x1 - x0)), 4), np.uint8)
+            translate = placement.translate[1:] + np.array([y0, x0]) * placement.scale[1:]
+            self._add("panel", Image(image, rgb=True, name=f"{name} plot", scale=flat["scale"], translate=translate,
+                                     metadata=self._metadata("panel")))
+            self._add("values", self._value_markers(Points, stacked, box))
+        style = self.scene.style
+        for index, overlay in enumerate(self.scene.pose_overlays):
+            label = f"{name} pose" + (f" {index + 1}" if len(self.scene.pose_overlays) > 1 else "")
+            if style.trail_length > 0:
+                self._add_trails(f"trails {index}", overlay, f"{label} trails", stacked)
+            for key, stack, width, vector_style in (("skeleton", overlay.skeleton, style.edge_width, "line"),
+                                                    ("arrows", overlay.arrows, style.edge_width, "arrow")):
+                if len(stack.frames):
+                    self._add(f"{key} {index}", Vectors(
+                        stack_to_vectors(stack), edge_color=stack.colors, edge_width=width, vector_style=vector_style,
+                        name=f"{label} {key}", metadata=self._metadata(key), **stacked))
+            keypoints = overlay.keypoints
+            self._add(f"keypoints {index}", Points(
+                stack_to_points(keypoints), face_color=keypoints.colors, border_width=0, size=style.point_size,
+                features=overlay.keypoint_features(), name=f"{label} keypoints",
+                metadata=self._metadata("keypoints"), **stacked))
+
+    def _add_trails(self, key: str, overlay: PoseOverlay, name: str, stacked: dict) -> None:
+        """Trails as a napari Tracks layer: it fades the last `trail_length` frames on the GPU as the slider
+        moves, where a layer of every frame's trail segments would cost tens of ms per step to slice."""
+        from napari.layers import Tracks
+        from napari.utils.colormaps import Colormap
+
+        rows, colors = overlay.trail_tracks()
+        if len(rows) < 2:
+            return
+        palette_colors, color_index = np.unique(colors, axis=0, return_inverse=True)
+        steps = max(len(palette_colors) - 1, 1)
+        # one flat band per color: value i / (n - 1) falls in band i of n
+        colormap = Colormap(palette_colors, interpolation="zero", controls=np.linspace(0, 1, len(palette_colors) + 1),
+                            name=name)
+        data = rows[:, [0, 1, 3, 2]]  # napari order: track id, frame, y, x
+        self._add(key, Tracks(
+            data, features={"color": color_index.ravel() / steps}, color_by="color", colormaps_dict={"color": colormap},
+            tail_length=self.scene.style.trail_length, head_length=0, tail_width=self.scene.style.edge_width,
+            name=name, metadata=self._metadata("trails"), **stacked))
+
+    def _value_markers(self, points_class, stacked: dict, box):
+        """A marker on each channel's trace at the cursor, every frame; features: the values per frame."""
+        plot, scene = self.scene.plot, self.scene
+        lanes = plot.lane_boxes(box)
+        x = plot.cursor_x(box)
+        frames = np.arange(scene.n_frames)
+        rows, features = [], {"frame": [], "time": [], "channel": [], "value": []}
+        for channel, lane in zip(plot.channels, lanes):
+            trace = plot.traces[channel.trace]
+            values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
+            finite = np.isfinite(values)
+            ys = plot.y_of(channel, values[finite], lane)
+            rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), x)]))
+            features["frame"].append(frames[finite])
+            features["time"].append(scene.frame_times[finite])
+            features["channel"].append(np.full(finite.sum(), channel.name, dtype=object))
+            features["value"].append(values[finite])
+        colors = np.concatenate([np.tile(c.color, (len(r), 1)) for c, r in zip(plot.channels, rows)]) if rows else None
+        data = np.concatenate(rows) if rows else np.zeros((0, 3))
+        return points_class(data, face_color=colors if colors is not None and len(colors) else "white", size=6,
+                            border_width=0, features={k: np.concatenate(v) if v else [] for k, v in features.items()},
+                            name=f"{self.video_layer.name} values", metadata=self._metadata("values"), **stacked)
+
+    def _remove_layers(self) -> None:
+        for layer in self.layers.values():
+            if layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
+        self.layers.clear()
+
+    def _on_step(self, event=None) -> None:
+        panel = self.layers.get("panel")
+        if panel is None:
+            return
+        # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent
+        panel.data[...] = 0
+        draw(panel.data, self.scene.panel_geometry(self.frame), origin=self._panel_origin)
+        panel.refresh()

@@ -1,0 +1,73 @@
+"""Where the plot panel goes relative to the video, in canvas pixels (= napari world units).
+
+The video always occupies (0, 0)..(width, height). A panel beside it extends the canvas (above and left
+give negative coordinates); a panel in a corner lies over the video with a translucent background.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BESIDE = ("below", "above", "left", "right")
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+POSITIONS = BESIDE + CORNERS + ("none",)
+MARGIN = 8  # pixels between a corner panel and the video's edge
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The video's size, where the plot panel goes, and how big it is.
+
+    `size` is the panel's height for "below"/"above", its width for "left"/"right", and (width, height)
+    for a corner; None picks a third of the video's height (or width), or half by a third for a corner.
+    """
+
+    video_width: int
+    video_height: int
+    position: str = "below"
+    size: int | tuple[int, int] | None = None
+
+    def __post_init__(self):
+        if self.position not in POSITIONS:
+            from ..errors import ChronovizError
+
+            raise ChronovizError(f"Unknown panel position {self.position!r}: use one of {', '.join(POSITIONS)}.")
+
+    @property
+    def panel_box(self) -> np.ndarray | None:
+        """(x0, y0, x1, y1) of the plot panel, or None when there is no panel."""
+        width, height = self.video_width, self.video_height
+        if self.position == "none":
+            return None
+        if self.position in ("below", "above"):
+            extent = int(self.size or round(height / 3))
+            top = height if self.position == "below" else -extent
+            return np.array([0, top, width, top + extent], dtype=float)
+        if self.position in ("left", "right"):
+            extent = int(self.size or round(width / 3))
+            left = width if self.position == "right" else -extent
+            return np.array([left, 0, left + extent, height], dtype=float)
+        panel_width, panel_height = self.size or (round(width / 2), round(height / 3))
+        left = MARGIN if self.position.endswith("left") else width - MARGIN - panel_width
+        top = MARGIN if self.position.startswith("top") else height - MARGIN - panel_height
+        return np.array([left, top, left + panel_width, top + panel_height], dtype=float)
+
+    @property
+    def is_inset(self) -> bool:
+        """Whether the panel lies over the video (and so gets a translucent background)."""
+        return self.position in CORNERS
+
+    @property
+    def canvas_box(self) -> np.ndarray:
+        """(x0, y0, x1, y1) of everything drawn: the video plus a panel beside it."""
+        box = np.array([0, 0, self.video_width, self.video_height], dtype=float)
+        panel = self.panel_box
+        if panel is None or self.is_inset:
+            return box
+        return np.concatenate([np.minimum(box[:2], panel[:2]), np.maximum(box[2:], panel[2:])])
+
+    def to_dict(self) -> dict:
+        size = list(self.size) if isinstance(self.size, tuple) else self.size
+        return {"position": self.position, "size": size}

@@ -1,0 +1,104 @@
+"""The drawing primitives every overlay produces, in canvas pixels (= napari world units).
+
+Coordinates are (x, y) = (column, row), origin at the video's top-left pixel corner; panels placed above
+or left of the video have negative coordinates. Colors are RGBA floats in 0..1. The napari adapter and
+the rasterizer draw exactly these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Polylines:
+    """Connected lines: `paths[i]` is an (n, 2) array of (x, y) drawn in `colors[i]`."""
+
+    paths: list[np.ndarray]
+    colors: np.ndarray  # (n_paths, 4)
+    width: float = 1.0
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Separate straight lines from `starts[i]` to `ends[i]`; `arrow` puts a head at each end point."""
+
+    starts: np.ndarray  # (n, 2)
+    ends: np.ndarray  # (n, 2)
+    colors: np.ndarray  # (n, 4)
+    width: float = 1.0
+    arrow: bool = False
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+@dataclass(frozen=True)
+class Points:
+    """Filled discs of diameter `size` at `positions`."""
+
+    positions: np.ndarray  # (n, 2)
+    colors: np.ndarray  # (n, 4)
+    size: float = 6.0
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+@dataclass(frozen=True)
+class Rectangles:
+    """Filled axis-aligned rectangles, rows of (x0, y0, x1, y1)."""
+
+    boxes: np.ndarray  # (n, 4)
+    colors: np.ndarray  # (n, 4)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Strings whose baseline-left (or `anchor`) sits at `positions`, `size` pixels high."""
+
+    positions: np.ndarray  # (n, 2)
+    strings: list[str]
+    colors: np.ndarray  # (n, 4)
+    size: float = 12.0
+    anchor: str = "left"  # "left", "right" or "center" of the string at the position
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+
+@dataclass
+class Geometry:
+    """Everything drawn for one frame, in drawing order (first is at the back)."""
+
+    items: list = field(default_factory=list)
+
+    def add(self, item) -> None:
+        """Append a primitive, skipping empty ones."""
+        if len(item):
+            self.items.append(item)
+
+    def extend(self, other: Geometry) -> None:
+        self.items.extend(other.items)
+
+    def of_type(self, kind: type) -> list:
+        """The primitives of one type, e.g. `geometry.of_type(Points)`."""
+        return [item for item in self.items if isinstance(item, kind)]
+
+
+def rgba(colors, alpha: float | np.ndarray | None = None) -> np.ndarray:
+    """Colors as an (n, 4) float array; `alpha` (scalar or per row) replaces the alpha channel."""
+    colors = np.atleast_2d(np.asarray(colors, dtype=float)).copy()
+    if colors.shape[1] == 3:
+        colors = np.column_stack([colors, np.ones(len(colors))])
+    if alpha is not None:
+        colors[:, 3] = alpha
+    return colors

@@ -1,0 +1,206 @@
+"""A video with all its overlays: the sources, how they align, the window, layout and style.
+
+`build_scene(video, signals=..., pose=..., ...)` accepts what users have (paths, tables, arrays, loaded
+objects) and gives a `Scene` whose `geometry(frame)` is everything drawn on frame k, and whose `config`
+is the JSON-able description (source paths and options) that napari layer metadata carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ChronovizError
+from ..io.labels import Events, Intervals, read_events, read_intervals
+from ..io.pose import Pose, read_pose
+from ..io.timeseries import Signal, read_timeseries
+from ..timeline import align
+from .layout import Layout
+from .plot import PlotPanel, Trace
+from .pose import PoseOverlay
+from .primitives import Geometry
+from .style import Style
+
+ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The loaded data, and the paths they came from (None for data given in memory)."""
+
+    signals: tuple[Signal, ...] = ()
+    poses: tuple[Pose, ...] = ()
+    events: Events | None = None
+    intervals: Intervals | None = None
+    paths: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Window:
+    """How much of the signals the plot shows around the current frame: `left` before, `right` after."""
+
+    left: float = 2.0
+    right: float = 2.0
+    unit: str = "s"  # "s" or "samples" (of the first signal)
+
+    @classmethod
+    def of(cls, window) -> Window:
+        """From None (2 s each side), a number (each side), a pair, a dict or a `Window`."""
+        if window is None or isinstance(window, Window):
+            return window or cls()
+        if isinstance(window, dict):
+            return cls(**window)
+        left, right = (window, window) if np.ndim(window) == 0 else window
+        return cls(float(left), float(right))
+
+    def __post_init__(self):
+        if self.unit not in ("s", "samples"):
+            raise ChronovizError(f"Unknown window unit {self.unit!r}: use 's' or 'samples'.")
+
+    def seconds(self, traces: list[Trace]) -> tuple[float, float]:
+        """(left, right) in seconds; a window in samples counts samples of the first signal."""
+        if self.unit == "s":
+            return self.left, self.right
+        if not traces or traces[0].alignment.n_samples < 2:
+            raise ChronovizError("A window in samples needs a signal with at least 2 samples; give it in seconds.")
+        step = float(np.median(np.diff(traces[0].alignment.sample_times)))
+        return self.left * step, self.right * step
+
+    def to_dict(self) -> dict:
+        return {"left": self.left, "right": self.right, "unit": self.unit}
+
+
+class Scene:
+    """Everything drawn over one video; `geometry(frame)` gives frame k's primitives in canvas pixels."""
+
+    def __init__(self, frame_times, video_size: tuple[int, int], sources: Sources, *, alignment: dict,
+                 window: Window, layout: Layout, style: Style):
+        self.frame_times = np.asarray(frame_times, dtype=float)
+        self.video_size = tuple(int(v) for v in video_size)
+        self.sources, self.alignment_options, self.window = sources, dict(alignment), window
+        self.layout, self.style = layout, style
+        self.traces = [Trace(signal, align(self.frame_times, signal, **alignment)) for signal in sources.signals]
+        self.pose_overlays = [PoseOverlay(pose, align(self.frame_times, pose), style) for pose in sources.poses]
+        has_panel_content = self.traces or sources.events is not None or sources.intervals is not None
+        self.plot = None
+        if has_panel_content and layout.panel_box is not None:
+            left, right = window.seconds(self.traces)
+            self.plot = PlotPanel(self.frame_times, self.traces, left=left, right=right, style=style,
+                                  events=sources.events, intervals=sources.intervals)
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.frame_times)
+
+    @property
+    def messages(self) -> list[str]:
+        """What each alignment decided, for the user."""
+        return [f"{trace.signal.source or 'signal'}: {trace.alignment.message}" for trace in self.traces]
+
+    def panel_geometry(self, frame: int) -> Geometry:
+        """The plot panel at `frame` (empty without a panel)."""
+        if self.plot is None:
+            return Geometry()
+        return self.plot.geometry(frame, self.layout.panel_box, inset=self.layout.is_inset)
+
+    def pose_geometry(self, frame: int) -> Geometry:
+        """Every pose source's trails, skeleton, arrows and keypoints at `frame`."""
+        geometry = Geometry()
+        for overlay in self.pose_overlays:
+            geometry.extend(overlay.geometry(frame))
+        return geometry
+
+    def geometry(self, frame: int) -> Geometry:
+        """Everything drawn on `frame`: the panel first, then the pose over the video."""
+        if not 0 <= frame < self.n_frames:
+            raise IndexError(f"Frame {frame} is outside the video (0..{self.n_frames - 1}).")
+        geometry = self.panel_geometry(frame)
+        geometry.extend(self.pose_geometry(frame))
+        return geometry
+
+    def updated(self, **changes) -> Scene:
+        """A new scene with changed `window`, `layout`, `style` (dicts merge into the current ones) or `alignment`."""
+        unknown = set(changes) - {"window", "layout", "style", "alignment"}
+        if unknown:
+            raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style or alignment.")
+        style = self.style.updated(**changes["style"]) if isinstance(changes.get("style"), dict) else changes.get("style", self.style)
+        layout = _layout(changes["layout"], *self.video_size, base=self.layout) if "layout" in changes else self.layout
+        window = Window.of(changes["window"]) if "window" in changes else self.window
+        alignment = {**self.alignment_options, **changes.get("alignment", {})}
+        return Scene(self.frame_times, self.video_size, self.sources, alignment=alignment, window=window,
+                     layout=layout, style=style)
+
+    @property
+    def config(self) -> dict:
+        """JSON-able: source paths, alignment, window, layout and style, enough to rebuild the picture."""
+        alignment = {key: (np.asarray(value).tolist() if key == "sync" else value)
+                     for key, value in self.alignment_options.items() if value is not None}
+        return {
+            "sources": self.sources.paths,
+            "alignment": alignment,
+            "window": self.window.to_dict(),
+            "layout": self.layout.to_dict(),
+            "style": self.style.to_dict(),
+        }
+
+
+def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, alignment=None, window=None,
+                layout=None, style=None) -> Scene:
+    """A `Scene` over `video` (a `VideoSource`) from paths, tables, arrays or loaded objects.
+
+    signals: one or a list of paths / DataFrames / arrays / `Signal`s; pose: one or a list of paths or
+    `Pose`s; events / intervals: a path, DataFrame or loaded object; alignment: `align` options for the
+    signals (mode, ratio, offset, interpolation, sync); window: seconds on each side, `(left, right)` or
+    `{"left", "right", "unit": "s" | "samples"}`; layout: a panel position ("below", "top-right", ...) or
+    `{"position", "size"}`; style: a dict of `Style` options or a `Style`.
+    """
+    paths: dict = {}
+    signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals"))
+    pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose"))
+    events = _load_one(events, Events, read_events, paths, "events")
+    intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
+    alignment = dict(alignment or {})
+    unknown = set(alignment) - set(ALIGN_OPTIONS)
+    if unknown:
+        raise ChronovizError(f"Unknown alignment option(s) {sorted(unknown)}: use {', '.join(ALIGN_OPTIONS)}.")
+    height, width = video.shape[1:3]
+    sources = Sources(signal_list, pose_list, events, intervals, paths)
+    style = style if isinstance(style, Style) else Style.from_dict(style)
+    return Scene(video.frame_times, (width, height), sources, alignment=alignment,
+                 window=Window.of(window), layout=_layout(layout, width, height), style=style)
+
+
+def _load_each(given, kind, reader, paths: dict, name: str) -> list:
+    if given is None:
+        return []
+    items = given if isinstance(given, (list, tuple)) and not _is_plain_sequence(given) else [given]
+    loaded = [_load_one(item, kind, reader, {}, name) for item in items]
+    paths[name] = [str(item) if isinstance(item, (str, Path)) else None for item in items]
+    return loaded
+
+
+def _is_plain_sequence(given) -> bool:
+    """A list of numbers is one signal, not a list of signals."""
+    return len(given) > 0 and all(isinstance(item, (int, float, np.number)) for item in given)
+
+
+def _load_one(given, kind, reader, paths: dict, name: str):
+    if given is None or isinstance(given, kind):
+        return given
+    if isinstance(given, (str, Path)):
+        paths[name] = str(given)
+    return reader(given)
+
+
+def _layout(layout, width: int, height: int, base: Layout | None = None) -> Layout:
+    if isinstance(layout, Layout):
+        return layout
+    base = base or Layout(width, height)
+    if layout is None:
+        return base
+    if isinstance(layout, str):
+        return replace(base, position=layout, size=None if layout != base.position else base.size)
+    size = layout.get("size", base.size)
+    return replace(base, position=layout.get("position", base.position), size=tuple(size) if isinstance(size, list) else size)

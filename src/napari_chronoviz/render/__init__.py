@@ -1,0 +1,1 @@
+"""Rasterize overlay geometry onto frames (OpenCV), encode, export."""
