@@ -1,5 +1,6 @@
 """napari-chronoviz: behavior video, signals and pose on one frame-exact timeline."""
 
+from .api import attach
 from .errors import ChronovizError, FrameTimesError, LabelError, PoseError, SignalError, VideoReadError
 from .io.imgstore import read_imgstore_index
 from .io.labels import Events, Intervals, read_events, read_intervals
@@ -7,6 +8,9 @@ from .io.pose import Pose, read_pose
 from .io.timeseries import Signal, read_signal_pairs, read_timeseries
 from .io.timestamps import read_frame_times
 from .io.video import VideoSource, open_video
+from .overlays.layout import Layout
+from .overlays.scene import Scene, build_scene
+from .overlays.style import Style
 from .timeline import Alignment, AlignmentError, SampleWindow, align
 
 __version__ = "0.1.0"
@@ -15,6 +19,11 @@ __all__ = [
     "Alignment",
     "AlignmentError",
     "align",
+    "attach",
+    "build_scene",
+    "Layout",
+    "Scene",
+    "Style",
     "ChronovizError",
     "Events",
     "FrameTimesError",

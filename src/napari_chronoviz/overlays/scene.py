@@ -80,7 +80,8 @@ class Scene:
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
         self.sources, self.alignment_options, self.window = sources, dict(alignment), window
-        self.layout, self.style = layout, style
+        self.layout, self.style = layout, style.for_video(self.video_size[1])
+        style = self.style
         self.traces = [Trace(signal, align(self.frame_times, signal, **alignment)) for signal in sources.signals]
         self.pose_overlays = [PoseOverlay(pose, align(self.frame_times, pose), style) for pose in sources.poses]
         has_panel_content = self.traces or sources.events is not None or sources.intervals is not None

@@ -39,7 +39,7 @@ class Style:
     ylim: str | tuple[float, float] = "channel"  # "channel", "global" or fixed (low, high)
     show_values: bool = True  # current value beside each channel name
     line_width: float = 1.5
-    font_size: float = 12.0
+    font_size: float | None = None  # pixels; None: scaled to the video (see `for_video`)
     panel_color: tuple[float, float, float, float] = (0.08, 0.08, 0.1, 1.0)
     inset_alpha: float = 0.6  # background opacity of a panel over the video
     text_color: tuple[float, float, float, float] = (0.92, 0.92, 0.92, 1.0)
@@ -48,7 +48,7 @@ class Style:
     # pose
     color_by: str = "keypoint"
     confidence_cutoff: float = 0.0  # points with lower confidence are hidden
-    point_size: float = 8.0
+    point_size: float | None = None  # pixels; None: scaled to the video
     edge_width: float = 2.0
     edge_color: tuple[float, float, float, float] | None = None  # None: the color of the edge's first keypoint
     trail_length: int = 0  # frames of fading trail behind each keypoint (0: none)
@@ -65,6 +65,12 @@ class Style:
             raise ChronovizError(f"ylim must be 'channel', 'global' or (low, high); got {self.ylim!r}.")
         if self.trail_length < 0:
             raise ChronovizError(f"trail_length must be 0 or more frames, got {self.trail_length}.")
+
+    def for_video(self, height: int) -> Style:
+        """Sizes left as None made readable for a video `height` pixels high (12 px text at 576 rows)."""
+        font_size = self.font_size or max(12.0, round(height / 48))
+        point_size = self.point_size or max(6.0, round(height / 96))
+        return replace(self, font_size=font_size, point_size=point_size)
 
     def updated(self, **changes) -> Style:
         """A copy with `changes`; unknown names raise with the valid ones."""

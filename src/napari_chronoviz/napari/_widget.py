@@ -1,0 +1,180 @@
+"""The dock widget: pick a video layer, add signals, pose, events and intervals, set alignment, window,
+layout and style; every change applies live through the video's `Session`. Errors become notifications."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FileEdit,
+    FloatSlider,
+    FloatSpinBox,
+    Label,
+    LineEdit,
+    PushButton,
+    SpinBox,
+)
+from napari.utils.notifications import show_error, show_info
+
+from ..api import attach
+from ..errors import ChronovizError
+from ..io.labels import read_events, read_intervals
+from ..io.pose import read_pose
+from ..io.timeseries import read_timeseries
+from ..overlays.layout import POSITIONS
+from ..overlays.style import COLOR_BY, PLOT_LAYOUTS
+from ..timeline import MODES
+from ._layers import METADATA_KEY, Session
+
+TIME_UNITS = ("from name", "s", "ms", "us", "ns")
+YLIM_MODES = ("channel", "global", "fixed")
+
+
+class ChronovizWidget(Container):
+    """Overlays for a video layer: sources, alignment, plot window, layout and pose style."""
+
+    def __init__(self, napari_viewer):
+        super().__init__(scrollable=True)
+        self.viewer = napari_viewer
+        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None}
+        self.video = ComboBox(label="video layer", choices=self._video_layer_names)
+        self.signal_file = FileEdit(label="signal file", mode="r")
+        self.signal_key = LineEdit(label="HDF5 key / NPZ member")
+        self.time_column = LineEdit(label="time column")
+        self.time_unit = ComboBox(label="time unit", choices=TIME_UNITS)
+        self.add_signal = PushButton(text="Add signal")
+        self.pose_file = FileEdit(label="pose file", mode="r")
+        self.add_pose = PushButton(text="Add pose")
+        self.label_file = FileEdit(label="events / intervals", mode="r")
+        self.add_events = PushButton(text="Add as events")
+        self.add_intervals = PushButton(text="Add as intervals")
+        self.add_layers = PushButton(text="Add signal and pose layers opened in napari")
+        self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
+        self.ratio = LineEdit(label="samples per frame", value="")
+        self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
+        self.decision = Label(label="decided", value="")
+        self.left = FloatSpinBox(label="window before (s)", min=0, max=3600, step=0.1, value=2.0)
+        self.right = FloatSpinBox(label="window after (s)", min=0, max=3600, step=0.1, value=2.0)
+        self.plot_layout = ComboBox(label="plot layout", choices=PLOT_LAYOUTS, value="stacked")
+        self.position = ComboBox(label="panel position", choices=POSITIONS, value="below")
+        self.panel_size = SpinBox(label="panel size (px, 0 = auto)", min=0, max=10000, value=0)
+        self.ylim = ComboBox(label="y-limits", choices=YLIM_MODES, value="channel")
+        self.y_low = FloatSpinBox(label="y low", min=-1e12, max=1e12, value=0.0)
+        self.y_high = FloatSpinBox(label="y high", min=-1e12, max=1e12, value=1.0)
+        self.show_values = CheckBox(label="show current values", value=True)
+        self.color_by = ComboBox(label="color pose by", choices=COLOR_BY, value="keypoint")
+        self.cutoff = FloatSlider(label="confidence cut-off", min=0, max=1, step=0.01, value=0.0)
+        self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
+        self.remove = PushButton(text="Remove overlays")
+        self.extend([
+            self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
+            self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
+            self.mode, self.ratio, self.offset, self.decision, self.left, self.right, self.plot_layout,
+            self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
+            self.cutoff, self.trail_length, self.remove,
+        ])
+        self.add_signal.changed.connect(self._add_signal)
+        self.add_pose.changed.connect(lambda: self._add_source("pose", read_pose, self.pose_file.value))
+        self.add_events.changed.connect(lambda: self._add_source("events", read_events, self.label_file.value))
+        self.add_intervals.changed.connect(lambda: self._add_source("intervals", read_intervals, self.label_file.value))
+        self.add_layers.changed.connect(self._add_opened_layers)
+        self.remove.changed.connect(self._remove)
+        for control in (self.mode, self.ratio, self.offset, self.left, self.right, self.plot_layout, self.position,
+                        self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
+                        self.cutoff, self.trail_length):
+            control.changed.connect(self._apply)
+        self.viewer.layers.events.inserted.connect(self.video.reset_choices)
+        self.viewer.layers.events.removed.connect(self.video.reset_choices)
+
+    # --- choices and current state --------------------------------------------------------------------
+
+    def _video_layer_names(self, *_) -> list[str]:
+        return [layer.name for layer in self.viewer.layers
+                if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"]
+
+    @property
+    def session(self) -> Session | None:
+        """The session of the chosen video layer, if overlays are attached."""
+        return Session.of(self.viewer.layers[self.video.value]) if self.video.value else None
+
+    def options(self) -> dict:
+        """The alignment, window, layout and style the controls show, as `attach` takes them."""
+        ratio = self.ratio.value.strip()
+        try:
+            ratio = Fraction(ratio) if ratio else None
+        except ValueError:
+            raise ChronovizError(f"Samples per frame must be a number or a fraction like 1/4, not {ratio!r}.") from None
+        alignment = {"mode": self.mode.value, "offset": self.offset.value, "ratio": ratio}
+        size = self.panel_size.value or None
+        if size and self.position.value not in ("below", "above", "left", "right", "none"):
+            size = (size, size // 2)
+        ylim = (self.y_low.value, self.y_high.value) if self.ylim.value == "fixed" else self.ylim.value
+        style = {
+            "plot_layout": self.plot_layout.value, "ylim": ylim, "show_values": self.show_values.value,
+            "color_by": self.color_by.value, "confidence_cutoff": self.cutoff.value,
+            "trail_length": self.trail_length.value,
+        }
+        return {"alignment": alignment, "window": (self.left.value, self.right.value),
+                "layout": {"position": self.position.value, "size": size}, "style": style}
+
+    # --- actions -------------------------------------------------------------------------------------------
+
+    def _add_signal(self) -> None:
+        unit = None if self.time_unit.value == TIME_UNITS[0] else self.time_unit.value
+        self._add_source("signals", read_timeseries, self.signal_file.value, key=self.signal_key.value or None,
+                         time_column=self.time_column.value or None, time_unit=unit)
+
+    def _add_source(self, kind: str, reader, path, **options) -> None:
+        if not path or not Path(path).is_file():
+            show_error(f"Choose a file to add as {kind} first (got {str(path)!r}).")
+            return
+        try:
+            loaded = reader(path, **options)
+        except (ChronovizError, OSError) as error:
+            show_error(str(error))
+            return
+        if isinstance(self.sources[kind], list):
+            self.sources[kind].append(loaded)
+        else:
+            self.sources[kind] = loaded
+        self._apply(rebuild=True)
+
+    def _add_opened_layers(self) -> None:
+        """Signal and pose layers opened by the reader (drag and drop) become sources of the chosen video."""
+        for layer in self.viewer.layers:
+            info = layer.metadata.get(METADATA_KEY, {})
+            if info.get("kind") == "signal":
+                self.sources["signals"].append(read_timeseries(layer.features))
+            elif info.get("kind") == "pose" and info.get("path"):
+                self.sources["pose"].append(read_pose(info["path"]))
+        self._apply(rebuild=True)
+
+    def _apply(self, *_, rebuild: bool = False) -> None:
+        if not self.video.value:
+            show_error("Open a video with napari-chronoviz first: the overlays attach to a video layer.")
+            return
+        try:
+            session = self.session
+            options = self.options()
+            if session is None or rebuild:
+                session = attach(self.viewer, self.video.value, signals=self.sources["signals"] or None,
+                                 pose=self.sources["pose"] or None, events=self.sources["events"],
+                                 intervals=self.sources["intervals"], **options)
+            else:
+                session.update(**options)
+        except (ChronovizError, ValueError, OSError) as error:
+            show_error(str(error))
+            return
+        self.decision.value = "; ".join(session.scene.messages)
+        if rebuild and session.scene.messages:
+            show_info(self.decision.value)
+
+    def _remove(self) -> None:
+        if self.session is not None:
+            self.session.detach()
+        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None}
+        self.decision.value = ""

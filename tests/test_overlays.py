@@ -1,0 +1,184 @@
+"""Overlay geometry (no Qt): pose on the file's values, skeleton, trails, the plot's cursor, ratios, padding."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_chronoviz import ChronovizError, Layout, Style, align, build_scene, read_pose
+from napari_chronoviz.overlays.plot import min_max_decimate
+from napari_chronoviz.overlays.primitives import Points, Polylines, Rectangles, Segments, Texts
+from napari_chronoviz.render.raster import draw
+
+DLC_VIDEO = "dlc_openfield/m3v1mp4.mp4"
+DLC_POSE = "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+FLIES_POSE = "sleap_flies/clip.slp"
+
+
+def fake_video(n_frames, fps=30.0, width=640, height=480):
+    return SimpleNamespace(frame_times=np.arange(n_frames) / fps, shape=(n_frames, height, width, 3))
+
+
+def only(items, kind):
+    found = [item for item in items if isinstance(item, kind)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize("pose_file", [DLC_POSE, FLIES_POSE])
+def test_keypoints_at_frames_0_1_500_and_last_are_the_files_values(shared_data, pose_file):
+    if pose_file.endswith(".slp"):
+        pytest.importorskip("sleap_io")
+    pose = read_pose(shared_data / pose_file)
+    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none")
+    for frame in (0, 1, 500, pose.n_frames - 1):
+        points = only(scene.geometry(frame).items, Points)
+        expected = pose.xy[frame].reshape(-1, 2)
+        expected = expected[np.isfinite(expected).all(axis=1)]
+        np.testing.assert_array_equal(points.positions, expected)
+
+
+def test_skeleton_segment_ends_are_keypoint_positions(shared_data):
+    pytest.importorskip("sleap_io")
+    pose = read_pose(shared_data / FLIES_POSE)
+    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none")
+    index = {name: i for i, name in enumerate(pose.keypoints)}
+    segments = only(scene.geometry(700).items, Segments)
+    expected = [(pose.xy[700, fly, index[a]], pose.xy[700, fly, index[b]])
+                for fly in range(2) for a, b in pose.edges
+                if np.isfinite(pose.xy[700, fly, index[a]]).all() and np.isfinite(pose.xy[700, fly, index[b]]).all()]
+    assert len(segments) == len(expected) > 0
+    np.testing.assert_array_equal(segments.starts, [start for start, _ in expected])
+    np.testing.assert_array_equal(segments.ends, [end for _, end in expected])
+
+
+def test_trail_holds_exactly_the_last_n_positions_and_fades(shared_data):
+    pose = read_pose(shared_data / DLC_POSE)
+    n = 10
+    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none",
+                        style={"trail_length": n, "trail_keypoints": ["snout"]})
+    trail = scene.geometry(100).of_type(Segments)[0]  # trails come first
+    assert len(trail) == n
+    snout = pose.xy[:, 0, 0]
+    points = {tuple(p) for p in np.concatenate([trail.starts, trail.ends])}
+    assert points == {tuple(p) for p in snout[100 - n:101]}
+    alphas = trail.colors[np.argsort([-np.flatnonzero((snout == s).all(axis=1))[0] for s in trail.starts]), 3]
+    assert np.all(np.diff(alphas) < 0) and alphas[0] == 1.0  # newest opaque, older fainter
+    early = scene.geometry(3).of_type(Segments)[0]
+    assert len(early) == 3  # only the frames that exist
+
+
+def test_low_confidence_points_are_hidden(shared_data):
+    pose = read_pose(shared_data / DLC_POSE)
+    cutoff = 0.99
+    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none", style={"confidence_cutoff": cutoff})
+    frame = int(np.flatnonzero((pose.confidence[:, 0] < cutoff).any(axis=1))[0])
+    points = only(scene.geometry(frame).items, Points)
+    assert len(points) == int((pose.confidence[frame, 0] >= cutoff).sum()) < 4
+
+
+def cursor_value(scene, frame):
+    """The trace's value under the cursor, read back from the drawn geometry."""
+    plot = scene.plot
+    box = scene.layout.panel_box
+    path = only(scene.panel_geometry(frame).items, Polylines).paths[0]
+    channel, lane = plot.channels[0], plot.lane_boxes(box)[0]
+    y = np.interp(plot.cursor_x(box), path[:, 0], path[:, 1])
+    top, bottom = lane[1] + 4, lane[3] - 4
+    return channel.low + (bottom - y) / (bottom - top) * (channel.high - channel.low)
+
+
+@pytest.mark.parametrize("ratio", [1, 4])
+def test_the_cursor_sits_on_the_aligned_sample(ratio):
+    video = fake_video(300)
+    samples = np.arange(300.0 * ratio)  # a signal whose value is its own sample index
+    scene = build_scene(video, signals=samples, window=(1.0, 1.0))
+    positions = align(video.frame_times, samples).positions
+    for frame in (0, 1, 150, 299):
+        assert cursor_value(scene, frame) == pytest.approx(positions[frame], abs=1e-6)
+
+
+def test_a_ratio_4_signal_draws_4_samples_per_frame():
+    scene = build_scene(fake_video(300), signals=np.sin(np.arange(1200) / 10), window=(1.0, 1.0))
+    assert scene.traces[0].alignment.ratio == 4
+    path = only(scene.panel_geometry(150).items, Polylines).paths[0]
+    frame_width = 640 / 60  # a 2 s window of 60 frames across 640 pixels
+    np.testing.assert_allclose(np.diff(path[:, 0]), frame_width / 4)
+    assert len(path) == 4 * 60 + 1
+
+
+def test_a_padded_signal_shows_nothing_past_its_end():
+    scene = build_scene(fake_video(1000), signals=np.ones(997), alignment={"mode": "pad"}, window=(1.0, 1.0))
+    box = scene.layout.panel_box
+    near_end = only(scene.panel_geometry(980).items, Polylines).paths[0]
+    last_sample_x = scene.plot.cursor_x(box) + (996 - 980) / 60 * 640
+    assert near_end[:, 0].max() == pytest.approx(last_sample_x)
+    assert not scene.panel_geometry(999).of_type(Polylines) or \
+        only(scene.panel_geometry(999).items, Polylines).paths[0][:, 0].max() < scene.plot.cursor_x(box)
+
+
+def test_nan_gaps_break_the_line_and_decimation_keeps_peaks():
+    values = np.sin(np.arange(3000) / 50)
+    values[1400:1420] = np.nan
+    values[1600] = 50.0
+    scene = build_scene(fake_video(3000), signals=values, window=(5.0, 5.0))  # 300 samples per 640 px
+    lines = only(scene.panel_geometry(1500).items, Polylines)
+    assert len(lines.paths) == 2
+    path = np.column_stack([np.arange(20000.0), np.sin(np.arange(20000) / 7)])
+    path[12345, 1] = 99
+    thinned = min_max_decimate(path, 500)
+    assert len(thinned) <= 1000 and thinned[:, 1].max() == 99 and thinned[:, 1].min() == path[:, 1].min()
+
+
+def test_events_intervals_and_the_current_label():
+    events = pd.DataFrame({"time": [4.5, 5.2, 9.0], "kind": ["lick", "stim", "lick"]})
+    intervals = pd.DataFrame({"start": [3.0, 6.0], "end": [5.5, 8.0], "label": ["rest", "run"]})
+    scene = build_scene(fake_video(300), signals=np.zeros(300), events=events, intervals=intervals, window=(1, 1))
+    geometry = scene.panel_geometry(150)  # t = 5.0 s: inside "rest", events at 4.5 and 5.2 visible
+    texts = [s for item in geometry.of_type(Texts) for s in item.strings]
+    assert "lick" in texts and "stim" in texts and texts.count("rest") == 2  # band label and current label
+    bands = geometry.of_type(Rectangles)[1]
+    np.testing.assert_allclose(bands.boxes[:, [0, 2]], [[0, 0.75 * 640]])  # rest: until 5.5 s, window 4..6 s
+
+
+@pytest.mark.parametrize("position", ["below", "above", "left", "right", "top-left", "bottom-right"])
+def test_panel_positions_and_the_canvas(position):
+    layout = Layout(640, 480, position)
+    panel, canvas = layout.panel_box, layout.canvas_box
+    assert (canvas[:2] <= panel[:2]).all() and (canvas[2:] >= panel[2:]).all()
+    assert layout.is_inset == ("-" in position)
+    if position == "above":
+        assert panel[1] < 0 and canvas[1] == panel[1]
+
+
+def test_dense_layout_keeps_64_channels_legible():
+    scene = build_scene(fake_video(300), signals=np.random.default_rng(1).random((300, 64)),
+                        layout={"position": "below", "size": 320}, style={"plot_layout": "dense"})
+    lanes = scene.plot.lane_boxes(scene.layout.panel_box)
+    assert len(lanes) == 64 and np.all(np.diff(lanes[:, 1]) > 0)
+    assert len(only(scene.panel_geometry(100).items, Polylines).paths) == 64
+
+
+def test_geometry_rasterizes(shared_data):
+    pose = read_pose(shared_data / DLC_POSE)
+    scene = build_scene(fake_video(pose.n_frames), pose=pose, signals=pose.xy[:, 0, 0, 0], window=(1, 1),
+                        style={"trail_length": 5})
+    x0, y0, x1, y1 = scene.layout.canvas_box
+    canvas = np.zeros((int(y1 - y0), int(x1 - x0), 3), np.uint8)
+    draw(canvas, scene.geometry(100), origin=(x0, y0))
+    x, y = np.round(pose.xy[100, 0, 0]).astype(int)
+    assert canvas[y, x].any()  # a keypoint was drawn where the file says
+    assert canvas[481:, :].any() and not canvas[:, :][200:210, 600:610].any()
+
+
+def test_bad_options_are_explained():
+    video = fake_video(100)
+    with pytest.raises(ChronovizError, match="Unknown plot layout 'wide'"):
+        build_scene(video, signals=np.zeros(100), style={"plot_layout": "wide"})
+    with pytest.raises(ChronovizError, match=r"Unknown style option\(s\) \['colour'\]"):
+        Style().updated(colour="red")
+    with pytest.raises(ChronovizError, match="Unknown panel position 'middle'"):
+        build_scene(video, signals=np.zeros(100), layout="middle")
+    with pytest.raises(ChronovizError, match=r"Unknown alignment option\(s\) \['rate'\]"):
+        build_scene(video, signals=np.zeros(100), alignment={"rate": 2})
