@@ -63,10 +63,11 @@ class Session:
         self.viewer, self.video_layer, self.scene = viewer, video_layer, scene
         Session._by_video_layer[video_layer] = self
         self.layers: dict[str, object] = {}
-        self._panel_origin = None
+        self.panel_origin = None  # canvas (x, y) of the panel image's top-left pixel
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
         self._on_step()
+        viewer.reset_view()  # the panel may lie outside the video's view
 
     @property
     def frame(self) -> int:
@@ -111,7 +112,7 @@ class Session:
         box = self.scene.layout.panel_box
         if self.scene.plot is not None:
             x0, y0, x1, y1 = box
-            self._panel_origin = (x0, y0)
+            self.panel_origin = (x0, y0)
             image = np.zeros((int(round(y1 - y0)), int(round(x1 - x0)), 4), np.uint8)
             translate = placement.translate[1:] + np.array([y0, x0]) * placement.scale[1:]
             self._add("panel", Image(image, rgb=True, name=f"{name} plot", scale=flat["scale"], translate=translate,
@@ -189,5 +190,5 @@ class Session:
             return
         # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent
         panel.data[...] = 0
-        draw(panel.data, self.scene.panel_geometry(self.frame), origin=self._panel_origin)
+        draw(panel.data, self.scene.panel_geometry(self.frame), origin=self.panel_origin)
         panel.refresh()

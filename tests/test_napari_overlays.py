@@ -1,0 +1,120 @@
+"""Overlays in a real napari viewer: attach, layers that follow the slider, the reader for pose and signals,
+and the dock widget driven through its controls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_chronoviz import attach, read_pose
+from napari_chronoviz.napari._layers import Session
+from napari_chronoviz.napari._widget import ChronovizWidget
+from napari_chronoviz.render.raster import draw
+
+DLC_VIDEO = "dlc_openfield/m3v1mp4.mp4"
+DLC_POSE = "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+
+
+@pytest.fixture
+def dlc(shared_data, make_napari_viewer):
+    viewer = make_napari_viewer()
+    (video_layer,) = viewer.open(shared_data / DLC_VIDEO, plugin="napari-chronoviz")
+    return viewer, video_layer, shared_data / DLC_POSE
+
+
+def shown_points(layer) -> np.ndarray:
+    """(y, x) of the points napari shows in the current slice."""
+    return layer._view_data  # napari keeps the displayed dims (y, x) of the current slice here
+
+
+def test_keypoint_layer_follows_the_slider_with_the_files_values(dlc):
+    viewer, video_layer, pose_path = dlc
+    pose = read_pose(pose_path)
+    session = attach(viewer, video_layer, pose=pose_path, style={"trail_length": 5})
+    keypoints = session.layers["keypoints 0"]
+    assert set(keypoints.features.columns) >= {"individual", "keypoint", "confidence"}
+    for frame in (0, 1, 500, 2329):
+        viewer.dims.set_current_step(0, frame)
+        np.testing.assert_array_equal(shown_points(keypoints), pose.xy[frame, 0][:, ::-1])
+    assert keypoints.metadata["chronoviz"]["sources"]["pose"] == [str(pose_path)]
+
+
+def test_panel_image_is_the_rasterized_geometry_of_the_current_frame(dlc):
+    viewer, video_layer, pose_path = dlc
+    speed = pd.DataFrame({"x": read_pose(pose_path).xy[:, 0, 0, 0]})
+    session = attach(viewer, video_layer, signals=speed, window=(1.0, 1.0))
+    panel = session.layers["panel"]
+    np.testing.assert_array_equal(panel.translate, [480, 0])
+    before = panel.data.copy()
+    viewer.dims.set_current_step(0, 1000)
+    assert session.frame == 1000
+    expected = np.zeros_like(panel.data)
+    draw(expected, session.scene.panel_geometry(1000), origin=session.panel_origin)
+    np.testing.assert_array_equal(panel.data, expected)
+    assert not np.array_equal(before, panel.data)
+    values = session.layers["values"]
+    row = values.features[values.features["frame"] == 1000]
+    assert row["value"].item() == pytest.approx(speed["x"][1000])
+
+
+def test_update_and_detach(dlc):
+    viewer, video_layer, pose_path = dlc
+    session = attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path)
+    n_layers = len(viewer.layers)
+    session.update(layout="top-right", style={"trail_length": 3})
+    assert session.scene.layout.position == "top-right" and "trails 0" in session.layers
+    assert len(viewer.layers) == n_layers + 1
+    session.detach()
+    assert [layer.name for layer in viewer.layers] == [video_layer.name]
+    assert Session.of(video_layer) is None
+
+
+def test_reader_opens_pose_and_signal_files(shared_data, make_napari_viewer, tmp_path):
+    viewer = make_napari_viewer()
+    (pose_layer,) = viewer.open(shared_data / DLC_POSE, plugin="napari-chronoviz")
+    assert pose_layer.data.shape == (2330 * 4, 3)
+    assert list(pose_layer.features["keypoint"][:4]) == ["snout", "leftear", "rightear", "tailbase"]
+    pd.DataFrame({"time_ms": np.arange(5) * 10.0, "dff": np.arange(5.0)}).to_csv(tmp_path / "dff.csv", index=False)
+    (signal_layer,) = viewer.open(tmp_path / "dff.csv", plugin="napari-chronoviz")
+    assert list(signal_layer.features.columns) == ["time", "dff"] and not signal_layer.visible
+    np.testing.assert_allclose(signal_layer.features["time"], np.arange(5) * 0.01)
+
+
+def test_widget_controls_change_the_layers(dlc, tmp_path):
+    viewer, video_layer, pose_path = dlc
+    widget = ChronovizWidget(viewer)
+    assert widget.video.value == video_layer.name
+    pd.DataFrame({"speed": np.arange(2330.0)}).to_csv(tmp_path / "speed.csv", index=False)
+    widget.signal_file.value = tmp_path / "speed.csv"
+    widget.add_signal.clicked()
+    widget.pose_file.value = pose_path
+    widget.add_pose.clicked()
+    session = widget.session
+    assert session is not None and len(session.scene.traces) == 1 and len(session.scene.pose_overlays) == 1
+    assert "1 sample per frame" in widget.decision.value
+    widget.trail_length.value = 4
+    assert widget.session.layers["trails 0"].tail_length == 4
+    widget.position.value = "above"
+    assert widget.session.layers["panel"].translate[0] < 0
+    widget.left.value = 0.5
+    assert widget.session.scene.plot.left == 0.5
+    widget.remove.clicked()
+    assert widget.session is None and len(viewer.layers) == 1
+
+
+def test_widget_bad_files_give_notifications(dlc, tmp_path, monkeypatch):
+    viewer, video_layer, _ = dlc
+    shown = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", shown.append)
+    widget = ChronovizWidget(viewer)
+    (tmp_path / "notes.csv").write_text("time,comment\n0,a\n")
+    widget.signal_file.value = tmp_path / "notes.csv"
+    widget.add_signal.clicked()
+    assert "no numeric value columns" in shown[-1]
+    widget.ratio.value = "four"
+    assert "fraction like 1/4" in shown[-1]
+    widget.pose_file.value = tmp_path / "notes.csv"
+    widget.add_pose.clicked()
+    assert "not a DeepLabCut CSV" in shown[-1]
+    assert widget.session is None
