@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 
-.PHONY: demo test bench-video system-deps clean
+.PHONY: demo test bench-video bench-overlays system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -26,6 +26,9 @@ test: system-deps $(INSTALLED)
 
 bench-video: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_video.py
+
+bench-overlays: system-deps $(INSTALLED)
+	$(XVFB) $(PYTHON) benchmarks/bench_overlays.py
 
 clean:
 	rm -rf $(VENV) demo_output benchmarks/.cache .pytest_cache

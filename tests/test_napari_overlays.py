@@ -31,7 +31,7 @@ def shown_points(layer) -> np.ndarray:
 def test_keypoint_layer_follows_the_slider_with_the_files_values(dlc):
     viewer, video_layer, pose_path = dlc
     pose = read_pose(pose_path)
-    session = attach(viewer, video_layer, pose=pose_path, style={"trail_length": 5})
+    session = attach(viewer, video_layer, pose=pose_path, style={"trail_length": 5}, display="layers")
     keypoints = session.layers["keypoints 0"]
     assert set(keypoints.features.columns) >= {"individual", "keypoint", "confidence"}
     for frame in (0, 1, 500, 2329):
@@ -40,19 +40,23 @@ def test_keypoint_layer_follows_the_slider_with_the_files_values(dlc):
     assert keypoints.metadata["chronoviz"]["sources"]["pose"] == [str(pose_path)]
 
 
-def test_panel_image_is_the_rasterized_geometry_of_the_current_frame(dlc):
+@pytest.mark.parametrize("display", ["raster", "layers"])
+def test_raster_image_is_the_geometry_of_the_current_frame(dlc, display):
     viewer, video_layer, pose_path = dlc
     speed = pd.DataFrame({"x": read_pose(pose_path).xy[:, 0, 0, 0]})
-    session = attach(viewer, video_layer, signals=speed, window=(1.0, 1.0))
-    panel = session.layers["panel"]
-    np.testing.assert_array_equal(panel.translate, [480, 0])
-    before = panel.data.copy()
+    session = attach(viewer, video_layer, signals=speed, pose=pose_path, window=(1.0, 1.0), display=display)
+    raster = session.layers["overlay" if display == "raster" else "panel"]
+    np.testing.assert_array_equal(raster.translate, [0, 0] if display == "raster" else [480, 0])
+    visible = {key for key, layer in session.layers.items() if layer.visible}
+    assert visible == ({"overlay"} if display == "raster" else set(session.layers))
+    before = raster.data.copy()
     viewer.dims.set_current_step(0, 1000)
     assert session.frame == 1000
-    expected = np.zeros_like(panel.data)
-    draw(expected, session.scene.panel_geometry(1000), origin=session.panel_origin)
-    np.testing.assert_array_equal(panel.data, expected)
-    assert not np.array_equal(before, panel.data)
+    expected = np.zeros_like(raster.data)
+    geometry = session.scene.geometry(1000) if display == "raster" else session.scene.panel_geometry(1000)
+    draw(expected, geometry, origin=session.raster_origin)
+    np.testing.assert_array_equal(raster.data, expected)
+    assert not np.array_equal(before, raster.data)
     values = session.layers["values"]
     row = values.features[values.features["frame"] == 1000]
     assert row["value"].item() == pytest.approx(speed["x"][1000])
@@ -60,11 +64,13 @@ def test_panel_image_is_the_rasterized_geometry_of_the_current_frame(dlc):
 
 def test_update_and_detach(dlc):
     viewer, video_layer, pose_path = dlc
-    session = attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path)
+    session = attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path, display="layers")
     n_layers = len(viewer.layers)
     session.update(layout="top-right", style={"trail_length": 3})
     assert session.scene.layout.position == "top-right" and "trails 0" in session.layers
     assert len(viewer.layers) == n_layers + 1
+    session.update(display="raster")
+    assert [key for key, layer in session.layers.items() if layer.visible] == ["overlay"]
     session.detach()
     assert [layer.name for layer in viewer.layers] == [video_layer.name]
     assert Session.of(video_layer) is None
@@ -93,10 +99,13 @@ def test_widget_controls_change_the_layers(dlc, tmp_path):
     session = widget.session
     assert session is not None and len(session.scene.traces) == 1 and len(session.scene.pose_overlays) == 1
     assert "1 sample per frame" in widget.decision.value
+    widget.display.value = "layers"
     widget.trail_length.value = 4
     assert widget.session.layers["trails 0"].tail_length == 4
     widget.position.value = "above"
     assert widget.session.layers["panel"].translate[0] < 0
+    widget.display.value = "raster"
+    assert widget.session.layers["overlay"].translate[0] < 0
     widget.left.value = 0.5
     assert widget.session.scene.plot.left == 0.5
     widget.remove.clicked()

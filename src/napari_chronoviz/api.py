@@ -20,14 +20,16 @@ class _LayerVideo:
 
 
 def attach(viewer, video_layer, *, signals=None, pose=None, events=None, intervals=None, alignment=None,
-           window=None, layout=None, style=None):
+           window=None, layout=None, style=None, display="raster"):
     """Show signals, pose, events and intervals over `video_layer` (a layer or its name), synced to the slider.
 
     The arguments are those of the scene (see `napari_chronoviz.overlays.scene.build_scene`): paths,
     DataFrames, arrays or loaded objects; `alignment` holds `align` options for the signals; `window`
     seconds on each side (or `(left, right)`, or a dict with `unit`); `layout` a panel position or dict;
-    `style` a dict of `Style` options. Returns the `Session`: `geometry(frame)`, `update(**changes)`,
-    `detach()`. Attaching again to the same video layer replaces its overlays.
+    `style` a dict of `Style` options. `display` is "raster" (one image redrawn per frame: the fastest to
+    play, the export's exact pixels) or "layers" (pose as napari points/vectors/tracks layers, for
+    inspecting and editing). Returns the `Session`: `geometry(frame)`, `update(**changes)`, `detach()`.
+    Attaching again to the same video layer replaces its overlays.
     """
     from .napari._layers import Session
 
@@ -37,7 +39,7 @@ def attach(viewer, video_layer, *, signals=None, pose=None, events=None, interva
     previous = Session.of(layer)
     if previous is not None:
         previous.detach()
-    return Session(viewer, layer, scene)
+    return Session(viewer, layer, scene, display)
 
 
 def video_of_layer(layer) -> _LayerVideo:

@@ -1,10 +1,17 @@
 """napari layers that show a `Scene` over a video layer and follow the frame slider.
 
-Pose overlays are (frame, y, x) layers holding every frame, built once: napari slices them itself, so
-scrubbing costs nothing for them. The plot panel slides with the frame, so it is one RGBA image layer
-re-rasterized on each `current_step` (by the same rasterizer the exporter uses). Markers at each
-channel's current value are a (frame, y, x) points layer whose `features` hold the signals sampled at
-every video frame. The scene's `config` rides in each layer's `metadata["chronoviz"]`.
+Two displays:
+
+- "raster" (default, for playback): everything is drawn on each `current_step` into one RGBA image layer
+  covering the canvas, by the same rasterizer the exporter uses, so napari shows the export's pixels.
+  napari's cost of a step grows with every visible layer and with the size of (frame, y, x) layers, so
+  one image is the fastest way to follow the slider (see benchmarks/bench_overlays.py). The keypoints
+  and the signals sampled at each frame are also there as hidden points layers whose `features` can be
+  inspected (make them visible to hover).
+- "layers" (for inspecting and editing): pose as (frame, y, x) points, vectors and tracks layers holding
+  every frame, built once and sliced by napari; only the plot panel is re-rasterized per step.
+
+The scene's `config` rides in each layer's `metadata["chronoviz"]`.
 """
 
 from __future__ import annotations
@@ -14,11 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.scene import Scene
 from ..render.raster import draw
 
 METADATA_KEY = "chronoviz"
+DISPLAYS = ("raster", "layers")
 
 
 @dataclass(frozen=True)
@@ -59,11 +68,13 @@ class Session:
         """The session attached to `video_layer`, or None."""
         return cls._by_video_layer.get(video_layer)
 
-    def __init__(self, viewer, video_layer, scene: Scene):
-        self.viewer, self.video_layer, self.scene = viewer, video_layer, scene
+    def __init__(self, viewer, video_layer, scene: Scene, display: str = "raster"):
+        if display not in DISPLAYS:
+            raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
+        self.viewer, self.video_layer, self.scene, self.display = viewer, video_layer, scene, display
         Session._by_video_layer[video_layer] = self
         self.layers: dict[str, object] = {}
-        self.panel_origin = None  # canvas (x, y) of the panel image's top-left pixel
+        self.raster_origin = None  # canvas (x, y) of the rasterized image's top-left pixel
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
         self._on_step()
@@ -79,9 +90,12 @@ class Session:
         """Frame `frame`'s primitives, in canvas pixels (what the exporter draws)."""
         return self.scene.geometry(frame)
 
-    def update(self, **changes) -> None:
-        """Change `window`, `layout`, `style` (dicts merge) or `alignment`, and redraw."""
-        self.scene = self.scene.updated(**changes)
+    def update(self, display: str | None = None, **changes) -> None:
+        """Change `window`, `layout`, `style` (dicts merge), `alignment` or `display`, and redraw."""
+        if display is not None and display not in DISPLAYS:
+            raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
+        self.scene = self.scene.updated(**changes) if changes else self.scene
+        self.display = display or self.display
         self._remove_layers()
         self._build_layers()
         self._on_step()
@@ -96,44 +110,63 @@ class Session:
     # --- layers ---------------------------------------------------------------------------------------
 
     def _metadata(self, role: str) -> dict:
-        return {METADATA_KEY: {"kind": "overlay", "role": role, "video": self.video_layer.name, **self.scene.config}}
+        return {METADATA_KEY: {"kind": "overlay", "role": role, "video": self.video_layer.name,
+                               "display": self.display, **self.scene.config}}
 
     def _add(self, key: str, layer) -> None:
         self.layers[key] = layer
         self.viewer.add_layer(layer)
 
     def _build_layers(self) -> None:
-        from napari.layers import Image, Points, Vectors
-
         placement = LayerPlacement.of(self.video_layer)
-        name = self.video_layer.name
         flat = {"scale": placement.scale[1:], "translate": placement.translate[1:]}
         stacked = {"scale": placement.scale, "translate": placement.translate}
-        box = self.scene.layout.panel_box
+        if self.display == "raster":
+            self._add_raster("overlay", self.scene.layout.canvas_box, flat, "overlay")
+        elif self.scene.plot is not None:
+            self._add_raster("panel", self.scene.layout.panel_box, flat, "plot")
         if self.scene.plot is not None:
-            x0, y0, x1, y1 = box
-            self.panel_origin = (x0, y0)
-            image = np.zeros((int(round(y1 - y0)), int(round(x1 - x0)), 4), np.uint8)
-            translate = placement.translate[1:] + np.array([y0, x0]) * placement.scale[1:]
-            self._add("panel", Image(image, rgb=True, name=f"{name} plot", scale=flat["scale"], translate=translate,
-                                     metadata=self._metadata("panel")))
-            self._add("values", self._value_markers(Points, stacked, box))
-        style = self.scene.style
+            self._add("values", self._value_markers(stacked))
         for index, overlay in enumerate(self.scene.pose_overlays):
-            label = f"{name} pose" + (f" {index + 1}" if len(self.scene.pose_overlays) > 1 else "")
-            if style.trail_length > 0:
-                self._add_trails(f"trails {index}", overlay, f"{label} trails", stacked)
-            for key, stack, width, vector_style in (("skeleton", overlay.skeleton, style.edge_width, "line"),
-                                                    ("arrows", overlay.arrows, style.edge_width, "arrow")):
-                if len(stack.frames):
-                    self._add(f"{key} {index}", Vectors(
-                        stack_to_vectors(stack), edge_color=stack.colors, edge_width=width, vector_style=vector_style,
-                        name=f"{label} {key}", metadata=self._metadata(key), **stacked))
-            keypoints = overlay.keypoints
-            self._add(f"keypoints {index}", Points(
-                stack_to_points(keypoints), face_color=keypoints.colors, border_width=0, size=style.point_size,
-                features=overlay.keypoint_features(), name=f"{label} keypoints",
-                metadata=self._metadata("keypoints"), **stacked))
+            label = f"{self.video_layer.name} pose" + (f" {index + 1}" if len(self.scene.pose_overlays) > 1 else "")
+            if self.display == "layers":
+                self._add_pose_layers(index, overlay, label, stacked)
+            self._add(f"keypoints {index}", self._keypoints_layer(overlay, label, stacked))
+        if self.display == "raster":
+            for key, layer in self.layers.items():
+                layer.visible = key == "overlay"
+
+    def _add_raster(self, key: str, box, flat: dict, suffix: str) -> None:
+        """An RGBA image layer over canvas `box` (x0, y0, x1, y1), redrawn on each step."""
+        from napari.layers import Image
+
+        x0, y0, x1, y1 = box
+        self.raster_origin = (x0, y0)
+        image = np.zeros((int(round(y1 - y0)), int(round(x1 - x0)), 4), np.uint8)
+        translate = flat["translate"] + np.array([y0, x0]) * flat["scale"]
+        self._add(key, Image(image, rgb=True, name=f"{self.video_layer.name} {suffix}", scale=flat["scale"],
+                             translate=translate, metadata=self._metadata(key)))
+
+    def _add_pose_layers(self, index: int, overlay: PoseOverlay, label: str, stacked: dict) -> None:
+        from napari.layers import Vectors
+
+        style = self.scene.style
+        if style.trail_length > 0:
+            self._add_trails(f"trails {index}", overlay, f"{label} trails", stacked)
+        for key, stack, width, vector_style in (("skeleton", overlay.skeleton, style.edge_width, "line"),
+                                                ("arrows", overlay.arrows, style.edge_width, "arrow")):
+            if len(stack.frames):
+                self._add(f"{key} {index}", Vectors(
+                    stack_to_vectors(stack), edge_color=stack.colors, edge_width=width, vector_style=vector_style,
+                    name=f"{label} {key}", metadata=self._metadata(key), **stacked))
+
+    def _keypoints_layer(self, overlay: PoseOverlay, label: str, stacked: dict):
+        from napari.layers import Points
+
+        keypoints = overlay.keypoints
+        return Points(stack_to_points(keypoints), face_color=keypoints.colors, border_width=0,
+                      size=self.scene.style.point_size, features=overlay.keypoint_features(),
+                      name=f"{label} keypoints", metadata=self._metadata("keypoints"), **stacked)
 
     def _add_trails(self, key: str, overlay: PoseOverlay, name: str, stacked: dict) -> None:
         """Trails as a napari Tracks layer: it fades the last `trail_length` frames on the GPU as the slider
@@ -155,9 +188,12 @@ class Session:
             tail_length=self.scene.style.trail_length, head_length=0, tail_width=self.scene.style.edge_width,
             name=name, metadata=self._metadata("trails"), **stacked))
 
-    def _value_markers(self, points_class, stacked: dict, box):
+    def _value_markers(self, stacked: dict):
         """A marker on each channel's trace at the cursor, every frame; features: the values per frame."""
+        from napari.layers import Points
+
         plot, scene = self.scene.plot, self.scene
+        box = scene.layout.panel_box
         lanes = plot.lane_boxes(box)
         x = plot.cursor_x(box)
         frames = np.arange(scene.n_frames)
@@ -174,7 +210,7 @@ class Session:
             features["value"].append(values[finite])
         colors = np.concatenate([np.tile(c.color, (len(r), 1)) for c, r in zip(plot.channels, rows)]) if rows else None
         data = np.concatenate(rows) if rows else np.zeros((0, 3))
-        return points_class(data, face_color=colors if colors is not None and len(colors) else "white", size=6,
+        return Points(data, face_color=colors if colors is not None and len(colors) else "white", size=6,
                             border_width=0, features={k: np.concatenate(v) if v else [] for k, v in features.items()},
                             name=f"{self.video_layer.name} values", metadata=self._metadata("values"), **stacked)
 
@@ -185,10 +221,12 @@ class Session:
         self.layers.clear()
 
     def _on_step(self, event=None) -> None:
-        panel = self.layers.get("panel")
-        if panel is None:
+        raster = self.layers.get("overlay", self.layers.get("panel"))
+        if raster is None:
             return
+        frame = self.frame
+        geometry = self.scene.geometry(frame) if self.display == "raster" else self.scene.panel_geometry(frame)
         # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent
-        panel.data[...] = 0
-        draw(panel.data, self.scene.panel_geometry(self.frame), origin=self.panel_origin)
-        panel.refresh()
+        raster.data[...] = 0
+        draw(raster.data, geometry, origin=self.raster_origin)
+        raster.refresh()

@@ -28,7 +28,7 @@ from ..io.timeseries import read_timeseries
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS
 from ..timeline import MODES
-from ._layers import METADATA_KEY, Session
+from ._layers import DISPLAYS, METADATA_KEY, Session
 
 TIME_UNITS = ("from name", "s", "ms", "us", "ns")
 YLIM_MODES = ("channel", "global", "fixed")
@@ -69,13 +69,14 @@ class ChronovizWidget(Container):
         self.color_by = ComboBox(label="color pose by", choices=COLOR_BY, value="keypoint")
         self.cutoff = FloatSlider(label="confidence cut-off", min=0, max=1, step=0.01, value=0.0)
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
+        self.display = ComboBox(label="display", choices=DISPLAYS, value="raster")
         self.remove = PushButton(text="Remove overlays")
         self.extend([
             self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
             self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
             self.mode, self.ratio, self.offset, self.decision, self.left, self.right, self.plot_layout,
             self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
-            self.cutoff, self.trail_length, self.remove,
+            self.cutoff, self.trail_length, self.display, self.remove,
         ])
         self.add_signal.changed.connect(self._add_signal)
         self.add_pose.changed.connect(lambda: self._add_source("pose", read_pose, self.pose_file.value))
@@ -85,7 +86,7 @@ class ChronovizWidget(Container):
         self.remove.changed.connect(self._remove)
         for control in (self.mode, self.ratio, self.offset, self.left, self.right, self.plot_layout, self.position,
                         self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
-                        self.cutoff, self.trail_length):
+                        self.cutoff, self.trail_length, self.display):
             control.changed.connect(self._apply)
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
@@ -119,7 +120,8 @@ class ChronovizWidget(Container):
             "trail_length": self.trail_length.value,
         }
         return {"alignment": alignment, "window": (self.left.value, self.right.value),
-                "layout": {"position": self.position.value, "size": size}, "style": style}
+                "layout": {"position": self.position.value, "size": size}, "style": style,
+                "display": self.display.value}
 
     # --- actions -------------------------------------------------------------------------------------------
 

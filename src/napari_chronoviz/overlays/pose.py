@@ -161,7 +161,7 @@ class PoseOverlay:
         """Trails, then skeleton, then arrows, then keypoints of `frame`."""
         geometry = Geometry()
         style = self.style
-        for stack, width, arrow in ((self.trails, style.edge_width * 0.75, False),
+        for stack, width, arrow in ((self.trails, style.edge_width / 2, False),
                                     (self.skeleton, style.edge_width, False),
                                     (self.arrows, style.edge_width, True)):
             rows = stack.rows_of(frame)

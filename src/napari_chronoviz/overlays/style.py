@@ -38,7 +38,7 @@ class Style:
     grid_columns: int = 2
     ylim: str | tuple[float, float] = "channel"  # "channel", "global" or fixed (low, high)
     show_values: bool = True  # current value beside each channel name
-    line_width: float = 1.5
+    line_width: float = 1.0  # anti-aliased 1 px traces draw 10x faster than 2 px in OpenCV
     font_size: float | None = None  # pixels; None: scaled to the video (see `for_video`)
     panel_color: tuple[float, float, float, float] = (0.08, 0.08, 0.1, 1.0)
     inset_alpha: float = 0.6  # background opacity of a panel over the video

@@ -1,7 +1,8 @@
 """Draw overlay geometry onto uint8 RGB or RGBA images with OpenCV: anti-aliased, sub-pixel, alpha-blended.
 
 Translucent primitives are drawn onto a copy of only the region they touch and blended back, once per
-alpha value, so a fading trail costs a few small blends, not one full-frame copy per segment.
+alpha level (alpha is quantized to 1/8 steps), so a fading trail costs a few small blends, not one
+full-frame copy per segment or per color.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ def draw(image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float 
     (height, width, 3) RGB or (height, width, 4) RGBA, uint8, C-contiguous.
     """
     transform = _Transform(np.asarray(origin, dtype=float), float(scale))
-    for item in geometry.items:
-        _DRAW[type(item)](image, item, transform)
+    for item in geometry.items:  # in order: each primitive's levels are blended before the next is drawn
+        painter = _Painter(image)
+        _DRAW[type(item)](painter, item, transform)
+        painter.run()
     return image
 
 
@@ -42,40 +45,57 @@ class _Transform:
         return max(1, int(round(value * self.scale)))
 
 
-def _by_color(colors: np.ndarray) -> dict[tuple, list[int]]:
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for index, color in enumerate(np.round(colors, 3)):
-        groups[tuple(color)].append(index)
-    return groups
+def _by_color(colors: np.ndarray) -> dict[tuple, np.ndarray]:
+    """Row indices of each distinct color (alpha quantized to ALPHA_LEVELS)."""
+    quantized = np.column_stack([np.round(colors[:, :3], 3), np.round(colors[:, 3] * ALPHA_LEVELS) / ALPHA_LEVELS])
+    distinct, group = np.unique(quantized, axis=0, return_inverse=True)
+    order = np.argsort(group.ravel(), kind="stable")
+    splits = np.flatnonzero(np.diff(group.ravel()[order])) + 1
+    return {tuple(color): indices for color, indices in zip(distinct.tolist(), np.split(order, splits))}
 
 
-def _paint(image: np.ndarray, color: tuple, bounds: np.ndarray, paint) -> None:
-    """Run `paint(target, offset, color_u8)` opaque, or on a copy of the touched region blended by alpha."""
-    alpha = color[3]
-    if alpha <= 0:
-        return
-    channels = image.shape[2]
-    color_u8 = tuple(int(round(c * 255)) for c in color[:3]) + ((255,) if channels == 4 else ())
-    if alpha >= 1:
-        paint(image, np.zeros(2, np.int32), color_u8)
-        return
-    height, width = image.shape[:2]
-    x0, y0 = np.clip(np.floor(bounds[:2]).astype(int), 0, [width, height])
-    x1, y1 = np.clip(np.ceil(bounds[2:]).astype(int) + 1, 0, [width, height])
-    if x1 <= x0 or y1 <= y0:
-        return
-    region = image[y0:y1, x0:x1]
-    layer = np.ascontiguousarray(region)
-    paint(layer, np.array([x0, y0], np.int32) << SHIFT, color_u8)
-    cv2.addWeighted(layer, alpha, region, 1 - alpha, 0, dst=region)
+ALPHA_LEVELS = 8
+
+
+class _Painter:
+    """Collects paint calls by alpha, then runs them: opaque ones directly, each translucent level on a
+    copy of the region its calls touch, blended back once."""
+
+    def __init__(self, image: np.ndarray):
+        self.image = image
+        self.by_alpha: dict[float, list] = defaultdict(list)
+
+    def add(self, color: tuple, bounds: np.ndarray, paint) -> None:
+        """Queue `paint(target, offset, color_u8)` for pixels within `bounds` (x0, y0, x1, y1)."""
+        if color[3] > 0:
+            color_u8 = tuple(int(round(c * 255)) for c in color[:3]) + ((255,) if self.image.shape[2] == 4 else ())
+            self.by_alpha[color[3]].append((color_u8, bounds, paint))
+
+    def run(self) -> None:
+        height, width = self.image.shape[:2]
+        for alpha, calls in self.by_alpha.items():
+            if alpha >= 1:
+                for color_u8, _, paint in calls:
+                    paint(self.image, np.zeros(2, np.int32), color_u8)
+                continue
+            bounds = np.array([bound for _, bound, _ in calls])
+            x0, y0 = np.clip(np.floor(bounds[:, :2].min(axis=0)).astype(int), 0, [width, height])
+            x1, y1 = np.clip(np.ceil(bounds[:, 2:].max(axis=0)).astype(int) + 1, 0, [width, height])
+            if x1 <= x0 or y1 <= y0:
+                continue
+            region = self.image[y0:y1, x0:x1]
+            layer = np.ascontiguousarray(region)
+            for color_u8, _, paint in calls:
+                paint(layer, np.array([x0, y0], np.int32) << SHIFT, color_u8)
+            cv2.addWeighted(layer, alpha, region, 1 - alpha, 0, dst=region)
 
 
 def _bounds(points: np.ndarray, margin: float) -> np.ndarray:
     pixels = points.reshape(-1, 2) / (1 << SHIFT)
-    return np.r_[pixels.min(axis=0) - margin, pixels.max(axis=0) + margin]
+    return np.concatenate([pixels.min(axis=0) - margin, pixels.max(axis=0) + margin])
 
 
-def _draw_polylines(image, item: Polylines, transform: _Transform) -> None:
+def _draw_polylines(painter: _Painter, item: Polylines, transform: _Transform) -> None:
     thickness = transform.length(item.width)
     paths = [transform.pixels(path) for path in item.paths]
     for color, indices in _by_color(item.colors).items():
@@ -85,10 +105,10 @@ def _draw_polylines(image, item: Polylines, transform: _Transform) -> None:
             shifted = [(path - offset).reshape(-1, 1, 2) for path in chosen]
             cv2.polylines(target, shifted, False, c, thickness, cv2.LINE_AA, SHIFT)
 
-        _paint(image, color, _bounds(np.concatenate(chosen), thickness + 2), paint)
+        painter.add(color, _bounds(np.concatenate(chosen), thickness + 2), paint)
 
 
-def _draw_segments(image, item: Segments, transform: _Transform) -> None:
+def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> None:
     thickness = transform.length(item.width)
     starts, ends = transform.pixels(item.starts), transform.pixels(item.ends)
     for color, indices in _by_color(item.colors).items():
@@ -104,10 +124,10 @@ def _draw_segments(image, item: Segments, transform: _Transform) -> None:
                 lines = np.stack([a - offset, b - offset], axis=1)
                 cv2.polylines(target, list(lines.reshape(-1, 2, 1, 2)), False, c, thickness, cv2.LINE_AA, SHIFT)
 
-        _paint(image, color, bounds, paint)
+        painter.add(color, bounds, paint)
 
 
-def _draw_points(image, item: Points, transform: _Transform) -> None:
+def _draw_points(painter: _Painter, item: Points, transform: _Transform) -> None:
     radius = max(1, int(round(item.size / 2 * transform.scale * (1 << SHIFT))))
     centers = transform.pixels(item.positions)
     for color, indices in _by_color(item.colors).items():
@@ -117,10 +137,10 @@ def _draw_points(image, item: Points, transform: _Transform) -> None:
             for center in chosen - offset:
                 cv2.circle(target, tuple(map(int, center)), radius, c, -1, cv2.LINE_AA, SHIFT)
 
-        _paint(image, color, _bounds(chosen, radius / (1 << SHIFT) + 2), paint)
+        painter.add(color, _bounds(chosen, radius / (1 << SHIFT) + 2), paint)
 
 
-def _draw_rectangles(image, item: Rectangles, transform: _Transform) -> None:
+def _draw_rectangles(painter: _Painter, item: Rectangles, transform: _Transform) -> None:
     corners = transform.pixels(item.boxes.reshape(-1, 2)).reshape(-1, 4)
     for color, indices in _by_color(item.colors).items():
         chosen = corners[indices]
@@ -129,10 +149,10 @@ def _draw_rectangles(image, item: Rectangles, transform: _Transform) -> None:
             for x0, y0, x1, y1 in chosen - np.tile(offset, 2):
                 cv2.rectangle(target, (int(x0), int(y0)), (int(x1), int(y1)), c, -1, cv2.LINE_AA, SHIFT)
 
-        _paint(image, color, _bounds(chosen, 2), paint)
+        painter.add(color, _bounds(chosen, 2), paint)
 
 
-def _draw_texts(image, item: Texts, transform: _Transform) -> None:
+def _draw_texts(painter: _Painter, item: Texts, transform: _Transform) -> None:
     font_scale = item.size * transform.scale / FONT_PIXELS_AT_SCALE_1
     thickness = max(1, int(round(font_scale * 1.6)))
     anchors = (np.asarray(item.positions, dtype=float) - transform.origin) * transform.scale
@@ -145,14 +165,14 @@ def _draw_texts(image, item: Texts, transform: _Transform) -> None:
             placed.append((item.strings[index], int(round(x)), int(round(y)), width, height, baseline))
         lows = np.array([(x, y - h) for _, x, y, _, h, _ in placed], dtype=float)
         highs = np.array([(x + w, y + b) for _, x, y, w, _, b in placed], dtype=float)
-        bounds = np.r_[lows.min(axis=0) - 2, highs.max(axis=0) + 2]
+        bounds = np.concatenate([lows.min(axis=0) - 2, highs.max(axis=0) + 2])
 
         def paint(target, offset, c, placed=placed):
             dx, dy = np.asarray(offset) >> SHIFT
             for text, x, y, *_ in placed:
                 cv2.putText(target, text, (x - int(dx), y - int(dy)), FONT, font_scale, c, thickness, cv2.LINE_AA)
 
-        _paint(image, color, bounds, paint)
+        painter.add(color, bounds, paint)
 
 
 _DRAW = {
