@@ -127,3 +127,33 @@ def test_widget_bad_files_give_notifications(dlc, tmp_path, monkeypatch):
     widget.add_pose.clicked()
     assert "not a DeepLabCut CSV" in shown[-1]
     assert widget.session is None
+
+
+def test_videos_of_different_rates_follow_one_time_slider(make_napari_viewer, tmp_path):
+    from napari_chronoviz import sync_by_time
+    from napari_chronoviz.testing import make_stamped_video, read_stamp
+
+    slow = make_stamped_video(tmp_path / "slow.mp4", 60, size=(64, 48), fps=30)
+    fast = make_stamped_video(tmp_path / "fast.mp4", 120, size=(64, 48), fps=60)
+    viewer = make_napari_viewer()
+    (slow_layer,) = viewer.open(slow, plugin="napari-chronoviz")
+    (fast_layer,) = viewer.open(fast, plugin="napari-chronoviz")
+    slow_session = attach(viewer, slow_layer, signals=np.arange(60.0))
+    fast_session = attach(viewer, fast_layer, signals=np.arange(120.0))
+    sync_by_time(viewer)
+    for seconds in (0.5, 1.0, 1.5):
+        viewer.dims.set_point(0, seconds)
+        assert read_stamp(np.asarray(slow_layer._slice.image.raw)) == slow_session.frame == round(seconds * 30)
+        assert read_stamp(np.asarray(fast_layer._slice.image.raw)) == fast_session.frame == round(seconds * 60)
+
+
+def test_widget_shows_a_session_attached_by_a_script(dlc):
+    viewer, video_layer, pose_path = dlc
+    attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path, window=(1.5, 0.5),
+           layout="top-left", style={"trail_length": 7, "plot_layout": "overlay"})
+    widget = ChronovizWidget(viewer)
+    assert (widget.left.value, widget.right.value, widget.trail_length.value) == (1.5, 0.5, 7)
+    assert widget.position.value == "top-left" and widget.plot_layout.value == "overlay"
+    assert "1 sample per frame" in widget.decision.value
+    widget.cutoff.value = 0.5  # a change keeps the script's sources
+    assert len(widget.session.scene.traces) == 1 and widget.session.scene.style.trail_length == 7

@@ -182,3 +182,12 @@ def test_bad_options_are_explained():
         build_scene(video, signals=np.zeros(100), layout="middle")
     with pytest.raises(ChronovizError, match=r"Unknown alignment option\(s\) \['rate'\]"):
         build_scene(video, signals=np.zeros(100), alignment={"rate": 2})
+
+
+def test_translucent_primitives_blend_over_what_is_below():
+    from napari_chronoviz.overlays.primitives import Geometry, rgba
+
+    for channels in (3, 4):
+        image = np.full((20, 40, channels), 200, np.uint8)  # the region spans whole rows: contiguous
+        draw(image, Geometry([Rectangles(np.array([[0.0, 0.0, 40.0, 10.0]]), rgba([[0.0, 0.0, 0.0]], 0.25))]))
+        assert image[5, 20, 0] == 150 and image[15, 20, 0] == 200

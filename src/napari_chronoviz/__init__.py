@@ -1,6 +1,6 @@
 """napari-chronoviz: behavior video, signals and pose on one frame-exact timeline."""
 
-from .api import attach
+from .api import attach, sync_by_time
 from .errors import ChronovizError, FrameTimesError, LabelError, PoseError, SignalError, VideoReadError
 from .io.imgstore import read_imgstore_index
 from .io.labels import Events, Intervals, read_events, read_intervals
@@ -24,6 +24,7 @@ __all__ = [
     "Layout",
     "Scene",
     "Style",
+    "sync_by_time",
     "ChronovizError",
     "Events",
     "FrameTimesError",

@@ -59,3 +59,30 @@ def video_of_layer(layer) -> _LayerVideo:
             )
         frame_times = np.arange(shape[0]) / fps
     return _LayerVideo(np.asarray(frame_times, dtype=float), shape)
+
+
+def sync_by_time(viewer, video_layers=None) -> None:
+    """Put videos of different frame rates on one time slider: each layer's frame axis becomes seconds.
+
+    Each video layer (default: every layer opened by napari-chronoviz) gets its median frame step as the
+    frame axis' scale and its first frame time, relative to the earliest video's, as the translate, so
+    napari's slider moves in time and each video shows its frame at that time (frames of a variable-rate
+    video are placed at its median rate). Attached overlays are rebuilt to follow.
+    """
+    from .napari._layers import METADATA_KEY, Session
+
+    layers = [viewer.layers[name] if isinstance(name, str) else name for name in video_layers] if video_layers else [
+        layer for layer in viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
+    ]
+    if not layers:
+        raise ChronovizError("No video layers to synchronize: open videos with napari-chronoviz first.")
+    times = [video_of_layer(layer).frame_times for layer in layers]
+    start = min(float(frame_times[0]) for frame_times in times)
+    for layer, frame_times in zip(layers, times):
+        step = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 1.0
+        layer.scale = (step, *layer.scale[1:])
+        layer.translate = (float(frame_times[0]) - start, *layer.translate[1:])
+        session = Session.of(layer)
+        if session is not None:
+            session.update()
+    viewer.dims.axis_labels = ("time (s)", *viewer.dims.axis_labels[1:])

@@ -52,11 +52,12 @@ class ChronovizWidget(Container):
         self.label_file = FileEdit(label="events / intervals", mode="r")
         self.add_events = PushButton(text="Add as events")
         self.add_intervals = PushButton(text="Add as intervals")
-        self.add_layers = PushButton(text="Add signal and pose layers opened in napari")
+        self.add_layers = PushButton(text="Add opened signal/pose layers")
         self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
         self.ratio = LineEdit(label="samples per frame", value="")
         self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
         self.decision = Label(label="decided", value="")
+        self.decision.native.setWordWrap(True)  # alignment messages are long: wrap, do not widen the dock
         self.left = FloatSpinBox(label="window before (s)", min=0, max=3600, step=0.1, value=2.0)
         self.right = FloatSpinBox(label="window after (s)", min=0, max=3600, step=0.1, value=2.0)
         self.plot_layout = ComboBox(label="plot layout", choices=PLOT_LAYOUTS, value="stacked")
@@ -90,6 +91,8 @@ class ChronovizWidget(Container):
             control.changed.connect(self._apply)
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
+        self.video.changed.connect(self.show_session)
+        self.show_session()
 
     # --- choices and current state --------------------------------------------------------------------
 
@@ -122,6 +125,32 @@ class ChronovizWidget(Container):
         return {"alignment": alignment, "window": (self.left.value, self.right.value),
                 "layout": {"position": self.position.value, "size": size}, "style": style,
                 "display": self.display.value}
+
+    def show_session(self, *_) -> None:
+        """Set the controls and sources from the chosen video's session (e.g. one a script attached)."""
+        session = self.session
+        if session is None:
+            return
+        scene = session.scene
+        self.sources = {"signals": list(scene.sources.signals), "pose": list(scene.sources.poses),
+                        "events": scene.sources.events, "intervals": scene.sources.intervals}
+        alignment, style, layout = scene.alignment_options, scene.style, scene.layout
+        ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
+        size = layout.size[0] if isinstance(layout.size, tuple) else layout.size
+        values = {
+            self.mode: alignment.get("mode", "auto"), self.offset: alignment.get("offset", 0.0),
+            self.ratio: "" if alignment.get("ratio") is None else str(alignment["ratio"]),
+            self.left: scene.window.left, self.right: scene.window.right, self.plot_layout: style.plot_layout,
+            self.position: layout.position, self.panel_size: size or 0, self.ylim: ylim,
+            self.show_values: style.show_values, self.color_by: style.color_by,
+            self.cutoff: style.confidence_cutoff, self.trail_length: style.trail_length, self.display: session.display,
+        }
+        if ylim == "fixed":
+            values.update({self.y_low: style.ylim[0], self.y_high: style.ylim[1]})
+        for control, value in values.items():
+            with control.changed.blocked():
+                control.value = value
+        self.decision.value = "; ".join(scene.messages)
 
     # --- actions -------------------------------------------------------------------------------------------
 

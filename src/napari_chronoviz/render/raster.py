@@ -84,7 +84,7 @@ class _Painter:
             if x1 <= x0 or y1 <= y0:
                 continue
             region = self.image[y0:y1, x0:x1]
-            layer = np.ascontiguousarray(region)
+            layer = region.copy()  # a copy even when the region is contiguous (ascontiguousarray would not copy)
             for color_u8, _, paint in calls:
                 paint(layer, np.array([x0, y0], np.int32) << SHIFT, color_u8)
             cv2.addWeighted(layer, alpha, region, 1 - alpha, 0, dst=region)
