@@ -1,6 +1,6 @@
 """napari-chronoviz: behavior video, signals and pose on one frame-exact timeline."""
 
-from .api import attach, sync_by_time
+from .api import attach, create_visualization, sync_by_time
 from .errors import ChronovizError, FrameTimesError, LabelError, PoseError, SignalError, VideoReadError
 from .io.imgstore import read_imgstore_index
 from .io.labels import Events, Intervals, read_events, read_intervals
@@ -21,6 +21,7 @@ __all__ = [
     "align",
     "attach",
     "build_scene",
+    "create_visualization",
     "Layout",
     "Scene",
     "Style",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +60,52 @@ def video_of_layer(layer) -> _LayerVideo:
             )
         frame_times = np.arange(shape[0]) / fps
     return _LayerVideo(np.asarray(frame_times, dtype=float), shape)
+
+
+def create_visualization(video, timeseries=None, output=None, *, pose=None, events=None, intervals=None,
+                         alignment=None, window=None, layout=None, style=None, start=None, end=None, scale=None,
+                         crop=None, progress=True, overwrite=False, make_dirs=False, **ffmpeg_kwargs) -> Path:
+    """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
+
+    Parameters
+    ----------
+    video
+        A video path (or imgstore) or an opened `VideoSource`.
+    timeseries
+        Signals: a path, DataFrame, list, array, `Signal`, or a list of these.
+    output
+        The file to write (.mp4, .mov, .mkv, .avi, .webm, .gif); default `<video stem>_chronoviz.mp4`
+        beside the video. Never the input; an existing file only with `overwrite=True`; its folder
+        must exist unless `make_dirs=True`. Written under a temporary name and renamed when complete.
+    pose, events, intervals, alignment, window, layout, style
+        As for `attach` (see `build_scene`).
+    start, end
+        The frame range `start..end-1` to export (default: all frames).
+    scale, crop
+        Resize factor of the composite; crop box (x0, y0, x1, y1) in canvas pixels.
+    progress
+        True (a progress line on stderr), False, or a callable `(done, total)` returning True to cancel.
+    **ffmpeg_kwargs
+        Encoder options: `codec` (libx264 by default; libx265, libvpx-vp9, libsvtav1, mpeg4, gif, a
+        hardware encoder such as h264_nvenc when present), `crf`, `qp`, `preset`, `pix_fmt` (yuv420p by
+        default), `fps` (a constant output rate; default: the input's own frame times), `bitrate`, `gop`,
+        and `options={...}` for any other option of the encoder.
+    """
+    from .io.video import VideoSource, open_video
+    from .render.export import export_scene
+
+    source = video if isinstance(video, VideoSource) else open_video(video)
+    try:
+        scene = build_scene(source, signals=timeseries, pose=pose, events=events, intervals=intervals,
+                            alignment=alignment, window=window, layout=layout, style=style)
+        if output is None:
+            stem = source.path.parent.name if source.path.name == "metadata.yaml" else source.path.stem
+            output = source.path.with_name(f"{stem}_chronoviz.mp4")
+        return export_scene(source, scene, Path(output), start=start, end=end, scale=scale, crop=crop,
+                            progress=progress, overwrite=overwrite, make_dirs=make_dirs, **ffmpeg_kwargs)
+    finally:
+        if source is not video:
+            source.close()
 
 
 def sync_by_time(viewer, video_layers=None) -> None:

@@ -76,6 +76,11 @@ class PyAVVideo(VideoSource):
         return self._index.pts
 
     @property
+    def time_base(self):
+        """Seconds per presentation-timestamp tick of the video stream (a Fraction)."""
+        return self._index.time_base
+
+    @property
     def keyframes(self) -> np.ndarray:
         """Indices of the frames decoding can start from."""
         return np.unique(self._index.keyframe)

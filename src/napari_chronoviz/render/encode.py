@@ -1,0 +1,139 @@
+"""Encoder settings: ffmpeg-style options checked against what PyAV's FFmpeg offers, and output timing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from ..errors import ChronovizError
+
+DEFAULT_CODEC = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi": "mpeg4", ".webm": "libvpx-vp9",
+                 ".gif": "gif"}
+DEFAULT_PIX_FMT = {"gif": "rgb8", "libvpx-vp9": "yuv420p"}
+EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
+TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
+
+
+class ExportError(ChronovizError):
+    """The export cannot be done as asked (options, paths)."""
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """What the encoder gets: codec, pixel format, rate control and any other codec option."""
+
+    codec: str
+    pix_fmt: str
+    options: dict = field(default_factory=dict)  # passed to the codec, e.g. {"crf": "18", "preset": "veryfast"}
+    bitrate: int | None = None
+    gop: int | None = None
+
+    @classmethod
+    def from_kwargs(cls, suffix: str, *, codec=None, crf=None, qp=None, preset=None, pix_fmt=None, bitrate=None,
+                    gop=None, options=None, **unknown) -> EncoderSettings:
+        """Settings from ffmpeg-style keywords; unknown keywords and codec options raise with the valid ones."""
+        if unknown:
+            raise ExportError(
+                f"Unknown export option(s) {sorted(unknown)}: use codec, crf, qp, preset, pix_fmt, bitrate, gop, fps, "
+                "or options={...} for any other option of the encoder."
+            )
+        codec = codec or DEFAULT_CODEC.get(suffix, "libx264")
+        _check_codec(codec)
+        settings = {key: str(value) for key, value in (options or {}).items()}
+        for key, value in (("crf", crf), ("qp", qp), ("preset", preset)):
+            if value is not None:
+                settings[key] = str(value)
+        _check_options(codec, settings)
+        pix_fmt = pix_fmt or DEFAULT_PIX_FMT.get(codec, "yuv420p")
+        supported = _pixel_formats(codec)
+        if supported and pix_fmt not in supported:
+            raise ExportError(f"The {codec} encoder cannot write pix_fmt={pix_fmt!r}; it supports {sorted(supported)}.")
+        return cls(codec, pix_fmt, settings, None if bitrate is None else int(_bits(bitrate)), gop)
+
+    def even_size(self, width: int, height: int) -> tuple[int, int]:
+        """The frame size the pixel format allows: 4:2:0 formats need even sides (rounded up: padded)."""
+        if self.pix_fmt in EVEN_SIZE_PIX_FMTS or self.codec in ("libx264", "libx265", "h264_nvenc", "hevc_nvenc"):
+            return width + width % 2, height + height % 2
+        return width, height
+
+    def open_stream(self, container, width: int, height: int, time_base: Fraction, rate: Fraction):
+        """Add and configure the video stream: every core, frame threads, the options given."""
+        stream = container.add_stream(self.codec, rate=rate, options=dict(self.options))
+        stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
+        stream.time_base = time_base
+        stream.codec_context.time_base = time_base
+        if self.bitrate:
+            stream.codec_context.bit_rate = self.bitrate
+        if self.gop:
+            stream.codec_context.gop_size = int(self.gop)
+        stream.codec_context.thread_count = os.cpu_count() or 1
+        stream.codec_context.thread_type = "AUTO"
+        return stream
+
+
+def output_timing(frame_times: np.ndarray, time_base=None) -> tuple[Fraction, np.ndarray]:
+    """A time base and integer timestamps that reproduce `frame_times` (from the first) exactly when possible.
+
+    Tries the input's own time base, then 1/90000 and 1/1000000 s; takes the first in which every frame
+    time is a whole number of ticks, else rounds to microseconds.
+    """
+    relative = np.asarray(frame_times, dtype=float) - frame_times[0]
+    for candidate in ([Fraction(time_base)] if time_base else []) + list(TIME_BASES):
+        ticks = relative / float(candidate)
+        if np.all(np.abs(ticks - np.round(ticks)) < 1e-3):
+            return candidate, np.round(ticks).astype(np.int64)
+    return TIME_BASES[-1], np.round(relative * 1e6).astype(np.int64)
+
+
+def _check_codec(codec: str) -> None:
+    try:
+        found = av.codec.Codec(codec, "w")
+    except Exception:
+        found = None
+    if found is None or found.type != "video":
+        raise ExportError(f"Unknown video encoder {codec!r}. Available here: {', '.join(video_encoders())}.")
+
+
+def video_encoders() -> list[str]:
+    """Names of the video encoders in PyAV's FFmpeg."""
+    names = []
+    for name in sorted(av.codecs_available):
+        try:
+            codec = av.codec.Codec(name, "w")
+        except Exception:
+            continue
+        if codec.type == "video":
+            names.append(name)
+    return names
+
+
+def _codec_option_names(codec: str) -> set[str]:
+    """Every option the encoder takes: its own (crf, preset, ...) and libavcodec's generic ones (g, b, ...)."""
+    supported = av.codec.context.CodecContext.create(codec, "w").supported_options
+    return {option.name for option in (*supported.generic, *supported.private)}
+
+
+def _check_options(codec: str, settings: dict) -> None:
+    known = _codec_option_names(codec)
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ExportError(f"The {codec} encoder has no option(s) {unknown}. Its options: {', '.join(sorted(known))}.")
+
+
+def _pixel_formats(codec: str) -> set[str]:
+    formats = av.codec.Codec(codec, "w").video_formats or ()
+    return {video_format.name for video_format in formats}
+
+
+def _bits(bitrate) -> float:
+    """'2M', '800k' or a number of bits per second."""
+    text = str(bitrate).strip().lower()
+    factor = {"k": 1e3, "m": 1e6, "g": 1e9}.get(text[-1:], 1)
+    try:
+        return float(text[:-1] if factor != 1 else text) * factor
+    except ValueError:
+        raise ExportError(f"bitrate must be bits per second like 2000000, '2M' or '800k'; got {bitrate!r}.") from None

@@ -1,0 +1,215 @@
+"""Export a scene as a video: decode -> composite -> encode, overlapped, written safely.
+
+Three threads share the work through bounded queues: one reads the input frames in order (the video
+source's sequential path), the calling thread composites each frame (video pixels plus the scene's
+geometry, drawn by the rasterizer napari also uses) and converts it to the encoder's pixel format, one
+encodes and muxes (libx264 and friends use every core). Frame k of the output is frame k of the range,
+with its own presentation time, so variable frame rates survive.
+
+The file is written under a temporary name in the destination folder and renamed when complete: a
+failure, a cancel or a killed process never leaves a partial file at the destination.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from ..overlays.scene import Scene
+from .encode import EncoderSettings, ExportError, output_timing
+from .raster import draw
+
+QUEUE_DEPTH = 8
+_DONE = object()
+
+
+class ExportCancelled(Exception):
+    """Raised inside the export when the progress callback asks to stop."""
+
+
+def export_scene(video, scene: Scene, output: Path, *, start: int | None = None, end: int | None = None,
+                 scale: float | None = None, crop=None, fps: float | None = None, overwrite: bool = False,
+                 make_dirs: bool = False, progress: bool | Callable[[int, int], bool | None] = True,
+                 **encoder_kwargs) -> Path:
+    """Write the frames `start..end-1` of `video` with `scene` drawn on them to `output`; return its path.
+
+    `scale` resizes the composite, `crop` is (x0, y0, x1, y1) in canvas pixels, `fps` sets a constant
+    output rate (default: the input's own frame times). `progress` is True (a line on stderr), False,
+    or a callable `(done, total)` that may return True to cancel. Other keywords go to the encoder (see
+    `EncoderSettings.from_kwargs`).
+    """
+    output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
+    settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
+    frames = _frame_range(start, end, len(video))
+    compositor = _Compositor(video, scene, settings, scale=scale, crop=crop)
+    if fps:
+        time_base, pts = Fraction(fps).limit_denominator(100000) ** -1, np.arange(len(frames))
+    else:
+        time_base, pts = output_timing(scene.frame_times[frames], getattr(video, "time_base", None))
+    rate = Fraction(fps or _nominal_rate(scene.frame_times[frames])).limit_denominator(100000)
+    report = _progress_reporter(progress, len(frames))
+    partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
+    try:
+        with av.open(str(partial), "w", format=_container_format(output)) as container:
+            stream = settings.open_stream(container, compositor.width, compositor.height, time_base, rate)
+            _run_pipeline(video, frames, compositor, stream, container, pts, report)
+        os.replace(partial, output)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return output
+
+
+def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> Path:
+    """The output path, after the checks that protect the user's files."""
+    output = output.expanduser()
+    if not output.suffix:
+        raise ExportError(f"{output} has no file extension; use .mp4, .webm, .mov, .mkv, .avi or .gif.")
+    inputs = [Path(video.path)] if getattr(video, "path", None) else []
+    for source in inputs:
+        if output.exists() and source.exists() and os.path.samefile(output, source) or output.resolve() == source.resolve():
+            raise ExportError(f"The output {output} is the input video: choose another name (nothing was written).")
+    if output.exists() and not overwrite:
+        raise ExportError(f"{output} exists; pass overwrite=True (--overwrite) to replace it, or choose another name.")
+    if not output.parent.is_dir():
+        if not make_dirs:
+            raise ExportError(f"The folder {output.parent} does not exist; create it or pass make_dirs=True.")
+        output.parent.mkdir(parents=True)
+    return output
+
+
+class _Compositor:
+    """Builds each output frame: canvas background, the video frame in place, the geometry on top."""
+
+    def __init__(self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None):
+        self.scene, self.settings = scene, settings
+        x0, y0, x1, y1 = scene.layout.canvas_box if crop is None else np.asarray(crop, dtype=float)
+        self.origin = np.array([x0, y0])
+        self.scale = float(scale or 1.0)
+        width, height = int(round((x1 - x0) * self.scale)), int(round((y1 - y0) * self.scale))
+        if width <= 0 or height <= 0:
+            raise ExportError(f"The crop {crop} leaves no pixels.")
+        self.width, self.height = settings.even_size(width, height)
+        self.video_size = (video.width, video.height)
+
+    def frame(self, index: int, pixels: np.ndarray) -> av.VideoFrame:
+        canvas = np.zeros((self.height, self.width, 3), np.uint8)
+        self._place_video(canvas, pixels)
+        draw(canvas, self.scene.geometry(index), origin=self.origin, scale=self.scale)
+        frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
+        return frame.reformat(format=self.settings.pix_fmt)
+
+    def _place_video(self, canvas: np.ndarray, pixels: np.ndarray) -> None:
+        if self.scale != 1.0:
+            import cv2
+
+            pixels = cv2.resize(pixels, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
+        top, left = np.round(-self.origin[::-1] * self.scale).astype(int)
+        rows = slice(max(top, 0), min(top + pixels.shape[0], canvas.shape[0]))
+        cols = slice(max(left, 0), min(left + pixels.shape[1], canvas.shape[1]))
+        canvas[rows, cols] = pixels[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+
+
+def _run_pipeline(video, frames: range, compositor: _Compositor, stream, container, pts, report) -> None:
+    decoded: queue.Queue = queue.Queue(QUEUE_DEPTH)
+    composed: queue.Queue = queue.Queue(QUEUE_DEPTH)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def read():
+        try:
+            for index in frames:
+                if stop.is_set():
+                    return
+                decoded.put((index, video[index]))
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            failures.append(error)
+        finally:
+            decoded.put(_DONE)
+
+    def encode():
+        try:
+            while (frame := composed.get()) is not _DONE:
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            failures.append(error)
+            stop.set()
+            while composed.get() is not _DONE:  # let the compositor finish putting
+                pass
+
+    reader, encoder = threading.Thread(target=read, daemon=True), threading.Thread(target=encode, daemon=True)
+    reader.start()
+    encoder.start()
+    try:
+        for done, item in enumerate(iter(decoded.get, _DONE)):
+            if failures or stop.is_set():
+                break
+            index, pixels = item
+            frame = compositor.frame(index, pixels)
+            frame.pts, frame.time_base = int(pts[done]), stream.time_base
+            composed.put(frame)
+            if report(done + 1):
+                raise ExportCancelled(f"Export cancelled after {done + 1} of {len(frames)} frames; nothing was written.")
+    finally:
+        stop.set()
+        composed.put(_DONE)
+        encoder.join()
+        while reader.is_alive():
+            try:
+                decoded.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        reader.join()
+    if failures:
+        raise failures[0]
+
+
+def _frame_range(start, end, n_frames: int) -> range:
+    start = 0 if start is None else int(start)
+    end = n_frames if end is None else int(end)
+    if not 0 <= start < end <= n_frames:
+        raise ExportError(f"The frame range {start}..{end} is not inside the video (0..{n_frames}).")
+    return range(start, end)
+
+
+def _nominal_rate(frame_times: np.ndarray) -> float:
+    steps = np.diff(frame_times)
+    return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 30.0
+
+
+def _container_format(output: Path) -> str | None:
+    return {".gif": "gif", ".webm": "webm", ".mkv": "matroska", ".mov": "mov", ".mp4": "mp4", ".avi": "avi"}.get(
+        output.suffix.lower()
+    )
+
+
+def _progress_reporter(progress, total: int) -> Callable[[int], bool]:
+    """A function of frames done that reports progress and returns True when asked to cancel."""
+    if callable(progress):
+        return lambda done: bool(progress(done, total))
+    if not progress:
+        return lambda done: False
+    started = time.perf_counter()
+
+    def report(done: int) -> bool:
+        if done == total or done % 25 == 0:
+            elapsed = time.perf_counter() - started
+            rate = done / elapsed if elapsed > 0 else 0.0
+            left = (total - done) / rate if rate else 0.0
+            sys.stderr.write(f"\rexport: {done}/{total} frames, {rate:.0f} frames/s, {left:.0f} s left ")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        return False
+
+    return report
