@@ -72,12 +72,18 @@ class ChronovizWidget(Container):
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
         self.display = ComboBox(label="display", choices=DISPLAYS, value="raster")
         self.remove = PushButton(text="Remove overlays")
+        self.export_file = FileEdit(label="export to", mode="w", filter="*.mp4 *.webm *.gif *.avi *.mov *.mkv")
+        self.overwrite = CheckBox(label="overwrite", value=False)
+        self.export = PushButton(text="Export")
+        self.cancel = PushButton(text="Cancel export", enabled=False)
+        self._cancel_requested = False
         self.extend([
             self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
             self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
             self.mode, self.ratio, self.offset, self.decision, self.left, self.right, self.plot_layout,
             self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
-            self.cutoff, self.trail_length, self.display, self.remove,
+            self.cutoff, self.trail_length, self.display, self.remove, self.export_file, self.overwrite,
+            self.export, self.cancel,
         ])
         self.add_signal.changed.connect(self._add_signal)
         self.add_pose.changed.connect(lambda: self._add_source("pose", read_pose, self.pose_file.value))
@@ -85,6 +91,8 @@ class ChronovizWidget(Container):
         self.add_intervals.changed.connect(lambda: self._add_source("intervals", read_intervals, self.label_file.value))
         self.add_layers.changed.connect(self._add_opened_layers)
         self.remove.changed.connect(self._remove)
+        self.export.changed.connect(self.start_export)
+        self.cancel.changed.connect(self._request_cancel)
         for control in (self.mode, self.ratio, self.offset, self.left, self.right, self.plot_layout, self.position,
                         self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
                         self.cutoff, self.trail_length, self.display):
@@ -204,8 +212,48 @@ class ChronovizWidget(Container):
         if rebuild and session.scene.messages:
             show_info(self.decision.value)
 
+    def start_export(self, *_):
+        """Export the chosen video with its overlays in a background thread, with a progress bar; returns the worker."""
+        from napari.qt.threading import create_worker
+        from napari.utils import progress
+
+        session, path = self.session, self.export_file.value
+        if session is None:
+            show_error("Add signals or pose to the video first: Export writes the video with its overlays.")
+            return None
+        if not path or Path(path).is_dir():
+            show_error("Choose the file to export to (e.g. session_chronoviz.mp4) first.")
+            return None
+        video_path = self.viewer.layers[self.video.value].metadata[METADATA_KEY]["path"]
+        bar = progress(total=session.scene.n_frames, desc="chronoviz export")
+        self._cancel_requested = False
+
+        def report(done: int, total: int) -> bool:
+            bar.update(done - bar.n)
+            return self._cancel_requested
+
+        worker = create_worker(_export, video_path, session.scene, Path(path), self.overwrite.value, report)
+        worker.returned.connect(lambda written: show_info(f"Exported {written}"))
+        worker.errored.connect(lambda error: show_error(str(error)))
+        worker.finished.connect(bar.close)
+        worker.finished.connect(lambda: setattr(self.cancel, "enabled", False))
+        self.cancel.enabled = True
+        worker.start()
+        return worker
+
+    def _request_cancel(self) -> None:
+        self._cancel_requested = True
+
     def _remove(self) -> None:
         if self.session is not None:
             self.session.detach()
         self.sources = {"signals": [], "pose": [], "events": None, "intervals": None}
         self.decision.value = ""
+
+
+def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path:
+    from ..io.video import open_video
+    from ..render.export import export_scene
+
+    with open_video(video_path) as video:
+        return export_scene(video, scene, output, overwrite=overwrite, progress=report)

@@ -78,11 +78,12 @@ class EncoderSettings:
 def output_timing(frame_times: np.ndarray, time_base=None) -> tuple[Fraction, np.ndarray]:
     """A time base and integer timestamps that reproduce `frame_times` (from the first) exactly when possible.
 
-    Tries the input's own time base, then 1/90000 and 1/1000000 s; takes the first in which every frame
-    time is a whole number of ticks, else rounds to microseconds.
+    Tries 1/90000 s (fine enough for encoders to place B-frames, exact for the usual rates), the input's
+    own time base, then 1/1000000 s; takes the first in which every frame time is a whole number of
+    ticks, else rounds to microseconds.
     """
     relative = np.asarray(frame_times, dtype=float) - frame_times[0]
-    for candidate in ([Fraction(time_base)] if time_base else []) + list(TIME_BASES):
+    for candidate in [TIME_BASES[0]] + ([Fraction(time_base)] if time_base else []) + [TIME_BASES[1]]:
         ticks = relative / float(candidate)
         if np.all(np.abs(ticks - np.round(ticks)) < 1e-3):
             return candidate, np.round(ticks).astype(np.int64)

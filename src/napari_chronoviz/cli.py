@@ -1,0 +1,135 @@
+"""The `chronoviz` command line: `chronoviz render` writes the composite, `chronoviz view` opens napari."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from fractions import Fraction
+
+from .errors import ChronovizError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `chronoviz render ...` or `chronoviz view ...`; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        options = _scene_options(args)
+        if args.command == "render":
+            from .api import create_visualization
+
+            written = create_visualization(
+                args.video, args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
+                progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
+                **options, **_encoder_options(args),
+            )
+            if not args.quiet:
+                print(f"wrote {written}")
+            return 0
+        return _view(args, options)
+    except (ChronovizError, OSError) as error:
+        print(f"chronoviz: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chronoviz", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    render = commands.add_parser("render", help="write the video with its overlays")
+    view = commands.add_parser("view", help="open the video with its overlays in napari")
+    for command in (render, view):
+        command.add_argument("video", help="video file or imgstore")
+        command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
+        command.add_argument("--pose", nargs="+", default=[], metavar="FILE", help="pose files")
+        command.add_argument("--events", metavar="FILE", help="events table (time, kind)")
+        command.add_argument("--intervals", metavar="FILE", help="intervals table (start, end, label), e.g. BORIS")
+        command.add_argument("--align", default="auto", metavar="MODE",
+                             help="auto, frame, ratio, stretch, pad or timestamps (default auto)")
+        command.add_argument("--ratio", type=Fraction, help="samples per frame, e.g. 4 or 1/2")
+        command.add_argument("--offset", type=float, default=0.0, help="seconds the signals start after the video")
+        command.add_argument("--window", type=float, nargs=2, default=(2.0, 2.0), metavar=("LEFT", "RIGHT"),
+                             help="seconds of signal before and after the current frame")
+        command.add_argument("--layout", default="below",
+                             help="panel position: below, above, left, right, top-left, ..., none")
+        command.add_argument("--style", nargs="+", default=[], metavar="KEY=VALUE",
+                             help="style options, e.g. trail_length=15 plot_layout=overlay")
+    render.add_argument("-o", "--output", help="output file (default: <video>_chronoviz.mp4 beside the video)")
+    render.add_argument("--start", type=int, help="first frame (default 0)")
+    render.add_argument("--end", type=int, help="frame after the last (default: the end)")
+    render.add_argument("--scale", type=float, help="resize factor of the composite")
+    render.add_argument("--codec", help="encoder, e.g. libx264 (default), libx265, libvpx-vp9, gif")
+    render.add_argument("--crf", type=float)
+    render.add_argument("--qp", type=int)
+    render.add_argument("--preset")
+    render.add_argument("--pix-fmt", dest="pix_fmt")
+    render.add_argument("--fps", type=float, help="constant output rate (default: the input's frame times)")
+    render.add_argument("--bitrate")
+    render.add_argument("--gop", type=int)
+    render.add_argument("--option", nargs="+", default=[], metavar="KEY=VALUE", help="any other encoder option")
+    render.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    render.add_argument("--make-dirs", action="store_true", help="create the output folder")
+    render.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser
+
+
+def _scene_options(args) -> dict:
+    alignment = {"mode": args.align, "offset": args.offset, "ratio": args.ratio}
+    return {
+        "pose": args.pose or None,
+        "events": args.events,
+        "intervals": args.intervals,
+        "alignment": alignment,
+        "window": tuple(args.window),
+        "layout": args.layout,
+        "style": _key_values(args.style, "--style", typed=True),
+    }
+
+
+def _encoder_options(args) -> dict:
+    given = {key: getattr(args, key) for key in ("codec", "crf", "qp", "preset", "pix_fmt", "fps", "bitrate", "gop")}
+    options = {key: value for key, value in given.items() if value is not None}
+    if args.option:
+        options["options"] = _key_values(args.option, "--option", typed=False)
+    return options
+
+
+def _key_values(items: list[str], flag: str, typed: bool) -> dict:
+    pairs = {}
+    for item in items:
+        key, separator, value = item.partition("=")
+        if not separator:
+            raise ChronovizError(f"{flag} takes KEY=VALUE pairs; got {item!r}.")
+        pairs[key] = _typed(value) if typed else value
+    return pairs
+
+
+def _typed(text: str):
+    """Numbers, booleans and comma lists from the command line: '15' -> 15, 'a,b' -> ['a', 'b']."""
+    if "," in text:
+        return [_typed(part) for part in text.split(",")]
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _view(args, options: dict) -> int:
+    import napari
+
+    from .api import attach
+    from .napari._widget import ChronovizWidget
+
+    viewer = napari.Viewer()
+    (layer,) = viewer.open(args.video, plugin="napari-chronoviz")
+    attach(viewer, layer, signals=args.signals or None, **options)
+    viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")
+    napari.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""napari writer contribution: save a video layer with its overlays as .mp4, .webm, .gif or .avi.
+
+napari writers see only `(data, attributes, layer_type)` tuples, so the picture is rebuilt from the
+layers' metadata: the video layer's path and frame times, and the scene configuration that every
+chronoviz overlay layer carries (source paths, alignment, window, layout, style).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from napari.utils.notifications import show_error
+
+from ..errors import ChronovizError
+from ..io.video import open_video
+from ..overlays.scene import build_scene
+from ..render.export import export_scene
+from ._layers import METADATA_KEY
+
+
+def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
+    """Write the selected video layer, with the overlays its chronoviz layers describe, to `path`.
+
+    A problem is also shown as a notification: napari reports a writer's ValueError only as "not a
+    valid writer", which would hide the reason.
+    """
+    try:
+        video_info, config = _video_and_config(layer_data)
+        with open_video(video_info["path"]) as video:
+            scene = scene_from_config(video, config)
+            written = export_scene(video, scene, Path(path), progress=_napari_progress())
+    except ChronovizError as error:
+        show_error(str(error))
+        raise
+    return [str(written)]
+
+
+def scene_from_config(video, config: dict | None):
+    """Rebuild a scene from the JSON configuration in overlay layers' metadata (None: the video alone)."""
+    if not config:
+        return build_scene(video, layout="none")
+    sources = config.get("sources", {})
+    in_memory = [kind for kind, paths in sources.items()
+                 if paths is None or (isinstance(paths, list) and any(path is None for path in paths))]
+    if in_memory:
+        raise ChronovizError(
+            f"The overlays' {', '.join(in_memory)} were given in memory, not as files, so a napari writer cannot "
+            "rebuild them. Use the dock widget's Export button, or create_visualization(...) in your script."
+        )
+    return build_scene(video, signals=sources.get("signals"), pose=sources.get("pose"), events=sources.get("events"),
+                       intervals=sources.get("intervals"), alignment=config.get("alignment"),
+                       window=config.get("window"), layout=config.get("layout"), style=config.get("style"))
+
+
+def _video_and_config(layer_data: list[tuple]) -> tuple[dict, dict | None]:
+    videos, configs = [], []
+    for _, attributes, _ in layer_data:
+        metadata = attributes.get("metadata", {})
+        info = metadata.get(METADATA_KEY, {})
+        if info.get("kind") == "video":
+            videos.append({**info, "name": attributes.get("name")})
+        elif info.get("kind") == "overlay":
+            configs.append(info)
+    if len(videos) != 1:
+        raise ChronovizError(
+            f"Select exactly one video layer opened by napari-chronoviz (and its overlay layers) to save a composite; "
+            f"the selection holds {len(videos)} such video layers."
+        )
+    configs = [config for config in configs if config.get("video") == videos[0]["name"]] or configs
+    return videos[0], configs[0] if configs else None
+
+
+def _napari_progress():
+    """A progress callback showing napari's progress bar."""
+    from napari.utils import progress
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress(total=total, desc="chronoviz export")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update

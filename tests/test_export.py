@@ -1,0 +1,165 @@
+"""Export: frames that know who they are come out in order with their times, overlays on the right frame,
+encoder options reach the file, and no fault leaves anything at the destination."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_chronoviz import ChronovizError, Pose, create_visualization, open_video
+from napari_chronoviz.cli import main as chronoviz
+from napari_chronoviz.render import raster
+from napari_chronoviz.testing import read_stamp
+
+EXACT = {"crf": 0, "preset": "ultrafast", "progress": False}
+
+
+def leftovers(folder, name):
+    """Files in `folder` other than the inputs: partial exports must not survive."""
+    return sorted(path.name for path in folder.iterdir() if path.name != name and "partial" in path.name)
+
+
+@pytest.mark.parametrize("case", ["constant_rate", "variable_rate", "bframes_gop250", "mpeg4_avi"])
+def test_every_frame_in_order_with_its_time(stamped_videos, tmp_path, case):
+    source = stamped_videos[case]
+    output = create_visualization(source, output=tmp_path / "out.mp4", layout="none", **EXACT)
+    with open_video(source) as original, open_video(output) as exported:
+        assert len(exported) == len(original)
+        np.testing.assert_allclose(exported.frame_times, original.frame_times - original.frame_times[0], atol=1e-9)
+        for frame in range(0, len(exported), max(1, len(exported) // 30)):
+            assert read_stamp(exported[frame]) == frame
+
+
+def test_a_range_keeps_its_frames_and_spacing(stamped_videos, tmp_path):
+    output = create_visualization(stamped_videos["variable_rate"], output=tmp_path / "part.mp4", layout="none",
+                                  start=20, end=50, **EXACT)
+    with open_video(stamped_videos["variable_rate"]) as original, open_video(output) as exported:
+        assert len(exported) == 30
+        np.testing.assert_allclose(exported.frame_times, original.frame_times[20:50] - original.frame_times[20],
+                                   atol=1e-9)
+        assert [read_stamp(exported[k]) for k in (0, 29)] == [20, 49]
+
+
+def one_point_pose(n_frames, frame, xy):
+    """A pose whose only keypoint exists at `frame`, at `xy`."""
+    positions = np.full((n_frames, 1, 1, 2), np.nan)
+    positions[frame, 0, 0] = xy
+    return Pose(positions, np.ones((n_frames, 1, 1)), ("dot",), ("animal",))
+
+
+def test_a_keypoint_is_drawn_on_its_frame_and_no_earlier(stamped_videos, tmp_path):
+    x, y, frame = 120, 90, 40  # below the stamp rows, in a plain area of the frame
+    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "dot.mp4", layout="none",
+                                  pose=one_point_pose(90, frame, (x, y)), style={"point_size": 12},
+                                  pix_fmt="yuv444p", **EXACT)
+    blue = np.array([31, 119, 180])  # the first keypoint color (tab10 blue)
+    with open_video(output) as exported:
+        assert np.abs(exported[frame][y, x].astype(int) - blue).max() <= 6
+        for earlier in (0, frame - 1):
+            assert np.abs(exported[earlier][y, x].astype(int) - blue).max() > 40
+
+
+@pytest.mark.parametrize("timeseries", ["dataframe", "list", "array", "path"])
+def test_timeseries_as_dataframe_list_array_or_path(stamped_videos, tmp_path, timeseries):
+    values = np.sin(np.arange(90) / 5)
+    given = {"dataframe": pd.DataFrame({"signal": values}), "list": values.tolist(), "array": values,
+             "path": tmp_path / "signal.csv"}[timeseries]
+    pd.DataFrame({"signal": values}).to_csv(tmp_path / "signal.csv", index=False)
+    output = create_visualization(stamped_videos["constant_rate"], given, tmp_path / "plot.mp4", end=10, **EXACT)
+    with open_video(output) as exported:
+        assert exported.shape == (10, 160, 160, 3)  # 120 rows of video + a 40-row panel below
+        assert exported[5][125:, :].mean() > 5  # the panel is drawn
+
+
+def test_encoder_options_reach_the_file(stamped_videos, tmp_path):
+    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "enc.mp4", layout="none",
+                                  codec="libx264", crf=23, preset="veryfast", pix_fmt="yuv444p", end=5, progress=False)
+    with av.open(str(output)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv444p"
+    settings = output.read_bytes()
+    assert b"crf=23.0" in settings and b"subme=2" in settings  # x264 writes its settings; veryfast = subme 2
+
+
+@pytest.mark.parametrize("suffix, codec", [(".webm", "vp9"), (".gif", "gif")])
+def test_webm_and_gif(stamped_videos, tmp_path, suffix, codec):
+    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none",
+                                  end=6, progress=False)
+    with av.open(str(output)) as container:
+        assert container.streams.video[0].codec_context.name == codec
+        assert sum(1 for _ in container.decode(video=0)) == 6
+
+
+def test_command_line_render(stamped_videos, tmp_path, capsys):
+    output = tmp_path / "cli.mp4"
+    status = chronoviz(["render", str(stamped_videos["constant_rate"]), "-o", str(output), "--layout", "none",
+                        "--end", "12", "--crf", "0", "--preset", "ultrafast", "--quiet"])
+    assert status == 0
+    with open_video(output) as exported:
+        assert len(exported) == 12 and read_stamp(exported[11]) == 11
+    assert chronoviz(["render", str(stamped_videos["constant_rate"]), "-o", str(output), "--quiet"]) == 2
+    assert "exists; pass overwrite=True" in capsys.readouterr().err
+
+
+# --- faults: nothing is left at the destination --------------------------------------------------------
+
+
+def test_existing_output_is_not_overwritten_unless_asked(stamped_videos, tmp_path):
+    output = tmp_path / "keep.mp4"
+    output.write_bytes(b"precious")
+    with pytest.raises(ChronovizError, match=r"keep.mp4 exists; pass overwrite=True"):
+        create_visualization(stamped_videos["constant_rate"], output=output, progress=False)
+    assert output.read_bytes() == b"precious"
+    create_visualization(stamped_videos["constant_rate"], output=output, overwrite=True, end=3, progress=False)
+    assert output.read_bytes() != b"precious"
+
+
+def test_the_input_is_never_the_output(stamped_videos, tmp_path):
+    source = tmp_path / "in.mp4"
+    source.write_bytes(stamped_videos["constant_rate"].read_bytes())
+    before = source.read_bytes()
+    with pytest.raises(ChronovizError, match="is the input video"):
+        create_visualization(source, output=source, overwrite=True, progress=False)
+    assert source.read_bytes() == before
+
+
+def test_missing_folder_unknown_codec_and_option(stamped_videos, tmp_path):
+    source = stamped_videos["constant_rate"]
+    with pytest.raises(ChronovizError, match=r"folder .*missing does not exist; create it or pass make_dirs=True"):
+        create_visualization(source, output=tmp_path / "missing" / "out.mp4", progress=False)
+    assert create_visualization(source, output=tmp_path / "made" / "out.mp4", make_dirs=True, end=2,
+                                progress=False).exists()
+    with pytest.raises(ChronovizError, match=r"Unknown video encoder 'libx999'. Available here: .*libx264"):
+        create_visualization(source, output=tmp_path / "a.mp4", codec="libx999", progress=False)
+    with pytest.raises(ChronovizError, match=r"libx264 encoder has no option\(s\) \['crff'\]. Its options: .*crf"):
+        create_visualization(source, output=tmp_path / "a.mp4", options={"crff": 1}, progress=False)
+    with pytest.raises(ChronovizError, match=r"Unknown export option\(s\) \['quality'\]"):
+        create_visualization(source, output=tmp_path / "a.mp4", quality=3, progress=False)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["made"]
+
+
+def test_a_failure_midway_leaves_nothing(stamped_videos, tmp_path, monkeypatch):
+    calls = []
+    real_draw = raster.draw
+
+    def failing_draw(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 20:
+            raise RuntimeError("disk full (simulated)")
+        return real_draw(*args, **kwargs)
+
+    monkeypatch.setattr("napari_chronoviz.render.export.draw", failing_draw)
+    with pytest.raises(RuntimeError, match="disk full"):
+        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "fail.mp4", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancelling_leaves_nothing(stamped_videos, tmp_path):
+    from napari_chronoviz.render.export import ExportCancelled
+
+    with pytest.raises(ExportCancelled, match="cancelled after 30 of 90 frames"):
+        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "cancel.mp4",
+                             progress=lambda done, total: done >= 30)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,66 @@
+"""Export from napari: the writer contribution rebuilds the composite from the layers' metadata, and the
+dock widget's Export button writes it in the background."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_chronoviz import attach, create_visualization, open_video
+from napari_chronoviz.napari._widget import ChronovizWidget
+from napari_chronoviz.testing import read_stamp
+
+
+@pytest.fixture
+def video_with_signal(make_napari_viewer, stamped_videos, tmp_path):
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(stamped_videos["constant_rate"], plugin="napari-chronoviz")
+    pd.DataFrame({"signal": np.sin(np.arange(90) / 5)}).to_csv(tmp_path / "signal.csv", index=False)
+    return viewer, layer, tmp_path / "signal.csv"
+
+
+def test_writer_gives_the_same_frames_as_create_visualization(video_with_signal, stamped_videos, tmp_path):
+    import napari
+
+    viewer, layer, signal = video_with_signal
+    options = dict(window=(1.0, 1.0), layout="below", style={"plot_layout": "overlay"})
+    session = attach(viewer, layer, signals=str(signal), **options)
+    saved = napari.save_layers(str(tmp_path / "from_writer.mp4"), [layer, session.layers["overlay"]],
+                               plugin="napari-chronoviz")
+    assert saved == [str(tmp_path / "from_writer.mp4")]
+    direct = create_visualization(stamped_videos["constant_rate"], str(signal), tmp_path / "direct.mp4",
+                                  progress=False, **options)
+    with open_video(saved[0]) as from_writer, open_video(direct) as from_script:
+        assert len(from_writer) == len(from_script) == 90
+        for frame in (0, 45, 89):
+            np.testing.assert_array_equal(from_writer[frame], from_script[frame])
+        assert read_stamp(from_writer[45][:120]) == 45
+
+
+def test_writer_explains_in_memory_sources(video_with_signal, tmp_path, monkeypatch):
+    import napari
+
+    shown = []
+    monkeypatch.setattr("napari_chronoviz.napari._writer.show_error", shown.append)
+    viewer, layer, _ = video_with_signal
+    session = attach(viewer, layer, signals=np.zeros(90))
+    with pytest.warns(UserWarning, match="not a valid writer"):  # napari's words for any writer ValueError
+        saved = napari.save_layers(str(tmp_path / "x.mp4"), [layer, session.layers["overlay"]],
+                                   plugin="napari-chronoviz")
+    assert saved == [] and not list(tmp_path.glob("*.mp4"))
+    assert "given in memory" in shown[-1] and "Export button" in shown[-1]
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_widget_export_button(video_with_signal, tmp_path, qtbot):
+    viewer, layer, signal = video_with_signal
+    widget = ChronovizWidget(viewer)
+    widget.signal_file.value = signal
+    widget.add_signal.clicked()
+    widget.export_file.value = tmp_path / "widget.mp4"
+    worker = widget.start_export()
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    with open_video(tmp_path / "widget.mp4") as exported:
+        assert len(exported) == 90 and exported.shape[1] == 160
