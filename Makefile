@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 
-.PHONY: demo test bench-video bench-overlays screenshots system-deps clean
+.PHONY: demo test bench-video bench-overlays bench-export screenshots system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -29,6 +29,9 @@ bench-video: system-deps $(INSTALLED)
 
 bench-overlays: system-deps $(INSTALLED)
 	$(XVFB) $(PYTHON) benchmarks/bench_overlays.py
+
+bench-export: system-deps $(INSTALLED)
+	$(PYTHON) benchmarks/bench_export.py
 
 screenshots: system-deps $(INSTALLED)
 	$(XVFB) $(PYTHON) tools/make_screenshots.py

@@ -1,0 +1,108 @@
+"""Export speed and memory against a plain ffmpeg transcode of the same number of pixels.
+
+Run: `make bench-export`. Workload (issue #5): a 640x480, 30 fps H.264 video (real open-field footage,
+GOP 250 with B-frames, from benchmarks/.cache), a 4-channel plot panel below (so the composite is
+640x640), one animal with 13 keypoints, its skeleton and 30-frame trails; libx264 -preset veryfast
+-crf 18. The reference, in the same run: `ffmpeg -i in.mp4 -vf pad=640:640 -c:v libx264 -preset
+veryfast -crf 18`. Peak memory is measured in a child process for a short and a 4x longer video.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path(__file__).parent / ".cache"
+ENCODER = {"codec": "libx264", "preset": "veryfast", "crf": 18}
+
+
+def make_input(n_frames: int) -> Path:
+    """The seek benchmark's 640x480 footage, looped to `n_frames` (cached)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_video import make_seek_video
+
+    base = make_seek_video(CACHE / "seek_3000.mp4", 3000)
+    if n_frames <= 3000:
+        return base
+    looped = CACHE / f"export_{n_frames}.mp4"
+    if not looped.exists():
+        loops = -(-n_frames // 3000)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(base), "-frames:v",
+                        str(n_frames), "-c:v", "libx264", "-preset", "veryfast", "-g", "250", "-bf", "3",
+                        str(looped)], check=True)
+    return looped
+
+
+def workload(n_frames: int, fps: float = 30.0) -> dict:
+    """One animal (13 keypoints on a chain, walking in circles) and 4 channels at 120 Hz."""
+    from napari_chronoviz import Pose
+
+    t = np.arange(n_frames) / fps
+    center = np.column_stack([320 + 150 * np.cos(t / 3), 240 + 120 * np.sin(t / 3)])
+    offsets = np.stack([np.column_stack([np.cos(t / 3 + k / 4), np.sin(t / 3 + k / 4)]) * 6 * k for k in range(13)], 1)
+    xy = (center[:, None] + offsets)[:, None]
+    names = tuple(f"k{k}" for k in range(13))
+    pose = Pose(xy, np.ones(xy.shape[:3]), names, ("mouse",), tuple(zip(names[:-1], names[1:])))
+    samples = np.arange(int(n_frames / fps * 120)) / 120
+    import pandas as pd
+
+    table = pd.DataFrame({"time": samples, **{f"channel {c}": np.sin(samples * (c + 1)) for c in range(4)}})
+    return {"pose": pose, "timeseries": table}
+
+
+def export(source: Path, output: Path, n_frames: int) -> float:
+    from napari_chronoviz import create_visualization
+
+    start = time.perf_counter()
+    create_visualization(source, output=output, window=(2.0, 2.0), layout={"position": "below", "size": 160},
+                         style={"trail_length": 30}, overwrite=True, progress=False, **workload(n_frames), **ENCODER)
+    return time.perf_counter() - start
+
+
+def ffmpeg_reference(source: Path, output: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), "-vf", "pad=640:640", "-c:v", "libx264",
+                    "-preset", "veryfast", "-crf", "18", str(output)], check=True)
+    return time.perf_counter() - start
+
+
+def peak_memory_mb(source: Path, n_frames: int) -> float:
+    """Peak resident memory of a child process that runs one export."""
+    code = (
+        "import resource, sys; sys.path.insert(0, sys.argv[1]); import bench_export as b; from pathlib import Path;"
+        "b.export(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]));"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(source),
+                             str(CACHE / "memory.mp4"), str(n_frames)], check=True, capture_output=True, text=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    CACHE.mkdir(exist_ok=True)
+    n_frames = 3000
+    source = make_input(n_frames)
+    reference = ffmpeg_reference(source, CACHE / "reference.mp4")
+    ours = export(source, CACHE / "chronoviz.mp4", n_frames)
+    reference = min(reference, ffmpeg_reference(source, CACHE / "reference.mp4"))  # best of two, as for ours below
+    ours = min(ours, export(source, CACHE / "chronoviz.mp4", n_frames))
+    long_frames = 4 * n_frames
+    long_source = make_input(long_frames)
+    memory = {n: peak_memory_mb(path, n) for n, path in ((n_frames, source), (long_frames, long_source))}
+    print(f"workload: {n_frames} frames 640x480 -> 640x640 composite, 4-channel panel, 13 keypoints + skeleton, "
+          f"30-frame trails, libx264 veryfast crf 18")
+    print(f"ffmpeg pad + transcode (reference): {reference:6.1f} s  {n_frames / reference:6.0f} frames/s")
+    print(f"chronoviz export:                   {ours:6.1f} s  {n_frames / ours:6.0f} frames/s")
+    print(f"export time / reference:            {ours / reference:6.2f}  (target <= 1.3)")
+    print("peak memory: " + ", ".join(f"{n} frames {mb:.0f} MB" for n, mb in memory.items()) + "  (target <= 500 MB, flat)")
+    print(json.dumps({"reference_s": reference, "export_s": ours, "ratio": ours / reference, "memory_mb": memory}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
