@@ -31,11 +31,6 @@ class FrameStack:
         """The rows drawn on `frame`."""
         return slice(*np.searchsorted(self.frames, [frame, frame + 1]))
 
-    @classmethod
-    def build(cls, frames, starts, colors, ends=None) -> FrameStack:
-        order = np.argsort(frames, kind="stable")
-        return cls(frames[order], starts[order], colors[order], None if ends is None else ends[order])
-
 
 class PoseOverlay:
     """One pose source on the video, styled by `style`."""
@@ -98,26 +93,21 @@ class PoseOverlay:
             colors = self.point_colors[individual, edges[edge, 0]]
         return FrameStack(frame, a[frame, individual, edge], colors, b[frame, individual, edge])
 
-    @cached_property
-    def trails(self) -> FrameStack:
-        """For each frame, segments joining each keypoint's positions over the last `trail_length` frames,
-        fading from opaque (newest) to transparent (oldest)."""
-        length = self.style.trail_length
+    def trails(self, frame: int) -> Segments:
+        """Segments joining each trail keypoint's positions over the `trail_length` frames up to `frame`,
+        fading from opaque (newest) to transparent (oldest). Computed per frame: precomputing every
+        frame's trail would take memory in proportion to frames x keypoints x trail length."""
+        length, style = self.style.trail_length, self.style
         chosen = self._trail_keypoints()
-        xy = self._visible_xy[:, :, chosen]
-        parts = []
-        for age in range(1, length + 1):  # segment from frame k-age to k-age+1, drawn on frame k
-            newer, older = xy[age:][..., :], xy[:-age] if age < len(xy) else xy[:0]
-            if not len(older):
-                break
-            frame, individual, keypoint = np.nonzero(np.isfinite(older[..., 0]) & np.isfinite(newer[..., 0]))
-            alpha = 1 - (age - 1) / length
-            colors = rgba(self.point_colors[individual, chosen[keypoint]], alpha).reshape(-1, 4)
-            parts.append((frame + age, older[frame, individual, keypoint], colors, newer[frame, individual, keypoint]))
-        if not parts:
-            return FrameStack(np.zeros(0, int), np.zeros((0, 2)), np.zeros((0, 4)), np.zeros((0, 2)))
-        frames, starts, colors, ends = (np.concatenate(column) for column in zip(*parts))
-        return FrameStack.build(frames, starts, colors, ends)
+        first = max(frame - length, 0)
+        xy = self._visible_xy[first:frame + 1][:, :, chosen]  # oldest .. newest
+        older, newer = xy[:-1], xy[1:]
+        step, individual, keypoint = np.nonzero(np.isfinite(older[..., 0]) & np.isfinite(newer[..., 0]))
+        age = len(older) - step  # 1 for the segment ending at `frame`
+        alpha = 1 - (age - 1) / max(length, 1)
+        colors = rgba(self.point_colors[individual, chosen[keypoint]], alpha).reshape(-1, 4)
+        return Segments(older[step, individual, keypoint], newer[step, individual, keypoint], colors,
+                        style.edge_width / 2)
 
     def trail_tracks(self) -> tuple[np.ndarray, np.ndarray]:
         """The trails as tracks: rows (track id, frame, x, y) and each row's color.
@@ -161,8 +151,9 @@ class PoseOverlay:
         """Trails, then skeleton, then arrows, then keypoints of `frame`."""
         geometry = Geometry()
         style = self.style
-        for stack, width, arrow in ((self.trails, style.edge_width / 2, False),
-                                    (self.skeleton, style.edge_width, False),
+        if style.trail_length > 0:
+            geometry.add(self.trails(frame))
+        for stack, width, arrow in ((self.skeleton, style.edge_width, False),
                                     (self.arrows, style.edge_width, True)):
             rows = stack.rows_of(frame)
             geometry.add(Segments(stack.starts[rows], stack.ends[rows], stack.colors[rows], width, arrow))

@@ -48,10 +48,7 @@ class _Transform:
 def _by_color(colors: np.ndarray) -> dict[tuple, np.ndarray]:
     """Row indices of each distinct color (alpha quantized to ALPHA_LEVELS)."""
     quantized = np.column_stack([np.round(colors[:, :3], 3), np.round(colors[:, 3] * ALPHA_LEVELS) / ALPHA_LEVELS])
-    distinct, group = np.unique(quantized, axis=0, return_inverse=True)
-    order = np.argsort(group.ravel(), kind="stable")
-    splits = np.flatnonzero(np.diff(group.ravel()[order])) + 1
-    return {tuple(color): indices for color, indices in zip(distinct.tolist(), np.split(order, splits))}
+    return {tuple(color): indices for color, indices in _groups(quantized)}
 
 
 ALPHA_LEVELS = 8
@@ -111,6 +108,14 @@ def _draw_polylines(painter: _Painter, item: Polylines, transform: _Transform) -
 def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> None:
     thickness = transform.length(item.width)
     starts, ends = transform.pixels(item.starts), transform.pixels(item.ends)
+    translucent = item.colors[:, 3] < 1
+    if not item.arrow and len(np.unique(np.round(item.colors[translucent, 3] * ALPHA_LEVELS))) > 1:
+        # many alpha levels of many colors (fading trails): one color pass and one alpha pass
+        faded = (starts[translucent], ends[translucent], item.colors[translucent])
+        bounds = _bounds(np.concatenate(faded[:2]), thickness + 2)
+        painter.add((0, 0, 0, 1.0), bounds, lambda target, offset, _: _blend_lines(target, *faded, thickness, bounds))
+        item = Segments(item.starts[~translucent], item.ends[~translucent], item.colors[~translucent], item.width)
+        starts, ends = starts[~translucent], ends[~translucent]
     for color, indices in _by_color(item.colors).items():
         chosen_starts, chosen_ends = starts[indices], ends[indices]
         bounds = _bounds(np.concatenate([chosen_starts, chosen_ends]), thickness + 12)
@@ -121,10 +126,43 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
                     cv2.arrowedLine(target, tuple(map(int, start)), tuple(map(int, end)), c, thickness, cv2.LINE_AA,
                                     SHIFT, 0.25)
             else:
-                lines = np.stack([a - offset, b - offset], axis=1)
-                cv2.polylines(target, list(lines.reshape(-1, 2, 1, 2)), False, c, thickness, cv2.LINE_AA, SHIFT)
+                _lines(target, a - offset, b - offset, c, thickness)
 
         painter.add(color, bounds, paint)
+
+
+def _lines(target: np.ndarray, starts: np.ndarray, ends: np.ndarray, color, thickness: int) -> None:
+    lines = np.stack([starts, ends], axis=1)
+    cv2.polylines(target, list(lines.reshape(-1, 2, 1, 2)), False, color, thickness, cv2.LINE_AA, SHIFT)
+
+
+def _blend_lines(image: np.ndarray, starts, ends, colors: np.ndarray, thickness: int, bounds: np.ndarray) -> None:
+    """Lines of many colors and alphas in two passes over the region they touch: colors drawn on a copy,
+    alphas (anti-aliased coverage included) on a mask, then one blend. Where lines of different alphas
+    cross, the later drawn wins, as it would when drawing them one by one."""
+    height, width = image.shape[:2]
+    x0, y0 = np.clip(np.floor(bounds[:2]).astype(int), 0, [width, height])
+    x1, y1 = np.clip(np.ceil(bounds[2:]).astype(int) + 1, 0, [width, height])
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = image[y0:y1, x0:x1]
+    painted, mask = region.copy(), np.zeros(region.shape[:2], np.uint8)
+    offset = np.array([x0, y0], np.int32) << SHIFT
+    full = 255 if image.shape[2] == 4 else None
+    for rgb, indices in _groups(np.round(colors[:, :3] * 255).astype(int)):
+        color = tuple(int(c) for c in rgb) + ((full,) if full else ())
+        _lines(painted, starts[indices] - offset, ends[indices] - offset, color, thickness)
+    for (alpha,), indices in _groups(np.round(colors[:, 3:] * 255).astype(int)):
+        _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
+    weight = mask[..., None].astype(np.uint16)
+    region[...] = ((region * (255 - weight) + painted * weight + 127) // 255).astype(np.uint8)
+
+
+def _groups(keys: np.ndarray):
+    """(key, row indices) for each distinct row of `keys`."""
+    distinct, group = np.unique(keys, axis=0, return_inverse=True)
+    order = np.argsort(group.ravel(), kind="stable")
+    return zip(distinct.tolist(), np.split(order, np.flatnonzero(np.diff(group.ravel()[order])) + 1))
 
 
 def _draw_points(painter: _Painter, item: Points, transform: _Transform) -> None:
