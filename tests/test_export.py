@@ -152,7 +152,7 @@ def test_a_failure_midway_leaves_nothing(stamped_videos, tmp_path, monkeypatch):
 
     monkeypatch.setattr("napari_chronoviz.render.export.draw", failing_draw)
     with pytest.raises(RuntimeError, match="disk full"):
-        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "fail.mp4", progress=False)
+        create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "fail.mp4", progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -163,3 +163,19 @@ def test_cancelling_leaves_nothing(stamped_videos, tmp_path):
         create_visualization(stamped_videos["constant_rate"], output=tmp_path / "cancel.mp4",
                              progress=lambda done, total: done >= 30)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("layout", ["below", "top-right", "above"])
+def test_yuv_and_rgb_compositing_agree(stamped_videos, tmp_path, layout):
+    """yuv420p output composites on the decoded planes; yuv444p goes through RGB: same picture."""
+    pose = one_point_pose(90, 30, (60, 80))
+    options = dict(timeseries=np.sin(np.arange(90) / 5), pose=pose, layout=layout, end=40, style={"point_size": 10},
+                   crf=0, preset="ultrafast", progress=False)
+    planes = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "yuv.mp4", **options)
+    rgb = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "rgb.mp4", pix_fmt="yuv444p",
+                               **options)
+    with open_video(planes) as from_planes, open_video(rgb) as from_rgb:
+        assert from_planes.shape == from_rgb.shape
+        for frame in (0, 30, 39):
+            difference = np.abs(from_planes[frame].astype(int) - from_rgb[frame])
+            assert difference.mean() < 2.5, (frame, difference.mean())  # 4:2:0 chroma at colored edges

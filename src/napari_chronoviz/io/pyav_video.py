@@ -94,6 +94,12 @@ class PyAVVideo(VideoSource):
             self._readahead.served(index)
         return frame
 
+    def read_yuv420(self, index: int) -> np.ndarray:
+        """Frame `index` as an (H * 3/2, W) I420 array, straight from the decoder (not cached, no read-ahead)."""
+        index = self._checked_index(index)
+        with self._decoder_lock:
+            return self._decoder.decode(index).to_ndarray(format="yuv420p")
+
     def _decode_into_cache(self, index: int) -> np.ndarray:
         with self._decoder_lock:
             frame = self._cache.get(index)  # the read-ahead thread may have decoded it meanwhile

@@ -44,6 +44,14 @@ class VideoSource(ABC):
     def read_frame(self, index: int) -> np.ndarray:
         """Return frame `index` (0 <= index < len) as an (H, W, 3) RGB uint8 array."""
 
+    def read_yuv420(self, index: int) -> np.ndarray:
+        """Frame `index` as an (H * 3/2, W) I420 array (BT.601, limited range), for yuv420p encoders.
+
+        Even sizes only. Sources that decode to YUV override this to skip the trip through RGB."""
+        import cv2
+
+        return cv2.cvtColor(self.read_frame(self._checked_index(index)), cv2.COLOR_RGB2YUV_I420)
+
     def close(self) -> None:
         """Release open files and threads. The source can no longer read afterwards."""
 

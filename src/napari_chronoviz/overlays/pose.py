@@ -107,7 +107,7 @@ class PoseOverlay:
         alpha = 1 - (age - 1) / max(length, 1)
         colors = rgba(self.point_colors[individual, chosen[keypoint]], alpha).reshape(-1, 4)
         return Segments(older[step, individual, keypoint], newer[step, individual, keypoint], colors,
-                        style.edge_width / 2)
+                        style.edge_width * 0.75)
 
     def trail_tracks(self) -> tuple[np.ndarray, np.ndarray]:
         """The trails as tracks: rows (track id, frame, x, y) and each row's color.

@@ -89,9 +89,35 @@ class Geometry:
     def extend(self, other: Geometry) -> None:
         self.items.extend(other.items)
 
+    def extent(self, margin: float = 4.0) -> np.ndarray | None:
+        """(x0, y0, x1, y1) that holds everything drawn (text generously), or None when empty."""
+        boxes = [_extent(item) for item in self.items]
+        if not boxes:
+            return None
+        boxes = np.array(boxes)
+        return np.concatenate([boxes[:, :2].min(axis=0) - margin, boxes[:, 2:].max(axis=0) + margin])
+
     def of_type(self, kind: type) -> list:
         """The primitives of one type, e.g. `geometry.of_type(Points)`."""
         return [item for item in self.items if isinstance(item, kind)]
+
+
+def _extent(item) -> np.ndarray:
+    if isinstance(item, Rectangles):
+        corners = item.boxes.reshape(-1, 2)
+        pad = 0.0
+    elif isinstance(item, Polylines):
+        corners, pad = np.concatenate(item.paths), item.width
+    elif isinstance(item, Segments):
+        corners = np.concatenate([item.starts, item.ends])
+        pad = item.width + (0.3 * np.abs(item.ends - item.starts).max() if item.arrow else 0.0)
+    elif isinstance(item, Points):
+        corners, pad = item.positions, item.size
+    else:  # Texts: at most ~0.7 of the height per character, either side of the anchor
+        width = max(len(text) for text in item.strings) * item.size * 0.7
+        corners = np.concatenate([item.positions - [width, item.size * 1.2], item.positions + [width, item.size * 0.5]])
+        pad = 0.0
+    return np.concatenate([corners.min(axis=0) - pad, corners.max(axis=0) + pad])
 
 
 def rgba(colors, alpha: float | np.ndarray | None = None) -> np.ndarray:

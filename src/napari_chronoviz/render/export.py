@@ -22,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from ..overlays.scene import Scene
@@ -88,7 +89,13 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
 
 
 class _Compositor:
-    """Builds each output frame: canvas background, the video frame in place, the geometry on top."""
+    """Builds each output frame: canvas background, the video frame in place, the geometry on top.
+
+    For yuv420p output with even sizes and offsets it works on the decoded YUV planes: the video is
+    copied plane by plane, and only the regions overlays touch go through RGB (the plot panel is drawn
+    from scratch; the pose's box is converted, drawn on and converted back). Otherwise it draws the whole
+    canvas in RGB and lets the encoder's scaler convert it.
+    """
 
     def __init__(self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None):
         self.scene, self.settings = scene, settings
@@ -100,23 +107,85 @@ class _Compositor:
             raise ExportError(f"The crop {crop} leaves no pixels.")
         self.width, self.height = settings.even_size(width, height)
         self.video_size = (video.width, video.height)
+        self.top, self.left = np.round(-self.origin[::-1] * self.scale).astype(int)
+        self.yuv = (settings.pix_fmt == "yuv420p" and self.scale == 1.0 and self.origin.round().tolist() == self.origin.tolist()
+                    and not (self.width % 2 or self.height % 2 or video.width % 2 or video.height % 2
+                             or self.top % 2 or self.left % 2))
+
+    def read(self, video, index: int) -> np.ndarray:
+        """The input frame in the form `frame` takes (I420 planes or RGB)."""
+        return video.read_yuv420(index) if self.yuv else video[index]
 
     def frame(self, index: int, pixels: np.ndarray) -> av.VideoFrame:
+        if self.yuv:
+            return av.VideoFrame.from_ndarray(self._yuv_frame(index, pixels), format="yuv420p")
         canvas = np.zeros((self.height, self.width, 3), np.uint8)
-        self._place_video(canvas, pixels)
+        self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
         draw(canvas, self.scene.geometry(index), origin=self.origin, scale=self.scale)
-        frame = av.VideoFrame.from_ndarray(canvas, format="rgb24")
-        return frame.reformat(format=self.settings.pix_fmt)
+        return av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format=self.settings.pix_fmt)
 
-    def _place_video(self, canvas: np.ndarray, pixels: np.ndarray) -> None:
-        if self.scale != 1.0:
-            import cv2
-
-            pixels = cv2.resize(pixels, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
-        top, left = np.round(-self.origin[::-1] * self.scale).astype(int)
+    def _place(self, canvas: np.ndarray, pixels: np.ndarray, top: int | None = None, left: int | None = None) -> None:
+        """Copy `pixels` into `canvas` at (top, left) (default: the video's place), clipped to the canvas."""
+        top = self.top if top is None else top
+        left = self.left if left is None else left
         rows = slice(max(top, 0), min(top + pixels.shape[0], canvas.shape[0]))
         cols = slice(max(left, 0), min(left + pixels.shape[1], canvas.shape[1]))
         canvas[rows, cols] = pixels[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+
+    def _yuv_frame(self, index: int, i420: np.ndarray) -> np.ndarray:
+        width, height = self.video_size
+        luma, blue, red = _planes(self.height, self.width)
+        luma[...], blue[...], red[...] = 16, 128, 128  # black
+        video_luma, video_blue, video_red = _split_i420(i420, height, width)
+        self._place(luma, video_luma)
+        self._place(blue, video_blue, self.top // 2, self.left // 2)
+        self._place(red, video_red, self.top // 2, self.left // 2)
+        canvas = np.concatenate([luma.ravel(), blue.ravel(), red.ravel()]).reshape(-1, self.width)
+        panel_over_video = self.scene.layout.is_inset
+        for geometry, fresh in ((self.scene.panel_geometry(index), not panel_over_video),
+                                (self.scene.pose_geometry(index), False)):
+            self._draw_region(canvas, geometry, fresh)
+        return canvas
+
+    def _draw_region(self, canvas: np.ndarray, geometry, fresh: bool) -> None:
+        """Draw `geometry` in RGB over the even-aligned box it covers; `fresh`: the plot panel, which paints
+        its whole box (so the box is the panel's, and what was under it is not converted)."""
+        extent = self.scene.layout.panel_box if fresh else geometry.extent()
+        if extent is None or not geometry.items:
+            return
+        x0, y0 = (np.floor(extent[:2] - self.origin).astype(int) // 2 * 2).clip(0)
+        x1, y1 = np.minimum(-(-np.ceil(extent[2:] - self.origin).astype(int) // 2) * 2, [self.width, self.height])
+        if x1 <= x0 or y1 <= y0:
+            return
+        luma, blue, red = _split_i420(canvas, self.height, self.width)
+        region = np.concatenate([luma[y0:y1, x0:x1].ravel(), blue[y0 // 2:y1 // 2, x0 // 2:x1 // 2].ravel(),
+                                 red[y0 // 2:y1 // 2, x0 // 2:x1 // 2].ravel()]).reshape(-1, x1 - x0)
+        rgb = np.zeros((y1 - y0, x1 - x0, 3), np.uint8) if fresh else cv2.cvtColor(region, cv2.COLOR_YUV2RGB_I420)
+        draw(rgb, geometry, origin=self.origin + [x0, y0])
+        drawn = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        drawn_luma, drawn_blue, drawn_red = _split_i420(drawn, y1 - y0, x1 - x0)
+        luma[y0:y1, x0:x1] = drawn_luma
+        blue[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = drawn_blue
+        red[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = drawn_red
+
+
+def _planes(height: int, width: int):
+    return (np.empty((height, width), np.uint8), np.empty((height // 2, width // 2), np.uint8),
+            np.empty((height // 2, width // 2), np.uint8))
+
+
+def _split_i420(i420: np.ndarray, height: int, width: int):
+    """Views of the Y, U and V planes of an (H * 3/2, W) I420 array."""
+    flat = i420.reshape(-1)
+    luma = flat[:height * width].reshape(height, width)
+    quarter = (height // 2) * (width // 2)
+    blue = flat[height * width:height * width + quarter].reshape(height // 2, width // 2)
+    red = flat[height * width + quarter:].reshape(height // 2, width // 2)
+    return luma, blue, red
+
+
+def _resized(pixels: np.ndarray, scale: float) -> np.ndarray:
+    return cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
 def _run_pipeline(video, frames: range, compositor: _Compositor, stream, container, pts, report) -> None:
@@ -130,7 +199,7 @@ def _run_pipeline(video, frames: range, compositor: _Compositor, stream, contain
             for index in frames:
                 if stop.is_set():
                     return
-                decoded.put((index, video[index]))
+                decoded.put((index, compositor.read(video, index)))
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
             failures.append(error)
         finally:

@@ -19,18 +19,36 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 FONT_PIXELS_AT_SCALE_1 = 22.0  # cap height + descent of FONT_HERSHEY_SIMPLEX at fontScale 1
 
 
-def draw(image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float = 1.0) -> np.ndarray:
+def draw(image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float = 1.0, plane: str | None = None
+         ) -> np.ndarray:
     """Draw `geometry` onto `image` in place and return it.
 
     A canvas point (x, y) lands on pixel ((x - origin_x) * scale, (y - origin_y) * scale). `image` is
-    (height, width, 3) RGB or (height, width, 4) RGBA, uint8, C-contiguous.
+    (height, width, 3) RGB or (height, width, 4) RGBA, uint8, C-contiguous; or, with `plane` "y", "u"
+    or "v", one plane of a BT.601 YUV image (give chroma planes of 4:2:0 video half the `scale`), so
+    that video can be drawn on without converting it to RGB and back.
     """
     transform = _Transform(np.asarray(origin, dtype=float), float(scale))
+    color_of = _plane_color(plane) if plane else _rgb_color(image.shape[2])
     for item in geometry.items:  # in order: each primitive's levels are blended before the next is drawn
-        painter = _Painter(image)
+        painter = _Painter(image, color_of)
         _DRAW[type(item)](painter, item, transform)
         painter.run()
     return image
+
+
+# BT.601 limited range, as H.264/yuv420p video uses: component = offset + rgb (0..1) @ weights
+_YUV = {"y": (16.0, (65.481, 128.553, 24.966)), "u": (128.0, (-37.797, -74.203, 112.0)),
+        "v": (128.0, (112.0, -93.786, -18.214))}
+
+
+def _plane_color(plane: str):
+    offset, weights = _YUV[plane]
+    return lambda rgb: (int(round(offset + float(np.dot(rgb, weights)))),)
+
+
+def _rgb_color(channels: int):
+    return lambda rgb: tuple(int(round(c * 255)) for c in rgb) + ((255,) if channels == 4 else ())
 
 
 class _Transform:
@@ -58,15 +76,14 @@ class _Painter:
     """Collects paint calls by alpha, then runs them: opaque ones directly, each translucent level on a
     copy of the region its calls touch, blended back once."""
 
-    def __init__(self, image: np.ndarray):
-        self.image = image
+    def __init__(self, image: np.ndarray, color_of):
+        self.image, self.color_of = image, color_of  # color_of: RGB floats -> the image's pixel value
         self.by_alpha: dict[float, list] = defaultdict(list)
 
     def add(self, color: tuple, bounds: np.ndarray, paint) -> None:
-        """Queue `paint(target, offset, color_u8)` for pixels within `bounds` (x0, y0, x1, y1)."""
+        """Queue `paint(target, offset, pixel_value)` for pixels within `bounds` (x0, y0, x1, y1)."""
         if color[3] > 0:
-            color_u8 = tuple(int(round(c * 255)) for c in color[:3]) + ((255,) if self.image.shape[2] == 4 else ())
-            self.by_alpha[color[3]].append((color_u8, bounds, paint))
+            self.by_alpha[color[3]].append((self.color_of(color[:3]), bounds, paint))
 
     def run(self) -> None:
         height, width = self.image.shape[:2]
@@ -113,7 +130,8 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
         # many alpha levels of many colors (fading trails): one color pass and one alpha pass
         faded = (starts[translucent], ends[translucent], item.colors[translucent])
         bounds = _bounds(np.concatenate(faded[:2]), thickness + 2)
-        painter.add((0, 0, 0, 1.0), bounds, lambda target, offset, _: _blend_lines(target, *faded, thickness, bounds))
+        painter.add((0, 0, 0, 1.0), bounds, lambda target, offset, _: _blend_lines(
+            target, *faded, thickness, bounds, painter.color_of))
         item = Segments(item.starts[~translucent], item.ends[~translucent], item.colors[~translucent], item.width)
         starts, ends = starts[~translucent], ends[~translucent]
     for color, indices in _by_color(item.colors).items():
@@ -136,7 +154,8 @@ def _lines(target: np.ndarray, starts: np.ndarray, ends: np.ndarray, color, thic
     cv2.polylines(target, list(lines.reshape(-1, 2, 1, 2)), False, color, thickness, cv2.LINE_AA, SHIFT)
 
 
-def _blend_lines(image: np.ndarray, starts, ends, colors: np.ndarray, thickness: int, bounds: np.ndarray) -> None:
+def _blend_lines(image: np.ndarray, starts, ends, colors: np.ndarray, thickness: int, bounds: np.ndarray,
+                 color_of) -> None:
     """Lines of many colors and alphas in two passes over the region they touch: colors drawn on a copy,
     alphas (anti-aliased coverage included) on a mask, then one blend. Where lines of different alphas
     cross, the later drawn wins, as it would when drawing them one by one."""
@@ -148,13 +167,11 @@ def _blend_lines(image: np.ndarray, starts, ends, colors: np.ndarray, thickness:
     region = image[y0:y1, x0:x1]
     painted, mask = region.copy(), np.zeros(region.shape[:2], np.uint8)
     offset = np.array([x0, y0], np.int32) << SHIFT
-    full = 255 if image.shape[2] == 4 else None
     for rgb, indices in _groups(np.round(colors[:, :3] * 255).astype(int)):
-        color = tuple(int(c) for c in rgb) + ((full,) if full else ())
-        _lines(painted, starts[indices] - offset, ends[indices] - offset, color, thickness)
+        _lines(painted, starts[indices] - offset, ends[indices] - offset, color_of(np.asarray(rgb) / 255), thickness)
     for (alpha,), indices in _groups(np.round(colors[:, 3:] * 255).astype(int)):
         _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
-    weight = mask[..., None].astype(np.uint16)
+    weight = (mask[..., None] if image.ndim == 3 else mask).astype(np.uint16)
     region[...] = ((region * (255 - weight) + painted * weight + 127) // 255).astype(np.uint8)
 
 
