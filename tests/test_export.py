@@ -179,3 +179,45 @@ def test_yuv_and_rgb_compositing_agree(stamped_videos, tmp_path, layout):
         for frame in (0, 30, 39):
             difference = np.abs(from_planes[frame].astype(int) - from_rgb[frame])
             assert difference.mean() < 2.5, (frame, difference.mean())  # 4:2:0 chroma at colored edges
+
+
+def test_plot_only_with_a_transparent_background(stamped_videos, tmp_path):
+    output = create_visualization(stamped_videos["constant_rate"], np.sin(np.arange(90) / 5), tmp_path / "plot.webm",
+                                  layout={"position": "plot-only", "size": 60}, alpha=True, end=5, progress=False)
+    with av.open(str(output)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (160, 60)
+        decoder = av.CodecContext.create("libvpx-vp9", "r")  # FFmpeg's own vp9 decoder drops the alpha plane
+        packets = [packet for packet in container.demux(stream) if packet.size]
+        rgba = [frame.to_ndarray(format="rgba") for packet in packets for frame in decoder.decode(packet)]
+    alpha_plane = rgba[2][..., 3]
+    assert len(rgba) == 5 and alpha_plane.min() == 0 and alpha_plane.max() == 255  # transparent, with opaque lines
+    with pytest.raises(ChronovizError, match="needs WebM"):
+        create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "plot.mp4",
+                             layout="plot-only", alpha=True, progress=False)
+
+
+def test_audio_is_copied_for_the_exported_span(tmp_path):
+    from napari_chronoviz.testing import stamp_frame
+
+    source = tmp_path / "with_audio.mp4"
+    with av.open(str(source), "w") as container:
+        video = container.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        sound = container.add_stream("aac", rate=48000)
+        for index in range(90):
+            frame = av.VideoFrame.from_ndarray(stamp_frame(index, 160, 120), format="rgb24")
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        tone = np.sin(np.arange(3 * 48000) / 48000 * 2 * np.pi * 440).astype(np.float32)[None]
+        for start in range(0, tone.shape[1], 1024):
+            chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, start:start + 1024]), format="fltp",
+                                               layout="mono")
+            chunk.sample_rate, chunk.pts = 48000, start
+            container.mux(sound.encode(chunk))
+        container.mux(sound.encode(None))
+    output = create_visualization(source, output=tmp_path / "out.mp4", layout="none", start=30, end=60, **EXACT)
+    with av.open(str(output)) as container:
+        audio = container.streams.audio[0]
+        seconds = sum(frame.samples for frame in container.decode(audio)) / audio.sample_rate
+    assert audio.codec_context.name == "aac" and 0.9 <= seconds <= 1.1  # frames 30..59: one second

@@ -64,7 +64,8 @@ def video_of_layer(layer) -> _LayerVideo:
 
 def create_visualization(video, timeseries=None, output=None, *, pose=None, events=None, intervals=None,
                          alignment=None, window=None, layout=None, style=None, start=None, end=None, scale=None,
-                         crop=None, progress=True, overwrite=False, make_dirs=False, **ffmpeg_kwargs) -> Path:
+                         crop=None, progress=True, overwrite=False, make_dirs=False, alpha=False,
+                         **ffmpeg_kwargs) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
 
     Parameters
@@ -78,7 +79,11 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         beside the video. Never the input; an existing file only with `overwrite=True`; its folder
         must exist unless `make_dirs=True`. Written under a temporary name and renamed when complete.
     pose, events, intervals, alignment, window, layout, style
-        As for `attach` (see `build_scene`).
+        As for `attach` (see `build_scene`). `layout="plot-only"` (or `{"position": "plot-only", "size":
+        ...}`) writes only the plot panel, at the video's width; `layout="none"` only the video with pose.
+    alpha
+        With `layout="plot-only"` and a .webm output: a transparent background (VP9 with alpha), to lay
+        the plot over other footage in an editor.
     start, end
         The frame range `start..end-1` to export (default: all frames).
     scale, crop
@@ -95,6 +100,9 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
     from .render.export import export_scene
 
     source = video if isinstance(video, VideoSource) else open_video(video)
+    plot_only = layout == "plot-only" or (isinstance(layout, dict) and layout.get("position") == "plot-only")
+    if plot_only:
+        layout = {"position": "below", "size": layout.get("size") if isinstance(layout, dict) else None}
     try:
         scene = build_scene(source, signals=timeseries, pose=pose, events=events, intervals=intervals,
                             alignment=alignment, window=window, layout=layout, style=style)
@@ -102,7 +110,8 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
             stem = source.path.parent.name if source.path.name == "metadata.yaml" else source.path.stem
             output = source.path.with_name(f"{stem}_chronoviz.mp4")
         return export_scene(source, scene, Path(output), start=start, end=end, scale=scale, crop=crop,
-                            progress=progress, overwrite=overwrite, make_dirs=make_dirs, **ffmpeg_kwargs)
+                            progress=progress, overwrite=overwrite, make_dirs=make_dirs, plot_only=plot_only,
+                            alpha=alpha, **ffmpeg_kwargs)
     finally:
         if source is not video:
             source.close()

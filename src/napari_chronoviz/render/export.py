@@ -40,18 +40,30 @@ class ExportCancelled(Exception):
 def export_scene(video, scene: Scene, output: Path, *, start: int | None = None, end: int | None = None,
                  scale: float | None = None, crop=None, fps: float | None = None, overwrite: bool = False,
                  make_dirs: bool = False, progress: bool | Callable[[int, int], bool | None] = True,
-                 **encoder_kwargs) -> Path:
+                 plot_only: bool = False, alpha: bool = False, **encoder_kwargs) -> Path:
     """Write the frames `start..end-1` of `video` with `scene` drawn on them to `output`; return its path.
 
     `scale` resizes the composite, `crop` is (x0, y0, x1, y1) in canvas pixels, `fps` sets a constant
     output rate (default: the input's own frame times). `progress` is True (a line on stderr), False,
-    or a callable `(done, total)` that may return True to cancel. Other keywords go to the encoder (see
-    `EncoderSettings.from_kwargs`).
+    or a callable `(done, total)` that may return True to cancel. `plot_only` writes just the plot panel
+    (the video is not decoded); with `alpha` its background is transparent (VP9 with alpha, in WebM).
+    Other keywords go to the encoder (see `EncoderSettings.from_kwargs`).
     """
+    if alpha and not plot_only:
+        raise ExportError("alpha=True makes the plot panel's background transparent: it needs plot_only=True.")
+    if plot_only:
+        if scene.plot is None:
+            raise ExportError("plot_only needs a plot panel: give signals, events or intervals and a panel position.")
+        crop = scene.layout.panel_box
+    if alpha:
+        if Path(output).suffix.lower() != ".webm":
+            raise ExportError(f"A transparent video needs WebM (VP9 with alpha); {output} is not .webm.")
+        encoder_kwargs = {"codec": "libvpx-vp9", "pix_fmt": "yuva420p", **encoder_kwargs}
+        scene = scene.updated(style={"panel_color": (0.0, 0.0, 0.0, 0.0)})
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
     settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
     frames = _frame_range(start, end, len(video))
-    compositor = _Compositor(video, scene, settings, scale=scale, crop=crop)
+    compositor = _Compositor(video, scene, settings, scale=scale, crop=crop, video_pixels=not plot_only, alpha=alpha)
     if fps:
         time_base, pts = Fraction(fps).limit_denominator(100000) ** -1, np.arange(len(frames))
     else:
@@ -62,6 +74,8 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
     try:
         with av.open(str(partial), "w", format=_container_format(output)) as container:
             stream = settings.open_stream(container, compositor.width, compositor.height, time_base, rate)
+            if not plot_only and output.suffix.lower() != ".gif":
+                _copy_audio(video, container, scene.frame_times, frames)
             _run_pipeline(video, frames, compositor, stream, container, pts, report)
         os.replace(partial, output)
     finally:
@@ -97,8 +111,9 @@ class _Compositor:
     canvas in RGB and lets the encoder's scaler convert it.
     """
 
-    def __init__(self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None):
-        self.scene, self.settings = scene, settings
+    def __init__(self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None, video_pixels=True,
+                 alpha=False):
+        self.scene, self.settings, self.video_pixels, self.alpha = scene, settings, video_pixels, alpha
         x0, y0, x1, y1 = scene.layout.canvas_box if crop is None else np.asarray(crop, dtype=float)
         self.origin = np.array([x0, y0])
         self.scale = float(scale or 1.0)
@@ -108,21 +123,25 @@ class _Compositor:
         self.width, self.height = settings.even_size(width, height)
         self.video_size = (video.width, video.height)
         self.top, self.left = np.round(-self.origin[::-1] * self.scale).astype(int)
-        self.yuv = (settings.pix_fmt == "yuv420p" and self.scale == 1.0 and self.origin.round().tolist() == self.origin.tolist()
+        self.yuv = (video_pixels and settings.pix_fmt == "yuv420p" and self.scale == 1.0 and self.origin.round().tolist() == self.origin.tolist()
                     and not (self.width % 2 or self.height % 2 or video.width % 2 or video.height % 2
                              or self.top % 2 or self.left % 2))
 
-    def read(self, video, index: int) -> np.ndarray:
-        """The input frame in the form `frame` takes (I420 planes or RGB)."""
+    def read(self, video, index: int) -> np.ndarray | None:
+        """The input frame in the form `frame` takes (I420 planes or RGB; None when not drawn)."""
+        if not self.video_pixels:
+            return None
         return video.read_yuv420(index) if self.yuv else video[index]
 
     def frame(self, index: int, pixels: np.ndarray) -> av.VideoFrame:
         if self.yuv:
             return av.VideoFrame.from_ndarray(self._yuv_frame(index, pixels), format="yuv420p")
-        canvas = np.zeros((self.height, self.width, 3), np.uint8)
-        self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
+        canvas = np.zeros((self.height, self.width, 4 if self.alpha else 3), np.uint8)
+        if pixels is not None:
+            self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
         draw(canvas, self.scene.geometry(index), origin=self.origin, scale=self.scale)
-        return av.VideoFrame.from_ndarray(canvas, format="rgb24").reformat(format=self.settings.pix_fmt)
+        frame = av.VideoFrame.from_ndarray(canvas, format="rgba" if self.alpha else "rgb24")
+        return frame.reformat(format=self.settings.pix_fmt)
 
     def _place(self, canvas: np.ndarray, pixels: np.ndarray, top: int | None = None, left: int | None = None) -> None:
         """Copy `pixels` into `canvas` at (top, left) (default: the video's place), clipped to the canvas."""
@@ -241,6 +260,33 @@ def _run_pipeline(video, frames: range, compositor: _Compositor, stream, contain
         reader.join()
     if failures:
         raise failures[0]
+
+
+def _copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None:
+    """Copy the input's first audio stream, cut to the exported frames' time span, without re-encoding."""
+    path = getattr(video, "path", None)
+    if path is None or not Path(path).is_file():
+        return
+    with av.open(str(path)) as source:
+        if not source.streams.audio:
+            return
+        audio = source.streams.audio[0]
+        try:
+            copied = container.add_stream_from_template(audio)
+        except (ValueError, av.error.FFmpegError):
+            return  # the output format cannot hold this audio codec (e.g. AAC in WebM): video only
+        first = float(frame_times[frames.start])
+        step = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 0.0
+        last = float(frame_times[frames.stop - 1]) + step
+        shift = int(round(first / audio.time_base))
+        for packet in source.demux(audio):
+            if packet.pts is None or packet.size == 0:
+                continue
+            if first <= float(packet.pts * audio.time_base) < last:
+                packet.pts -= shift
+                packet.dts = packet.pts if packet.dts is None else packet.dts - shift
+                packet.stream = copied
+                container.mux(packet)
 
 
 def _frame_range(start, end, n_frames: int) -> range:

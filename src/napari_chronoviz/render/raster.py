@@ -80,8 +80,9 @@ class _Painter:
         self.image, self.color_of = image, color_of  # color_of: RGB floats -> the image's pixel value
         self.by_alpha: dict[float, list] = defaultdict(list)
 
-    def add(self, color: tuple, bounds: np.ndarray, paint) -> None:
-        """Queue `paint(target, offset, pixel_value)` for pixels within `bounds` (x0, y0, x1, y1)."""
+    def add(self, color: tuple, bounds, paint) -> None:
+        """Queue `paint(target, offset, pixel_value)` for pixels within `bounds` (x0, y0, x1, y1), or a
+        function returning them: only translucent calls need them, so they are computed only then."""
         if color[3] > 0:
             self.by_alpha[color[3]].append((self.color_of(color[:3]), bounds, paint))
 
@@ -92,7 +93,7 @@ class _Painter:
                 for color_u8, _, paint in calls:
                     paint(self.image, np.zeros(2, np.int32), color_u8)
                 continue
-            bounds = np.array([bound for _, bound, _ in calls])
+            bounds = np.array([bound() if callable(bound) else bound for _, bound, _ in calls])
             x0, y0 = np.clip(np.floor(bounds[:, :2].min(axis=0)).astype(int), 0, [width, height])
             x1, y1 = np.clip(np.ceil(bounds[:, 2:].max(axis=0)).astype(int) + 1, 0, [width, height])
             if x1 <= x0 or y1 <= y0:
@@ -119,7 +120,7 @@ def _draw_polylines(painter: _Painter, item: Polylines, transform: _Transform) -
             shifted = [(path - offset).reshape(-1, 1, 2) for path in chosen]
             cv2.polylines(target, shifted, False, c, thickness, cv2.LINE_AA, SHIFT)
 
-        painter.add(color, _bounds(np.concatenate(chosen), thickness + 2), paint)
+        painter.add(color, lambda chosen=chosen: _bounds(np.concatenate(chosen), thickness + 2), paint)
 
 
 def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> None:
@@ -136,7 +137,6 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
         starts, ends = starts[~translucent], ends[~translucent]
     for color, indices in _by_color(item.colors).items():
         chosen_starts, chosen_ends = starts[indices], ends[indices]
-        bounds = _bounds(np.concatenate([chosen_starts, chosen_ends]), thickness + 12)
 
         def paint(target, offset, c, a=chosen_starts, b=chosen_ends):
             if item.arrow:
@@ -146,12 +146,13 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
             else:
                 _lines(target, a - offset, b - offset, c, thickness)
 
-        painter.add(color, bounds, paint)
+        painter.add(color, lambda a=chosen_starts, b=chosen_ends: _bounds(np.concatenate([a, b]), thickness + 12), paint)
 
 
 def _lines(target: np.ndarray, starts: np.ndarray, ends: np.ndarray, color, thickness: int) -> None:
-    lines = np.stack([starts, ends], axis=1)
-    cv2.polylines(target, list(lines.reshape(-1, 2, 1, 2)), False, color, thickness, cv2.LINE_AA, SHIFT)
+    lines = np.empty((len(starts), 2, 1, 2), np.int32)
+    lines[:, 0, 0], lines[:, 1, 0] = starts, ends
+    cv2.polylines(target, list(lines), False, color, thickness, cv2.LINE_AA, SHIFT)
 
 
 def _blend_lines(image: np.ndarray, starts, ends, colors: np.ndarray, thickness: int, bounds: np.ndarray,
@@ -192,7 +193,7 @@ def _draw_points(painter: _Painter, item: Points, transform: _Transform) -> None
             for center in chosen - offset:
                 cv2.circle(target, tuple(map(int, center)), radius, c, -1, cv2.LINE_AA, SHIFT)
 
-        painter.add(color, _bounds(chosen, radius / (1 << SHIFT) + 2), paint)
+        painter.add(color, lambda chosen=chosen: _bounds(chosen, radius / (1 << SHIFT) + 2), paint)
 
 
 def _draw_rectangles(painter: _Painter, item: Rectangles, transform: _Transform) -> None:
@@ -204,7 +205,7 @@ def _draw_rectangles(painter: _Painter, item: Rectangles, transform: _Transform)
             for x0, y0, x1, y1 in chosen - np.tile(offset, 2):
                 cv2.rectangle(target, (int(x0), int(y0)), (int(x1), int(y1)), c, -1, cv2.LINE_AA, SHIFT)
 
-        painter.add(color, _bounds(chosen, 2), paint)
+        painter.add(color, lambda chosen=chosen: _bounds(chosen, 2), paint)
 
 
 def _draw_texts(painter: _Painter, item: Texts, transform: _Transform) -> None:
