@@ -221,3 +221,16 @@ def test_audio_is_copied_for_the_exported_span(tmp_path):
         audio = container.streams.audio[0]
         seconds = sum(frame.samples for frame in container.decode(audio)) / audio.sample_rate
     assert audio.codec_context.name == "aac" and 0.9 <= seconds <= 1.1  # frames 30..59: one second
+
+
+def test_an_encoder_that_cannot_start_says_so(stamped_videos, tmp_path):
+    if "h264_nvenc" not in av.codecs_available:
+        pytest.skip("this FFmpeg has no h264_nvenc")
+    try:
+        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "gpu.mp4", layout="none",
+                             codec="h264_nvenc", end=3, progress=False)
+    except ChronovizError as error:
+        assert "h264_nvenc encoder could not start" in str(error) and "libx264" in str(error)
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert (tmp_path / "gpu.mp4").exists()  # a machine with an NVIDIA GPU

@@ -164,7 +164,7 @@ def align(
     if n_samples == 0:
         raise AlignmentError("The source has no samples to align.")
     n_frames = len(frame_times)
-    rate = _nominal_rate(frame_times)
+    rate = nominal_rate(frame_times)
     message = None
 
     if mode == "auto":
@@ -295,7 +295,8 @@ def _ratio_text(ratio) -> str:
     return f"one sample every {ratio.denominator / ratio.numerator:g} frames"
 
 
-def _nominal_rate(frame_times: np.ndarray) -> float:
+def nominal_rate(frame_times: np.ndarray) -> float:
+    """Frames per second from the median step between frame times (1.0 when it cannot be told)."""
     steps = np.diff(frame_times)
     return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 1.0
 

@@ -72,6 +72,13 @@ class EncoderSettings:
             stream.codec_context.gop_size = int(self.gop)
         stream.codec_context.thread_count = os.cpu_count() or 1
         stream.codec_context.thread_type = "AUTO"
+        try:  # open now, so that an encoder that cannot run here fails before any frame is decoded
+            stream.codec_context.open()
+        except (av.error.FFmpegError, OSError) as error:
+            raise ExportError(
+                f"The {self.codec} encoder could not start here ({error}). Hardware encoders need their GPU and "
+                "driver; the software encoders libx264, libx265, libvpx-vp9 and libsvtav1 always work."
+            ) from error
         return stream
 
 

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from ..overlays.scene import Scene
+from ..timeline import nominal_rate
 from .encode import EncoderSettings, ExportError, output_timing
 from .raster import draw
 
@@ -68,7 +69,7 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
         time_base, pts = Fraction(fps).limit_denominator(100000) ** -1, np.arange(len(frames))
     else:
         time_base, pts = output_timing(scene.frame_times[frames], getattr(video, "time_base", None))
-    rate = Fraction(fps or _nominal_rate(scene.frame_times[frames])).limit_denominator(100000)
+    rate = Fraction(fps or nominal_rate(scene.frame_times[frames])).limit_denominator(100000)
     report = _progress_reporter(progress, len(frames))
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
     try:
@@ -295,11 +296,6 @@ def _frame_range(start, end, n_frames: int) -> range:
     if not 0 <= start < end <= n_frames:
         raise ExportError(f"The frame range {start}..{end} is not inside the video (0..{n_frames}).")
     return range(start, end)
-
-
-def _nominal_rate(frame_times: np.ndarray) -> float:
-    steps = np.diff(frame_times)
-    return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 30.0
 
 
 def _container_format(output: Path) -> str | None:
