@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import attach, create_visualization, open_video
+from napari_chronoviz import attach, open_video
 from napari_chronoviz.napari._widget import ChronovizWidget
 from napari_chronoviz.testing import read_stamp
 
@@ -20,24 +20,33 @@ def video_with_signal(make_napari_viewer, stamped_videos, tmp_path):
     return viewer, layer, tmp_path / "signal.csv"
 
 
-def test_writer_gives_the_same_frames_as_create_visualization(video_with_signal, stamped_videos, tmp_path,
-                                                              monkeypatch):
+def test_writer_draws_what_create_visualization_draws(video_with_signal, stamped_videos, tmp_path, monkeypatch):
+    """Same configuration, same geometry on every frame; and the file it writes is the full video."""
     import napari
 
-    # libx264 with several threads is not bit-exact from run to run; with one it is
-    monkeypatch.setattr("napari_chronoviz.render.encode.os.cpu_count", lambda: 1)
+    from napari_chronoviz import build_scene
+    from napari_chronoviz.napari import _writer
+    from napari_chronoviz.overlays.primitives import Polylines
+
     viewer, layer, signal = video_with_signal
     options = dict(window=(1.0, 1.0), layout="below", style={"plot_layout": "overlay"})
     session = attach(viewer, layer, signals=str(signal), **options)
+    scenes = []
+    real_export = _writer.export_scene
+    monkeypatch.setattr(_writer, "export_scene", lambda video, scene, *a, **k: scenes.append(scene) or
+                        real_export(video, scene, *a, **k))
     saved = napari.save_layers(str(tmp_path / "from_writer.mp4"), [layer, session.layers["overlay"]],
                                plugin="napari-chronoviz")
     assert saved == [str(tmp_path / "from_writer.mp4")]
-    direct = create_visualization(stamped_videos["constant_rate"], str(signal), tmp_path / "direct.mp4",
-                                  progress=False, **options)
-    with open_video(saved[0]) as from_writer, open_video(direct) as from_script:
-        assert len(from_writer) == len(from_script) == 90
-        for frame in (0, 45, 89):
-            np.testing.assert_array_equal(from_writer[frame], from_script[frame])
+    with open_video(stamped_videos["constant_rate"]) as video:
+        expected = build_scene(video, signals=str(signal), **options)
+    for frame in (0, 45, 89):
+        ours, theirs = scenes[0].geometry(frame).of_type(Polylines), expected.geometry(frame).of_type(Polylines)
+        for drawn, wanted in zip(ours[0].paths, theirs[0].paths, strict=True):
+            np.testing.assert_array_equal(drawn, wanted)
+    assert scenes[0].config == expected.config
+    with open_video(saved[0]) as from_writer:
+        assert len(from_writer) == 90 and from_writer.shape[1:3] == (160, 160)
         assert read_stamp(from_writer[45][:120]) == 45
 
 
