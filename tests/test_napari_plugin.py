@@ -72,8 +72,16 @@ def test_imgstore_folder_opens(shared_data, make_napari_viewer):
     np.testing.assert_array_equal(layer.metadata["frame_times"], np.arange(1.0, 180.0))
 
 
-def test_sample_data_opens(make_napari_viewer):
+@pytest.mark.parametrize("key, frames, size", [("flies", 1500, 1024), ("mouse", 2330, 480)])
+def test_sample_data_opens_with_overlays_and_the_widget(make_napari_viewer, key, frames, size):
+    from napari_chronoviz.napari._layers import Session
+
     viewer = make_napari_viewer()
-    viewer.open_sample("napari-chronoviz", "flies")
-    (layer,) = viewer.layers
-    assert layer.data.shape == (1500, 1024, 1024, 3)
+    viewer.open_sample("napari-chronoviz", key)
+    video = viewer.layers[0]
+    assert video.data.shape[:2] == (frames, size)
+    session = Session.of(video)
+    assert session is not None and session.scene.traces and session.scene.pose_overlays
+    assert "chronoviz" in viewer.window.dock_widgets
+    viewer.dims.set_current_step(0, frames // 2)
+    assert session.layers["overlay"].data[..., 3].any()  # something drawn

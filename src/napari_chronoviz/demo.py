@@ -1,8 +1,9 @@
-"""The demo (`make demo`): open the bundled sample video in napari through the plugin.
+"""The demo (`make demo`): the bundled two-fly recording with its poses, signals, events and intervals.
 
-With a display, the viewer opens and stays open. With `--screenshot PATH` (what `make demo` uses when
-there is no display, under Xvfb) the viewer is shown off-screen, moved to a middle frame, saved as a
-PNG and closed.
+It exports the composited video to `demo_output/flies_chronoviz.mp4`, then opens the same sample in
+napari (File ▸ Open Sample ▸ napari-chronoviz ▸ Two courting flies). With `--screenshot PATH` (what
+`make demo` uses when there is no display, under Xvfb) the viewer is shown off-screen, moved to a
+frame, saved as a PNG and closed; otherwise it stays open.
 """
 
 from __future__ import annotations
@@ -10,31 +11,40 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+SCREENSHOT_FRAME = 1150  # the flies meet and part again around here
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--export", type=Path, default=Path("demo_output/flies_chronoviz.mp4"),
+                        help="where to write the composited video")
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the viewer here and exit")
     args = parser.parse_args(argv)
 
+    from .api import create_visualization
+    from .napari._sample_data import flies_sources, sample_path
+
+    args.export.parent.mkdir(parents=True, exist_ok=True)
+    sources = flies_sources()
+    written = create_visualization(sample_path("flies.mp4"), sources.pop("signals"), args.export, overwrite=True,
+                                   crf=20, preset="veryfast", **sources)
+    print(f"Wrote the composited video to {written.resolve()}")
+
     import napari
 
-    from .napari._sample_data import sample_path
-
-    video_path = sample_path("flies.mp4")
     viewer = napari.Viewer(title="napari-chronoviz demo", show=args.screenshot is None)
-    (layer,) = viewer.open(video_path, plugin="napari-chronoviz")
-    middle = layer.data.shape[0] // 2
-    viewer.dims.set_current_step(0, middle)
-    print(f"Opened {video_path} ({layer.data.shape[0]} frames, lazy) at frame {middle}.")
+    viewer.window._qt_window.resize(1600, 1100)
+    viewer.open_sample("napari-chronoviz", "flies")
+    viewer.dims.set_current_step(0, SCREENSHOT_FRAME)
+    viewer.reset_view()
     if args.screenshot is None:
         napari.run()
         return 0
     args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-    viewer.window._qt_window.resize(1200, 1000)
     viewer.screenshot(str(args.screenshot), canvas_only=False, flash=False)
     viewer.close()
-    print(f"Saved a screenshot of the viewer to {args.screenshot.resolve()}")
+    print(f"Saved a screenshot of the viewer with its overlays to {args.screenshot.resolve()}")
     return 0
 
 

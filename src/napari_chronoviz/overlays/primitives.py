@@ -122,7 +122,10 @@ def _extent(item) -> np.ndarray:
 
 def rgba(colors, alpha: float | np.ndarray | None = None) -> np.ndarray:
     """Colors as an (n, 4) float array; `alpha` (scalar or per row) replaces the alpha channel."""
-    colors = np.atleast_2d(np.asarray(colors, dtype=float)).copy()
+    colors = np.asarray(colors, dtype=float)
+    if colors.size == 0:
+        return np.zeros((0, 4))
+    colors = np.atleast_2d(colors).copy()
     if colors.shape[1] == 3:
         colors = np.column_stack([colors, np.ones(len(colors))])
     if alpha is not None:

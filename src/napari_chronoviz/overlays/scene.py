@@ -98,7 +98,7 @@ class Scene:
     @property
     def messages(self) -> list[str]:
         """What each alignment decided, for the user."""
-        return [f"{trace.signal.source or 'signal'}: {trace.alignment.message}" for trace in self.traces]
+        return [f"{Path(trace.signal.source).name or 'signal'}: {trace.alignment.message}" for trace in self.traces]
 
     def panel_geometry(self, frame: int) -> Geometry:
         """The plot panel at `frame` (empty without a panel)."""

@@ -311,14 +311,17 @@ def _progress_reporter(progress, total: int) -> Callable[[int], bool]:
     if not progress:
         return lambda done: False
     started = time.perf_counter()
+    terminal = sys.stderr.isatty()  # a terminal gets one updating line, a log a line per 10%
+    every = 25 if terminal else max(total // 10, 1)
 
     def report(done: int) -> bool:
-        if done == total or done % 25 == 0:
+        if done == total or done % every == 0:
             elapsed = time.perf_counter() - started
             rate = done / elapsed if elapsed > 0 else 0.0
             left = (total - done) / rate if rate else 0.0
-            sys.stderr.write(f"\rexport: {done}/{total} frames, {rate:.0f} frames/s, {left:.0f} s left ")
-            if done == total:
+            line = f"export: {done}/{total} frames, {rate:.0f} frames/s, {left:.0f} s left"
+            sys.stderr.write(f"\r{line} " if terminal else f"{line}\n")
+            if terminal and done == total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
         return False
