@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 
-.PHONY: demo test bench-video bench-overlays bench-export screenshots system-deps clean
+.PHONY: demo test docs bench-video bench-overlays bench-export screenshots system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -33,8 +33,11 @@ bench-overlays: system-deps $(INSTALLED)
 bench-export: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_export.py
 
+docs: system-deps $(INSTALLED)
+	$(PYTHON) -m mkdocs build --strict
+
 screenshots: system-deps $(INSTALLED)
 	$(XVFB) $(PYTHON) tools/make_screenshots.py
 
 clean:
-	rm -rf $(VENV) demo_output benchmarks/.cache .pytest_cache
+	rm -rf $(VENV) demo_output benchmarks/.cache .pytest_cache site

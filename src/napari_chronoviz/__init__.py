@@ -11,6 +11,7 @@ from .io.video import VideoSource, open_video
 from .overlays.layout import Layout
 from .overlays.scene import Scene, build_scene
 from .overlays.style import Style
+from .samples import sample_file
 from .timeline import Alignment, AlignmentError, SampleWindow, align
 
 __version__ = "0.1.0"
@@ -40,6 +41,7 @@ __all__ = [
     "read_pose",
     "read_signal_pairs",
     "read_timeseries",
+    "sample_file",
     "SampleWindow",
     "Signal",
     "SignalError",

@@ -1,1 +1,1 @@
-"""The napari adapter: reader, sample data and (later) widgets. The only code that imports napari/Qt."""
+"""The napari adapter: reader, writer, sample data, dock widget and layers. The only code that imports napari/Qt."""

@@ -6,16 +6,10 @@ attached to it and the dock widget is docked.
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
+from ..samples import sample_file as sample_path
 
 FLIES_POSE = "flies.analysis.h5"
 MOUSE_POSE = "mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5"
-
-
-def sample_path(name: str) -> Path:
-    """Path of a bundled sample file."""
-    return Path(str(files("napari_chronoviz") / "sample_data" / name))
 
 
 def flies_sources() -> dict:

@@ -58,6 +58,7 @@ class ChronovizWidget(Container):
         self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
         self.decision = Label(label="decided", value="")
         self.decision.native.setWordWrap(True)  # alignment messages are long: wrap, do not widen the dock
+        self.decision.native.setMinimumWidth(1)
         self.left = FloatSpinBox(label="window before (s)", min=0, max=3600, step=0.1, value=2.0)
         self.right = FloatSpinBox(label="window after (s)", min=0, max=3600, step=0.1, value=2.0)
         self.plot_layout = ComboBox(label="plot layout", choices=PLOT_LAYOUTS, value="stacked")

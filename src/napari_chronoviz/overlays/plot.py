@@ -173,9 +173,20 @@ class PlotPanel:
         colors = rgba([self.kind_colors[kind] for kind in kinds]).reshape(-1, 4)
         geometry.add(Segments(np.column_stack([xs, np.full(len(xs), box[1])]),
                               np.column_stack([xs, np.full(len(xs), box[3])]), colors, 1.5))
-        geometry.add(Texts(np.column_stack([xs + 2, np.full(len(xs), box[1] + self.style.font_size * 2.2)]), kinds,
-                           colors, self.style.font_size * 0.85))
+        labelled = _spaced(xs, [len(kind) * self.style.font_size * 0.6 for kind in kinds])
+        geometry.add(Texts(np.column_stack([xs[labelled] + 2, np.full(len(labelled), box[1] + self.style.font_size * 2.2)]),
+                           [kinds[i] for i in labelled], colors[labelled], self.style.font_size * 0.85))
         return geometry
+
+
+def _spaced(xs: np.ndarray, widths: list[float]) -> np.ndarray:
+    """Indices of the labels to write at `xs` (sorted) so that none overlaps the one before."""
+    keep, free_from = [], -np.inf
+    for index, (x, width) in enumerate(zip(xs, widths)):
+        if x >= free_from:
+            keep.append(index)
+            free_from = x + width
+    return np.array(keep, dtype=int)
 
 
 def min_max_decimate(path: np.ndarray, columns: int) -> np.ndarray:
