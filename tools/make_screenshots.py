@@ -1,4 +1,8 @@
-"""Make the docs' screenshots with the bundled samples: `make screenshots` (runs under Xvfb without a display)."""
+"""Make the docs' pictures from the bundled samples: `make screenshots` (runs under Xvfb without a display).
+
+napari screenshots with the overlays and the dock widget, a short GIF exported by chronoviz itself, and
+one picture per alignment mode drawn by chronoviz's rasterizer from real `align` results.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,23 @@ def main() -> int:
         viewer.screenshot(IMAGES / name, canvas_only=False, flash=False)
         viewer.close()
         print(f"wrote {IMAGES / name}")
+    make_gif()
+    from alignment_figures import make_alignment_figures
+
+    for path in make_alignment_figures(IMAGES):
+        print(f"wrote {path}")
     return 0
+
+
+def make_gif() -> None:
+    """Two seconds of the fly sample with its overlays, small, as exported by `create_visualization`."""
+    from napari_chronoviz import create_visualization
+    from napari_chronoviz.napari._sample_data import flies_sources, sample_path
+
+    sources = flies_sources()
+    written = create_visualization(sample_path("flies.mp4"), sources.pop("signals"), IMAGES / "flies.gif",
+                                   start=1110, end=1140, scale=0.3, overwrite=True, progress=False, **sources)
+    print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":
