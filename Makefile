@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 
-.PHONY: demo test docs bench-video bench-overlays bench-export screenshots system-deps clean
+.PHONY: demo test docs bench-video bench-overlays bench-export bench-distributed screenshots system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -32,6 +32,9 @@ bench-overlays: system-deps $(INSTALLED)
 
 bench-export: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_export.py
+
+bench-distributed: system-deps $(INSTALLED)
+	$(PYTHON) benchmarks/bench_distributed.py
 
 docs: system-deps $(INSTALLED)
 	$(PYTHON) -m mkdocs build --strict

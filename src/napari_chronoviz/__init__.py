@@ -11,6 +11,7 @@ from .io.video import VideoSource, open_video
 from .overlays.layout import Layout
 from .overlays.scene import Scene, build_scene
 from .overlays.style import Style
+from .render.distributed import batch_render, read_jobs
 from .samples import sample_file
 from .timeline import Alignment, AlignmentError, SampleWindow, align
 
@@ -21,6 +22,7 @@ __all__ = [
     "AlignmentError",
     "align",
     "attach",
+    "batch_render",
     "build_scene",
     "create_visualization",
     "Layout",
@@ -38,6 +40,7 @@ __all__ = [
     "read_frame_times",
     "read_imgstore_index",
     "read_intervals",
+    "read_jobs",
     "read_pose",
     "read_signal_pairs",
     "read_timeseries",

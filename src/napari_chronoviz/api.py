@@ -64,8 +64,8 @@ def video_of_layer(layer) -> _LayerVideo:
 
 def create_visualization(video, timeseries=None, output=None, *, pose=None, events=None, intervals=None,
                          alignment=None, window=None, layout=None, style=None, start=None, end=None, scale=None,
-                         crop=None, progress=True, overwrite=False, make_dirs=False, alpha=False,
-                         **ffmpeg_kwargs) -> Path:
+                         crop=None, progress=True, overwrite=False, make_dirs=False, alpha=False, workers=None,
+                         client=None, **ffmpeg_kwargs) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
 
     Parameters
@@ -84,6 +84,10 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
     alpha
         With `layout="plot-only"` and a .webm output: a transparent background (VP9 with alpha), to lay
         the plot over other footage in an editor.
+    workers, client
+        Render in keyframe-aligned chunks on dask: `workers=N` starts a local cluster of N single-threaded
+        worker processes for this export; `client=` uses any `dask.distributed.Client` (a SLURM or cloud
+        cluster). The chunks are joined by stream copy, without B-frames. One worker: the plain pipeline.
     start, end
         The frame range `start..end-1` to export (default: all frames).
     scale, crop
@@ -109,12 +113,29 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         if output is None:
             stem = source.path.parent.name if source.path.name == "metadata.yaml" else source.path.stem
             output = source.path.with_name(f"{stem}_chronoviz.mp4")
+        if client is not None or (workers or 1) > 1:
+            if scale or crop or plot_only or alpha:
+                raise ChronovizError("A chunked export (workers/client) takes the full composite; drop scale, crop, "
+                                     "plot-only and alpha, or export without workers.")
+            return _export_on_dask(source, scene, Path(output), client, workers, start=start, end=end,
+                                   progress=progress, overwrite=overwrite, make_dirs=make_dirs, **ffmpeg_kwargs)
         return export_scene(source, scene, Path(output), start=start, end=end, scale=scale, crop=crop,
                             progress=progress, overwrite=overwrite, make_dirs=make_dirs, plot_only=plot_only,
                             alpha=alpha, **ffmpeg_kwargs)
     finally:
         if source is not video:
             source.close()
+
+
+def _export_on_dask(video, scene, output: Path, client, workers, **options) -> Path:
+    from .render.distributed import export_chunked
+
+    if client is not None:
+        return export_chunked(video, scene, output, client, **options)
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True) as cluster, Client(cluster) as own:
+        return export_chunked(video, scene, output, own, **options)
 
 
 def sync_by_time(viewer, video_layers=None) -> None:

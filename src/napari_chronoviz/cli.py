@@ -14,15 +14,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "batch":
+            return _batch(args)
         options = _scene_options(args)
         if args.command == "render":
             from .api import create_visualization
 
-            written = create_visualization(
-                args.video, args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
-                progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
-                **options, **_encoder_options(args),
-            )
+            with _client(args.scheduler) as client:
+                written = create_visualization(
+                    args.video, args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
+                    progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
+                    workers=args.workers, client=client, **options, **_encoder_options(args),
+                )
             if not args.quiet:
                 print(f"wrote {written}")
             return 0
@@ -69,7 +72,38 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--overwrite", action="store_true", help="replace an existing output")
     render.add_argument("--make-dirs", action="store_true", help="create the output folder")
     render.add_argument("--quiet", action="store_true", help="no progress line")
+    render.add_argument("--workers", type=int, help="render in chunks on a local dask cluster of N processes")
+    render.add_argument("--scheduler", help="render in chunks on the dask scheduler at this address")
+    batch = commands.add_parser("batch", help="export many sessions listed in a CSV or YAML file, on dask")
+    batch.add_argument("jobs", help="CSV (columns: video, output, timeseries, pose, ... ) or YAML list of jobs")
+    batch.add_argument("--scheduler", help="address of a running dask scheduler (default: a local cluster)")
+    batch.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    batch.add_argument("--overwrite", action="store_true", help="redo jobs whose output exists")
+    batch.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
+
+
+def _batch(args) -> int:
+    from .render.distributed import batch_render, read_jobs
+
+    jobs = read_jobs(args.jobs)
+    with _client(args.scheduler) as client:
+        results = batch_render(jobs, client, workers=args.workers, overwrite=args.overwrite, progress=not args.quiet)
+    failed = [result for result in results if result.error]
+    for result in failed:
+        print(f"chronoviz: {result.job['video']}: {result.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _client(address):
+    """A dask client for `address`, or a context that gives None (a local cluster is made later)."""
+    from contextlib import nullcontext
+
+    if not address:
+        return nullcontext(None)
+    from dask.distributed import Client
+
+    return Client(address)
 
 
 def _scene_options(args) -> dict:

@@ -70,7 +70,7 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
     else:
         time_base, pts = output_timing(scene.frame_times[frames], getattr(video, "time_base", None))
     rate = Fraction(fps or nominal_rate(scene.frame_times[frames])).limit_denominator(100000)
-    report = _progress_reporter(progress, len(frames))
+    report = progress_reporter(progress, len(frames))
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
     try:
         with av.open(str(partial), "w", format=_container_format(output)) as container:
@@ -304,7 +304,7 @@ def _container_format(output: Path) -> str | None:
     )
 
 
-def _progress_reporter(progress, total: int) -> Callable[[int], bool]:
+def progress_reporter(progress, total: int) -> Callable[[int], bool]:
     """A function of frames done that reports progress and returns True when asked to cancel."""
     if callable(progress):
         return lambda done: bool(progress(done, total))
@@ -314,8 +314,11 @@ def _progress_reporter(progress, total: int) -> Callable[[int], bool]:
     terminal = sys.stderr.isatty()  # a terminal gets one updating line, a log a line per 10%
     every = 25 if terminal else max(total // 10, 1)
 
+    printed = [0]
+
     def report(done: int) -> bool:
-        if done == total or done % every == 0:
+        if done == total or done - printed[0] >= every:
+            printed[0] = done
             elapsed = time.perf_counter() - started
             rate = done / elapsed if elapsed > 0 else 0.0
             left = (total - done) / rate if rate else 0.0

@@ -1,0 +1,108 @@
+"""Chunked and batch export on a dask LocalCluster of worker processes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from napari_chronoviz import Pose, batch_render, create_visualization, open_video, read_jobs
+from napari_chronoviz.cli import main as chronoviz
+from napari_chronoviz.render.distributed import chunk_ranges
+from napari_chronoviz.testing import make_stamped_video, read_stamp
+
+distributed = pytest.importorskip("dask.distributed")
+EXACT = {"crf": 0, "preset": "ultrafast", "progress": False}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def gop_video(tmp_path_factory) -> Path:
+    """300 frames, a keyframe every 60, B-frames: chunks start at 60, 120, ..."""
+    folder = tmp_path_factory.mktemp("chunked")
+    return make_stamped_video(folder / "gop60.mp4", 300, gop=60, b_frames=3, options={"sc_threshold": "0"})
+
+
+def moving_dot(n_frames: int) -> Pose:
+    """One keypoint walking right 2 px per frame along row 90."""
+    xy = np.stack([20 + 0.4 * np.arange(n_frames), np.full(n_frames, 90.0)], axis=-1)[:, None, None]
+    return Pose(xy, np.ones((n_frames, 1, 1)), ("dot",), ("animal",))
+
+
+def test_chunks_start_on_keyframes_and_cover_the_range():
+    ranges = chunk_ranges(np.arange(0, 300, 60), 10, 300, 4)
+    assert ranges[0][0] == 10 and ranges[-1][1] == 300 and len(ranges) == 4
+    assert all(a % 60 == 0 for a, _ in ranges[1:]) and all(b == a for (_, b), (a, _) in zip(ranges, ranges[1:]))
+    assert chunk_ranges(np.array([0]), 0, 300, 4) == [(0, 300)]
+
+
+def test_chunked_export_matches_the_serial_one(client, gop_video, tmp_path):
+    options = dict(pose=moving_dot(300), layout="none", style={"trail_length": 10, "point_size": 4}, **EXACT)
+    chunked = create_visualization(gop_video, output=tmp_path / "chunked.mp4", client=client, **options)
+    serial = create_visualization(gop_video, output=tmp_path / "serial.mp4", **options)
+    with open_video(chunked) as from_chunks, open_video(serial) as from_serial:
+        assert len(from_chunks) == len(from_serial) == 300
+        np.testing.assert_array_equal(from_chunks.frame_times, from_serial.frame_times)
+        assert [read_stamp(from_chunks[k]) for k in range(0, 300, 7)] == list(range(0, 300, 7))
+        for border in (60, 120, 180, 240):  # trails reach back over the chunk border
+            x = int(round(20 + 0.4 * (border - 5)))
+            trail = from_chunks[border][90, x].astype(int)
+            assert np.abs(trail - from_serial[border][90, x]).max() <= 12 and trail[2] > 100  # the trail's blue
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["chunked.mp4", "serial.mp4"]  # no chunks left
+
+
+def kill_this_worker_once(marker: str):
+    """Runs on a worker before a chunk: the first time, the worker process dies."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+
+
+def test_a_dying_worker_is_replaced_and_the_file_is_complete(client, gop_video, tmp_path):
+    from functools import partial
+
+    from napari_chronoviz import build_scene
+    from napari_chronoviz.render.distributed import export_chunked
+
+    marker = tmp_path / "killed"
+    with open_video(gop_video) as video:
+        scene = build_scene(video, layout="none")
+        output = export_chunked(video, scene, tmp_path / "survived.mp4", client, progress=False,
+                                before_chunk=partial(kill_this_worker_once, str(marker)), crf=0, preset="ultrafast")
+    assert marker.exists()  # a worker did die
+    with open_video(output) as exported:
+        assert len(exported) == 300 and read_stamp(exported[299]) == 299
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["killed", "survived.mp4"]
+
+
+def test_batch_finishes_the_good_jobs_and_reports_the_bad_one(client, gop_video, tmp_path):
+    jobs = [
+        {"video": str(gop_video), "output": str(tmp_path / "a.mp4"), "layout": "none", "end": 20},
+        {"video": str(tmp_path / "missing.mp4"), "output": str(tmp_path / "b.mp4")},
+        {"video": str(gop_video), "timeseries": [1.0, 2.0, 3.0] * 100, "output": str(tmp_path / "c.mp4"), "end": 20},
+    ]
+    results = batch_render(jobs, client, progress=False)
+    assert [bool(result.error) for result in results] == [False, True, False]
+    assert "Video not found" in results[1].error and "missing.mp4" in results[1].error
+    assert (tmp_path / "a.mp4").exists() and (tmp_path / "c.mp4").exists() and not (tmp_path / "b.mp4").exists()
+    again = batch_render(jobs[:1], client, progress=False)
+    assert again[0].skipped
+
+
+def test_command_line_batch_from_csv(client, gop_video, tmp_path):
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text(f"video,output,layout,end\n{gop_video},{tmp_path / 'one.mp4'},none,15\n"
+                    f"{gop_video},{tmp_path / 'two.mp4'},none,25\n")
+    assert [job["end"] for job in read_jobs(jobs)] == [15, 25]
+    address = client.scheduler.address
+    assert chronoviz(["batch", str(jobs), "--scheduler", address, "--quiet"]) == 0
+    with open_video(tmp_path / "two.mp4") as exported:
+        assert len(exported) == 25
