@@ -7,6 +7,7 @@ import sys
 from fractions import Fraction
 
 from .errors import ChronovizError
+from .io.tables import value_from_text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,14 +142,7 @@ def _typed(text: str):
     """Numbers, booleans and comma lists from the command line: '15' -> 15, 'a,b' -> ['a', 'b']."""
     if "," in text:
         return [_typed(part) for part in text.split(",")]
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    return value_from_text(text)
 
 
 def _view(args, options: dict) -> int:

@@ -67,6 +67,18 @@ def _check_field_counts(path: Path, separator: str, error) -> None:
                 )
 
 
+def value_from_text(text: str):
+    """A command-line or table cell as the value it spells: int, float, True/False, else the text."""
+    if text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def is_number(text: str) -> bool:
     """Whether `text` parses as a float."""
     try:

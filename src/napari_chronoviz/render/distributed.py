@@ -18,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from ..io.tables import value_from_text
 from .encode import ExportError
 from .export import ExportCancelled, checked_output, export_scene, progress_reporter
 
@@ -198,12 +199,7 @@ def read_jobs(path) -> list[dict]:
 def _cell(key: str, text: str):
     if key in ("timeseries", "signals", "pose") and ";" in text:
         return [part.strip() for part in text.split(";") if part.strip()]
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    return value_from_text(text)
 
 
 def _run_job(job: dict, overwrite: bool) -> str:
