@@ -100,7 +100,7 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         default), `fps` (a constant output rate; default: the input's own frame times), `bitrate`, `gop`,
         and `options={...}` for any other option of the encoder.
     """
-    from .io.video import VideoSource, open_video
+    from .io.video import VideoSource, default_output, open_video
     from .render.export import export_scene
 
     source = video if isinstance(video, VideoSource) else open_video(video)
@@ -111,8 +111,7 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         scene = build_scene(source, signals=timeseries, pose=pose, events=events, intervals=intervals,
                             alignment=alignment, window=window, layout=layout, style=style)
         if output is None:
-            stem = source.path.parent.name if source.path.name == "metadata.yaml" else source.path.stem
-            output = source.path.with_name(f"{stem}_chronoviz.mp4")
+            output = default_output(source.path)
         if client is not None or (workers or 1) > 1:
             if scale or crop or plot_only or alpha:
                 raise ChronovizError("A chunked export (workers/client) takes the full composite; drop scale, crop, "

@@ -115,6 +115,18 @@ class VideoSource(ABC):
         )
 
 
+def recording_name(path: Path) -> str:
+    """A recording's name: the file's stem, or an imgstore's folder name (not "metadata")."""
+    path = Path(path)
+    return path.parent.name if path.name == "metadata.yaml" else path.stem
+
+
+def default_output(video_path: Path) -> Path:
+    """Where an export goes when no output is given: `<recording>_chronoviz.mp4` beside the video."""
+    video_path = Path(video_path)
+    return video_path.with_name(f"{recording_name(video_path)}_chronoviz.mp4")
+
+
 def open_video(
     path: str | Path,
     frame_times: str | Path | Sequence[float] | np.ndarray | None = None,

@@ -18,7 +18,7 @@ from ..errors import ChronovizError, PoseError
 from ..io.imgstore import is_imgstore
 from ..io.pose import Pose, read_pose
 from ..io.timeseries import TIMESERIES_SUFFIXES, Signal, read_timeseries
-from ..io.video import VIDEO_EXTENSIONS, VideoSource, open_video
+from ..io.video import VIDEO_EXTENSIONS, VideoSource, open_video, recording_name
 from ..overlays.style import palette
 
 POSE_ONLY_SUFFIXES = (".slp", ".nc", ".nwb")
@@ -110,7 +110,7 @@ def signal_layer_data(signal: Signal) -> tuple:
 
 def video_layer_data(video: VideoSource) -> tuple:
     """The (data, attributes, "image") tuple of a video layer: dask-backed, RGB, times in metadata."""
-    name = video.path.parent.name if video.path.name == "metadata.yaml" else video.path.stem
+    name = recording_name(video.path)
     attributes = {
         "name": name,
         "rgb": True,

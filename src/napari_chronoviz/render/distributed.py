@@ -19,6 +19,7 @@ import av
 import numpy as np
 
 from ..io.tables import value_from_text
+from ..io.video import default_output
 from .encode import ExportError
 from .export import ExportCancelled, checked_output, export_scene, progress_reporter
 
@@ -155,7 +156,7 @@ def batch_render(jobs, client=None, *, workers=None, overwrite=False, progress=T
     results: dict[int, BatchResult] = {}
     futures = {}
     for index, job in enumerate(jobs):
-        output = Path(job.get("output") or _default_output(job["video"]))
+        output = Path(job.get("output") or default_output(job["video"]))
         job["output"] = str(output)
         if output.exists() and not overwrite:
             results[index] = BatchResult(job, str(output), skipped=True)
@@ -208,12 +209,6 @@ def _run_job(job: dict, overwrite: bool) -> str:
     options = {key: value for key, value in job.items() if key not in ("video", "timeseries", "signals", "output")}
     return str(create_visualization(job["video"], job.get("timeseries", job.get("signals")), job["output"],
                                     progress=False, overwrite=overwrite, **options))
-
-
-def _default_output(video) -> Path:
-    video = Path(video)
-    stem = video.parent.name if video.name == "metadata.yaml" else video.stem
-    return video.with_name(f"{stem}_chronoviz.mp4")
 
 
 def _batch_reporter(progress, total: int, skipped: int):
