@@ -98,6 +98,9 @@ class ChronovizWidget(Container):
                         self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
                         self.cutoff, self.trail_length, self.display):
             control.changed.connect(self._apply)
+        for control in self:  # file paths and long names must not widen the dock past the window
+            control.native.setMinimumWidth(0)
+        self.native.setMinimumWidth(320)
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
         self.video.changed.connect(self.show_session)
