@@ -234,3 +234,26 @@ def test_an_encoder_that_cannot_start_says_so(stamped_videos, tmp_path):
         assert list(tmp_path.iterdir()) == []
     else:
         assert (tmp_path / "gpu.mp4").exists()  # a machine with an NVIDIA GPU
+
+
+def test_an_imgstore_exports_with_its_stored_frame_times(shared_data, tmp_path):
+    output = create_visualization(shared_data / "imgstore_mp4", np.arange(179.0), tmp_path / "store.mp4", **EXACT)
+    with open_video(shared_data / "imgstore_mp4") as store, open_video(output) as exported:
+        assert len(exported) == 179
+        np.testing.assert_allclose(exported.frame_times, store.frame_times - store.frame_times[0], atol=1e-9)
+
+
+@pytest.mark.parametrize("suffix", [".avi", ".webm", ".mkv", ".mov"])
+def test_every_container_plays_for_as_long_as_the_input(stamped_videos, tmp_path, suffix):
+    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none",
+                                  progress=False)
+    with av.open(str(output)) as container:
+        assert container.duration / 1e6 == pytest.approx(3.0, abs=0.05)  # 90 frames at 30 fps
+    with open_video(output) as exported:
+        assert len(exported) == 90 and read_stamp(exported[89]) == 89
+
+
+def test_avi_of_a_variable_rate_video_warns(stamped_videos, tmp_path):
+    with pytest.warns(UserWarning, match="stores one frame rate"):
+        create_visualization(stamped_videos["variable_rate"], output=tmp_path / "vfr.avi", layout="none",
+                             progress=False)

@@ -15,6 +15,7 @@ DEFAULT_CODEC = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi"
                  ".gif": "gif"}
 DEFAULT_PIX_FMT = {"gif": "rgb8", "libvpx-vp9": "yuv420p"}
 EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
+SIXTEEN_BIT_TIME_BASE = ("mpeg4", "msmpeg4", "msmpeg4v2", "h263", "h263p", "flv")  # denominators <= 65535
 TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
 
 
@@ -54,6 +55,11 @@ class EncoderSettings:
             raise ExportError(f"The {codec} encoder cannot write pix_fmt={pix_fmt!r}; it supports {sorted(supported)}.")
         return cls(codec, pix_fmt, settings, None if bitrate is None else int(_bits(bitrate)), gop)
 
+    @property
+    def max_time_base_denominator(self) -> int | None:
+        """The largest time-base denominator the encoder accepts (None: no limit that matters here)."""
+        return 65535 if self.codec in SIXTEEN_BIT_TIME_BASE else None
+
     def even_size(self, width: int, height: int) -> tuple[int, int]:
         """The frame size the pixel format allows: 4:2:0 formats need even sides (rounded up: padded)."""
         if self.pix_fmt in EVEN_SIZE_PIX_FMTS or self.codec in ("libx264", "libx265", "h264_nvenc", "hevc_nvenc"):
@@ -82,19 +88,26 @@ class EncoderSettings:
         return stream
 
 
-def output_timing(frame_times: np.ndarray, time_base=None) -> tuple[Fraction, np.ndarray]:
+def output_timing(frame_times: np.ndarray, time_base=None, max_denominator: int | None = None
+                  ) -> tuple[Fraction, np.ndarray]:
     """A time base and integer timestamps that reproduce `frame_times` (from the first) exactly when possible.
 
     Tries 1/90000 s (fine enough for encoders to place B-frames, exact for the usual rates), the input's
-    own time base, then 1/1000000 s; takes the first in which every frame time is a whole number of
-    ticks, else rounds to microseconds.
+    own time base, 1/1000000 s, then the frame rate's own tick; takes the first in which every frame
+    time is a whole number of ticks, else rounds to the finest allowed tick. `max_denominator` excludes
+    time bases an encoder cannot take (MPEG-4 part 2 stores them in 16 bits).
     """
     relative = np.asarray(frame_times, dtype=float) - frame_times[0]
-    for candidate in [TIME_BASES[0]] + ([Fraction(time_base)] if time_base else []) + [TIME_BASES[1]]:
+    steps = np.diff(relative)
+    rate_tick = [Fraction(1, max(1, round(1 / np.median(steps))))] if len(steps) and np.median(steps) > 0 else []
+    candidates = [TIME_BASES[0]] + ([Fraction(time_base)] if time_base else []) + [TIME_BASES[1]] + rate_tick
+    allowed = [c for c in candidates if max_denominator is None or c.denominator <= max_denominator]
+    for candidate in allowed:
         ticks = relative / float(candidate)
         if np.all(np.abs(ticks - np.round(ticks)) < 1e-3):
             return candidate, np.round(ticks).astype(np.int64)
-    return TIME_BASES[-1], np.round(relative * 1e6).astype(np.int64)
+    finest = TIME_BASES[1] if max_denominator is None else Fraction(1, max_denominator)
+    return finest, np.round(relative / float(finest)).astype(np.int64)
 
 
 def _check_codec(codec: str) -> None:

@@ -17,6 +17,7 @@ import queue
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -25,12 +26,15 @@ import av
 import cv2
 import numpy as np
 
+from ..io.video import VIDEO_EXTENSIONS
 from ..overlays.scene import Scene
 from ..timeline import nominal_rate
 from .encode import EncoderSettings, ExportError, output_timing
 from .raster import draw
 
 QUEUE_DEPTH = 8
+CONSTANT_RATE_CONTAINERS = (".avi",)  # no per-frame timestamps: frame k at k / rate
+MILLISECOND_CONTAINERS = (".mkv", ".webm")
 _DONE = object()
 
 
@@ -65,11 +69,18 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
     settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
     frames = _frame_range(start, end, len(video))
     compositor = _Compositor(video, scene, settings, scale=scale, crop=crop, video_pixels=not plot_only, alpha=alpha)
-    if fps:
-        time_base, pts = Fraction(fps).limit_denominator(100000) ** -1, np.arange(len(frames))
+    times = scene.frame_times[frames]
+    rate = Fraction(fps or nominal_rate(times)).limit_denominator(1001)  # 30000/1001 still exact
+    suffix = output.suffix.lower()
+    if fps or suffix in CONSTANT_RATE_CONTAINERS:
+        if not fps and _varies(times):
+            warnings.warn(f"{output.name}: {suffix} stores one frame rate, so the variable frame times of the input "
+                          f"become {float(rate):.4g} fps; write .mp4 or .mkv to keep them.", stacklevel=3)
+        time_base, pts = 1 / rate, np.arange(len(frames))
+    elif suffix in MILLISECOND_CONTAINERS:  # Matroska counts in ms; a finer encoder clock confuses durations
+        time_base, pts = Fraction(1, 1000), np.round((times - times[0]) * 1000).astype(np.int64)
     else:
-        time_base, pts = output_timing(scene.frame_times[frames], getattr(video, "time_base", None))
-    rate = Fraction(fps or nominal_rate(scene.frame_times[frames])).limit_denominator(100000)
+        time_base, pts = output_timing(times, getattr(video, "time_base", None), settings.max_time_base_denominator)
     report = progress_reporter(progress, len(frames))
     partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
     try:
@@ -266,8 +277,8 @@ def _run_pipeline(video, frames: range, compositor: _Compositor, stream, contain
 def _copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None:
     """Copy the input's first audio stream, cut to the exported frames' time span, without re-encoding."""
     path = getattr(video, "path", None)
-    if path is None or not Path(path).is_file():
-        return
+    if path is None or Path(path).suffix.lower() not in VIDEO_EXTENSIONS or not Path(path).is_file():
+        return  # an imgstore (metadata.yaml) or frames from memory: no audio to copy
     with av.open(str(path)) as source:
         if not source.streams.audio:
             return
@@ -288,6 +299,12 @@ def _copy_audio(video, container, frame_times: np.ndarray, frames: range) -> Non
                 packet.dts = packet.pts if packet.dts is None else packet.dts - shift
                 packet.stream = copied
                 container.mux(packet)
+
+
+def _varies(times: np.ndarray) -> bool:
+    """Whether frame steps differ by more than 1% (a variable frame rate)."""
+    steps = np.diff(times)
+    return len(steps) > 1 and float(np.ptp(steps)) > 0.01 * float(np.median(steps))
 
 
 def _frame_range(start, end, n_frames: int) -> range:
