@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import ChronovizError, Layout, Style, align, build_scene, read_pose
+from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose
 from napari_chronoviz.overlays.plot import min_max_decimate
 from napari_chronoviz.overlays.primitives import Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.render.raster import draw
@@ -191,3 +191,20 @@ def test_translucent_primitives_blend_over_what_is_below():
         image = np.full((20, 40, channels), 200, np.uint8)  # the region spans whole rows: contiguous
         draw(image, Geometry([Rectangles(np.array([[0.0, 0.0, 40.0, 10.0]]), rgba([[0.0, 0.0, 0.0]], 0.25))]))
         assert image[5, 20, 0] == 150 and image[15, 20, 0] == 200
+
+
+def test_head_direction_from_a_given_angle_series():
+    xy = np.zeros((10, 1, 2, 2))
+    xy[:, 0, 0] = [100.0, 50.0]
+    xy[:, 0, 1] = [110.0, 50.0]
+    pose = Pose(xy, np.ones((10, 1, 2)), ("tail", "head"), ("mouse",)).with_heading(np.full(10, 90.0), unit="deg")
+    scene = build_scene(fake_video(10), pose=pose, layout="none", style={"head_direction": ["tail", "head"],
+                                                                         "arrow_length": 20})
+    arrow = [item for item in scene.geometry(3).of_type(Segments) if item.arrow][0]
+    np.testing.assert_allclose(arrow.starts, [[110, 50]])
+    np.testing.assert_allclose(arrow.ends, [[110, 70]], atol=1e-9)  # 90 degrees: down the image
+    without_keypoints = build_scene(fake_video(10), pose=pose, layout="none", style={"arrow_length": 20})
+    centroid_arrow = [item for item in without_keypoints.geometry(3).of_type(Segments) if item.arrow][0]
+    np.testing.assert_allclose(centroid_arrow.starts, [[105, 50]])
+    with pytest.raises(ChronovizError, match=r"one angle per frame and individual, \(10, 1\); got shape \(9, 1\)"):
+        pose.with_heading(np.zeros(9))

@@ -39,6 +39,7 @@ class Pose:
     frames: np.ndarray | None = None  # video frame index of each row (None: row k is frame k)
     times: np.ndarray | None = None  # seconds of each row, when the file has them
     source: str = ""
+    heading: np.ndarray | None = None  # (n_frames, n_individuals) radians, when given (see `with_heading`)
 
     @property
     def n_frames(self) -> int:
@@ -54,6 +55,23 @@ class Pose:
         """The index of keypoint `name`; a `PoseError` with the closest names when there is none."""
         checked_edges([(name, name)], self.keypoints, self.source)
         return self.keypoints.index(name)
+
+    def with_heading(self, angles, unit: str = "rad") -> Pose:
+        """A copy with a heading per frame and individual, drawn as an arrow instead of one from two keypoints.
+
+        `angles` is (n_frames,) or (n_frames, n_individuals), in image coordinates: 0 points right (+x),
+        a quarter turn points down (+y, as rows grow); `unit` "rad" or "deg". NaN: no arrow.
+        """
+        if unit not in ("rad", "deg"):
+            raise PoseError(f"Heading unit must be 'rad' or 'deg', not {unit!r}.")
+        angles = np.asarray(angles, dtype=float)
+        angles = angles[:, None] if angles.ndim == 1 else angles
+        if angles.shape != (self.n_frames, len(self.individuals)):
+            raise PoseError(
+                f"The heading needs one angle per frame and individual, {(self.n_frames, len(self.individuals))}; "
+                f"got shape {angles.shape}."
+            )
+        return replace(self, heading=np.radians(angles) if unit == "deg" else angles)
 
     def with_edges(self, edges) -> Pose:
         """A copy with skeleton `edges` (pairs of keypoint names), checked against the keypoints."""

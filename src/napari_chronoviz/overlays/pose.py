@@ -7,6 +7,7 @@ for the exporter, so both draw exactly the same thing.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -128,18 +129,32 @@ class PoseOverlay:
 
     @cached_property
     def arrows(self) -> FrameStack:
-        """Head direction: from keypoint `to` along (to - from), `arrow_length` pixels."""
-        empty = FrameStack(np.zeros(0, int), np.zeros((0, 2)), np.zeros((0, 4)), np.zeros((0, 2)))
-        if self.style.head_direction is None:
-            return empty
-        back, front = (self.pose.keypoint_index(name) for name in self.style.head_direction)
-        xy = self._visible_xy
-        direction = xy[:, :, front] - xy[:, :, back]
+        """Head direction, `arrow_length` pixels: from keypoint `to` along (to - from) of
+        `style.head_direction`, or, for a pose with a `heading`, along that angle from the `to` keypoint
+        (or, without `head_direction`, from the centroid of the visible keypoints)."""
+        xy, style = self._visible_xy, self.style
+        front = self.pose.keypoint_index(style.head_direction[1]) if style.head_direction else None
+        if self.pose.heading is not None:
+            angle = np.full(xy.shape[:2], np.nan)
+            has_row = self.row_of_frame >= 0
+            angle[has_row] = self.pose.heading[self.row_of_frame[has_row]]
+            direction = np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+            if front is not None:
+                start = xy[:, :, front]
+            else:
+                with warnings.catch_warnings():  # an individual absent from a frame has no centroid: NaN
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    start = np.nanmean(xy, axis=2)
+        elif front is not None:
+            direction = xy[:, :, front] - xy[:, :, self.pose.keypoint_index(style.head_direction[0])]
+            start = xy[:, :, front]
+        else:
+            return FrameStack(np.zeros(0, int), np.zeros((0, 2)), np.zeros((0, 4)), np.zeros((0, 2)))
         norm = np.linalg.norm(direction, axis=-1, keepdims=True)
-        frame, individual = np.nonzero(np.isfinite(norm[..., 0]) & (norm[..., 0] > 0))
-        start = xy[frame, individual, front]
-        end = start + direction[frame, individual] / norm[frame, individual] * self.style.arrow_length
-        return FrameStack(frame, start, self.point_colors[individual, front], end)
+        frame, individual = np.nonzero(np.isfinite(norm[..., 0]) & (norm[..., 0] > 0) & np.isfinite(start[..., 0]))
+        end = start[frame, individual] + direction[frame, individual] / norm[frame, individual] * style.arrow_length
+        colors = self.point_colors[individual, front if front is not None else 0]
+        return FrameStack(frame, start[frame, individual], colors, end)
 
     def _trail_keypoints(self) -> np.ndarray:
         names = self.style.trail_keypoints
