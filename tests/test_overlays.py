@@ -122,7 +122,8 @@ def test_nan_gaps_break_the_line_and_decimation_keeps_peaks():
     values = np.sin(np.arange(3000) / 50)
     values[1400:1420] = np.nan
     values[1600] = 50.0
-    scene = build_scene(fake_video(3000), signals=values, window=(5.0, 5.0))  # 300 samples per 640 px
+    with pytest.warns(UserWarning, match="20 NaN/Inf values in 1 runs"):
+        scene = build_scene(fake_video(3000), signals=values, window=(5.0, 5.0))  # 300 samples per 640 px
     lines = only(scene.panel_geometry(1500).items, Polylines)
     assert len(lines.paths) == 2
     path = np.column_stack([np.arange(20000.0), np.sin(np.arange(20000) / 7)])
