@@ -106,3 +106,16 @@ def test_command_line_batch_from_csv(client, gop_video, tmp_path):
     assert chronoviz(["batch", str(jobs), "--scheduler", address, "--quiet"]) == 0
     with open_video(tmp_path / "two.mp4") as exported:
         assert len(exported) == 25
+
+
+def test_chunked_export_keeps_the_audio(client, tmp_path):
+    import av
+
+    source = make_stamped_video(tmp_path / "with_audio.mp4", 240, gop=60, audio=True)
+    output = create_visualization(source, output=tmp_path / "out.mp4", layout="none", client=client, **EXACT)
+    with av.open(str(output)) as container:
+        audio = container.streams.audio[0]
+        seconds = sum(frame.samples for frame in container.decode(audio)) / audio.sample_rate
+    assert 7.8 <= seconds <= 8.2  # 240 frames at 30 fps
+    with open_video(output) as exported:
+        assert len(exported) == 240

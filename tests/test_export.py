@@ -11,7 +11,7 @@ import pytest
 from napari_chronoviz import ChronovizError, Pose, create_visualization, open_video
 from napari_chronoviz.cli import main as chronoviz
 from napari_chronoviz.render import raster
-from napari_chronoviz.testing import read_stamp
+from napari_chronoviz.testing import make_stamped_video, read_stamp
 
 EXACT = {"crf": 0, "preset": "ultrafast", "progress": False}
 
@@ -198,24 +198,7 @@ def test_plot_only_with_a_transparent_background(stamped_videos, tmp_path):
 
 
 def test_audio_is_copied_for_the_exported_span(tmp_path):
-    from napari_chronoviz.testing import stamp_frame
-
-    source = tmp_path / "with_audio.mp4"
-    with av.open(str(source), "w") as container:
-        video = container.add_stream("libx264", rate=30)
-        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
-        sound = container.add_stream("aac", rate=48000)
-        for index in range(90):
-            frame = av.VideoFrame.from_ndarray(stamp_frame(index, 160, 120), format="rgb24")
-            container.mux(video.encode(frame))
-        container.mux(video.encode(None))
-        tone = np.sin(np.arange(3 * 48000) / 48000 * 2 * np.pi * 440).astype(np.float32)[None]
-        for start in range(0, tone.shape[1], 1024):
-            chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(tone[:, start:start + 1024]), format="fltp",
-                                               layout="mono")
-            chunk.sample_rate, chunk.pts = 48000, start
-            container.mux(sound.encode(chunk))
-        container.mux(sound.encode(None))
+    source = make_stamped_video(tmp_path / "with_audio.mp4", 90, audio=True)
     output = create_visualization(source, output=tmp_path / "out.mp4", layout="none", start=30, end=60, **EXACT)
     with av.open(str(output)) as container:
         audio = container.streams.audio[0]

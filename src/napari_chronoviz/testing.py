@@ -59,13 +59,15 @@ def make_stamped_video(
     time_base: Fraction | None = None,
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
+    audio: bool = False,
 ) -> Path:
     """Write a video of `n_frames` stamped frames and return its path.
 
     `size` is (width, height). `pts` gives each frame's presentation timestamp in `time_base` units
     (variable frame rate); by default frame k is shown at k / fps. `gop` and `b_frames` set the encoder's
     keyframe interval and B-frame count; `options` passes further encoder options and
-    `container_options` muxer options (e.g. {"movflags": "faststart"}).
+    `container_options` muxer options (e.g. {"movflags": "faststart"}). `audio` adds an AAC stream with
+    a 440 Hz tone as long as the video.
     """
     path = Path(path)
     width, height = size
@@ -87,10 +89,26 @@ def make_stamped_video(
             stream.codec_context.max_b_frames = b_frames
         if options:
             stream.options = dict(options)
+        sound = container.add_stream("aac", rate=TONE_RATE) if audio else None  # streams come before any packet
         for index in range(n_frames):
             frame = av.VideoFrame.from_ndarray(stamp_frame(index, height, width), format="rgb24")
             frame.pts = int(pts[index])
             frame.time_base = time_base
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+        if sound is not None:
+            _encode_tone(container, sound, seconds=float(pts[-1] * time_base) + float(1 / rate))
     return path
+
+
+TONE_RATE = 48000
+
+
+def _encode_tone(container, sound, seconds: float) -> None:
+    samples = np.sin(np.arange(int(seconds * TONE_RATE)) / TONE_RATE * 2 * np.pi * 440).astype(np.float32)
+    for start in range(0, len(samples), 1024):
+        chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[None, start:start + 1024]), format="fltp",
+                                           layout="mono")
+        chunk.sample_rate, chunk.pts = TONE_RATE, start
+        container.mux(sound.encode(chunk))
+    container.mux(sound.encode(None))

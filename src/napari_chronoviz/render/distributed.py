@@ -21,7 +21,7 @@ import numpy as np
 from ..io.tables import value_from_text
 from ..io.video import default_output
 from .encode import ExportError
-from .export import ExportCancelled, checked_output, export_scene, progress_reporter
+from .export import ExportCancelled, checked_output, copy_audio, export_scene, progress_reporter
 
 RETRIES = 2  # a chunk whose worker dies is run again this many times
 
@@ -57,7 +57,7 @@ def render_chunk(job: ChunkJob, before=None) -> str:
         before()
     with open_video(job.video_path) as video:
         export_scene(video, job.scene, Path(job.output), start=job.start, end=job.end, progress=False,
-                     overwrite=True, **job.encoder_kwargs)
+                     overwrite=True, audio=False, **job.encoder_kwargs)
     return job.output
 
 
@@ -66,7 +66,8 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
     """Export like `export_scene`, as keyframe-aligned chunks on a dask `client`, joined by stream copy.
 
     B-frames are turned off for the chunks (`bf=0`) so that the joined stream's decoding order stays
-    monotonic across chunk borders; each chunk starts with a keyframe.
+    monotonic across chunk borders; each chunk starts with a keyframe. The input's audio is copied for
+    the whole span when the joined file is written (chunks carry video only).
     """
     from dask.distributed import as_completed
 
@@ -93,25 +94,26 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
             if report(done_frames):
                 client.cancel(futures)
                 raise ExportCancelled(f"Export cancelled after {done_frames} of {end - start} frames; nothing was written.")
-        _join(jobs, output, scene.frame_times, start)
+        _join(jobs, output, scene.frame_times, start, video)
     finally:
         shutil.rmtree(chunk_folder, ignore_errors=True)
     return output
 
 
-def _join(jobs: list[ChunkJob], output: Path, frame_times: np.ndarray, start: int) -> None:
-    """Concatenate the chunk files by stream copy, each chunk's packets moved to its frames' times."""
+def _join(jobs: list[ChunkJob], output: Path, frame_times: np.ndarray, start: int, video) -> None:
+    """Concatenate the chunk files by stream copy, each chunk's packets moved to its frames' times, and
+    copy the input's audio for the whole span."""
     partial = output.with_name(f".{output.stem}.partial-join{output.suffix}")
     try:
         with av.open(str(partial), "w") as joined:
-            stream = time_base = None
+            with av.open(jobs[0].output) as first:
+                stream = joined.add_stream_from_template(first.streams.video[0])
+                stream.time_base = time_base = first.streams.video[0].time_base
+            copy_audio(video, joined, frame_times, range(start, jobs[-1].end))
             for job in jobs:
                 offset = Fraction(float(frame_times[job.start] - frame_times[start])).limit_denominator(10**7)
                 with av.open(job.output) as chunk:
                     source = chunk.streams.video[0]
-                    if stream is None:
-                        stream = joined.add_stream_from_template(source)
-                        stream.time_base = time_base = source.time_base
                     for packet in chunk.demux(source):
                         if packet.dts is None:
                             continue

@@ -45,14 +45,14 @@ class ExportCancelled(Exception):
 def export_scene(video, scene: Scene, output: Path, *, start: int | None = None, end: int | None = None,
                  scale: float | None = None, crop=None, fps: float | None = None, overwrite: bool = False,
                  make_dirs: bool = False, progress: bool | Callable[[int, int], bool | None] = True,
-                 plot_only: bool = False, alpha: bool = False, **encoder_kwargs) -> Path:
+                 plot_only: bool = False, alpha: bool = False, audio: bool = True, **encoder_kwargs) -> Path:
     """Write the frames `start..end-1` of `video` with `scene` drawn on them to `output`; return its path.
 
     `scale` resizes the composite, `crop` is (x0, y0, x1, y1) in canvas pixels, `fps` sets a constant
     output rate (default: the input's own frame times). `progress` is True (a line on stderr), False,
     or a callable `(done, total)` that may return True to cancel. `plot_only` writes just the plot panel
     (the video is not decoded); with `alpha` its background is transparent (VP9 with alpha, in WebM).
-    Other keywords go to the encoder (see `EncoderSettings.from_kwargs`).
+    `audio` copies the input's audio for the exported span (when the container can hold it). Other keywords go to the encoder (see `EncoderSettings.from_kwargs`).
     """
     if alpha and not plot_only:
         raise ExportError("alpha=True makes the plot panel's background transparent: it needs plot_only=True.")
@@ -86,8 +86,8 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
     try:
         with av.open(str(partial), "w", format=_container_format(output)) as container:
             stream = settings.open_stream(container, compositor.width, compositor.height, time_base, rate)
-            if not plot_only and output.suffix.lower() != ".gif":
-                _copy_audio(video, container, scene.frame_times, frames)
+            if audio and not plot_only and output.suffix.lower() != ".gif":
+                copy_audio(video, container, scene.frame_times, frames)
             _run_pipeline(video, frames, compositor, stream, container, pts, report)
         os.replace(partial, output)
     finally:
@@ -274,7 +274,7 @@ def _run_pipeline(video, frames: range, compositor: _Compositor, stream, contain
         raise failures[0]
 
 
-def _copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None:
+def copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None:
     """Copy the input's first audio stream, cut to the exported frames' time span, without re-encoding."""
     path = getattr(video, "path", None)
     if path is None or Path(path).suffix.lower() not in VIDEO_EXTENSIONS or not Path(path).is_file():
