@@ -10,6 +10,7 @@ import numpy as np
 
 from .errors import ChronovizError
 from .overlays.scene import build_scene
+from .timeline import nominal_rate
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def sync_by_time(viewer, video_layers=None) -> None:
     times = [video_of_layer(layer).frame_times for layer in layers]
     start = min(float(frame_times[0]) for frame_times in times)
     for layer, frame_times in zip(layers, times):
-        step = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 1.0
+        step = 1 / nominal_rate(frame_times)  # 1 s for a single frame
         layer.scale = (step, *layer.scale[1:])
         layer.translate = (float(frame_times[0]) - start, *layer.translate[1:])
         session = Session.of(layer)

@@ -229,7 +229,7 @@ def _positions(sample_frames: np.ndarray, n_frames: int, span_last_sample: bool)
 def _extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
     """Linear interpolation of `known_y` at `x`, continued beyond both ends with the end segments' slopes."""
     if len(known_x) < 2:
-        return np.full(np.shape(x), known_y[0] if len(known_y) else np.nan) + np.zeros(np.shape(x))
+        return np.full(np.shape(x), known_y[0] if len(known_y) else np.nan, dtype=float)
     result = np.interp(x, known_x, known_y)
     first_slope = (known_y[1] - known_y[0]) / (known_x[1] - known_x[0])
     last_slope = (known_y[-1] - known_y[-2]) / (known_x[-1] - known_x[-2])

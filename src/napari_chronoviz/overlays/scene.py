@@ -16,7 +16,7 @@ from ..errors import ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
 from ..io.timeseries import Signal, read_timeseries
-from ..timeline import align
+from ..timeline import align, nominal_rate
 from .layout import Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
@@ -65,7 +65,7 @@ class Window:
             return self.left, self.right
         if not traces or traces[0].alignment.n_samples < 2:
             raise ChronovizError("A window in samples needs a signal with at least 2 samples; give it in seconds.")
-        step = float(np.median(np.diff(traces[0].alignment.sample_times)))
+        step = 1 / nominal_rate(traces[0].alignment.sample_times)
         return self.left * step, self.right * step
 
     def to_dict(self) -> dict:

@@ -10,6 +10,7 @@ import av
 import numpy as np
 
 from ..errors import ChronovizError
+from ..timeline import nominal_rate
 
 DEFAULT_CODEC = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi": "mpeg4", ".webm": "libvpx-vp9",
                  ".gif": "gif"}
@@ -98,8 +99,7 @@ def output_timing(frame_times: np.ndarray, time_base=None, max_denominator: int 
     time bases an encoder cannot take (MPEG-4 part 2 stores them in 16 bits).
     """
     relative = np.asarray(frame_times, dtype=float) - frame_times[0]
-    steps = np.diff(relative)
-    rate_tick = [Fraction(1, max(1, round(1 / np.median(steps))))] if len(steps) and np.median(steps) > 0 else []
+    rate_tick = [Fraction(1, max(1, round(nominal_rate(relative))))] if len(relative) > 1 else []
     candidates = [TIME_BASES[0]] + ([Fraction(time_base)] if time_base else []) + [TIME_BASES[1]] + rate_tick
     allowed = [c for c in candidates if max_denominator is None or c.denominator <= max_denominator]
     for candidate in allowed:

@@ -288,7 +288,7 @@ def copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None
         except (ValueError, av.error.FFmpegError):
             return  # the output format cannot hold this audio codec (e.g. AAC in WebM): video only
         first = float(frame_times[frames.start])
-        step = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 0.0
+        step = 1 / nominal_rate(frame_times) if len(frame_times) > 1 else 0.0
         last = float(frame_times[frames.stop - 1]) + step
         shift = int(round(first / audio.time_base))
         for packet in source.demux(audio):
