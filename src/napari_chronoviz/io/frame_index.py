@@ -1,8 +1,11 @@
-"""Where each frame of a video stream is: its presentation timestamp and the keyframe to seek to.
+"""Where each frame of a video stream is: its presentation timestamp and the keyframe to decode it from.
 
 The index is built by demuxing packets, which is far cheaper than decoding. Frames are numbered in
 presentation order (sorted presentation timestamps), whatever order the packets are stored in
-(B-frames). For each frame the index keeps the keyframe from which decoding must start to reach it.
+(B-frames), and only the frames a player shows count: pre-roll frames that an mp4 edit list hides (a
+file cut with `ffmpeg -c copy` starts decoding at the keyframe before the cut) are decoded but never
+numbered. For each frame the index keeps the seek point (a keyframe's timestamp, shown or hidden) from
+which decoding must start to reach it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ import av
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FrameIndex:
-    """Presentation timestamps of a stream's frames and, per frame, the keyframe to decode from."""
+    """Presentation timestamps of a stream's shown frames and, per frame, where decoding must start."""
 
-    pts: np.ndarray  # int64, presentation order, strictly increasing
-    keyframe: np.ndarray  # int64, per frame: the frame index of the keyframe to seek to
+    pts: np.ndarray  # int64, shown frames in presentation order, strictly increasing
+    seek_point: np.ndarray  # int64, per frame: which of `seek_pts` to decode it from
+    seek_pts: np.ndarray  # int64, timestamps of the keyframes decoding can start at, increasing
     time_base: Fraction
+    hidden: int = 0  # frames stored in the stream but hidden by the container (edit-list pre-roll)
+    leading: int = 0  # frames shown before the keyframe of their group (open GOP): decoded from the group before
 
     def __len__(self) -> int:
         return len(self.pts)
@@ -30,9 +36,18 @@ class FrameIndex:
         """Presentation times in seconds."""
         return self.pts * float(self.time_base)
 
+    @property
+    def keyframes(self) -> np.ndarray:
+        """Indices of the shown frames that are keyframes (decoding can start at them)."""
+        return np.flatnonzero(self.seek_pts[self.seek_point] == self.pts)
+
+    def first_frame_at_or_after(self, pts: int) -> int:
+        """Index of the first shown frame whose timestamp is `pts` or later."""
+        return int(np.searchsorted(self.pts, pts))
+
     def frame_of_pts(self, pts: int) -> int:
         """Return the frame index whose timestamp is `pts`, or -1 when no frame has it."""
-        position = int(np.searchsorted(self.pts, pts))
+        position = self.first_frame_at_or_after(pts)
         if position < len(self.pts) and self.pts[position] == pts:
             return position
         return -1
@@ -46,16 +61,13 @@ class FrameIndex:
 
     def truncated(self, n_frames: int) -> FrameIndex:
         """Return the index of the first `n_frames` frames."""
-        return FrameIndex(self.pts[:n_frames], self.keyframe[:n_frames], self.time_base)
+        return FrameIndex(self.pts[:n_frames], self.seek_point[:n_frames], self.seek_pts, self.time_base,
+                          self.hidden, self.leading)
 
 
 def index_from_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
-    """Demux every packet of `stream` (no decoding) and index its frames by presentation timestamp.
-
-    A frame shown before the keyframe that starts its group in decoding order (an open-GOP leading
-    B-frame) needs the group before, so it seeks to the previous keyframe.
-    """
-    timestamps, is_keyframe = [], []
+    """Demux every packet of `stream` (no decoding) and index its shown frames by presentation timestamp."""
+    timestamps, is_keyframe, shown = [], [], []
     for packet in container.demux(stream):
         if packet.size == 0:
             continue  # end-of-stream flush packets carry no frame
@@ -64,7 +76,9 @@ def index_from_packets(container: av.container.InputContainer, stream: av.video.
             continue
         timestamps.append(timestamp)
         is_keyframe.append(packet.is_keyframe)
-    return _index_from_decode_order(np.asarray(timestamps, dtype=np.int64), np.asarray(is_keyframe, bool), stream)
+        shown.append(not packet.is_discard)
+    return _index_from_decode_order(np.asarray(timestamps, np.int64), np.asarray(is_keyframe, bool),
+                                    np.asarray(shown, bool), stream)
 
 
 def index_from_decoding(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
@@ -77,23 +91,28 @@ def index_from_decoding(container: av.container.InputContainer, stream: av.video
         timestamps.append(timestamp)
         is_keyframe.append(frame.key_frame)
         previous = timestamp
-    return _index_from_decode_order(np.asarray(timestamps, dtype=np.int64), np.asarray(is_keyframe, bool), stream)
+    shown = np.ones(len(timestamps), bool)  # the decoder outputs only frames to show
+    return _index_from_decode_order(np.asarray(timestamps, np.int64), np.asarray(is_keyframe, bool), shown, stream)
 
 
-def _index_from_decode_order(timestamps: np.ndarray, is_keyframe: np.ndarray, stream) -> FrameIndex:
+def _index_from_decode_order(timestamps: np.ndarray, is_keyframe: np.ndarray, shown: np.ndarray, stream) -> FrameIndex:
+    """The index of frames given in decoding order.
+
+    A frame shown before the keyframe that starts its group in decoding order (an open-GOP leading
+    B-frame, HEVC's RASL pictures) references the group before, so it is decoded from the previous
+    keyframe.
+    """
     time_base = stream.time_base or Fraction(1, 1)
     if len(timestamps) == 0:
-        return FrameIndex(np.empty(0, np.int64), np.empty(0, np.int64), time_base)
+        empty = np.empty(0, np.int64)
+        return FrameIndex(empty, empty, empty, time_base)
     if not is_keyframe.any():
         is_keyframe = is_keyframe.copy()
         is_keyframe[0] = True
     group = np.maximum(np.cumsum(is_keyframe) - 1, 0)
-    group_keyframe_pts = timestamps[is_keyframe]
-    leading = (timestamps < group_keyframe_pts[group]) & (group > 0)
+    seek_pts = timestamps[is_keyframe]
+    leading = (timestamps < seek_pts[group]) & (group > 0)
     group[leading] -= 1
-    seek_pts = group_keyframe_pts[group]
-
-    order = np.argsort(timestamps, kind="stable")
-    pts = timestamps[order]
-    keyframe = np.searchsorted(pts, seek_pts[order])
-    return FrameIndex(pts, keyframe.astype(np.int64), time_base)
+    order = np.argsort(timestamps[shown], kind="stable")
+    return FrameIndex(timestamps[shown][order], group[shown][order], seek_pts, time_base,
+                      hidden=int(np.count_nonzero(~shown)), leading=int(np.count_nonzero(leading & shown)))

@@ -9,8 +9,10 @@ on the decoder. One lock guards the decoder, so napari's slicing threads and das
 from __future__ import annotations
 
 import os
+import re
 import threading
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -23,6 +25,20 @@ from .video import VideoSource, raise_unreadable
 
 DEFAULT_CACHE_BYTES = 128 * 2**20
 DEFAULT_READAHEAD = 12
+_X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
+
+
+@dataclass(frozen=True, eq=False)
+class _StreamFacts:
+    """What opening a file learned about its video stream, shared by every source reopened on it."""
+
+    index: FrameIndex
+    width: int
+    height: int
+    fps: float
+    codec: str
+    pix_fmt: str
+    decoder_options: dict
 
 
 class PyAVVideo(VideoSource):
@@ -40,27 +56,66 @@ class PyAVVideo(VideoSource):
     """
 
     def __init__(self, path: str | Path, *, cache_bytes: int = DEFAULT_CACHE_BYTES, readahead: int = DEFAULT_READAHEAD):
-        self.path = Path(path)
-        container = _open_container(self.path)
+        path = Path(path)
+        container = _open_container(path)
         try:
-            stream = _video_stream(container, self.path)
+            stream = _video_stream(container, path)
+            decoder_options = learned_decoder_options(path, stream)
+            stream.codec_context.options = dict(decoder_options)
             index = self._build_index(container, stream)
-            index = _drop_undecodable_tail(container, stream, index, self.path)
+            index = _drop_undecodable_tail(container, stream, index, path)
         except Exception:
             container.close()
             raise
-        self._index = index
-        self.n_frames = len(index)
-        self.width = stream.codec_context.width
-        self.height = stream.codec_context.height
-        self.frame_times = index.times
-        self.fps = _nominal_fps(stream, self.frame_times)
-        self.codec = stream.codec_context.name
-        self.pix_fmt = stream.codec_context.pix_fmt
-        self._decoder = _Decoder(container, stream, index, self.path)
+        codec_context = stream.codec_context
+        self._start(path, container, _StreamFacts(
+            index, codec_context.width, codec_context.height, _nominal_fps(stream, index.times), codec_context.name,
+            codec_context.pix_fmt, decoder_options), cache_bytes, readahead)
+
+    def _start(self, path: Path, container, facts: _StreamFacts, cache_bytes: int, readahead: int) -> None:
+        self.path = path
+        self._facts = facts
+        self._index = facts.index
+        self.n_frames = len(facts.index)
+        self.width, self.height = facts.width, facts.height
+        self.frame_times = facts.index.times
+        self.fps = facts.fps
+        self.codec, self.pix_fmt = facts.codec, facts.pix_fmt
+        self._cache_bytes = cache_bytes
+        self._decoder = _Decoder(container, container.streams.video[0], facts.index, path)
         self._decoder_lock = threading.Lock()
         self._cache = FrameCache(cache_bytes)
         self._readahead = _ReadAhead(self, readahead) if readahead > 0 else None
+
+    def reopened(self, *, readahead: int = DEFAULT_READAHEAD) -> PyAVVideo:
+        """A new source on the same file with its own decoder and cache, reusing this one's index (no re-demux).
+
+        Its decoder starts with no history: what it decodes right must not depend on what this one read."""
+        container = _open_container(self.path)
+        try:
+            _video_stream(container, self.path).codec_context.options = dict(self._facts.decoder_options)
+        except Exception:
+            container.close()
+            raise
+        video = object.__new__(type(self))
+        video._start(self.path, container, self._facts, self._cache_bytes, readahead)
+        video.frame_times = self.frame_times
+        return video
+
+    @property
+    def decoder_options(self) -> dict[str, str]:
+        """Options every decoder of this file starts with, learned at open from the stream's first packet."""
+        return dict(self._facts.decoder_options)
+
+    @property
+    def hidden_frames(self) -> int:
+        """Frames stored in the stream that the container hides (an mp4 edit list's pre-roll): never numbered."""
+        return self._index.hidden
+
+    @property
+    def leading_frames(self) -> int:
+        """Frames shown before the keyframe that starts their group (open GOP), decoded from the group before."""
+        return self._index.leading
 
     @staticmethod
     def _build_index(container, stream) -> FrameIndex:
@@ -82,8 +137,8 @@ class PyAVVideo(VideoSource):
 
     @property
     def keyframes(self) -> np.ndarray:
-        """Indices of the frames decoding can start from."""
-        return np.unique(self._index.keyframe)
+        """Indices of the frames that are keyframes: decoding can start at them."""
+        return self._index.keyframes
 
     def read_frame(self, index: int) -> np.ndarray:
         """Return frame `index` as an (H, W, 3) RGB uint8 array (cached, read ahead)."""
@@ -155,27 +210,29 @@ class _Decoder:
 
     def decode(self, target: int) -> av.VideoFrame:
         """Return the decoded frame `target`, seeking only when decoding forward would be slower."""
-        keyframe = int(self._index.keyframe[target])
-        if not (self._frames is not None and self.position < target and keyframe <= self.position + 1):
-            self._seek(keyframe, target)
+        point = int(self._index.seek_point[target])
+        ahead = self._frames is not None and self.position < target
+        if not (ahead and self._index.seek_pts[point] <= self._index.pts[self.position + 1]):
+            self._seek(point, target)
         while True:
             frame = self._next_frame(target)
             if self.position == target:
                 return frame
             if self.position > target:
-                if keyframe == 0:
+                if point == 0:
                     raise VideoReadError(
                         f"Frame {target} of {self._path} (pts {self._index.pts[target]}) could not be decoded: "
                         f"the decoder went from frame {self._previous} to {self.position}. "
                         "The file may be damaged there; re-encode it with ffmpeg to repair it."
                     )
-                keyframe = int(self._index.keyframe[keyframe - 1])  # landed too late: start one group earlier
-                self._seek(keyframe, target)
+                point -= 1  # landed too late: start one group earlier
+                self._seek(point, target)
 
-    def _seek(self, keyframe: int, target: int) -> None:
-        self._container.seek(int(self._index.pts[keyframe]), stream=self._stream, backward=True, any_frame=False)
+    def _seek(self, point: int, target: int) -> None:
+        seek_pts = int(self._index.seek_pts[point])
+        self._container.seek(seek_pts, stream=self._stream, backward=True, any_frame=False)
         self._frames = self._decode_packets(skip_nonref_before=int(self._index.pts[target]))
-        self.position = keyframe - 1
+        self.position = self._index.first_frame_at_or_after(seek_pts) - 1
 
     def _decode_packets(self, skip_nonref_before: int):
         """Decode the stream from the current demuxer position, yielding frames in presentation order.
@@ -289,14 +346,36 @@ def _video_stream(container, path: Path):
     return stream
 
 
+def learned_decoder_options(path: Path, stream) -> dict[str, str]:
+    """Decoder options that stand for what FFmpeg learns from the first packets of `path`'s video stream.
+
+    FFmpeg's H.264 decoder reads the x264 build from an SEI message in the first frame and works around
+    that build's bugs (x264 before core 151 wrote 4:4:4 streams that decode to garbage without it). A
+    decoder that starts at a later keyframe never sees that SEI, so the build is passed as the
+    decoder's `x264_build` option to every decoder of the file.
+    """
+    if stream.codec_context.name != "h264":
+        return {}
+    with av.open(str(path), metadata_errors="ignore") as container:
+        first = next((packet for packet in container.demux(container.streams.video[0]) if packet.size), None)
+        found = _X264_VERSION_SEI.search(bytes(first)) if first is not None else None
+    if found is None:
+        return {}
+    build = int(found.group(1))
+    if found.group(1) == b"0000":
+        build = 67  # as FFmpeg reads x264's placeholder version
+    return {"x264_build": str(build)} if build > 0 else {}
+
+
 def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> FrameIndex:
     """Decode the last group of pictures; drop indexed frames that do not decode (a cut-off file)."""
     if len(index) == 0:
         raise VideoReadError(f"{path} holds no decodable video frames.")
-    last_keyframe = int(index.keyframe[-1])
-    decoded = -1
+    last_seek_pts = int(index.seek_pts[index.seek_point[-1]])
+    last_keyframe = index.first_frame_at_or_after(last_seek_pts)
+    decoded = last_keyframe - 1
     try:
-        container.seek(int(index.pts[last_keyframe]), stream=stream, backward=True, any_frame=False)
+        container.seek(last_seek_pts, stream=stream, backward=True, any_frame=False)
         for frame in container.decode(stream):
             decoded = max(decoded, index.identify(frame.pts, decoded))
     except av.error.FFmpegError:
@@ -304,7 +383,7 @@ def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> 
     usable = decoded + 1 if decoded >= last_keyframe else last_keyframe
     if usable <= 0:
         raise VideoReadError(f"{path} holds no decodable video frames.")
-    expected = max(_expected_frame_count(container, stream), len(index))
+    expected = max(_expected_frame_count(container, stream, index), len(index))
     if usable < len(index) or expected > usable + max(2, usable // 100):
         warnings.warn(
             f"{path} looks truncated: it should hold {expected} frames but only {usable} can be decoded; "
@@ -315,10 +394,11 @@ def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> 
     return index.truncated(usable)
 
 
-def _expected_frame_count(container, stream) -> int:
+def _expected_frame_count(container, stream, index: FrameIndex) -> int:
     """How many frames the container's header promises (0 when it does not say)."""
     if container.format.name.startswith("mov"):
-        return stream.frames  # mp4/mov count their samples exactly (AVI headers also count dropped frames)
+        # mp4/mov count their samples exactly (AVI headers also count dropped frames), edit-list pre-roll included
+        return stream.frames - index.hidden
     duration = float(stream.duration * stream.time_base) if stream.duration else (container.duration or 0) / 1e6
     rate = stream.average_rate or stream.guessed_rate
     return round(duration * float(rate)) if duration and rate else 0
