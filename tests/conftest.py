@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,7 +30,13 @@ TIMING_CASES = {
     "vp9_webm": ("vp9.webm", dict(n_frames=60, codec="libvpx-vp9", fps=25)),
     "mjpeg_avi": ("mjpeg.avi", dict(n_frames=60, codec="mjpeg", pix_fmt="yuvj420p")),
     "mov": ("clip.mov", dict(n_frames=60)),
+    # CRA keyframes every 30 frames with RASL leading pictures that need the group before
+    "hevc_open_gop": ("hevc_open_gop.mp4", dict(n_frames=150, codec="libx265", options={
+        "x265-params": "log-level=error:keyint=30:min-keyint=30:open-gop=1:bframes=3:scenecut=0"})),
+    "yuv420p10": ("ten_bit.mp4", dict(n_frames=60, pix_fmt="yuv420p10le", gop=20)),
+    "gray_ffv1_avi": ("gray_ffv1.avi", dict(n_frames=60, codec="ffv1", pix_fmt="gray", gop=20)),
 }
+EDIT_LIST_CUT = (1.5, 45)  # seconds and frame (at 30 fps) where `edit_list_video` is cut from its source
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +44,18 @@ def stamped_videos(tmp_path_factory) -> dict[str, Path]:
     """Every timing case, written once per test session."""
     folder = tmp_path_factory.mktemp("stamped")
     return {name: make_stamped_video(folder / file, **options) for name, (file, options) in TIMING_CASES.items()}
+
+
+@pytest.fixture(scope="session")
+def edit_list_video(tmp_path_factory) -> Path:
+    """A clip cut the way labs cut them, `ffmpeg -ss 1.5 -i in.mp4 -c copy out.mp4`: the mp4 keeps the
+    group of pictures before the cut and an edit list that hides its first 15 frames."""
+    folder = tmp_path_factory.mktemp("edit_list")
+    source = make_stamped_video(folder / "source.mp4", 150, gop=30, b_frames=2, options={"sc_threshold": "0"})
+    cut = folder / "cut.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-ss", str(EDIT_LIST_CUT[0]), "-i", str(source), "-c", "copy", str(cut)],
+                   check=True, timeout=60)
+    return cut
 
 
 @pytest.fixture
