@@ -8,6 +8,7 @@ from .io.pose import Pose, read_pose
 from .io.timeseries import Signal, read_signal_pairs, read_timeseries
 from .io.timestamps import read_frame_times
 from .io.video import VideoSource, open_video
+from .io.video_check import VideoCheck, check_video
 from .overlays.layout import Layout
 from .overlays.scene import Scene, build_scene
 from .overlays.style import Style
@@ -24,6 +25,7 @@ __all__ = [
     "attach",
     "batch_render",
     "build_scene",
+    "check_video",
     "create_visualization",
     "Layout",
     "Scene",
@@ -48,6 +50,7 @@ __all__ = [
     "SampleWindow",
     "Signal",
     "SignalError",
+    "VideoCheck",
     "VideoReadError",
     "VideoSource",
     "open_video",

@@ -1,4 +1,5 @@
-"""The `chronoviz` command line: `chronoviz render` writes the composite, `chronoviz view` opens napari."""
+"""The `chronoviz` command line: `chronoviz render` writes the composite, `chronoviz view` opens napari,
+`chronoviz check` tells whether a video's frames are read exactly."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "batch":
             return _batch(args)
+        if args.command == "check":
+            return _check(args)
         options = _scene_options(args)
         if args.command == "render":
             from .api import create_visualization
@@ -81,7 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     batch.add_argument("--overwrite", action="store_true", help="redo jobs whose output exists")
     batch.add_argument("--quiet", action="store_true", help="no progress lines")
+    check = commands.add_parser("check", help="check that a video's frames are read exactly; describe its timing")
+    check.add_argument("videos", nargs="+", metavar="VIDEO", help="video files")
+    check.add_argument("--seeks", type=int, default=20, help="random frames read by fresh sources (default 20)")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random frames (default 0)")
     return parser
+
+
+def _check(args) -> int:
+    """Print each video's check; exit status 1 when any is not exact."""
+    from .io.video_check import check_video
+
+    reports = [check_video(video, seeks=args.seeks, seed=args.seed) for video in args.videos]
+    print("\n".join(map(str, reports)))
+    return 0 if all(report.exact for report in reports) else 1
 
 
 def _batch(args) -> int:

@@ -126,6 +126,11 @@ class PyAVVideo(VideoSource):
         return index_from_packets(container, stream)
 
     @property
+    def frame_index(self) -> FrameIndex:
+        """Where each frame is in the stream and where decoding it starts (read-only)."""
+        return self._index
+
+    @property
     def pts(self) -> np.ndarray:
         """Presentation timestamps in the stream's time base, one per frame."""
         return self._index.pts
