@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import EDIT_LIST_CUT
@@ -55,3 +57,13 @@ def test_chronoviz_check_prints_the_report_and_exits_1_when_not_exact(capsys, mo
     monkeypatch.setattr(pyav_video, "learned_decoder_options", lambda path, stream: {})
     assert main(["check", str(sample_file("mouse.mp4")), "--seeks", "4", "--seed", "1"]) == 1
     assert "NOT EXACT" in capsys.readouterr().out
+
+
+def test_the_report_in_the_docs_is_what_check_prints(capsys):
+    """docs/formats.md shows `chronoviz check` on both bundled samples: it must stay what the code prints."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "formats.md").read_text()
+    shown = page.split("```text\n$ chronoviz check ")[1].split("```")[0]
+    command, printed = shown.split("\n", 1)
+    root = Path(__file__).resolve().parents[1]
+    assert main(["check", *(str(root / path) for path in command.split())]) == 0
+    assert capsys.readouterr().out.replace(f"{root}/", "") == printed
