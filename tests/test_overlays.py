@@ -209,3 +209,13 @@ def test_head_direction_from_a_given_angle_series():
     np.testing.assert_allclose(centroid_arrow.starts, [[105, 50]])
     with pytest.raises(ChronovizError, match=r"one angle per frame and individual, \(10, 1\); got shape \(9, 1\)"):
         pose.with_heading(np.zeros(9))
+
+
+@pytest.mark.parametrize("samples_per_frame", [1, 4])
+def test_a_window_in_samples_draws_n_samples_each_side_and_the_current_one(samples_per_frame):
+    n = 3
+    scene = build_scene(fake_video(300), signals=np.sin(np.arange(300 * samples_per_frame) / 10),
+                        window={"left": n, "right": n, "unit": "samples"})
+    for frame in (37, 100, 151, 200):
+        path = only(scene.panel_geometry(frame).items, Polylines).paths[0]
+        assert len(path) == 2 * n + 1, frame

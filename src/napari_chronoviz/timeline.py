@@ -25,6 +25,7 @@ from .errors import ChronovizError
 MODES = ("auto", "frame", "ratio", "stretch", "pad", "timestamps")
 INTERPOLATIONS = ("linear", "nearest", "previous")
 MAX_AUTO_RATIO = 16
+SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
 
 
 class AlignmentError(ChronovizError):
@@ -110,12 +111,14 @@ class Alignment:
         """
         center = float(self.frame_times[frame])
         if unit == "s":
-            start = int(np.searchsorted(self.sample_times, center - left, "left"))
-            stop = int(np.searchsorted(self.sample_times, center + right, "right"))
+            # Sample times are computed, not exact: a sample within a millionth of a step of an edge is inside.
+            tolerance = SNAP_TOLERANCE / nominal_rate(self.sample_times)
+            start = int(np.searchsorted(self.sample_times, center - left - tolerance, "left"))
+            stop = int(np.searchsorted(self.sample_times, center + right + tolerance, "right"))
             return SampleWindow(start, stop, self.sample_times[start:stop] - center)
         if unit != "samples":
             raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")
-        position = _extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float))
+        position = _snap(_extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float)))
         start = int(np.clip(np.ceil(position - left), 0, self.n_samples))
         stop = int(np.clip(np.floor(position + right) + 1, start, self.n_samples))
         return SampleWindow(start, stop, np.arange(start, stop) - position)
@@ -200,11 +203,17 @@ def align(
         ratio_used = float(ratio)
         sample_frames = np.arange(n_samples) / ratio_used + offset * rate
         message = message or f"{mode}: {_ratio_text(ratio)}"
-    # Rates from float frame times are not exact: a sample within a millionth of a frame sits on it.
-    sample_frames = np.where(np.abs(sample_frames - np.round(sample_frames)) < 1e-6, np.round(sample_frames), sample_frames)
+    sample_frames = _snap(sample_frames)
     positions = _positions(sample_frames, n_frames, span_last_sample=mode != "stretch" and ratio_used is not None)
     sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
     return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times)
+
+
+def _snap(values):
+    """`values` within `SNAP_TOLERANCE` of an integer set to it: rates from float frame times are not exact, and a
+    sample a millionth of a frame off a frame (or a window's edge) sits on it."""
+    rounded = np.round(values)
+    return np.where(np.abs(values - rounded) < SNAP_TOLERANCE, rounded, values)
 
 
 def _positions(sample_frames: np.ndarray, n_frames: int, span_last_sample: bool) -> np.ndarray:
