@@ -219,3 +219,45 @@ def test_a_window_in_samples_draws_n_samples_each_side_and_the_current_one(sampl
     for frame in (37, 100, 151, 200):
         path = only(scene.panel_geometry(frame).items, Polylines).paths[0]
         assert len(path) == 2 * n + 1, frame
+
+
+def test_a_short_multi_animal_pose_is_drawn_on_its_frames_and_nothing_after(short_dlc_pose):
+    path = short_dlc_pose(100)  # 100 rows for a 121-frame video
+    pose = read_pose(path)
+    with pytest.warns(UserWarning, match=r"100 rows but the video has 121 frames: frames 100-120 \(21 frames\)"):
+        scene = build_scene(fake_video(121), pose=path, layout="none")
+    for frame in (0, 98, 99):
+        expected = pose.xy[frame].reshape(-1, 2)
+        np.testing.assert_array_equal(only(scene.geometry(frame).items, Points).positions,
+                                      expected[np.isfinite(expected).all(axis=1)])
+    assert not scene.geometry(100).items and not scene.geometry(120).items
+
+
+def test_pose_alignment_places_a_short_sleap_pose(short_sleap_pose):
+    path = short_sleap_pose(101)
+    video = fake_video(251, fps=25.0)
+    shifted = build_scene(video, pose=path, pose_alignment={"mode": "pad", "offset": 1.0}, layout="none")
+    positions = shifted.pose_overlays[0].alignment.positions
+    assert np.isnan(positions[:25]).all() and positions[25] == 0 and positions[125] == 100
+    assert np.isnan(positions[126:]).all()
+    every_other = shifted.updated(pose_alignment={"mode": "ratio", "ratio": 0.5, "offset": 0.0})
+    np.testing.assert_array_equal(every_other.pose_overlays[0].alignment.positions[[0, 2, 200]], [0, 1, 100])
+    assert every_other.config["pose_alignment"] == {"mode": "ratio", "ratio": 0.5, "offset": 0.0}
+    assert every_other.messages == ["flies_101.analysis.h5: ratio: one sample every 2 frames"]
+
+
+def test_bad_pose_alignment_says_where_to_set_it(short_sleap_pose):
+    with pytest.raises(ChronovizError, match=r"Unknown pose alignment option\(s\) \['interpolation'\]"):
+        build_scene(fake_video(251), pose=short_sleap_pose(101), pose_alignment={"interpolation": "linear"})
+    with pytest.raises(ChronovizError, match=r"flies_300.analysis.h5: .*300 rows but the video has 251 frames.*"
+                                             r"pose_alignment=.*--pose-align.*dock widget"):
+        build_scene(fake_video(251), pose=short_sleap_pose(300))
+
+
+def test_a_pose_offset_on_a_rounded_frame_rate_draws_its_last_row_on_the_last_frames(short_sleap_pose):
+    video = SimpleNamespace(frame_times=np.arange(251) * 0.033333, shape=(251, 1024, 1024, 3))  # 30.0003 fps
+    scene = build_scene(video, pose=short_sleap_pose(101), pose_alignment={"mode": "pad", "offset": 1.0},
+                        layout="none")
+    last = read_pose(short_sleap_pose(101)).xy[100].reshape(-1, 2)
+    np.testing.assert_array_equal(only(scene.geometry(131).items, Points).positions,
+                                  last[np.isfinite(last).all(axis=1)])

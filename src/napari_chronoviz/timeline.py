@@ -168,7 +168,7 @@ def align(
         raise AlignmentError("The source has no samples to align.")
     n_frames = len(frame_times)
     rate = nominal_rate(frame_times)
-    message = None
+    message, requested_mode = None, mode
 
     if mode == "auto":
         if source.times is not None:
@@ -176,8 +176,8 @@ def align(
         elif source.frames is not None:
             mode = "frame"
         elif source.is_pose:
-            _check_pose_length(n_samples, n_frames)
             mode, ratio = "frame", 1
+            message = "auto: one pose row per video frame"
         else:
             ratio = _detect_ratio(n_samples, n_frames)
             mode = "frame" if ratio == 1 else "ratio"
@@ -205,6 +205,16 @@ def align(
         message = message or f"{mode}: {_ratio_text(ratio)}"
     sample_frames = _snap(sample_frames)
     positions = _positions(sample_frames, n_frames, span_last_sample=mode != "stretch" and ratio_used is not None)
+    if mode == "frame" and source.frames is None and n_samples != n_frames:
+        mismatch = _length_mismatch(n_samples, n_frames, sample_frames, positions, source.is_pose)
+        if source.is_pose and n_samples > n_frames and requested_mode == "auto":
+            raise AlignmentError(
+                f"{mismatch} A pose is read frame for frame: check that it was tracked on this video. If it was "
+                "tracked at k rows per video frame pass mode='ratio', ratio=k; to show its first rows anyway pass "
+                "mode='frame'."
+            )
+        early_end = " If it stops early on purpose, pass mode='pad'." if n_samples < n_frames else ""
+        warnings.warn(mismatch + early_end, stacklevel=2)
     sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
     return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times)
 
@@ -272,13 +282,26 @@ class _SourceShape:
         return cls(len(source))
 
 
-def _check_pose_length(n_rows: int, n_frames: int) -> None:
-    if n_rows != n_frames:
-        raise AlignmentError(
-            f"The pose file has {n_rows} frames but the video has {n_frames}. Pose is expected frame for frame: "
-            "check that it was tracked on this video. If it was tracked on every k-th frame pass mode='ratio', "
-            "ratio=1/k; if it stops early pass mode='pad'."
-        )
+def _length_mismatch(n_samples: int, n_frames: int, sample_frames: np.ndarray, positions: np.ndarray,
+                     is_pose: bool) -> str:
+    """Both counts, which frames get no data and which samples fall outside the video, for a 1:1 alignment."""
+    what, rows = ("pose", "rows") if is_pose else ("data", "samples")
+    parts = []
+    missing = np.flatnonzero(np.isnan(positions))
+    if len(missing):
+        parts.append(f"frames {_ranges(missing)} ({len(missing)} frames) have no {what}")
+    outside = np.flatnonzero((sample_frames < 0) | (sample_frames > n_frames - 1))
+    if len(outside):
+        parts.append(f"{rows} {_ranges(outside)} ({len(outside)} {rows}) are past the video's ends and not shown")
+    source = "pose" if is_pose else "source"
+    return f"The {source} has {n_samples} {rows} but the video has {n_frames} frames: {' and '.join(parts)}."
+
+
+def _ranges(indices: np.ndarray) -> str:
+    """Sorted integers as runs: [3, 4, 5, 9] -> '3-5, 9'."""
+    breaks = np.flatnonzero(np.diff(indices) != 1)
+    firsts, lasts = indices[np.r_[0, breaks + 1]], indices[np.r_[breaks, len(indices) - 1]]
+    return ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in zip(firsts, lasts))
 
 
 def _detect_ratio(n_samples: int, n_frames: int) -> Fraction:
