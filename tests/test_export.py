@@ -277,3 +277,13 @@ def test_command_line_pose_alignment(short_dlc_pose, stamped_videos, tmp_path, c
                 "-o", str(tmp_path / "long.mp4")]
     assert chronoviz(too_long) == 2
     assert re.search(r"120 rows but the video has 90 frames.*--pose-align", capsys.readouterr().err)
+
+
+def test_command_line_labels_clock_reaches_the_scene(stamped_videos, tmp_path, capsys):
+    pd.DataFrame({"time": np.arange(90) / 30, "dff": np.zeros(90)}).to_csv(tmp_path / "dff.csv", index=False)
+    (tmp_path / "events.csv").write_text("time,kind\n1.0,lick\n")
+    command = ["render", str(stamped_videos["constant_rate"]), "--signals", str(tmp_path / "dff.csv"), "--events",
+               str(tmp_path / "events.csv"), "-o", str(tmp_path / "labels.mp4"), "--quiet", "--end", "2"]
+    assert chronoviz([*command, "--labels-clock", "photometry.csv"]) == 2
+    assert "labels_clock='photometry.csv' names no signal" in capsys.readouterr().err
+    assert chronoviz([*command, "--labels-clock", "0", "--offset", "0.5"]) == 0

@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                                   "end), frame, ratio, stretch, pad or timestamps")
         command.add_argument("--pose-ratio", type=Fraction, help="pose rows per frame, e.g. 1/2 (every other frame)")
         command.add_argument("--pose-offset", type=float, default=0.0, help="seconds the poses start after the video")
+        command.add_argument("--labels-clock", type=value_from_text, default="video", metavar="CLOCK",
+                             help="clock of the events' and intervals' times: video (default), or a signal whose "
+                                  "offset they share, by its position among --signals (0, 1, ...) or file name")
         command.add_argument("--window", type=float, nargs=2, default=(2.0, 2.0), metavar=("LEFT", "RIGHT"),
                              help="seconds of signal before and after the current frame")
         command.add_argument("--layout", default="below",
@@ -121,6 +124,7 @@ def _scene_options(args) -> dict:
         "intervals": args.intervals,
         "alignment": alignment,
         "pose_alignment": pose_alignment,
+        "labels_clock": args.labels_clock,
         "window": tuple(args.window),
         "layout": args.layout,
         "style": _key_values(args.style, "--style", typed=True),

@@ -75,6 +75,27 @@ class Alignment:
     frame_times: np.ndarray  # the video's, seconds
     sample_times: np.ndarray  # each sample's time on the video's clock, seconds
     clock: ClockFit | None = None
+    offset: float = 0.0  # seconds, as given to `align`
+
+    def video_times(self, source_times) -> np.ndarray:
+        """Times on the source's own clock (seconds) placed on the video's clock by the map that places its samples.
+
+        This is how labels recorded on a source's clock (e.g. events logged by the DAQ that recorded a signal)
+        follow it: with timestamps, through the fitted clock map (`sync`) if any, plus `offset`; in the rate
+        modes the source's clock starts at its first sample and runs with the video's frames, `offset` seconds
+        after the video's first frame. A stretched source has no clock of its own: its rate is unknown.
+        """
+        times = np.asarray(source_times, dtype=float)
+        if self.mode == "timestamps":
+            return (self.clock(times) if self.clock else times) + self.offset
+        if self.mode == "stretch":
+            raise AlignmentError(
+                "A stretched source has no clock of its own (its samples are spread over the video at an unknown "
+                "rate), so times on its clock cannot be placed on the video. Give the source its times, or a "
+                "mode with a rate (frame, ratio, pad)."
+            )
+        frames = (times + self.offset) * nominal_rate(self.frame_times)
+        return _extrapolate(frames, np.arange(len(self.frame_times), dtype=float), self.frame_times)
 
     def sample_at(self, frame: int) -> float:
         """The fractional sample index at `frame` (NaN where there is no data)."""
@@ -216,7 +237,8 @@ def align(
         early_end = " If it stops early on purpose, pass mode='pad'." if n_samples < n_frames else ""
         warnings.warn(mismatch + early_end, stacklevel=2)
     sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
-    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times)
+    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times,
+                     offset=offset)
 
 
 def _snap(values):
@@ -349,7 +371,8 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
     _check_overlap(frame_times, on_video_clock)
     positions = np.interp(frame_times, on_video_clock, np.arange(n_samples, dtype=float), left=np.nan, right=np.nan)
     message = f"timestamps: source times {'through the fitted clock map ' if clock else ''}plus {offset:g} s"
-    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock)
+    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock,
+                     offset)
 
 
 def fit_clock(sync) -> ClockFit:

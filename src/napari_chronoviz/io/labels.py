@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,10 @@ class Events:
     def to_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame({"time": self.times, "kind": list(self.kinds)})
 
+    def retimed(self, time_map) -> Events:
+        """A copy with its times mapped by `time_map` (increasing), e.g. a signal's `Alignment.video_times`."""
+        return replace(self, times=time_map(self.times))
+
 
 @dataclass(frozen=True)
 class Intervals:
@@ -49,6 +53,10 @@ class Intervals:
 
     def to_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame({"start": self.starts, "end": self.ends, "label": list(self.labels), "note": list(self.notes)})
+
+    def retimed(self, time_map) -> Intervals:
+        """A copy with its starts and ends mapped by `time_map` (increasing), e.g. `Alignment.video_times`."""
+        return replace(self, starts=time_map(self.starts), ends=time_map(self.ends))
 
 
 def read_events(source, *, time_unit: str | None = None) -> Events:

@@ -84,10 +84,10 @@ class Scene:
     """Everything drawn over one video; `geometry(frame)` gives frame k's primitives in canvas pixels."""
 
     def __init__(self, frame_times, video_size: tuple[int, int], sources: Sources, *, alignment: dict,
-                 pose_alignment: dict, window: Window, layout: Layout, style: Style):
+                 pose_alignment: dict, labels_clock: str | int, window: Window, layout: Layout, style: Style):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
-        self.sources, self.window = sources, window
+        self.sources, self.window, self.labels_clock = sources, window, labels_clock
         self.alignment_options = _alignment_options(alignment, ALIGN_OPTIONS, "alignment")
         self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
         self.layout, self.style = layout, style.for_video(self.video_size[1])
@@ -98,8 +98,11 @@ class Scene:
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             left, right = window.seconds(self.traces)
+            to_video = self._labels_time_map()
+            events, intervals = (None if labels is None or to_video is None else labels.retimed(to_video)
+                                 for labels in (sources.events, sources.intervals))
             self.plot = PlotPanel(self.frame_times, self.traces, left=left, right=right, style=style,
-                                  events=sources.events, intervals=sources.intervals)
+                                  events=events or sources.events, intervals=intervals or sources.intervals)
 
     @property
     def n_frames(self) -> int:
@@ -113,6 +116,22 @@ class Scene:
         except AlignmentError as error:
             raise AlignmentError(f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}.") \
                 from None
+
+    def _labels_time_map(self):
+        """Seconds on the labels' clock -> the video's: None for the video's clock, else the chosen signal's map."""
+        if self.labels_clock == "video":
+            return None
+        names = [_source_name(trace.signal) for trace in self.traces]
+        if isinstance(self.labels_clock, (int, np.integer)) and 0 <= self.labels_clock < len(self.traces):
+            return self.traces[self.labels_clock].alignment.video_times
+        if self.labels_clock in names:
+            return self.traces[names.index(self.labels_clock)].alignment.video_times
+        positions = f"0..{len(names) - 1}" if len(names) > 1 else "0" if names else "none: no signals"
+        raise ChronovizError(
+            f"labels_clock={self.labels_clock!r} names no signal: the events and intervals are on the video's clock "
+            f"('video', the default), or on the clock of a signal given by its position ({positions}) or name "
+            f"({names}). Set it with labels_clock= in a script or --labels-clock on the command line."
+        )
 
     @property
     def messages(self) -> list[str]:
@@ -144,18 +163,19 @@ class Scene:
 
     def updated(self, **changes) -> Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
-        the current ones)."""
-        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment"}
+        the current ones), or `labels_clock`."""
+        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"}
         if unknown:
-            raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style, alignment or "
-                                 "pose_alignment.")
+            raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
+                                 "pose_alignment or labels_clock.")
         style = self.style.updated(**changes["style"]) if isinstance(changes.get("style"), dict) else changes.get("style", self.style)
         layout = _layout(changes["layout"], *self.video_size, base=self.layout) if "layout" in changes else self.layout
         window = Window.of(changes["window"]) if "window" in changes else self.window
         alignment = {**self.alignment_options, **changes.get("alignment", {})}
         pose_alignment = {**self.pose_alignment_options, **changes.get("pose_alignment", {})}
         return Scene(self.frame_times, self.video_size, self.sources, alignment=alignment,
-                     pose_alignment=pose_alignment, window=window, layout=layout, style=style)
+                     pose_alignment=pose_alignment, labels_clock=changes.get("labels_clock", self.labels_clock),
+                     window=window, layout=layout, style=style)
 
     @property
     def config(self) -> dict:
@@ -164,6 +184,7 @@ class Scene:
             "sources": self.sources.paths,
             "alignment": _json_options(self.alignment_options),
             "pose_alignment": _json_options(self.pose_alignment_options),
+            "labels_clock": self.labels_clock,
             "window": self.window.to_dict(),
             "layout": self.layout.to_dict(),
             "style": self.style.to_dict(),
@@ -171,7 +192,7 @@ class Scene:
 
 
 def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, alignment=None,
-                pose_alignment=None, window=None, layout=None, style=None) -> Scene:
+                pose_alignment=None, labels_clock="video", window=None, layout=None, style=None) -> Scene:
     """A `Scene` over `video` (a `VideoSource`) from paths, tables, arrays or loaded objects.
 
     Parameters
@@ -183,13 +204,17 @@ def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, 
     pose
         One or a list of pose paths or `Pose`s.
     events, intervals
-        A path, DataFrame or loaded `Events` / `Intervals`.
+        A path, DataFrame or loaded `Events` / `Intervals`, in seconds on the clock that `labels_clock` names.
     alignment
         `align` options for the signals: mode, ratio, offset, interpolation, sync.
     pose_alignment
         `align` options for the poses: mode, ratio, offset, sync. By default ("auto") a pose is read frame for
         frame: one shorter than the video shows nothing after its end, with a warning naming those frames (pass
         `{"mode": "pad"}` to say it stops early on purpose); one longer than the video is an error.
+    labels_clock
+        The clock of the events' and intervals' times: "video" (the default: the video's frame times), or a
+        signal, by its position in `signals` or its file name: the labels then follow that signal's `offset`
+        and `sync` clock map (see `Alignment.video_times`), e.g. events logged by the DAQ that recorded it.
     window
         Seconds on each side, `(left, right)` or `{"left", "right", "unit": "s" | "samples"}`.
     layout
@@ -206,8 +231,8 @@ def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, 
     sources = Sources(signal_list, pose_list, events, intervals, paths)
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(video.frame_times, (width, height), sources, alignment=alignment or {},
-                 pose_alignment=pose_alignment or {}, window=Window.of(window), layout=_layout(layout, width, height),
-                 style=style)
+                 pose_alignment=pose_alignment or {}, labels_clock=labels_clock, window=Window.of(window),
+                 layout=_layout(layout, width, height), style=style)
 
 
 def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> dict:
