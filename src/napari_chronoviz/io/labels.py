@@ -217,4 +217,4 @@ def _seconds(column: pd.Series, name, time_unit, source: str) -> np.ndarray:
 def _texts(table: pd.DataFrame, column, default: str) -> list[str]:
     if column is None:
         return [default] * len(table)
-    return table[column].fillna(default).astype(str).tolist()
+    return [default if pd.isna(value) else str(value) for value in table[column]]  # an empty column reads as NaN
