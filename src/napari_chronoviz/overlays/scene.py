@@ -98,11 +98,12 @@ class Scene:
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             left, right = window.seconds(self.traces)
+            events, intervals = sources.events, sources.intervals
             to_video = self._labels_time_map()
-            events, intervals = (None if labels is None or to_video is None else labels.retimed(to_video)
-                                 for labels in (sources.events, sources.intervals))
+            if to_video is not None:
+                events, intervals = (None if labels is None else labels.retimed(to_video) for labels in (events, intervals))
             self.plot = PlotPanel(self.frame_times, self.traces, left=left, right=right, style=style,
-                                  events=events or sources.events, intervals=intervals or sources.intervals)
+                                  events=events, intervals=intervals)
 
     @property
     def n_frames(self) -> int:
