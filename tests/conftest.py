@@ -1,14 +1,19 @@
-"""Shared fixtures: frame-stamped videos for every timing case, and the real recordings in ../shared/data."""
+"""Shared fixtures: frame-stamped videos for every timing case, the real recordings in ../shared/data, and real
+pose files cut short (as SLEAP and DeepLabCut write them when tracking stops before the video ends)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from fractions import Fraction
 from pathlib import Path
 
+import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
+from napari_chronoviz import sample_file
 from napari_chronoviz.testing import make_stamped_video
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -64,3 +69,42 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real recordings not found at {SHARED_DATA} (../shared/data beside the repository)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def short_sleap_pose(tmp_path):
+    """Make the bundled SLEAP analysis file (flies, 1500 frames) cut after `n_rows` frames, as SLEAP writes
+    predictions only up to the last labelled frame (deepof's `.analysis.h5`: 101 rows for a 251-frame video)."""
+
+    def make(n_rows: int) -> Path:
+        path = tmp_path / f"flies_{n_rows}.analysis.h5"
+        with h5py.File(sample_file("flies.analysis.h5"), "r") as source, h5py.File(path, "w") as target:
+            for name, dataset in source.items():
+                data = dataset[()]
+                dims = json.loads(dataset.attrs.get("dims", "[]"))
+                if "frame" in dims:
+                    data = np.take(data, np.arange(n_rows), axis=dims.index("frame"))
+                target.create_dataset(name, data=data)
+                target[name].attrs.update(dataset.attrs)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def short_dlc_pose(tmp_path):
+    """Make a DeepLabCut multi-animal table of `n_rows` rows from the bundled mouse predictions: the mouse as
+    `mouse1`, and a `mouse2` 100 px to its right, missing (0, 0, likelihood 0) on every other row."""
+
+    def make(n_rows: int) -> Path:
+        table = pd.read_hdf(sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")).iloc[:n_rows]
+        second = table.copy()
+        second.loc[:, (slice(None), slice(None), "x")] += 100
+        second.iloc[::2] = 0.0
+        both = pd.concat({"mouse1": table, "mouse2": second}, axis=1, names=["individuals"])
+        both.columns = both.columns.reorder_levels(["scorer", "individuals", "bodyparts", "coords"])
+        path = tmp_path / f"mouse_{n_rows}_maDLC.h5"
+        both.to_hdf(path, key="df_with_missing")
+        return path
+
+    return make

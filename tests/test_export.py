@@ -3,12 +3,14 @@ encoder options reach the file, and no fault leaves anything at the destination.
 
 from __future__ import annotations
 
+import re
+
 import av
 import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import ChronovizError, Pose, create_visualization, open_video
+from napari_chronoviz import ChronovizError, Pose, create_visualization, open_video, read_pose, sample_file
 from napari_chronoviz.cli import main as chronoviz
 from napari_chronoviz.render import raster
 from napari_chronoviz.testing import make_stamped_video, read_stamp
@@ -240,3 +242,48 @@ def test_avi_of_a_variable_rate_video_warns(stamped_videos, tmp_path):
     with pytest.warns(UserWarning, match="stores one frame rate"):
         create_visualization(stamped_videos["variable_rate"], output=tmp_path / "vfr.avi", layout="none",
                              progress=False)
+
+
+def snout_is_drawn(exported, index: int, snout_xy) -> bool:
+    """Whether the exported frame `index` shows a keypoint color (not the gray open field) at `snout_xy`."""
+    x, y = np.round(snout_xy).astype(int)
+    pixel = exported[index][y, x].astype(int)
+    return pixel.max() - pixel.min() > 40
+
+
+def test_a_short_pose_is_exported_on_its_frames_and_nothing_after(short_dlc_pose, tmp_path):
+    path = short_dlc_pose(100)  # 100 rows for the 2330 frames of the mouse video
+    snout = read_pose(path).xy[:, 0, 0]
+    with pytest.warns(UserWarning, match=r"frames 100-2329 \(2230 frames\) have no pose"):
+        output = create_visualization(sample_file("mouse.mp4"), output=tmp_path / "short.mp4", pose=path,
+                                      layout="none", start=97, end=103, pix_fmt="yuv444p", **EXACT)
+    with open_video(output) as exported:
+        assert [snout_is_drawn(exported, k, snout[min(frame, 99)]) for k, frame in enumerate(range(97, 103))] == \
+            [True, True, True, False, False, False]
+
+
+def test_command_line_pose_alignment(short_dlc_pose, stamped_videos, tmp_path, capsys):
+    path = short_dlc_pose(100)
+    snout = read_pose(path).xy[:, 0, 0]
+    output = tmp_path / "offset.mp4"
+    status = chronoviz(["render", str(sample_file("mouse.mp4")), "--pose", str(path), "--pose-align", "pad",
+                        "--pose-offset", "1.02", "-o", str(output), "--layout", "none", "--start", "29", "--end", "33",
+                        "--crf", "0", "--preset", "ultrafast", "--pix-fmt", "yuv444p", "--quiet"])
+    assert status == 0  # row k at frame 30.6 + k (1.02 s at 30 fps): frame 31 shows row 0, frame 32 row 1
+    with open_video(output) as exported:
+        assert [snout_is_drawn(exported, k, snout[max(frame - 31, 0)]) for k, frame in enumerate(range(29, 33))] == \
+            [False, False, True, True]
+    too_long = ["render", str(stamped_videos["constant_rate"]), "--pose", str(short_dlc_pose(120)), "--quiet",
+                "-o", str(tmp_path / "long.mp4")]
+    assert chronoviz(too_long) == 2
+    assert re.search(r"120 rows but the video has 90 frames.*--pose-align", capsys.readouterr().err)
+
+
+def test_command_line_labels_clock_reaches_the_scene(stamped_videos, tmp_path, capsys):
+    pd.DataFrame({"time": np.arange(90) / 30, "dff": np.zeros(90)}).to_csv(tmp_path / "dff.csv", index=False)
+    (tmp_path / "events.csv").write_text("time,kind\n1.0,lick\n")
+    command = ["render", str(stamped_videos["constant_rate"]), "--signals", str(tmp_path / "dff.csv"), "--events",
+               str(tmp_path / "events.csv"), "-o", str(tmp_path / "labels.mp4"), "--quiet", "--end", "2"]
+    assert chronoviz([*command, "--labels-clock", "photometry.csv"]) == 2
+    assert "labels_clock='photometry.csv' names no signal" in capsys.readouterr().err
+    assert chronoviz([*command, "--labels-clock", "0", "--offset", "0.5"]) == 0

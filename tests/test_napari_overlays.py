@@ -157,3 +157,34 @@ def test_widget_shows_a_session_attached_by_a_script(dlc):
     assert "1 sample per frame" in widget.decision.value
     widget.cutoff.value = 0.5  # a change keeps the script's sources
     assert len(widget.session.scene.traces) == 1 and widget.session.scene.style.trail_length == 7
+
+
+def test_widget_pose_alignment_controls_place_a_short_pose(dlc, short_dlc_pose, monkeypatch):
+    viewer, video_layer, _ = dlc
+    shown = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", shown.append)
+    widget = ChronovizWidget(viewer)
+    widget.pose_file.value = short_dlc_pose(100)
+    with pytest.warns(UserWarning, match=r"100 rows but the video has 2330 frames: frames 100-2329"):
+        widget.add_pose.clicked()
+
+    def positions():
+        return widget.session.scene.pose_overlays[0].alignment.positions
+
+    assert positions()[99] == 99 and np.isnan(positions()[100])
+    widget.pose_mode.value = "pad"
+    widget.pose_offset.value = 1.0  # 30 frames later (the video's step is 33333 us: 30.0009 frames)
+    assert np.isnan(positions()[29]) and positions()[[31, 129]] == pytest.approx([1, 99], abs=0.01)
+    widget.pose_mode.value = "ratio"
+    widget.pose_ratio.value = "1/2"
+    assert positions()[30 + 2 * 10] == pytest.approx(10, abs=0.01)
+    assert "one sample every 2 frames" in widget.decision.value
+    widget.pose_ratio.value = "half"
+    assert "Pose rows per frame must be a number or a fraction like 1/4, not 'half'" in shown[-1]
+
+
+def test_widget_shows_the_pose_alignment_a_script_chose(dlc, short_dlc_pose):
+    viewer, video_layer, _ = dlc
+    attach(viewer, video_layer, pose=short_dlc_pose(100), pose_alignment={"mode": "pad", "offset": 0.5})
+    widget = ChronovizWidget(viewer)
+    assert (widget.pose_mode.value, widget.pose_offset.value, widget.pose_ratio.value) == ("pad", 0.5, "")

@@ -209,3 +209,106 @@ def test_head_direction_from_a_given_angle_series():
     np.testing.assert_allclose(centroid_arrow.starts, [[105, 50]])
     with pytest.raises(ChronovizError, match=r"one angle per frame and individual, \(10, 1\); got shape \(9, 1\)"):
         pose.with_heading(np.zeros(9))
+
+
+@pytest.mark.parametrize("samples_per_frame", [1, 4])
+def test_a_window_in_samples_draws_n_samples_each_side_and_the_current_one(samples_per_frame):
+    n = 3
+    scene = build_scene(fake_video(300), signals=np.sin(np.arange(300 * samples_per_frame) / 10),
+                        window={"left": n, "right": n, "unit": "samples"})
+    for frame in (37, 100, 151, 200):
+        path = only(scene.panel_geometry(frame).items, Polylines).paths[0]
+        assert len(path) == 2 * n + 1, frame
+
+
+def test_a_short_multi_animal_pose_is_drawn_on_its_frames_and_nothing_after(short_dlc_pose):
+    path = short_dlc_pose(100)  # 100 rows for a 121-frame video
+    pose = read_pose(path)
+    with pytest.warns(UserWarning, match=r"100 rows but the video has 121 frames: frames 100-120 \(21 frames\)"):
+        scene = build_scene(fake_video(121), pose=path, layout="none")
+    for frame in (0, 98, 99):
+        expected = pose.xy[frame].reshape(-1, 2)
+        np.testing.assert_array_equal(only(scene.geometry(frame).items, Points).positions,
+                                      expected[np.isfinite(expected).all(axis=1)])
+    assert not scene.geometry(100).items and not scene.geometry(120).items
+
+
+def test_pose_alignment_places_a_short_sleap_pose(short_sleap_pose):
+    path = short_sleap_pose(101)
+    video = fake_video(251, fps=25.0)
+    shifted = build_scene(video, pose=path, pose_alignment={"mode": "pad", "offset": 1.0}, layout="none")
+    positions = shifted.pose_overlays[0].alignment.positions
+    assert np.isnan(positions[:25]).all() and positions[25] == 0 and positions[125] == 100
+    assert np.isnan(positions[126:]).all()
+    every_other = shifted.updated(pose_alignment={"mode": "ratio", "ratio": 0.5, "offset": 0.0})
+    np.testing.assert_array_equal(every_other.pose_overlays[0].alignment.positions[[0, 2, 200]], [0, 1, 100])
+    assert every_other.config["pose_alignment"] == {"mode": "ratio", "ratio": 0.5, "offset": 0.0}
+    assert every_other.messages == ["flies_101.analysis.h5: ratio: one sample every 2 frames"]
+
+
+def test_bad_pose_alignment_says_where_to_set_it(short_sleap_pose):
+    with pytest.raises(ChronovizError, match=r"Unknown pose alignment option\(s\) \['interpolation'\]"):
+        build_scene(fake_video(251), pose=short_sleap_pose(101), pose_alignment={"interpolation": "linear"})
+    with pytest.raises(ChronovizError, match=r"flies_300.analysis.h5: .*300 rows but the video has 251 frames.*"
+                                             r"pose_alignment=.*--pose-align.*dock widget"):
+        build_scene(fake_video(251), pose=short_sleap_pose(300))
+
+
+def test_a_pose_offset_on_a_rounded_frame_rate_draws_its_last_row_on_the_last_frames(short_sleap_pose):
+    video = SimpleNamespace(frame_times=np.arange(251) * 0.033333, shape=(251, 1024, 1024, 3))  # 30.0003 fps
+    scene = build_scene(video, pose=short_sleap_pose(101), pose_alignment={"mode": "pad", "offset": 1.0},
+                        layout="none")
+    last = read_pose(short_sleap_pose(101)).xy[100].reshape(-1, 2)
+    np.testing.assert_array_equal(only(scene.geometry(131).items, Points).positions,
+                                  last[np.isfinite(last).all(axis=1)])
+
+
+def event_frames(scene) -> list[int]:
+    """The frames on which an event line sits under the cursor (drawn from the geometry; the cursor comes last)."""
+    cursor = scene.plot.cursor_x(scene.layout.panel_box)
+    return [frame for frame in range(scene.n_frames)
+            if any(np.isclose(lines.starts[:, 0], cursor).any()
+                   for lines in scene.panel_geometry(frame).of_type(Segments)[:-1])]
+
+
+def current_label_frames(scene, label: str) -> np.ndarray:
+    """The frames whose current label (written at the panel's right) is `label`."""
+    return np.array([frame for frame in range(scene.n_frames)
+                     if scene.plot.intervals.label_at(scene.frame_times[frame]) == label])
+
+
+def test_labels_on_a_signals_clock_follow_its_offset():
+    signal = pd.DataFrame({"time": np.arange(0, 8, 0.01), "dff": np.zeros(800)})  # starts 2 s after the video
+    events = pd.DataFrame({"time": [1.0, 3.0], "kind": ["lick", "stim"]})  # seconds on the signal's clock
+    intervals = pd.DataFrame({"start": [4.0], "end": [5.0], "label": ["run"]})
+    options = dict(signals=signal, events=events, intervals=intervals, window=(1, 1), alignment={"offset": 2.0})
+    on_video_clock = build_scene(fake_video(300), **options)
+    assert event_frames(on_video_clock) == [30, 90]
+    on_signal_clock = build_scene(fake_video(300), labels_clock=0, **options)
+    assert event_frames(on_signal_clock) == [90, 150]  # 3 s and 5 s on the video's clock, at 30 fps
+    np.testing.assert_array_equal(current_label_frames(on_signal_clock, "run"), np.arange(180, 210))
+    assert on_signal_clock.config["labels_clock"] == 0
+    assert event_frames(on_signal_clock.updated(labels_clock="video")) == [30, 90]
+
+
+def test_labels_on_a_signals_clock_follow_its_sync_fit_with_drift(tmp_path):
+    def daq(video_time):  # the DAQ clock runs 1000 ppm fast and started 0.5 s after the video
+        return (np.asarray(video_time) - 0.5) / 1.001
+
+    pd.DataFrame({"time": daq(np.arange(0.5, 10, 0.01)), "dff": np.zeros(950)}).to_csv(tmp_path / "dff.csv", index=False)
+    video_events = np.array([1.0, 5.0, 9.0])  # e.g. an LED seen in the video, and its TTL logged by the DAQ
+    scene = build_scene(fake_video(300), signals=tmp_path / "dff.csv", window=(1, 1), labels_clock="dff.csv",
+                        events=pd.DataFrame({"time": daq([3.0, 6.0]), "kind": ["lick", "stim"]}),
+                        intervals=pd.DataFrame({"start": daq([7.01]), "end": daq([8.01]), "label": ["run"]}),
+                        alignment={"sync": (video_events, daq(video_events))})
+    assert event_frames(scene) == [90, 180]
+    np.testing.assert_array_equal(current_label_frames(scene, "run"), np.arange(211, 241))  # 7.01..8.01 s
+
+
+def test_a_labels_clock_must_name_a_signal_with_a_clock():
+    labels = {"events": pd.DataFrame({"time": [1.0]}), "window": (1, 1)}
+    with pytest.raises(ChronovizError, match=r"labels_clock='dff.csv' names no signal: .*'video'.*a signal "
+                                             r"given by its position \(0\) or name \(\['the array'\]\)"):
+        build_scene(fake_video(300), signals=np.zeros(300), labels_clock="dff.csv", **labels)
+    with pytest.raises(ChronovizError, match=r"stretched.*no clock of its own"):
+        build_scene(fake_video(300), signals=np.zeros(290), alignment={"mode": "stretch"}, labels_clock=0, **labels)

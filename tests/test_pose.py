@@ -138,11 +138,35 @@ def test_skeleton_edges_naming_absent_keypoints_suggest_close_names(tmp_path):
     assert read_pose(tmp_path / "ma.csv", edges=[(0, 1)]).edge_indices.tolist() == [[0, 1]]
 
 
-def test_pose_frame_count_must_match_the_video(shared_data):
+def test_a_pose_longer_than_its_video_is_an_error_with_both_counts_and_advice(shared_data):
     pose = read_pose(shared_data / DLC_H5)
-    with pytest.raises(AlignmentError, match=r"pose file has 2330 frames but the video has 2329"):
+    with pytest.raises(AlignmentError, match=r"pose has 2330 rows but the video has 2329 frames.*tracked on this "
+                                             r"video.*mode='ratio'.*mode='frame'"):
         align(np.arange(2329) / 30, pose)
     assert align(np.arange(2330) / 30, pose).positions[-1] == 2329
+
+
+def test_a_sleap_pose_shorter_than_its_video_shows_nan_after_its_end_and_warns(short_sleap_pose):
+    pose = read_pose(short_sleap_pose(101))
+    with pytest.warns(UserWarning, match=r"pose has 101 rows but the video has 251 frames: frames 101-250 "
+                                         r"\(150 frames\) have no pose"):
+        alignment = align(np.arange(251) / 25, pose)
+    np.testing.assert_array_equal(alignment.positions[:101], np.arange(101))
+    assert np.isnan(alignment.positions[101:]).all()
+
+
+@pytest.mark.parametrize("n_rows", [100, 260])
+def test_an_explicit_frame_for_frame_alignment_of_another_length_warns(short_dlc_pose, n_rows):
+    pose = read_pose(short_dlc_pose(n_rows))
+    missing = "frames 100-250 \\(151 frames\\) have no pose" if n_rows < 251 else "rows 251-259 \\(9 rows\\) are past"
+    with pytest.warns(UserWarning, match=rf"pose has {n_rows} rows but the video has 251 frames: {missing}"):
+        alignment = align(np.arange(251) / 25, pose, mode="frame")
+    assert np.isfinite(alignment.positions).sum() == min(n_rows, 251)
+
+
+def test_padding_a_short_pose_is_asked_for_and_quiet(short_sleap_pose, recwarn):
+    alignment = align(np.arange(251) / 25, read_pose(short_sleap_pose(101)), mode="pad")
+    assert np.isfinite(alignment.positions).sum() == 101 and not recwarn.list
 
 
 def test_not_a_pose_file(tmp_path):

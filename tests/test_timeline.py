@@ -165,3 +165,23 @@ def test_window_follows_timestamps_and_an_offset():
     window = alignment.window(30, left=0.02, right=0.02)  # frame 30 = 1.0 s = source time 0.5 s
     np.testing.assert_allclose(source_times[window.samples], [0.48, 0.49, 0.5, 0.51, 0.52])
     np.testing.assert_allclose(window.offsets, [-0.02, -0.01, 0, 0.01, 0.02], atol=1e-9)
+
+
+@pytest.mark.parametrize("n_samples", [300, 1200])  # 1 and 4 samples per frame
+def test_a_window_of_n_samples_each_side_holds_2n_plus_1_samples(n_samples):
+    alignment = align(frame_times(300), n_samples)
+    step = 1 / (FPS * n_samples / 300)
+    for frame in (37, 100, 151, 200):
+        center = int(alignment.positions[frame])
+        for n in (1, 2, 3, 5, 7):
+            in_samples = alignment.window(frame, n, n, unit="samples")
+            in_seconds = alignment.window(frame, n * step, n * step)
+            assert in_samples.samples == in_seconds.samples == slice(center - n, center + n + 1), (frame, n)
+
+
+def test_a_window_in_samples_on_timestamps_keeps_its_boundary_samples():
+    source_times = np.arange(0, 10, 0.01)  # 100 Hz; frame 30 sits on sample 100
+    alignment = align(frame_times(300), type("S", (), {"times": source_times, "values": source_times})())
+    for n in (1, 3, 4, 10):
+        assert alignment.window(30, n, n, unit="samples").samples == slice(100 - n, 101 + n)
+        assert alignment.window(30, n * 0.01, n * 0.01).samples == slice(100 - n, 101 + n)

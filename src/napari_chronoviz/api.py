@@ -22,11 +22,15 @@ class _LayerVideo:
 
 
 def attach(viewer, video_layer, *, signals=None, pose=None, events=None, intervals=None, alignment=None,
-           window=None, layout=None, style=None, display="raster"):
+           pose_alignment=None, labels_clock="video", window=None, layout=None, style=None, display="raster"):
     """Show signals, pose, events and intervals over `video_layer` (a layer or its name), synced to the slider.
 
     The arguments are those of the scene (see `napari_chronoviz.overlays.scene.build_scene`): paths,
-    DataFrames, arrays or loaded objects; `alignment` holds `align` options for the signals; `window`
+    DataFrames, arrays or loaded objects; `alignment` holds `align` options for the signals and
+    `pose_alignment` those for the poses (mode, ratio, offset, sync; by default a pose is read frame for
+    frame, and one shorter than the video shows nothing after its end, with a warning); `labels_clock` is
+    "video" (the events' and intervals' times are the video's) or a signal (its position in `signals` or its
+    file name) whose clock they were recorded on, so that they follow its offset and sync; `window`
     seconds on each side (or `(left, right)`, or a dict with `unit`); `layout` a panel position or dict;
     `style` a dict of `Style` options. `display` is "raster" (one image redrawn per frame: the fastest to
     play, the export's exact pixels) or "layers" (pose as napari points/vectors/tracks layers, for
@@ -37,7 +41,8 @@ def attach(viewer, video_layer, *, signals=None, pose=None, events=None, interva
 
     layer = viewer.layers[video_layer] if isinstance(video_layer, str) else video_layer
     scene = build_scene(video_of_layer(layer), signals=signals, pose=pose, events=events, intervals=intervals,
-                        alignment=alignment, window=window, layout=layout, style=style)
+                        alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock, window=window,
+                        layout=layout, style=style)
     previous = Session.of(layer)
     if previous is not None:
         previous.detach()
@@ -64,9 +69,9 @@ def video_of_layer(layer) -> _LayerVideo:
 
 
 def create_visualization(video, timeseries=None, output=None, *, pose=None, events=None, intervals=None,
-                         alignment=None, window=None, layout=None, style=None, start=None, end=None, scale=None,
-                         crop=None, progress=True, overwrite=False, make_dirs=False, alpha=False, workers=None,
-                         client=None, **ffmpeg_kwargs) -> Path:
+                         alignment=None, pose_alignment=None, labels_clock="video", window=None, layout=None,
+                         style=None, start=None, end=None, scale=None, crop=None, progress=True, overwrite=False,
+                         make_dirs=False, alpha=False, workers=None, client=None, **ffmpeg_kwargs) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
 
     Parameters
@@ -79,7 +84,7 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         The file to write (.mp4, .mov, .mkv, .avi, .webm, .gif); default `<video stem>_chronoviz.mp4`
         beside the video. Never the input; an existing file only with `overwrite=True`; its folder
         must exist unless `make_dirs=True`. Written under a temporary name and renamed when complete.
-    pose, events, intervals, alignment, window, layout, style
+    pose, events, intervals, alignment, pose_alignment, labels_clock, window, layout, style
         As for `attach` (see `build_scene`). `layout="plot-only"` (or `{"position": "plot-only", "size":
         ...}`) writes only the plot panel, at the video's width; `layout="none"` only the video with pose.
     alpha
@@ -110,7 +115,8 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         layout = {"position": "below", "size": layout.get("size") if isinstance(layout, dict) else None}
     try:
         scene = build_scene(source, signals=timeseries, pose=pose, events=events, intervals=intervals,
-                            alignment=alignment, window=window, layout=layout, style=style)
+                            alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock,
+                            window=window, layout=layout, style=style)
         if output is None:
             output = default_output(source.path)
         if client is not None or (workers or 1) > 1:

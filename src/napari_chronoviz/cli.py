@@ -54,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
                              help="auto, frame, ratio, stretch, pad or timestamps (default auto)")
         command.add_argument("--ratio", type=Fraction, help="samples per frame, e.g. 4 or 1/2")
         command.add_argument("--offset", type=float, default=0.0, help="seconds the signals start after the video")
+        command.add_argument("--pose-align", default="auto", metavar="MODE",
+                             help="pose alignment: auto (one row per frame; a short pose shows nothing after its "
+                                  "end), frame, ratio, stretch, pad or timestamps")
+        command.add_argument("--pose-ratio", type=Fraction, help="pose rows per frame, e.g. 1/2 (every other frame)")
+        command.add_argument("--pose-offset", type=float, default=0.0, help="seconds the poses start after the video")
+        command.add_argument("--labels-clock", type=value_from_text, default="video", metavar="CLOCK",
+                             help="clock of the events' and intervals' times: video (default), or a signal whose "
+                                  "offset they share, by its position among --signals (0, 1, ...) or file name")
         command.add_argument("--window", type=float, nargs=2, default=(2.0, 2.0), metavar=("LEFT", "RIGHT"),
                              help="seconds of signal before and after the current frame")
         command.add_argument("--layout", default="below",
@@ -125,11 +133,14 @@ def _client(address):
 
 def _scene_options(args) -> dict:
     alignment = {"mode": args.align, "offset": args.offset, "ratio": args.ratio}
+    pose_alignment = {"mode": args.pose_align, "offset": args.pose_offset, "ratio": args.pose_ratio}
     return {
         "pose": args.pose or None,
         "events": args.events,
         "intervals": args.intervals,
         "alignment": alignment,
+        "pose_alignment": pose_alignment,
+        "labels_clock": args.labels_clock,
         "window": tuple(args.window),
         "layout": args.layout,
         "style": _key_values(args.style, "--style", typed=True),

@@ -25,6 +25,7 @@ from .errors import ChronovizError
 MODES = ("auto", "frame", "ratio", "stretch", "pad", "timestamps")
 INTERPOLATIONS = ("linear", "nearest", "previous")
 MAX_AUTO_RATIO = 16
+SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
 
 
 class AlignmentError(ChronovizError):
@@ -74,6 +75,27 @@ class Alignment:
     frame_times: np.ndarray  # the video's, seconds
     sample_times: np.ndarray  # each sample's time on the video's clock, seconds
     clock: ClockFit | None = None
+    offset: float = 0.0  # seconds, as given to `align`
+
+    def video_times(self, source_times) -> np.ndarray:
+        """Times on the source's own clock (seconds) placed on the video's clock by the map that places its samples.
+
+        This is how labels recorded on a source's clock (e.g. events logged by the DAQ that recorded a signal)
+        follow it: with timestamps, through the fitted clock map (`sync`) if any, plus `offset`; in the rate
+        modes the source's clock starts at its first sample and runs with the video's frames, `offset` seconds
+        after the video's first frame. A stretched source has no clock of its own: its rate is unknown.
+        """
+        times = np.asarray(source_times, dtype=float)
+        if self.mode == "timestamps":
+            return (self.clock(times) if self.clock else times) + self.offset
+        if self.mode == "stretch":
+            raise AlignmentError(
+                "A stretched source has no clock of its own (its samples are spread over the video at an unknown "
+                "rate), so times on its clock cannot be placed on the video. Give the source its times, or a "
+                "mode with a rate (frame, ratio, pad)."
+            )
+        frames = (times + self.offset) * nominal_rate(self.frame_times)
+        return _extrapolate(frames, np.arange(len(self.frame_times), dtype=float), self.frame_times)
 
     def sample_at(self, frame: int) -> float:
         """The fractional sample index at `frame` (NaN where there is no data)."""
@@ -110,12 +132,14 @@ class Alignment:
         """
         center = float(self.frame_times[frame])
         if unit == "s":
-            start = int(np.searchsorted(self.sample_times, center - left, "left"))
-            stop = int(np.searchsorted(self.sample_times, center + right, "right"))
+            # Sample times are computed, not exact: a sample within a millionth of a step of an edge is inside.
+            tolerance = SNAP_TOLERANCE / nominal_rate(self.sample_times)
+            start = int(np.searchsorted(self.sample_times, center - left - tolerance, "left"))
+            stop = int(np.searchsorted(self.sample_times, center + right + tolerance, "right"))
             return SampleWindow(start, stop, self.sample_times[start:stop] - center)
         if unit != "samples":
             raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")
-        position = _extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float))
+        position = _snap(_extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float)))
         start = int(np.clip(np.ceil(position - left), 0, self.n_samples))
         stop = int(np.clip(np.floor(position + right) + 1, start, self.n_samples))
         return SampleWindow(start, stop, np.arange(start, stop) - position)
@@ -165,7 +189,7 @@ def align(
         raise AlignmentError("The source has no samples to align.")
     n_frames = len(frame_times)
     rate = nominal_rate(frame_times)
-    message = None
+    message, requested_mode = None, mode
 
     if mode == "auto":
         if source.times is not None:
@@ -173,8 +197,8 @@ def align(
         elif source.frames is not None:
             mode = "frame"
         elif source.is_pose:
-            _check_pose_length(n_samples, n_frames)
             mode, ratio = "frame", 1
+            message = "auto: one pose row per video frame"
         else:
             ratio = _detect_ratio(n_samples, n_frames)
             mode = "frame" if ratio == 1 else "ratio"
@@ -200,11 +224,28 @@ def align(
         ratio_used = float(ratio)
         sample_frames = np.arange(n_samples) / ratio_used + offset * rate
         message = message or f"{mode}: {_ratio_text(ratio)}"
-    # Rates from float frame times are not exact: a sample within a millionth of a frame sits on it.
-    sample_frames = np.where(np.abs(sample_frames - np.round(sample_frames)) < 1e-6, np.round(sample_frames), sample_frames)
+    sample_frames = _snap(sample_frames)
     positions = _positions(sample_frames, n_frames, span_last_sample=mode != "stretch" and ratio_used is not None)
+    if mode == "frame" and source.frames is None and n_samples != n_frames:
+        mismatch = _length_mismatch(n_samples, n_frames, sample_frames, positions, source.is_pose)
+        if source.is_pose and n_samples > n_frames and requested_mode == "auto":
+            raise AlignmentError(
+                f"{mismatch} A pose is read frame for frame: check that it was tracked on this video. If it was "
+                "tracked at k rows per video frame pass mode='ratio', ratio=k; to show its first rows anyway pass "
+                "mode='frame'."
+            )
+        early_end = " If it stops early on purpose, pass mode='pad'." if n_samples < n_frames else ""
+        warnings.warn(mismatch + early_end, stacklevel=2)
     sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
-    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times)
+    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times,
+                     offset=offset)
+
+
+def _snap(values):
+    """`values` within `SNAP_TOLERANCE` of an integer set to it: rates from float frame times are not exact, and a
+    sample a millionth of a frame off a frame (or a window's edge) sits on it."""
+    rounded = np.round(values)
+    return np.where(np.abs(values - rounded) < SNAP_TOLERANCE, rounded, values)
 
 
 def _positions(sample_frames: np.ndarray, n_frames: int, span_last_sample: bool) -> np.ndarray:
@@ -263,13 +304,26 @@ class _SourceShape:
         return cls(len(source))
 
 
-def _check_pose_length(n_rows: int, n_frames: int) -> None:
-    if n_rows != n_frames:
-        raise AlignmentError(
-            f"The pose file has {n_rows} frames but the video has {n_frames}. Pose is expected frame for frame: "
-            "check that it was tracked on this video. If it was tracked on every k-th frame pass mode='ratio', "
-            "ratio=1/k; if it stops early pass mode='pad'."
-        )
+def _length_mismatch(n_samples: int, n_frames: int, sample_frames: np.ndarray, positions: np.ndarray,
+                     is_pose: bool) -> str:
+    """Both counts, which frames get no data and which samples fall outside the video, for a 1:1 alignment."""
+    what, rows = ("pose", "rows") if is_pose else ("data", "samples")
+    parts = []
+    missing = np.flatnonzero(np.isnan(positions))
+    if len(missing):
+        parts.append(f"frames {_ranges(missing)} ({len(missing)} frames) have no {what}")
+    outside = np.flatnonzero((sample_frames < 0) | (sample_frames > n_frames - 1))
+    if len(outside):
+        parts.append(f"{rows} {_ranges(outside)} ({len(outside)} {rows}) are past the video's ends and not shown")
+    source = "pose" if is_pose else "source"
+    return f"The {source} has {n_samples} {rows} but the video has {n_frames} frames: {' and '.join(parts)}."
+
+
+def _ranges(indices: np.ndarray) -> str:
+    """Sorted integers as runs: [3, 4, 5, 9] -> '3-5, 9'."""
+    breaks = np.flatnonzero(np.diff(indices) != 1)
+    firsts, lasts = indices[np.r_[0, breaks + 1]], indices[np.r_[breaks, len(indices) - 1]]
+    return ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in zip(firsts, lasts))
 
 
 def _detect_ratio(n_samples: int, n_frames: int) -> Fraction:
@@ -317,7 +371,8 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
     _check_overlap(frame_times, on_video_clock)
     positions = np.interp(frame_times, on_video_clock, np.arange(n_samples, dtype=float), left=np.nan, right=np.nan)
     message = f"timestamps: source times {'through the fitted clock map ' if clock else ''}plus {offset:g} s"
-    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock)
+    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock,
+                     offset)
 
 
 def fit_clock(sync) -> ClockFit:

@@ -1,8 +1,11 @@
-"""Point events (`time, kind`) and labelled intervals (`start, end, label[, note]`), e.g. from BORIS or Loupe."""
+"""Point events (`time, kind`) and labelled intervals (`start, end, label[, note]`), e.g. from BORIS or Loupe.
+
+Times are seconds on one clock: the video's, or a signal's when the scene is told so (`labels_clock`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +21,8 @@ END_NAMES = ("end", "end_time", "stop", "stop_time", "offset")
 DURATION_NAMES = ("duration",)
 LABEL_NAMES = ("label", "behavior", "behaviour", "state", "kind", "name")
 NOTE_NAMES = ("note", "notes", "comment", "comment start")
+BORIS_TYPE_NAMES = ("behavior type", "status")  # aggregated exports: STATE / POINT; tabular events: START / STOP / POINT
+BORIS_TYPES = {"STATE", "POINT", "START", "STOP"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class Events:
 
     def to_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame({"time": self.times, "kind": list(self.kinds)})
+
+    def retimed(self, time_map) -> Events:
+        """A copy with its times mapped by `time_map` (increasing), e.g. a signal's `Alignment.video_times`."""
+        return replace(self, times=time_map(self.times))
 
 
 @dataclass(frozen=True)
@@ -50,19 +59,29 @@ class Intervals:
     def to_dataframe(self) -> pd.DataFrame:
         return pd.DataFrame({"start": self.starts, "end": self.ends, "label": list(self.labels), "note": list(self.notes)})
 
+    def retimed(self, time_map) -> Intervals:
+        """A copy with its starts and ends mapped by `time_map` (increasing), e.g. `Alignment.video_times`."""
+        return replace(self, starts=time_map(self.starts), ends=time_map(self.ends))
+
 
 def read_events(source, *, time_unit: str | None = None) -> Events:
     """Read point events from a CSV/TSV/Parquet file or a DataFrame: a time column and a kind column.
 
     The time column is found by name (`time`, `t`, `timestamp`, `onset`; a `_ms`-style suffix sets the
     unit, else `time_unit`, else seconds); the kind column by name (`kind`, `event`, `type`, `label`,
-    `behavior`) and is optional. BORIS tabular exports with `Behavior type` keep only POINT rows.
+    `behavior`) and is optional. BORIS exports (a `Behavior type` or `Status` column) keep only their POINT
+    rows; with several subjects the kind is `subject: behavior`.
+
+    The times are on the video's clock unless the scene ties the labels to a signal's (`labels_clock`).
     """
-    table, name = _boris_rows(*_table(source), "POINT")
+    table, name = _table(source)
+    boris_types = _boris_types(table)
+    if boris_types is not None:
+        table = table[(boris_types == "POINT").to_numpy()].reset_index(drop=True)
     time_column = _required(table, EVENT_TIME_NAMES, "time", name)
     kind_column = find_column([c for c in table.columns if c != time_column], EVENT_KIND_NAMES)
     times = _seconds(table[time_column], time_column, time_unit, name)
-    kinds = table[kind_column].astype(str).tolist() if kind_column is not None else ["event"] * len(times)
+    kinds = _texts(table, kind_column, "event") if boris_types is None else _boris_labels(table, kind_column)
     order = np.argsort(times, kind="stable")
     return Events(times[order], tuple(kinds[i] for i in order), name)
 
@@ -72,9 +91,19 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
 
     Columns are found by name: start (`start`, `start_s`, BORIS's `Start (s)`), end (`end`, `stop`,
     `Stop (s)`) or `duration`, label (`label`, `behavior`, `state`) and an optional note (`note`,
-    `comment`). Units come from the names' suffixes, else `time_unit`, else seconds.
+    `comment`). Units come from the names' suffixes, else `time_unit`, else seconds. BORIS exports: the
+    aggregated one's STATE rows are intervals; the tabular events export (one row per START, STOP or POINT
+    in `Behavior type` or `Status`, at `Time`) is sorted by time and each START is paired with the next STOP
+    of the same subject and behavior. With several subjects the label is `subject: behavior`.
+
+    The times are on the video's clock unless the scene ties the labels to a signal's (`labels_clock`).
     """
-    table, name = _boris_rows(*_table(source), "STATE")
+    table, name = _table(source)
+    boris_types = _boris_types(table)
+    if boris_types is not None and boris_types.isin(["START", "STOP"]).any():
+        return _paired_intervals(table, boris_types, name, time_unit)
+    if boris_types is not None:
+        table = table[(boris_types == "STATE").to_numpy()].reset_index(drop=True)
     start_column = _required(table, START_NAMES, "start", name)
     end_column = find_column(table.columns, END_NAMES)
     starts = _seconds(table[start_column], start_column, time_unit, name)
@@ -90,11 +119,68 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
             f"{ends[reversed_rows[0]]:g} s). Check that the start and end columns are not swapped."
         )
     label_column = find_column(table.columns, LABEL_NAMES)
-    note_column = find_column(table.columns, NOTE_NAMES)
-    labels = _texts(table, label_column, "interval")
-    notes = _texts(table, note_column, "")
+    labels = _texts(table, label_column, "interval") if boris_types is None else _boris_labels(table, label_column)
+    return _sorted_intervals(starts, ends, labels, _texts(table, find_column(table.columns, NOTE_NAMES), ""), name)
+
+
+def _sorted_intervals(starts, ends, labels: list[str], notes: list[str], name: str) -> Intervals:
+    starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
     order = np.argsort(starts, kind="stable")
     return Intervals(starts[order], ends[order], tuple(labels[i] for i in order), tuple(notes[i] for i in order), name)
+
+
+def _paired_intervals(table: pd.DataFrame, boris_types: pd.Series, name: str, time_unit) -> Intervals:
+    """A BORIS tabular events export's START and STOP rows, sorted by time, paired per subject and behavior."""
+    time_column = _required(table, ("time",), "time", name)
+    behavior_column = _required(table, ("behavior", "behaviour"), "behavior", name)
+    times = _seconds(table[time_column], time_column, time_unit, name)
+    subjects = _texts(table, find_column(table.columns, ["subject"]), "")
+    behaviors, labels = _texts(table, behavior_column, ""), _boris_labels(table, behavior_column)
+    comments = _texts(table, find_column(table.columns, NOTE_NAMES), "")
+    started: dict[tuple[str, str], int] = {}  # (subject, behavior) -> row of the START not stopped yet
+    pairs = []
+    for row in np.argsort(times, kind="stable"):
+        key, kind = (subjects[row], behaviors[row]), boris_types[row]
+        if kind == "START" and key in started:
+            raise LabelError(f"{name}: {_who(key)} starts at {times[started[key]]:g} s and again at {times[row]:g} s "
+                             "without a STOP between. Add the missing STOP row, or code the behavior as a POINT event.")
+        if kind == "START":
+            started[key] = row
+        elif kind == "STOP" and key not in started:
+            raise LabelError(f"{name}: {_who(key)} stops at {times[row]:g} s without a START before it. Add the "
+                             "missing START row (BORIS writes one START and one STOP per state event).")
+        elif kind == "STOP":
+            pairs.append((started.pop(key), row))
+    if started:
+        key, row = next(iter(started.items()))
+        raise LabelError(f"{name}: {_who(key)} starts at {times[row]:g} s and never stops: there is no STOP row after "
+                         "it. Add the missing STOP row (BORIS writes one START and one STOP per state event).")
+    return _sorted_intervals([times[start] for start, _ in pairs], [times[stop] for _, stop in pairs],
+                             [labels[start] for start, _ in pairs], [comments[start] for start, _ in pairs], name)
+
+
+def _who(key: tuple[str, str]) -> str:
+    subject, behavior = key
+    return f"behavior {behavior!r}" + (f" of subject {subject!r}" if subject else "")
+
+
+def _boris_types(table: pd.DataFrame) -> pd.Series | None:
+    """The upper-cased `Behavior type` / `Status` of a BORIS export (STATE, POINT, START, STOP), else None."""
+    column = find_column(table.columns, BORIS_TYPE_NAMES)
+    if column is None:
+        return None
+    types = table[column].astype(str).str.strip().str.upper()
+    return types if types.isin(BORIS_TYPES).all() else None
+
+
+def _boris_labels(table: pd.DataFrame, behavior_column) -> list[str]:
+    """Each row's behavior, as `subject: behavior` when the export holds several subjects."""
+    behaviors = _texts(table, behavior_column, "event")
+    subject_column = find_column(table.columns, ["subject"])
+    subjects = _texts(table, subject_column, "")
+    if len(set(subjects)) < 2:
+        return behaviors
+    return [f"{subject}: {behavior}" for subject, behavior in zip(subjects, behaviors)]
 
 
 def _table(source) -> tuple[pd.DataFrame, str]:
@@ -108,15 +194,6 @@ def _table(source) -> tuple[pd.DataFrame, str]:
     if path.suffix.lower() in (".xlsx", ".xls"):
         raise LabelError(f"{path}: save the sheet as CSV (or TSV) to read it here.")
     return read_delimited(path, LabelError), str(path)
-
-
-def _boris_rows(table: pd.DataFrame, name: str, behavior_type: str) -> tuple[pd.DataFrame, str]:
-    """BORIS exports mark each row POINT or STATE in `Behavior type`: keep the rows of one type."""
-    column = find_column(table.columns, ["behavior type"])
-    if column is None:
-        return table, name
-    keep = table[column].astype(str).str.strip().str.upper() == behavior_type
-    return table[keep].reset_index(drop=True), name
 
 
 def _required(table: pd.DataFrame, names, what: str, source: str):
@@ -140,4 +217,4 @@ def _seconds(column: pd.Series, name, time_unit, source: str) -> np.ndarray:
 def _texts(table: pd.DataFrame, column, default: str) -> list[str]:
     if column is None:
         return [default] * len(table)
-    return table[column].fillna(default).astype(str).tolist()
+    return [default if pd.isna(value) else str(value) for value in table[column]]  # an empty column reads as NaN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,7 +30,10 @@ def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
     first_field = re.split(r"[\s,;]+", first_line.strip())[0]
     has_header = not is_number(first_field)
     _check_field_counts(path, separator, error)
-    return pd.read_csv(path, sep=separator, engine="python", comment="#", header=0 if has_header else None)
+    # Whole-line comments only: pandas' comment="#" would also cut cells such as BORIS's "player #1:video.mp4".
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        text = "".join(line for line in handle if not line.startswith("#"))
+    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", header=0 if has_header else None)
 
 
 def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:

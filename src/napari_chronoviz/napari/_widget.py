@@ -56,6 +56,9 @@ class ChronovizWidget(Container):
         self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
         self.ratio = LineEdit(label="samples per frame", value="")
         self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
+        self.pose_mode = ComboBox(label="pose alignment", choices=MODES, value="auto")
+        self.pose_ratio = LineEdit(label="pose rows per frame", value="")
+        self.pose_offset = FloatSpinBox(label="pose offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
         self.decision = Label(label="decided", value="")
         self.decision.native.setWordWrap(True)  # alignment messages are long: wrap, do not widen the dock
         self.decision.native.setMinimumWidth(1)
@@ -81,7 +84,7 @@ class ChronovizWidget(Container):
         self.extend([
             self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
             self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
-            self.mode, self.ratio, self.offset, self.decision, self.left, self.right, self.plot_layout,
+            self.mode, self.ratio, self.offset, self.pose_mode, self.pose_ratio, self.pose_offset, self.decision, self.left, self.right, self.plot_layout,
             self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
             self.cutoff, self.trail_length, self.display, self.remove, self.export_file, self.overwrite,
             self.export, self.cancel,
@@ -94,9 +97,9 @@ class ChronovizWidget(Container):
         self.remove.changed.connect(self._remove)
         self.export.changed.connect(self.start_export)
         self.cancel.changed.connect(self._request_cancel)
-        for control in (self.mode, self.ratio, self.offset, self.left, self.right, self.plot_layout, self.position,
-                        self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
-                        self.cutoff, self.trail_length, self.display):
+        for control in (self.mode, self.ratio, self.offset, self.pose_mode, self.pose_ratio, self.pose_offset,
+                        self.left, self.right, self.plot_layout, self.position, self.panel_size, self.ylim, self.y_low,
+                        self.y_high, self.show_values, self.color_by, self.cutoff, self.trail_length, self.display):
             control.changed.connect(self._apply)
         for control in self:  # file paths and long names must not widen the dock past the window
             control.native.setMinimumWidth(0)
@@ -119,12 +122,10 @@ class ChronovizWidget(Container):
 
     def options(self) -> dict:
         """The alignment, window, layout and style the controls show, as `attach` takes them."""
-        ratio = self.ratio.value.strip()
-        try:
-            ratio = Fraction(ratio) if ratio else None
-        except ValueError:
-            raise ChronovizError(f"Samples per frame must be a number or a fraction like 1/4, not {ratio!r}.") from None
-        alignment = {"mode": self.mode.value, "offset": self.offset.value, "ratio": ratio}
+        alignment = {"mode": self.mode.value, "offset": self.offset.value,
+                     "ratio": _fraction(self.ratio.value, "Samples per frame")}
+        pose_alignment = {"mode": self.pose_mode.value, "offset": self.pose_offset.value,
+                          "ratio": _fraction(self.pose_ratio.value, "Pose rows per frame")}
         size = self.panel_size.value or None
         if size and self.position.value not in ("below", "above", "left", "right", "none"):
             size = (size, size // 2)
@@ -134,9 +135,9 @@ class ChronovizWidget(Container):
             "color_by": self.color_by.value, "confidence_cutoff": self.cutoff.value,
             "trail_length": self.trail_length.value,
         }
-        return {"alignment": alignment, "window": (self.left.value, self.right.value),
-                "layout": {"position": self.position.value, "size": size}, "style": style,
-                "display": self.display.value}
+        return {"alignment": alignment, "pose_alignment": pose_alignment,
+                "window": (self.left.value, self.right.value), "layout": {"position": self.position.value, "size": size},
+                "style": style, "display": self.display.value}
 
     def show_session(self, *_) -> None:
         """Set the controls and sources from the chosen video's session (e.g. one a script attached)."""
@@ -146,12 +147,15 @@ class ChronovizWidget(Container):
         scene = session.scene
         self.sources = {"signals": list(scene.sources.signals), "pose": list(scene.sources.poses),
                         "events": scene.sources.events, "intervals": scene.sources.intervals}
-        alignment, style, layout = scene.alignment_options, scene.style, scene.layout
+        alignment, pose_alignment = scene.alignment_options, scene.pose_alignment_options
+        style, layout = scene.style, scene.layout
         ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
         size = layout.size[0] if isinstance(layout.size, tuple) else layout.size
         values = {
             self.mode: alignment.get("mode", "auto"), self.offset: alignment.get("offset", 0.0),
             self.ratio: "" if alignment.get("ratio") is None else str(alignment["ratio"]),
+            self.pose_mode: pose_alignment.get("mode", "auto"), self.pose_offset: pose_alignment.get("offset", 0.0),
+            self.pose_ratio: "" if pose_alignment.get("ratio") is None else str(pose_alignment["ratio"]),
             self.left: scene.window.left, self.right: scene.window.right, self.plot_layout: style.plot_layout,
             self.position: layout.position, self.panel_size: size or 0, self.ylim: ylim,
             self.show_values: style.show_values, self.color_by: style.color_by,
@@ -253,6 +257,15 @@ class ChronovizWidget(Container):
             self.session.detach()
         self.sources = {"signals": [], "pose": [], "events": None, "intervals": None}
         self.decision.value = ""
+
+
+def _fraction(text: str, name: str) -> Fraction | None:
+    """A ratio control's text as a number (None when empty); `name` says which control in the error."""
+    text = text.strip()
+    try:
+        return Fraction(text) if text else None
+    except ValueError:
+        raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
 
 
 def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path:

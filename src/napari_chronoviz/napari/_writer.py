@@ -49,6 +49,7 @@ def scene_from_config(video, config: dict | None):
         )
     return build_scene(video, signals=sources.get("signals"), pose=sources.get("pose"), events=sources.get("events"),
                        intervals=sources.get("intervals"), alignment=config.get("alignment"),
+                       pose_alignment=config.get("pose_alignment"), labels_clock=config.get("labels_clock", "video"),
                        window=config.get("window"), layout=config.get("layout"), style=config.get("style"))
 
 

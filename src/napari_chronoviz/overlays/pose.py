@@ -39,7 +39,9 @@ class PoseOverlay:
     def __init__(self, pose: Pose, alignment: Alignment, style: Style):
         self.pose, self.alignment, self.style = pose, alignment, style
         positions = alignment.positions
-        self.row_of_frame = np.where(np.isfinite(positions), np.round(np.nan_to_num(positions)), -1).astype(int)
+        # The nearest row; the last row also covers the frames of its own duration, which round past it.
+        nearest = np.minimum(np.round(np.nan_to_num(positions)), pose.n_frames - 1)
+        self.row_of_frame = np.where(np.isfinite(positions), nearest, -1).astype(int)
 
     @cached_property
     def _visible_xy(self) -> np.ndarray:

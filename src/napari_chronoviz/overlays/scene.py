@@ -16,7 +16,7 @@ from ..errors import ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
 from ..io.timeseries import Signal, read_timeseries
-from ..timeline import align, nominal_rate
+from ..timeline import AlignmentError, align, nominal_rate
 from .layout import Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
@@ -24,6 +24,14 @@ from .primitives import Geometry
 from .style import Style
 
 ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
+POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync")  # a pose is drawn from its nearest row: no interpolation
+# Where each interface sets the options of the signals' and the poses' alignment, for error messages.
+WHERE_TO_SET = {
+    "alignment": "alignment={...} in a script, --align/--ratio/--offset on the command line, or the alignment, "
+                 "samples per frame and offset controls of the dock widget",
+    "pose_alignment": "pose_alignment={...} in a script, --pose-align/--pose-ratio/--pose-offset on the command "
+                      "line, or the pose alignment, pose rows per frame and pose offset controls of the dock widget",
+}
 
 
 @dataclass(frozen=True)
@@ -76,29 +84,62 @@ class Scene:
     """Everything drawn over one video; `geometry(frame)` gives frame k's primitives in canvas pixels."""
 
     def __init__(self, frame_times, video_size: tuple[int, int], sources: Sources, *, alignment: dict,
-                 window: Window, layout: Layout, style: Style):
+                 pose_alignment: dict, labels_clock: str | int, window: Window, layout: Layout, style: Style):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
-        self.sources, self.alignment_options, self.window = sources, dict(alignment), window
+        self.sources, self.window, self.labels_clock = sources, window, labels_clock
+        self.alignment_options = _alignment_options(alignment, ALIGN_OPTIONS, "alignment")
+        self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
         self.layout, self.style = layout, style.for_video(self.video_size[1])
         style = self.style
-        self.traces = [Trace(signal, align(self.frame_times, signal, **alignment)) for signal in sources.signals]
-        self.pose_overlays = [PoseOverlay(pose, align(self.frame_times, pose), style) for pose in sources.poses]
+        self.traces = [Trace(signal, self._align(signal, "alignment")) for signal in sources.signals]
+        self.pose_overlays = [PoseOverlay(pose, self._align(pose, "pose_alignment"), style) for pose in sources.poses]
         has_panel_content = self.traces or sources.events is not None or sources.intervals is not None
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             left, right = window.seconds(self.traces)
+            events, intervals = sources.events, sources.intervals
+            to_video = self._labels_time_map()
+            if to_video is not None:
+                events, intervals = (None if labels is None else labels.retimed(to_video) for labels in (events, intervals))
             self.plot = PlotPanel(self.frame_times, self.traces, left=left, right=right, style=style,
-                                  events=sources.events, intervals=sources.intervals)
+                                  events=events, intervals=intervals)
 
     @property
     def n_frames(self) -> int:
         return len(self.frame_times)
 
+    def _align(self, source, keyword: str):
+        """`source` aligned with the options of `keyword`; an error names the source and where to set them."""
+        options = self.alignment_options if keyword == "alignment" else self.pose_alignment_options
+        try:
+            return align(self.frame_times, source, **options)
+        except AlignmentError as error:
+            raise AlignmentError(f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}.") \
+                from None
+
+    def _labels_time_map(self):
+        """Seconds on the labels' clock -> the video's: None for the video's clock, else the chosen signal's map."""
+        if self.labels_clock == "video":
+            return None
+        names = [_source_name(trace.signal) for trace in self.traces]
+        if isinstance(self.labels_clock, (int, np.integer)) and 0 <= self.labels_clock < len(self.traces):
+            return self.traces[self.labels_clock].alignment.video_times
+        if self.labels_clock in names:
+            return self.traces[names.index(self.labels_clock)].alignment.video_times
+        positions = f"0..{len(names) - 1}" if len(names) > 1 else "0" if names else "none: no signals"
+        raise ChronovizError(
+            f"labels_clock={self.labels_clock!r} names no signal: the events and intervals are on the video's clock "
+            f"('video', the default), or on the clock of a signal given by its position ({positions}) or name "
+            f"({names}). Set it with labels_clock= in a script or --labels-clock on the command line."
+        )
+
     @property
     def messages(self) -> list[str]:
         """What each alignment decided, for the user."""
-        return [f"{Path(trace.signal.source).name or 'signal'}: {trace.alignment.message}" for trace in self.traces]
+        aligned = [(trace.signal, trace.alignment) for trace in self.traces]
+        aligned += [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
+        return [f"{_source_name(source)}: {alignment.message}" for source, alignment in aligned]
 
     def panel_geometry(self, frame: int) -> Geometry:
         """The plot panel at `frame` (empty without a panel)."""
@@ -122,55 +163,94 @@ class Scene:
         return geometry
 
     def updated(self, **changes) -> Scene:
-        """A new scene with changed `window`, `layout`, `style` (dicts merge into the current ones) or `alignment`."""
-        unknown = set(changes) - {"window", "layout", "style", "alignment"}
+        """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
+        the current ones), or `labels_clock`."""
+        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"}
         if unknown:
-            raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style or alignment.")
+            raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
+                                 "pose_alignment or labels_clock.")
         style = self.style.updated(**changes["style"]) if isinstance(changes.get("style"), dict) else changes.get("style", self.style)
         layout = _layout(changes["layout"], *self.video_size, base=self.layout) if "layout" in changes else self.layout
         window = Window.of(changes["window"]) if "window" in changes else self.window
         alignment = {**self.alignment_options, **changes.get("alignment", {})}
-        return Scene(self.frame_times, self.video_size, self.sources, alignment=alignment, window=window,
-                     layout=layout, style=style)
+        pose_alignment = {**self.pose_alignment_options, **changes.get("pose_alignment", {})}
+        return Scene(self.frame_times, self.video_size, self.sources, alignment=alignment,
+                     pose_alignment=pose_alignment, labels_clock=changes.get("labels_clock", self.labels_clock),
+                     window=window, layout=layout, style=style)
 
     @property
     def config(self) -> dict:
         """JSON-able: source paths, alignment, window, layout and style, enough to rebuild the picture."""
-        alignment = {key: (np.asarray(value).tolist() if key == "sync" else value)
-                     for key, value in self.alignment_options.items() if value is not None}
         return {
             "sources": self.sources.paths,
-            "alignment": alignment,
+            "alignment": _json_options(self.alignment_options),
+            "pose_alignment": _json_options(self.pose_alignment_options),
+            "labels_clock": self.labels_clock,
             "window": self.window.to_dict(),
             "layout": self.layout.to_dict(),
             "style": self.style.to_dict(),
         }
 
 
-def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, alignment=None, window=None,
-                layout=None, style=None) -> Scene:
+def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, alignment=None,
+                pose_alignment=None, labels_clock="video", window=None, layout=None, style=None) -> Scene:
     """A `Scene` over `video` (a `VideoSource`) from paths, tables, arrays or loaded objects.
 
-    signals: one or a list of paths / DataFrames / arrays / `Signal`s; pose: one or a list of paths or
-    `Pose`s; events / intervals: a path, DataFrame or loaded object; alignment: `align` options for the
-    signals (mode, ratio, offset, interpolation, sync); window: seconds on each side, `(left, right)` or
-    `{"left", "right", "unit": "s" | "samples"}`; layout: a panel position ("below", "top-right", ...) or
-    `{"position", "size"}`; style: a dict of `Style` options or a `Style`.
+    Parameters
+    ----------
+    video
+        A `VideoSource`, or anything with `frame_times` and `shape`.
+    signals
+        One or a list of paths / DataFrames / arrays / `Signal`s.
+    pose
+        One or a list of pose paths or `Pose`s.
+    events, intervals
+        A path, DataFrame or loaded `Events` / `Intervals`, in seconds on the clock that `labels_clock` names.
+    alignment
+        `align` options for the signals: mode, ratio, offset, interpolation, sync.
+    pose_alignment
+        `align` options for the poses: mode, ratio, offset, sync. By default ("auto") a pose is read frame for
+        frame: one shorter than the video shows nothing after its end, with a warning naming those frames (pass
+        `{"mode": "pad"}` to say it stops early on purpose); one longer than the video is an error.
+    labels_clock
+        The clock of the events' and intervals' times: "video" (the default: the video's frame times), or a
+        signal, by its position in `signals` or its file name: the labels then follow that signal's `offset`
+        and `sync` clock map (see `Alignment.video_times`), e.g. events logged by the DAQ that recorded it.
+    window
+        Seconds on each side, `(left, right)` or `{"left", "right", "unit": "s" | "samples"}`.
+    layout
+        A panel position ("below", "top-right", ...) or `{"position", "size"}`.
+    style
+        A dict of `Style` options or a `Style`.
     """
     paths: dict = {}
     signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals"))
     pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose"))
     events = _load_one(events, Events, read_events, paths, "events")
     intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
-    alignment = dict(alignment or {})
-    unknown = set(alignment) - set(ALIGN_OPTIONS)
-    if unknown:
-        raise ChronovizError(f"Unknown alignment option(s) {sorted(unknown)}: use {', '.join(ALIGN_OPTIONS)}.")
     height, width = video.shape[1:3]
     sources = Sources(signal_list, pose_list, events, intervals, paths)
     style = style if isinstance(style, Style) else Style.from_dict(style)
-    return Scene(video.frame_times, (width, height), sources, alignment=alignment,
-                 window=Window.of(window), layout=_layout(layout, width, height), style=style)
+    return Scene(video.frame_times, (width, height), sources, alignment=alignment or {},
+                 pose_alignment=pose_alignment or {}, labels_clock=labels_clock, window=Window.of(window),
+                 layout=_layout(layout, width, height), style=style)
+
+
+def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> dict:
+    unknown = set(given) - set(allowed)
+    if unknown:
+        raise ChronovizError(f"Unknown {keyword.replace('_', ' ')} option(s) {sorted(unknown)}: use "
+                             f"{', '.join(allowed)}. Set them with {WHERE_TO_SET[keyword]}.")
+    return dict(given)
+
+
+def _json_options(options: dict) -> dict:
+    return {key: (np.asarray(value).tolist() if key == "sync" else value)
+            for key, value in options.items() if value is not None}
+
+
+def _source_name(source) -> str:
+    return Path(source.source).name or type(source).__name__.lower()
 
 
 def _load_each(given, kind, reader, paths: dict, name: str) -> list:
