@@ -153,8 +153,9 @@ def test_a_failure_midway_leaves_nothing(stamped_videos, tmp_path, monkeypatch):
         return real_draw(*args, **kwargs)
 
     monkeypatch.setattr("napari_chronoviz.render.export.draw", failing_draw)
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(ChronovizError, match=r"failed at the draw stage .*frame 19\): disk full") as raised:
         create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "fail.mp4", progress=False)
+    assert raised.value.stage == "draw" and isinstance(raised.value.__cause__, RuntimeError)
     assert list(tmp_path.iterdir()) == []
 
 

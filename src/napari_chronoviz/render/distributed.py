@@ -21,7 +21,8 @@ import numpy as np
 from ..io.tables import value_from_text
 from ..io.video import default_output
 from .encode import ExportError
-from .export import ExportCancelled, checked_output, copy_audio, export_scene, progress_reporter
+from .export import (ExportCancelled, checked_output, copy_audio, export_scene, partial_path, progress_reporter,
+                     remove_stale_partials, verify_written)
 
 RETRIES = 2  # a chunk whose worker dies is run again this many times
 
@@ -71,7 +72,11 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
     """
     from dask.distributed import as_completed
 
+    if encoder_kwargs.get("fps"):
+        raise ExportError("fps= picks input frames for a constant output rate, which a chunked export cannot do yet: "
+                          "export without workers/client (or --workers), or leave fps out to keep the input's times.")
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
+    remove_stale_partials(output.parent)
     start = 0 if start is None else int(start)
     end = len(video) if end is None else int(end)
     if getattr(video, "path", None) is None:
@@ -80,10 +85,10 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
     keyframes = getattr(video, "keyframes", np.arange(start, end))
     ranges = chunk_ranges(keyframes, start, end, n_chunks or 2 * workers)
     options = {**encoder_kwargs.pop("options", {}), "bf": "0"}
-    chunk_folder = Path(tempfile.mkdtemp(prefix=f".{output.stem}.chunks-", dir=output.parent))
+    chunk_folder = Path(tempfile.mkdtemp(prefix=partial_path(output, "-chunks-").stem, dir=output.parent))
     try:
         jobs = [ChunkJob(str(video.path), scene, a, b, str(chunk_folder / f"{index:05d}{output.suffix}"),
-                         {**encoder_kwargs, "options": options, "fps": None})
+                         {**encoder_kwargs, "options": options})
                 for index, (a, b) in enumerate(ranges)]
         futures = [client.submit(render_chunk, job, before_chunk, retries=RETRIES, pure=False) for job in jobs]
         frames_of = {future.key: job.end - job.start for job, future in zip(jobs, futures)}
@@ -103,7 +108,7 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
 def _join(jobs: list[ChunkJob], output: Path, frame_times: np.ndarray, start: int, video) -> None:
     """Concatenate the chunk files by stream copy, each chunk's packets moved to its frames' times, and
     copy the input's audio for the whole span."""
-    partial = output.with_name(f".{output.stem}.partial-join{output.suffix}")
+    partial = partial_path(output, "-join")
     try:
         with av.open(str(partial), "w") as joined:
             with av.open(jobs[0].output) as first:
@@ -122,6 +127,8 @@ def _join(jobs: list[ChunkJob], output: Path, frame_times: np.ndarray, start: in
                         packet.time_base = time_base
                         packet.stream = stream
                         joined.mux(packet)
+        times = frame_times[start:jobs[-1].end] - frame_times[start]
+        verify_written(partial, times, float(time_base))
         partial.replace(output)
     finally:
         if partial.exists():

@@ -21,7 +21,14 @@ TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
 
 
 class ExportError(ChronovizError):
-    """The export cannot be done as asked (options, paths)."""
+    """The export cannot be done as asked (options, paths), or a stage of it failed.
+
+    `stage` names the failed stage (open, decode, draw, encode, flush, mux, audio, verify), None for a
+    request refused before anything started."""
+
+    def __init__(self, message: str, stage: str | None = None):
+        super().__init__(message)
+        self.stage = stage
 
 
 @dataclass(frozen=True)

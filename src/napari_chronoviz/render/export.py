@@ -4,16 +4,21 @@ Three threads share the work through bounded queues: one reads the input frames 
 source's sequential path), the calling thread composites each frame (video pixels plus the scene's
 geometry, drawn by the rasterizer napari also uses) and converts it to the encoder's pixel format, one
 encodes and muxes (libx264 and friends use every core). Frame k of the output is frame k of the range,
-with its own presentation time, so variable frame rates survive.
+with its own presentation time, so variable frame rates survive; with `fps=` the output ticks at that
+constant rate and each tick shows the input frame on screen at its time.
 
-The file is written under a temporary name in the destination folder and renamed when complete: a
-failure, a cancel or a killed process never leaves a partial file at the destination.
+The file is written under a temporary name in the destination folder, its packet index re-read and
+compared with the frames and times asked for, and only then renamed: a failure at any stage, a cancel or
+a killed process never leaves a partial file at the destination, and no stage can leave the others
+waiting. Partial files of processes that died are removed by the next export to the same folder.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import re
+import shutil
 import sys
 import threading
 import time
@@ -35,6 +40,8 @@ from .raster import draw
 QUEUE_DEPTH = 8
 CONSTANT_RATE_CONTAINERS = (".avi",)  # no per-frame timestamps: frame k at k / rate
 MILLISECOND_CONTAINERS = (".mkv", ".webm")
+GIF_TIME_BASE = Fraction(1, 100)  # GIF stores each frame's delay in centiseconds
+PARTIAL_NAME = re.compile(r"^\..+\.partial-(\d+)")  # `.NAME.partial-PID...`: a file or folder being written
 _DONE = object()
 
 
@@ -68,32 +75,148 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
     settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
     frames = _frame_range(start, end, len(video))
+    shown, times = output_frames(scene.frame_times, frames, fps)
     compositor = _Compositor(video, scene, settings, scale=scale, crop=crop, video_pixels=not plot_only, alpha=alpha)
-    times = scene.frame_times[frames]
-    rate = Fraction(fps or nominal_rate(times)).limit_denominator(1001)  # 30000/1001 still exact
-    suffix = output.suffix.lower()
-    if fps or suffix in CONSTANT_RATE_CONTAINERS:
-        if not fps and _varies(times):
-            warnings.warn(f"{output.name}: {suffix} stores one frame rate, so the variable frame times of the input "
-                          f"become {float(rate):.4g} fps; write .mp4 or .mkv to keep them.", stacklevel=3)
-        time_base, pts = 1 / rate, np.arange(len(frames))
-    elif suffix in MILLISECOND_CONTAINERS:  # Matroska counts in ms; a finer encoder clock confuses durations
-        time_base, pts = Fraction(1, 1000), np.round((times - times[0]) * 1000).astype(np.int64)
-    else:
-        time_base, pts = output_timing(times, getattr(video, "time_base", None), settings.max_time_base_denominator)
-    report = progress_reporter(progress, len(frames))
-    partial = output.with_name(f".{output.stem}.partial-{os.getpid()}{output.suffix}")
+    time_base, pts, rate = _container_timing(output, times, fps, getattr(video, "time_base", None), settings)
+    report = progress_reporter(progress, len(shown))
+    remove_stale_partials(output.parent)
+    partial = partial_path(output)
     try:
-        with av.open(str(partial), "w", format=_container_format(output)) as container:
+        container = _in_stage("open", f"creating {partial.name}", av.open, str(partial), "w",
+                              format=_container_format(output))
+        try:
             stream = settings.open_stream(container, compositor.width, compositor.height, time_base, rate)
             if audio and not plot_only and output.suffix.lower() != ".gif":
-                copy_audio(video, container, scene.frame_times, frames)
-            _run_pipeline(video, frames, compositor, stream, container, pts, report)
+                _in_stage("audio", "copying the input's audio", copy_audio, video, container, scene.frame_times, frames)
+            _run_pipeline(video, shown, compositor, stream, container, pts, report)
+        except BaseException:
+            _close_quietly(container)
+            raise
+        _in_stage("mux", "writing the end of the file", container.close)
+        verify_written(partial, pts * float(time_base), float(time_base))
         os.replace(partial, output)
+    except ExportError as error:
+        if error.stage is None:
+            raise
+        raise ExportError(f"{error} Nothing was written to {output}.", stage=error.stage) from error.__cause__
     finally:
         if partial.exists():
             partial.unlink()
     return output
+
+
+def output_frames(frame_times: np.ndarray, frames: range, fps: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which input frame each output frame shows, and the output frames' times in seconds.
+
+    Without `fps`, output frame k is input frame `frames[k]` at its own time. With `fps`, the output ticks
+    at t0 + k / fps over the span the input frames are shown (the last one for one nominal frame step),
+    and each tick shows the input frame on screen at that time: the last one whose time is not after it.
+    """
+    times = np.asarray(frame_times, dtype=float)[frames.start:frames.stop]
+    if not fps:
+        return np.arange(frames.start, frames.stop), times
+    if fps <= 0:
+        raise ExportError(f"fps must be a positive number of frames per second; got {fps}.")
+    step = 1 / nominal_rate(times) if len(times) > 1 else 1 / fps
+    span = times[-1] + step - times[0]
+    ticks = times[0] + np.arange(max(1, int(np.floor(span * fps + 1e-6)))) / fps
+    return frames.start + np.searchsorted(times, ticks + 1e-9, side="right") - 1, ticks
+
+
+def _container_timing(output: Path, times: np.ndarray, fps, input_time_base, settings: EncoderSettings):
+    """The output stream's time base, each frame's integer timestamp in it, and the nominal rate."""
+    rate = Fraction(fps or nominal_rate(times)).limit_denominator(1001)  # 30000/1001 still exact
+    relative = times - times[0]
+    suffix = output.suffix.lower()
+    if suffix in CONSTANT_RATE_CONTAINERS:
+        if not fps and _varies(times):
+            warnings.warn(f"{output.name}: {suffix} stores one frame rate, so the variable frame times of the input "
+                          f"become {float(rate):.4g} fps; write .mp4 or .mkv to keep them.", stacklevel=4)
+        return 1 / rate, np.arange(len(times)), rate
+    if suffix == ".gif":
+        pts = np.round(relative / float(GIF_TIME_BASE)).astype(np.int64)
+        if len(pts) > 1 and np.any(np.diff(pts) <= 0):
+            raise ExportError(f"{output.name}: GIF counts time in 1/100 s, so frames less than 10 ms apart cannot be "
+                              "told apart; pass fps=50 or lower (--fps 50) to export a GIF.")
+        if np.abs(pts * float(GIF_TIME_BASE) - relative).max() > 1e-6:
+            warnings.warn(f"{output.name}: GIF stores frame delays in 1/100 s, so frames are shown up to 5 ms early or "
+                          "late (the total length is kept); write .mp4 or .webm for exact times.", stacklevel=4)
+        return GIF_TIME_BASE, pts, rate
+    if suffix in MILLISECOND_CONTAINERS:  # Matroska counts in ms; a finer encoder clock confuses durations
+        return Fraction(1, 1000), np.round(relative * 1000).astype(np.int64), rate
+    time_base, pts = output_timing(times, None if fps else input_time_base, settings.max_time_base_denominator)
+    return time_base, pts, rate
+
+
+def verify_written(path: Path, times: np.ndarray, tick: float) -> None:
+    """Check that the file at `path` holds one frame per time of `times` (seconds, from the first), at those
+    times within half a `tick`: re-read from its packet index (no decoding); raise ExportError otherwise."""
+    def read_index():
+        with av.open(str(path)) as written:
+            stream = written.streams.video[0]
+            found = sorted(packet.pts for packet in written.demux(stream)
+                           if packet.size and packet.pts is not None and not packet.is_discard)
+            return np.asarray(found, dtype=float) * float(stream.time_base)
+
+    written = _in_stage("verify", "re-reading the written file's index", read_index)
+    expected = np.asarray(times, dtype=float)
+    if len(written) != len(expected):
+        raise ExportError(f"Export failed at the verify stage: the written file holds {len(written)} frames, not the "
+                          f"{len(expected)} asked for (please report this with the input file and the export "
+                          "options).", stage="verify")
+    error = np.abs((written - written[0]) - (expected - expected[0]))
+    if len(error) and error.max() > tick / 2 + 1e-6:
+        frame = int(np.argmax(error))
+        raise ExportError(f"Export failed at the verify stage: frame {frame} of the written file is at "
+                          f"{written[frame] - written[0]:.6f} s, not {expected[frame] - expected[0]:.6f} s (please "
+                          "report this with the input file and the export options).", stage="verify")
+
+
+def partial_path(output: Path, tag: str = "") -> Path:
+    """The hidden name `output` is written under until it is complete: `.NAME.partial-PID[tag].EXT`."""
+    return output.with_name(f".{output.stem}.partial-{os.getpid()}{tag}{output.suffix}")
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Remove the partial files and chunk folders in `folder` left by exports whose process is gone."""
+    for path in folder.glob(".*.partial-*"):
+        found = PARTIAL_NAME.match(path.name)
+        if found is None or _process_alive(int(found.group(1))):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+STAGES = ("open", "decode", "draw", "encode", "flush", "mux", "audio", "verify")
+
+
+def _in_stage(stage: str, doing: str, function, *args, **kwargs):
+    """Call `function`; turn any failure into an ExportError that names the export stage and what it was doing."""
+    try:
+        return function(*args, **kwargs)
+    except (ExportError, ExportCancelled):
+        raise
+    except Exception as error:
+        raise ExportError(f"Export failed at the {stage} stage ({doing}): {error}", stage=stage) from error
+
+
+def _close_quietly(container) -> None:
+    try:
+        container.close()
+    except Exception:  # noqa: BLE001 - the export already failed; its first error is the one to report
+        pass
 
 
 def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> Path:
@@ -219,32 +342,46 @@ def _resized(pixels: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _run_pipeline(video, frames: range, compositor: _Compositor, stream, container, pts, report) -> None:
+def _run_pipeline(video, shown: np.ndarray, compositor: _Compositor, stream, container, pts, report) -> None:
+    """Decode, composite and encode the input frames `shown` (one per output frame) on three threads.
+
+    A failure in any thread, or a cancel, sets `abort`: the reader stops, the encoder skips the final flush,
+    and every thread still drains or ends its queue, so none waits for an item that never comes."""
     decoded: queue.Queue = queue.Queue(QUEUE_DEPTH)
     composed: queue.Queue = queue.Queue(QUEUE_DEPTH)
     failures: list[BaseException] = []
-    stop = threading.Event()
+    abort = threading.Event()
 
     def read():
         try:
-            for index in frames:
-                if stop.is_set():
+            previous, pixels = None, None
+            for index in shown:
+                if abort.is_set():
                     return
-                decoded.put((index, compositor.read(video, index)))
+                if index != previous:  # with fps= above the input rate a frame repeats: decode it once
+                    pixels = _in_stage("decode", f"reading input frame {index}", compositor.read, video, int(index))
+                    previous = index
+                decoded.put((int(index), pixels))
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
             failures.append(error)
+            abort.set()
         finally:
             decoded.put(_DONE)
 
     def encode():
+        finished = False
         try:
             while (frame := composed.get()) is not _DONE:
-                container.mux(stream.encode(frame))
-            container.mux(stream.encode(None))
+                packets = _in_stage("encode", f"encoding output frame {frame.index}", stream.encode, frame.picture)
+                _in_stage("mux", f"writing output frame {frame.index}", container.mux, packets)
+            finished = True
+            if not abort.is_set():
+                packets = _in_stage("flush", "encoding the last frames", stream.encode, None)
+                _in_stage("mux", "writing the last frames", container.mux, packets)
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
             failures.append(error)
-            stop.set()
-            while composed.get() is not _DONE:  # let the compositor finish putting
+            abort.set()
+            while not finished and composed.get() is not _DONE:  # let the compositor finish putting
                 pass
 
     reader, encoder = threading.Thread(target=read, daemon=True), threading.Thread(target=encode, daemon=True)
@@ -252,16 +389,18 @@ def _run_pipeline(video, frames: range, compositor: _Compositor, stream, contain
     encoder.start()
     try:
         for done, item in enumerate(iter(decoded.get, _DONE)):
-            if failures or stop.is_set():
+            if abort.is_set():
                 break
             index, pixels = item
-            frame = compositor.frame(index, pixels)
-            frame.pts, frame.time_base = int(pts[done]), stream.time_base
-            composed.put(frame)
+            picture = _in_stage("draw", f"drawing the overlays of input frame {index}", compositor.frame, index, pixels)
+            picture.pts, picture.time_base = int(pts[done]), stream.time_base
+            composed.put(_Composed(done, picture))
             if report(done + 1):
-                raise ExportCancelled(f"Export cancelled after {done + 1} of {len(frames)} frames; nothing was written.")
+                raise ExportCancelled(f"Export cancelled after {done + 1} of {len(shown)} frames; nothing was written.")
+    except BaseException:
+        abort.set()
+        raise
     finally:
-        stop.set()
         composed.put(_DONE)
         encoder.join()
         while reader.is_alive():
@@ -272,6 +411,15 @@ def _run_pipeline(video, frames: range, compositor: _Compositor, stream, contain
         reader.join()
     if failures:
         raise failures[0]
+
+
+class _Composed:
+    """An output frame ready for the encoder, with its position in the output."""
+
+    __slots__ = ("index", "picture")
+
+    def __init__(self, index: int, picture: av.VideoFrame):
+        self.index, self.picture = index, picture
 
 
 def copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None:
