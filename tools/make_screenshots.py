@@ -38,7 +38,7 @@ def main() -> int:
 
 
 def make_gif() -> None:
-    """Two seconds of the fly sample with its overlays, small, as exported by `create_visualization`."""
+    """30 frames (1.2 s) of the fly sample with its overlays, small, as exported by `create_visualization`."""
     from napari_chronoviz import create_visualization
     from napari_chronoviz.napari._sample_data import flies_sources, sample_path
 
