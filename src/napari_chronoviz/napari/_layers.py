@@ -195,7 +195,6 @@ class Session:
         plot, scene = self.scene.plot, self.scene
         box = scene.layout.panel_box
         lanes = plot.lane_boxes(box)
-        x = plot.cursor_x(box)
         frames = np.arange(scene.n_frames)
         rows, features = [], {"frame": [], "time": [], "channel": [], "value": []}
         for channel, lane in zip(plot.channels, lanes):
@@ -203,7 +202,7 @@ class Session:
             values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
             finite = np.isfinite(values)
             ys = plot.y_of(channel, values[finite], lane)
-            rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), x)]))
+            rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), plot.cursor_x(lane))]))
             features["frame"].append(frames[finite])
             features["time"].append(scene.frame_times[finite])
             features["channel"].append(np.full(finite.sum(), channel.name, dtype=object))
