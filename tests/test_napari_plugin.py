@@ -85,3 +85,33 @@ def test_sample_data_opens_with_overlays_and_the_widget(make_napari_viewer, key,
     assert "chronoviz" in viewer.window.dock_widgets
     viewer.dims.set_current_step(0, frames // 2)
     assert session.layers["overlay"].data[..., 3].any()  # something drawn
+
+
+VIEW_WITH_A_STYLE = """
+import sys
+
+import napari
+from qtpy.QtWidgets import QApplication
+
+from napari_chronoviz.cli import main
+from napari_chronoviz.napari._layers import Session
+
+
+def report():  # instead of napari's event loop: what the viewer and Qt got
+    print("trail_length", Session.of(napari.current_viewer().layers[0]).scene.style.trail_length)
+    print("qt arguments", QApplication.instance().arguments()[1:])
+
+
+napari.run = report
+sys.argv = ["chronoviz", "view", sys.argv[1], "--style", "trail_length=15"]
+sys.exit(main())
+"""
+
+
+def test_view_style_option_is_ours_not_qts(stamped_videos):
+    """QApplication reads `-style`/`--style` from the argv it is given: `chronoviz view` must not hand it ours."""
+    run = subprocess.run([sys.executable, "-c", VIEW_WITH_A_STYLE, str(stamped_videos["constant_rate"])],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "trail_length 15" in run.stdout and "qt arguments []" in run.stdout
+    assert "style override" not in run.stderr  # Qt: "invalid style override 'trail_length=15' passed, ignoring it"
