@@ -87,6 +87,30 @@ def test_sample_data_opens_with_overlays_and_the_widget(make_napari_viewer, key,
     assert session.layers["overlay"].data[..., 3].any()  # something drawn
 
 
+@pytest.mark.parametrize("how, key, fps", [("reader", "flies", 25), ("reader", "mouse", 30), ("sample", "mouse", 30),
+                                           ("attach", "flies", 25)])
+def test_the_play_button_plays_a_video_at_its_frame_rate(make_napari_viewer, how, key, fps):
+    """napari plays at its playback_fps setting (10 frames/s) unless told the video's rate."""
+    from napari.layers import Layer
+
+    from napari_chronoviz import attach, open_video
+    from napari_chronoviz.napari._reader import video_layer_data
+    from napari_chronoviz.samples import sample_file
+
+    viewer = make_napari_viewer()
+    path = sample_file(f"{key}.mp4")
+    if how == "reader":
+        viewer.open(path, plugin="napari-chronoviz")
+    elif how == "sample":
+        viewer.open_sample("napari-chronoviz", key)
+    else:  # a script adds the layer itself, then attaches overlays
+        layer = viewer.add_layer(Layer.create(*video_layer_data(open_video(path))))
+        attach(viewer, layer, signals=np.zeros(len(layer.data)))
+    slider = viewer.window._qt_viewer.dims.slider_widgets[0]
+    assert slider.fps == pytest.approx(fps, rel=1e-3)  # the rate the play button plays the frame axis at (30.0003)
+    assert slider.play_button.fpsspin.value() == pytest.approx(fps, rel=1e-3)  # and shows in its menu (right click)
+
+
 VIEW_WITH_A_STYLE = """
 import sys
 
