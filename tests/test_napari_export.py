@@ -81,6 +81,16 @@ def test_widget_export_button(video_with_signal, tmp_path, qtbot):
         assert len(exported) == 90 and exported.shape[1] == 160
 
 
+@pytest.fixture
+def export_widget(video_with_signal):
+    """The dock widget with the signal added to the video."""
+    viewer, _, signal = video_with_signal
+    widget = ChronovizWidget(viewer)
+    widget.signal_file.value = signal
+    widget.add_signal.clicked()
+    return widget
+
+
 def notified_export(widget, output, qtbot, cancel: bool = False) -> list:
     """Run the widget's Export (and its Cancel) to the end; the napari notifications it made."""
     from napari.utils.notifications import notification_manager
@@ -99,29 +109,21 @@ def notified_export(widget, output, qtbot, cancel: bool = False) -> list:
     return [(note.severity, note.message) for note in shown]
 
 
-def test_cancelled_widget_export_is_an_info_and_leaves_nothing(video_with_signal, tmp_path, qtbot):
+def test_cancelled_widget_export_is_an_info_and_leaves_nothing(export_widget, tmp_path, qtbot):
     """A cancel is the user's choice: no error notification, no exception in a Qt slot, no partial file."""
     from napari.utils.notifications import NotificationSeverity
 
-    viewer, layer, signal = video_with_signal
-    widget = ChronovizWidget(viewer)
-    widget.signal_file.value = signal
-    widget.add_signal.clicked()
-    shown = notified_export(widget, tmp_path / "cancelled.mp4", qtbot, cancel=True)
+    shown = notified_export(export_widget, tmp_path / "cancelled.mp4", qtbot, cancel=True)
     assert shown == [(NotificationSeverity.INFO, "Export cancelled; nothing was written.")]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["signal.csv"]
-    assert not widget.cancel.enabled
+    assert not export_widget.cancel.enabled
 
 
-def test_failed_widget_export_is_one_error_notification(video_with_signal, tmp_path, qtbot):
+def test_failed_widget_export_is_one_error_notification(export_widget, tmp_path, qtbot):
     from napari.utils.notifications import NotificationSeverity
 
-    viewer, layer, signal = video_with_signal
-    widget = ChronovizWidget(viewer)
-    widget.signal_file.value = signal
-    widget.add_signal.clicked()
     (tmp_path / "taken.mp4").write_bytes(b"keep me")
-    ((severity, message),) = notified_export(widget, tmp_path / "taken.mp4", qtbot)
+    ((severity, message),) = notified_export(export_widget, tmp_path / "taken.mp4", qtbot)
     assert severity == NotificationSeverity.ERROR and "exists" in message and "overwrite" in message
     assert (tmp_path / "taken.mp4").read_bytes() == b"keep me"
 
