@@ -3,6 +3,9 @@ dock widget's Export button writes it in the background."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,3 +79,83 @@ def test_widget_export_button(video_with_signal, tmp_path, qtbot):
         pass
     with open_video(tmp_path / "widget.mp4") as exported:
         assert len(exported) == 90 and exported.shape[1] == 160
+
+
+@pytest.fixture
+def export_widget(video_with_signal):
+    """The dock widget with the signal added to the video."""
+    viewer, _, signal = video_with_signal
+    widget = ChronovizWidget(viewer)
+    widget.signal_file.value = signal
+    widget.add_signal.clicked()
+    return widget
+
+
+def notified_export(widget, output, qtbot, cancel: bool = False) -> list:
+    """Run the widget's Export (and its Cancel) to the end; the napari notifications it made."""
+    from napari.utils.notifications import notification_manager
+
+    widget.export_file.value = output
+    shown = []
+    notification_manager.notification_ready.connect(shown.append)
+    try:
+        worker = widget.start_export()
+        if cancel:
+            widget.cancel.clicked()  # before the first frame is written: the worker is still opening the video
+        with qtbot.waitSignal(worker.finished, timeout=60_000):
+            pass
+    finally:
+        notification_manager.notification_ready.disconnect(shown.append)
+    return [(note.severity, note.message) for note in shown]
+
+
+def test_cancelled_widget_export_is_an_info_and_leaves_nothing(export_widget, tmp_path, qtbot):
+    """A cancel is the user's choice: no error notification, no exception in a Qt slot, no partial file."""
+    from napari.utils.notifications import NotificationSeverity
+
+    shown = notified_export(export_widget, tmp_path / "cancelled.mp4", qtbot, cancel=True)
+    assert shown == [(NotificationSeverity.INFO, "Export cancelled; nothing was written.")]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["signal.csv"]
+    assert not export_widget.cancel.enabled
+
+
+def test_failed_widget_export_is_one_error_notification(export_widget, tmp_path, qtbot):
+    from napari.utils.notifications import NotificationSeverity
+
+    (tmp_path / "taken.mp4").write_bytes(b"keep me")
+    ((severity, message),) = notified_export(export_widget, tmp_path / "taken.mp4", qtbot)
+    assert severity == NotificationSeverity.ERROR and "exists" in message and "overwrite" in message
+    assert (tmp_path / "taken.mp4").read_bytes() == b"keep me"
+
+
+CANCEL_IN_A_QT_LOOP = """
+import sys
+from pathlib import Path
+
+import napari
+from napari.utils.notifications import notification_manager
+from napari_chronoviz.napari._widget import ChronovizWidget
+
+video, signal, output = map(Path, sys.argv[1:])
+viewer = napari.Viewer(show=False)
+viewer.open(video, plugin="napari-chronoviz")
+widget = ChronovizWidget(viewer)
+widget.signal_file.value, widget.export_file.value = signal, output
+widget.add_signal.clicked()
+app = napari.qt.get_qapp()
+worker = widget.start_export()
+worker.finished.connect(app.quit)
+widget.cancel.clicked()
+app.exec()
+print([str(note.severity) for note in notification_manager.records])
+"""
+
+
+def test_cancelled_widget_export_in_a_qt_loop_without_napari_run(video_with_signal, stamped_videos, tmp_path):
+    """Without `napari.run` no excepthook turns an exception escaping a Qt slot into a notification: Qt aborts."""
+    _, _, signal = video_with_signal
+    run = subprocess.run([sys.executable, "-c", CANCEL_IN_A_QT_LOOP, str(stamped_videos["constant_rate"]),
+                          str(signal), str(tmp_path / "cancelled.mp4")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "error" not in run.stdout and "Traceback" not in run.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["signal.csv"]

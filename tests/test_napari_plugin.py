@@ -85,3 +85,57 @@ def test_sample_data_opens_with_overlays_and_the_widget(make_napari_viewer, key,
     assert "chronoviz" in viewer.window.dock_widgets
     viewer.dims.set_current_step(0, frames // 2)
     assert session.layers["overlay"].data[..., 3].any()  # something drawn
+
+
+@pytest.mark.parametrize("how, key, fps", [("reader", "flies", 25), ("reader", "mouse", 30), ("sample", "mouse", 30),
+                                           ("attach", "flies", 25)])
+def test_the_play_button_plays_a_video_at_its_frame_rate(make_napari_viewer, how, key, fps):
+    """napari plays at its playback_fps setting (10 frames/s) unless told the video's rate."""
+    from napari.layers import Layer
+
+    from napari_chronoviz import attach, open_video
+    from napari_chronoviz.napari._reader import video_layer_data
+    from napari_chronoviz.samples import sample_file
+
+    viewer = make_napari_viewer()
+    path = sample_file(f"{key}.mp4")
+    if how == "reader":
+        viewer.open(path, plugin="napari-chronoviz")
+    elif how == "sample":
+        viewer.open_sample("napari-chronoviz", key)
+    else:  # a script adds the layer itself, then attaches overlays
+        layer = viewer.add_layer(Layer.create(*video_layer_data(open_video(path))))
+        attach(viewer, layer, signals=np.zeros(len(layer.data)))
+    slider = viewer.window._qt_viewer.dims.slider_widgets[0]
+    assert slider.fps == pytest.approx(fps, rel=1e-3)  # the rate the play button plays the frame axis at (30.0003)
+    assert slider.play_button.fpsspin.value() == pytest.approx(fps, rel=1e-3)  # and shows in its menu (right click)
+
+
+VIEW_WITH_A_STYLE = """
+import sys
+
+import napari
+from qtpy.QtWidgets import QApplication
+
+from napari_chronoviz.cli import main
+from napari_chronoviz.napari._layers import Session
+
+
+def report():  # instead of napari's event loop: what the viewer and Qt got
+    print("trail_length", Session.of(napari.current_viewer().layers[0]).scene.style.trail_length)
+    print("qt arguments", QApplication.instance().arguments()[1:])
+
+
+napari.run = report
+sys.argv = ["chronoviz", "view", sys.argv[1], "--style", "trail_length=15"]
+sys.exit(main())
+"""
+
+
+def test_view_style_option_is_ours_not_qts(stamped_videos):
+    """QApplication reads `-style`/`--style` from the argv it is given: `chronoviz view` must not hand it ours."""
+    run = subprocess.run([sys.executable, "-c", VIEW_WITH_A_STYLE, str(stamped_videos["constant_rate"])],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "trail_length 15" in run.stdout and "qt arguments []" in run.stdout
+    assert "style override" not in run.stderr  # Qt: "invalid style override 'trail_length=15' passed, ignoring it"

@@ -99,6 +99,27 @@ def test_the_cursor_sits_on_the_aligned_sample(ratio):
         assert cursor_value(scene, frame) == pytest.approx(positions[frame], abs=1e-6)
 
 
+@pytest.mark.parametrize("window", [(1.0, 1.0), (1.5, 0.5)])
+def test_the_grid_layout_has_a_cursor_at_the_current_time_in_each_column(window):
+    samples = np.arange(300.0)[:, None] + [0, 1000, 2000, 3000]  # each channel's value: its sample index + 1000 c
+    scene = build_scene(fake_video(300), signals=samples, window=window, style={"plot_layout": "grid"})
+    plot, box = scene.plot, scene.layout.panel_box
+    lanes = plot.lane_boxes(box)
+    columns = np.unique(lanes[:, [0, 2]], axis=0)
+    assert len(columns) == 2
+    cursor = only(scene.panel_geometry(150).items, Segments)
+    xs = np.sort(cursor.starts[:, 0])
+    np.testing.assert_allclose(xs, columns[:, 0] + window[0] / sum(window) * (columns[:, 1] - columns[:, 0]))
+    assert ((columns[:, 0] < xs) & (xs < columns[:, 1])).all()  # inside its column, not on the border
+    assert (cursor.starts[:, 1] == box[1]).all() and (cursor.ends[:, 1] == box[3]).all()
+    paths = only(scene.panel_geometry(150).items, Polylines).paths
+    for index, (channel, lane, path) in enumerate(zip(plot.channels, lanes, paths, strict=True)):
+        y = np.interp(plot.cursor_x(lane), path[:, 0], path[:, 1])
+        top, bottom = lane[1] + 4, lane[3] - 4
+        value = channel.low + (bottom - y) / (bottom - top) * (channel.high - channel.low)
+        assert value == pytest.approx(150 + 1000 * index, abs=1e-6)  # the trace crosses its cursor at frame 150
+
+
 def test_a_ratio_4_signal_draws_4_samples_per_frame():
     scene = build_scene(fake_video(300), signals=np.sin(np.arange(1200) / 10), window=(1.0, 1.0))
     assert scene.traces[0].alignment.ratio == 4

@@ -173,12 +173,15 @@ def _typed(text: str):
 
 
 def _view(args, options: dict) -> int:
+    from unittest.mock import patch
+
     import napari
 
     from .api import attach
     from .napari._widget import ChronovizWidget
 
-    viewer = napari.Viewer()
+    with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's
+        viewer = napari.Viewer()
     (layer,) = viewer.open(args.video, plugin="napari-chronoviz")
     attach(viewer, layer, signals=args.signals or None, **options)
     viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")

@@ -45,6 +45,35 @@ class LayerPlacement:
         return int(round((world_point[0] - self.translate[0]) / self.scale[0]))
 
 
+_PLAYING_AT_FRAME_RATE: weakref.WeakSet = weakref.WeakSet()  # viewers whose added videos get their play rate
+
+
+def play_videos_at_frame_rate(viewer) -> None:
+    """Make napari's play button run each chronoviz video of `viewer`, open now or added later, at its frame rate.
+
+    napari plays at its `playback_fps` setting (10 frames/s unless the user changed it). The video's rate is
+    set on this viewer's slider of the frame axis, not in that setting, which is the user's and saved across
+    sessions. A viewer without a Qt window (headless) has no play button: nothing is set.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer whose video layers (those opened by napari-chronoviz, with their `fps`) play at their rate.
+    """
+    if viewer not in _PLAYING_AT_FRAME_RATE:
+        _PLAYING_AT_FRAME_RATE.add(viewer)
+        viewer.layers.events.inserted.connect(lambda event: _play_at_frame_rate(viewer, event.value))
+    for layer in viewer.layers:
+        _play_at_frame_rate(viewer, layer)
+
+
+def _play_at_frame_rate(viewer, layer) -> None:
+    info = layer.metadata.get(METADATA_KEY, {})
+    qt_viewer = getattr(getattr(viewer, "window", None), "_qt_viewer", None)  # None: headless, no play button
+    if info.get("kind") == "video" and info.get("fps") and qt_viewer is not None:
+        qt_viewer.dims.slider_widgets[viewer.dims.ndim - layer.ndim].fps = float(info["fps"])
+
+
 def stack_to_points(stack: FrameStack) -> np.ndarray:
     """(n, 3) napari points (frame, y, x) from a stack's start points."""
     return np.column_stack([stack.frames, stack.starts[:, 1], stack.starts[:, 0]])
@@ -78,6 +107,7 @@ class Session:
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
         self._on_step()
+        play_videos_at_frame_rate(viewer)
         viewer.reset_view()  # the panel may lie outside the video's view
 
     @property
@@ -195,7 +225,6 @@ class Session:
         plot, scene = self.scene.plot, self.scene
         box = scene.layout.panel_box
         lanes = plot.lane_boxes(box)
-        x = plot.cursor_x(box)
         frames = np.arange(scene.n_frames)
         rows, features = [], {"frame": [], "time": [], "channel": [], "value": []}
         for channel, lane in zip(plot.channels, lanes):
@@ -203,7 +232,7 @@ class Session:
             values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
             finite = np.isfinite(values)
             ys = plot.y_of(channel, values[finite], lane)
-            rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), x)]))
+            rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), plot.cursor_x(lane))]))
             features["frame"].append(frames[finite])
             features["time"].append(scene.frame_times[finite])
             features["channel"].append(np.full(finite.sum(), channel.name, dtype=object))

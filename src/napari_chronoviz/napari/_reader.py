@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from napari import current_viewer
 from napari.utils.notifications import show_error
 
 import numpy as np
@@ -20,6 +21,7 @@ from ..io.pose import Pose, read_pose
 from ..io.timeseries import TIMESERIES_SUFFIXES, Signal, read_timeseries
 from ..io.video import VIDEO_EXTENSIONS, VideoSource, open_video, recording_name
 from ..overlays.style import palette
+from ._layers import play_videos_at_frame_rate
 
 POSE_ONLY_SUFFIXES = (".slp", ".nc", ".nwb")
 
@@ -40,6 +42,8 @@ def get_reader(path: str | list[str]):
     except (ChronovizError, OSError) as error:
         show_error(str(error))
         return None
+    if (viewer := current_viewer()) is not None:  # the viewer opening the files: videos play at their frame rate
+        play_videos_at_frame_rate(viewer)
     return partial(_layers_of, layers)
 
 

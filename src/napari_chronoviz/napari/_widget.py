@@ -80,7 +80,7 @@ class ChronovizWidget(Container):
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.export = PushButton(text="Export")
         self.cancel = PushButton(text="Cancel export", enabled=False)
-        self._cancel_requested = False
+        self._progress = None  # the running export's progress bar, which holds its cancel
         self.extend([
             self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
             self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
@@ -221,9 +221,13 @@ class ChronovizWidget(Container):
             show_info(self.decision.value)
 
     def start_export(self, *_):
-        """Export the chosen video with its overlays in a background thread, with a progress bar; returns the worker."""
+        """Export the chosen video with its overlays in a background thread, with a progress bar; returns the worker.
+
+        *Cancel export* (or the progress bar's Cancel in napari's activity panel) stops it and removes the partial
+        file. A cancel is an info notification, an error an error notification with its message.
+        """
         from napari.qt.threading import create_worker
-        from napari.utils import progress
+        from napari.utils import cancelable_progress
 
         session, path = self.session, self.export_file.value
         if session is None:
@@ -233,24 +237,24 @@ class ChronovizWidget(Container):
             show_error("Choose the file to export to (e.g. session_chronoviz.mp4) first.")
             return None
         video_path = self.viewer.layers[self.video.value].metadata[METADATA_KEY]["path"]
-        bar = progress(total=session.scene.n_frames, desc="chronoviz export")
-        self._cancel_requested = False
+        self._progress = bar = cancelable_progress(total=session.scene.n_frames, desc="chronoviz export")
 
         def report(done: int, total: int) -> bool:
             bar.update(done - bar.n)
-            return self._cancel_requested
+            return bar.is_canceled
 
-        worker = create_worker(_export, video_path, session.scene, Path(path), self.overwrite.value, report)
-        worker.returned.connect(lambda written: show_info(f"Exported {written}"))
-        worker.errored.connect(lambda error: show_error(str(error)))
-        worker.finished.connect(bar.close)
-        worker.finished.connect(lambda: setattr(self.cancel, "enabled", False))
         self.cancel.enabled = True
-        worker.start()
-        return worker
+        # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
+        # when no excepthook catches it (a Qt loop without napari.run); the worker starts once connected
+        return create_worker(_export, video_path, session.scene, Path(path), self.overwrite.value, report, _connect={
+            "returned": lambda written: show_info(f"Exported {written}" if written else
+                                                  "Export cancelled; nothing was written."),
+            "errored": lambda error: show_error(str(error)),
+            "finished": [bar.close, lambda: setattr(self.cancel, "enabled", False)],
+        })
 
     def _request_cancel(self) -> None:
-        self._cancel_requested = True
+        self._progress.cancel()
 
     def _remove(self) -> None:
         if self.session is not None:
@@ -268,9 +272,13 @@ def _fraction(text: str, name: str) -> Fraction | None:
         raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
 
 
-def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path:
+def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path | None:
+    """Write the export in the worker thread; the written path, or None when `report` cancelled it."""
     from ..io.video import open_video
-    from ..render.export import export_scene
+    from ..render.export import ExportCancelled, export_scene
 
-    with open_video(video_path) as video:
-        return export_scene(video, scene, output, overwrite=overwrite, progress=report)
+    try:
+        with open_video(video_path) as video:
+            return export_scene(video, scene, output, overwrite=overwrite, progress=report)
+    except ExportCancelled:  # the user's choice, not an error: export_scene removed the partial file
+        return None

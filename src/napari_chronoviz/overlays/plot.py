@@ -90,9 +90,10 @@ class PlotPanel:
         fraction = (np.asarray(values, dtype=float) - channel.low) / (channel.high - channel.low)
         return np.clip(bottom - fraction * (bottom - top), lane[1], lane[3])
 
-    def cursor_x(self, box: np.ndarray) -> float:
-        """The x of the current time in the panel."""
-        return box[0] + self.left / (self.left + self.right) * (box[2] - box[0])
+    def cursor_x(self, boxes: np.ndarray) -> float | np.ndarray:
+        """The x of the current time in a box (x0, y0, x1, y1), or in each row of (n, 4) boxes such as lanes."""
+        boxes = np.asarray(boxes)
+        return boxes[..., 0] + self.left / (self.left + self.right) * (boxes[..., 2] - boxes[..., 0])
 
     def geometry(self, frame: int, box: np.ndarray, inset: bool = False) -> Geometry:
         """What the panel shows at `frame`, inside `box` (x0, y0, x1, y1)."""
@@ -127,8 +128,10 @@ class PlotPanel:
                                min(style.font_size, self._lane_height(lanes)), anchor="left"))
         if self.events is not None:
             geometry.extend(self._events(time, box))
-        x = self.cursor_x(box)
-        geometry.add(Segments(np.array([[x, box[1]]]), np.array([[x, box[3]]]), rgba([style.cursor_color]), 1.0))
+        xs = np.unique(self.cursor_x(lanes))  # one cursor per column of lanes: the grid layout has several
+        tops, bottoms = np.full(len(xs), box[1]), np.full(len(xs), box[3])
+        geometry.add(Segments(np.column_stack([xs, tops]), np.column_stack([xs, bottoms]),
+                              rgba([style.cursor_color] * len(xs)), 1.0))
         return geometry
 
     def _name(self, channel: _Channel, trace: Trace, frame: int) -> str:
