@@ -86,6 +86,7 @@ def test_encoder_options_reach_the_file(stamped_videos, tmp_path):
 
 
 @pytest.mark.parametrize("suffix, codec", [(".webm", "vp9"), (".gif", "gif")])
+@pytest.mark.filterwarnings("ignore:out.gif. GIF stores frame delays")  # 30 fps in centiseconds: tested elsewhere
 def test_webm_and_gif(stamped_videos, tmp_path, suffix, codec):
     output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none",
                                   end=6, progress=False)
