@@ -161,7 +161,7 @@ def test_a_failure_midway_leaves_nothing(stamped_videos, tmp_path, monkeypatch):
 
 
 def test_cancelling_leaves_nothing(stamped_videos, tmp_path):
-    from napari_chronoviz.render.export import ExportCancelled
+    from napari_chronoviz.errors import ExportCancelled
 
     with pytest.raises(ExportCancelled, match="cancelled after 30 of 90 frames"):
         create_visualization(stamped_videos["constant_rate"], output=tmp_path / "cancel.mp4",

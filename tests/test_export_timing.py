@@ -104,7 +104,8 @@ import sys, time
 from pathlib import Path
 import napari_chronoviz.render.export as export
 from napari_chronoviz import create_visualization
-from napari_chronoviz.render.encode import EncoderSettings, ExportError
+from napari_chronoviz.errors import ExportError
+from napari_chronoviz.render.encode import EncoderSettings
 
 stage, source, output = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 

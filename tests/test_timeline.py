@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from napari_chronoviz.timeline import AlignmentError, align
+from napari_chronoviz.errors import AlignmentError
+from napari_chronoviz.timeline import align
 
 FPS = 30.0
 

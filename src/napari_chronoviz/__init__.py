@@ -1,57 +1,73 @@
-"""napari-chronoviz: behavior video, signals and pose on one frame-exact timeline."""
+"""napari-chronoviz: behavior video, signals and pose on one frame-exact timeline.
 
-from .api import attach, create_visualization, sync_by_time
-from .errors import ChronovizError, FrameTimesError, LabelError, PoseError, SignalError, VideoReadError
-from .io.imgstore import read_imgstore_index
-from .io.labels import Events, Intervals, read_events, read_intervals
-from .io.pose import Pose, read_pose
-from .io.timeseries import Signal, read_signal_pairs, read_timeseries
-from .io.timestamps import read_frame_times
-from .io.video import VideoSource, open_video
-from .io.video_check import VideoCheck, check_video
-from .overlays.layout import Layout
-from .overlays.scene import Scene, build_scene
-from .overlays.style import Style
-from .render.distributed import batch_render, read_jobs
-from .samples import sample_file
-from .timeline import Alignment, AlignmentError, SampleWindow, align
+The public names load on first use (PEP 562), so importing the package, or napari scanning its
+manifest, pulls in none of PyAV, OpenCV, pandas, h5py or dask.
+"""
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-__all__ = [
-    "Alignment",
-    "AlignmentError",
-    "align",
-    "attach",
-    "batch_render",
-    "build_scene",
-    "check_video",
-    "create_visualization",
-    "Layout",
-    "Scene",
-    "Style",
-    "sync_by_time",
-    "ChronovizError",
-    "Events",
-    "FrameTimesError",
-    "Intervals",
-    "LabelError",
-    "Pose",
-    "PoseError",
-    "read_events",
-    "read_frame_times",
-    "read_imgstore_index",
-    "read_intervals",
-    "read_jobs",
-    "read_pose",
-    "read_signal_pairs",
-    "read_timeseries",
-    "sample_file",
-    "SampleWindow",
-    "Signal",
-    "SignalError",
-    "VideoCheck",
-    "VideoReadError",
-    "VideoSource",
-    "open_video",
-]
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+try:
+    __version__ = version("napari-chronoviz")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "unknown"
+
+_PUBLIC = {
+    "napari_chronoviz.errors": (
+        "AlignmentError", "ChronovizError", "ExportCancelled", "ExportError", "FrameTimesError", "LabelError",
+        "PoseError", "SignalError", "VideoReadError",
+    ),
+    "napari_chronoviz.io.imgstore": ("read_imgstore_index",),
+    "napari_chronoviz.io.labels": ("Events", "Intervals", "read_events", "read_intervals"),
+    "napari_chronoviz.io.pose": ("Pose", "read_pose"),
+    "napari_chronoviz.io.timeseries": ("Signal", "read_signal_pairs", "read_timeseries"),
+    "napari_chronoviz.io.timestamps": ("read_frame_times",),
+    "napari_chronoviz.io.video": ("VideoSource",),
+    "napari_chronoviz.io.video_factory": ("open_video",),
+    "napari_chronoviz.io.video_check": ("VideoCheck", "check_video"),
+    "napari_chronoviz.samples": ("sample_file",),
+    "napari_chronoviz.timeline": ("Alignment", "SampleWindow", "align"),
+    "napari_chronoviz.overlays.layout": ("Layout",),
+    "napari_chronoviz.overlays.scene": ("Scene", "build_scene"),
+    "napari_chronoviz.overlays.style": ("Style",),
+    "napari_chronoviz.api": ("attach", "create_visualization", "sync_by_time"),
+    "napari_chronoviz.render.distributed": ("batch_render", "read_jobs"),
+}
+_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'napari_chronoviz' has no attribute {name!r}")
+    value = getattr(import_module(_MODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from .api import attach, create_visualization, sync_by_time
+    from .errors import (AlignmentError, ChronovizError, ExportCancelled, ExportError, FrameTimesError, LabelError,
+                         PoseError, SignalError, VideoReadError)
+    from .io.imgstore import read_imgstore_index
+    from .io.labels import Events, Intervals, read_events, read_intervals
+    from .io.pose import Pose, read_pose
+    from .io.timeseries import Signal, read_signal_pairs, read_timeseries
+    from .io.timestamps import read_frame_times
+    from .io.video import VideoSource
+    from .io.video_check import VideoCheck, check_video
+    from .io.video_factory import open_video
+    from .overlays.layout import Layout
+    from .overlays.scene import Scene, build_scene
+    from .overlays.style import Style
+    from .render.distributed import batch_render, read_jobs
+    from .samples import sample_file
+    from .timeline import Alignment, SampleWindow, align

@@ -106,7 +106,8 @@ def create_visualization(video, timeseries=None, output=None, *, pose=None, even
         default), `fps` (a constant output rate; default: the input's own frame times), `bitrate`, `gop`,
         and `options={...}` for any other option of the encoder.
     """
-    from .io.video import VideoSource, default_output, open_video
+    from .io.video import VideoSource
+    from .io.video_factory import default_output, open_video
     from .render.export import export_scene
 
     source = video if isinstance(video, VideoSource) else open_video(video)

@@ -1,5 +1,7 @@
 """Exceptions raised for input the user can fix: each message names the file, the problem and the fix."""
 
+from __future__ import annotations
+
 
 class ChronovizError(ValueError):
     """Base class for errors about the user's input files or options."""
@@ -23,3 +25,22 @@ class PoseError(ChronovizError):
 
 class LabelError(ChronovizError):
     """An events or intervals table cannot be read."""
+
+
+class AlignmentError(ChronovizError):
+    """A source cannot be placed on the video's timeline as asked."""
+
+
+class ExportError(ChronovizError):
+    """The export cannot be done as asked (options, paths), or a stage of it failed.
+
+    `stage` names the failed stage (open, decode, draw, encode, flush, mux, audio, verify), None for a
+    request refused before anything started."""
+
+    def __init__(self, message: str, stage: str | None = None):
+        super().__init__(message)
+        self.stage = stage
+
+
+class ExportCancelled(Exception):
+    """Raised inside the export when the progress callback asks to stop; not an error of the user's input."""

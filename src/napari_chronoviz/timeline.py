@@ -20,16 +20,12 @@ from fractions import Fraction
 import numpy as np
 
 from ._checks import require_finite_increasing
-from .errors import ChronovizError
+from .errors import AlignmentError, ChronovizError
 
 MODES = ("auto", "frame", "ratio", "stretch", "pad", "timestamps")
 INTERPOLATIONS = ("linear", "nearest", "previous")
 MAX_AUTO_RATIO = 16
 SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
-
-
-class AlignmentError(ChronovizError):
-    """A source cannot be placed on the video's timeline as asked."""
 
 
 @dataclass(frozen=True)

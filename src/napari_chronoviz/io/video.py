@@ -1,8 +1,8 @@
 """The video source: exact, lazy, thread-safe access to frames by index, and where they sit in time.
 
-`open_video` is the entry point. Every backend (PyAV files, imgstore stores, OpenCV through
-napari-video) is a `VideoSource`: it knows its frame count, frame size and per-frame times, and returns
-frame k as an (H, W, 3) RGB uint8 array. Indexing, slicing and the dask view are shared here.
+Every backend (PyAV files, imgstore stores, OpenCV through napari-video) is a `VideoSource`: it knows
+its frame count, frame size and per-frame times, and returns frame k as an (H, W, 3) RGB uint8 array.
+Indexing, slicing and the dask view are shared here; `video_factory.open_video` picks the backend.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import itertools
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from .._checks import require_finite_increasing
-from ..errors import FrameTimesError, VideoReadError
+from ..errors import VideoReadError
 
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
 
@@ -113,90 +112,6 @@ class VideoSource(ABC):
             meta=np.empty((0, 0, 0, 0), dtype=self.dtype),
             name=f"chronoviz-video-{next(_dask_names)}",
         )
-
-
-def recording_name(path: Path) -> str:
-    """A recording's name: the file's stem, or an imgstore's folder name (not "metadata")."""
-    path = Path(path)
-    return path.parent.name if path.name == "metadata.yaml" else path.stem
-
-
-def default_output(video_path: Path) -> Path:
-    """Where an export goes when no output is given: `<recording>_chronoviz.mp4` beside the video."""
-    video_path = Path(video_path)
-    return video_path.with_name(f"{recording_name(video_path)}_chronoviz.mp4")
-
-
-def open_video(
-    path: str | Path,
-    frame_times: str | Path | Sequence[float] | np.ndarray | None = None,
-    *,
-    backend: str = "pyav",
-) -> VideoSource:
-    """Open a video file or an imgstore store for exact frame access.
-
-    Parameters
-    ----------
-    path
-        A video file (mp4, m4v, mov, avi, mkv, webm, ...), an imgstore `metadata.yaml` or the store's
-        folder.
-    frame_times
-        Seconds, one per frame, replacing the times the container or store reports: an array, or a file
-        that `read_frame_times` understands (.npy, one-column .csv, camera timestamp logs, imgstore
-        indexes, ataraxis DataLogger archives).
-    backend
-        "pyav" (default: exact, indexed by presentation timestamps) or "opencv" (napari-video's
-        OpenCV reader, for comparison; it derives times from the nominal rate).
-    """
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(f"Video not found: {path}. Check the path and that the drive is mounted.")
-    from .imgstore import is_imgstore, open_imgstore
-
-    if is_imgstore(path):
-        video: VideoSource = open_imgstore(path)
-    elif backend == "pyav":
-        from .pyav_video import PyAVVideo
-
-        video = PyAVVideo(path)
-    elif backend == "opencv":
-        from .opencv_video import OpenCVVideo
-
-        video = OpenCVVideo(path)
-    else:
-        raise ValueError(f"Unknown video backend {backend!r}: use 'pyav' (exact) or 'opencv' (napari-video).")
-    if frame_times is not None:
-        try:
-            video.frame_times = checked_frame_times(frame_times, video.n_frames, video_path=path)
-        except Exception:
-            video.close()
-            raise
-    return video
-
-
-def checked_frame_times(
-    frame_times: str | Path | Sequence[float] | np.ndarray, n_frames: int, *, video_path: Path | None = None
-) -> np.ndarray:
-    """Return `frame_times` (an array or a timestamp file) as float seconds, checked against `n_frames`."""
-    from .timestamps import read_frame_times
-
-    source = "the given frame_times"
-    if isinstance(frame_times, (str, Path)):
-        source = str(frame_times)
-        frame_times = read_frame_times(frame_times)
-    times = np.asarray(frame_times, dtype=float)
-    target = f"video {video_path}" if video_path else "the video"
-    if times.ndim != 1:
-        raise FrameTimesError(f"{source} must be one time per frame (1-D), got shape {times.shape}.")
-    if len(times) != n_frames:
-        raise FrameTimesError(
-            f"{source} holds {len(times)} frame times but {target} has {n_frames} frames. "
-            "Use the timestamp file recorded with this video, or trim it to the frames the video holds."
-        )
-    require_finite_increasing(
-        times, str(source), "frames", "Check that the file belongs to this video and is not shuffled.", FrameTimesError
-    )
-    return times
 
 
 def raise_unreadable(path: Path, reason: str) -> None:

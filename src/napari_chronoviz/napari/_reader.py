@@ -19,7 +19,8 @@ from ..errors import ChronovizError, PoseError
 from ..io.imgstore import is_imgstore
 from ..io.pose import Pose, read_pose
 from ..io.timeseries import TIMESERIES_SUFFIXES, Signal, read_timeseries
-from ..io.video import VIDEO_EXTENSIONS, VideoSource, open_video, recording_name
+from ..io.video import VIDEO_EXTENSIONS, VideoSource
+from ..io.video_factory import open_video, recording_name
 from ..overlays.style import palette
 from ._layers import play_videos_at_frame_rate
 

@@ -47,7 +47,7 @@ def mouse_sample() -> list:
 def _open_sample(video: str, sources: dict) -> list:
     import napari
 
-    from ..io.video import open_video
+    from ..io.video_factory import open_video
     from ._reader import video_layer_data
 
     path = sample_path(video)

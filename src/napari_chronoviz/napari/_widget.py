@@ -274,8 +274,9 @@ def _fraction(text: str, name: str) -> Fraction | None:
 
 def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path | None:
     """Write the export in the worker thread; the written path, or None when `report` cancelled it."""
-    from ..io.video import open_video
-    from ..render.export import ExportCancelled, export_scene
+    from ..io.video_factory import open_video
+    from ..errors import ExportCancelled
+    from ..render.export import export_scene
 
     try:
         with open_video(video_path) as video:

@@ -12,7 +12,7 @@ from pathlib import Path
 from napari.utils.notifications import show_error
 
 from ..errors import ChronovizError
-from ..io.video import open_video
+from ..io.video_factory import open_video
 from ..overlays.scene import build_scene
 from ..render.export import export_scene
 from ._layers import METADATA_KEY

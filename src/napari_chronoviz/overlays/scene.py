@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ChronovizError
+from ..errors import AlignmentError, ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
 from ..io.timeseries import Signal, read_timeseries
-from ..timeline import AlignmentError, align, nominal_rate
+from ..timeline import align, nominal_rate
 from .layout import Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay

@@ -19,9 +19,9 @@ import av
 import numpy as np
 
 from ..io.tables import value_from_text
-from ..io.video import default_output
-from .encode import ExportError
-from .export import (ExportCancelled, checked_output, copy_audio, export_scene, partial_path, progress_reporter,
+from ..io.video_factory import default_output
+from ..errors import ExportCancelled, ExportError
+from .export import (checked_output, copy_audio, export_scene, partial_path, progress_reporter,
                      remove_stale_partials, verify_written)
 
 RETRIES = 2  # a chunk whose worker dies is run again this many times
@@ -52,7 +52,7 @@ def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> 
 
 def render_chunk(job: ChunkJob, before=None) -> str:
     """Render one chunk on a worker; `before()` runs first (tests use it to kill a worker)."""
-    from ..io.video import open_video
+    from ..io.video_factory import open_video
 
     if before is not None:
         before()

@@ -9,7 +9,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from ..errors import ChronovizError
+from ..errors import ChronovizError, ExportError
 from ..timeline import nominal_rate
 
 DEFAULT_CODEC = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi": "mpeg4", ".webm": "libvpx-vp9",
@@ -19,16 +19,6 @@ EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
 SIXTEEN_BIT_TIME_BASE = ("mpeg4", "msmpeg4", "msmpeg4v2", "h263", "h263p", "flv")  # denominators <= 65535
 TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
 
-
-class ExportError(ChronovizError):
-    """The export cannot be done as asked (options, paths), or a stage of it failed.
-
-    `stage` names the failed stage (open, decode, draw, encode, flush, mux, audio, verify), None for a
-    request refused before anything started."""
-
-    def __init__(self, message: str, stage: str | None = None):
-        super().__init__(message)
-        self.stage = stage
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ import numpy as np
 from ..io.video import VIDEO_EXTENSIONS
 from ..overlays.scene import Scene
 from ..timeline import nominal_rate
-from .encode import EncoderSettings, ExportError, output_timing
+from ..errors import ExportCancelled, ExportError
+from .encode import EncoderSettings, output_timing
 from .raster import draw
 
 QUEUE_DEPTH = 8
@@ -43,10 +44,6 @@ MILLISECOND_CONTAINERS = (".mkv", ".webm")
 GIF_TIME_BASE = Fraction(1, 100)  # GIF stores each frame's delay in centiseconds
 PARTIAL_NAME = re.compile(r"^\..+\.partial-(\d+)")  # `.NAME.partial-PID...`: a file or folder being written
 _DONE = object()
-
-
-class ExportCancelled(Exception):
-    """Raised inside the export when the progress callback asks to stop."""
 
 
 def export_scene(video, scene: Scene, output: Path, *, start: int | None = None, end: int | None = None,
