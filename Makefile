@@ -1,12 +1,13 @@
 # The two commands of the README, each doing its own set-up on a fresh Debian machine:
 #   make demo   run the main job on the bundled sample data
 #   make test   run the whole test suite headless (Xvfb)
+# and for developers: make lint (ruff's checks and formatting, as configured in pyproject.toml)
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 
-.PHONY: demo test docs bench-video bench-overlays bench-export bench-distributed screenshots system-deps clean
+.PHONY: demo test lint docs bench-video bench-overlays bench-export bench-distributed screenshots system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -23,6 +24,12 @@ demo: system-deps $(INSTALLED)
 
 test: system-deps $(INSTALLED)
 	$(XVFB) $(PYTHON) -m pytest
+
+LINTED := src tests benchmarks tools
+
+lint: $(INSTALLED)
+	$(PYTHON) -m ruff check $(LINTED)
+	$(PYTHON) -m ruff format --check $(LINTED)
 
 bench-video: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_video.py

@@ -7,6 +7,7 @@ import argparse
 import sys
 from fractions import Fraction
 
+from . import __version__
 from .errors import ChronovizError
 from .io.tables import value_from_text
 
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chronoviz", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     render = commands.add_parser("render", help="write the video with its overlays")
     view = commands.add_parser("view", help="open the video with its overlays in napari")
