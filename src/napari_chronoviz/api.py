@@ -13,7 +13,7 @@ from .overlays.scene import build_scene
 from .timeline import nominal_rate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _LayerVideo:
     """What a scene needs of a video, read from a chronoviz video layer."""
 

@@ -28,7 +28,7 @@ MAX_AUTO_RATIO = 16
 SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClockFit:
     """source time -> video time as `video = slope * source + intercept`, fitted from sync events."""
 
@@ -45,7 +45,7 @@ class ClockFit:
         return (1 / self.slope - 1) * 1e6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SampleWindow:
     """The samples `start:stop` of a source that fall in a window around one frame."""
 
@@ -58,7 +58,7 @@ class SampleWindow:
         return slice(self.start, self.stop)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Alignment:
     """Frame -> source sample map of one source; see `align`."""
 
@@ -274,7 +274,7 @@ def _extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
     return np.where(np.greater(x, known_x[-1]), known_y[-1] + (np.asarray(x) - known_x[-1]) * last_slope, result)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _SourceShape:
     """What the timeline needs to know about a source: its length, and its times or frame indices if any."""
 

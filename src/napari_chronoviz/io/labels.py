@@ -25,7 +25,7 @@ BORIS_TYPE_NAMES = ("behavior type", "status")  # aggregated exports: STATE / PO
 BORIS_TYPES = {"STATE", "POINT", "START", "STOP"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Events:
     """Point events: one time (seconds) and one kind per event, sorted by time."""
 
@@ -41,7 +41,7 @@ class Events:
         return replace(self, times=time_map(self.times))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Intervals:
     """Labelled half-open intervals [start, end) in seconds, sorted by start."""
 

@@ -27,7 +27,7 @@ DLC_HEADER_ROWS = ("scorer", "individuals", "bodyparts", "coords")
 MOVEMENT_SOFTWARE = {".nwb": "NWB"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pose:
     """Keypoints of one or more individuals over frames."""
 

@@ -36,7 +36,7 @@ VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
 PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Signal:
     """Samples of one or more channels, and where they sit in time."""
 

@@ -30,7 +30,7 @@ METADATA_KEY = "chronoviz"
 DISPLAYS = ("raster", "layers")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LayerPlacement:
     """The video layer's scale and translate, which every overlay layer copies so they line up."""
 

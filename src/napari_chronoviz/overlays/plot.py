@@ -15,7 +15,7 @@ from .style import Style, palette
 PADDING = 4.0  # pixels between a lane's edge and its trace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trace:
     """A signal placed on the video's timeline."""
 
@@ -23,7 +23,7 @@ class Trace:
     alignment: Alignment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Channel:
     trace: int
     column: int

@@ -19,7 +19,7 @@ from .primitives import Geometry, Points, Segments, rgba
 from .style import Style, palette
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FrameStack:
     """Primitives of every frame, sorted by `frames`; `starts` alone for points, with `ends` for segments."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Polylines:
     """Connected lines: `paths[i]` is an (n, 2) array of (x, y) drawn in `colors[i]`."""
 
@@ -24,7 +24,7 @@ class Polylines:
         return len(self.paths)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Segments:
     """Separate straight lines from `starts[i]` to `ends[i]`; `arrow` puts a head at each end point."""
 
@@ -38,7 +38,7 @@ class Segments:
         return len(self.starts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Points:
     """Filled discs of diameter `size` at `positions`."""
 
@@ -50,7 +50,7 @@ class Points:
         return len(self.positions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rectangles:
     """Filled axis-aligned rectangles, rows of (x0, y0, x1, y1)."""
 
@@ -61,7 +61,7 @@ class Rectangles:
         return len(self.boxes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Texts:
     """Strings whose baseline-left (or `anchor`) sits at `positions`, `size` pixels high."""
 
@@ -75,7 +75,7 @@ class Texts:
         return len(self.strings)
 
 
-@dataclass
+@dataclass(eq=False)
 class Geometry:
     """Everything drawn for one frame, in drawing order (first is at the back)."""
 

@@ -34,7 +34,7 @@ WHERE_TO_SET = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sources:
     """The loaded data, and the paths they came from (None for data given in memory)."""
 
