@@ -1,9 +1,11 @@
 """Shared fixtures: frame-stamped videos for every timing case, the real recordings in ../shared/data, and real
-pose files cut short (as SLEAP and DeepLabCut write them when tracking stops before the video ends)."""
+pose files cut short (as SLEAP and DeepLabCut write them when tracking stops before the video ends); and the
+`gui` marker on every test that needs a Qt viewer."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +18,10 @@ import pytest
 from napari_chronoviz import sample_file
 from napari_chronoviz.testing import make_stamped_video
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The real recordings beside the repository; CHRONOVIZ_SHARED_DATA points elsewhere (a missing path: a fresh clone).
+SHARED_DATA = Path(os.environ.get("CHRONOVIZ_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+# Fixtures that start a Qt application: a test using one (directly or through another fixture) is marked `gui`.
+GUI_FIXTURES = {"make_napari_viewer", "qtbot"}
 
 # Irregular steps between 20 and 60 ms: a variable-frame-rate recording.
 _VFR_PTS = np.cumsum(np.r_[0, np.random.default_rng(7).integers(1800, 5400, 89)])
@@ -44,6 +49,13 @@ TIMING_CASES = {
 EDIT_LIST_CUT = (1.5, 45)  # seconds and frame (at 30 fps) where `edit_list_video` is cut from its source
 
 
+def pytest_collection_modifyitems(items):
+    """Mark `gui` the tests that use a Qt viewer, so `-m "not gui"` runs the rest without a display."""
+    for item in items:
+        if GUI_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.gui)
+
+
 @pytest.fixture(scope="session")
 def stamped_videos(tmp_path_factory) -> dict[str, Path]:
     """Every timing case, written once per test session."""
@@ -65,9 +77,14 @@ def edit_list_video(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def shared_data() -> Path:
-    """The real recordings; tests using them skip when ../shared/data is absent."""
+    """The real recordings; tests using them skip when ../shared/data is absent.
+
+    A file bundled in `napari_chronoviz/sample_data` byte for byte (`mouse.mp4` and its DeepLabCut .h5,
+    `flies.mp4`) is read from there with `sample_file` instead, so that its tests run on a fresh clone too.
+    """
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real recordings not found at {SHARED_DATA} (../shared/data beside the repository)")
+        pytest.skip(f"real recordings not found at {SHARED_DATA} (../shared/data beside the repository, "
+                    "or CHRONOVIZ_SHARED_DATA)")
     return SHARED_DATA
 
 

@@ -33,7 +33,13 @@ def test_docs_build_strict(tmp_path):
     assert (tmp_path / "site" / "api" / "index.html").read_text().count("create_visualization") > 0
 
 
-@pytest.mark.parametrize("page, blocks", examples("python"), ids=[page for page, _ in examples("python")])
+def python_example(page: str, blocks: list[str]):
+    """The parameters of one page's test, marked `gui` when its examples open a napari viewer."""
+    opens_a_viewer = "napari.Viewer" in "".join(blocks)
+    return pytest.param(page, blocks, id=page, marks=[pytest.mark.gui] if opens_a_viewer else [])
+
+
+@pytest.mark.parametrize("page, blocks", [python_example(*example) for example in examples("python")])
 def test_python_examples_run(page, blocks, tmp_path, monkeypatch):
     """The blocks of a page run in order in one namespace, in an empty folder; napari.run returns at once."""
     import napari

@@ -151,6 +151,7 @@ print([str(note.severity) for note in notification_manager.records])
 """
 
 
+@pytest.mark.gui  # a viewer and a Qt loop in a subprocess
 def test_cancelled_widget_export_in_a_qt_loop_without_napari_run(video_with_signal, stamped_videos, tmp_path):
     """Without `napari.run` no excepthook turns an exception escaping a Qt slot into a notification: Qt aborts."""
     _, _, signal = video_with_signal

