@@ -7,20 +7,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import attach, read_pose
+from napari_chronoviz import attach, read_pose, sample_file
 from napari_chronoviz.napari._layers import Session
 from napari_chronoviz.napari._widget import ChronovizWidget
 from napari_chronoviz.render.raster import draw
 
-DLC_VIDEO = "dlc_openfield/m3v1mp4.mp4"
-DLC_POSE = "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+# the bundled copies of ../shared/data/dlc_openfield/m3v1mp4.mp4 and its predictions, byte for byte
+DLC_VIDEO = sample_file("mouse.mp4")
+DLC_POSE = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
 
 
 @pytest.fixture
-def dlc(shared_data, make_napari_viewer):
+def dlc(make_napari_viewer):
     viewer = make_napari_viewer()
-    (video_layer,) = viewer.open(shared_data / DLC_VIDEO, plugin="napari-chronoviz")
-    return viewer, video_layer, shared_data / DLC_POSE
+    (video_layer,) = viewer.open(DLC_VIDEO, plugin="napari-chronoviz")
+    return viewer, video_layer, DLC_POSE
 
 
 def shown_points(layer) -> np.ndarray:
@@ -76,9 +77,9 @@ def test_update_and_detach(dlc):
     assert Session.of(video_layer) is None
 
 
-def test_reader_opens_pose_and_signal_files(shared_data, make_napari_viewer, tmp_path):
+def test_reader_opens_pose_and_signal_files(make_napari_viewer, tmp_path):
     viewer = make_napari_viewer()
-    (pose_layer,) = viewer.open(shared_data / DLC_POSE, plugin="napari-chronoviz")
+    (pose_layer,) = viewer.open(DLC_POSE, plugin="napari-chronoviz")
     assert pose_layer.data.shape == (2330 * 4, 3)
     assert list(pose_layer.features["keypoint"][:4]) == ["snout", "leftear", "rightear", "tailbase"]
     pd.DataFrame({"time_ms": np.arange(5) * 10.0, "dff": np.arange(5.0)}).to_csv(tmp_path / "dff.csv", index=False)

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose
+from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose, sample_file
 from napari_chronoviz.overlays.plot import min_max_decimate
 from napari_chronoviz.overlays.primitives import Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.render.raster import draw
 
-DLC_VIDEO = "dlc_openfield/m3v1mp4.mp4"
-DLC_POSE = "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
-FLIES_POSE = "sleap_flies/clip.slp"
+# the bundled copy of ../shared/data/dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5
+DLC_POSE = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
+FLIES_POSE = "sleap_flies/clip.slp"  # in ../shared/data
 
 
 def fake_video(n_frames, fps=30.0, width=640, height=480):
@@ -26,11 +26,12 @@ def only(items, kind):
     return found[0]
 
 
-@pytest.mark.parametrize("pose_file", [DLC_POSE, FLIES_POSE])
-def test_keypoints_at_frames_0_1_500_and_last_are_the_files_values(shared_data, pose_file):
-    if pose_file.endswith(".slp"):
+@pytest.mark.parametrize("pose_file", [DLC_POSE, FLIES_POSE], ids=["dlc", "sleap"])
+def test_keypoints_at_frames_0_1_500_and_last_are_the_files_values(request, pose_file):
+    if pose_file == FLIES_POSE:
         pytest.importorskip("sleap_io")
-    pose = read_pose(shared_data / pose_file)
+        pose_file = request.getfixturevalue("shared_data") / FLIES_POSE
+    pose = read_pose(pose_file)
     scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none")
     for frame in (0, 1, 500, pose.n_frames - 1):
         points = only(scene.geometry(frame).items, Points)
@@ -53,8 +54,8 @@ def test_skeleton_segment_ends_are_keypoint_positions(shared_data):
     np.testing.assert_array_equal(segments.ends, [end for _, end in expected])
 
 
-def test_trail_holds_exactly_the_last_n_positions_and_fades(shared_data):
-    pose = read_pose(shared_data / DLC_POSE)
+def test_trail_holds_exactly_the_last_n_positions_and_fades():
+    pose = read_pose(DLC_POSE)
     n = 10
     scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none",
                         style={"trail_length": n, "trail_keypoints": ["snout"]})
@@ -69,8 +70,8 @@ def test_trail_holds_exactly_the_last_n_positions_and_fades(shared_data):
     assert len(early) == 3  # only the frames that exist
 
 
-def test_low_confidence_points_are_hidden(shared_data):
-    pose = read_pose(shared_data / DLC_POSE)
+def test_low_confidence_points_are_hidden():
+    pose = read_pose(DLC_POSE)
     cutoff = 0.99
     scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none", style={"confidence_cutoff": cutoff})
     frame = int(np.flatnonzero((pose.confidence[:, 0] < cutoff).any(axis=1))[0])
@@ -182,8 +183,8 @@ def test_dense_layout_keeps_64_channels_legible():
     assert len(only(scene.panel_geometry(100).items, Polylines).paths) == 64
 
 
-def test_geometry_rasterizes(shared_data):
-    pose = read_pose(shared_data / DLC_POSE)
+def test_geometry_rasterizes():
+    pose = read_pose(DLC_POSE)
     scene = build_scene(fake_video(pose.n_frames), pose=pose, signals=pose.xy[:, 0, 0, 0], window=(1, 1),
                         style={"trail_length": 5})
     x0, y0, x1, y1 = scene.layout.canvas_box

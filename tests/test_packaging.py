@@ -3,6 +3,7 @@ by identity (frozen dataclasses holding arrays would raise on `==` and `hash`)."
 
 from __future__ import annotations
 
+import hashlib
 import re
 from importlib.metadata import version
 from pathlib import Path
@@ -52,6 +53,23 @@ def test_license_names_every_bundled_sample_file_and_the_license_texts_it_points
     assert samples and [name for name in samples if name not in bundled] == []
     texts = re.findall(r"LICENSES/[\w.-]+\.txt", bundled)
     assert texts and all((ROOT / text).is_file() for text in texts)
+
+
+DLC_H5 = "DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+# bundled file -> the real recording in ../shared/data it is a copy of (tests read the bundled one)
+BUNDLED_COPIES = {
+    "mouse.mp4": "dlc_openfield/m3v1mp4.mp4",
+    f"mouse{DLC_H5}": f"dlc_openfield/m3v1mp4{DLC_H5}",
+    "flies.mp4": "sleap_flies/clip.mp4",
+}
+
+
+@pytest.mark.parametrize("bundled", BUNDLED_COPIES)
+def test_bundled_samples_are_the_shared_recordings_byte_for_byte(shared_data, bundled):
+    def digest(path):
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+    assert digest(sample_file(bundled)) == digest(shared_data / BUNDLED_COPIES[bundled])
 
 
 # --- data objects compare by identity ------------------------------------------------------------------------

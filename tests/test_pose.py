@@ -1,4 +1,5 @@
-"""read_pose: DeepLabCut and SLEAP files (real ones from ../shared/data), movement netCDF, skeleton checks."""
+"""read_pose: DeepLabCut and SLEAP files (real ones, bundled or from ../shared/data), movement netCDF, skeleton
+checks."""
 
 import shutil
 
@@ -7,19 +8,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import AlignmentError, PoseError, align, read_pose
+from napari_chronoviz import AlignmentError, PoseError, align, read_pose, sample_file
 from napari_chronoviz.io import pose as pose_module
 
-DLC_H5 = "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+# the bundled copy of ../shared/data/dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5
+DLC_H5 = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
 SLEAP_STANDARD = "sleap_centered_pair/centered_pair_standard.analysis.h5"
 SLEAP_MATLAB = "sleap_centered_pair/centered_pair_matlab.analysis.h5"
 
 
-def test_dlc_h5_has_every_frame_and_the_files_values(shared_data):
-    pose = read_pose(shared_data / DLC_H5)
+def test_dlc_h5_has_every_frame_and_the_files_values():
+    pose = read_pose(DLC_H5)
     assert pose.xy.shape == (2330, 1, 4, 2)
     assert pose.keypoints == ("snout", "leftear", "rightear", "tailbase")
-    table = pd.read_hdf(shared_data / DLC_H5)
+    table = pd.read_hdf(DLC_H5)
     scorer = table.columns.get_level_values("scorer")[0]
     assert pose.xy[0, 0, 0, 0] == table[(scorer, "snout", "x")].iloc[0]
     assert pose.xy[0, 0, 0, 1] == table[(scorer, "snout", "y")].iloc[0]
@@ -27,11 +29,11 @@ def test_dlc_h5_has_every_frame_and_the_files_values(shared_data):
     np.testing.assert_allclose(pose.xy[:, 0, 3, 0], table[(scorer, "tailbase", "x")])
 
 
-def test_dlc_csv_matches_the_h5_and_header_cells_are_not_mangled(shared_data, tmp_path):
-    table = pd.read_hdf(shared_data / DLC_H5)
+def test_dlc_csv_matches_the_h5_and_header_cells_are_not_mangled(tmp_path):
+    table = pd.read_hdf(DLC_H5)
     table.to_csv(tmp_path / "openfield.csv")
     from_csv = read_pose(tmp_path / "openfield.csv")
-    from_h5 = read_pose(shared_data / DLC_H5)
+    from_h5 = read_pose(DLC_H5)
     assert from_csv.keypoints == from_h5.keypoints
     np.testing.assert_allclose(from_csv.xy, from_h5.xy)
     np.testing.assert_allclose(from_csv.confidence, from_h5.confidence)
@@ -138,8 +140,8 @@ def test_skeleton_edges_naming_absent_keypoints_suggest_close_names(tmp_path):
     assert read_pose(tmp_path / "ma.csv", edges=[(0, 1)]).edge_indices.tolist() == [[0, 1]]
 
 
-def test_a_pose_longer_than_its_video_is_an_error_with_both_counts_and_advice(shared_data):
-    pose = read_pose(shared_data / DLC_H5)
+def test_a_pose_longer_than_its_video_is_an_error_with_both_counts_and_advice():
+    pose = read_pose(DLC_H5)
     with pytest.raises(AlignmentError, match=r"pose has 2330 rows but the video has 2329 frames.*tracked on this "
                                              r"video.*mode='ratio'.*mode='frame'"):
         align(np.arange(2329) / 30, pose)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import SignalError, align, read_signal_pairs, read_timeseries
+from napari_chronoviz import SignalError, align, read_signal_pairs, read_timeseries, sample_file
 
 TIMES = np.arange(10) * 0.1
 VALUES = np.column_stack([np.sin(TIMES), np.cos(TIMES)])
@@ -137,8 +137,8 @@ def test_loupe_pairs_one_signal_per_name(tmp_path):
         read_timeseries(tmp_path / "emg_y.npy")
 
 
-def test_dlc_table_as_a_signal_gets_readable_channel_names(shared_data):
-    path = shared_data / "dlc_openfield" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"
+def test_dlc_table_as_a_signal_gets_readable_channel_names():
+    path = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")  # as in ../shared/data/dlc_openfield
     signal = read_timeseries(path)
     assert signal.n_samples == 2330 and signal.names[:3] == ("snout/x", "snout/y", "snout/likelihood")
 
