@@ -23,6 +23,7 @@ def test_manifest_is_valid_and_registered():
     assert plugin_manager.get_manifest("napari-chronoviz").name == "napari-chronoviz"
 
 
+@pytest.mark.gui  # `napari --info` starts Qt
 def test_plugin_is_listed_by_napari_info():
     info = subprocess.run([sys.executable, "-m", "napari", "--info"], capture_output=True, text=True, timeout=120)
     assert "napari-chronoviz" in info.stdout
