@@ -52,7 +52,7 @@ def workload(n_frames: int, fps: float = 30.0) -> dict:
     import pandas as pd
 
     table = pd.DataFrame({"time": samples, **{f"channel {c}": np.sin(samples * (c + 1)) for c in range(4)}})
-    return {"pose": pose, "timeseries": table}
+    return {"pose": pose, "signals": table}
 
 
 def export(source: Path, output: Path, n_frames: int) -> float:

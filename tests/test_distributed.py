@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from napari_chronoviz import Pose, batch_render, create_visualization, open_video, read_jobs
+from napari_chronoviz import ChronovizError, Pose, batch_render, create_visualization, open_video, read_jobs
 from napari_chronoviz.cli import main as chronoviz
 from napari_chronoviz.render.distributed import chunk_ranges
 from napari_chronoviz.testing import make_stamped_video, read_stamp
@@ -87,7 +87,7 @@ def test_batch_finishes_the_good_jobs_and_reports_the_bad_one(client, gop_video,
     jobs = [
         {"video": str(gop_video), "output": str(tmp_path / "a.mp4"), "layout": "none", "end": 20},
         {"video": str(tmp_path / "missing.mp4"), "output": str(tmp_path / "b.mp4")},
-        {"video": str(gop_video), "timeseries": [1.0, 2.0, 3.0] * 100, "output": str(tmp_path / "c.mp4"), "end": 20},
+        {"video": str(gop_video), "signals": [1.0, 2.0, 3.0] * 100, "output": str(tmp_path / "c.mp4"), "end": 20},
     ]
     results = batch_render(jobs, client, progress=False)
     assert [bool(result.error) for result in results] == [False, True, False]
@@ -119,3 +119,10 @@ def test_chunked_export_keeps_the_audio(client, tmp_path):
     assert 7.8 <= seconds <= 8.2  # 240 frames at 30 fps
     with open_video(output) as exported:
         assert len(exported) == 240
+
+
+def test_a_job_with_an_unknown_field_is_refused_naming_the_fields(tmp_path):
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text("video,timeseries\nsession.mp4,photometry.csv\n")
+    with pytest.raises(ChronovizError, match=r"unknown field\(s\) \['timeseries'\].*signals"):
+        read_jobs(jobs)

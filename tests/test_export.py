@@ -63,11 +63,11 @@ def test_a_keypoint_is_drawn_on_its_frame_and_no_earlier(stamped_videos, tmp_pat
             assert np.abs(exported[earlier][y, x].astype(int) - blue).max() > 40
 
 
-@pytest.mark.parametrize("timeseries", ["dataframe", "list", "array", "path"])
-def test_timeseries_as_dataframe_list_array_or_path(stamped_videos, tmp_path, timeseries):
+@pytest.mark.parametrize("kind", ["dataframe", "list", "array", "path"])
+def test_signals_as_dataframe_list_array_or_path(stamped_videos, tmp_path, kind):
     values = np.sin(np.arange(90) / 5)
     given = {"dataframe": pd.DataFrame({"signal": values}), "list": values.tolist(), "array": values,
-             "path": tmp_path / "signal.csv"}[timeseries]
+             "path": tmp_path / "signal.csv"}[kind]
     pd.DataFrame({"signal": values}).to_csv(tmp_path / "signal.csv", index=False)
     output = create_visualization(stamped_videos["constant_rate"], given, tmp_path / "plot.mp4", end=10, **EXACT)
     with open_video(output) as exported:
@@ -173,7 +173,7 @@ def test_cancelling_leaves_nothing(stamped_videos, tmp_path):
 def test_yuv_and_rgb_compositing_agree(stamped_videos, tmp_path, layout):
     """yuv420p output composites on the decoded planes; yuv444p goes through RGB: same picture."""
     pose = one_point_pose(90, 30, (60, 80))
-    options = dict(timeseries=np.sin(np.arange(90) / 5), pose=pose, layout=layout, end=40, style={"point_size": 10},
+    options = dict(signals=np.sin(np.arange(90) / 5), pose=pose, layout=layout, end=40, style={"point_size": 10},
                    crf=0, preset="ultrafast", progress=False)
     planes = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "yuv.mp4", **options)
     rgb = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "rgb.mp4", pix_fmt="yuv444p",
@@ -187,7 +187,8 @@ def test_yuv_and_rgb_compositing_agree(stamped_videos, tmp_path, layout):
 
 def test_plot_only_with_a_transparent_background(stamped_videos, tmp_path):
     output = create_visualization(stamped_videos["constant_rate"], np.sin(np.arange(90) / 5), tmp_path / "plot.webm",
-                                  layout={"position": "plot-only", "size": 60}, alpha=True, end=5, progress=False)
+                                  layout={"position": "below", "size": 60}, plot_only=True, alpha=True, end=5,
+                                  progress=False)
     with av.open(str(output)) as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (160, 60)
@@ -198,7 +199,10 @@ def test_plot_only_with_a_transparent_background(stamped_videos, tmp_path):
     assert len(rgba) == 5 and alpha_plane.min() == 0 and alpha_plane.max() == 255  # transparent, with opaque lines
     with pytest.raises(ChronovizError, match="needs WebM"):
         create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "plot.mp4",
-                             layout="plot-only", alpha=True, progress=False)
+                             plot_only=True, alpha=True, progress=False)
+    with pytest.raises(ChronovizError, match="pass plot_only=True"):
+        create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "plot.webm",
+                             layout="plot-only", progress=False)
 
 
 def test_audio_is_copied_for_the_exported_span(tmp_path):

@@ -35,8 +35,8 @@ def test_writer_draws_what_create_visualization_draws(video_with_signal, stamped
     options = dict(window=(1.0, 1.0), layout="below", style={"plot_layout": "overlay"})
     session = attach(viewer, layer, signals=str(signal), **options)
     scenes = []
-    real_export = _writer.export_scene
-    monkeypatch.setattr(_writer, "export_scene", lambda video, scene, *a, **k: scenes.append(scene) or
+    real_export = _writer.export_video
+    monkeypatch.setattr(_writer, "export_video", lambda video, scene, *a, **k: scenes.append(scene) or
                         real_export(video, scene, *a, **k))
     saved = napari.save_layers(str(tmp_path / "from_writer.mp4"), [layer, session.layers["overlay"]],
                                plugin="napari-chronoviz")

@@ -33,8 +33,9 @@ _PUBLIC = {
     "napari_chronoviz.overlays.layout": ("Layout",),
     "napari_chronoviz.overlays.scene": ("Scene", "build_scene"),
     "napari_chronoviz.overlays.style": ("Style",),
-    "napari_chronoviz.api": ("attach", "create_visualization", "sync_by_time"),
-    "napari_chronoviz.render.distributed": ("batch_render", "read_jobs"),
+    "napari_chronoviz.render.visualization": ("create_visualization", "export_video"),
+    "napari_chronoviz.render.batch": ("batch_render", "read_jobs"),
+    "napari_chronoviz.napari._attach": ("attach", "sync_by_time"),
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 
@@ -54,7 +55,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .api import attach, create_visualization, sync_by_time
     from .errors import (AlignmentError, ChronovizError, ExportCancelled, ExportError, FrameTimesError, LabelError,
                          PoseError, SignalError, VideoReadError)
     from .io.imgstore import read_imgstore_index
@@ -68,6 +68,8 @@ if TYPE_CHECKING:
     from .overlays.layout import Layout
     from .overlays.scene import Scene, build_scene
     from .overlays.style import Style
-    from .render.distributed import batch_render, read_jobs
+    from .napari._attach import attach, sync_by_time
+    from .render.batch import batch_render, read_jobs
+    from .render.visualization import create_visualization, export_video
     from .samples import sample_file
     from .timeline import Alignment, SampleWindow, align

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         options = _scene_options(args)
         if args.command == "render":
-            from .api import create_visualization
+            from .render.visualization import create_visualization
 
             with _client(args.scheduler) as client:
                 written = create_visualization(
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--workers", type=int, help="render in chunks on a local dask cluster of N processes")
     render.add_argument("--scheduler", help="render in chunks on the dask scheduler at this address")
     batch = commands.add_parser("batch", help="export many sessions listed in a CSV or YAML file, on dask")
-    batch.add_argument("jobs", help="CSV (columns: video, output, timeseries, pose, ... ) or YAML list of jobs")
+    batch.add_argument("jobs", help="CSV (columns: video, output, signals, pose, ... ) or YAML list of jobs")
     batch.add_argument("--scheduler", help="address of a running dask scheduler (default: a local cluster)")
     batch.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     batch.add_argument("--overwrite", action="store_true", help="redo jobs whose output exists")
@@ -111,7 +111,7 @@ def _check(args) -> int:
 
 
 def _batch(args) -> int:
-    from .render.distributed import batch_render, read_jobs
+    from .render.batch import batch_render, read_jobs
 
     jobs = read_jobs(args.jobs)
     with _client(args.scheduler) as client:
@@ -179,7 +179,7 @@ def _view(args, options: dict) -> int:
 
     import napari
 
-    from .api import attach
+    from .napari._attach import attach
     from .napari._widget import ChronovizWidget
 
     with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's

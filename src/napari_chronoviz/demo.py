@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the viewer here and exit")
     args = parser.parse_args(argv)
 
-    from .api import create_visualization
+    from .render.visualization import create_visualization
     from .napari._sample_data import flies_sources, sample_path
 
     args.export.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,23 @@ from pathlib import Path
 
 
 def sample_file(name: str) -> Path:
-    """Path of a bundled sample file, e.g. `sample_file("mouse.mp4")`; the error lists the files there are."""
+    """Path of a bundled sample file.
+
+    Parameters
+    ----------
+    name
+        The file's name in `sample_data/`, e.g. "mouse.mp4" or "flies_photometry.csv".
+
+    Returns
+    -------
+    Path
+        Where the installed package keeps it.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such sample; the message lists the samples there are.
+    """
     folder = Path(str(files("napari_chronoviz") / "sample_data"))
     path = folder / name
     if not path.is_file():

@@ -16,14 +16,17 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal, get_args
 
 import numpy as np
 
-from ._checks import require_finite_increasing
+from ._times import nominal_rate, require_finite_increasing
 from .errors import AlignmentError, ChronovizError
 
-MODES = ("auto", "frame", "ratio", "stretch", "pad", "timestamps")
-INTERPOLATIONS = ("linear", "nearest", "previous")
+AlignMode = Literal["auto", "frame", "ratio", "stretch", "pad", "timestamps"]
+Interpolation = Literal["linear", "nearest", "previous"]
+MODES: tuple[str, ...] = get_args(AlignMode)
+INTERPOLATIONS: tuple[str, ...] = get_args(Interpolation)
 MAX_AUTO_RATIO = 16
 SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
 
@@ -145,10 +148,10 @@ def align(
     video_or_frame_times,
     source,
     *,
-    mode: str = "auto",
+    mode: AlignMode = "auto",
     ratio: float | Fraction | None = None,
     offset: float = 0.0,
-    interpolation: str = "linear",
+    interpolation: Interpolation = "linear",
     sync=None,
 ) -> Alignment:
     """Place `source` on the video's timeline: one fractional sample index per video frame.
@@ -173,6 +176,18 @@ def align(
     sync
         For "timestamps": `(video_event_times, source_event_times)` or an (n, 2) array of the same
         events seen on both clocks; a linear clock map is fitted and applied to the source times.
+
+    Returns
+    -------
+    Alignment
+        The fractional sample index of each frame (NaN where the source has no sample), with the mode used
+        and a `message` saying what was decided.
+
+    Raises
+    ------
+    AlignmentError
+        For an unknown mode or interpolation, a source without samples, or lengths and times that do not
+        fit the mode (the message says which mode or option would).
     """
     frame_times = np.asarray(getattr(video_or_frame_times, "frame_times", video_or_frame_times), dtype=float)
     source = _SourceShape.of(source)
@@ -343,12 +358,6 @@ def _ratio_text(ratio) -> str:
     if ratio.denominator == 1:
         return f"{ratio.numerator} sample{'s' if ratio.numerator != 1 else ''} per frame"
     return f"one sample every {ratio.denominator / ratio.numerator:g} frames"
-
-
-def nominal_rate(frame_times: np.ndarray) -> float:
-    """Frames per second from the median step between frame times (1.0 when it cannot be told)."""
-    steps = np.diff(frame_times)
-    return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 1.0
 
 
 def _align_timestamps(frame_times, source_times, n_samples, offset, interpolation, sync) -> Alignment:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .._times import nominal_rate
 from ..errors import VideoReadError
 from .video import VideoSource
 
@@ -94,7 +95,23 @@ def _joined(indexes: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 def read_imgstore_index(path: str | Path) -> dict[str, np.ndarray]:
-    """Return `frame_number` (int64) and `frame_time` (float seconds) of every frame of a store."""
+    """The frame numbers and times of every frame of an imgstore, across its chunks.
+
+    Parameters
+    ----------
+    path
+        The store's `metadata.yaml` or its folder.
+
+    Returns
+    -------
+    dict
+        `frame_number` (int64, the camera's count) and `frame_time` (float seconds), one per stored frame.
+
+    Raises
+    ------
+    VideoReadError
+        When the folder is not an imgstore or its metadata or chunk indexes cannot be read.
+    """
     store_dir = _store_dir(Path(path))
     return _joined([_load_chunk_index(index) for _, index in _chunks(store_dir, read_store_metadata(store_dir))])
 
@@ -120,8 +137,7 @@ class ImgStoreVideo(VideoSource):
         self.n_frames = int(self._chunk_starts[-1])
         if self.n_frames == 0:
             raise VideoReadError(f"{self.store_dir}: the imgstore's indexes list no frames.")
-        steps = np.diff(self.frame_times)
-        self.fps = float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 0.0
+        self.fps = nominal_rate(self.frame_times)
         self._is_directory_store = self.store["class"] == "DirectoryImgStore"
         self._open_videos: OrderedDict[int, VideoSource] = OrderedDict()
         self._lock = threading.Lock()

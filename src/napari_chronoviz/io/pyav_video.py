@@ -18,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .._times import nominal_rate
 from ..errors import VideoReadError
 from .frame_cache import FrameCache
 from .frame_index import FrameIndex, index_from_decoding, index_from_packets
@@ -413,6 +414,4 @@ def _nominal_fps(stream, frame_times: np.ndarray) -> float:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     if rate:
         return float(rate)
-    if len(frame_times) > 1:
-        return (len(frame_times) - 1) / (frame_times[-1] - frame_times[0])
-    return 0.0
+    return nominal_rate(frame_times)

@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .._checks import require_finite_increasing
+from .._times import require_finite_increasing
 from ..errors import SignalError
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
 from .tables import (

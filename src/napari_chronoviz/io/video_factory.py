@@ -7,7 +7,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
-from .._checks import require_finite_increasing
+from .._times import require_finite_increasing
 from ..errors import FrameTimesError
 from .imgstore import is_imgstore, open_imgstore
 from .timestamps import read_frame_times
@@ -46,11 +46,24 @@ def open_video(
     backend
         "pyav" (default: exact, indexed by presentation timestamps) or "opencv" (napari-video's
         OpenCV reader, for comparison; it derives times from the nominal rate).
+
+    Returns
+    -------
+    VideoSource
+        The opened video (also a context manager that closes it).
+
+    Raises
+    ------
+    FileNotFoundError
+        When `path` does not exist.
+    VideoReadError
+        When the file is not a video FFmpeg can read, or is empty or truncated.
+    FrameTimesError
+        When `frame_times` cannot be read or does not hold one increasing time per frame.
     """
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Video not found: {path}. Check the path and that the drive is mounted.")
-
     if is_imgstore(path):
         video: VideoSource = open_imgstore(path)
     elif backend == "pyav":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -25,9 +26,10 @@ from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.scene import Scene
 from ..render.raster import draw
+from ._metadata import METADATA_KEY
 
-METADATA_KEY = "chronoviz"
-DISPLAYS = ("raster", "layers")
+Display = Literal["raster", "layers"]
+DISPLAYS: tuple[str, ...] = get_args(Display)
 
 
 @dataclass(frozen=True, eq=False)

@@ -59,7 +59,7 @@ def _open_sample(video: str, sources: dict) -> list:
             if layer.metadata.get("chronoviz", {}).get("path") != str(path):
                 return
             viewer.layers.events.inserted.disconnect(attach_when_added)
-            from ..api import attach
+            from ._attach import attach
             from ._widget import ChronovizWidget
 
             attach(viewer, layer, **sources)

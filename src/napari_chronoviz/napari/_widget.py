@@ -20,15 +20,18 @@ from magicgui.widgets import (
 )
 from napari.utils.notifications import show_error, show_info
 
-from ..api import attach
-from ..errors import ChronovizError
+from ..errors import ChronovizError, ExportCancelled
 from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS
+from ..render.visualization import export_video
 from ..timeline import MODES
-from ._layers import DISPLAYS, METADATA_KEY, Session
+from ._attach import attach
+from ._layers import DISPLAYS, Session
+from ._metadata import METADATA_KEY
+from ._progress import progress_callback
 
 TIME_UNITS = ("from name", "s", "ms", "us", "ns")
 YLIM_MODES = ("channel", "global", "fixed")
@@ -238,15 +241,11 @@ class ChronovizWidget(Container):
             return None
         video_path = self.viewer.layers[self.video.value].metadata[METADATA_KEY]["path"]
         self._progress = bar = cancelable_progress(total=session.scene.n_frames, desc="chronoviz export")
-
-        def report(done: int, total: int) -> bool:
-            bar.update(done - bar.n)
-            return bar.is_canceled
-
         self.cancel.enabled = True
         # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
         # when no excepthook catches it (a Qt loop without napari.run); the worker starts once connected
-        return create_worker(_export, video_path, session.scene, Path(path), self.overwrite.value, report, _connect={
+        return create_worker(_export, video_path, session.scene, Path(path), self.overwrite.value,
+                             progress_callback(bar), _connect={
             "returned": lambda written: show_info(f"Exported {written}" if written else
                                                   "Export cancelled; nothing was written."),
             "errored": lambda error: show_error(str(error)),
@@ -274,12 +273,7 @@ def _fraction(text: str, name: str) -> Fraction | None:
 
 def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path | None:
     """Write the export in the worker thread; the written path, or None when `report` cancelled it."""
-    from ..io.video_factory import open_video
-    from ..errors import ExportCancelled
-    from ..render.export import export_scene
-
     try:
-        with open_video(video_path) as video:
-            return export_scene(video, scene, output, overwrite=overwrite, progress=report)
+        return export_video(video_path, scene, output, overwrite=overwrite, progress=report)
     except ExportCancelled:  # the user's choice, not an error: export_scene removed the partial file
         return None

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from napari.utils import progress
 from napari.utils.notifications import show_error
 
 from ..errors import ChronovizError
 from ..io.video_factory import open_video
 from ..overlays.scene import build_scene
-from ..render.export import export_scene
-from ._layers import METADATA_KEY
+from ..render.visualization import export_video
+from ._metadata import METADATA_KEY
+from ._progress import progress_callback
 
 
 def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
@@ -28,7 +30,8 @@ def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
         video_info, config = _video_and_config(layer_data)
         with open_video(video_info["path"]) as video:
             scene = scene_from_config(video, config)
-            written = export_scene(video, scene, Path(path), progress=_napari_progress())
+            with progress(total=scene.n_frames, desc="chronoviz export") as bar:
+                written = export_video(video, scene, Path(path), progress=progress_callback(bar))
     except ChronovizError as error:
         show_error(str(error))
         raise
@@ -70,19 +73,3 @@ def _video_and_config(layer_data: list[tuple]) -> tuple[dict, dict | None]:
     configs = [config for config in configs if config.get("video") == videos[0]["name"]] or configs
     return videos[0], configs[0] if configs else None
 
-
-def _napari_progress():
-    """A progress callback showing napari's progress bar."""
-    from napari.utils import progress
-
-    bar = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = progress(total=total, desc="chronoviz export")
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    return update

@@ -7,12 +7,16 @@ give negative coordinates); a panel in a corner lies over the video with a trans
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
-BESIDE = ("below", "above", "left", "right")
-CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
-POSITIONS = BESIDE + CORNERS + ("none",)
+from ..errors import ChronovizError
+
+Position = Literal["below", "above", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right", "none"]
+POSITIONS: tuple[str, ...] = get_args(Position)
+BESIDE = POSITIONS[:4]
+CORNERS = POSITIONS[4:8]
 MARGIN = 8  # pixels between a corner panel and the video's edge
 
 
@@ -26,14 +30,14 @@ class Layout:
 
     video_width: int
     video_height: int
-    position: str = "below"
+    position: Position = "below"
     size: int | tuple[int, int] | None = None
 
     def __post_init__(self):
         if self.position not in POSITIONS:
-            from ..errors import ChronovizError
-
-            raise ChronovizError(f"Unknown panel position {self.position!r}: use one of {', '.join(POSITIONS)}.")
+            hint = " To export only the plot panel, keep a position and pass plot_only=True." if "only" in str(
+                self.position) else ""
+            raise ChronovizError(f"Unknown panel position {self.position!r}: use one of {', '.join(POSITIONS)}.{hint}")
 
     @property
     def panel_box(self) -> np.ndarray | None:

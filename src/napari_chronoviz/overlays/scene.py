@@ -16,7 +16,8 @@ from ..errors import AlignmentError, ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
 from ..io.timeseries import Signal, read_timeseries
-from ..timeline import align, nominal_rate
+from .._times import nominal_rate
+from ..timeline import align
 from .layout import Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
@@ -222,6 +223,18 @@ def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, 
         A panel position ("below", "top-right", ...) or `{"position", "size"}`.
     style
         A dict of `Style` options or a `Style`.
+
+    Returns
+    -------
+    Scene
+        The video's frame times, layout, style, plot panel and pose overlays; `geometry(frame)` gives what
+        to draw on a frame, and `messages` what was decided about each source's alignment.
+
+    Raises
+    ------
+    ChronovizError
+        When a source cannot be read (`SignalError`, `PoseError`, `LabelError`) or placed on the video's
+        timeline (`AlignmentError`), or an option is unknown.
     """
     paths: dict = {}
     signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals"))

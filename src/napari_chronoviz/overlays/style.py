@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -16,8 +17,10 @@ TAB10 = np.array(
         [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
     ]
 ) / 255
-PLOT_LAYOUTS = ("stacked", "overlay", "dense", "grid")
-COLOR_BY = ("keypoint", "individual")
+PlotLayout = Literal["stacked", "overlay", "dense", "grid"]
+ColorBy = Literal["keypoint", "individual"]
+PLOT_LAYOUTS: tuple[str, ...] = get_args(PlotLayout)
+COLOR_BY: tuple[str, ...] = get_args(ColorBy)
 
 
 def palette(count: int) -> np.ndarray:
@@ -34,7 +37,7 @@ class Style:
     """Every style option of the overlays, with the defaults users of DLC/SLEAP renderers expect."""
 
     # plot panel
-    plot_layout: str = "stacked"  # stacked lanes, one "overlay" axis, "dense" (many channels), "grid"
+    plot_layout: PlotLayout = "stacked"  # stacked lanes, one "overlay" axis, "dense" (many channels), "grid"
     grid_columns: int = 2
     ylim: str | tuple[float, float] = "channel"  # "channel", "global" or fixed (low, high)
     show_values: bool = True  # current value beside each channel name
@@ -46,7 +49,7 @@ class Style:
     cursor_color: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 0.9)
     interval_alpha: float = 0.25
     # pose
-    color_by: str = "keypoint"
+    color_by: ColorBy = "keypoint"
     confidence_cutoff: float = 0.0  # points with lower confidence are hidden
     point_size: float | None = None  # pixels; None: scaled to the video
     edge_width: float = 2.0

@@ -1,4 +1,4 @@
-"""Scale out on dask.distributed: one video in keyframe-aligned chunks, or many sessions in a batch.
+"""Scale one export out on dask.distributed: the video in keyframe-aligned chunks, joined by stream copy.
 
 Workers get paths and small picklable objects (signals, poses, options), never decoded frames. A chunk
 renders and encodes its frames with the plain pipeline into a file of its own, starting with a
@@ -18,8 +18,6 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..io.tables import value_from_text
-from ..io.video_factory import default_output
 from ..errors import ExportCancelled, ExportError
 from .export import (checked_output, copy_audio, export_scene, partial_path, progress_reporter,
                      remove_stale_partials, verify_written)
@@ -133,106 +131,3 @@ def _join(jobs: list[ChunkJob], output: Path, frame_times: np.ndarray, start: in
     finally:
         if partial.exists():
             partial.unlink()
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """What happened to one job of a batch: its output, or why it failed, or that it was skipped."""
-
-    job: dict
-    output: str | None = None
-    error: str | None = None
-    skipped: bool = False
-
-
-def batch_render(jobs, client=None, *, workers=None, overwrite=False, progress=True) -> list[BatchResult]:
-    """Export many sessions on dask, one task per job; a failing job is reported and does not stop the others.
-
-    Each job is a dict of `create_visualization` arguments (`video`, and `timeseries`, `output`, `pose`,
-    `events`, `intervals`, `layout`, `window`, `style`, encoder options ...). Jobs whose output exists are
-    skipped unless `overwrite`. `client`: any `dask.distributed.Client`; without one, a local cluster of
-    `workers` single-threaded processes (default: one per core) runs for the batch.
-    """
-    from dask.distributed import Client, LocalCluster
-
-    jobs = [dict(job) for job in jobs]
-    if client is None:
-        with LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True) as cluster, \
-                Client(cluster) as own:
-            return batch_render(jobs, own, overwrite=overwrite, progress=progress)
-    from dask.distributed import as_completed
-
-    results: dict[int, BatchResult] = {}
-    futures = {}
-    for index, job in enumerate(jobs):
-        output = Path(job.get("output") or default_output(job["video"]))
-        job["output"] = str(output)
-        if output.exists() and not overwrite:
-            results[index] = BatchResult(job, str(output), skipped=True)
-        else:
-            futures[client.submit(_run_job, job, overwrite, pure=False, retries=RETRIES)] = index
-    report = _batch_reporter(progress, len(jobs), len(results))
-    for future in as_completed(list(futures)):
-        index = futures[future]
-        try:
-            results[index] = BatchResult(jobs[index], future.result())
-        except Exception as error:  # noqa: BLE001 - one job's failure is its result, the batch goes on
-            results[index] = BatchResult(jobs[index], error=f"{type(error).__name__}: {error}")
-        report(results[index])
-    return [results[index] for index in range(len(jobs))]
-
-
-def read_jobs(path) -> list[dict]:
-    """Jobs from a YAML list of mappings, or a CSV whose columns are `create_visualization` arguments.
-
-    In a CSV, empty cells are left out and `timeseries` (or `signals`) and `pose` may hold several paths
-    separated by `;`.
-    """
-    import pandas as pd
-    import yaml
-
-    path = Path(path)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        with open(path, encoding="utf-8") as handle:
-            jobs = yaml.safe_load(handle)
-        if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
-            raise ExportError(f"{path} must hold a list of jobs (mappings with at least 'video').")
-    else:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        jobs = [{key: _cell(key, value) for key, value in row.items() if value.strip()} for _, row in table.iterrows()]
-    missing = [index for index, job in enumerate(jobs) if "video" not in job]
-    if missing:
-        raise ExportError(f"{path}: jobs {missing} have no 'video'.")
-    return jobs
-
-
-def _cell(key: str, text: str):
-    if key in ("timeseries", "signals", "pose") and ";" in text:
-        return [part.strip() for part in text.split(";") if part.strip()]
-    return value_from_text(text)
-
-
-def _run_job(job: dict, overwrite: bool) -> str:
-    from ..api import create_visualization
-
-    options = {key: value for key, value in job.items() if key not in ("video", "timeseries", "signals", "output")}
-    return str(create_visualization(job["video"], job.get("timeseries", job.get("signals")), job["output"],
-                                    progress=False, overwrite=overwrite, **options))
-
-
-def _batch_reporter(progress, total: int, skipped: int):
-    import sys
-
-    counts = {"done": 0, "failed": 0}
-
-    def report(result: BatchResult) -> None:
-        counts["failed" if result.error else "done"] += 1
-        if callable(progress):
-            progress(result)
-        elif progress:
-            remaining = total - skipped - counts["done"] - counts["failed"]
-            status = f"FAILED {result.job['video']}: {result.error}" if result.error else f"wrote {result.output}"
-            print(f"[{counts['done']} done, {counts['failed']} failed, {skipped} skipped, {remaining} left] {status}",
-                  file=sys.stderr)
-
-    return report

@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from ..errors import ChronovizError, ExportError
-from ..timeline import nominal_rate
+from .._times import nominal_rate
 
 DEFAULT_CODEC = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi": "mpeg4", ".webm": "libvpx-vp9",
                  ".gif": "gif"}

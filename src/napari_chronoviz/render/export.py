@@ -33,7 +33,7 @@ import numpy as np
 
 from ..io.video import VIDEO_EXTENSIONS
 from ..overlays.scene import Scene
-from ..timeline import nominal_rate
+from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError
 from .encode import EncoderSettings, output_timing
 from .raster import draw

@@ -1,4 +1,4 @@
-"""Small checks on time arrays shared by the readers and the timeline."""
+"""Checks on time arrays and the rate they show, shared by the readers, the timeline and the export."""
 
 from __future__ import annotations
 
@@ -26,3 +26,9 @@ def require_finite_increasing(times: np.ndarray, where: str, items: str, fix: st
             f"{where} must be strictly increasing, but {items} {bad} are not later than the one before "
             f"({times[bad[0] - 1]:g}, then {times[bad[0]]:g}). {fix}"
         )
+
+
+def nominal_rate(frame_times: np.ndarray) -> float:
+    """Frames per second from the median step between frame times (1.0 when it cannot be told)."""
+    steps = np.diff(frame_times)
+    return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 1.0
