@@ -113,6 +113,36 @@ def find_column(columns: Iterable, names: Iterable[str]):
     return next((column for column in columns if base_name(column) in wanted), None)
 
 
+def column_seconds_per_unit(column, time_unit: str | None, where: str, error=ChronovizError) -> float:
+    """The factor from a time column's values to seconds, by the one rule every reader follows.
+
+    An explicit `time_unit` wins; without one, a unit suffix of the column's name (`time_ms`, `Start (s)`)
+    sets it; without either, the values are seconds.
+
+    Parameters
+    ----------
+    column
+        The column's name (an int for a table without a header).
+    time_unit : str or None
+        "s", "ms", "us" or "ns", as the caller gave it; None when not given.
+    where : str
+        The file and column, named in the error.
+    error : type
+        The exception class to raise.
+
+    Returns
+    -------
+    float
+        Seconds per unit of the column's values.
+
+    Raises
+    ------
+    ChronovizError
+        (`error`) When the unit is not one of those above.
+    """
+    return seconds_per_unit(time_unit or unit_from_name(column), where, error)
+
+
 def seconds_per_unit(unit: str | None, where: str, error=ChronovizError) -> float:
     """The factor from `unit` to seconds (None means seconds); an error naming `where` for unknown units."""
     if unit is None:

@@ -22,6 +22,7 @@ from napari.utils.notifications import show_error, show_info
 
 from ..api import attach
 from ..errors import ChronovizError
+from ..io.formats import EXPORT_SUFFIXES, patterns
 from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
@@ -76,7 +77,7 @@ class ChronovizWidget(Container):
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
         self.display = ComboBox(label="display", choices=DISPLAYS, value="raster")
         self.remove = PushButton(text="Remove overlays")
-        self.export_file = FileEdit(label="export to", mode="w", filter="*.mp4 *.webm *.gif *.avi *.mov *.mkv")
+        self.export_file = FileEdit(label="export to", mode="w", filter=" ".join(patterns(EXPORT_SUFFIXES)))
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.export = PushButton(text="Export")
         self.cancel = PushButton(text="Cancel export", enabled=False)
