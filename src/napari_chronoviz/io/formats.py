@@ -17,6 +17,7 @@ from typing import Callable
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
 TEXT_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".ssv", ".dat")
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
+HDF5_CONTAINER_SUFFIXES = HDF5_SUFFIXES + (".slp", ".nwb", ".nc")  # SLEAP labels, NWB, netCDF-4 (or netCDF-3)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 NUMPY_SUFFIXES = (".npy", ".npz")
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
@@ -67,7 +68,7 @@ FILE_KINDS: dict[str, FileKind] = {kind.name: kind for kind in (
     FileKind("video", VIDEO_SUFFIXES, "napari_chronoviz.io.video_factory:open_video", opened_in_napari=True),
     FileKind("imgstore", (), "napari_chronoviz.io.video_factory:open_video", file_names=(IMGSTORE_METADATA,),
              opened_in_napari=True),
-    FileKind("pose", HDF5_SUFFIXES + (".csv", ".slp", ".nc", ".nwb"), "napari_chronoviz.io.pose:read_pose",
+    FileKind("pose", HDF5_CONTAINER_SUFFIXES + (".csv",), "napari_chronoviz.io.pose:read_pose",
              opened_in_napari=True),
     FileKind("timeseries", TEXT_TABLE_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + NUMPY_SUFFIXES,
              "napari_chronoviz.io.timeseries:read_timeseries", opened_in_napari=True),

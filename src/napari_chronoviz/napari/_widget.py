@@ -30,6 +30,7 @@ from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS
 from ..timeline import MODES
 from ._layers import DISPLAYS, METADATA_KEY, Session
+from ._reader import OVERLAYS_KEY
 
 TIME_UNITS = ("from name", "s", "ms", "us", "ns")
 YLIM_MODES = ("channel", "global", "fixed")
@@ -108,6 +109,8 @@ class ChronovizWidget(Container):
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
         self.video.changed.connect(self.show_session)
+        self.viewer.layers.events.inserted.connect(self.attach_requested_overlays)
+        self.attach_requested_overlays()
         self.show_session()
 
     # --- choices and current state --------------------------------------------------------------------
@@ -168,6 +171,20 @@ class ChronovizWidget(Container):
             with control.changed.blocked():
                 control.value = value
         self.decision.value = "; ".join(scene.messages)
+
+    def attach_requested_overlays(self, *_) -> None:
+        """Attach the overlays that video layers ask for in `metadata["chronoviz"]["overlays"]` (the samples
+        do), once each, and choose the video they were attached to. A failure is an error notification."""
+        for layer in list(self.viewer.layers):
+            requested = layer.metadata.get(METADATA_KEY, {}).pop(OVERLAYS_KEY, None)
+            if requested:
+                try:
+                    attach(self.viewer, layer, **requested)
+                except (ChronovizError, ValueError, OSError) as error:
+                    show_error(f"The overlays of {layer.name!r} could not be attached: {error}")
+                    continue
+                self.video.value = layer.name
+                self.show_session()  # also when that video was chosen already
 
     # --- actions -------------------------------------------------------------------------------------------
 
