@@ -249,6 +249,8 @@ def _sniff_npy(path: Path, head: bytes, kinds) -> str | None:
 
 
 def _sniff_npz(path: Path, head: bytes, kinds) -> str | None:
+    if is_imgstore(path.parent):  # a chunk index of an imgstore, which opens by its folder
+        return None
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.namelist()
