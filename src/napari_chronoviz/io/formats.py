@@ -21,6 +21,7 @@ HDF5_CONTAINER_SUFFIXES = HDF5_SUFFIXES + (".slp", ".nwb", ".nc")  # SLEAP label
 PARQUET_SUFFIXES = (".parquet", ".pq")
 NUMPY_SUFFIXES = (".npy", ".npz")
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
+PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"  # Loupe-style time series: <name>_t.npy (seconds) + <name>_y.npy
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._checks import require_finite_increasing
 from ..errors import SignalError
-from .formats import HDF5_SUFFIXES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
+from .formats import HDF5_SUFFIXES, PAIR_TIMES, PAIR_VALUES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
 from .tables import (
     FRAME_COLUMN_NAMES,
@@ -29,7 +29,6 @@ from .tables import (
 )
 
 VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
-PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"
 
 
 @dataclass(frozen=True)

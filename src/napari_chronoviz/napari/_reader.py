@@ -32,6 +32,8 @@ from ..io.formats import (
     FILE_KINDS,
     HDF5_CONTAINER_SUFFIXES,
     IMGSTORE_METADATA,
+    PAIR_TIMES,
+    PAIR_VALUES,
     PARQUET_SUFFIXES,
     TEXT_TABLE_SUFFIXES,
     VIDEO_SUFFIXES,
@@ -241,7 +243,7 @@ def _sniff_parquet(path: Path, head: bytes, kinds) -> str:
 
 
 def _sniff_npy(path: Path, head: bytes, kinds) -> str | None:
-    if path.name.lower().endswith(("_t.npy", "_y.npy")):  # one half of a Loupe-style pair: the reader checks both
+    if path.name.lower().endswith((PAIR_TIMES, PAIR_VALUES)):  # half of a Loupe-style pair: the reader checks both
         return TIMESERIES
     with open(path, "rb") as handle:
         dtype, shape = _npy_header(path, handle)
