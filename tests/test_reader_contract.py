@@ -302,3 +302,26 @@ def test_time_series_in_numpy_files_and_dlc_csv_still_open(tmp_path, notificatio
     assert layers_of(tmp_path / "mouseDLC.csv") == [
         ("points", (200, 3), "mouseDLC", "pose", ["individual", "keypoint", "confidence"])]
     assert notifications() == []
+
+
+def test_the_registry_names_real_readers_and_tells_kinds_by_name():
+    from napari_chronoviz.io.formats import kinds_of, reader_of
+
+    assert {kind: reader_of(kind).__name__ for kind in FILE_KINDS} == {
+        "video": "open_video", "imgstore": "open_video", "pose": "read_pose", "timeseries": "read_timeseries",
+        "frame_times": "read_frame_times", "events": "read_events", "intervals": "read_intervals"}
+    assert kinds_of("rig/CLIP.MP4") == ("video",)
+    assert kinds_of("store/metadata.yaml") == ("imgstore", "frame_times")
+    assert kinds_of("poses.h5") == ("pose", "timeseries")
+    assert kinds_of("labels.csv") == ("pose", "timeseries", "frame_times", "events", "intervals")
+    assert kinds_of("notes.md") == ()
+
+
+def test_every_hdf5_suffix_of_the_registry_reads_a_pose(tmp_path):
+    from napari_chronoviz import read_pose
+
+    source = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
+    for suffix in [".h5", ".hdf5", ".hdf"]:
+        copy = tmp_path / f"mouseDLC{suffix}"
+        copy.write_bytes(source.read_bytes())
+        assert read_pose(copy).xy.shape == (2330, 1, 4, 2)
