@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import dask.array as da
 import numpy as np
@@ -54,16 +56,18 @@ def test_viewer_opens_a_lazy_video_and_follows_the_slider(make_napari_viewer, st
         assert read_stamp(displayed_frame(layer)) == frame
 
 
-def test_damaged_file_gives_a_notification_not_a_crash(make_napari_viewer, tmp_path, monkeypatch):
-    shown = []
-    monkeypatch.setattr("napari_chronoviz.napari._reader.show_error", shown.append)
+def test_damaged_file_gives_a_notification_not_a_crash(make_napari_viewer, tmp_path):
+    from napari.utils.notifications import notification_manager
+
     viewer = make_napari_viewer()
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 1000)
+    before = len(notification_manager.records)
     with pytest.raises(ValueError, match="broken.mp4"):  # napari: no reader could open it
         viewer.open(broken, plugin="napari-chronoviz")
     assert len(viewer.layers) == 0
-    assert len(shown) == 1 and "Cannot read" in shown[0] and "broken.mp4" in shown[0]
+    (shown,) = [note.message for note in notification_manager.records[before:]]
+    assert "Cannot read" in shown and "broken.mp4" in shown
 
 
 def test_imgstore_folder_opens(shared_data, make_napari_viewer):
@@ -74,18 +78,39 @@ def test_imgstore_folder_opens(shared_data, make_napari_viewer):
 
 
 @pytest.mark.parametrize("key, frames, size", [("flies", 1500, 1024), ("mouse", 2330, 480)])
-def test_sample_data_opens_with_overlays_and_the_widget(make_napari_viewer, key, frames, size):
+def test_sample_data_is_layer_data_whose_overlays_the_widget_attaches(make_napari_viewer, key, frames, size):
     from napari_chronoviz.napari._layers import Session
 
     viewer = make_napari_viewer()
     viewer.open_sample("napari-chronoviz", key)
-    video = viewer.layers[0]
+    (video,) = viewer.layers  # the sample adds its video layer, nothing else: no overlays, no dock
     assert video.data.shape[:2] == (frames, size)
+    assert Session.of(video) is None and not viewer.window.dock_widgets
+    requested = video.metadata["chronoviz"]["overlays"]
+    assert json.loads(json.dumps(requested)) == requested  # JSON-able: files as paths
+    assert all(Path(path).is_file() for path in _paths(requested))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
     session = Session.of(video)
     assert session is not None and session.scene.traces and session.scene.pose_overlays
-    assert "chronoviz" in viewer.window.dock_widgets
+    assert "overlays" not in video.metadata["chronoviz"]  # attached once
+    assert widget.video.value == video.name and widget.trail_length.value == session.scene.style.trail_length > 0
     viewer.dims.set_current_step(0, frames // 2)
     assert session.layers["overlay"].data[..., 3].any()  # something drawn
+
+
+def test_a_sample_opened_after_the_widget_gets_its_overlays(make_napari_viewer):
+    from napari_chronoviz.napari._layers import Session
+
+    viewer = make_napari_viewer()
+    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    viewer.open_sample("napari-chronoviz", "mouse")
+    session = Session.of(viewer.layers["mouse"])
+    assert session is not None and session.scene.traces and session.scene.pose_overlays
+
+
+def _paths(overlays: dict) -> list[str]:
+    files = [overlays[kind] for kind in ("signals", "pose", "events", "intervals") if kind in overlays]
+    return [path for entry in files for path in (entry if isinstance(entry, list) else [entry])]
 
 
 @pytest.mark.parametrize("how, key, fps", [("reader", "flies", 25), ("reader", "mouse", 30), ("sample", "mouse", 30),

@@ -21,7 +21,7 @@ def test_unit_from_the_column_name_or_argument(tmp_path):
     (tmp_path / "log.csv").write_text("frame,timestamp_us\n0,0\n1,33000\n2,66500\n")
     np.testing.assert_allclose(read_frame_times(tmp_path / "log.csv"), [0, 0.033, 0.0665])
     np.save(tmp_path / "ms.npy", np.array([0.0, 33.0, 66.0]))
-    np.testing.assert_allclose(read_frame_times(tmp_path / "ms.npy", unit="ms"), [0, 0.033, 0.066])
+    np.testing.assert_allclose(read_frame_times(tmp_path / "ms.npy", time_unit="ms"), [0, 0.033, 0.066])
 
 
 def test_table_without_a_time_column_is_explained(tmp_path):

@@ -22,6 +22,7 @@ def main() -> int:
         viewer = napari.Viewer()
         viewer.window._qt_window.resize(1600, 1100)
         viewer.open_sample("napari-chronoviz", sample)
+        viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # it attaches the sample's overlays
         viewer.dims.set_current_step(0, frame)
         QApplication.processEvents()  # let the dock take its width before fitting the view
         viewer.reset_view()

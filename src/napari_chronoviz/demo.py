@@ -1,7 +1,8 @@
 """The demo (`make demo`): the bundled two-fly recording with its poses, signals, events and intervals.
 
 It exports the composited video to `demo_output/flies_chronoviz.mp4`, then opens the same sample in
-napari (File ▸ Open Sample ▸ napari-chronoviz ▸ Two courting flies). With `--screenshot PATH` (what
+napari (File ▸ Open Sample ▸ napari-chronoviz ▸ Two courting flies) and docks the overlays widget
+(Plugins ▸ napari-chronoviz ▸ Overlays), which attaches the sample's overlays. With `--screenshot PATH` (what
 `make demo` uses when there is no display, under Xvfb) the viewer is shown off-screen, moved to a
 frame, saved as a PNG and closed; otherwise it stays open.
 """
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     viewer = napari.Viewer(title="napari-chronoviz demo", show=args.screenshot is None)
     viewer.window._qt_window.resize(1600, 1100)
     viewer.open_sample("napari-chronoviz", "flies")
+    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # it attaches the sample's overlays
     viewer.dims.set_current_step(0, SCREENSHOT_FRAME)
     viewer.reset_view()
     if args.screenshot is None:

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LabelError
-from .tables import find_column, read_delimited, read_parquet, seconds_per_unit, unit_from_name
+from .formats import PARQUET_SUFFIXES
+from .tables import column_seconds_per_unit, find_column, read_delimited, read_parquet
 
 EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds", "start")  # start: BORIS POINT rows
 EVENT_KIND_NAMES = ("kind", "event", "type", "label", "name", "behavior", "behaviour")
@@ -67,12 +68,31 @@ class Intervals:
 def read_events(source, *, time_unit: str | None = None) -> Events:
     """Read point events from a CSV/TSV/Parquet file or a DataFrame: a time column and a kind column.
 
-    The time column is found by name (`time`, `t`, `timestamp`, `onset`; a `_ms`-style suffix sets the
-    unit, else `time_unit`, else seconds); the kind column by name (`kind`, `event`, `type`, `label`,
-    `behavior`) and is optional. BORIS exports (a `Behavior type` or `Status` column) keep only their POINT
-    rows; with several subjects the kind is `subject: behavior`.
+    The time column is found by name (`time`, `t`, `timestamp`, `onset`), the kind column by name (`kind`,
+    `event`, `type`, `label`, `behavior`) and is optional. BORIS exports (a `Behavior type` or `Status`
+    column) keep only their POINT rows; with several subjects the kind is `subject: behavior`.
 
     The times are on the video's clock unless the scene ties the labels to a signal's (`labels_clock`).
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        The table, or its file.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        The unit of the time column. When given it wins over a unit suffix in the column's name
+        (`time_ms`, `Time (s)`); when not, that suffix sets the unit, else seconds.
+
+    Returns
+    -------
+    Events
+        The events sorted by time, in seconds.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    LabelError
+        When the table has no time column, a time is missing or not a number, or the unit is unknown.
     """
     table, name = _table(source)
     boris_types = _boris_types(table)
@@ -91,12 +111,33 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
 
     Columns are found by name: start (`start`, `start_s`, BORIS's `Start (s)`), end (`end`, `stop`,
     `Stop (s)`) or `duration`, label (`label`, `behavior`, `state`) and an optional note (`note`,
-    `comment`). Units come from the names' suffixes, else `time_unit`, else seconds. BORIS exports: the
-    aggregated one's STATE rows are intervals; the tabular events export (one row per START, STOP or POINT
-    in `Behavior type` or `Status`, at `Time`) is sorted by time and each START is paired with the next STOP
-    of the same subject and behavior. With several subjects the label is `subject: behavior`.
+    `comment`). BORIS exports: the aggregated one's STATE rows are intervals; the tabular events export
+    (one row per START, STOP or POINT in `Behavior type` or `Status`, at `Time`) is sorted by time and each
+    START is paired with the next STOP of the same subject and behavior. With several subjects the label is
+    `subject: behavior`.
 
     The times are on the video's clock unless the scene ties the labels to a signal's (`labels_clock`).
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        The table, or its file.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        The unit of the start, end and duration columns. When given it wins over unit suffixes in the
+        columns' names (`start_ms`, `Start (s)`); when not, each column's suffix sets its unit, else seconds.
+
+    Returns
+    -------
+    Intervals
+        The intervals sorted by start, in seconds.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    LabelError
+        When a needed column is missing, a time is missing or not a number, an interval ends before it
+        starts, BORIS START and STOP rows do not pair up, or the unit is unknown.
     """
     table, name = _table(source)
     boris_types = _boris_types(table)
@@ -189,7 +230,7 @@ def _table(source) -> tuple[pd.DataFrame, str]:
     path = Path(source).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Label file not found: {path}")
-    if path.suffix.lower() in (".parquet", ".pq"):
+    if path.suffix.lower() in PARQUET_SUFFIXES:
         return read_parquet(path, LabelError), str(path)
     if path.suffix.lower() in (".xlsx", ".xls"):
         raise LabelError(f"{path}: save the sheet as CSV (or TSV) to read it here.")
@@ -211,7 +252,7 @@ def _seconds(column: pd.Series, name, time_unit, source: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(values))[:5].tolist()
     if bad:
         raise LabelError(f"{source}: column {name!r} has missing or non-numeric times at rows {bad}.")
-    return values * seconds_per_unit(unit_from_name(name) or time_unit, f"{source} ({name!r})", LabelError)
+    return values * column_seconds_per_unit(name, time_unit, f"{source} ({name!r})", LabelError)
 
 
 def _texts(table: pd.DataFrame, column, default: str) -> list[str]:

@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from ..errors import PoseError
+from .formats import HDF5_SUFFIXES
 from .hdf5 import pandas_keys, read_pandas_table
 
 POSE_EXTRA = 'pip install "napari-chronoviz[pose]"'
@@ -90,7 +91,7 @@ def read_pose(path, *, edges=None) -> Pose:
     if not path.exists():
         raise FileNotFoundError(f"Pose file not found: {path}")
     suffix = path.suffix.lower()
-    if suffix in (".h5", ".hdf5"):
+    if suffix in HDF5_SUFFIXES:
         if pandas_keys(path):
             pose = _pose_from_dlc_table(read_pandas_table(path, None, PoseError), path)
         else:

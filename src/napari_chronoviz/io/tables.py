@@ -1,4 +1,8 @@
-"""Delimited text tables and named columns: the parsing shared by the time series, label and timestamp readers."""
+"""Delimited text tables and named columns: the parsing shared by the time series, label and timestamp readers.
+
+pandas is imported by the functions that build tables, so that the napari reader can sniff a table's first
+lines with these rules without loading it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import ChronovizError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNIT_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 TIME_COLUMN_NAMES = ("time", "times", "t", "timestamp", "timestamps", "seconds", "frame_time", "frame_times")
@@ -25,10 +31,11 @@ def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
     Lines starting with '#' are comments. Rows with a different number of fields than the header raise a
     `error` naming the line, instead of being silently padded or cut.
     """
+    import pandas as pd
+
     first_line = first_data_line(path, error)
-    separator = next((mark for mark in (",", "\t", ";") if mark in first_line), r"\s+")
-    first_field = re.split(r"[\s,;]+", first_line.strip())[0]
-    has_header = not is_number(first_field)
+    separator = delimiter_of(first_line)
+    has_header = not is_number(split_fields(first_line, separator)[0])
     _check_field_counts(path, separator, error)
     # Whole-line comments only: pandas' comment="#" would also cut cells such as BORIS's "player #1:video.mp4".
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
@@ -38,6 +45,8 @@ def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
 
 def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:
     """A Parquet table through pandas; a clear `error` when pyarrow (which pandas needs for it) is missing."""
+    import pandas as pd
+
     try:
         return pd.read_parquet(path)
     except ImportError as missing:
@@ -46,21 +55,37 @@ def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:
         ) from missing
 
 
+def is_data_line(line: str) -> bool:
+    """Whether a line of a table holds data: it is neither blank nor a '#' comment."""
+    return bool(line.strip()) and not line.startswith("#")
+
+
 def first_data_line(path: Path, error=ChronovizError) -> str:
     """The first line that is neither blank nor a '#' comment; an error when there is none."""
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
-            if line.strip() and not line.startswith("#"):
+            if is_data_line(line):
                 return line
     raise error(f"{path} is empty: it holds no data rows.")
 
 
+def delimiter_of(line: str) -> str:
+    """The delimiter of a table whose first data line is `line`: ',', tab or ';' when it holds one, else
+    runs of whitespace (the regular expression `\\s+`)."""
+    return next((mark for mark in (",", "\t", ";") if mark in line), r"\s+")
+
+
+def split_fields(line: str, delimiter: str) -> list[str]:
+    """The fields of one line of a table, split by `delimiter` (from `delimiter_of`), CSV quotes honoured."""
+    return line.split() if delimiter == r"\s+" else next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))
+
+
 def _check_field_counts(path: Path, separator: str, error) -> None:
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        lines = ((number, line) for number, line in enumerate(handle, 1) if line.strip() and not line.startswith("#"))
+        lines = ((number, line) for number, line in enumerate(handle, 1) if is_data_line(line))
         expected = None
         for number, line in lines:
-            fields = line.split() if separator == r"\s+" else next(csv.reader([line], delimiter=separator))
+            fields = split_fields(line, separator)
             if expected is None:
                 expected, first_number = len(fields), number
             elif len(fields) != expected:
@@ -111,6 +136,36 @@ def find_column(columns: Iterable, names: Iterable[str]):
     """The first of `columns` whose base name (see `base_name`) is one of `names`, or None."""
     wanted = set(names)
     return next((column for column in columns if base_name(column) in wanted), None)
+
+
+def column_seconds_per_unit(column, time_unit: str | None, where: str, error=ChronovizError) -> float:
+    """The factor from a time column's values to seconds, by the one rule every reader follows.
+
+    An explicit `time_unit` wins; without one, a unit suffix of the column's name (`time_ms`, `Start (s)`)
+    sets it; without either, the values are seconds.
+
+    Parameters
+    ----------
+    column
+        The column's name (an int for a table without a header).
+    time_unit : str or None
+        "s", "ms", "us" or "ns", as the caller gave it; None when not given.
+    where : str
+        The file and column, named in the error.
+    error : type
+        The exception class to raise.
+
+    Returns
+    -------
+    float
+        Seconds per unit of the column's values.
+
+    Raises
+    ------
+    ChronovizError
+        (`error`) When the unit is not one of those above.
+    """
+    return seconds_per_unit(time_unit or unit_from_name(column), where, error)
 
 
 def seconds_per_unit(unit: str | None, where: str, error=ChronovizError) -> float:

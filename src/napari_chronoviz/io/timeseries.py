@@ -17,23 +17,18 @@ import pandas as pd
 
 from .._times import require_finite_increasing
 from ..errors import SignalError
+from .formats import HDF5_SUFFIXES, PAIR_TIMES, PAIR_VALUES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
 from .tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
+    column_seconds_per_unit,
     find_column,
     read_delimited,
     read_parquet,
-    seconds_per_unit,
-    unit_from_name,
 )
 
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".ssv", ".dat")
-HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
-PARQUET_SUFFIXES = (".parquet", ".pq")
-TIMESERIES_SUFFIXES = TEXT_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + (".npy", ".npz")
 VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
-PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,10 +74,24 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         The column (or HDF5 dataset / NPZ member) holding sample times. Found by name when not given:
         `time`, `t`, `timestamp(s)`, `seconds`, or `frame` (frame indices), case-insensitive.
     time_unit
-        "s", "ms", "us" or "ns". When not given, taken from the name (`time_ms`, `t (us)`), else seconds.
+        "s", "ms", "us" or "ns". When given it wins over a unit suffix in the time column's name and an
+        HDF5 `unit` attribute; when not, the attribute, else the name (`time_ms`, `t (us)`), else seconds.
         Never guessed from the values' magnitude.
     columns
         The value columns to keep (default: every numeric column that is not the time).
+
+    Returns
+    -------
+    Signal
+        The values, channel names and sample times (or frames) of the time series.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    SignalError
+        When the source holds no numeric values, its times do not increase, a key or column is missing, or
+        the unit is unknown.
     """
     if isinstance(source, pd.DataFrame):
         return signal_from_table(source, "the DataFrame", time_column, time_unit, columns)
@@ -95,7 +104,7 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
+    if suffix in TEXT_TABLE_SUFFIXES:
         return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:
         return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
@@ -111,7 +120,7 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
             members = {member: archive[member] for member in archive.files}
         return signal_from_arrays(members, path, key, time_column, time_unit)
     raise SignalError(
-        f"{path}: unknown time series format {suffix!r}. Supported: {', '.join(TIMESERIES_SUFFIXES)}, "
+        f"{path}: unknown time series format {suffix!r}. Supported: {', '.join(suffixes_of('timeseries'))}, "
         f"and `<name>{PAIR_TIMES}` + `<name>{PAIR_VALUES}` pairs."
     )
 
@@ -298,8 +307,7 @@ def _with_times(signal: Signal, raw_times, time_name: str, time_unit, is_frames:
         if not np.array_equal(stamps, np.round(stamps)):
             raise SignalError(f"{signal.source}: frame column {time_name!r} holds non-integer values.")
         return Signal(signal.values, signal.names, frames=stamps.astype(np.int64), source=signal.source)
-    unit = time_unit or unit_from_name(time_name)
-    times = stamps * seconds_per_unit(unit, f"{signal.source} ({time_name!r})", SignalError)
+    times = stamps * column_seconds_per_unit(time_name, time_unit, f"{signal.source} ({time_name!r})", SignalError)
     return Signal(signal.values, signal.names, times=times, source=signal.source)
 
 

@@ -13,45 +13,85 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FrameTimesError
-from .tables import TIME_COLUMN_NAMES, UNIT_SECONDS, find_column, first_data_line, read_delimited, unit_from_name
+from .tables import (
+    TIME_COLUMN_NAMES,
+    column_seconds_per_unit,
+    find_column,
+    first_data_line,
+    read_delimited,
+    seconds_per_unit,
+)
 
 _ATARAXIS_KEY = re.compile(r"^(\d{3})_(\d{20})$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 
-def read_frame_times(path: str | Path, *, source_id: int | None = None, unit: str = "s") -> np.ndarray:
+def read_frame_times(path: str | Path, *, source_id: int | None = None, time_unit: str | None = None) -> np.ndarray:
     """Read per-frame timestamps and return them in seconds, one per frame.
 
     Understands:
 
-    - `.npy`: a 1-D array of times (in `unit`, seconds by default).
-    - `.csv`/`.tsv`/`.txt`: one column of times, with or without a header, or a table with a column
-      named like `time`/`timestamp` (a `_ms`/`_us`/`_ns` suffix in its name sets the unit).
+    - `.npy`: a 1-D array of times (in `time_unit`, seconds by default).
+    - `.csv`/`.tsv`/`.txt`/`.ssv`/`.dat` (and any other suffix, read as text): one column of times, with or
+      without a header, or a table with a column named like `time`/`timestamp`.
     - camera logs such as `_iblrig_*.timestamps.ssv`: an ISO-8601 time per line, then other columns;
       returned as seconds since the Unix epoch.
     - imgstore stores (`metadata.yaml`, the store folder) and chunk indexes (`000000.npz`): the stored
       `frame_time` of every frame.
     - ataraxis DataLogger archives (`<id>_log.npz`): onset plus elapsed microseconds of each frame entry
       of `source_id` (required when the archive holds several sources).
+
+    Parameters
+    ----------
+    path : str or Path
+        The timestamp file, or an imgstore's folder.
+    source_id : int, optional
+        The camera's source id in an ataraxis DataLogger archive that holds several sources.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        The unit of the times in a `.npy` or a text table. When given it wins over a unit suffix in the
+        column's name (`time_ms`); when not, that suffix sets the unit, else seconds. ISO-8601 logs,
+        imgstore indexes and DataLogger archives fix their own unit and refuse it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds, one per frame, on the clock the file uses.
+
+    Raises
+    ------
+    FileNotFoundError
+        When `path` does not exist.
+    FrameTimesError
+        When the file holds no frame times chronoviz understands, `time_unit` is unknown, or `time_unit`
+        is given for a file that fixes its own unit.
     """
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Frame timestamp file not found: {path}")
-    if unit not in UNIT_SECONDS:
-        raise FrameTimesError(f"Unknown time unit {unit!r} for {path}: use one of {sorted(UNIT_SECONDS)}.")
+    scale = seconds_per_unit(time_unit, str(path), FrameTimesError)  # an unknown unit fails before reading
     from .imgstore import is_imgstore, read_imgstore_index
 
     if is_imgstore(path):
+        _refuse_time_unit(path, time_unit, "an imgstore stores its frame times in seconds")
         return read_imgstore_index(path)["frame_time"]
     suffix = path.suffix.lower()
     if suffix == ".npy":
         times = np.load(path, allow_pickle=False)
         if times.ndim != 1 or not np.issubdtype(times.dtype, np.number):
             raise FrameTimesError(f"{path} must hold a 1-D numeric array of frame times, got {times.dtype} {times.shape}.")
-        return times.astype(float) * UNIT_SECONDS[unit]
+        return times.astype(float) * scale
     if suffix == ".npz":
+        _refuse_time_unit(path, time_unit, "imgstore indexes and DataLogger archives fix their own units")
         return _read_npz_times(path, source_id)
-    return _read_text_times(path, unit)
+    return _read_text_times(path, time_unit)
+
+
+def _refuse_time_unit(path: Path, time_unit: str | None, reason: str) -> None:
+    """Raise when a unit is given for a file whose format fixes its unit: it cannot win there."""
+    if time_unit is not None:
+        raise FrameTimesError(
+            f"time_unit={time_unit!r} cannot apply to {path}: {reason}. Leave time_unit out for this file."
+        )
 
 
 def _read_npz_times(path: Path, source_id: int | None) -> np.ndarray:
@@ -99,9 +139,10 @@ def _read_ataraxis_log(path: Path, archive, source_id: int | None) -> np.ndarray
     return (onset_us + np.asarray(elapsed_us, dtype=np.float64)) / 1e6
 
 
-def _read_text_times(path: Path, unit: str) -> np.ndarray:
+def _read_text_times(path: Path, time_unit: str | None) -> np.ndarray:
     first_field = re.split(r"[\s,;]+", first_data_line(path, FrameTimesError).strip())[0]
     if _ISO_TIME.match(first_field):
+        _refuse_time_unit(path, time_unit, "its ISO-8601 times are wall-clock dates, read as seconds since the epoch")
         table = pd.read_csv(path, sep=r"\s+", header=None, usecols=[0], dtype=str, engine="python")
         stamps = pd.to_datetime(table[0], format="ISO8601", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
@@ -116,4 +157,4 @@ def _read_text_times(path: Path, unit: str) -> np.ndarray:
     if np.isnan(values).any():
         row = int(np.flatnonzero(np.isnan(values))[0])
         raise FrameTimesError(f"{path}: column {column!r} has a non-numeric value at data row {row}.")
-    return values * UNIT_SECONDS[unit_from_name(column) or unit]
+    return values * column_seconds_per_unit(column, time_unit, f"{path} ({column!r})", FrameTimesError)

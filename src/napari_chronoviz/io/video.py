@@ -16,8 +16,6 @@ import numpy as np
 
 from ..errors import VideoReadError
 
-VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
-
 _dask_names = itertools.count()
 
 

@@ -2,6 +2,8 @@
 
 A video layer's entry holds its `kind` ("video"), `path`, `fps` and `n_frames`; overlay layers carry the
 scene's configuration (source paths, alignment, window, layout, style) so a writer can rebuild it.
+A sample's video layer also carries, under `OVERLAYS_KEY`, the overlays the dock widget attaches.
 """
 
 METADATA_KEY = "chronoviz"
+OVERLAYS_KEY = "overlays"  # in a video layer's chronoviz metadata: sources for the dock widget to attach

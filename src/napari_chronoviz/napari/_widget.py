@@ -21,6 +21,7 @@ from magicgui.widgets import (
 from napari.utils.notifications import show_error, show_info
 
 from ..errors import ChronovizError, ExportCancelled
+from ..io.formats import EXPORT_SUFFIXES, patterns
 from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
@@ -30,7 +31,7 @@ from ..render.visualization import export_video
 from ..timeline import MODES
 from ._attach import attach
 from ._layers import DISPLAYS, Session
-from ._metadata import METADATA_KEY
+from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
 
 TIME_UNITS = ("from name", "s", "ms", "us", "ns")
@@ -79,7 +80,7 @@ class ChronovizWidget(Container):
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
         self.display = ComboBox(label="display", choices=DISPLAYS, value="raster")
         self.remove = PushButton(text="Remove overlays")
-        self.export_file = FileEdit(label="export to", mode="w", filter="*.mp4 *.webm *.gif *.avi *.mov *.mkv")
+        self.export_file = FileEdit(label="export to", mode="w", filter=" ".join(patterns(EXPORT_SUFFIXES)))
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.export = PushButton(text="Export")
         self.cancel = PushButton(text="Cancel export", enabled=False)
@@ -110,6 +111,8 @@ class ChronovizWidget(Container):
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
         self.video.changed.connect(self.show_session)
+        self.viewer.layers.events.inserted.connect(self.attach_requested_overlays)
+        self.attach_requested_overlays()
         self.show_session()
 
     # --- choices and current state --------------------------------------------------------------------
@@ -170,6 +173,20 @@ class ChronovizWidget(Container):
             with control.changed.blocked():
                 control.value = value
         self.decision.value = "; ".join(scene.messages)
+
+    def attach_requested_overlays(self, *_) -> None:
+        """Attach the overlays that video layers ask for in `metadata["chronoviz"]["overlays"]` (the samples
+        do), once each, and choose the video they were attached to. A failure is an error notification."""
+        for layer in list(self.viewer.layers):
+            requested = layer.metadata.get(METADATA_KEY, {}).pop(OVERLAYS_KEY, None)
+            if requested:
+                try:
+                    attach(self.viewer, layer, **requested)
+                except (ChronovizError, ValueError, OSError) as error:
+                    show_error(f"The overlays of {layer.name!r} could not be attached: {error}")
+                    continue
+                self.video.value = layer.name
+                self.show_session()  # also when that video was chosen already
 
     # --- actions -------------------------------------------------------------------------------------------
 

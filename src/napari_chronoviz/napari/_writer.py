@@ -1,4 +1,5 @@
-"""napari writer contribution: save a video layer with its overlays as .mp4, .webm, .gif or .avi.
+"""napari writer contribution: save a video layer with its overlays as a video, in any export container of
+the format registry (`io/formats.py`, `EXPORT_CONTAINERS`).
 
 napari writers see only `(data, attributes, layer_type)` tuples, so the picture is rebuilt from the
 layers' metadata: the video layer's path and frame times, and the scene configuration that every

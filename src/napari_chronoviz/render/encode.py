@@ -11,9 +11,9 @@ import numpy as np
 
 from ..errors import ChronovizError, ExportError
 from .._times import nominal_rate
+from ..io.formats import EXPORT_CONTAINERS
 
-DEFAULT_CODEC = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi": "mpeg4", ".webm": "libvpx-vp9",
-                 ".gif": "gif"}
+DEFAULT_CODEC = {suffix: container.codec for suffix, container in EXPORT_CONTAINERS.items()}
 DEFAULT_PIX_FMT = {"gif": "rgb8", "libvpx-vp9": "yuv420p"}
 EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
 SIXTEEN_BIT_TIME_BASE = ("mpeg4", "msmpeg4", "msmpeg4v2", "h263", "h263p", "flv")  # denominators <= 65535

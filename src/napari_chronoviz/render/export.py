@@ -31,7 +31,7 @@ import av
 import cv2
 import numpy as np
 
-from ..io.video import VIDEO_EXTENSIONS
+from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
 from ..overlays.scene import Scene
 from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError
@@ -220,7 +220,7 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
     """The output path, after the checks that protect the user's files."""
     output = output.expanduser()
     if not output.suffix:
-        raise ExportError(f"{output} has no file extension; use .mp4, .webm, .mov, .mkv, .avi or .gif.")
+        raise ExportError(f"{output} has no file extension; use one of {', '.join(EXPORT_SUFFIXES)}.")
     inputs = [Path(video.path)] if getattr(video, "path", None) else []
     for source in inputs:
         if output.exists() and source.exists() and os.path.samefile(output, source) or output.resolve() == source.resolve():
@@ -422,7 +422,7 @@ class _Composed:
 def copy_audio(video, container, frame_times: np.ndarray, frames: range) -> None:
     """Copy the input's first audio stream, cut to the exported frames' time span, without re-encoding."""
     path = getattr(video, "path", None)
-    if path is None or Path(path).suffix.lower() not in VIDEO_EXTENSIONS or not Path(path).is_file():
+    if path is None or Path(path).suffix.lower() not in VIDEO_SUFFIXES or not Path(path).is_file():
         return  # an imgstore (metadata.yaml) or frames from memory: no audio to copy
     with av.open(str(path)) as source:
         if not source.streams.audio:
@@ -461,9 +461,8 @@ def _frame_range(start, end, n_frames: int) -> range:
 
 
 def _container_format(output: Path) -> str | None:
-    return {".gif": "gif", ".webm": "webm", ".mkv": "matroska", ".mov": "mov", ".mp4": "mp4", ".avi": "avi"}.get(
-        output.suffix.lower()
-    )
+    container = EXPORT_CONTAINERS.get(output.suffix.lower())
+    return container.muxer if container else None
 
 
 def progress_reporter(progress, total: int) -> Callable[[int], bool]:
