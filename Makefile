@@ -33,6 +33,7 @@ lint: $(INSTALLED)
 
 bench-video: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_video.py
+	$(XVFB) $(PYTHON) benchmarks/bench_playback.py
 
 bench-overlays: system-deps $(INSTALLED)
 	$(XVFB) $(PYTHON) benchmarks/bench_overlays.py
