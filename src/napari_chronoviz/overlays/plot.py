@@ -28,6 +28,7 @@ from .style import MAX_BAND_ALPHA, Style, colormap_table, palette
 PADDING = 4.0  # pixels between a lane's edge and its trace
 TICK = 4.0  # length of the axes' ticks, pixels
 EVENT_ROWS = 2  # rows of event labels above the lanes; a label that fits in none is left out
+EVENT_ROW_HEIGHT = 1.6  # of the small text's size: room for the descenders of the row above
 SMOOTHING = 0.25  # of the window's span: how far "window" y-limits look around each frame, so they glide
 GRID_ALPHA = 0.18  # of the faint vertical lines at the time ticks
 MIN_TEXT = 8.0  # pixels: smaller text is not drawn legibly by the rasterizer
@@ -35,6 +36,7 @@ SCALE_TEXT = 0.8  # of the small text: the y scales' labels
 LANE_GAP = 3.0  # pixels between lanes, so one lane's lower label does not touch the next one's upper label
 UNIT_SUFFIX = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")  # "speed (px/s)", "dF/F [%]"
 VALUE_RESERVE = "-8.8e+88"  # as wide as any value `_format_value` writes
+MAX_TICKS = 7
 NICE_STEPS = [m * 10.0 ** e for e in range(-3, 3) for m in (1, 2, 5)] + [300, 600, 900, 1800, 3600, 7200]
 
 
@@ -168,7 +170,7 @@ class PlotPanel:
         finite = np.isfinite(values)
         sums = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.where(finite, values, 0.0), axis=0)])
         counts = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(finite, axis=0)])
-        name, unit = _split_unit(Path(trace.signal.source).stem or "heatmap")
+        name, unit = _split_unit(_file_stem(trace.signal.source) or "heatmap")
         return _Heatmap(name, unit, low, high, sums, counts)
 
     def _lanes(self, heatmap_traces: list[int]) -> list[_Lane]:
@@ -204,7 +206,8 @@ class PlotPanel:
         for values, reduce, extreme, default in ((lows, np.fmin, np.min, fallback[0]), (highs, np.fmax, np.max, fallback[1])):
             per_frame = reduce.reduceat(np.append(values, np.nan), bounds)[::2]
             per_frame[empty | ~np.isfinite(per_frame)] = default
-            limits.append(_moving_mean(_moving(per_frame, reach, extreme), reach))
+            eased = _moving_mean(_moving(per_frame, reach, extreme), reach)
+            limits.append(extreme([eased, per_frame], axis=0))  # no rounding of the mean may cut a sample off
         low, high = limits
         flat = high - low <= 0
         return np.where(flat, low - 1, low), np.where(flat, high + 1, high)
@@ -229,7 +232,7 @@ class PlotPanel:
             legend = np.array([x0, top, x1, top + round(small * 1.5)])
             top = legend[3]
         if self.events is not None:
-            event_strip = np.array([x0, top, x1, top + round(EVENT_ROWS * small * 1.3) + 2])
+            event_strip = np.array([x0, top, x1, top + round(EVENT_ROWS * small * EVENT_ROW_HEIGHT) + 2])
             top = event_strip[3]
         if style.overview:
             overview = np.array([x0, bottom - round(small * 1.2), x1, bottom])
@@ -288,7 +291,7 @@ class PlotPanel:
             return [(self.heatmaps[lane.source].name, font, text_color)]
         if lane.kind == "raster":
             spikes = self.spikes[lane.source]
-            name = Path(spikes.source).stem or "spikes"
+            name = _file_stem(spikes.source) or "spikes"
             return [(name, font, text_color), (f"{spikes.n_units} units", small, text_color * [1, 1, 1, 0.7])]
         channels = [self.channels[i] for i in lane.channels]
         values = [self._value_text(channel, frame) for channel in channels]
@@ -402,7 +405,8 @@ class PlotPanel:
     def time_ticks(self, time: float, width: float) -> tuple[np.ndarray, list[str]]:
         """Round tick times (seconds from `time`) and their labels for a window `width` pixels wide.
 
-        The step is the smallest of 1, 2, 5 x 10^k s (then whole minutes) whose labels do not crowd; labels
+        The step is the smallest of 1, 2, 5 x 10^k s (then whole minutes) that gives at most `MAX_TICKS`
+        ticks whose labels do not crowd; labels
         count from the current time ("-2", "0", "2 s") or, with `time_axis="absolute"`, on the video's clock.
         """
         small = max(MIN_TEXT, round(self.style.font_size * 0.8))
@@ -417,7 +421,8 @@ class PlotPanel:
             if labels:
                 labels[-1] = labels[-1] if ":" in labels[-1] else labels[-1] + " s"
             widest = max((text_width(label, small) for label in labels), default=0.0)
-            if step / span * width >= widest + small or step == NICE_STEPS[-1]:
+            roomy = step / span * width >= widest + small and len(values) <= MAX_TICKS
+            if roomy or step == NICE_STEPS[-1]:
                 return values - origin, labels
         raise AssertionError("unreachable: the last step always returns")
 
@@ -680,6 +685,12 @@ class _TextBatch:
 def _from_the_end(count: int) -> np.ndarray:
     """`count` palette colors, the last first: grey, blue, purple, ... (the first ones color the traces)."""
     return palette(max(count, 8))[::-1][:count]
+
+
+def _file_stem(source: str) -> str:
+    """The file name without its suffix of a source read from a file, else ""."""
+    path = Path(source)
+    return path.stem if path.suffix else ""
 
 
 def _split_unit(name: str) -> tuple[str, str]:
