@@ -25,7 +25,7 @@ from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
 from ..overlays.layout import POSITIONS
-from ..overlays.style import COLOR_BY, PLOT_LAYOUTS
+from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
 from ..timeline import MODES
 from ._attach import attach
@@ -34,7 +34,7 @@ from ._metadata import METADATA_KEY
 from ._progress import progress_callback
 
 TIME_UNITS = ("from name", "s", "ms", "us", "ns")
-YLIM_MODES = ("channel", "global", "fixed")
+YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 
 
 class ChronovizWidget(Container):

@@ -292,7 +292,7 @@ class PlotPanel:
         if lane.kind == "raster":
             spikes = self.spikes[lane.source]
             name = _file_stem(spikes.source) or "spikes"
-            return [(name, font, text_color), (f"{spikes.n_units} units", small, text_color * [1, 1, 1, 0.7])]
+            return [(name, font, text_color), (f"{spikes.n_units} units", small, text_color)]
         channels = [self.channels[i] for i in lane.channels]
         values = [self._value_text(channel, frame) for channel in channels]
         if len(channels) > 1:  # the one-axis layout: a legend, one line per channel
@@ -374,14 +374,14 @@ class PlotPanel:
         """What the panel shows at `frame`, inside `box` (x0, y0, x1, y1)."""
         style, place = self.style, self.placement(box)
         time = float(self.frame_times[frame])
-        geometry, texts = Geometry(), _TextBatch()
+        geometry, texts, fade = Geometry(), _TextBatch(), _Fader(style, inset)
         background = rgba([style.panel_color], style.inset_alpha if inset else style.panel_color[3])
         geometry.add(Rectangles(np.asarray(box, dtype=float)[None], background))
         if self.intervals is not None:
-            geometry.add(self._bands(time, place))
-            self._legend(time, place, geometry, texts)
+            geometry.add(self._bands(time, place, fade))
+            self._legend(time, place, geometry, texts, fade)
         ticks = [self.time_ticks(time, column[2] - column[0]) for column in place.columns]
-        geometry.add(self._grid_lines(ticks, place))
+        geometry.add(self._grid_lines(ticks, place, fade))
         for index, (lane, box_of_lane) in enumerate(zip(self.lanes, place.lanes)):
             if lane.kind == "heatmap":
                 geometry.add(self._heatmap_image(lane.source, box_of_lane, frame, time))
@@ -389,11 +389,11 @@ class PlotPanel:
         geometry.add(self._traces(frame, place))
         geometry.add(self._rasters(time, place))
         if self.events is not None:
-            self._events(time, place, geometry, texts)
-        geometry.add(self._axes(ticks, place, texts, frame))
+            self._events(time, place, geometry, texts, fade)
+        geometry.add(self._axes(ticks, place, texts, frame, fade))
         self._gutters(frame, place, texts)
         if place.overview is not None:
-            self._overview(time, place, geometry, texts)
+            self._overview(time, place, geometry, texts, fade)
         for item in texts.items():
             geometry.add(item)
         geometry.add(self._value_dots(frame, place))
@@ -416,13 +416,14 @@ class PlotPanel:
         for step in NICE_STEPS:
             first = math.ceil((origin - self.left) / step - 1e-9)
             last = math.floor((origin + self.right) / step + 1e-9)
+            if last - first + 1 > MAX_TICKS and step != NICE_STEPS[-1]:
+                continue
             values = np.arange(first, last + 1) * step
             labels = [_format_time(value, step, absolute) for value in values]
             if labels:
                 labels[-1] = labels[-1] if ":" in labels[-1] else labels[-1] + " s"
             widest = max((text_width(label, small) for label in labels), default=0.0)
-            roomy = step / span * width >= widest + small and len(values) <= MAX_TICKS
-            if roomy or step == NICE_STEPS[-1]:
+            if step / span * width >= widest + small or step == NICE_STEPS[-1]:
                 return values - origin, labels
         raise AssertionError("unreachable: the last step always returns")
 
@@ -515,7 +516,7 @@ class PlotPanel:
         starts, ends = np.concatenate(starts), np.concatenate(ends)
         return Segments(starts, ends, rgba([self.style.text_color] * len(starts)).reshape(-1, 4), 1.0)
 
-    def _bands(self, time: float, place: PanelPlacement) -> Rectangles:
+    def _bands(self, time: float, place: PanelPlacement, fade: _Fader) -> Rectangles:
         """The intervals in the window as bands under the traces of each column."""
         intervals = self.intervals
         visible = np.flatnonzero((intervals.ends > time - self.left) & (intervals.starts < time + self.right))
@@ -526,9 +527,10 @@ class PlotPanel:
             x1 = np.clip(self._x_of_time(intervals.ends[visible], time, column), column[0], column[2])
             boxes.append(np.column_stack([x0, np.full(len(visible), column[1]), x1, np.full(len(visible), column[3])]))
             colors += [self.label_colors[intervals.labels[i]] for i in visible]
-        return Rectangles(np.concatenate(boxes), rgba(colors, alpha).reshape(-1, 4))
+        return Rectangles(np.concatenate(boxes), fade(colors, alpha))
 
-    def _legend(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch) -> None:
+    def _legend(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
+                ) -> None:
         """The current interval's label above the gutter, and a swatch and name per label while they fit."""
         row, small = place.legend, place.small
         baseline = row[1] + (row[3] - row[1] + small) / 2 - 1
@@ -537,7 +539,7 @@ class PlotPanel:
             label = _fit(current, place.gutters[0, 2] - place.gutters[0, 0] - 2 * PADDING, small)
             texts.add(row[0] + PADDING, baseline, label, self.label_colors[current], small)
         x, swatches, colors = place.columns[0, 0], [], []
-        dim = np.asarray(self.style.text_color) * [1, 1, 1, 0.65]
+        dim = fade([self.style.text_color], 0.65)[0]
         for label, color in self.label_colors.items():
             width = small * 0.8 + 4 + text_width(label, small)
             if x + width > row[2] - PADDING:
@@ -548,13 +550,14 @@ class PlotPanel:
             x += width + small
         geometry.add(Rectangles(np.array(swatches).reshape(-1, 4), rgba(colors).reshape(-1, 4)))
 
-    def _events(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch) -> None:
+    def _events(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
+                ) -> None:
         """A line per event across the lanes of each column, its kind in the rows above them: each label goes
         in the first row where it does not overlap the one before, and is left out when it fits in none."""
         events, small = self.events, place.small
         visible = np.flatnonzero((events.times >= time - self.left) & (events.times <= time + self.right))
         kinds = [events.kinds[i] for i in visible]
-        colors = rgba([self.kind_colors[kind] for kind in kinds], 0.9).reshape(-1, 4)
+        colors = fade([self.kind_colors[kind] for kind in kinds], 0.9)
         row_height = (place.event_strip[3] - place.event_strip[1] - 2) / EVENT_ROWS
         starts, ends, line_colors = [], [], []
         for column in place.columns:
@@ -572,7 +575,7 @@ class PlotPanel:
                 texts.add(x + 2, place.event_strip[1] + (row + 1) * row_height - 2, kind, color, small)
         geometry.add(Segments(np.concatenate(starts), np.concatenate(ends), np.concatenate(line_colors), 1.0))
 
-    def _grid_lines(self, ticks, place: PanelPlacement) -> Segments:
+    def _grid_lines(self, ticks, place: PanelPlacement, fade: _Fader) -> Segments:
         """Faint vertical lines at the time ticks (not at the cursor, which is drawn there)."""
         xs, tops, bottoms = [], [], []
         for (offsets, _), column in zip(ticks, place.columns):
@@ -582,9 +585,9 @@ class PlotPanel:
             bottoms.append(np.full(len(at), column[3]))
         xs, tops, bottoms = np.concatenate(xs), np.concatenate(tops), np.concatenate(bottoms)
         return Segments(np.column_stack([xs, tops]), np.column_stack([xs, bottoms]),
-                        rgba([self.style.text_color] * len(xs), GRID_ALPHA).reshape(-1, 4), 1.0)
+                        fade([self.style.text_color] * len(xs), GRID_ALPHA), 1.0)
 
-    def _axes(self, ticks, place: PanelPlacement, texts: _TextBatch, frame: int) -> Segments:
+    def _axes(self, ticks, place: PanelPlacement, texts: _TextBatch, frame: int, fade: _Fader) -> Segments:
         """The time axis under each column (baseline, ticks, labels) and each lane's y scale (ticks at its
         limits, labelled, or its first and last row's names)."""
         small, color = place.small, self.style.text_color
@@ -610,7 +613,7 @@ class PlotPanel:
             texts.add(label_x, box[1] + scale_size, top_label, color, scale_size, "right")
             texts.add(label_x, box[3] - 2, bottom_label, color, scale_size, "right")
         starts, ends = np.array(starts, dtype=float).reshape(-1, 2), np.array(ends, dtype=float).reshape(-1, 2)
-        return Segments(starts, ends, rgba([color] * len(starts), 0.6).reshape(-1, 4), 1.0)
+        return Segments(starts, ends, fade([color] * len(starts), 0.6), 1.0)
 
     def _gutters(self, frame: int, place: PanelPlacement, texts: _TextBatch) -> None:
         """Names and current values beside the lanes; with lanes too thin for text, every few lanes' name."""
@@ -633,7 +636,8 @@ class PlotPanel:
                 texts.add(gutter[0] + PADDING, y, _fit(text, width, size), color, size)
                 y += 2
 
-    def _overview(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch) -> None:
+    def _overview(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
+                  ) -> None:
         """The whole recording in one strip: intervals, events, and the window shown now."""
         strip = place.overview.copy()
         strip[0], strip[2] = place.columns[0, 0], place.columns[-1, 2]
@@ -643,15 +647,15 @@ class PlotPanel:
         def x_of(times):
             return strip[0] + (np.asarray(times, dtype=float) - start) / whole * (strip[2] - strip[0])
 
-        boxes, colors = [strip], [rgba([self.style.text_color], 0.12)[0]]
+        boxes, colors = [strip], [fade([self.style.text_color], 0.12)[0]]
         if self.intervals is not None:
             intervals = self.intervals
             boxes += [[a, strip[1], max(b, a + 1), strip[3]] for a, b in
                       zip(x_of(np.clip(intervals.starts, start, end)), x_of(np.clip(intervals.ends, start, end)))]
-            colors += [rgba([self.label_colors[label]], 0.8)[0] for label in intervals.labels]
+            colors += list(fade([self.label_colors[label] for label in intervals.labels], 0.8))
         window = x_of(np.clip([time - self.left, time + self.right], start, end))
         boxes.append([window[0], strip[1] - 1, max(window[1], window[0] + 2), strip[3] + 1])
-        colors.append(rgba([self.style.cursor_color], 0.35)[0])
+        colors.append(fade([self.style.cursor_color], 0.35)[0])
         geometry.add(Rectangles(np.array(boxes, dtype=float), np.array(colors)))
         marks = [] if self.events is None else list(zip(x_of(self.events.times), self.events.kinds))
         marks = [(x, self.kind_colors[kind]) for x, kind in marks if strip[0] <= x <= strip[2]]
@@ -661,6 +665,20 @@ class PlotPanel:
                               np.column_stack([xs, np.full(len(xs), strip[3])]), rgba(mark_colors), 1.0))
         label = _fit(f"all {_format_time(whole, 1.0, False)} s", place.gutters[0, 2] - place.gutters[0, 0], place.small)
         texts.add(place.gutters[0, 0] + PADDING, strip[3] - 1, label, self.style.text_color, place.small)
+
+
+class _Fader:
+    """Faint colors for the panel: on an opaque panel, the opaque color they give over its background (the
+    same pixels, and drawn without a blend); over the video, translucent."""
+
+    def __init__(self, style: Style, inset: bool):
+        self.background = None if inset or style.panel_color[3] < 1 else np.asarray(style.panel_color[:3])
+
+    def __call__(self, colors, alpha: float) -> np.ndarray:
+        colors = rgba(colors).reshape(-1, 4)
+        if self.background is None:
+            return rgba(colors, alpha).reshape(-1, 4)
+        return rgba(colors[:, :3] * alpha + self.background * (1 - alpha))
 
 
 class _TextBatch:
