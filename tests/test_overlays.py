@@ -167,7 +167,9 @@ def test_events_intervals_and_the_current_label():
     x0, width = lane[0], lane[2] - lane[0]
     np.testing.assert_allclose(bands.boxes[:, [0, 2]], [[x0, x0 + 0.75 * width]])  # rest: until 5.5 s, window 4..6 s
     assert bands.boxes[0, 1] == lane[1] and bands.boxes[0, 3] == lane[3]  # over the lanes only
-    assert (bands.colors[:, 3] <= MAX_BAND_ALPHA).all()
+    panel, label = np.array(scene.style.panel_color[:3]), scene.plot.label_colors["rest"][:3]
+    alpha = np.linalg.norm(bands.colors[0, :3] - panel) / np.linalg.norm(label - panel)  # drawn blended, opaque
+    assert alpha == pytest.approx(min(scene.style.interval_alpha, MAX_BAND_ALPHA))
 
 
 @pytest.mark.parametrize("position", ["below", "above", "left", "right", "top-left", "bottom-right"])

@@ -287,3 +287,15 @@ def test_the_overview_marks_the_current_window_and_the_labels():
         np.testing.assert_allclose(boxes[1, [0, 2]], [x_of(2.0), x_of(4.0)])  # the interval
         window = boxes[-1]
         np.testing.assert_allclose(window[[0, 2]], [x_of(max(time - 1, 0)), x_of(min(time + 1, 299 / 30))])
+
+
+def test_an_image_is_drawn_cell_for_cell_on_rgb_rgba_and_a_luma_plane():
+    pixels = np.array([[[255, 0, 0, 255], [0, 0, 0, 0]], [[0, 255, 0, 255], [0, 0, 255, 255]]], np.uint8)
+    image = Geometry([Image(np.array([10.0, 20.0, 30.0, 40.0]), pixels)])  # 2 x 2 cells of 10 x 10 pixels
+    rgb = draw(np.full((50, 50, 3), 7, np.uint8), image)
+    assert rgb[25, 15].tolist() == [255, 0, 0] and rgb[25, 25].tolist() == [7, 7, 7]  # a transparent cell
+    assert rgb[35, 15].tolist() == [0, 255, 0] and rgb[39, 29].tolist() == [0, 0, 255] and rgb[40, 30].tolist() == [7] * 3
+    rgba = draw(np.zeros((50, 50, 4), np.uint8), image)
+    assert rgba[35, 25].tolist() == [0, 0, 255, 255] and rgba[25, 25].tolist() == [0, 0, 0, 0]
+    luma = draw(np.full((50, 50), 16, np.uint8), image, plane="y")
+    assert luma[25, 15] == round(16 + 65.481) and luma[35, 15] == round(16 + 128.553) and luma[25, 25] == 16
