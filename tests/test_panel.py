@@ -11,7 +11,6 @@ import pytest
 
 from napari_chronoviz import ChronovizError, build_scene
 from napari_chronoviz.io.spikes import read_spikes
-from napari_chronoviz.overlays.plot import PADDING
 from napari_chronoviz.overlays.primitives import (Geometry, Image, Points, Polylines, Rectangles, Segments, Texts,
                                                   text_thickness, text_width)
 from napari_chronoviz.overlays.style import colormap_table, palette

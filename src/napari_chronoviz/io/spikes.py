@@ -72,7 +72,7 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         return _from_table(source, "the DataFrame", time_unit)
     path = Path(source).expanduser()
     name = path.name
-    if name.endswith(PAIR_TIMES) or name.endswith(PAIR_UNITS):
+    if name.endswith((PAIR_TIMES, PAIR_UNITS)):
         stem = name[: -len(PAIR_TIMES)]
         return _from_pair(path.with_name(stem + PAIR_TIMES), path.with_name(stem + PAIR_UNITS), time_unit)
     if not path.exists():
