@@ -33,6 +33,7 @@ SMOOTHING = 0.25  # of the window's span: how far "window" y-limits look around 
 GRID_ALPHA = 0.18  # of the faint vertical lines at the time ticks
 MIN_TEXT = 8.0  # pixels: smaller text is not drawn legibly by the rasterizer
 SCALE_TEXT = 0.8  # of the small text: the y scales' labels
+GUTTER_SHARE, SCALE_SHARE = 0.35, 0.2  # at most these parts of a column's width go to names and y scales
 LANE_GAP = 3.0  # pixels between lanes, so one lane's lower label does not touch the next one's upper label
 UNIT_SUFFIX = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")  # "speed (px/s)", "dF/F [%]"
 VALUE_RESERVE = "-8.8e+88"  # as wide as any value `_format_value` writes
@@ -175,7 +176,6 @@ class PlotPanel:
 
     def _lanes(self, heatmap_traces: list[int]) -> list[_Lane]:
         lanes: list[_Lane] = []
-        overlay_at = None
         for index in range(len(self.traces)):
             if index in heatmap_traces:
                 lanes.append(_Lane("heatmap", source=index))
@@ -183,8 +183,7 @@ class PlotPanel:
             mine = tuple(i for i, channel in enumerate(self.channels) if channel.trace == index)
             if self.style.plot_layout != "overlay":
                 lanes.extend(_Lane("lines", (i,)) for i in mine)
-            elif overlay_at is None:
-                overlay_at = len(lanes)
+            elif not any(lane.kind == "lines" for lane in lanes):  # one axis for every channel, at the first's place
                 lanes.append(_Lane("lines", tuple(range(len(self.channels)))))
         return lanes + [_Lane("raster", source=index) for index in range(len(self.spikes))]
 
@@ -254,9 +253,9 @@ class PlotPanel:
         column_width = (x1 - x0) / n_columns
         line_height = min([h for lane, h in zip(self.lanes, heights) if len(lane.channels) == 1] or [np.inf])
         gutter = min(max([self._gutter_width(lane, h, line_height, font, small) for lane, h in zip(self.lanes, heights)]
-                         or [0]), 0.35 * column_width)
+                         or [0]), GUTTER_SHARE * column_width)
         scale_width = min(max([self._scale_width(lane, h, small) for lane, h in zip(self.lanes, heights)] or [0]),
-                          0.2 * column_width)
+                          SCALE_SHARE * column_width)
         column_x = np.round(x0 + np.arange(n_columns + 1) * column_width)
         lanes, gutters = [], []
         for (lane_top, lane_bottom), column in zip(lane_y, lane_column):
