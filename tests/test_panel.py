@@ -264,6 +264,7 @@ def test_spikes_from_a_table_a_pair_an_nwb_file_and_a_dict(tmp_path):
     table = read_spikes(pd.DataFrame({"cluster": [1, 1], "spike_time_ms": [1500, 500]}))
     np.testing.assert_allclose(table.times, [0.5, 1.5])
     assert read_spikes({"a": [1.0], "b": [0.5]}).names == ("a", "b")
+    assert read_spikes({"unit 10": [1.0], "unit 2": [0.5]}).names == ("unit 2", "unit 10")  # numbers by value
     with pytest.raises(Exception, match="has no unit column"):
         read_spikes(pd.DataFrame({"time": [1.0]}))
 

@@ -7,6 +7,7 @@ Times are seconds on one clock: the video's, or a signal's when the scene is tol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -132,6 +133,15 @@ def _from_columns(units: np.ndarray, times: np.ndarray, source: str, time_unit) 
     units = np.asarray(units)
     numeric = units.dtype.kind in "iuf"  # numeric ids sort as numbers (2 before 10), not as text
     ids, index = np.unique(units if numeric else units.astype(str), return_inverse=True)
+    if not numeric:  # "unit 2" before "unit 10" too
+        order = sorted(range(len(ids)), key=lambda i: _natural_key(ids[i]))
+        index = np.argsort(order)[index]
+        ids = ids[order]
     names = tuple(f"{unit:g}" if numeric else str(unit) for unit in ids)
     order = np.argsort(times, kind="stable")
     return Spikes(times[order], index.ravel()[order], names, source)
+
+
+def _natural_key(name: str) -> list:
+    """Sorts names with numbers in them by the numbers' values: "unit 2" before "unit 10"."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
