@@ -56,7 +56,7 @@ def test_a_keypoint_is_drawn_on_its_frame_and_no_earlier(stamped_videos, tmp_pat
     output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "dot.mp4", layout="none",
                                   pose=one_point_pose(90, frame, (x, y)), style={"point_size": 12},
                                   pix_fmt="yuv444p", **EXACT)
-    blue = np.array([31, 119, 180])  # the first keypoint color (tab10 blue)
+    blue = np.array([86, 180, 233])  # the first keypoint color (Okabe-Ito sky blue)
     with open_video(output) as exported:
         assert np.abs(exported[frame][y, x].astype(int) - blue).max() <= 6
         for earlier in (0, frame - 1):

@@ -45,7 +45,9 @@ def test_keypoint_layer_follows_the_slider_with_the_files_values(dlc):
 def test_raster_image_is_the_geometry_of_the_current_frame(dlc, display):
     viewer, video_layer, pose_path = dlc
     speed = pd.DataFrame({"x": read_pose(pose_path).xy[:, 0, 0, 0]})
-    session = attach(viewer, video_layer, signals=speed, pose=pose_path, window=(1.0, 1.0), display=display)
+    rois = np.random.default_rng(0).random((2330, 8))  # a heatmap lane, a raster lane and the overview too
+    session = attach(viewer, video_layer, signals=[speed, rois], spikes={"unit": [33.0, 33.4]}, pose=pose_path,
+                     window=(1.0, 1.0), style={"heatmaps": [1], "overview": True}, display=display)
     raster = session.layers["overlay" if display == "raster" else "panel"]
     np.testing.assert_array_equal(raster.translate, [0, 0] if display == "raster" else [480, 0])
     visible = {key for key, layer in session.layers.items() if layer.visible}
@@ -150,14 +152,17 @@ def test_videos_of_different_rates_follow_one_time_slider(make_napari_viewer, tm
 
 def test_widget_shows_a_session_attached_by_a_script(dlc):
     viewer, video_layer, pose_path = dlc
-    attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path, window=(1.5, 0.5),
-           layout="top-left", style={"trail_length": 7, "plot_layout": "overlay"})
+    attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path, window=(1.5, 0.5), spikes={"a": [1.0]},
+           layout="top-left", style={"trail_length": 7, "plot_layout": "overlay", "timestamp": "frame"})
     widget = ChronovizWidget(viewer)
     assert (widget.left.value, widget.right.value, widget.trail_length.value) == (1.5, 0.5, 7)
     assert widget.position.value == "top-left" and widget.plot_layout.value == "overlay"
+    assert widget.timestamp.value == "frame" and widget.overview.value is False
     assert "1 sample per frame" in widget.decision.value
     widget.cutoff.value = 0.5  # a change keeps the script's sources
     assert len(widget.session.scene.traces) == 1 and widget.session.scene.style.trail_length == 7
+    widget.overview.value = True
+    assert widget.session.scene.style.overview and len(widget.session.scene.sources.spikes) == 1
 
 
 def test_widget_pose_alignment_controls_place_a_short_pose(dlc, short_dlc_pose, monkeypatch):

@@ -8,6 +8,7 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose, sample_file
 from napari_chronoviz.overlays.plot import min_max_decimate
+from napari_chronoviz.overlays.style import MAX_BAND_ALPHA
 from napari_chronoviz.overlays.primitives import Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.render.raster import draw
 
@@ -85,7 +86,7 @@ def cursor_value(scene, frame):
     box = scene.layout.panel_box
     path = only(scene.panel_geometry(frame).items, Polylines).paths[0]
     channel, lane = plot.channels[0], plot.lane_boxes(box)[0]
-    y = np.interp(plot.cursor_x(box), path[:, 0], path[:, 1])
+    y = np.interp(plot.cursor_x(lane), path[:, 0], path[:, 1])
     top, bottom = lane[1] + 4, lane[3] - 4
     return channel.low + (bottom - y) / (bottom - top) * (channel.high - channel.low)
 
@@ -108,11 +109,11 @@ def test_the_grid_layout_has_a_cursor_at_the_current_time_in_each_column(window)
     lanes = plot.lane_boxes(box)
     columns = np.unique(lanes[:, [0, 2]], axis=0)
     assert len(columns) == 2
-    cursor = only(scene.panel_geometry(150).items, Segments)
+    cursor = scene.panel_geometry(150).of_type(Segments)[-1]  # drawn last, over everything
     xs = np.sort(cursor.starts[:, 0])
     np.testing.assert_allclose(xs, columns[:, 0] + window[0] / sum(window) * (columns[:, 1] - columns[:, 0]))
     assert ((columns[:, 0] < xs) & (xs < columns[:, 1])).all()  # inside its column, not on the border
-    assert (cursor.starts[:, 1] == box[1]).all() and (cursor.ends[:, 1] == box[3]).all()
+    assert (cursor.starts[:, 1] == lanes[:, 1].min()).all() and (cursor.ends[:, 1] == lanes[:, 3].max()).all()
     paths = only(scene.panel_geometry(150).items, Polylines).paths
     for index, (channel, lane, path) in enumerate(zip(plot.channels, lanes, paths, strict=True)):
         y = np.interp(plot.cursor_x(lane), path[:, 0], path[:, 1])
@@ -125,19 +126,20 @@ def test_a_ratio_4_signal_draws_4_samples_per_frame():
     scene = build_scene(fake_video(300), signals=np.sin(np.arange(1200) / 10), window=(1.0, 1.0))
     assert scene.traces[0].alignment.ratio == 4
     path = only(scene.panel_geometry(150).items, Polylines).paths[0]
-    frame_width = 640 / 60  # a 2 s window of 60 frames across 640 pixels
+    lane = scene.plot.lane_boxes(scene.layout.panel_box)[0]
+    frame_width = (lane[2] - lane[0]) / 60  # a 2 s window of 60 frames across the lane
     np.testing.assert_allclose(np.diff(path[:, 0]), frame_width / 4)
     assert len(path) == 4 * 60 + 1
 
 
 def test_a_padded_signal_shows_nothing_past_its_end():
     scene = build_scene(fake_video(1000), signals=np.ones(997), alignment={"mode": "pad"}, window=(1.0, 1.0))
-    box = scene.layout.panel_box
+    lane = scene.plot.lane_boxes(scene.layout.panel_box)[0]
     near_end = only(scene.panel_geometry(980).items, Polylines).paths[0]
-    last_sample_x = scene.plot.cursor_x(box) + (996 - 980) / 60 * 640
+    last_sample_x = scene.plot.cursor_x(lane) + (996 - 980) / 60 * (lane[2] - lane[0])
     assert near_end[:, 0].max() == pytest.approx(last_sample_x)
     assert not scene.panel_geometry(999).of_type(Polylines) or \
-        only(scene.panel_geometry(999).items, Polylines).paths[0][:, 0].max() < scene.plot.cursor_x(box)
+        only(scene.panel_geometry(999).items, Polylines).paths[0][:, 0].max() < scene.plot.cursor_x(lane)
 
 
 def test_nan_gaps_break_the_line_and_decimation_keeps_peaks():
@@ -160,9 +162,15 @@ def test_events_intervals_and_the_current_label():
     scene = build_scene(fake_video(300), signals=np.zeros(300), events=events, intervals=intervals, window=(1, 1))
     geometry = scene.panel_geometry(150)  # t = 5.0 s: inside "rest", events at 4.5 and 5.2 visible
     texts = [s for item in geometry.of_type(Texts) for s in item.strings]
-    assert "lick" in texts and "stim" in texts and texts.count("rest") == 2  # band label and current label
-    bands = geometry.of_type(Rectangles)[1]
-    np.testing.assert_allclose(bands.boxes[:, [0, 2]], [[0, 0.75 * 640]])  # rest: until 5.5 s, window 4..6 s
+    assert "lick" in texts and "stim" in texts and texts.count("rest") == 2  # legend entry and current label
+    bands = geometry.of_type(Rectangles)[1]  # right after the background, under the traces
+    lane = scene.plot.lane_boxes(scene.layout.panel_box)[0]
+    x0, width = lane[0], lane[2] - lane[0]
+    np.testing.assert_allclose(bands.boxes[:, [0, 2]], [[x0, x0 + 0.75 * width]])  # rest: until 5.5 s, window 4..6 s
+    assert bands.boxes[0, 1] == lane[1] and bands.boxes[0, 3] == lane[3]  # over the lanes only
+    panel, label = np.array(scene.style.panel_color[:3]), scene.plot.label_colors["rest"][:3]
+    alpha = np.linalg.norm(bands.colors[0, :3] - panel) / np.linalg.norm(label - panel)  # drawn blended, opaque
+    assert alpha == pytest.approx(min(scene.style.interval_alpha, MAX_BAND_ALPHA))
 
 
 @pytest.mark.parametrize("position", ["below", "above", "left", "right", "top-left", "bottom-right"])
@@ -286,10 +294,12 @@ def test_a_pose_offset_on_a_rounded_frame_rate_draws_its_last_row_on_the_last_fr
 
 
 def event_frames(scene) -> list[int]:
-    """The frames on which an event line sits under the cursor (drawn from the geometry; the cursor comes last)."""
-    cursor = scene.plot.cursor_x(scene.layout.panel_box)
+    """The frames on which an event line sits under the cursor (drawn from the geometry: the lines that span the
+    lanes from their top, but the cursor, which comes last, and the grid lines, which are never at the cursor)."""
+    lane = scene.plot.lane_boxes(scene.layout.panel_box)[0]
+    cursor = scene.plot.cursor_x(lane)
     return [frame for frame in range(scene.n_frames)
-            if any(np.isclose(lines.starts[:, 0], cursor).any()
+            if any(np.isclose(lines.starts[:, 0], cursor).any() and (lines.starts[:, 1] == lane[1]).all()
                    for lines in scene.panel_geometry(frame).of_type(Segments)[:-1])]
 
 

@@ -31,6 +31,7 @@ def main() -> int:
         viewer.close()
         print(f"wrote {IMAGES / name}")
     make_gif()
+    print(f"wrote {make_lanes_figure()}")
     from alignment_figures import make_alignment_figures
 
     for path in make_alignment_figures(IMAGES):
@@ -47,6 +48,30 @@ def make_gif() -> None:
     written = create_visualization(sample_path("flies.mp4"), sources.pop("signals"), IMAGES / "flies.gif",
                                    start=1110, end=1140, scale=0.3, overwrite=True, progress=False, **sources)
     print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
+
+
+def make_lanes_figure() -> Path:
+    """The plot panel with line, heatmap and raster lanes and the overview, as the export draws it (frame 600)."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    from napari_chronoviz import build_scene, open_video, sample_file
+    from napari_chronoviz.render.raster import draw
+
+    with open_video(sample_file("flies.mp4")) as video:
+        seconds = video.frame_times
+        rois = np.sin(seconds[:, None] * np.arange(1, 33) / 4) + np.random.default_rng(0).normal(0, 0.2, (len(seconds), 32))
+        units = {f"unit {i}": np.sort(np.random.default_rng(i).uniform(0, seconds[-1], 300)) for i in range(12)}
+        scene = build_scene(video, signals=[sample_file("flies_signals.csv"), rois], spikes=units, window=(2, 2),
+                            events=sample_file("flies_events.csv"), intervals=sample_file("flies_intervals.csv"),
+                            layout={"position": "below", "size": 640},
+                            style={"heatmaps": [1], "colormap": "cividis", "overview": True})
+    box = scene.layout.panel_box
+    panel = np.zeros((int(box[3] - box[1]), int(box[2] - box[0]), 3), np.uint8)
+    draw(panel, scene.panel_geometry(1150), origin=box[:2])
+    path = IMAGES / "panel_lanes.png"
+    iio.imwrite(path, panel)
+    return path
 
 
 if __name__ == "__main__":

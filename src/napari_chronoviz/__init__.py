@@ -23,6 +23,7 @@ _PUBLIC = {
     "napari_chronoviz.io.imgstore": ("read_imgstore_index",),
     "napari_chronoviz.io.labels": ("Events", "Intervals", "read_events", "read_intervals"),
     "napari_chronoviz.io.pose": ("Pose", "read_pose"),
+    "napari_chronoviz.io.spikes": ("Spikes", "read_spikes"),
     "napari_chronoviz.io.timeseries": ("Signal", "read_signal_pairs", "read_timeseries"),
     "napari_chronoviz.io.timestamps": ("read_frame_times",),
     "napari_chronoviz.io.video": ("VideoSource",),
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from .io.imgstore import read_imgstore_index
     from .io.labels import Events, Intervals, read_events, read_intervals
     from .io.pose import Pose, read_pose
+    from .io.spikes import Spikes, read_spikes
     from .io.timeseries import Signal, read_signal_pairs, read_timeseries
     from .io.timestamps import read_frame_times
     from .io.video import VideoSource

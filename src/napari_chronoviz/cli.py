@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--pose", nargs="+", default=[], metavar="FILE", help="pose files")
         command.add_argument("--events", metavar="FILE", help="events table (time, kind)")
         command.add_argument("--intervals", metavar="FILE", help="intervals table (start, end, label), e.g. BORIS")
+        command.add_argument("--spikes", nargs="+", default=[], metavar="FILE",
+                             help="spike times, a raster lane each: a table (unit, time), a <name>_t.npy/_y.npy "
+                                  "pair or an NWB file")
         command.add_argument("--align", default="auto", metavar="MODE",
                              help="auto, frame, ratio, stretch, pad or timestamps (default auto)")
         command.add_argument("--ratio", type=Fraction, help="samples per frame, e.g. 4 or 1/2")
@@ -140,6 +143,7 @@ def _scene_options(args) -> dict:
         "pose": args.pose or None,
         "events": args.events,
         "intervals": args.intervals,
+        "spikes": args.spikes or None,
         "alignment": alignment,
         "pose_alignment": pose_alignment,
         "labels_clock": args.labels_clock,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from typing import Literal, get_args
 
@@ -123,6 +124,19 @@ class Alignment:
         result = result[:, 0] if samples.ndim == 1 else result
         return result[0] if np.ndim(frame) == 0 else result
 
+    def window_bounds(self, centers, left: float, right: float) -> tuple[np.ndarray, np.ndarray]:
+        """The first and one-past-last sample within `left` before to `right` after each time of `centers`
+        (seconds on the video's clock; a scalar or an array, e.g. every frame's time)."""
+        centers = np.asarray(centers, dtype=float)
+        return (np.searchsorted(self.sample_times, centers - left - self._edge_tolerance, "left"),
+                np.searchsorted(self.sample_times, centers + right + self._edge_tolerance, "right"))
+
+    @cached_property
+    def _edge_tolerance(self) -> float:
+        """Sample times are computed, not exact: a sample within a millionth of a step of an edge is inside.
+        (Cached: the nominal rate is a median over every sample, and windows are taken on every frame.)"""
+        return SNAP_TOLERANCE / nominal_rate(self.sample_times)
+
     def window(self, frame: int, left: float, right: float, unit: str = "s") -> SampleWindow:
         """The samples from `left` before to `right` after `frame`, for a sliding plot.
 
@@ -131,10 +145,7 @@ class Alignment:
         """
         center = float(self.frame_times[frame])
         if unit == "s":
-            # Sample times are computed, not exact: a sample within a millionth of a step of an edge is inside.
-            tolerance = SNAP_TOLERANCE / nominal_rate(self.sample_times)
-            start = int(np.searchsorted(self.sample_times, center - left - tolerance, "left"))
-            stop = int(np.searchsorted(self.sample_times, center + right + tolerance, "right"))
+            start, stop = map(int, self.window_bounds(center, left, right))
             return SampleWindow(start, stop, self.sample_times[start:stop] - center)
         if unit != "samples":
             raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")

@@ -27,7 +27,7 @@ class _LayerVideo:
 
 
 def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, signals=None, pose=None, events=None,
-           intervals=None, alignment: dict | None = None, pose_alignment: dict | None = None,
+           intervals=None, spikes=None, alignment: dict | None = None, pose_alignment: dict | None = None,
            labels_clock: str | int = "video", window=None, layout: str | dict | None = None,
            style: dict | None = None, display: Display = "raster") -> Session:
     """Show signals, pose, events and intervals over a video layer, synced to napari's slider.
@@ -40,8 +40,9 @@ def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, sig
         The napari viewer holding the layer.
     video_layer
         A video layer opened by napari-chronoviz (or any frames x height x width image layer), or its name.
-    signals, pose, events, intervals
-        Paths, DataFrames, arrays or loaded `Signal` / `Pose` / `Events` / `Intervals` (see `build_scene`).
+    signals, pose, events, intervals, spikes
+        Paths, DataFrames, arrays or loaded `Signal` / `Pose` / `Events` / `Intervals` / `Spikes` (see
+        `build_scene`).
     alignment, pose_alignment
         `align` options for the signals and for the poses (mode, ratio, offset, sync). By default a pose is
         read frame for frame, and one shorter than the video shows nothing after its end, with a warning.
@@ -70,7 +71,7 @@ def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, sig
     """
     layer = viewer.layers[video_layer] if isinstance(video_layer, str) else video_layer
     scene = build_scene(video_of_layer(layer), signals=signals, pose=pose, events=events, intervals=intervals,
-                        alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock, window=window,
+                        spikes=spikes, alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock, window=window,
                         layout=layout, style=style)
     previous = Session.of(layer)
     if previous is not None:

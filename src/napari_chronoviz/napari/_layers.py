@@ -233,7 +233,7 @@ class Session:
             trace = plot.traces[channel.trace]
             values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
             finite = np.isfinite(values)
-            ys = plot.y_of(channel, values[finite], lane)
+            ys = plot.y_of(channel, values[finite], lane, frames[finite])
             rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), plot.cursor_x(lane))]))
             features["frame"].append(frames[finite])
             features["time"].append(scene.frame_times[finite])

@@ -31,7 +31,7 @@ def flies_sources() -> dict:
         "events": sample_path("flies_events.csv"),
         "intervals": sample_path("flies_intervals.csv"),
         "window": (4.0, 2.0),
-        "style": {"trail_length": 20, "head_direction": ["thorax", "head"]},
+        "style": {"trail_length": 20, "head_direction": ["thorax", "head"], "overview": True},
     }
 
 

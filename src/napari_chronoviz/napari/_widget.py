@@ -26,7 +26,7 @@ from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
 from ..overlays.layout import POSITIONS
-from ..overlays.style import COLOR_BY, PLOT_LAYOUTS
+from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS, YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
 from ..timeline import MODES
 from ._attach import attach
@@ -35,7 +35,7 @@ from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
 
 TIME_UNITS = ("from name", "s", "ms", "us", "ns")
-YLIM_MODES = ("channel", "global", "fixed")
+YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 
 
 class ChronovizWidget(Container):
@@ -44,7 +44,7 @@ class ChronovizWidget(Container):
     def __init__(self, napari_viewer):
         super().__init__(scrollable=True)
         self.viewer = napari_viewer
-        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None}
+        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None, "spikes": []}
         self.video = ComboBox(label="video layer", choices=self._video_layer_names)
         self.signal_file = FileEdit(label="signal file", mode="r")
         self.signal_key = LineEdit(label="HDF5 key / NPZ member")
@@ -75,6 +75,9 @@ class ChronovizWidget(Container):
         self.y_low = FloatSpinBox(label="y low", min=-1e12, max=1e12, value=0.0)
         self.y_high = FloatSpinBox(label="y high", min=-1e12, max=1e12, value=1.0)
         self.show_values = CheckBox(label="show current values", value=True)
+        self.time_axis = ComboBox(label="time axis", choices=TIME_AXES, value="relative")
+        self.overview = CheckBox(label="overview of the recording", value=False)
+        self.timestamp = ComboBox(label="timestamp in the video", choices=TIMESTAMPS, value="none")
         self.color_by = ComboBox(label="color pose by", choices=COLOR_BY, value="keypoint")
         self.cutoff = FloatSlider(label="confidence cut-off", min=0, max=1, step=0.01, value=0.0)
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
@@ -89,8 +92,9 @@ class ChronovizWidget(Container):
             self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
             self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
             self.mode, self.ratio, self.offset, self.pose_mode, self.pose_ratio, self.pose_offset, self.decision, self.left, self.right, self.plot_layout,
-            self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.color_by,
-            self.cutoff, self.trail_length, self.display, self.remove, self.export_file, self.overwrite,
+            self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.time_axis,
+            self.overview, self.timestamp, self.color_by, self.cutoff, self.trail_length, self.display, self.remove,
+            self.export_file, self.overwrite,
             self.export, self.cancel,
         ])
         self.add_signal.changed.connect(self._add_signal)
@@ -103,7 +107,8 @@ class ChronovizWidget(Container):
         self.cancel.changed.connect(self._request_cancel)
         for control in (self.mode, self.ratio, self.offset, self.pose_mode, self.pose_ratio, self.pose_offset,
                         self.left, self.right, self.plot_layout, self.position, self.panel_size, self.ylim, self.y_low,
-                        self.y_high, self.show_values, self.color_by, self.cutoff, self.trail_length, self.display):
+                        self.y_high, self.show_values, self.time_axis, self.overview, self.timestamp, self.color_by,
+                        self.cutoff, self.trail_length, self.display):
             control.changed.connect(self._apply)
         for control in self:  # file paths and long names must not widen the dock past the window
             control.native.setMinimumWidth(0)
@@ -138,6 +143,7 @@ class ChronovizWidget(Container):
         ylim = (self.y_low.value, self.y_high.value) if self.ylim.value == "fixed" else self.ylim.value
         style = {
             "plot_layout": self.plot_layout.value, "ylim": ylim, "show_values": self.show_values.value,
+            "time_axis": self.time_axis.value, "overview": self.overview.value, "timestamp": self.timestamp.value,
             "color_by": self.color_by.value, "confidence_cutoff": self.cutoff.value,
             "trail_length": self.trail_length.value,
         }
@@ -152,7 +158,8 @@ class ChronovizWidget(Container):
             return
         scene = session.scene
         self.sources = {"signals": list(scene.sources.signals), "pose": list(scene.sources.poses),
-                        "events": scene.sources.events, "intervals": scene.sources.intervals}
+                        "events": scene.sources.events, "intervals": scene.sources.intervals,
+                        "spikes": list(scene.sources.spikes)}
         alignment, pose_alignment = scene.alignment_options, scene.pose_alignment_options
         style, layout = scene.style, scene.layout
         ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
@@ -164,7 +171,8 @@ class ChronovizWidget(Container):
             self.pose_ratio: "" if pose_alignment.get("ratio") is None else str(pose_alignment["ratio"]),
             self.left: scene.window.left, self.right: scene.window.right, self.plot_layout: style.plot_layout,
             self.position: layout.position, self.panel_size: size or 0, self.ylim: ylim,
-            self.show_values: style.show_values, self.color_by: style.color_by,
+            self.show_values: style.show_values, self.time_axis: style.time_axis, self.overview: style.overview,
+            self.timestamp: style.timestamp, self.color_by: style.color_by,
             self.cutoff: style.confidence_cutoff, self.trail_length: style.trail_length, self.display: session.display,
         }
         if ylim == "fixed":
@@ -230,7 +238,8 @@ class ChronovizWidget(Container):
             if session is None or rebuild:
                 session = attach(self.viewer, self.video.value, signals=self.sources["signals"] or None,
                                  pose=self.sources["pose"] or None, events=self.sources["events"],
-                                 intervals=self.sources["intervals"], **options)
+                                 intervals=self.sources["intervals"], spikes=self.sources["spikes"] or None,
+                                 **options)
             else:
                 session.update(**options)
         except (ChronovizError, ValueError, OSError) as error:
@@ -275,7 +284,7 @@ class ChronovizWidget(Container):
     def _remove(self) -> None:
         if self.session is not None:
             self.session.detach()
-        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None}
+        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None, "spikes": []}
         self.decision.value = ""
 
 

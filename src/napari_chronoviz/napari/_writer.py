@@ -52,7 +52,8 @@ def scene_from_config(video, config: dict | None):
             "rebuild them. Use the dock widget's Export button, or create_visualization(...) in your script."
         )
     return build_scene(video, signals=sources.get("signals"), pose=sources.get("pose"), events=sources.get("events"),
-                       intervals=sources.get("intervals"), alignment=config.get("alignment"),
+                       intervals=sources.get("intervals"), spikes=sources.get("spikes"),
+                       alignment=config.get("alignment"),
                        pose_alignment=config.get("pose_alignment"), labels_clock=config.get("labels_clock", "video"),
                        window=config.get("window"), layout=config.get("layout"), style=config.get("style"))
 

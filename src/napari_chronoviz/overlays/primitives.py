@@ -75,6 +75,46 @@ class Texts:
         return len(self.strings)
 
 
+@dataclass(frozen=True, eq=False)
+class Image:
+    """An RGBA picture, (rows, columns, 4) uint8, stretched over `box` (x0, y0, x1, y1): each cell a flat block."""
+
+    box: np.ndarray  # (4,)
+    pixels: np.ndarray  # (rows, columns, 4) uint8
+
+    def __len__(self) -> int:
+        return 1 if self.pixels.size else 0
+
+
+# Advance of each printable ASCII character of the rasterizer's font (OpenCV's Hershey simplex), per pixel of
+# text height; characters outside the table count as the widest.
+_ADVANCE = dict(zip(
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ",
+    [0.775] * 10 + [0.684, 0.775, 0.684, 0.775, 0.73, 0.502, 0.775, 0.775, 0.275, 0.32, 0.639, 0.32, 1.139, 0.775,
+                    0.73, 0.775, 0.775, 0.457, 0.639, 0.502, 0.775, 0.684, 1.048, 0.684, 0.684, 0.639, 0.866, 0.866,
+                    0.866, 0.866, 0.775, 0.73, 0.866, 0.911, 0.32, 0.82, 0.775, 0.73, 1.002, 0.911, 0.866, 0.82, 0.866,
+                    0.82, 0.775, 0.73, 0.911, 0.82, 1.048, 0.82, 0.82, 0.775, 0.32, 0.457, 0.911, 0.775, 0.957, 0.911,
+                    0.275, 0.775, 0.775, 0.548, 0.775, 0.32, 0.593, 0.32, 0.593, 0.32, 0.32, 0.639, 0.73, 0.639, 0.684,
+                    1.093, 0.411, 0.593, 0.411, 0.548, 0.957, 0.411, 0.457, 0.275, 0.457, 0.73, 0.32],
+))
+
+
+def text_thickness(size: float) -> int:
+    """The stroke width in pixels of text `size` pixels high."""
+    return max(1, int(round(size * 1.6 / 22)))
+
+
+def text_width(text: str, size: float) -> float:
+    """How wide `text` is drawn at `size` pixels high, in pixels: never less than drawn, a few pixels more.
+
+    OpenCV rounds each character's advance to whole pixels and widens it for strokes thicker than 1 px;
+    the margins here cover both (tests/test_overlays.py checks this against `cv2.getTextSize`).
+    """
+    thickness = text_thickness(size)
+    advance = sum(_ADVANCE.get(character, 1.14) for character in text) * size
+    return advance * (1.1 if thickness > 1 else 1.0) + len(text) * 0.7 + thickness + 1
+
+
 @dataclass(eq=False)
 class Geometry:
     """Everything drawn for one frame, in drawing order (first is at the back)."""
@@ -113,8 +153,10 @@ def _extent(item) -> np.ndarray:
         pad = item.width + (0.3 * np.abs(item.ends - item.starts).max() if item.arrow else 0.0)
     elif isinstance(item, Points):
         corners, pad = item.positions, item.size
-    else:  # Texts: at most ~0.7 of the height per character, either side of the anchor
-        width = max(len(text) for text in item.strings) * item.size * 0.7
+    elif isinstance(item, Image):
+        corners, pad = item.box.reshape(-1, 2), 0.0
+    else:  # Texts: either side of the anchor, whatever the anchor
+        width = max(text_width(text, item.size) for text in item.strings)
         corners = np.concatenate([item.positions - [width, item.size * 1.2], item.positions + [width, item.size * 0.5]])
         pad = 0.0
     return np.concatenate([corners.min(axis=0) - pad, corners.max(axis=0) + pad])

@@ -1,6 +1,6 @@
 """A video with all its overlays: the sources, how they align, the window, layout and style.
 
-`build_scene(video, signals=..., pose=..., ...)` accepts what users have (paths, tables, arrays, loaded
+`build_scene(video, signals=..., pose=..., spikes=..., ...)` accepts what users have (paths, tables, arrays, loaded
 objects) and gives a `Scene` whose `geometry(frame)` is everything drawn on frame k, and whose `config`
 is the JSON-able description (source paths and options) that napari layer metadata carries.
 """
@@ -15,13 +15,15 @@ import numpy as np
 from ..errors import AlignmentError, ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
+from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from .._times import nominal_rate
 from ..timeline import align
 from .layout import Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
-from .primitives import Geometry
+from .layout import MARGIN
+from .primitives import Geometry, Rectangles, Texts, rgba, text_width
 from .style import Style
 
 ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
@@ -44,6 +46,7 @@ class Sources:
     events: Events | None = None
     intervals: Intervals | None = None
     paths: dict = field(default_factory=dict)
+    spikes: tuple[Spikes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,16 +98,18 @@ class Scene:
         style = self.style
         self.traces = [Trace(signal, self._align(signal, "alignment")) for signal in sources.signals]
         self.pose_overlays = [PoseOverlay(pose, self._align(pose, "pose_alignment"), style) for pose in sources.poses]
-        has_panel_content = self.traces or sources.events is not None or sources.intervals is not None
+        has_panel_content = (self.traces or sources.spikes or sources.events is not None
+                             or sources.intervals is not None)
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             left, right = window.seconds(self.traces)
-            events, intervals = sources.events, sources.intervals
+            events, intervals, spikes = sources.events, sources.intervals, sources.spikes
             to_video = self._labels_time_map()
             if to_video is not None:
                 events, intervals = (None if labels is None else labels.retimed(to_video) for labels in (events, intervals))
+                spikes = tuple(source.retimed(to_video) for source in spikes)
             self.plot = PlotPanel(self.frame_times, self.traces, left=left, right=right, style=style,
-                                  events=events, intervals=intervals)
+                                  events=events, intervals=intervals, spikes=spikes)
 
     @property
     def n_frames(self) -> int:
@@ -148,19 +153,38 @@ class Scene:
             return Geometry()
         return self.plot.geometry(frame, self.layout.panel_box, inset=self.layout.is_inset)
 
-    def pose_geometry(self, frame: int) -> Geometry:
-        """Every pose source's trails, skeleton, arrows and keypoints at `frame`."""
+    def video_geometry(self, frame: int) -> Geometry:
+        """What is drawn over the video at `frame`: every pose source's trails, skeleton, arrows and keypoints,
+        and the burned-in time or frame number (`Style.timestamp`)."""
         geometry = Geometry()
         for overlay in self.pose_overlays:
             geometry.extend(overlay.geometry(frame))
+        geometry.extend(self._timestamp(frame))
+        return geometry
+
+    def _timestamp(self, frame: int) -> Geometry:
+        """The time and/or frame number on a dark plate in the video's top-left corner (top-right when a
+        panel sits in the top-left one)."""
+        shown = self.style.timestamp
+        geometry = Geometry()
+        if shown == "none":
+            return geometry
+        parts = {"time": f"{self.frame_times[frame]:.3f} s", "frame": f"frame {frame}"}
+        text = "  ".join(parts[part] for part in shown.split("+"))
+        size = float(self.style.font_size)
+        width, height = text_width(text, size) + 8, size * 1.6
+        x0 = self.video_size[0] - MARGIN - width if self.layout.position == "top-left" else MARGIN
+        plate = np.array([[x0, MARGIN, x0 + width, MARGIN + height]])
+        geometry.add(Rectangles(plate, rgba([self.style.panel_color], 0.6)))
+        geometry.add(Texts(np.array([[x0 + 4, MARGIN + size * 1.25]]), [text], rgba([self.style.text_color]), size))
         return geometry
 
     def geometry(self, frame: int) -> Geometry:
-        """Everything drawn on `frame`: the panel first, then the pose over the video."""
+        """Everything drawn on `frame`: the panel first, then what lies over the video."""
         if not 0 <= frame < self.n_frames:
             raise IndexError(f"Frame {frame} is outside the video (0..{self.n_frames - 1}).")
         geometry = self.panel_geometry(frame)
-        geometry.extend(self.pose_geometry(frame))
+        geometry.extend(self.video_geometry(frame))
         return geometry
 
     def updated(self, **changes) -> Scene:
@@ -193,7 +217,7 @@ class Scene:
         }
 
 
-def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, alignment=None,
+def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, spikes=None, alignment=None,
                 pose_alignment=None, labels_clock="video", window=None, layout=None, style=None) -> Scene:
     """A `Scene` over `video` (a `VideoSource`) from paths, tables, arrays or loaded objects.
 
@@ -207,6 +231,9 @@ def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, 
         One or a list of pose paths or `Pose`s.
     events, intervals
         A path, DataFrame or loaded `Events` / `Intervals`, in seconds on the clock that `labels_clock` names.
+    spikes
+        One or a list of spike sources (paths, DataFrames or `read_spikes` results; see `read_spikes`), each
+        drawn as a raster lane with a row per unit, in seconds on the clock that `labels_clock` names.
     alignment
         `align` options for the signals: mode, ratio, offset, interpolation, sync.
     pose_alignment
@@ -241,8 +268,9 @@ def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, 
     pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose"))
     events = _load_one(events, Events, read_events, paths, "events")
     intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
+    spike_list = tuple(_load_each(spikes, Spikes, read_spikes, paths, "spikes"))
     height, width = video.shape[1:3]
-    sources = Sources(signal_list, pose_list, events, intervals, paths)
+    sources = Sources(signal_list, pose_list, events, intervals, paths, spike_list)
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(video.frame_times, (width, height), sources, alignment=alignment or {},
                  pose_alignment=pose_alignment or {}, labels_clock=labels_clock, window=Window.of(window),

@@ -239,7 +239,7 @@ class _Compositor:
 
     For yuv420p output with even sizes and offsets it works on the decoded YUV planes: the video is
     copied plane by plane, and only the regions overlays touch go through RGB (the plot panel is drawn
-    from scratch; the pose's box is converted, drawn on and converted back). Otherwise it draws the whole
+    from scratch; the box of the pose and timestamp is converted, drawn on and converted back). Otherwise it draws the whole
     canvas in RGB and lets the encoder's scaler convert it.
     """
 
@@ -294,7 +294,7 @@ class _Compositor:
         canvas = np.concatenate([luma.ravel(), blue.ravel(), red.ravel()]).reshape(-1, self.width)
         panel_over_video = self.scene.layout.is_inset
         for geometry, fresh in ((self.scene.panel_geometry(index), not panel_over_video),
-                                (self.scene.pose_geometry(index), False)):
+                                (self.scene.video_geometry(index), False)):
             self._draw_region(canvas, geometry, fresh)
         return canvas
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 import cv2
 import numpy as np
 
-from ..overlays.primitives import Geometry, Points, Polylines, Rectangles, Segments, Texts
+from ..overlays.primitives import Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, text_thickness
 
 SHIFT = 4  # OpenCV fractional bits: coordinates are drawn to 1/16 pixel
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -31,6 +31,9 @@ def draw(image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float 
     transform = _Transform(np.asarray(origin, dtype=float), float(scale))
     color_of = _plane_color(plane) if plane else _rgb_color(image.shape[2])
     for item in geometry.items:  # in order: each primitive's levels are blended before the next is drawn
+        if isinstance(item, Image):
+            _draw_image(image, item, transform, plane)
+            continue
         painter = _Painter(image, color_of)
         _DRAW[type(item)](painter, item, transform)
         painter.run()
@@ -45,6 +48,14 @@ _YUV = {"y": (16.0, (65.481, 128.553, 24.966)), "u": (128.0, (-37.797, -74.203, 
 def _plane_color(plane: str):
     offset, weights = _YUV[plane]
     return lambda rgb: (int(round(offset + float(np.dot(rgb, weights)))),)
+
+
+def _pixel_values(rgb: np.ndarray, plane: str | None, channels: int) -> np.ndarray:
+    """uint8 RGB pixels as the target's values: a YUV plane's (h, w), or RGB / RGBA (opaque) (h, w, channels)."""
+    if plane:
+        offset, weights = _YUV[plane]
+        return np.clip(np.round(offset + rgb @ (np.asarray(weights) / 255)), 0, 255).astype(np.uint8)
+    return rgb if channels == 3 else np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
 
 
 def _rgb_color(channels: int):
@@ -208,9 +219,27 @@ def _draw_rectangles(painter: _Painter, item: Rectangles, transform: _Transform)
         painter.add(color, lambda chosen=chosen: _bounds(chosen, 2), paint)
 
 
+def _draw_image(image: np.ndarray, item: Image, transform: _Transform, plane: str | None) -> None:
+    """Stretch the picture's cells over its box (nearest neighbour: each cell a flat block), blended by its alpha."""
+    x0, y0, x1, y1 = np.round((item.box - np.tile(transform.origin, 2)) * transform.scale).astype(int)
+    if x1 <= x0 or y1 <= y0:
+        return
+    height, width = image.shape[:2]
+    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if right <= left or bottom <= top:
+        return
+    cells = cv2.resize(item.pixels, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+    cells = cells[top - y0:bottom - y0, left - x0:right - x0]
+    values = _pixel_values(cells[..., :3], plane, 1 if plane else image.shape[2]).astype(np.uint16)
+    alpha = cells[..., 3].astype(np.uint16)
+    alpha = alpha if plane else alpha[..., None]
+    region = image[top:bottom, left:right]
+    region[...] = ((region * (255 - alpha) + values * alpha + 127) // 255).astype(np.uint8)
+
+
 def _draw_texts(painter: _Painter, item: Texts, transform: _Transform) -> None:
     font_scale = item.size * transform.scale / FONT_PIXELS_AT_SCALE_1
-    thickness = max(1, int(round(font_scale * 1.6)))
+    thickness = text_thickness(item.size * transform.scale)
     anchors = (np.asarray(item.positions, dtype=float) - transform.origin) * transform.scale
     for color, indices in _by_color(item.colors).items():
         placed = []

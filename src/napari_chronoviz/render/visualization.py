@@ -93,7 +93,7 @@ def export_video(video: str | Path | VideoSource, scene: Scene, output: str | Pa
 
 
 def create_visualization(video: str | Path | VideoSource, signals=None, output: str | Path | None = None, *,
-                         pose=None, events=None, intervals=None, alignment: dict | None = None,
+                         pose=None, events=None, intervals=None, spikes=None, alignment: dict | None = None,
                          pose_alignment: dict | None = None, labels_clock: str | int = "video", window=None,
                          layout: str | dict | None = None, style: dict | None = None, **export_options) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
@@ -106,7 +106,7 @@ def create_visualization(video: str | Path | VideoSource, signals=None, output: 
         Time series: a path, DataFrame, list, array, `Signal`, or a list of these.
     output
         The file to write; see `export_video`.
-    pose, events, intervals, alignment, pose_alignment, labels_clock, window, layout, style
+    pose, events, intervals, spikes, alignment, pose_alignment, labels_clock, window, layout, style
         What to draw and how it sits on the video's timeline; see `build_scene`.
     **export_options
         Everything `export_video` takes: `start`, `end`, `scale`, `crop`, `plot_only`, `alpha`,
@@ -126,7 +126,7 @@ def create_visualization(video: str | Path | VideoSource, signals=None, output: 
     """
     source = video if isinstance(video, VideoSource) else open_video(video)
     try:
-        scene = build_scene(source, signals=signals, pose=pose, events=events, intervals=intervals,
+        scene = build_scene(source, signals=signals, pose=pose, events=events, intervals=intervals, spikes=spikes,
                             alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock,
                             window=window, layout=layout, style=style)
         return export_video(source, scene, output, **export_options)
