@@ -413,6 +413,9 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None) -> tuple:
         "rgb": True,
         "axis_labels": ("frame", "y", "x"),
         "contrast_limits": (0, 255),  # uint8 RGB: known without scanning the video
+        # the source keeps decoded frames around recent targets itself; napari's opportunistic dask cache
+        # would only add its bookkeeping to every slider step (measured by benchmarks/bench_playback.py)
+        "cache": False,
         "metadata": {METADATA_KEY: info, "frame_times": video.frame_times},
     }
     return (video.to_dask(), attributes, "image")
