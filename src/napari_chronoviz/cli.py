@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
             with _client(args.scheduler) as client:
                 written = create_visualization(
-                    args.video, args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
+                    _videos(args.video), args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
                     progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
                     workers=args.workers, client=client, **options, **_encoder_options(args),
                 )
@@ -47,9 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write the video with its overlays")
     view = commands.add_parser("view", help="open the video with its overlays in napari")
     for command in (render, view):
-        command.add_argument("video", help="video file or imgstore")
+        command.add_argument("video", nargs="+", help="video files or imgstores: several are cameras side by side "
+                                                      "on the first one's clock")
+        command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
+        command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
         command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
-        command.add_argument("--pose", nargs="+", default=[], metavar="FILE", help="pose files")
+        command.add_argument("--pose", nargs="+", default=[], metavar="FILE",
+                             help="pose files; with several videos one per video in their order ('-' for none)")
         command.add_argument("--events", metavar="FILE", help="events table (time, kind)")
         command.add_argument("--intervals", metavar="FILE", help="intervals table (start, end, label), e.g. BORIS")
         command.add_argument("--spikes", nargs="+", default=[], metavar="FILE",
@@ -136,11 +140,17 @@ def _client(address):
     return Client(address)
 
 
+def _videos(videos: list[str]):
+    """One video, or the list of several cameras."""
+    return videos if len(videos) > 1 else videos[0]
+
+
 def _scene_options(args) -> dict:
     alignment = {"mode": args.align, "offset": args.offset, "ratio": args.ratio}
     pose_alignment = {"mode": args.pose_align, "offset": args.pose_offset, "ratio": args.pose_ratio}
-    return {
-        "pose": args.pose or None,
+    several = len(args.video) > 1
+    options = {
+        "pose": ([None if path == "-" else path for path in args.pose] if several else args.pose) or None,
         "events": args.events,
         "intervals": args.intervals,
         "spikes": args.spikes or None,
@@ -151,6 +161,14 @@ def _scene_options(args) -> dict:
         "layout": args.layout,
         "style": _key_values(args.style, "--style", typed=True),
     }
+    if several:
+        from .overlays.tiles import grid_columns
+
+        columns = grid_columns(len(args.video)) if args.tiles == "grid" else None
+        options["tiles"] = {"columns": columns, "height": args.tile_height}
+    elif args.tiles or args.tile_height:
+        raise ChronovizError("--tiles and --tile-height arrange several videos; with one video leave them out.")
+    return options
 
 
 def _encoder_options(args) -> dict:
