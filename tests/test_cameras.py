@@ -95,3 +95,25 @@ def test_the_command_line_renders_several_cameras(cameras, tmp_path):
     with open_video(output) as written:
         assert (written.width, written.height) == (160, 60) and len(written) == 60
         assert read_stamp(written[30][:, 80:]) == 20
+
+
+def test_viewer_shows_each_cameras_frame_at_the_slider_time(cameras, make_napari_viewer):
+    from napari_chronoviz import attach
+    from napari_chronoviz.napari._cameras import set_time
+
+    viewer = make_napari_viewer()
+    names = ("30fps", "20fps", "vfr")
+    layers = [viewer.open(cameras[name], plugin="napari-chronoviz")[0] for name in names]
+    session = attach(viewer, layers, signals=np.arange(60.0), layout="below")
+    opened = [open_video(cameras[name]) for name in names]
+    assert [layer.translate[-1] for layer in layers] == [0, 160, 288]  # side by side, in the given order
+    for seconds in (0.0, 0.5, 1.02, 1.7, 2.5):
+        set_time(viewer, seconds)
+        expected = [int(frames_at_or_before(video.frame_times, [seconds])[0]) for video in opened]
+        assert [read_stamp(np.asarray(layer._slice.image.raw)) for layer in layers] == expected
+        assert session.tile_frames == expected
+        step_time = session.scene.frame_times[session.frame]
+        assert step_time <= seconds + 1e-9 and viewer.dims.axis_labels[0] == f"{step_time:.3f} s"
+        assert session.scene.base_frames[session.frame] == expected[0]  # the panel follows the first video
+    overlay = session.layers["overlay"]
+    assert overlay.data.shape[:2] == (120 + 40, 160 + 128 + 160)  # the tiles and the panel below them

@@ -206,8 +206,8 @@ def _view(args, options: dict) -> int:
 
     with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's
         viewer = napari.Viewer()
-    (layer,) = viewer.open(args.video, plugin="napari-chronoviz")
-    attach(viewer, layer, signals=args.signals or None, **options)
+    layers = [viewer.open(video, plugin="napari-chronoviz")[0] for video in args.video]
+    attach(viewer, layers, signals=args.signals or None, **options)
     viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")
     napari.run()
     return 0
