@@ -117,3 +117,59 @@ def test_viewer_shows_each_cameras_frame_at_the_slider_time(cameras, make_napari
         assert session.scene.base_frames[session.frame] == expected[0]  # the panel follows the first video
     overlay = session.layers["overlay"]
     assert overlay.data.shape[:2] == (120 + 40, 160 + 128 + 160)  # the tiles and the panel below them
+
+
+def test_a_saved_session_reopens_the_same_scene(cameras, tmp_path):
+    import shutil
+
+    from napari_chronoviz import open_session, save_session
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    videos = [shutil.copy(cameras["30fps"], folder / "front.mp4"), shutil.copy(cameras["20fps"], folder / "side.mp4")]
+    signals = folder / "signals.csv"
+    signals.write_text("time,speed\n" + "".join(f"{k / 30:.4f},{k % 7}\n" for k in range(60)))
+    opened = [open_video(video) for video in videos]
+    scene = build_tiled_scene(opened, signals=[signals], window=(1.0, 0.5), layout="above", tiles={"height": 96},
+                              style={"trail_length": 3}, alignment={"mode": "timestamps"})
+    path = save_session(folder / "two cameras", videos, scene)
+    assert path.name == "two cameras.cvz" and "front.mp4" in path.read_text() and str(folder) not in path.read_text()
+    moved = shutil.move(folder, tmp_path / "moved")  # relative paths: the folder moves with its session
+    session = open_session(moved / path.name)
+    reopened = build_tiled_scene(session.open_videos(), **session.options)
+    assert reopened.config == {**scene.config, "sources": {"signals": [str(moved / "signals.csv")]}}
+    assert session.missing == []
+
+
+def test_a_session_names_its_missing_file_and_opens_the_rest(cameras, tmp_path):
+    from napari_chronoviz import open_session, save_session
+
+    signals = tmp_path / "gone.csv"
+    signals.write_text("time,x\n0,1\n1,2\n")
+    scene = build_tiled_scene([open_video(cameras["30fps"]), open_video(cameras["20fps"])], signals=[signals])
+    path = save_session(tmp_path / "s.cvz", [cameras["30fps"], cameras["20fps"]], scene)
+    signals.unlink()
+    with pytest.warns(UserWarning, match="gone.csv"):
+        session = open_session(path)
+    assert session.missing == [signals.resolve()] and len(session.videos) == 2 and session.options["signals"] is None
+
+
+def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer):
+    from napari_chronoviz import save_session
+    from napari_chronoviz.cli import main
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    videos = [open_video(cameras["30fps"]), open_video(cameras["vfr"])]
+    path = save_session(tmp_path / "s.cvz", [cameras["30fps"], cameras["vfr"]],
+                        build_tiled_scene(videos, layout="none"))
+    output = tmp_path / "from_session.mp4"
+    assert main(["render", str(path), "-o", str(output), "--quiet"]) == 0
+    with open_video(output) as written:
+        assert (written.width, written.height) == (320, 120)
+    viewer = make_napari_viewer()
+    layers = viewer.open(path, plugin="napari-chronoviz")
+    assert [layer.name for layer in layers] == ["a30 (camera 1)", "c_vfr (camera 2)"]
+    widget = ChronovizWidget(viewer)
+    widget.attach_requested_overlays()
+    session = widget.session
+    assert session.video_layers == layers and layers[1].translate[-1] == 160

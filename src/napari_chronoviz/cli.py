@@ -21,20 +21,20 @@ def main(argv: list[str] | None = None) -> int:
             return _batch(args)
         if args.command == "check":
             return _check(args)
-        options = _scene_options(args)
+        videos, options = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
 
             with _client(args.scheduler) as client:
                 written = create_visualization(
-                    _videos(args.video), args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
+                    videos, options.pop("signals"), args.output, start=args.start, end=args.end, scale=args.scale,
                     progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
                     workers=args.workers, client=client, **options, **_encoder_options(args),
                 )
             if not args.quiet:
                 print(f"wrote {written}")
             return 0
-        return _view(args, options)
+        return _view(videos, options)
     except (ChronovizError, OSError) as error:
         print(f"chronoviz: {error}", file=sys.stderr)
         return 2
@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write the video with its overlays")
     view = commands.add_parser("view", help="open the video with its overlays in napari")
     for command in (render, view):
-        command.add_argument("video", nargs="+", help="video files or imgstores: several are cameras side by side "
-                                                      "on the first one's clock")
+        command.add_argument("video", nargs="+", help="video files or imgstores (several are cameras side by side "
+                                                      "on the first one's clock), or one session file (.cvz), "
+                                                      "whose settings replace the options below")
         command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
         command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
         command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
@@ -140,9 +141,18 @@ def _client(address):
     return Client(address)
 
 
-def _videos(videos: list[str]):
-    """One video, or the list of several cameras."""
-    return videos if len(videos) > 1 else videos[0]
+def _session_or_options(args) -> tuple:
+    """The videos (one, or a list of cameras) and the scene's keywords: from a session file (its own settings),
+    or from the command line."""
+    from .io.formats import SESSION_SUFFIX
+
+    if len(args.video) == 1 and args.video[0].lower().endswith(SESSION_SUFFIX):
+        from .session import open_session
+
+        session = open_session(args.video[0])
+        videos = session.open_videos()
+        return (videos if len(videos) > 1 else videos[0]), dict(session.options)
+    return (args.video if len(args.video) > 1 else args.video[0]), {**_scene_options(args), "signals": args.signals or None}
 
 
 def _scene_options(args) -> dict:
@@ -196,18 +206,26 @@ def _typed(text: str):
     return value_from_text(text)
 
 
-def _view(args, options: dict) -> int:
+def _view(videos, options: dict) -> int:
     from unittest.mock import patch
 
     import napari
 
+    from .io.video import VideoSource
     from .napari._attach import attach
+    from .napari._reader import video_layer_data
     from .napari._widget import ChronovizWidget
 
     with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's
         viewer = napari.Viewer()
-    layers = [viewer.open(video, plugin="napari-chronoviz")[0] for video in args.video]
-    attach(viewer, layers, signals=args.signals or None, **options)
+    layers = []
+    for video in videos if isinstance(videos, list) else [videos]:
+        if isinstance(video, VideoSource):  # opened by a session, with its frame-time file
+            data, attributes, _ = video_layer_data(video)
+            layers.append(viewer.add_image(data, **attributes))
+        else:
+            layers.append(viewer.open(video, plugin="napari-chronoviz")[0])
+    attach(viewer, layers, **options)
     viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")
     napari.run()
     return 0
