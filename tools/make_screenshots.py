@@ -32,6 +32,7 @@ def main() -> int:
         print(f"wrote {IMAGES / name}")
     make_gif()
     print(f"wrote {make_lanes_figure()}")
+    print(f"wrote {make_cameras_figure()}")
     from alignment_figures import make_alignment_figures
 
     for path in make_alignment_figures(IMAGES):
@@ -71,6 +72,27 @@ def make_lanes_figure() -> Path:
     draw(panel, scene.panel_geometry(1150), origin=box[:2])
     path = IMAGES / "panel_lanes.png"
     iio.imwrite(path, panel)
+    return path
+
+
+def make_cameras_figure() -> Path:
+    """Two samples as two cameras in one export (each with its pose, scaled to one height, the flies' signals
+    below): frame 300 of the exported file, read back."""
+    import tempfile
+
+    import imageio.v3 as iio
+
+    from napari_chronoviz import create_visualization, open_video, sample_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        written = create_visualization(
+            [sample_file("flies.mp4"), sample_file("mouse.mp4")], sample_file("flies_signals.csv"),
+            Path(folder) / "cameras.mp4", pose=[sample_file("flies.analysis.h5"),
+                                               sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")],
+            tiles={"height": 360}, style={"timestamp": "time"}, start=300, end=301, progress=False)
+        with open_video(written) as video:
+            path = IMAGES / "cameras.png"
+            iio.imwrite(path, video[0])
     return path
 
 

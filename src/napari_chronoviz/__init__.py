@@ -30,9 +30,11 @@ _PUBLIC = {
     "napari_chronoviz.io.video_factory": ("open_video",),
     "napari_chronoviz.io.video_check": ("VideoCheck", "check_video"),
     "napari_chronoviz.samples": ("sample_file",),
+    "napari_chronoviz.session": ("OpenedSession", "open_session", "save_session"),
     "napari_chronoviz.timeline": ("Alignment", "SampleWindow", "align"),
     "napari_chronoviz.overlays.layout": ("Layout",),
     "napari_chronoviz.overlays.scene": ("Scene", "build_scene"),
+    "napari_chronoviz.overlays.tiles": ("TiledScene", "build_tiled_scene"),
     "napari_chronoviz.overlays.style": ("Style",),
     "napari_chronoviz.render.visualization": ("create_visualization", "export_video"),
     "napari_chronoviz.render.batch": ("batch_render", "read_jobs"),
@@ -70,8 +72,10 @@ if TYPE_CHECKING:
     from .overlays.layout import Layout
     from .overlays.scene import Scene, build_scene
     from .overlays.style import Style
+    from .overlays.tiles import TiledScene, build_tiled_scene
     from .napari._attach import attach, sync_by_time
     from .render.batch import batch_render, read_jobs
     from .render.visualization import create_visualization, export_video
     from .samples import sample_file
+    from .session import OpenedSession, open_session, save_session
     from .timeline import Alignment, SampleWindow, align

@@ -21,20 +21,20 @@ def main(argv: list[str] | None = None) -> int:
             return _batch(args)
         if args.command == "check":
             return _check(args)
-        options = _scene_options(args)
+        videos, options = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
 
             with _client(args.scheduler) as client:
                 written = create_visualization(
-                    args.video, args.signals or None, args.output, start=args.start, end=args.end, scale=args.scale,
+                    videos, options.pop("signals"), args.output, start=args.start, end=args.end, scale=args.scale,
                     progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
                     workers=args.workers, client=client, **options, **_encoder_options(args),
                 )
             if not args.quiet:
                 print(f"wrote {written}")
             return 0
-        return _view(args, options)
+        return _view(videos, options)
     except (ChronovizError, OSError) as error:
         print(f"chronoviz: {error}", file=sys.stderr)
         return 2
@@ -47,9 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write the video with its overlays")
     view = commands.add_parser("view", help="open the video with its overlays in napari")
     for command in (render, view):
-        command.add_argument("video", help="video file or imgstore")
+        command.add_argument("video", nargs="+", help="video files or imgstores (several are cameras side by side "
+                                                      "on the first one's clock), or one session file (.cvz), "
+                                                      "whose settings replace the options below")
+        command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
+        command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
         command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
-        command.add_argument("--pose", nargs="+", default=[], metavar="FILE", help="pose files")
+        command.add_argument("--pose", nargs="+", default=[], metavar="FILE",
+                             help="pose files; with several videos one per video in their order ('-' for none)")
         command.add_argument("--events", metavar="FILE", help="events table (time, kind)")
         command.add_argument("--intervals", metavar="FILE", help="intervals table (start, end, label), e.g. BORIS")
         command.add_argument("--spikes", nargs="+", default=[], metavar="FILE",
@@ -136,11 +141,26 @@ def _client(address):
     return Client(address)
 
 
+def _session_or_options(args) -> tuple:
+    """The videos (one, or a list of cameras) and the scene's keywords: from a session file (its own settings),
+    or from the command line."""
+    from .io.formats import SESSION_SUFFIX
+
+    if len(args.video) == 1 and args.video[0].lower().endswith(SESSION_SUFFIX):
+        from .session import open_session
+
+        session = open_session(args.video[0])
+        videos = session.open_videos()
+        return (videos if len(videos) > 1 else videos[0]), dict(session.options)
+    return (args.video if len(args.video) > 1 else args.video[0]), {**_scene_options(args), "signals": args.signals or None}
+
+
 def _scene_options(args) -> dict:
     alignment = {"mode": args.align, "offset": args.offset, "ratio": args.ratio}
     pose_alignment = {"mode": args.pose_align, "offset": args.pose_offset, "ratio": args.pose_ratio}
-    return {
-        "pose": args.pose or None,
+    several = len(args.video) > 1
+    options = {
+        "pose": ([None if path == "-" else path for path in args.pose] if several else args.pose) or None,
         "events": args.events,
         "intervals": args.intervals,
         "spikes": args.spikes or None,
@@ -151,6 +171,14 @@ def _scene_options(args) -> dict:
         "layout": args.layout,
         "style": _key_values(args.style, "--style", typed=True),
     }
+    if several:
+        from .overlays.tiles import grid_columns
+
+        columns = grid_columns(len(args.video)) if args.tiles == "grid" else None
+        options["tiles"] = {"columns": columns, "height": args.tile_height}
+    elif args.tiles or args.tile_height:
+        raise ChronovizError("--tiles and --tile-height arrange several videos; with one video leave them out.")
+    return options
 
 
 def _encoder_options(args) -> dict:
@@ -178,18 +206,26 @@ def _typed(text: str):
     return value_from_text(text)
 
 
-def _view(args, options: dict) -> int:
+def _view(videos, options: dict) -> int:
     from unittest.mock import patch
 
     import napari
 
+    from .io.video import VideoSource
     from .napari._attach import attach
+    from .napari._reader import video_layer_data
     from .napari._widget import ChronovizWidget
 
     with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's
         viewer = napari.Viewer()
-    (layer,) = viewer.open(args.video, plugin="napari-chronoviz")
-    attach(viewer, layer, signals=args.signals or None, **options)
+    layers = []
+    for video in videos if isinstance(videos, list) else [videos]:
+        if isinstance(video, VideoSource):  # opened by a session, with its frame-time file
+            data, attributes, _ = video_layer_data(video)
+            layers.append(viewer.add_image(data, **attributes))
+        else:
+            layers.append(viewer.open(video, plugin="napari-chronoviz")[0])
+    attach(viewer, layers, **options)
     viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")
     napari.run()
     return 0

@@ -155,6 +155,13 @@ class Alignment:
         return SampleWindow(start, stop, np.arange(start, stop) - position)
 
 
+def frames_at_or_before(frame_times, times) -> np.ndarray:
+    """For each of `times` (seconds), the index of the last frame of `frame_times` that is not after it: the
+    frame on screen then (1 ns tolerance for times computed in floating point); 0 before the first frame."""
+    found = np.searchsorted(np.asarray(frame_times, dtype=float), np.asarray(times, dtype=float) + 1e-9, side="right")
+    return np.maximum(found - 1, 0)
+
+
 def align(
     video_or_frame_times,
     source,

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._times import nominal_rate
 from ..errors import ChronovizError
 from ..overlays.scene import build_scene
+from ..overlays.tiles import build_tiled_scene
+from ._cameras import CamerasSession, put_on_one_clock, source_data
 from ._layers import Display, Session
 from ._metadata import METADATA_KEY
 
@@ -26,23 +27,27 @@ class _LayerVideo:
     shape: tuple
 
 
-def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, signals=None, pose=None, events=None,
-           intervals=None, spikes=None, alignment: dict | None = None, pose_alignment: dict | None = None,
+def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str | list, *, signals=None, pose=None,
+           events=None, intervals=None, spikes=None, alignment: dict | None = None, pose_alignment: dict | None = None,
            labels_clock: str | int = "video", window=None, layout: str | dict | None = None,
-           style: dict | None = None, display: Display = "raster") -> Session:
+           style: dict | None = None, display: Display = "raster", tiles: str | dict | None = None) -> Session:
     """Show signals, pose, events and intervals over a video layer, synced to napari's slider.
 
-    Attaching again to the same video layer replaces its overlays.
+    Attaching again to the same video layer replaces its overlays. Given several video layers (cameras),
+    they are put on one clock side by side first (see `sync_by_time`) and one session draws them all: each
+    camera's pose on its tile, one plot panel on the first video's clock, as an export of them would.
 
     Parameters
     ----------
     viewer
         The napari viewer holding the layer.
     video_layer
-        A video layer opened by napari-chronoviz (or any frames x height x width image layer), or its name.
+        A video layer opened by napari-chronoviz (or any frames x height x width image layer), or its name;
+        or a list of them (several cameras, tiled in that order).
     signals, pose, events, intervals, spikes
         Paths, DataFrames, arrays or loaded `Signal` / `Pose` / `Events` / `Intervals` / `Spikes` (see
-        `build_scene`).
+        `build_scene`). With several video layers, `pose` has one entry per layer (a pose, a list of poses,
+        or None), each drawn on its own video.
     alignment, pose_alignment
         `align` options for the signals and for the poses (mode, ratio, offset, sync). By default a pose is
         read frame for frame, and one shorter than the video shows nothing after its end, with a warning.
@@ -58,6 +63,9 @@ def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, sig
     display
         "raster" (one image redrawn per frame: the fastest to play, the export's exact pixels) or "layers"
         (pose as napari points/vectors/tracks layers, for inspecting and editing).
+    tiles
+        Several video layers only: "row" (default), "grid" or `{"columns": int, "height": int}`; see
+        `sync_by_time`.
 
     Returns
     -------
@@ -69,7 +77,22 @@ def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, sig
     ChronovizError
         When the layer is not a video or a source cannot be read or placed on its timeline.
     """
-    layer = viewer.layers[video_layer] if isinstance(video_layer, str) else video_layer
+    if isinstance(video_layer, (list, tuple)) and len(video_layer) > 1:
+        layers = _layers_of(viewer, video_layer)
+        if display != "raster":
+            raise ChronovizError("Several cameras are drawn as one raster image; display='layers' is for one video.")
+        videos = [video_of_layer(layer) for layer in layers]
+        clock = put_on_one_clock(viewer, layers, [video.frame_times for video in videos], tiles)
+        scene = build_tiled_scene(videos, signals=signals, pose=pose, events=events, intervals=intervals,
+                                  spikes=spikes, alignment=alignment, pose_alignment=pose_alignment,
+                                  labels_clock=labels_clock, window=window, layout=layout, style=style, tiles=tiles,
+                                  frame_times=clock)
+        for previous in filter(None, map(Session.of, layers)):
+            previous.detach()
+        return CamerasSession(viewer, layers, scene)
+    if tiles is not None:
+        raise ChronovizError("tiles= arranges several video layers; with one layer leave it out.")
+    layer = _layers_of(viewer, video_layer if isinstance(video_layer, (list, tuple)) else [video_layer])[0]
     scene = build_scene(video_of_layer(layer), signals=signals, pose=pose, events=events, intervals=intervals,
                         spikes=spikes, alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock, window=window,
                         layout=layout, style=style)
@@ -81,7 +104,7 @@ def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str, *, sig
 
 def video_of_layer(layer) -> _LayerVideo:
     """The frame times and shape of a video layer opened by chronoviz (or any frames x height x width image)."""
-    shape = tuple(layer.data.shape)
+    shape = tuple(source_data(layer).shape)
     if len(shape) < 3:
         raise ChronovizError(f"Layer {layer.name!r} is not a video: its data has shape {shape}, not frames x height x width.")
     frame_times = layer.metadata.get("frame_times")
@@ -98,13 +121,15 @@ def video_of_layer(layer) -> _LayerVideo:
     return _LayerVideo(np.asarray(frame_times, dtype=float), shape)
 
 
-def sync_by_time(viewer: napari.Viewer, video_layers: list | None = None) -> None:
-    """Put videos of different frame rates on one time slider: each layer's frame axis becomes seconds.
+def sync_by_time(viewer: napari.Viewer, video_layers: list | None = None, *, tiles: str | dict | None = None) -> None:
+    """Put videos of different frame rates on one time slider, side by side.
 
-    Each video layer gets its median frame step as the frame axis' scale and its first frame time,
-    relative to the earliest video's, as the translate, so napari's slider moves in time and each video
-    shows its frame at that time (frames of a variable-rate video are placed at its median rate).
-    Attached overlays are rebuilt to follow.
+    The slider's steps are every frame time of the videos, merged (seconds, on the videos' own clocks), so
+    every frame of every video can be reached; at each step every video shows its frame at or before that
+    time (its first frame before it starts). The frame axis is scaled by the merged clock's median step, so
+    the slider moves in seconds, and the axis label next to it reads the exact time of the step. The layers
+    are placed side by side in world coordinates (their y/x translate and scale), in the order given: the
+    same tiles an export of these videos has. Attached overlays are rebuilt to follow.
 
     Parameters
     ----------
@@ -112,24 +137,24 @@ def sync_by_time(viewer: napari.Viewer, video_layers: list | None = None) -> Non
         The napari viewer.
     video_layers
         The layers (or their names) to put on one clock; default: every layer opened by napari-chronoviz.
+    tiles
+        "row" (default: one row, native sizes), "grid", or `{"columns": int, "height": int}` (tiles per row;
+        every video scaled to that many pixels high).
 
     Raises
     ------
     ChronovizError
         When there is no video layer to synchronize.
     """
-    layers = [viewer.layers[name] if isinstance(name, str) else name for name in video_layers] if video_layers else [
+    layers = _layers_of(viewer, video_layers) if video_layers else [
         layer for layer in viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
     ]
     if not layers:
         raise ChronovizError("No video layers to synchronize: open videos with napari-chronoviz first.")
-    times = [video_of_layer(layer).frame_times for layer in layers]
-    start = min(float(frame_times[0]) for frame_times in times)
-    for layer, frame_times in zip(layers, times):
-        step = 1 / nominal_rate(frame_times)  # 1 s for a single frame
-        layer.scale = (step, *layer.scale[1:])
-        layer.translate = (float(frame_times[0]) - start, *layer.translate[1:])
-        session = Session.of(layer)
-        if session is not None:
-            session.update()
-    viewer.dims.axis_labels = ("time (s)", *viewer.dims.axis_labels[1:])
+    put_on_one_clock(viewer, layers, [video_of_layer(layer).frame_times for layer in layers], tiles)
+    for session in filter(None, map(Session.of, layers)):
+        session.update()
+
+
+def _layers_of(viewer, layers: list) -> list:
+    return [viewer.layers[name] if isinstance(name, str) else name for name in layers]

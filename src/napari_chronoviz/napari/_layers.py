@@ -114,8 +114,11 @@ class Session:
 
     @property
     def frame(self) -> int:
-        """The video frame napari shows now."""
+        """The video frame napari shows now (through the clock of `sync_by_time` when the layer is on one)."""
         frame = LayerPlacement.of(self.video_layer).frame_of(self.viewer.dims.point)
+        on_clock = getattr(self.video_layer.data, "source_frames", None)
+        if on_clock is not None:
+            frame = on_clock[int(np.clip(frame, 0, len(on_clock) - 1))]
         return int(np.clip(frame, 0, self.scene.n_frames - 1))
 
     def geometry(self, frame: int):

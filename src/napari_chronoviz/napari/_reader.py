@@ -35,6 +35,7 @@ from ..io.formats import (
     PAIR_TIMES,
     PAIR_VALUES,
     PARQUET_SUFFIXES,
+    SESSION_SUFFIX,
     TEXT_TABLE_SUFFIXES,
     VIDEO_SUFFIXES,
     kinds_of,
@@ -68,7 +69,7 @@ NUMERIC_KINDS = "biuf"  # numpy dtype kinds a time series holds: bool, int, unsi
 
 NAPARI_KINDS = tuple(name for name, kind in FILE_KINDS.items() if kind.opened_in_napari)
 # what a sniffed file opens as; "pose or timeseries" is decided when reading (DeepLabCut/SLEAP, else a table)
-VIDEO, POSE, TIMESERIES, POSE_OR_TIMESERIES = "video", "pose", "timeseries", "pose or timeseries"
+VIDEO, POSE, TIMESERIES, POSE_OR_TIMESERIES, SESSION = "video", "pose", "timeseries", "pose or timeseries", "session"
 
 
 class _Declined(Exception):
@@ -124,7 +125,7 @@ def read_layers(claims: list[tuple[Path, str]], path=None, stack: bool = False) 
     layers = []
     for file, kind in claims:
         try:
-            layers.append(_layer_data(file, kind))
+            layers.extend(session_layer_data(file) if kind == SESSION else [_layer_data(file, kind)])
         except Exception as error:  # noqa: BLE001 - a notification, not a traceback, and other files still open
             _notify("error", _failure_message(file, error))
     if any(attributes["metadata"][METADATA_KEY]["kind"] == "video" for _, attributes, _ in layers):
@@ -316,7 +317,15 @@ def _sniff_text_table(path: Path, head: bytes, kinds) -> str | None:
     return TIMESERIES if len(row) == len(header) and any(is_number(value) for value in values) else None
 
 
+def _sniff_session(path: Path, head: bytes, kinds) -> str:
+    if b"chronoviz_session" not in head:
+        raise _Declined(f"{path} is not a chronoviz session: it has no `chronoviz_session` entry. Write sessions with "
+                        "save_session or the dock's Save session.")
+    return SESSION
+
+
 SNIFFERS = {  # suffix -> (path, first bytes, its kinds) -> what it opens as, or None; raises _Declined
+    SESSION_SUFFIX: _sniff_session,
     **dict.fromkeys(VIDEO_SUFFIXES, _sniff_video),
     **dict.fromkeys(HDF5_CONTAINER_SUFFIXES, _sniff_hdf5),
     **dict.fromkeys(PARQUET_SUFFIXES, _sniff_parquet),
@@ -385,6 +394,42 @@ def signal_layer_data(signal: Signal) -> tuple:
         "metadata": {METADATA_KEY: {"kind": "signal", "path": signal.source}},
     }
     return (np.zeros((signal.n_samples, 2)), attributes, "points")
+
+
+def session_layer_data(path: Path) -> list[tuple]:
+    """A video layer for each video of a session; the first carries the session's overlays for the dock widget
+    (under `OVERLAYS_KEY`, with `cameras`, the names of all its video layers, when there are several).
+
+    Parameters
+    ----------
+    path : Path
+        A session file (`.cvz`, see `napari_chronoviz.session`).
+
+    Returns
+    -------
+    list of tuple
+        `(data, attributes, "image")` per video; a missing file is left out with a warning naming it.
+    """
+    from ..session import open_session
+
+    session = open_session(path)
+    layers = [video_layer_data(video) for video in session.open_videos()]
+    for index, (_, attributes, _) in enumerate(layers):
+        attributes["name"] = f"{attributes['name']} (camera {index + 1})" if len(layers) > 1 else attributes["name"]
+    overlays = {key: _as_text(value) for key, value in session.options.items()}
+    if len(layers) > 1:
+        overlays["cameras"] = [attributes["name"] for _, attributes, _ in layers]
+    layers[0][1]["metadata"][METADATA_KEY][OVERLAYS_KEY] = overlays
+    return layers
+
+
+def _as_text(value):
+    """Paths as text, in lists and dicts too (layer metadata stays JSON-able)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    return value
 
 
 def video_layer_data(video: VideoSource, overlays: dict | None = None) -> tuple:

@@ -189,7 +189,7 @@ class ChronovizWidget(Container):
             requested = layer.metadata.get(METADATA_KEY, {}).pop(OVERLAYS_KEY, None)
             if requested:
                 try:
-                    attach(self.viewer, layer, **requested)
+                    attach(self.viewer, requested.pop("cameras", layer), **requested)  # a session's cameras
                 except (ChronovizError, ValueError, OSError) as error:
                     show_error(f"The overlays of {layer.name!r} could not be attached: {error}")
                     continue

@@ -7,7 +7,7 @@ the rasterizer draw exactly these.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -140,6 +140,29 @@ class Geometry:
     def of_type(self, kind: type) -> list:
         """The primitives of one type, e.g. `geometry.of_type(Points)`."""
         return [item for item in self.items if isinstance(item, kind)]
+
+    def placed(self, offset, scale: float = 1.0) -> Geometry:
+        """A copy moved to another place on the canvas: every (x, y) becomes `(x, y) * scale + offset`.
+
+        Line widths, point and text sizes stay as they are (they are in output pixels)."""
+        offset = np.asarray(offset, dtype=float)
+
+        def move(xy):
+            return np.asarray(xy, dtype=float) * scale + offset
+
+        moved = Geometry()
+        for item in self.items:
+            if isinstance(item, Polylines):
+                moved.add(replace(item, paths=[move(path) for path in item.paths]))
+            elif isinstance(item, Segments):
+                moved.add(replace(item, starts=move(item.starts), ends=move(item.ends)))
+            elif isinstance(item, (Points, Texts)):
+                moved.add(replace(item, positions=move(item.positions)))
+            elif isinstance(item, Rectangles):
+                moved.add(replace(item, boxes=move(item.boxes.reshape(-1, 2)).reshape(-1, 4)))
+            else:  # Image
+                moved.add(replace(item, box=move(item.box.reshape(-1, 2)).reshape(4)))
+        return moved
 
 
 def _extent(item) -> np.ndarray:

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
 from ..overlays.scene import Scene
+from ..timeline import frames_at_or_before
 from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError
 from .encode import EncoderSettings, output_timing
@@ -117,7 +118,7 @@ def output_frames(frame_times: np.ndarray, frames: range, fps: float | None) -> 
     step = 1 / nominal_rate(times) if len(times) > 1 else 1 / fps
     span = times[-1] + step - times[0]
     ticks = times[0] + np.arange(max(1, int(np.floor(span * fps + 1e-6)))) / fps
-    return frames.start + np.searchsorted(times, ticks + 1e-9, side="right") - 1, ticks
+    return frames.start + frames_at_or_before(times, ticks), ticks
 
 
 def _container_timing(output: Path, times: np.ndarray, fps, input_time_base, settings: EncoderSettings):
@@ -221,7 +222,7 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
     output = output.expanduser()
     if not output.suffix:
         raise ExportError(f"{output} has no file extension; use one of {', '.join(EXPORT_SUFFIXES)}.")
-    inputs = [Path(video.path)] if getattr(video, "path", None) else []
+    inputs = [Path(path) for path in getattr(video, "paths", [getattr(video, "path", None)]) if path]
     for source in inputs:
         if output.exists() and source.exists() and os.path.samefile(output, source) or output.resolve() == source.resolve():
             raise ExportError(f"The output {output} is the input video: choose another name (nothing was written).")

@@ -1,5 +1,7 @@
 """The one way to export: every front end (script, napari writer, dock widget, CLI, batch worker) calls
-`export_video` with a scene, or `create_visualization`, which builds the scene from files first."""
+`export_video` with a scene, or `create_visualization`, which builds the scene from files first. Several
+videos (cameras) are exported as tiles of one file: their scene is a `TiledScene` and the pipeline reads
+them as one `TiledVideo`."""
 
 from __future__ import annotations
 
@@ -11,13 +13,18 @@ from ..errors import ExportError
 from ..io.video import VideoSource
 from ..io.video_factory import default_output, open_video
 from ..overlays.scene import Scene, build_scene
+from ..overlays.tiles import TiledScene, build_tiled_scene
 from .distributed import export_chunked
-from .export import export_scene
+from .export import export_scene, output_frames
+from .tiles import TiledVideo
 
 Progress = bool | Callable[[int, int], bool | None]
 
 
-def export_video(video: str | Path | VideoSource, scene: Scene, output: str | Path | None = None, *,
+Videos = str | Path | VideoSource | Sequence[str | Path | VideoSource]
+
+
+def export_video(video: Videos, scene: Scene | TiledScene, output: str | Path | None = None, *,
                  start: int | None = None, end: int | None = None, scale: float | None = None,
                  crop: Sequence[float] | None = None, plot_only: bool = False, alpha: bool = False,
                  progress: Progress = True, overwrite: bool = False, make_dirs: bool = False,
@@ -27,12 +34,14 @@ def export_video(video: str | Path | VideoSource, scene: Scene, output: str | Pa
     Parameters
     ----------
     video
-        A video path (or imgstore) or an opened `VideoSource` (left open).
+        A video path (or imgstore) or an opened `VideoSource` (left open); or a list of them (several cameras),
+        written side by side as the tiles of `scene`.
     scene
-        What to draw: a `Scene` from `build_scene` (or an attached napari session's `scene`).
+        What to draw: a `Scene` from `build_scene` (or an attached napari session's `scene`); for several
+        videos a `TiledScene` from `build_tiled_scene`, whose clock gives the output's frame times.
     output
         The file to write (.mp4, .mov, .mkv, .avi, .webm, .gif); default `<video stem>_chronoviz.mp4`
-        beside the video. Never the input; an existing file only with `overwrite=True`; its folder must
+        beside the (first) video. Never the input; an existing file only with `overwrite=True`; its folder must
         exist unless `make_dirs=True`. Written under a temporary name and renamed when complete.
     start, end
         The frame range `start..end-1` to export (default: all frames).
@@ -48,7 +57,7 @@ def export_video(video: str | Path | VideoSource, scene: Scene, output: str | Pa
     workers, client
         Render in keyframe-aligned chunks on dask: `workers=N` starts a local cluster of N single-threaded
         worker processes for this export; `client=` uses any `dask.distributed.Client`. The chunks are
-        joined by stream copy, without B-frames. One worker: the plain pipeline.
+        joined by stream copy, without B-frames. One worker: the plain pipeline. Not for several videos yet.
     **ffmpeg_kwargs
         Encoder options: `codec` (libx264 by default; libx265, libvpx-vp9, libsvtav1, mpeg4, gif, a
         hardware encoder such as h264_nvenc when present), `crf`, `qp`, `preset`, `pix_fmt` (yuv420p by
@@ -68,8 +77,25 @@ def export_video(video: str | Path | VideoSource, scene: Scene, output: str | Pa
     ExportCancelled
         When `progress` asked to stop; nothing is left at `output`.
     """
-    source = video if isinstance(video, VideoSource) else open_video(video)
+    given = list(video) if isinstance(video, (list, tuple)) else [video]
+    tiled = isinstance(scene, TiledScene)
+    if len(given) > 1 and not tiled:
+        raise ExportError(f"{len(given)} videos need one scene of them all: build it with build_tiled_scene(videos, "
+                          "...), or call create_visualization(videos, ...).")
+    if tiled and len(given) != len(scene.cameras):
+        raise ExportError(f"The scene has {len(scene.cameras)} tiles but {len(given)} videos were given; give the "
+                          "videos the scene was built over, in the same order.")
+    if tiled and (client is not None or (workers or 1) > 1):
+        raise ExportError("A chunked export (workers/client) of several videos is not supported yet: export them "
+                          "without workers and client (leave out --workers and --scheduler).")
+    opened = [item if isinstance(item, VideoSource) else open_video(item) for item in given]
     try:
+        source = opened[0]
+        if tiled:
+            fps = ffmpeg_kwargs.pop("fps", None)
+            if fps:  # the tiles are picked at the ticks of the constant rate, not at the first video's frames
+                scene = scene.retimed(output_frames(scene.frame_times, range(scene.n_frames), fps)[1])
+            source = TiledVideo(opened, scene)
         output = Path(output) if output is not None else default_output(source.path)
         if client is None and (workers or 1) <= 1:
             return export_scene(source, scene, output, start=start, end=end, scale=scale, crop=crop,
@@ -88,26 +114,38 @@ def export_video(video: str | Path | VideoSource, scene: Scene, output: str | Pa
                 Client(cluster) as own:
             return export_chunked(source, scene, output, own, **options)
     finally:
-        if source is not video:
-            source.close()
+        for item, source in zip(given, opened):
+            if source is not item:
+                source.close()
 
 
-def create_visualization(video: str | Path | VideoSource, signals=None, output: str | Path | None = None, *,
+def create_visualization(video: Videos, signals=None, output: str | Path | None = None, *,
                          pose=None, events=None, intervals=None, spikes=None, alignment: dict | None = None,
                          pose_alignment: dict | None = None, labels_clock: str | int = "video", window=None,
-                         layout: str | dict | None = None, style: dict | None = None, **export_options) -> Path:
+                         layout: str | dict | None = None, style: dict | None = None, tiles: str | dict | None = None,
+                         **export_options) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
 
     Parameters
     ----------
     video
-        A video path (or imgstore) or an opened `VideoSource`.
+        A video path (or imgstore) or an opened `VideoSource`; or a list of them (several cameras), written
+        side by side in one file. The output's frames are then the first video's (or ticks of a constant
+        `fps`), and every tile shows its own video's frame at or before each output frame's time.
     signals
         Time series: a path, DataFrame, list, array, `Signal`, or a list of these.
     output
         The file to write; see `export_video`.
-    pose, events, intervals, spikes, alignment, pose_alignment, labels_clock, window, layout, style
-        What to draw and how it sits on the video's timeline; see `build_scene`.
+    pose
+        One video: a pose path or `Pose`, or a list of them. Several videos: one entry per video in the same
+        order (a pose, a list of poses, or None), each drawn on its own tile, e.g. `pose=[front_h5, None]`.
+    events, intervals, spikes, alignment, pose_alignment, labels_clock, window, layout, style
+        What to draw and how it sits on the video's timeline (for several videos, the first video's or the
+        output's clock); see `build_scene`.
+    tiles
+        Several videos only: "row" (default: one row in the given order, native sizes), "grid", or
+        `{"columns": int, "height": int}` (tiles per row; every tile scaled to that many pixels high). The
+        plot panel's layout is relative to the tiled area (below it by default).
     **export_options
         Everything `export_video` takes: `start`, `end`, `scale`, `crop`, `plot_only`, `alpha`,
         `progress`, `overwrite`, `make_dirs`, `workers`, `client` and the encoder options (`codec`,
@@ -124,12 +162,20 @@ def create_visualization(video: str | Path | VideoSource, signals=None, output: 
         For a file that cannot be read or placed on the video's timeline (`SignalError`, `PoseError`,
         `AlignmentError`, ...) and for export problems (`ExportError`).
     """
-    source = video if isinstance(video, VideoSource) else open_video(video)
+    given = list(video) if isinstance(video, (list, tuple)) else [video]
+    if tiles is not None and len(given) < 2:
+        raise ExportError("tiles= arranges several videos; with one video leave it out.")
+    opened = [item if isinstance(item, VideoSource) else open_video(item) for item in given]
     try:
-        scene = build_scene(source, signals=signals, pose=pose, events=events, intervals=intervals, spikes=spikes,
-                            alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock,
-                            window=window, layout=layout, style=style)
-        return export_video(source, scene, output, **export_options)
+        scene_options = dict(signals=signals, pose=pose, events=events, intervals=intervals, spikes=spikes,
+                             alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock,
+                             window=window, layout=layout, style=style)
+        if len(opened) > 1:
+            scene = build_tiled_scene(opened, tiles=tiles, **scene_options)
+        else:
+            scene = build_scene(opened[0], **scene_options)
+        return export_video(opened if len(opened) > 1 else opened[0], scene, output, **export_options)
     finally:
-        if source is not video:
-            source.close()
+        for item, source in zip(given, opened):
+            if source is not item:
+                source.close()

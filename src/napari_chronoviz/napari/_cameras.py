@@ -1,0 +1,121 @@
+"""Several video layers side by side on one clock, and the overlays of them all.
+
+The clock is every frame time of the videos, merged: a step of the frame slider is one of those times, so
+every frame of every video is reachable. Each video layer's frames are re-indexed on that clock (a lazy view,
+`FramesOnClock`: step k shows the layer's frame at or before the clock's time k); the frame axis is scaled
+by the clock's median step, so the slider moves in seconds, and the axis label next to it reads the exact
+time of the step. The layers are placed side by side in world coordinates (translate and scale of y and x)
+by the same `Tiling` the export uses, so the viewer's canvas and an export's frame line up pixel for pixel.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .._times import nominal_rate
+from ..errors import ChronovizError
+from ..overlays.tiles import TiledScene, Tiling
+from ..timeline import frames_at_or_before
+from ._layers import LayerPlacement, Session
+
+_CLOCK_READOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # viewer -> its readout callback
+
+
+class FramesOnClock:
+    """A video layer's frames at the steps of a clock: item k is frame `source_frames[k]` of `source`."""
+
+    def __init__(self, source, source_frames: np.ndarray):
+        self.source, self.source_frames = source, np.asarray(source_frames, dtype=int)
+        self.shape = (len(self.source_frames), *source.shape[1:])
+        self.dtype, self.ndim = source.dtype, len(self.shape)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        steps, pixels = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        frames = self.source_frames[steps]
+        if np.ndim(frames) == 0:
+            return np.asarray(self.source[(int(frames), *pixels)])
+        return np.stack([np.asarray(self.source[(int(frame), *pixels)]) for frame in frames])
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self[:], dtype=dtype)
+
+
+def source_data(layer):
+    """A video layer's own frames (its data before it was put on a clock)."""
+    return layer.data.source if isinstance(layer.data, FramesOnClock) else layer.data
+
+
+def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=None) -> np.ndarray:
+    """Re-index `layers` (with their own `frame_times`) on their merged clock, place them as `tiles`, and make
+    the frame axis' label read the time; return the clock (seconds)."""
+    clock = np.unique(np.round(np.concatenate(frame_times), 9))
+    step = 1 / nominal_rate(clock) if len(clock) > 1 else 1.0
+    frames = [source_data(layer) for layer in layers]
+    tiling = Tiling.of(tiles, [(data.shape[2], data.shape[1]) for data in frames])
+    for layer, data, times, box, scale in zip(layers, frames, frame_times, tiling.boxes, tiling.scales):
+        layer.data = FramesOnClock(data, frames_at_or_before(times, clock))
+        layer.scale = (step, *layer.scale[1:-2], scale, scale)
+        layer.translate = (float(clock[0]), *layer.translate[1:-2], box[1], box[0])
+    _show_time(viewer, clock)
+    return clock
+
+
+def set_time(viewer, seconds: float) -> None:
+    """Move the frame slider of videos put on one clock to the step at or before `seconds`."""
+    clock = _CLOCK_READOUTS[viewer].clock
+    viewer.dims.set_current_step(0, int(frames_at_or_before(clock, [seconds])[0]))
+
+
+class _Readout:
+    """Writes the time of the current step into the frame axis' label."""
+
+    def __init__(self, viewer, clock: np.ndarray):
+        self.viewer, self.clock = viewer, clock
+
+    def __call__(self, event=None) -> None:
+        step = int(np.clip(self.viewer.dims.current_step[0], 0, len(self.clock) - 1))
+        self.viewer.dims.axis_labels = (f"{self.clock[step]:.3f} s", *self.viewer.dims.axis_labels[1:])
+
+
+def _show_time(viewer, clock: np.ndarray) -> None:
+    previous = _CLOCK_READOUTS.get(viewer)
+    if previous is not None:
+        viewer.dims.events.current_step.disconnect(previous)
+    readout = _CLOCK_READOUTS[viewer] = _Readout(viewer, clock)
+    viewer.dims.events.current_step.connect(readout)
+    readout()
+
+
+class CamerasSession(Session):
+    """The overlays of several video layers on one clock: one raster of the `TiledScene` over the whole canvas
+    (each camera's pose on its tile, the plot panel), redrawn at each step. Kept under the first video layer."""
+
+    def __init__(self, viewer, video_layers: list, scene: TiledScene):
+        self.video_layers = list(video_layers)
+        super().__init__(viewer, video_layers[0], scene, "raster")
+
+    @property
+    def frame(self) -> int:
+        """The step of the clock napari shows now (the output frame of an export on the same clock)."""
+        step = LayerPlacement.of(self.video_layer).frame_of(self.viewer.dims.point)
+        return int(np.clip(step, 0, self.scene.n_frames - 1))
+
+    @property
+    def tile_frames(self) -> list[int]:
+        """The frame each video layer shows now."""
+        return [int(frames[self.frame]) for frames in self.scene.tile_frames]
+
+    def update(self, display: str | None = None, **changes) -> None:
+        if display not in (None, "raster"):
+            raise ChronovizError("Several cameras are drawn as one raster image; display='layers' is for one video: "
+                                 "attach to one video layer to use it.")
+        super().update(**changes)
+
+    def _build_layers(self) -> None:
+        self._add_raster("overlay", self.scene.layout.canvas_box, {"scale": np.ones(2), "translate": np.zeros(2)},
+                         "overlay")

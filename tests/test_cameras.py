@@ -1,0 +1,175 @@
+"""Several cameras on one clock: each tile of an export shows its own video's frame of the output frame's time."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from napari_chronoviz import create_visualization, open_video
+from napari_chronoviz.errors import ChronovizError, ExportError
+from napari_chronoviz.overlays.tiles import Tiling, build_tiled_scene
+from napari_chronoviz.testing import make_stamped_video, read_stamp
+from napari_chronoviz.timeline import frames_at_or_before
+
+SIZE = (160, 120)
+
+
+@pytest.fixture(scope="module")
+def cameras(tmp_path_factory):
+    """Three stamped cameras: 30 fps, 20 fps (a smaller frame), and a variable rate (steps of 20 to 60 ms)."""
+    folder = tmp_path_factory.mktemp("cameras")
+    steps = np.random.default_rng(3).integers(1800, 5400, 59)
+    return {
+        "30fps": make_stamped_video(folder / "a30.mp4", 60, size=SIZE, fps=30),
+        "20fps": make_stamped_video(folder / "b20.mp4", 40, size=(128, 96), fps=20),
+        "vfr": make_stamped_video(folder / "c_vfr.mp4", 60, size=SIZE, pts=np.cumsum(np.r_[0, steps]),
+                                  time_base=Fraction(1, 90000)),
+    }
+
+
+def _tile_stamps(output, boxes) -> tuple[np.ndarray, np.ndarray]:
+    """The stamp read in each tile of each output frame, and the output's frame times."""
+    with open_video(output) as written:
+        stamps = np.array([[read_stamp(written[k][int(y0):int(y1), int(x0):int(x1)]) for x0, y0, x1, y1 in boxes]
+                           for k in range(len(written))])
+        return stamps, written.frame_times - written.frame_times[0]
+
+
+def test_tiles_in_a_row_at_native_size():
+    tiling = Tiling.of(None, [(160, 120), (128, 96), (100, 50)])
+    assert tiling.boxes.tolist() == [[0, 0, 160, 120], [160, 0, 288, 96], [288, 0, 388, 50]]
+    assert tiling.size == (388, 120)
+    grid = Tiling.of({"columns": 2, "height": 60}, [(160, 120), (128, 96), (100, 50)])
+    assert grid.boxes.tolist() == [[0, 0, 80, 60], [120, 0, 200, 60], [0, 60, 120, 120]]
+    with pytest.raises(ChronovizError, match="Unknown tiles"):
+        Tiling.of("diagonal", [(1, 1)])
+
+
+def test_frames_at_or_before_a_time():
+    assert frames_at_or_before([0.0, 0.05, 0.1], [0.0, 0.049, 0.05, 0.2, -1.0]).tolist() == [0, 0, 1, 2, 0]
+
+
+@pytest.mark.parametrize("fps", [None, 25])
+def test_each_tile_shows_its_frame_of_the_output_time(cameras, tmp_path, fps):
+    videos = [cameras["30fps"], cameras["20fps"], cameras["vfr"]]
+    output = create_visualization(videos, np.sin(np.arange(60) / 5), tmp_path / "three.mp4", progress=False,
+                                  fps=fps, crf=0)
+    opened = [open_video(video) for video in videos]
+    tiling = Tiling.of(None, [(video.width, video.height) for video in opened])
+    stamps, times = _tile_stamps(output, tiling.boxes)
+    first = opened[0].frame_times
+    expected_times = first - first[0] if fps is None else np.arange(len(times)) / fps
+    assert times == pytest.approx(expected_times, abs=1e-3)
+    for tile, video in enumerate(opened):
+        assert stamps[:, tile].tolist() == frames_at_or_before(video.frame_times, expected_times + first[0]).tolist()
+    assert len(set(stamps[:, 1])) < len(stamps)  # the 20 fps tile repeats frames
+
+
+def test_tiles_scaled_to_a_common_height_with_each_cameras_pose(cameras, tmp_path):
+    from napari_chronoviz.io.pose import Pose
+
+    def pose_at(x, n_frames):
+        xy = np.tile(np.array([x, 40.0]), (n_frames, 1, 1, 1))
+        return Pose(xy, np.ones(xy.shape[:3]), ["animal"], ["nose"], [])
+
+    videos = [open_video(cameras["30fps"]), open_video(cameras["20fps"])]
+    scene = build_tiled_scene(videos, pose=[pose_at(20, 60), pose_at(30, 40)], tiles={"height": 120},
+                              style={"timestamp": "none"})
+    keypoints = [item.positions for item in scene.geometry(10).items if type(item).__name__ == "Points"]
+    # the second camera is scaled by 120/96 and starts after the first (160 px wide)
+    assert np.concatenate(keypoints).tolist() == [[20, 40], [160 + 30 * 1.25, 40 * 1.25]]
+    with pytest.raises(ChronovizError, match="one entry per video"):
+        build_tiled_scene(videos, pose=pose_at(20, 60))
+    with pytest.raises(ExportError, match="not supported yet"):
+        create_visualization(videos, None, tmp_path / "x.mp4", workers=2)
+
+
+def test_the_command_line_renders_several_cameras(cameras, tmp_path):
+    from napari_chronoviz.cli import main
+
+    output = tmp_path / "cli.mp4"
+    assert main(["render", str(cameras["30fps"]), str(cameras["20fps"]), "-o", str(output), "--tiles", "grid",
+                 "--tile-height", "60", "--layout", "none", "--quiet"]) == 0
+    with open_video(output) as written:
+        assert (written.width, written.height) == (160, 60) and len(written) == 60
+        assert read_stamp(written[30][:, 80:]) == 20
+
+
+def test_viewer_shows_each_cameras_frame_at_the_slider_time(cameras, make_napari_viewer):
+    from napari_chronoviz import attach
+    from napari_chronoviz.napari._cameras import set_time
+
+    viewer = make_napari_viewer()
+    names = ("30fps", "20fps", "vfr")
+    layers = [viewer.open(cameras[name], plugin="napari-chronoviz")[0] for name in names]
+    session = attach(viewer, layers, signals=np.arange(60.0), layout="below")
+    opened = [open_video(cameras[name]) for name in names]
+    assert [layer.translate[-1] for layer in layers] == [0, 160, 288]  # side by side, in the given order
+    for seconds in (0.0, 0.5, 1.02, 1.7, 2.5):
+        set_time(viewer, seconds)
+        expected = [int(frames_at_or_before(video.frame_times, [seconds])[0]) for video in opened]
+        assert [read_stamp(np.asarray(layer._slice.image.raw)) for layer in layers] == expected
+        assert session.tile_frames == expected
+        step_time = session.scene.frame_times[session.frame]
+        assert step_time <= seconds + 1e-9 and viewer.dims.axis_labels[0] == f"{step_time:.3f} s"
+        assert session.scene.base_frames[session.frame] == expected[0]  # the panel follows the first video
+    overlay = session.layers["overlay"]
+    assert overlay.data.shape[:2] == (120 + 40, 160 + 128 + 160)  # the tiles and the panel below them
+
+
+def test_a_saved_session_reopens_the_same_scene(cameras, tmp_path):
+    import shutil
+
+    from napari_chronoviz import open_session, save_session
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    videos = [shutil.copy(cameras["30fps"], folder / "front.mp4"), shutil.copy(cameras["20fps"], folder / "side.mp4")]
+    signals = folder / "signals.csv"
+    signals.write_text("time,speed\n" + "".join(f"{k / 30:.4f},{k % 7}\n" for k in range(60)))
+    opened = [open_video(video) for video in videos]
+    scene = build_tiled_scene(opened, signals=[signals], window=(1.0, 0.5), layout="above", tiles={"height": 96},
+                              style={"trail_length": 3}, alignment={"mode": "timestamps"})
+    path = save_session(folder / "two cameras", videos, scene)
+    assert path.name == "two cameras.cvz" and "front.mp4" in path.read_text() and str(folder) not in path.read_text()
+    moved = shutil.move(folder, tmp_path / "moved")  # relative paths: the folder moves with its session
+    session = open_session(moved / path.name)
+    reopened = build_tiled_scene(session.open_videos(), **session.options)
+    assert reopened.config == {**scene.config, "sources": {"signals": [str(moved / "signals.csv")]}}
+    assert session.missing == []
+
+
+def test_a_session_names_its_missing_file_and_opens_the_rest(cameras, tmp_path):
+    from napari_chronoviz import open_session, save_session
+
+    signals = tmp_path / "gone.csv"
+    signals.write_text("time,x\n0,1\n1,2\n")
+    scene = build_tiled_scene([open_video(cameras["30fps"]), open_video(cameras["20fps"])], signals=[signals])
+    path = save_session(tmp_path / "s.cvz", [cameras["30fps"], cameras["20fps"]], scene)
+    signals.unlink()
+    with pytest.warns(UserWarning, match="gone.csv"):
+        session = open_session(path)
+    assert session.missing == [signals.resolve()] and len(session.videos) == 2 and session.options["signals"] is None
+
+
+def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer):
+    from napari_chronoviz import save_session
+    from napari_chronoviz.cli import main
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    videos = [open_video(cameras["30fps"]), open_video(cameras["vfr"])]
+    path = save_session(tmp_path / "s.cvz", [cameras["30fps"], cameras["vfr"]],
+                        build_tiled_scene(videos, layout="none"))
+    output = tmp_path / "from_session.mp4"
+    assert main(["render", str(path), "-o", str(output), "--quiet"]) == 0
+    with open_video(output) as written:
+        assert (written.width, written.height) == (320, 120)
+    viewer = make_napari_viewer()
+    layers = viewer.open(path, plugin="napari-chronoviz")
+    assert [layer.name for layer in layers] == ["a30 (camera 1)", "c_vfr (camera 2)"]
+    widget = ChronovizWidget(viewer)
+    widget.attach_requested_overlays()
+    session = widget.session
+    assert session.video_layers == layers and layers[1].translate[-1] == 160
