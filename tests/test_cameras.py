@@ -77,9 +77,14 @@ def test_tiles_scaled_to_a_common_height_with_each_cameras_pose(cameras, tmp_pat
     videos = [open_video(cameras["30fps"]), open_video(cameras["20fps"])]
     scene = build_tiled_scene(videos, pose=[pose_at(20, 60), pose_at(30, 40)], tiles={"height": 120},
                               style={"timestamp": "none"})
-    keypoints = [item.positions for item in scene.geometry(10).items if type(item).__name__ == "Points"]
+    points = [item for item in scene.geometry(10).items if type(item).__name__ == "Points"]
     # the second camera is scaled by 120/96 and starts after the first (160 px wide)
-    assert np.concatenate(keypoints).tolist() == [[20, 40], [160 + 30 * 1.25, 40 * 1.25]]
+    assert np.concatenate([item.positions for item in points]).tolist() == [[20, 40], [160 + 30 * 1.25, 40 * 1.25]]
+    # and its keypoints grow with it, as its video does
+    native = build_tiled_scene(videos, pose=[pose_at(20, 60), pose_at(30, 40)], style={"timestamp": "none"})
+    native_points = [item for item in native.geometry(10).items if type(item).__name__ == "Points"]
+    assert points[0].size == native_points[0].size
+    assert points[1].size == pytest.approx(native_points[1].size * 1.25)
     with pytest.raises(ChronovizError, match="one entry per video"):
         build_tiled_scene(videos, pose=pose_at(20, 60))
     with pytest.raises(ExportError, match="not supported yet"):

@@ -144,7 +144,8 @@ class Geometry:
     def placed(self, offset, scale: float = 1.0) -> Geometry:
         """A copy moved to another place on the canvas: every (x, y) becomes `(x, y) * scale + offset`.
 
-        Line widths, point and text sizes stay as they are (they are in output pixels)."""
+        Line widths, point and text sizes scale too, so a camera's tile looks like its video scaled, down to
+        1 pixel wide lines, 2 pixel points and 8 pixel text."""
         offset = np.asarray(offset, dtype=float)
 
         def move(xy):
@@ -153,11 +154,14 @@ class Geometry:
         moved = Geometry()
         for item in self.items:
             if isinstance(item, Polylines):
-                moved.add(replace(item, paths=[move(path) for path in item.paths]))
+                moved.add(replace(item, paths=[move(path) for path in item.paths], width=max(item.width * scale, 1.0)))
             elif isinstance(item, Segments):
-                moved.add(replace(item, starts=move(item.starts), ends=move(item.ends)))
-            elif isinstance(item, (Points, Texts)):
-                moved.add(replace(item, positions=move(item.positions)))
+                moved.add(replace(item, starts=move(item.starts), ends=move(item.ends),
+                                  width=max(item.width * scale, 1.0)))
+            elif isinstance(item, Points):
+                moved.add(replace(item, positions=move(item.positions), size=max(item.size * scale, 2.0)))
+            elif isinstance(item, Texts):
+                moved.add(replace(item, positions=move(item.positions), size=max(item.size * scale, 8.0)))
             elif isinstance(item, Rectangles):
                 moved.add(replace(item, boxes=move(item.boxes.reshape(-1, 2)).reshape(-1, 4)))
             else:  # Image
