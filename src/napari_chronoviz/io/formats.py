@@ -21,6 +21,7 @@ HDF5_CONTAINER_SUFFIXES = HDF5_SUFFIXES + (".slp", ".nwb", ".nc")  # SLEAP label
 PARQUET_SUFFIXES = (".parquet", ".pq")
 NUMPY_SUFFIXES = (".npy", ".npz")
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
+ETHOGRAM_SUFFIXES = (".yaml", ".yml", ".csv", ".boris")  # the behaviors to label: YAML, CSV, a BORIS project
 PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"  # Loupe-style time series: <name>_t.npy (seconds) + <name>_y.npy
 
 
@@ -31,7 +32,8 @@ class FileKind:
     Attributes
     ----------
     name : str
-        The kind: "video", "imgstore", "pose", "timeseries", "frame_times", "events" or "intervals".
+        The kind: "video", "imgstore", "pose", "timeseries", "frame_times", "events", "intervals" or
+        "ethogram".
     suffixes : tuple of str
         Lower-case suffixes with their dot, e.g. ".mp4".
     reader : str
@@ -77,6 +79,7 @@ FILE_KINDS: dict[str, FileKind] = {kind.name: kind for kind in (
              file_names=(IMGSTORE_METADATA,)),
     FileKind("events", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_events"),
     FileKind("intervals", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_intervals"),
+    FileKind("ethogram", ETHOGRAM_SUFFIXES, "napari_chronoviz.io.ethogram:read_ethogram"),
 )}
 
 EXPORT_CONTAINERS: dict[str, ExportContainer] = {
