@@ -40,7 +40,7 @@ def test_a_state_key_starts_and_ends_a_bout_at_frame_times(labeling):
 
 def test_an_open_bout_runs_to_the_current_frame(labeling):
     labeling.press("grooming", 10)
-    assert labeling.intervals(current_frame=20).ends.tolist() == [FRAME_TIMES[20]]
+    assert labeling.intervals(current_frame=20).ends.tolist() == [FRAME_TIMES[21]]  # frame 20 included
     assert labeling.intervals(current_frame=5).ends.tolist() == [FRAME_TIMES[11]]  # at least one frame
 
 

@@ -130,12 +130,12 @@ class Labeling:
         return next((index for index, bout in enumerate(self.bouts) if bout.label == label and bout.is_open), None)
 
     def intervals(self, current_frame: int | None = None) -> Intervals:
-        """The bouts as `Intervals` on the video's clock; an open bout runs to `current_frame` (at least one frame).
+        """The bouts as `Intervals` on the video's clock; an open bout covers up to `current_frame`, included.
 
         Parameters
         ----------
         current_frame : int, optional
-            Where open bouts end for now (the frame shown); None: they end one frame after their start.
+            The frame shown, which open bouts cover for now; None: they cover their first frame only.
         """
         ends = [self._end_of(bout, current_frame) for bout in self.bouts]
         return Intervals(self.time_of([bout.start for bout in self.bouts]).reshape(-1), self.time_of(ends).reshape(-1),
@@ -149,7 +149,7 @@ class Labeling:
     def _end_of(self, bout: Bout, current_frame: int | None) -> int:
         if bout.end is not None:
             return bout.end
-        return max(bout.start + 1, min(current_frame if current_frame is not None else 0, self.n_frames))
+        return max(bout.start + 1, min(current_frame + 1 if current_frame is not None else 0, self.n_frames))
 
     def edge_frames(self) -> np.ndarray:
         """Every frame where a label starts, ends or happens, sorted, each once."""

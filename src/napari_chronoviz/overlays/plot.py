@@ -53,6 +53,9 @@ class PlotPanel:
         self.label_colors = dict(zip(labels, palette(len(labels))[::-1]))
         kinds = sorted(set(events.kinds)) if events is not None else []
         self.kind_colors = dict(zip(kinds, palette(len(kinds) + 3)[3:]))
+        for colors in (self.label_colors, self.kind_colors):  # the style's (an ethogram's) colours win
+            colors.update({label: np.asarray(color, float) for label, color in (style.label_colors or {}).items()
+                           if label in colors})
 
     def _channels(self) -> list[_Channel]:
         count = sum(trace.signal.n_channels for trace in self.traces)

@@ -1,0 +1,155 @@
+"""Labeling in a real napari viewer: keys pressed on the canvas as the user does, the labels live in the plot
+panel, undo, playback keys, the autosave file, and the "Label behaviors" dock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qtpy.QtCore import Qt
+
+from napari_chronoviz import read_events, read_intervals, sample_file
+from napari_chronoviz.io.ethogram import Behavior, Ethogram
+from napari_chronoviz.napari._labeling import AUTOSAVE_SUFFIX, Labeler
+from napari_chronoviz.overlays.primitives import Texts
+
+ETHOGRAM = Ethogram((
+    Behavior("courting", "c", "#d62728", group="pair"),
+    Behavior("apart", "a", "#1f77b4", group="pair"),
+    Behavior("wing extension", "w", kind="point"),
+))
+KEYS = {"c": Qt.Key_C, "a": Qt.Key_A, "w": Qt.Key_W, "Right": Qt.Key_Right, "Delete": Qt.Key_Delete,
+        "Space": Qt.Key_Space, "]": Qt.Key_BracketRight, "PageUp": Qt.Key_PageUp, "PageDown": Qt.Key_PageDown}
+
+
+@pytest.fixture
+def fly_video(make_napari_viewer, tmp_path):
+    """The fly sample's video, copied to a folder of its own (its autosave goes beside it), in a viewer."""
+    video = tmp_path / "flies.mp4"
+    video.write_bytes(sample_file("flies.mp4").read_bytes())
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(video, plugin="napari-chronoviz")
+    return viewer, layer
+
+
+def press(qtbot, viewer, key: str, modifier=Qt.NoModifier) -> None:
+    """Press `key` on napari's canvas, as the user does: Qt key event -> vispy -> napari's keymap."""
+    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, KEYS[key], modifier)
+
+
+def frame_times(layer) -> np.ndarray:
+    return np.asarray(layer.metadata["frame_times"])
+
+
+def test_keys_create_intervals_and_events_at_the_frames_times(fly_video, qtbot):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    times = frame_times(layer)
+    labeler.go_to(100)
+    press(qtbot, viewer, "c")  # courting starts at frame 100
+    for _ in range(5):
+        press(qtbot, viewer, "Right")
+    assert labeler.frame == 105
+    press(qtbot, viewer, "w")  # a point event
+    labeler.go_to(150)
+    press(qtbot, viewer, "c")  # courting ends
+    intervals, events = labeler.labeling.intervals(), labeler.labeling.events()
+    assert intervals.labels == ("courting",)
+    assert intervals.starts.tolist() == [times[100]] and intervals.ends.tolist() == [times[150]]
+    assert events.kinds == ("wing extension",) and events.times.tolist() == [times[105]]
+    plot = labeler.show().scene.plot  # the panel draws them
+    assert plot.intervals.labels == ("courting",) and plot.intervals.ends.tolist() == [times[150]]
+    assert plot.label_colors["courting"].tolist() == pytest.approx([214 / 255, 39 / 255, 40 / 255, 1.0])
+
+
+def test_exclusive_states_close_each_other_and_undo_restores(fly_video, qtbot):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    times = frame_times(layer)
+    labeler.go_to(10)
+    press(qtbot, viewer, "c")
+    labeler.go_to(40)
+    press(qtbot, viewer, "a")  # same group: courting ends at 40, apart starts
+    labeler.go_to(60)
+    press(qtbot, viewer, "a")
+    intervals = labeler.labeling.intervals()
+    assert intervals.labels == ("courting", "apart")
+    assert intervals.starts.tolist() == [times[10], times[40]] and intervals.ends.tolist() == [times[40], times[60]]
+    press(qtbot, viewer, "Delete")  # frame 60 is after apart's end: nothing under the cursor
+    assert len(labeler.labeling.bouts) == 2
+    labeler.go_to(50)
+    press(qtbot, viewer, "Delete")
+    assert labeler.labeling.intervals().labels == ("courting",)
+    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, Qt.Key_Z, Qt.ControlModifier)  # undo the delete
+    assert labeler.labeling.intervals().labels == ("courting", "apart")
+    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, Qt.Key_Z, Qt.ControlModifier)  # undo apart's end
+    assert labeler.labeling.bouts[1].is_open
+    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # redo
+    assert not labeler.labeling.bouts[1].is_open
+
+
+def test_the_keys_win_over_the_selected_layers_and_are_given_back(fly_video, qtbot):
+    viewer, layer = fly_video
+    viewer.layers.selection.active = layer  # an image layer binds Space itself
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    press(qtbot, viewer, "]")
+    assert labeler.speed == 2.0
+    assert viewer.window._qt_viewer.dims.slider_widgets[0].fps == pytest.approx(50.0)  # 25 fps x2
+    labeler.stop()
+    assert "C" not in {str(key) for key in layer.keymap} and "C" not in {str(key) for key in viewer.keymap}
+    press(qtbot, viewer, "c")
+    assert labeler.labeling.bouts == ()
+
+
+def test_jump_between_labels(fly_video, qtbot):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    labeler.labeling.add_bout("courting", 200, 300)
+    labeler.go_to(0)
+    press(qtbot, viewer, "PageDown")
+    assert labeler.frame == 200
+    press(qtbot, viewer, "PageDown")
+    assert labeler.frame == 300
+    press(qtbot, viewer, "PageUp")
+    assert labeler.frame == 200
+
+
+def test_an_open_bout_grows_with_the_frame_shown_and_names_itself_in_the_corner(fly_video, qtbot):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    labeler.go_to(100)
+    press(qtbot, viewer, "c")
+    labeler.go_to(120)
+    session = labeler.show()
+    assert session.scene.plot.intervals.label_at(frame_times(layer)[120]) == "courting"
+    texts = [text for primitive in session.geometry(120).of_type(Texts) for text in primitive.strings]
+    assert "courting" in texts
+
+
+def test_the_autosave_appears_after_each_edit_and_reloads(fly_video, qtbot, make_napari_viewer):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    path = labeler.autosave_path
+    assert path.name == "flies" + AUTOSAVE_SUFFIX and not path.exists()
+    labeler.go_to(10)
+    press(qtbot, viewer, "c")
+    labeler.go_to(20)
+    press(qtbot, viewer, "c")
+    press(qtbot, viewer, "w")
+    assert read_intervals(path).labels == ("courting",) and read_events(path).kinds == ("wing extension",)
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    # the video opened again, e.g. after a crash: the autosave comes back
+    viewer.close()
+    other = make_napari_viewer()
+    (reopened,) = other.open(path.parent / "flies.mp4", plugin="napari-chronoviz")
+    again = Labeler(other, reopened, ETHOGRAM)
+    assert again.load_autosave()
+    times = frame_times(reopened)
+    assert again.labeling.intervals().starts.tolist() == [times[10]]
+    assert again.labeling.intervals().ends.tolist() == [times[20]]
+    assert again.labeling.events().times.tolist() == [times[20]]
