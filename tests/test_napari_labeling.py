@@ -3,13 +3,17 @@ panel, undo, playback keys, the autosave file, and the "Label behaviors" dock.""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from qtpy.QtCore import Qt
 
 from napari_chronoviz import read_events, read_intervals, sample_file
 from napari_chronoviz.io.ethogram import Behavior, Ethogram
+from napari_chronoviz.napari._label_mouse import LabelMouse
 from napari_chronoviz.napari._labeling import AUTOSAVE_SUFFIX, Labeler
+from napari_chronoviz.napari._layers import LayerPlacement
 from napari_chronoviz.overlays.primitives import Texts
 
 ETHOGRAM = Ethogram((
@@ -153,3 +157,100 @@ def test_the_autosave_appears_after_each_edit_and_reloads(fly_video, qtbot, make
     assert again.labeling.intervals().starts.tolist() == [times[10]]
     assert again.labeling.intervals().ends.tolist() == [times[20]]
     assert again.labeling.events().times.tolist() == [times[20]]
+
+
+def drag(viewer, mouse, points) -> None:
+    """Drive the label mouse's drag callback as napari does: press at the first canvas point, move, release."""
+    placement = LayerPlacement.of(mouse.labeler.video_layer)
+
+    def event(kind, x, y):
+        world = [viewer.dims.point[0], placement.translate[1] + y * placement.scale[1],
+                 placement.translate[2] + x * placement.scale[2]]
+        return SimpleNamespace(type=kind, position=world, modifiers=(), button=1, handled=False)
+
+    press_event = event("mouse_press", *points[0])
+    gesture = mouse.drag(viewer, press_event)
+    next(gesture)
+    for x, y in points[1:]:
+        moved = event("mouse_move", x, y)
+        press_event.type, press_event.position = moved.type, moved.position
+        next(gesture)
+    press_event.type = "mouse_release"
+    with pytest.raises(StopIteration):
+        next(gesture)
+
+
+def test_drags_on_the_panel_draw_bouts_and_move_edges_to_frame_times(fly_video, qtbot):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    labeler.go_to(500)
+    session = labeler.show()
+    mouse = LabelMouse.of(viewer, labeler)
+    mouse.label = "apart"
+    plot, box = session.scene.plot, np.asarray(session.scene.layout.panel_box, float)
+    now, times = frame_times(layer)[500], frame_times(layer)
+    middle_y = (box[1] + box[3]) / 2
+
+    def x_of(time):
+        return float(plot._x_of_time(time, now, box))
+
+    drag(viewer, mouse, [(x_of(times[490] + 0.013), middle_y), (x_of(times[510]), middle_y),
+                         (x_of(times[520] - 0.011), middle_y)])
+    intervals = labeler.labeling.intervals()
+    assert intervals.labels == ("apart",)
+    assert intervals.starts.tolist() == [times[490]] and intervals.ends.tolist() == [times[520]]  # snapped
+    drag(viewer, mouse, [(x_of(times[520]) + 2, middle_y), (x_of(times[540] + 0.005), middle_y)])  # the end edge
+    assert labeler.labeling.intervals().ends.tolist() == [times[540]]
+    drag(viewer, mouse, [(x_of(times[490]) - 1, middle_y), (x_of(times[470]), middle_y)])  # the start edge
+    assert labeler.labeling.intervals().starts.tolist() == [times[470]]
+    assert viewer.camera.mouse_pan  # given back after each drag
+    selected = []
+    mouse.on_select.append(selected.append)
+    labeler.labeling.set_note(0, "female still")
+    drag(viewer, mouse, [(x_of(times[500]), middle_y)])  # a click selects the bout and shows its note
+    assert selected == [0] and viewer.status == "apart: female still"
+    labeler.labeling.undo()
+    labeler.labeling.undo()
+    assert labeler.labeling.intervals().starts.tolist() == [times[490]]
+
+
+def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
+    viewer, layer = fly_video
+    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    assert widget.video.value == layer.name
+    assert "c: courting (state)" in widget.keys.value and "Space: play / pause" in widget.keys.value
+    labeler = widget.start_labeling()
+    assert labeler is Labeler.of(layer) and labeler.active
+    labeler.go_to(30)
+    press(qtbot, viewer, "c")
+    labeler.go_to(60)
+    press(qtbot, viewer, "c")
+    press(qtbot, viewer, "w")
+    assert widget.bout_list.count() == 1 and "courting" in widget.bout_list.item(0).text()
+    widget.bout_list.setCurrentRow(0)
+    widget.note.value = "first bout, \"clear\""
+    widget.note.native.editingFinished.emit()
+    assert labeler.labeling.bouts[0].note == 'first bout, "clear"'
+    widget.undo.clicked.emit()
+    assert labeler.labeling.bouts[0].note == ""
+    widget.redo.clicked.emit()
+    widget.labels_file.value = tmp_path / "flies_labels.csv"
+    widget.save_labels.clicked.emit()
+    assert read_intervals(tmp_path / "flies_labels.csv").notes == ('first bout, "clear"',)
+    assert read_events(tmp_path / "flies_labels_events.csv").kinds == ("wing extension",)
+    widget.delete_bout.clicked.emit()
+    assert labeler.labeling.bouts == ()
+    widget.load_labels.clicked.emit()
+    assert labeler.labeling.intervals().labels == ("courting",) and labeler.labeling.events().kinds == (
+        "wing extension",)
+    widget.stop_labeling()
+    assert not labeler.active
+
+
+def test_the_dock_says_how_to_fix_a_bad_ethogram(fly_video, qtbot):
+    viewer, _ = fly_video
+    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    widget._add_behavior()
+    widget.ethogram_table.native.item(3, 1).setText("c")  # the key of courting again, typed in the table
+    assert widget.keys.value.startswith("Fix the ethogram:") and "share the key 'c'" in widget.keys.value

@@ -12,12 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from napari.utils.notifications import show_error
 
 from .._times import nominal_rate
 from ..annotation import Labeling
 from ..errors import ChronovizError
 from ..io.ethogram import Ethogram
-from ..io.labels import read_events, read_intervals, write_boris_tabular
+from ..io.labels import read_events, read_intervals, write_boris_tabular, write_events, write_intervals
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
 from ._metadata import METADATA_KEY
@@ -272,7 +273,12 @@ class Labeler:
         return {name: list(color) for name, color in self.labeling.ethogram.colors().items()}
 
     def _changed(self) -> None:
-        self.autosave()
+        try:
+            self.autosave()
+        except OSError as error:
+            show_error(f"The labels could not be autosaved to {self.autosave_path}: {error}. Choose a folder you can "
+                       "write to in *autosave to* of the Label behaviors dock and press Start labeling again.")
+            self.autosave_path = None
         self.show(colors_changed=False)
 
     def _on_step(self, event=None) -> None:
@@ -307,6 +313,7 @@ class Labeler:
         ChronovizError
             When the file holds neither intervals nor events that can be read.
         """
+        path = Path(path)
         errors = []
         loaded = {}
         for name, reader in (("intervals", read_intervals), ("events", read_events)):
@@ -318,7 +325,37 @@ class Labeler:
             raise ChronovizError(f"{path} holds no labels that can be read: {' '.join(errors)}")
         if "intervals" in loaded and "events" in loaded and _same_rows(loaded["intervals"], loaded["events"]):
             del loaded["events"]  # a Loupe interval CSV also reads as events at the starts: keep the intervals
+        if "events" not in loaded and events_path_of(path).is_file():
+            loaded["events"] = read_events(events_path_of(path))
         self.labeling.load(loaded.get("intervals"), loaded.get("events"))
+
+    def save(self, path, *, format: str = "loupe", overwrite: bool = False) -> list[Path]:
+        """Save the labels: "loupe" writes the bouts to `path` (CSV `start_s,end_s,label,note`) and the events, if
+        any, to `<stem>_events.csv` beside it; "boris" writes both to `path` as a BORIS tabular export (TSV).
+
+        Returns
+        -------
+        list of Path
+            The files written.
+
+        Raises
+        ------
+        FileExistsError
+            When a file exists and `overwrite` is False.
+        """
+        intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
+        if format == "boris":
+            return [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
+        written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
+        if len(events.times):
+            written.append(write_events(events, events_path_of(path), overwrite=overwrite))
+        return written
+
+
+def events_path_of(labels_path) -> Path:
+    """Where the events of a Loupe labels CSV go: `<stem>_events.csv` beside it (that CSV holds bouts only)."""
+    labels_path = Path(labels_path)
+    return labels_path.with_name(f"{labels_path.stem}_events.csv")
 
 
 def _same_rows(intervals, events) -> bool:

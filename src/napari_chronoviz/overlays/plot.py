@@ -150,6 +150,10 @@ class PlotPanel:
     def _x_of_time(self, times: np.ndarray, time: float, box: np.ndarray) -> np.ndarray:
         return box[0] + (np.asarray(times) - time + self.left) / (self.left + self.right) * (box[2] - box[0])
 
+    def time_of_x(self, xs, time: float, box: np.ndarray) -> np.ndarray:
+        """The times at canvas `xs` in `box` when the current time is `time` (the inverse of `_x_of_time`)."""
+        return time - self.left + (np.asarray(xs, dtype=float) - box[0]) / (box[2] - box[0]) * (self.left + self.right)
+
     def _intervals(self, time: float, box: np.ndarray) -> Geometry:
         intervals, style = self.intervals, self.style
         geometry = Geometry()
