@@ -53,7 +53,9 @@ class LabelingWidget(Container):
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.save_labels = PushButton(text="Save labels…")
         self.load_labels = PushButton(text="Load labels…")
+        self.bouts_title = Label(value="Bouts (click one to go to it):")
         self.bout_list = QListWidget()
+        self.bout_list.setMinimumHeight(160)
         self.note = LineEdit(label="note of the selected bout")
         self.delete_bout = PushButton(text="Delete selected bout")
         self.status = Label(label="", value="")
@@ -63,10 +65,10 @@ class LabelingWidget(Container):
             self.video, self.ethogram_table, self.add_behavior, self.remove_behavior, self.ethogram_file,
             self.load_ethogram, self.save_ethogram, self.keys, self.step_frames, self.autosave_file, self.start,
             self.stop, self.undo, self.redo, self.labels_file, self.labels_format, self.overwrite, self.save_labels,
-            self.load_labels,
+            self.load_labels, self.bouts_title, self.note, self.delete_bout, self.status,
         ])
-        self.native.layout().addWidget(self.bout_list)
-        self.extend([self.note, self.delete_bout, self.status])
+        # a plain Qt list (magicgui has no single-choice list): into the container's layout, below its title
+        self._widget._layout.insertWidget(self.index(self.bouts_title) + 1, self.bout_list)
         for control in self:
             control.native.setMinimumWidth(0)
         self.native.setMinimumWidth(320)
