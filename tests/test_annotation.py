@@ -11,8 +11,15 @@ import pytest
 from napari_chronoviz.annotation import Labeling
 from napari_chronoviz.errors import EthogramError, LabelError
 from napari_chronoviz.io.ethogram import Behavior, Ethogram, read_ethogram, write_ethogram
-from napari_chronoviz.io.labels import (Events, Intervals, read_events, read_intervals, write_boris_tabular,
-                                        write_events, write_intervals)
+from napari_chronoviz.io.labels import (
+    Events,
+    Intervals,
+    read_events,
+    read_intervals,
+    write_boris_tabular,
+    write_events,
+    write_intervals,
+)
 
 FRAME_TIMES = 0.5 + np.arange(100) / 25  # 25 fps, first frame at 0.5 s
 ETHOGRAM = Ethogram((

@@ -254,3 +254,45 @@ def test_the_dock_says_how_to_fix_a_bad_ethogram(fly_video, qtbot):
     widget._add_behavior()
     widget.ethogram_table.native.item(3, 1).setText("c")  # the key of courting again, typed in the table
     assert widget.keys.value.startswith("Fix the ethogram:") and "share the key 'c'" in widget.keys.value
+
+
+def test_label_save_reopen_and_export_from_the_docks(make_napari_viewer, stamped_videos, tmp_path, qtbot):
+    """The issue's "done when", on a 90-frame clip: label with the keys, save, reopen (the autosave comes back),
+    export from the Overlays dock: the exported frames inside the bout show its label in the panel's corner."""
+    from napari_chronoviz import open_video
+
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(stamped_videos["constant_rate"].read_bytes())
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    labeler = dock.start_labeling()
+    labeler.go_to(30)
+    press(qtbot, viewer, "c")
+    labeler.go_to(60)
+    press(qtbot, viewer, "c")
+    dock.labels_file.value = tmp_path / "clip_labels.csv"
+    dock.save_labels.clicked.emit()
+    saved = read_intervals(tmp_path / "clip_labels.csv")
+    viewer.close()
+
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    labeler = dock.start_labeling()  # finds the autosave beside the clip
+    assert labeler.labeling.intervals().starts.tolist() == saved.starts.tolist()
+    assert labeler.labeling.intervals().ends.tolist() == saved.ends.tolist()
+    _, overlays = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    overlays.export_file.value = tmp_path / "clip_labeled.mp4"
+    worker = overlays.start_export()
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    box = np.asarray(labeler.show().scene.layout.panel_box).astype(int)
+    with open_video(tmp_path / "clip_labeled.mp4") as exported:
+        assert len(exported) == 90
+
+        def red_in_corner(frame):  # courting is #d62728: its name in the panel's bottom-right corner
+            corner = exported[frame][box[3] - 20:box[3], box[2] - 80:box[2]].astype(int)
+            return int(((corner[..., 0] > 150) & (corner[..., 1] < 90) & (corner[..., 2] < 90)).sum())
+
+        assert red_in_corner(45) > 5 and red_in_corner(80) == 0

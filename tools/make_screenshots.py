@@ -78,7 +78,8 @@ def make_labeling_screenshots() -> None:
         labeler.go_to(1160)
         QTest.keyClick(canvas, Qt.Key_C)  # a bout still open: it runs to the frame shown
         labeler.go_to(1172)
-        dock.bout_list.setCurrentRow(next(i for i, bout in enumerate(labeler.labeling.bouts) if bout.label == "courting"))
+        courting = next(i for i, bout in enumerate(labeler.labeling.bouts) if bout.label == "courting")
+        dock.bout_list.setCurrentRow(courting)
         dock.note.value = "male follows, wing out"
         dock.note.native.editingFinished.emit()
         labeler.go_to(1172)

@@ -8,8 +8,8 @@ frames, and its times are the video's frame times: `intervals()` and `events()` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 

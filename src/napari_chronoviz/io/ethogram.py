@@ -133,7 +133,7 @@ class Ethogram:
         return {behavior.name: behavior.rgba for behavior in self.behaviors if behavior.color}
 
     def with_labels(self, labels) -> Ethogram:
-        """This ethogram plus a keyless state for each of `labels` it does not list (e.g. labels read from a file)."""
+        """The ethogram plus a keyless state for each of `labels` it does not list (e.g. labels read from a file)."""
         missing = [label for label in dict.fromkeys(labels) if label not in self]
         return Ethogram(self.behaviors + tuple(Behavior(label) for label in missing), self.source)
 
@@ -230,7 +230,8 @@ def _csv_behaviors(path: Path) -> list[Behavior]:
 def _behavior(entry: dict) -> Behavior:
     unknown = set(entry) - set(ETHOGRAM_COLUMNS) - {"excludes"}
     if unknown:
-        raise EthogramError(f"unknown behavior field(s) {sorted(unknown)}: use {', '.join(ETHOGRAM_COLUMNS)}, excludes.")
+        raise EthogramError(f"unknown behavior field(s) {sorted(unknown)}: use {', '.join(ETHOGRAM_COLUMNS)} "
+                            "and excludes.")
     text = {field: "" if entry.get(field) is None else str(entry[field]).strip() for field in ETHOGRAM_COLUMNS}
     excludes = entry.get("excludes") or ()
     excludes = tuple(name.strip() for name in excludes.split(",")) if isinstance(excludes, str) else tuple(excludes)
@@ -288,7 +289,8 @@ def write_ethogram(ethogram: Ethogram, path) -> Path:
     import yaml
 
     path = Path(path).expanduser()
-    rows = [{"name": b.name, "key": b.key, "kind": b.kind, "color": b.color, "group": b.group} for b in ethogram.behaviors]
+    rows = [{"name": b.name, "key": b.key, "kind": b.kind, "color": b.color, "group": b.group}
+            for b in ethogram.behaviors]
     if path.suffix.lower() == ".csv":
         import csv
         import io

@@ -373,7 +373,8 @@ def write_boris_tabular(path, *, intervals: Intervals | None = None, events: Eve
             rows.append((start, 1, ("", label, "START", repr(float(start)), note)))
             rows.append((end, 0 if end > start else 2, ("", label, "STOP", repr(float(end)), "")))
     if events is not None:
-        rows += [(time, 1, ("", kind, "POINT", repr(float(time)), "")) for time, kind in zip(events.times, events.kinds)]
+        rows += [(time, 1, ("", kind, "POINT", repr(float(time)), ""))
+                 for time, kind in zip(events.times, events.kinds)]
     rows.sort(key=lambda row: row[:2])
     return _write_table(path, BORIS_TABULAR_WRITTEN, [row for _, _, row in rows], "\t", overwrite)
 

@@ -9,7 +9,7 @@ on the viewer; while it runs over the panel the camera does not pan.
 from __future__ import annotations
 
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -63,7 +63,7 @@ class LabelMouse:
         return session, session.scene.plot, np.asarray(session.scene.layout.panel_box, dtype=float)
 
     def drag(self, viewer, event):
-        """napari mouse-drag callback: press, moves (yields), release."""
+        """The napari mouse-drag callback: press, moves (yields), release."""
         panel = self._panel() if self.labeler is not None and self.labeler.active else None
         if panel is None:
             return

@@ -125,12 +125,14 @@ class Labeler:
     def start(self) -> None:
         """Bind the ethogram's keys and the playback keys on the viewer and on every layer (a layer's own keys,
         e.g. an image layer's Space, would otherwise win while it is selected), and show the labels."""
-        if self.active:
-            self.stop()
-        self.active = True
-        self._bind_all()
-        self.viewer.layers.events.inserted.connect(self._bind_new_layer)
-        self.viewer.dims.events.current_step.connect(self._on_step)
+        if self.active:  # e.g. a new ethogram: its keys replace the old ones, open bouts stay open
+            self._unbind()
+        else:
+            self.active = True
+            self.viewer.layers.events.inserted.connect(self._bind_new_layer)
+            self.viewer.dims.events.current_step.connect(self._on_step)
+        for provider in [self.viewer, *self.viewer.layers]:
+            self._bind(provider)
         self.show()
 
     def stop(self) -> None:
@@ -142,6 +144,10 @@ class Labeler:
         self.pause()
         self.viewer.layers.events.inserted.disconnect(self._bind_new_layer)
         self.viewer.dims.events.current_step.disconnect(self._on_step)
+        self._unbind()
+
+    def _unbind(self) -> None:
+        """Give every key back what it had before labeling bound it."""
         for provider, key, previous in reversed(self._bound):
             provider.bind_key(key, previous, overwrite=True)
         self._bound.clear()
@@ -155,7 +161,7 @@ class Labeler:
             self.show(colors_changed=True)
 
     def key_actions(self) -> dict[str, callable]:
-        """napari key name -> what it does, for the ethogram's keys and the playback keys."""
+        """What each napari key name does: the ethogram's keys and the playback keys."""
         actions = {
             "Space": self.toggle_play, "Right": lambda: self.step(1), "Left": lambda: self.step(-1),
             "Shift-Right": lambda: self.step(self.step_frames), "Shift-Left": lambda: self.step(-self.step_frames),
@@ -167,10 +173,6 @@ class Labeler:
             if behavior.key:
                 actions[behavior.key] = lambda name=behavior.name: self.press(name)
         return actions
-
-    def _bind_all(self) -> None:
-        for provider in [self.viewer, *self.viewer.layers]:
-            self._bind(provider)
 
     def _bind_new_layer(self, event) -> None:
         self._bind(event.value)
