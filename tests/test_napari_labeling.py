@@ -296,3 +296,18 @@ def test_label_save_reopen_and_export_from_the_docks(make_napari_viewer, stamped
             return int(((corner[..., 0] > 150) & (corner[..., 1] < 90) & (corner[..., 2] < 90)).sum())
 
         assert red_in_corner(45) > 5 and red_in_corner(80) == 0
+
+
+def test_space_plays_at_the_videos_rate_times_the_speed_and_pauses(fly_video, qtbot):
+    viewer, layer = fly_video
+    labeler = Labeler(viewer, layer, ETHOGRAM)
+    labeler.start()
+    press(qtbot, viewer, "]")
+    press(qtbot, viewer, "Space")
+    try:
+        qtbot.waitUntil(lambda: labeler.playing, timeout=5000)  # the animation thread starts a moment later
+        assert viewer.window._qt_viewer.dims.slider_widgets[0].fps == pytest.approx(50.0)
+        qtbot.waitUntil(lambda: labeler.frame > 0, timeout=5000)
+    finally:
+        press(qtbot, viewer, "Space")
+    qtbot.waitUntil(lambda: not labeler.playing, timeout=5000)
