@@ -18,6 +18,7 @@ LAYERS = {
     "napari_chronoviz.testing": 1,
     "napari_chronoviz.timeline": 2,
     "napari_chronoviz.session": 2,
+    "napari_chronoviz.annotation": 2,
     "napari_chronoviz.overlays": 3,
     "napari_chronoviz.render": 4,
     "napari_chronoviz.napari": 5,

@@ -313,11 +313,12 @@ def test_the_registry_names_real_readers_and_tells_kinds_by_name():
     assert {kind: reader_of(kind).__name__ for kind in FILE_KINDS} == {
         "video": "open_video", "imgstore": "open_video", "pose": "read_pose", "timeseries": "read_timeseries",
         "frame_times": "read_frame_times", "events": "read_events", "intervals": "read_intervals",
-        "session": "open_session"}
+        "session": "open_session", "ethogram": "read_ethogram"}
     assert kinds_of("rig/CLIP.MP4") == ("video",)
-    assert kinds_of("store/metadata.yaml") == ("imgstore", "frame_times")
+    assert kinds_of("store/metadata.yaml") == ("imgstore", "frame_times", "ethogram")
     assert kinds_of("poses.h5") == ("pose", "timeseries")
-    assert kinds_of("labels.csv") == ("pose", "timeseries", "frame_times", "events", "intervals")
+    assert kinds_of("labels.csv") == ("pose", "timeseries", "frame_times", "events", "intervals", "ethogram")
+    assert kinds_of("project.boris") == ("ethogram",)
     assert kinds_of("notes.md") == ()
 
 

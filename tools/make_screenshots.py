@@ -18,6 +18,9 @@ def main() -> int:
     from qtpy.QtWidgets import QApplication
 
     IMAGES.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["labeling"]:  # only the labeling pictures
+        make_labeling_screenshots()
+        return 0
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
         viewer.window._qt_window.resize(1600, 1100)
@@ -33,6 +36,7 @@ def main() -> int:
     make_gif()
     print(f"wrote {make_lanes_figure()}")
     print(f"wrote {make_cameras_figure()}")
+    make_labeling_screenshots()
     from alignment_figures import make_alignment_figures
 
     for path in make_alignment_figures(IMAGES):
@@ -94,6 +98,44 @@ def make_cameras_figure() -> Path:
             path = IMAGES / "cameras.png"
             iio.imwrite(path, video[0])
     return path
+def make_labeling_screenshots() -> None:
+    """The fly sample labeled with the keyboard in the "Label behaviors" dock: the window, and the dock alone."""
+    import tempfile
+
+    import napari
+    from qtpy.QtCore import Qt
+    from qtpy.QtTest import QTest
+    from qtpy.QtWidgets import QApplication
+
+    viewer = napari.Viewer()
+    viewer.window._qt_window.resize(1600, 1100)
+    viewer.open_sample("napari-chronoviz", "flies")
+    overlays, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's
+    viewer.window.remove_dock_widget(overlays)  # the overlays stay; the picture shows the labeling dock
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    canvas = viewer.window._qt_viewer.canvas.native
+    with tempfile.TemporaryDirectory() as folder:
+        dock.autosave_file.value = Path(folder) / "flies.chronoviz-labels.tsv"  # not beside the package's sample
+        labeler = dock.start_labeling()
+        for frame, key in ((1102, Qt.Key_C), (1118, Qt.Key_W), (1131, Qt.Key_A), (1150, Qt.Key_A)):
+            labeler.go_to(frame)
+            QTest.keyClick(canvas, key)  # as the user presses it over the video
+        labeler.go_to(1160)
+        QTest.keyClick(canvas, Qt.Key_C)  # a bout still open: it runs to the frame shown
+        labeler.go_to(1172)
+        courting = next(i for i, bout in enumerate(labeler.labeling.bouts) if bout.label == "courting")
+        dock.bout_list.setCurrentRow(courting)
+        dock.note.value = "male follows, wing out"
+        dock.note.native.editingFinished.emit()
+        labeler.go_to(1172)
+        QApplication.processEvents()
+        viewer.reset_view()
+        QApplication.processEvents()
+        viewer.screenshot(IMAGES / "labeling.png", canvas_only=False, flash=False)
+        dock.native.grab().save(str(IMAGES / "labeling-dock.png"))
+        labeler.stop()
+    viewer.close()
+    print(f"wrote {IMAGES / 'labeling.png'} and {IMAGES / 'labeling-dock.png'}")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,14 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 _PUBLIC = {
     "napari_chronoviz.errors": (
-        "AlignmentError", "ChronovizError", "ExportCancelled", "ExportError", "FrameTimesError", "LabelError",
-        "PoseError", "SignalError", "VideoReadError",
+        "AlignmentError", "ChronovizError", "EthogramError", "ExportCancelled", "ExportError", "FrameTimesError",
+        "LabelError", "PoseError", "SignalError", "VideoReadError",
     ),
+    "napari_chronoviz.annotation": ("Labeling",),
+    "napari_chronoviz.io.ethogram": ("Behavior", "Ethogram", "read_ethogram", "write_ethogram"),
     "napari_chronoviz.io.imgstore": ("read_imgstore_index",),
-    "napari_chronoviz.io.labels": ("Events", "Intervals", "read_events", "read_intervals"),
+    "napari_chronoviz.io.labels": ("Events", "Intervals", "read_events", "read_intervals", "write_boris_tabular",
+                                   "write_events", "write_intervals"),
     "napari_chronoviz.io.pose": ("Pose", "read_pose"),
     "napari_chronoviz.io.spikes": ("Spikes", "read_spikes"),
     "napari_chronoviz.io.timeseries": ("Signal", "read_signal_pairs", "read_timeseries"),
@@ -58,10 +61,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .errors import (AlignmentError, ChronovizError, ExportCancelled, ExportError, FrameTimesError, LabelError,
-                         PoseError, SignalError, VideoReadError)
+    from .annotation import Labeling
+    from .errors import (AlignmentError, ChronovizError, EthogramError, ExportCancelled, ExportError, FrameTimesError,
+                         LabelError, PoseError, SignalError, VideoReadError)
+    from .io.ethogram import Behavior, Ethogram, read_ethogram, write_ethogram
     from .io.imgstore import read_imgstore_index
-    from .io.labels import Events, Intervals, read_events, read_intervals
+    from .io.labels import (Events, Intervals, read_events, read_intervals, write_boris_tabular, write_events,
+                            write_intervals)
     from .io.pose import Pose, read_pose
     from .io.spikes import Spikes, read_spikes
     from .io.timeseries import Signal, read_signal_pairs, read_timeseries

@@ -27,6 +27,10 @@ class LabelError(ChronovizError):
     """An events or intervals table cannot be read."""
 
 
+class EthogramError(ChronovizError):
+    """An ethogram (the behaviors to label, their keys and colours) cannot be read or is inconsistent."""
+
+
 class AlignmentError(ChronovizError):
     """A source cannot be placed on the video's timeline as asked."""
 

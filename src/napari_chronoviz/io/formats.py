@@ -22,6 +22,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 NUMPY_SUFFIXES = (".npy", ".npz")
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
 SESSION_SUFFIX = ".cvz"  # a chronoviz session (YAML): videos, sources and settings, see session.py
+ETHOGRAM_SUFFIXES = (".yaml", ".yml", ".csv", ".boris")  # the behaviors to label: YAML, CSV, a BORIS project
 PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"  # Loupe-style time series: <name>_t.npy (seconds) + <name>_y.npy
 
 
@@ -33,7 +34,7 @@ class FileKind:
     ----------
     name : str
         The kind: "video", "imgstore", "pose", "timeseries", "frame_times", "events", "intervals" or
-        "session".
+        "session" or "ethogram".
     suffixes : tuple of str
         Lower-case suffixes with their dot, e.g. ".mp4".
     reader : str
@@ -80,6 +81,7 @@ FILE_KINDS: dict[str, FileKind] = {kind.name: kind for kind in (
     FileKind("events", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_events"),
     FileKind("intervals", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_intervals"),
     FileKind("session", (SESSION_SUFFIX,), "napari_chronoviz.session:open_session", opened_in_napari=True),
+    FileKind("ethogram", ETHOGRAM_SUFFIXES, "napari_chronoviz.io.ethogram:read_ethogram"),
 )}
 
 EXPORT_CONTAINERS: dict[str, ExportContainer] = {

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import LabelError
 from .formats import PARQUET_SUFFIXES
-from .tables import column_seconds_per_unit, find_column, read_delimited, read_parquet
+from .tables import column_seconds_per_unit, find_column, read_delimited, read_parquet, write_text_atomically
 
 EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds", "start")  # start: BORIS POINT rows
 EVENT_KIND_NAMES = ("kind", "event", "type", "label", "name", "behavior", "behaviour")
@@ -141,7 +141,9 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
     """
     table, name = _table(source)
     boris_types = _boris_types(table)
-    if boris_types is not None and boris_types.isin(["START", "STOP"]).any():
+    tabular = boris_types is not None and (boris_types.isin(["START", "STOP"]).any()
+                                           or find_column(table.columns, START_NAMES) is None)
+    if tabular:  # a BORIS tabular events export, also one with only POINT rows or none
         return _paired_intervals(table, boris_types, name, time_unit)
     if boris_types is not None:
         table = table[(boris_types == "STATE").to_numpy()].reset_index(drop=True)
@@ -259,3 +261,135 @@ def _texts(table: pd.DataFrame, column, default: str) -> list[str]:
     if column is None:
         return [default] * len(table)
     return [default if pd.isna(value) else str(value) for value in table[column]]  # an empty column reads as NaN
+
+
+LABEL_FORMATS = ("loupe", "boris")  # Loupe's legacy CSV; BORIS's tabular events export (TSV)
+LOUPE_INTERVAL_COLUMNS = ("start_s", "end_s", "label", "note")
+LOUPE_EVENT_COLUMNS = ("time_s", "kind")
+BORIS_TABULAR_WRITTEN = ("Subject", "Behavior", "Behavior type", "Time", "Comment")
+
+
+def write_intervals(intervals: Intervals, path, *, format: str = "loupe", overwrite: bool = False) -> Path:
+    """Write labelled intervals so that `read_intervals` reads back the same starts, ends, labels and notes.
+
+    Parameters
+    ----------
+    intervals : Intervals
+        The intervals, in seconds.
+    path : str or Path
+        The file to write; written to a temporary file in the same folder first, then renamed over it, so
+        a crash never leaves half a file.
+    format : {"loupe", "boris"}
+        "loupe": CSV with columns `start_s, end_s, label, note`. "boris": BORIS's tabular events export (TSV,
+        one START and one STOP row per interval, the note as the START row's comment).
+    overwrite : bool
+        Replace an existing file. Without it an existing file is an error, so no input is overwritten by accident.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    FileExistsError
+        When the file exists and `overwrite` is False.
+    LabelError
+        When the format is unknown.
+    """
+    if format == "boris":
+        return write_boris_tabular(path, intervals=intervals, overwrite=overwrite)
+    _check_format(format)
+    rows = [(repr(float(start)), repr(float(end)), label, note)
+            for start, end, label, note in zip(intervals.starts, intervals.ends, intervals.labels, intervals.notes)]
+    return _write_table(path, LOUPE_INTERVAL_COLUMNS, rows, ",", overwrite)
+
+
+def write_events(events: Events, path, *, format: str = "loupe", overwrite: bool = False) -> Path:
+    """Write point events so that `read_events` reads back the same times and kinds.
+
+    Parameters
+    ----------
+    events : Events
+        The events, in seconds.
+    path : str or Path
+        The file to write, through a temporary file in the same folder renamed over it.
+    format : {"loupe", "boris"}
+        "loupe": CSV with columns `time_s, kind`. "boris": BORIS's tabular events export (TSV, POINT rows).
+    overwrite : bool
+        Replace an existing file; without it an existing file is an error.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    FileExistsError
+        When the file exists and `overwrite` is False.
+    LabelError
+        When the format is unknown.
+    """
+    if format == "boris":
+        return write_boris_tabular(path, events=events, overwrite=overwrite)
+    _check_format(format)
+    rows = [(repr(float(time)), kind) for time, kind in zip(events.times, events.kinds)]
+    return _write_table(path, LOUPE_EVENT_COLUMNS, rows, ",", overwrite)
+
+
+def write_boris_tabular(path, *, intervals: Intervals | None = None, events: Events | None = None,
+                        overwrite: bool = False) -> Path:
+    """Write intervals and events into one BORIS tabular events export (TSV), which both `read_intervals`
+    and `read_events` read back exactly.
+
+    Each interval is a START and a STOP row (its note the START's comment), each event a POINT row, sorted
+    by time; at one time a STOP comes before a START, so back-to-back bouts of one behavior pair up again.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write, through a temporary file in the same folder renamed over it.
+    intervals : Intervals, optional
+        The states.
+    events : Events, optional
+        The points.
+    overwrite : bool
+        Replace an existing file; without it an existing file is an error.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    FileExistsError
+        When the file exists and `overwrite` is False.
+    """
+    rows = []  # (time, order at that time, row)
+    if intervals is not None:
+        for start, end, label, note in zip(intervals.starts, intervals.ends, intervals.labels, intervals.notes):
+            rows.append((start, 1, ("", label, "START", repr(float(start)), note)))
+            rows.append((end, 0 if end > start else 2, ("", label, "STOP", repr(float(end)), "")))
+    if events is not None:
+        rows += [(time, 1, ("", kind, "POINT", repr(float(time)), ""))
+                 for time, kind in zip(events.times, events.kinds)]
+    rows.sort(key=lambda row: row[:2])
+    return _write_table(path, BORIS_TABULAR_WRITTEN, [row for _, _, row in rows], "\t", overwrite)
+
+
+def _check_format(format: str) -> None:
+    if format not in LABEL_FORMATS:
+        raise LabelError(f"Unknown label file format {format!r}: use {' or '.join(map(repr, LABEL_FORMATS))}.")
+
+
+def _write_table(path, columns, rows, delimiter: str, overwrite: bool) -> Path:
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return write_text_atomically(path, text.getvalue(), overwrite=overwrite)

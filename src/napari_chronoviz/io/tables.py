@@ -39,7 +39,7 @@ def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
     _check_field_counts(path, separator, error)
     # Whole-line comments only: pandas' comment="#" would also cut cells such as BORIS's "player #1:video.mp4".
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        text = "".join(line for line in handle if not line.startswith("#"))
+        text = "".join(line for _, line in _data_lines(handle))
     return pd.read_csv(io.StringIO(text), sep=separator, engine="python", header=0 if has_header else None)
 
 
@@ -80,12 +80,33 @@ def split_fields(line: str, delimiter: str) -> list[str]:
     return line.split() if delimiter == r"\s+" else next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))
 
 
+def _data_lines(handle) -> Iterable[tuple[int, str]]:
+    """(number, line) of a table's data lines: blank and '#' lines are skipped between rows, but kept inside a
+    quoted value that spans lines (a note with a newline), where an odd count of quotes leaves a quote open."""
+    inside_quotes = False
+    for number, line in enumerate(handle, 1):
+        if inside_quotes or is_data_line(line):
+            yield number, line
+        inside_quotes ^= line.count('"') % 2 == 1
+
+
+def _records(handle, separator: str) -> Iterable[tuple[int, list[str]]]:
+    """(first line number, fields) of each row of a table; a quoted value may span lines."""
+    lines = list(_data_lines(handle))
+    if separator == r"\s+":
+        yield from ((number, line.split()) for number, line in lines)
+        return
+    reader = csv.reader((line for _, line in lines), delimiter=separator)
+    consumed = 0
+    for fields in reader:
+        yield lines[consumed][0], fields
+        consumed = reader.line_num
+
+
 def _check_field_counts(path: Path, separator: str, error) -> None:
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        lines = ((number, line) for number, line in enumerate(handle, 1) if is_data_line(line))
         expected = None
-        for number, line in lines:
-            fields = split_fields(line, separator)
+        for number, fields in _records(handle, separator):
             if expected is None:
                 expected, first_number = len(fields), number
             elif len(fields) != expected:
@@ -175,3 +196,47 @@ def seconds_per_unit(unit: str | None, where: str, error=ChronovizError) -> floa
     if unit not in UNIT_SECONDS:
         raise error(f"Unknown time unit {unit!r} for {where}: use one of {', '.join(UNIT_SECONDS)}.")
     return UNIT_SECONDS[unit]
+
+
+def write_text_atomically(path, text: str, *, overwrite: bool = False) -> Path:
+    """Write `text` to `path` through a temporary file in the same folder renamed over it: a crash leaves the
+    old file or the new one, never half of one.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    text : str
+        Its whole content, written as UTF-8.
+    overwrite : bool
+        Replace an existing file; without it an existing file is an error.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    FileExistsError
+        When the file exists and `overwrite` is False.
+    """
+    import os
+    import tempfile
+
+    path = Path(path).expanduser()
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in "
+                              "the dock) to replace it.")
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path

@@ -30,6 +30,7 @@ from ._metadata import METADATA_KEY
 
 Display = Literal["raster", "layers"]
 DISPLAYS: tuple[str, ...] = get_args(Display)
+LABEL_CHANGES = {"events", "intervals", "labels_clock"}  # changes that only the plot panel's drawing shows
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,10 +127,17 @@ class Session:
         return self.scene.geometry(frame)
 
     def update(self, display: str | None = None, **changes) -> None:
-        """Change `window`, `layout`, `style` (dicts merge), `alignment` or `display`, and redraw."""
+        """Change `window`, `layout`, `style` (dicts merge), `alignment`, `display`, `labels_clock`, `events` or
+        `intervals`, and redraw (a change of labels only redraws: fast enough for every key press)."""
         if display is not None and display not in DISPLAYS:
             raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
-        self.scene = self.scene.updated(**changes) if changes else self.scene
+        previous, self.scene = self.scene, self.scene.updated(**changes) if changes else self.scene
+        if display is None and changes and set(changes) <= LABEL_CHANGES and \
+                (previous.plot is None) == (self.scene.plot is None):
+            for layer in self.layers.values():  # labels change only the panel's pixels: redraw, keep the layers
+                layer.metadata[METADATA_KEY].update(self.scene.config)
+            self._on_step()
+            return
         self.display = display or self.display
         self._remove_layers()
         self._build_layers()

@@ -122,6 +122,9 @@ class PlotPanel:
         kinds = sorted(set(events.kinds)) if events is not None else []
         self.kind_colors = dict(zip(kinds, _from_the_end(len(kinds))))  # the traces take the first colors
         self._placements: dict[tuple, PanelPlacement] = {}
+        for colors in (self.label_colors, self.kind_colors):  # the style's (an ethogram's) colours win
+            colors.update({label: np.asarray(color, float) for label, color in (self.style.label_colors or {}).items()
+                           if label in colors})
 
     # --- what is drawn ----------------------------------------------------------------------------------
 
@@ -364,7 +367,8 @@ class PlotPanel:
         boxes = np.asarray(boxes)
         return boxes[..., 0] + self.left / (self.left + self.right) * (boxes[..., 2] - boxes[..., 0])
 
-    def _x_of_time(self, times, time: float, box: np.ndarray) -> np.ndarray:
+    def x_of_time(self, times, time: float, box: np.ndarray) -> np.ndarray:
+        """The canvas x of `times` in a traces' `box` when the current time is `time` (inverse: `time_of_x`)."""
         return box[0] + (np.asarray(times) - time + self.left) / (self.left + self.right) * (box[2] - box[0])
 
     # --- one frame --------------------------------------------------------------------------------------
@@ -480,6 +484,10 @@ class PlotPanel:
         pixels[~(np.isfinite(values) & inside[:, None]), 3] = 0
         return Image(np.array([lane[0], lane[1] + 1, lane[0] + n_columns, lane[3] - 1]), pixels.transpose(1, 0, 2))
 
+    def time_of_x(self, xs, time: float, box: np.ndarray) -> np.ndarray:
+        """The times at canvas `xs` in `box` when the current time is `time` (the inverse of `x_of_time`)."""
+        return time - self.left + (np.asarray(xs, dtype=float) - box[0]) / (box[2] - box[0]) * (self.left + self.right)
+
     def _colorbar(self, trace_index: int, gutter: np.ndarray, frame: int, place: PanelPlacement, geometry: Geometry,
                   texts: _TextBatch) -> None:
         """The colormap under the heatmap's name, with its limits below it, when the lane is tall enough."""
@@ -505,7 +513,7 @@ class PlotPanel:
             spikes = self.spikes[lane.source]
             first = np.searchsorted(spikes.times, time - self.left, side="left")
             stop = np.searchsorted(spikes.times, time + self.right, side="right")
-            xs = self._x_of_time(spikes.times[first:stop], time, box)
+            xs = self.x_of_time(spikes.times[first:stop], time, box)
             row = (box[3] - box[1] - 2) / max(spikes.n_units, 1)
             tops = box[1] + 1 + spikes.units[first:stop] * row + row * 0.15
             starts.append(np.column_stack([xs, tops]))
@@ -522,8 +530,8 @@ class PlotPanel:
         alpha = min(self.style.interval_alpha, MAX_BAND_ALPHA)
         boxes, colors = [], []
         for column in place.columns:
-            x0 = np.clip(self._x_of_time(intervals.starts[visible], time, column), column[0], column[2])
-            x1 = np.clip(self._x_of_time(intervals.ends[visible], time, column), column[0], column[2])
+            x0 = np.clip(self.x_of_time(intervals.starts[visible], time, column), column[0], column[2])
+            x1 = np.clip(self.x_of_time(intervals.ends[visible], time, column), column[0], column[2])
             boxes.append(np.column_stack([x0, np.full(len(visible), column[1]), x1, np.full(len(visible), column[3])]))
             colors += [self.label_colors[intervals.labels[i]] for i in visible]
         return Rectangles(np.concatenate(boxes), fade(colors, alpha))
@@ -560,7 +568,7 @@ class PlotPanel:
         row_height = (place.event_strip[3] - place.event_strip[1] - 2) / EVENT_ROWS
         starts, ends, line_colors = [], [], []
         for column in place.columns:
-            xs = self._x_of_time(events.times[visible], time, column)
+            xs = self.x_of_time(events.times[visible], time, column)
             starts.append(np.column_stack([xs, np.full(len(xs), column[1])]))
             ends.append(np.column_stack([xs, np.full(len(xs), column[3])]))
             line_colors.append(colors)
@@ -578,7 +586,7 @@ class PlotPanel:
         """Faint vertical lines at the time ticks (not at the cursor, which is drawn there)."""
         xs, tops, bottoms = [], [], []
         for (offsets, _), column in zip(ticks, place.columns):
-            at = self._x_of_time(offsets[np.abs(offsets) > 1e-9], 0.0, column)
+            at = self.x_of_time(offsets[np.abs(offsets) > 1e-9], 0.0, column)
             xs.append(at)
             tops.append(np.full(len(at), column[1]))
             bottoms.append(np.full(len(at), column[3]))
@@ -592,7 +600,7 @@ class PlotPanel:
         small, color = place.small, self.style.text_color
         starts, ends = [], []
         for (offsets, labels), column in zip(ticks, place.columns):
-            xs = self._x_of_time(offsets, 0.0, column)
+            xs = self.x_of_time(offsets, 0.0, column)
             starts += [(column[0], column[3])] + [(x, column[3]) for x in xs]
             ends += [(column[2], column[3])] + [(x, column[3] + TICK) for x in xs]
             for x, label in zip(xs, labels):

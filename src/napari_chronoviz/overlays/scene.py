@@ -26,6 +26,7 @@ from .layout import MARGIN
 from .primitives import Geometry, Rectangles, Texts, rgba, text_width
 from .style import Style
 
+LABELS = {"events", "intervals"}
 ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
 POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync")  # a pose is drawn from its nearest row: no interpolation
 # Where each interface sets the options of the signals' and the poses' alignment, for error messages.
@@ -189,19 +190,30 @@ class Scene:
 
     def updated(self, **changes) -> Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
-        the current ones), or `labels_clock`."""
-        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"}
+        the current ones), `labels_clock`, or `events` / `intervals` (as `build_scene` takes them, None for none)."""
+        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"} - LABELS
         if unknown:
             raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
-                                 "pose_alignment or labels_clock.")
+                                 "pose_alignment, labels_clock, events or intervals.")
         style = self.style.updated(**changes["style"]) if isinstance(changes.get("style"), dict) else changes.get("style", self.style)
         layout = _layout(changes["layout"], *self.video_size, base=self.layout) if "layout" in changes else self.layout
         window = Window.of(changes["window"]) if "window" in changes else self.window
         alignment = {**self.alignment_options, **changes.get("alignment", {})}
         pose_alignment = {**self.pose_alignment_options, **changes.get("pose_alignment", {})}
-        return Scene(self.frame_times, self.video_size, self.sources, alignment=alignment,
+        return Scene(self.frame_times, self.video_size, self._sources_with(changes), alignment=alignment,
                      pose_alignment=pose_alignment, labels_clock=changes.get("labels_clock", self.labels_clock),
                      window=window, layout=layout, style=style)
+
+    def _sources_with(self, changes: dict) -> Sources:
+        """The sources with the `events` / `intervals` of `changes`; their paths follow (None: given in memory)."""
+        given = {name: changes[name] for name in LABELS if name in changes}
+        if not given:
+            return self.sources
+        paths = {name: path for name, path in self.sources.paths.items() if name not in given}
+        loaded = {name: _load_one(value, Events if name == "events" else Intervals,
+                                  read_events if name == "events" else read_intervals, paths, name)
+                  for name, value in given.items()}
+        return replace(self.sources, paths=paths, **loaded)
 
     @property
     def config(self) -> dict:

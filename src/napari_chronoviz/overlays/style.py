@@ -82,6 +82,7 @@ class Style:
     text_color: tuple[float, float, float, float] = (0.92, 0.92, 0.92, 1.0)
     cursor_color: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 0.9)
     interval_alpha: float = 0.25  # of the interval bands, capped at MAX_BAND_ALPHA so traces stay readable
+    label_colors: dict | None = None  # interval label or event kind -> RGBA (0..1), e.g. an ethogram's; else palette
     # pose
     color_by: ColorBy = "keypoint"
     confidence_cutoff: float = 0.0  # points with lower confidence are hidden
