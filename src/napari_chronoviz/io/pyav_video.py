@@ -166,7 +166,7 @@ class PyAVVideo(VideoSource):
     def read_frame(self, index: int) -> np.ndarray:
         """Return frame `index` as an (H, W, 3) RGB uint8 array (cached, read ahead)."""
         cached = self._cache.get(index)
-        frame = self._as_rgb(index, cached) if cached is not None else self._decode_into_cache(index)
+        frame = cached if isinstance(cached, np.ndarray) else self._convert_or_decode(index)
         self._previous_request = index
         if self._readahead is not None:
             self._readahead.served(index)
@@ -179,20 +179,19 @@ class PyAVVideo(VideoSource):
             frame, _ = self._decoder.decode(index)
             return frame.to_ndarray(format="yuv420p")
 
-    def _as_rgb(self, index: int, cached) -> np.ndarray:
-        """The RGB array of cached frame `index`, converting (and re-caching) a frame kept as decoded."""
-        if not isinstance(cached, av.VideoFrame):
-            return cached
-        frame = cached.to_ndarray(format="rgb24")
-        self._cache.put(index, frame)
-        return frame
+    def _convert_or_decode(self, index: int) -> np.ndarray:
+        """Frame `index` as RGB, converted from the cache if it was kept as decoded, else decoded now.
 
-    def _decode_into_cache(self, index: int) -> np.ndarray:
+        Conversions hold the decoder lock too: two threads must not convert one frame at once."""
         with self._decoder_lock:
             cached = self._cache.get(index)  # the read-ahead thread may have decoded it meanwhile
-            if cached is not None:
-                return self._as_rgb(index, cached)
-            return self._decode_and_cache(index, self._first_kept(index))
+            if isinstance(cached, np.ndarray):
+                return cached
+            if cached is None:
+                return self._decode_and_cache(index, self._first_kept(index))
+            frame = cached.to_ndarray(format="rgb24")
+            self._cache.put(index, frame)
+            return frame
 
     def _first_kept(self, target: int) -> int:
         """The first frame to keep on the way to `target`, judging from the previous request.
@@ -279,7 +278,7 @@ class _Decoder:
         first_kept = target if first_kept is None else first_kept
         self._wanted_from_pts = int(self._index.pts[first_kept])
         point = int(self._index.seek_point[target])
-        if not self._reaches_by_decoding_on(target, point):
+        if not self._reaches_by_decoding_on(target, point, first_kept):
             self._seek(point)
         passed = []
         while True:
@@ -299,14 +298,12 @@ class _Decoder:
             elif self.position >= first_kept:
                 passed.append((self.position, frame))
 
-    def _reaches_by_decoding_on(self, target: int, point: int) -> bool:
-        """Whether decoding on from `position` reaches `target` in fewer frames than a seek to `point`."""
+    def _reaches_by_decoding_on(self, target: int, point: int, first_kept: int) -> bool:
+        """Whether to reach `target` by decoding on from `position` rather than by a seek to `point`: when
+        the target's group is the one being decoded, or every frame up to the target is wanted anyway."""
         if self._frames is None or self.position >= target:
             return False
-        seek_pts = self._index.seek_pts[point]
-        if seek_pts <= self._index.pts[self.position + 1]:
-            return True  # the target's group is the one being decoded (or the next frame starts it)
-        return target - self.position <= target - self._index.first_frame_at_or_after(seek_pts)
+        return self.position + 1 >= first_kept or self._index.seek_pts[point] <= self._index.pts[self.position + 1]
 
     def _seek(self, point: int) -> None:
         seek_pts = int(self._index.seek_pts[point])
