@@ -22,6 +22,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..errors import VideoReadError
 from .frame_cache import FrameCache
@@ -96,6 +97,9 @@ class PyAVVideo(VideoSource):
         self._cache_bytes = cache_bytes
         self._decoder = _Decoder(container, container.streams.video[0], facts.index, path)
         self._decoder_lock = threading.Lock()
+        # One converter for every frame (under the decoder lock): a frame's own would set up a new
+        # swscale context each time, costing about as much as the conversion.
+        self._converter = VideoReformatter()
         self._cache = FrameCache(cache_bytes)
         self._previous_request = -1
         self._readahead = _ReadAhead(self, readahead) if readahead > 0 else None
@@ -177,7 +181,7 @@ class PyAVVideo(VideoSource):
         index = self._checked_index(index)
         with self._decoder_lock:
             frame, _ = self._decoder.decode(index)
-            return frame.to_ndarray(format="yuv420p")
+            return self._converter.reformat(frame, format="yuv420p").to_ndarray()
 
     def _convert_or_decode(self, index: int) -> np.ndarray:
         """Frame `index` as RGB, converted from the cache if it was kept as decoded, else decoded now.
@@ -189,9 +193,13 @@ class PyAVVideo(VideoSource):
                 return cached
             if cached is None:
                 return self._decode_and_cache(index, self._first_kept(index))
-            frame = cached.to_ndarray(format="rgb24")
+            frame = self._rgb(cached)
             self._cache.put(index, frame)
             return frame
+
+    def _rgb(self, frame: av.VideoFrame) -> np.ndarray:
+        """The decoded `frame` as an RGB array; the caller holds the decoder lock."""
+        return self._converter.reformat(frame, format="rgb24").to_ndarray()
 
     def _first_kept(self, target: int) -> int:
         """The first frame to keep on the way to `target`, judging from the previous request.
@@ -214,7 +222,7 @@ class PyAVVideo(VideoSource):
         for position, frame in passed:
             if position not in self._cache:
                 self._cache.put(position, frame, sum(plane.buffer_size for plane in frame.planes))
-        frame = target.to_ndarray(format="rgb24")
+        frame = self._rgb(target)
         self._cache.put(index, frame)
         return frame
 
