@@ -11,6 +11,7 @@ is chosen per file by timing a short decode in each mode.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -35,7 +36,6 @@ DEFAULT_READAHEAD = 12
 # or up to this many before a target stepped back to, are kept for the next requests.
 SCRUB_WINDOW = 24
 THREAD_TYPES = ("NONE", "SLICE", "FRAME")
-THREAD_PROBE_FRAMES = 10
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
 
 
@@ -439,27 +439,33 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
     """The decoder threading that decodes the first frames of `path` fastest, as (thread type, count).
 
     Whether threads pay depends on the file (slices per frame, frame size) and on the machine (cores,
-    load): each of no threads, slice threads and frame threads (one per core) decodes the first
-    `THREAD_PROBE_FRAMES` frames twice, in alternating order, and the best time counts. Every mode
-    decodes the same pixels; only the speed differs.
+    load). A decoder in each mode (no threads, slice threads, frame threads; one thread per core) decodes
+    the file's first frames from the start, then as many again, the modes taking turns in alternating
+    order; the least total time wins. Every mode decodes the same pixels; only the speed differs.
     """
     cores = os.cpu_count() or 1
     if cores == 1:
         return ("NONE", 1)
+    # Frame threads hold a frame back per thread before the first comes out: decode well past that.
+    n_frames = max(8, 2 * cores)
     modes = [(thread_type, 1 if thread_type == "NONE" else cores) for thread_type in THREAD_TYPES]
-    best = dict.fromkeys(modes, float("inf"))
-    for mode in modes + modes[::-1]:
-        with av.open(str(path), metadata_errors="ignore") as container:
+    seconds = dict.fromkeys(modes, 0.0)
+    with contextlib.ExitStack() as open_files:
+        decoded = {}
+        for mode in modes:
+            container = open_files.enter_context(av.open(str(path), metadata_errors="ignore"))
             stream = container.streams.video[0]
             _configure_decoder(stream, decoder_options, mode)
+            decoded[mode] = container.decode(stream)
+        for mode in modes + modes[::-1]:
             start = time.perf_counter()
             try:
-                for _ in itertools.islice(container.decode(stream), THREAD_PROBE_FRAMES):
+                for _ in itertools.islice(decoded[mode], n_frames):
                     pass
             except av.error.FFmpegError:
                 return modes[0]  # a damaged start: reading it will say so, threads or not
-            best[mode] = min(best[mode], time.perf_counter() - start)
-    return min(modes, key=best.__getitem__)
+            seconds[mode] += time.perf_counter() - start
+    return min(modes, key=seconds.__getitem__)
 
 
 def learned_decoder_options(path: Path, stream) -> dict[str, str]:
