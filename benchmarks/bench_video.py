@@ -212,7 +212,8 @@ def bench_sequential(path: Path) -> None:
     print(f"sequential read of {len(indices)} frames via v[k] x {PASSES} passes:")
     for name, measured in results.items():
         print(ratio_line(name, measured, len(indices), "frames/s"))
-    print(f"  target >= napari-video's rate (<= 1.0x its time): {'OK' if results['chronoviz'].ratio <= 1 else 'MISSED'}")
+    verdict = "OK" if results["chronoviz"].ratio <= 1 else "MISSED"
+    print(f"  target >= napari-video's rate (<= 1.0x its time): {verdict}")
 
 
 def bench_variable_rate(folder: Path) -> None:

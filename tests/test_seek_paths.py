@@ -93,7 +93,7 @@ def test_evicted_frames_are_decoded_again_exactly(stamped_videos):
     assert_patterns_exact(path, readahead=0, cache_bytes=3 * frame_bytes)
 
 
-@pytest.mark.parametrize("mode", [("NONE", 1), ("SLICE", 2), ("FRAME", 2), ("FRAME", 3)])
+@pytest.mark.parametrize("mode", [("NONE", 1), ("SLICE", 3), ("FRAME", 2), ("AUTO", 3)])
 def test_every_thread_mode_decodes_the_same_frames(monkeypatch, mode):
     monkeypatch.setattr(pyav_video, "probed_thread_mode", lambda path, options: mode)
     path = sample_file("mouse.mp4")
@@ -108,7 +108,7 @@ def test_the_probe_picks_one_of_the_thread_modes(monkeypatch):
     path = sample_file("mouse.mp4")
     options = {"x264_build": "148"}
     monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 4)
-    assert pyav_video.probed_thread_mode(path, options) in {("NONE", 1), ("SLICE", 4), ("FRAME", 4)}
+    assert pyav_video.probed_thread_mode(path, options) in {("AUTO", 5), ("NONE", 1), ("SLICE", 5)}
     monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 1)
     assert pyav_video.probed_thread_mode(path, options) == ("NONE", 1)
 

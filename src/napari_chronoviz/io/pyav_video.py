@@ -35,7 +35,11 @@ DEFAULT_READAHEAD = 12
 # Requests at most this many frames apart count as one slider drag: the frames decoded between them,
 # or up to this many before a target stepped back to, are kept for the next requests.
 SCRUB_WINDOW = 24
-THREAD_TYPES = ("NONE", "SLICE", "FRAME")
+# Decoder thread types the probe tries; the first, FFmpeg's own choice (frame threads where the codec
+# has them, else slice threads), is kept unless another decodes the probe in at most
+# `CLEARLY_FASTER` of its time: a short probe on a busy machine is noisy.
+THREAD_TYPES = ("AUTO", "NONE", "SLICE")
+CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
 
 
@@ -110,7 +114,8 @@ class PyAVVideo(VideoSource):
         Its decoder starts with no history: what it decodes right must not depend on what this one read."""
         container = _open_container(self.path)
         try:
-            _configure_decoder(_video_stream(container, self.path), self._facts.decoder_options, self._facts.thread_mode)
+            stream = _video_stream(container, self.path)
+            _configure_decoder(stream, self._facts.decoder_options, self._facts.thread_mode)
         except Exception:
             container.close()
             raise
@@ -126,7 +131,7 @@ class PyAVVideo(VideoSource):
 
     @property
     def decoder_threads(self) -> tuple[str, int]:
-        """The decoder's thread type ("NONE", "SLICE" or "FRAME") and thread count, probed at open."""
+        """The decoder's thread type ("AUTO", "NONE" or "SLICE") and thread count, probed at open."""
         return self._facts.thread_mode
 
     @property
@@ -267,7 +272,9 @@ class _Decoder:
         """Whether decoding can go on from `position` without a seek."""
         return self._frames is not None
 
-    def decode(self, target: int, first_kept: int | None = None) -> tuple[av.VideoFrame, list]:
+    def decode(
+        self, target: int, first_kept: int | None = None
+    ) -> tuple[av.VideoFrame, list[tuple[int, av.VideoFrame]]]:
         """Decode up to frame `target`, seeking only when decoding on would be slower.
 
         Parameters
@@ -436,19 +443,20 @@ def _configure_decoder(stream, decoder_options: dict[str, str], thread_mode: tup
 
 
 def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str, int]:
-    """The decoder threading that decodes the first frames of `path` fastest, as (thread type, count).
+    """The decoder threading for `path`, as (thread type, thread count), from a short decode in each mode.
 
-    Whether threads pay depends on the file (slices per frame, frame size) and on the machine (cores,
-    load). A decoder in each mode (no threads, slice threads, frame threads; one thread per core) decodes
-    the file's first frames from the start, then as many again, the modes taking turns in alternating
-    order; the least total time wins. Every mode decodes the same pixels; only the speed differs.
+    Whether threads pay depends on the file (codec, slices per frame, frame size) and on the machine
+    (cores, load): tiny frames decode faster without them, streams of many slices with slice threads. A
+    decoder in each of `THREAD_TYPES` (threaded ones with a thread per core plus one, as FFmpeg counts
+    them itself) decodes the file's first frames from the start, then as many again, the modes taking
+    turns in alternating order. Every mode decodes the same pixels; only the speed differs.
     """
     cores = os.cpu_count() or 1
     if cores == 1:
         return ("NONE", 1)
     # Frame threads hold a frame back per thread before the first comes out: decode well past that.
     n_frames = max(8, 2 * cores)
-    modes = [(thread_type, 1 if thread_type == "NONE" else cores) for thread_type in THREAD_TYPES]
+    modes = [(thread_type, 1 if thread_type == "NONE" else cores + 1) for thread_type in THREAD_TYPES]
     seconds = dict.fromkeys(modes, 0.0)
     with contextlib.ExitStack() as open_files:
         decoded = {}
@@ -465,7 +473,8 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
             except av.error.FFmpegError:
                 return modes[0]  # a damaged start: reading it will say so, threads or not
             seconds[mode] += time.perf_counter() - start
-    return min(modes, key=seconds.__getitem__)
+    fastest = min(modes, key=seconds.__getitem__)
+    return fastest if seconds[fastest] <= CLEARLY_FASTER * seconds[modes[0]] else modes[0]
 
 
 def learned_decoder_options(path: Path, stream) -> dict[str, str]:
