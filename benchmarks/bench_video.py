@@ -36,6 +36,7 @@ SHARED_VIDEO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / 
 STAMP_ROWS = 80  # the top band of each frame carries its index; the rest is real footage
 PASSES = 5
 SEEKS_PER_PASS = 60
+DRAGS_PER_PASS, DRAG_STEPS = 4, 60
 READERS = {"chronoviz": open_video, "napari-video": partial(open_video, backend="opencv")}
 
 
@@ -129,12 +130,11 @@ class ReferenceChain:
 
     def __init__(self, path: Path):
         with open_video(path) as video:
-            self.index, self.thread_mode = video.frame_index, video.decoder_threads
-            decoder_options = video.decoder_options
+            self.index, thread_mode, decoder_options = video.frame_index, video.decoder_threads, video.decoder_options
         self.container = av.open(str(path))
         self.stream = self.container.streams.video[0]
         self.stream.codec_context.options = decoder_options
-        self.stream.thread_type, self.stream.codec_context.thread_count = self.thread_mode
+        self.stream.thread_type, self.stream.codec_context.thread_count = thread_mode
         self.converter = VideoReformatter()
 
     def __getitem__(self, index: int) -> np.ndarray:
@@ -155,10 +155,8 @@ class ReferenceChain:
         self.container.close()
 
 
-def ratio_line(name: str, measured: Measured, per_pass: int, unit: str) -> str:
-    """One reader's figures: its median time per frame read (ms) or rate (frames/s), its ratios and errors."""
-    figure = (f"{measured.seconds * 1e3 / per_pass:8.1f} ms/{unit}" if unit != "frames/s"
-              else f"{per_pass / measured.seconds:8.0f} frames/s")
+def figures_line(name: str, measured: Measured, figure: str) -> str:
+    """One reader's line: its own figure (time per frame, rate), its ratios to napari-video and its errors."""
     return (f"  {name:<13} {figure}  {measured.ratio:5.2f}x napari-video's time "
             f"({measured.cpu_ratio:4.2f}x its CPU time)  {measured.wrong} wrong")
 
@@ -173,36 +171,37 @@ def bench_seek(path: Path) -> None:
     print(f"random seek, {SEEKS_PER_PASS} distinct frames x {PASSES} passes, GOP 250 + B-frames "
           f"(decoder threads {threads[0]} x {threads[1]}):")
     for name, measured in results.items():
-        print(ratio_line(name, measured, SEEKS_PER_PASS, "frame"))
+        print(figures_line(name, measured, f"{measured.seconds * 1e3 / SEEKS_PER_PASS:8.1f} ms/frame"))
     print(f"  target <= 0.5x with 0 wrong: {'OK' if ours.ratio <= 0.5 and ours.wrong == 0 else 'MISSED'} "
           f"(the floor, plain PyAV decoding each target's reference chain, is {results['floor'].ratio:.2f}x)")
 
 
-def slider_drag(n_frames: int, rng: np.random.Generator, moves: int = 60) -> list[int]:
+def slider_drag(n_frames: int, rng: np.random.Generator) -> list[int]:
     """Frames a slider drag asks for: from a random frame, runs of 8-30 steps forward and 4-15 back,
     each step 1-3 frames, so that the drag drifts forward and comes back over frames it showed."""
     position = int(rng.integers(n_frames // 10, n_frames * 9 // 10))
     indices, direction = [], 1
-    while len(indices) < moves:
+    while len(indices) < DRAG_STEPS:
         run = rng.integers(8, 31) if direction > 0 else rng.integers(4, 16)
         for step in rng.integers(1, 4, run):
             position = int(np.clip(position + direction * step, 0, n_frames - 1))
             indices.append(position)
         direction = -direction
-    return indices[:moves]
+    return indices[:DRAG_STEPS]
 
 
-def bench_scrub(path: Path, drags: int = 4) -> None:
+def bench_scrub(path: Path) -> None:
     with open_video(path) as video:
         n_frames = len(video)
     workloads = []
     for seed in range(PASSES):
         rng = np.random.default_rng(100 + seed)
-        workloads.append(np.concatenate([slider_drag(n_frames, rng) for _ in range(drags)]))
+        workloads.append(np.concatenate([slider_drag(n_frames, rng) for _ in range(DRAGS_PER_PASS)]))
     results = compare(path, workloads)
-    print(f"scrubbing, {drags} slider drags x 60 steps (1-3 frames forward and back) x {PASSES} passes:")
+    print(f"scrubbing, {DRAGS_PER_PASS} slider drags x {DRAG_STEPS} steps (1-3 frames forward and back) "
+          f"x {PASSES} passes:")
     for name, measured in results.items():
-        print(ratio_line(name, measured, len(workloads[0]), "step"))
+        print(figures_line(name, measured, f"{measured.seconds * 1e3 / len(workloads[0]):8.1f} ms/step"))
 
 
 def bench_sequential(path: Path) -> None:
@@ -211,7 +210,7 @@ def bench_sequential(path: Path) -> None:
     results = compare(path, [indices] * PASSES)
     print(f"sequential read of {len(indices)} frames via v[k] x {PASSES} passes:")
     for name, measured in results.items():
-        print(ratio_line(name, measured, len(indices), "frames/s"))
+        print(figures_line(name, measured, f"{len(indices) / measured.seconds:8.0f} frames/s"))
     verdict = "OK" if results["chronoviz"].ratio <= 1 else "MISSED"
     print(f"  target >= napari-video's rate (<= 1.0x its time): {verdict}")
 
