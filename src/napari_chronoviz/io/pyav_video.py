@@ -1,22 +1,29 @@
 """Video files through PyAV: frames found by presentation timestamp, decoded exactly, read ahead.
 
 Random access seeks to the keyframe the index names for the target and decodes forward until the
-frame with the target's timestamp comes out; sequential access keeps decoding from where the decoder
-is. A background thread reads a few frames ahead of the last request so that playback does not wait
-on the decoder. One lock guards the decoder, so napari's slicing threads and dask may share a video.
+frame with the target's timestamp comes out; a target a little ahead of the decoder is reached by
+decoding on, without a seek. Requests in small steps (a slider drag) keep the frames decoded just
+before the target, unconverted, since the next requests will likely ask for them. A background thread
+reads a few frames ahead of the last request so that playback does not wait on the decoder. One lock
+guards the decoder, so napari's slicing threads and dask may share a video. The decoder's threading
+is chosen per file by timing a short decode in each mode.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import re
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from .._times import nominal_rate
 from ..errors import VideoReadError
@@ -26,6 +33,14 @@ from .video import VideoSource, raise_unreadable
 
 DEFAULT_CACHE_BYTES = 128 * 2**20
 DEFAULT_READAHEAD = 12
+# Requests at most this many frames apart count as one slider drag: the frames decoded between them,
+# or up to this many before a target stepped back to, are kept for the next requests.
+SCRUB_WINDOW = 24
+# Decoder thread types the probe tries; the first, FFmpeg's own choice (frame threads where the codec
+# has them, else slice threads), is kept unless another decodes the probe in at most
+# `CLEARLY_FASTER` of its time: a short probe on a busy machine is noisy.
+THREAD_TYPES = ("AUTO", "NONE", "SLICE")
+CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
 
 
@@ -40,6 +55,7 @@ class _StreamFacts:
     codec: str
     pix_fmt: str
     decoder_options: dict
+    thread_mode: tuple[str, int]
 
 
 class PyAVVideo(VideoSource):
@@ -62,7 +78,8 @@ class PyAVVideo(VideoSource):
         try:
             stream = _video_stream(container, path)
             decoder_options = learned_decoder_options(path, stream)
-            stream.codec_context.options = dict(decoder_options)
+            thread_mode = probed_thread_mode(path, decoder_options)
+            _configure_decoder(stream, decoder_options, thread_mode)
             index = self._build_index(container, stream)
             index = _drop_undecodable_tail(container, stream, index, path)
         except Exception:
@@ -71,7 +88,7 @@ class PyAVVideo(VideoSource):
         codec_context = stream.codec_context
         self._start(path, container, _StreamFacts(
             index, codec_context.width, codec_context.height, _nominal_fps(stream, index.times), codec_context.name,
-            codec_context.pix_fmt, decoder_options), cache_bytes, readahead)
+            codec_context.pix_fmt, decoder_options, thread_mode), cache_bytes, readahead)
 
     def _start(self, path: Path, container, facts: _StreamFacts, cache_bytes: int, readahead: int) -> None:
         self.path = path
@@ -85,7 +102,11 @@ class PyAVVideo(VideoSource):
         self._cache_bytes = cache_bytes
         self._decoder = _Decoder(container, container.streams.video[0], facts.index, path)
         self._decoder_lock = threading.Lock()
+        # One converter for every frame (under the decoder lock): a frame's own would set up a new
+        # swscale context each time, costing about as much as the conversion.
+        self._converter = VideoReformatter()
         self._cache = FrameCache(cache_bytes)
+        self._previous_request = -1
         self._readahead = _ReadAhead(self, readahead) if readahead > 0 else None
 
     def reopened(self, *, readahead: int = DEFAULT_READAHEAD) -> PyAVVideo:
@@ -94,7 +115,8 @@ class PyAVVideo(VideoSource):
         Its decoder starts with no history: what it decodes right must not depend on what this one read."""
         container = _open_container(self.path)
         try:
-            _video_stream(container, self.path).codec_context.options = dict(self._facts.decoder_options)
+            stream = _video_stream(container, self.path)
+            _configure_decoder(stream, self._facts.decoder_options, self._facts.thread_mode)
         except Exception:
             container.close()
             raise
@@ -107,6 +129,11 @@ class PyAVVideo(VideoSource):
     def decoder_options(self) -> dict[str, str]:
         """Options every decoder of this file starts with, learned at open from the stream's first packet."""
         return dict(self._facts.decoder_options)
+
+    @property
+    def decoder_threads(self) -> tuple[str, int]:
+        """The decoder's thread type ("AUTO", "NONE" or "SLICE") and thread count, probed at open."""
+        return self._facts.thread_mode
 
     @property
     def hidden_frames(self) -> int:
@@ -148,9 +175,9 @@ class PyAVVideo(VideoSource):
 
     def read_frame(self, index: int) -> np.ndarray:
         """Return frame `index` as an (H, W, 3) RGB uint8 array (cached, read ahead)."""
-        frame = self._cache.get(index)
-        if frame is None:
-            frame = self._decode_into_cache(index)
+        cached = self._cache.get(index)
+        frame = cached if isinstance(cached, np.ndarray) else self._convert_or_decode(index)
+        self._previous_request = index
         if self._readahead is not None:
             self._readahead.served(index)
         return frame
@@ -159,18 +186,49 @@ class PyAVVideo(VideoSource):
         """Frame `index` as an (H * 3/2, W) I420 array, straight from the decoder (not cached, no read-ahead)."""
         index = self._checked_index(index)
         with self._decoder_lock:
-            return self._decoder.decode(index).to_ndarray(format="yuv420p")
+            frame, _ = self._decoder.decode(index)
+            return self._converter.reformat(frame, format="yuv420p").to_ndarray()
 
-    def _decode_into_cache(self, index: int) -> np.ndarray:
+    def _convert_or_decode(self, index: int) -> np.ndarray:
+        """Frame `index` as RGB, converted from the cache if it was kept as decoded, else decoded now.
+
+        Conversions hold the decoder lock too: two threads must not convert one frame at once."""
         with self._decoder_lock:
-            frame = self._cache.get(index)  # the read-ahead thread may have decoded it meanwhile
-            if frame is None:
-                frame = self._decode_and_cache(index)
+            cached = self._cache.get(index)  # the read-ahead thread may have decoded it meanwhile
+            if isinstance(cached, np.ndarray):
+                return cached
+            if cached is None:
+                return self._decode_and_cache(index, self._first_kept(index))
+            frame = self._rgb(cached)
+            self._cache.put(index, frame)
             return frame
 
-    def _decode_and_cache(self, index: int) -> np.ndarray:
-        """Decode frame `index` and cache it as RGB; the caller holds the decoder lock."""
-        frame = self._decoder.decode(index).to_ndarray(format="rgb24")
+    def _rgb(self, frame: av.VideoFrame) -> np.ndarray:
+        """The decoded `frame` as an RGB array; the caller holds the decoder lock."""
+        return self._converter.reformat(frame, format="rgb24").to_ndarray()
+
+    def _first_kept(self, target: int) -> int:
+        """The first frame to keep on the way to `target`, judging from the previous request.
+
+        A step back keeps the window before the target, where the next steps back land; a step forward
+        over frames keeps those frames, where a reversal lands. A jump keeps only the target, so that
+        random access decodes no more than the frames the target depends on.
+        """
+        step = target - self._previous_request
+        if -SCRUB_WINDOW <= step < 0:
+            return max(0, target - SCRUB_WINDOW)
+        if 0 < step <= SCRUB_WINDOW:
+            return self._previous_request + 1
+        return target
+
+    def _decode_and_cache(self, index: int, first_kept: int) -> np.ndarray:
+        """Decode frame `index` and cache it as RGB, and the frames from `first_kept` decoded on the way
+        unconverted (converted when asked for); the caller holds the decoder lock."""
+        target, passed = self._decoder.decode(index, first_kept)
+        for position, frame in passed:
+            if position not in self._cache:
+                self._cache.put(position, frame, sum(plane.buffer_size for plane in frame.planes))
+        frame = self._rgb(target)
         self._cache.put(index, frame)
         return frame
 
@@ -185,7 +243,7 @@ class PyAVVideo(VideoSource):
             if following in self._cache:
                 self._decoder.decode(following)  # keep the decoder moving past cached frames
             else:
-                self._decode_and_cache(following)
+                self._decode_and_cache(following, following)
             return True
 
     def close(self) -> None:
@@ -206,6 +264,7 @@ class _Decoder:
         self._index = index
         self._path = path
         self._frames = None  # iterator of decoded frames since the last seek
+        self._wanted_from_pts = 0  # non-reference frames shown before this timestamp are not decoded
         self.position = -1  # index of the frame decoded last
         self._previous = -1  # index of the frame decoded before that
 
@@ -214,16 +273,34 @@ class _Decoder:
         """Whether decoding can go on from `position` without a seek."""
         return self._frames is not None
 
-    def decode(self, target: int) -> av.VideoFrame:
-        """Return the decoded frame `target`, seeking only when decoding forward would be slower."""
+    def decode(
+        self, target: int, first_kept: int | None = None
+    ) -> tuple[av.VideoFrame, list[tuple[int, av.VideoFrame]]]:
+        """Decode up to frame `target`, seeking only when decoding on would be slower.
+
+        Parameters
+        ----------
+        target
+            Index of the frame wanted.
+        first_kept
+            Index of the first frame wanted on the way (at most `target`; default: none but the target).
+            Frames before it that no other frame refers to are not decoded at all.
+
+        Returns
+        -------
+        The decoded frame `target`, and the (index, frame) pairs decoded from `first_kept` on before
+        it, in presentation order (frames of an earlier group than the target's may be missing).
+        """
+        first_kept = target if first_kept is None else first_kept
+        self._wanted_from_pts = int(self._index.pts[first_kept])
         point = int(self._index.seek_point[target])
-        ahead = self._frames is not None and self.position < target
-        if not (ahead and self._index.seek_pts[point] <= self._index.pts[self.position + 1]):
-            self._seek(point, target)
+        if not self._reaches_by_decoding_on(target, point, first_kept):
+            self._seek(point)
+        passed = []
         while True:
             frame = self._next_frame(target)
             if self.position == target:
-                return frame
+                return frame, passed
             if self.position > target:
                 if point == 0:
                     raise VideoReadError(
@@ -232,24 +309,35 @@ class _Decoder:
                         "The file may be damaged there; re-encode it with ffmpeg to repair it."
                     )
                 point -= 1  # landed too late: start one group earlier
-                self._seek(point, target)
+                self._seek(point)
+                passed = []
+            elif self.position >= first_kept:
+                passed.append((self.position, frame))
 
-    def _seek(self, point: int, target: int) -> None:
+    def _reaches_by_decoding_on(self, target: int, point: int, first_kept: int) -> bool:
+        """Whether to reach `target` by decoding on from `position` rather than by a seek to `point`: when
+        the target's group is the one being decoded, or every frame up to the target is wanted anyway."""
+        if self._frames is None or self.position >= target:
+            return False
+        return self.position + 1 >= first_kept or self._index.seek_pts[point] <= self._index.pts[self.position + 1]
+
+    def _seek(self, point: int) -> None:
         seek_pts = int(self._index.seek_pts[point])
         self._container.seek(seek_pts, stream=self._stream, backward=True, any_frame=False)
-        self._frames = self._decode_packets(skip_nonref_before=int(self._index.pts[target]))
+        self._frames = self._decode_packets()
         self.position = self._index.first_frame_at_or_after(seek_pts) - 1
 
-    def _decode_packets(self, skip_nonref_before: int):
+    def _decode_packets(self):
         """Decode the stream from the current demuxer position, yielding frames in presentation order.
 
-        Non-reference frames shown before the target are never needed (no other frame refers to them),
-        so the decoder discards them: on B-frame streams this halves the work of a random seek.
+        Non-reference frames shown before the first wanted frame are never needed (no other frame
+        refers to them), so the decoder discards them: on B-frame streams this halves the work of a
+        random seek.
         """
         codec_context = self._stream.codec_context
         for packet in self._container.demux(self._stream):
-            before_target = packet.pts is not None and packet.pts < skip_nonref_before
-            codec_context.skip_frame = "NONREF" if before_target else "DEFAULT"
+            unwanted = packet.pts is not None and packet.pts < self._wanted_from_pts
+            codec_context.skip_frame = "NONREF" if unwanted else "DEFAULT"
             yield from codec_context.decode(packet)
 
     def _next_frame(self, target: int) -> av.VideoFrame:
@@ -346,10 +434,48 @@ def _video_stream(container, path: Path):
             f"{path}: its video codec is not supported by the FFmpeg in PyAV (codec tag "
             f"{getattr(stream, 'codec_tag', '?')!r}). Convert it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`."
         )
-    # Frame threads, one per core: set before the first decode opens the codec.
-    stream.thread_type = "FRAME"
-    stream.codec_context.thread_count = os.cpu_count() or 2
     return stream
+
+
+def _configure_decoder(stream, decoder_options: dict[str, str], thread_mode: tuple[str, int]) -> None:
+    """Give `stream`'s decoder its options and threading; before the first decode, which opens it."""
+    stream.codec_context.options = dict(decoder_options)
+    stream.thread_type, stream.codec_context.thread_count = thread_mode
+
+
+def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str, int]:
+    """The decoder threading for `path`, as (thread type, thread count), from a short decode in each mode.
+
+    Whether threads pay depends on the file (codec, slices per frame, frame size) and on the machine
+    (cores, load): tiny frames decode faster without them, streams of many slices with slice threads. A
+    decoder in each of `THREAD_TYPES` (threaded ones with a thread per core plus one, as FFmpeg counts
+    them itself) decodes the file's first frames from the start, then as many again, the modes taking
+    turns in alternating order. Every mode decodes the same pixels; only the speed differs.
+    """
+    cores = os.cpu_count() or 1
+    if cores == 1:
+        return ("NONE", 1)
+    # Frame threads hold a frame back per thread before the first comes out: decode well past that.
+    n_frames = max(8, 2 * cores)
+    modes = [(thread_type, 1 if thread_type == "NONE" else cores + 1) for thread_type in THREAD_TYPES]
+    seconds = dict.fromkeys(modes, 0.0)
+    with contextlib.ExitStack() as open_files:
+        decoded = {}
+        for mode in modes:
+            container = open_files.enter_context(av.open(str(path), metadata_errors="ignore"))
+            stream = container.streams.video[0]
+            _configure_decoder(stream, decoder_options, mode)
+            decoded[mode] = container.decode(stream)
+        for mode in modes + modes[::-1]:
+            start = time.perf_counter()
+            try:
+                for _ in itertools.islice(decoded[mode], n_frames):
+                    pass
+            except av.error.FFmpegError:
+                return modes[0]  # a damaged start: reading it will say so, threads or not
+            seconds[mode] += time.perf_counter() - start
+    fastest = min(modes, key=seconds.__getitem__)
+    return fastest if seconds[fastest] <= CLEARLY_FASTER * seconds[modes[0]] else modes[0]
 
 
 def learned_decoder_options(path: Path, stream) -> dict[str, str]:
