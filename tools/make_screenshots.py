@@ -17,12 +17,14 @@ def main() -> int:
     import napari
     from qtpy.QtWidgets import QApplication
 
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
     IMAGES.mkdir(parents=True, exist_ok=True)
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
         viewer.window._qt_window.resize(1600, 1100)
         viewer.open_sample("napari-chronoviz", sample)
-        viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # it attaches the sample's overlays
+        viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
         viewer.dims.set_current_step(0, frame)
         QApplication.processEvents()  # let the dock take its width before fitting the view
         viewer.reset_view()
