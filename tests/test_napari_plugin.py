@@ -90,6 +90,7 @@ def test_imgstore_folder_opens(shared_data, make_napari_viewer):
 @pytest.mark.parametrize("key, frames, size", [("flies", 1500, 1024), ("mouse", 2330, 480)])
 def test_sample_data_is_layer_data_whose_overlays_the_widget_attaches(make_napari_viewer, key, frames, size):
     from napari_chronoviz.napari._layers import Session
+    from napari_chronoviz.napari._widget import ChronovizWidget
 
     viewer = make_napari_viewer()
     viewer.open_sample("napari-chronoviz", key)
@@ -99,7 +100,8 @@ def test_sample_data_is_layer_data_whose_overlays_the_widget_attaches(make_napar
     requested = video.metadata["chronoviz"]["overlays"]
     assert json.loads(json.dumps(requested)) == requested  # JSON-able: files as paths
     assert all(Path(path).is_file() for path in _paths(requested))
-    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    widget = ChronovizWidget(viewer)  # the real viewer: napari hands menu-made widgets a proxy (PublicOnlyProxy)
+    viewer.window.add_dock_widget(widget, name="chronoviz")
     session = Session.of(video)
     assert session is not None and session.scene.traces and session.scene.pose_overlays
     assert "overlays" not in video.metadata["chronoviz"]  # attached once
@@ -110,9 +112,10 @@ def test_sample_data_is_layer_data_whose_overlays_the_widget_attaches(make_napar
 
 def test_a_sample_opened_after_the_widget_gets_its_overlays(make_napari_viewer):
     from napari_chronoviz.napari._layers import Session
+    from napari_chronoviz.napari._widget import ChronovizWidget
 
     viewer = make_napari_viewer()
-    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz")
     viewer.open_sample("napari-chronoviz", "mouse")
     session = Session.of(viewer.layers["mouse"])
     assert session is not None and session.scene.traces and session.scene.pose_overlays

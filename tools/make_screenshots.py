@@ -17,6 +17,8 @@ def main() -> int:
     import napari
     from qtpy.QtWidgets import QApplication
 
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
     IMAGES.mkdir(parents=True, exist_ok=True)
     if sys.argv[1:] == ["labeling"]:  # only the labeling pictures
         make_labeling_screenshots()
@@ -25,7 +27,7 @@ def main() -> int:
         viewer = napari.Viewer()
         viewer.window._qt_window.resize(1600, 1100)
         viewer.open_sample("napari-chronoviz", sample)
-        viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # it attaches the sample's overlays
+        viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
         viewer.dims.set_current_step(0, frame)
         QApplication.processEvents()  # let the dock take its width before fitting the view
         viewer.reset_view()

@@ -34,10 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 
     import napari
 
+    from .napari._widget import ChronovizWidget
+
     viewer = napari.Viewer(title="napari-chronoviz demo", show=args.screenshot is None)
     viewer.window._qt_window.resize(1600, 1100)
     viewer.open_sample("napari-chronoviz", "flies")
-    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # it attaches the sample's overlays
+    viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
     viewer.dims.set_current_step(0, SCREENSHOT_FRAME)
     viewer.reset_view()
     if args.screenshot is None:
