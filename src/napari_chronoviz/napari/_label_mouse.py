@@ -83,7 +83,8 @@ class LabelMouse:
             return int(labeling.frame_of(plot.time_of_x(canvas_x, now, box)))
 
         grabbed = self._edge_near(x, now, box, plot)
-        pan, viewer.camera.mouse_pan = viewer.camera.mouse_pan, False
+        camera = _camera(viewer)
+        pan, camera.mouse_pan = camera.mouse_pan, False
         try:
             end_x = x
             yield
@@ -92,7 +93,7 @@ class LabelMouse:
                 self.viewer.status = f"{labeling.time_of(frame_at(end_x)):.3f} s (frame {frame_at(end_x)})"
                 yield
         finally:
-            viewer.camera.mouse_pan = pan
+            camera.mouse_pan = pan
         if abs(end_x - x) < CLICK_PIXELS:
             self._select(frame_at(x))
         elif grabbed is not None:
@@ -137,3 +138,8 @@ class LabelMouse:
             edit()
         except ValueError as error:  # LabelError: an empty bout or an edge past the other one
             self.viewer.status = str(error)
+
+
+def _camera(viewer):
+    """The viewer's camera: `viewer.scene.camera` since napari 0.9, `viewer.camera` before."""
+    return viewer.scene.camera if hasattr(viewer, "scene") else viewer.camera
