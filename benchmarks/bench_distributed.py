@@ -25,14 +25,23 @@ def main() -> int:
 
     n_frames = 3000
     source = make_input(n_frames)
-    options = dict(window=(2.0, 2.0), layout={"position": "below", "size": 160}, style={"trail_length": 30},
-                   overwrite=True, progress=False, **workload(n_frames), **ENCODER)
+    options = dict(
+        window=(2.0, 2.0),
+        layout={"position": "below", "size": 160},
+        style={"trail_length": 30},
+        overwrite=True,
+        progress=False,
+        **workload(n_frames),
+        **ENCODER,
+    )
     start = time.perf_counter()
     plain = create_visualization(source, output=CACHE / "plain.mp4", **options)
     plain_seconds = time.perf_counter() - start
     started = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         startup = time.perf_counter() - started
         start = time.perf_counter()
         chunked = create_visualization(source, output=CACHE / "chunked.mp4", client=client, **options)

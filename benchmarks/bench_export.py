@@ -34,9 +34,30 @@ def make_input(n_frames: int) -> Path:
     looped = CACHE / f"export_{n_frames}.mp4"
     if not looped.exists():
         loops = -(-n_frames // 3000)
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(base), "-frames:v",
-                        str(n_frames), "-c:v", "libx264", "-preset", "veryfast", "-g", "250", "-bf", "3",
-                        str(looped)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-stream_loop",
+                str(loops - 1),
+                "-i",
+                str(base),
+                "-frames:v",
+                str(n_frames),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-g",
+                "250",
+                "-bf",
+                "3",
+                str(looped),
+            ],
+            check=True,
+        )
     return looped
 
 
@@ -44,9 +65,30 @@ def make_pattern(n_frames: int) -> Path:
     """A 640x480, 30 fps SMPTE bars pattern with a moving counter, `n_frames` long (cached): cheap to encode."""
     path = CACHE / f"bars_{n_frames}.mp4"
     if not path.exists():
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30", "-frames:v",
-                        str(n_frames), "-c:v", "libx264", "-preset", "veryfast", "-g", "250", "-pix_fmt", "yuv420p",
-                        str(path)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=640x480:rate=30",
+                "-frames:v",
+                str(n_frames),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-g",
+                "250",
+                "-pix_fmt",
+                "yuv420p",
+                str(path),
+            ],
+            check=True,
+        )
     return path
 
 
@@ -71,15 +113,42 @@ def export(source: Path, output: Path, n_frames: int) -> float:
     from napari_chronoviz import create_visualization
 
     start = time.perf_counter()
-    create_visualization(source, output=output, window=(2.0, 2.0), layout={"position": "below", "size": 160},
-                         style={"trail_length": 30}, overwrite=True, progress=False, **workload(n_frames), **ENCODER)
+    create_visualization(
+        source,
+        output=output,
+        window=(2.0, 2.0),
+        layout={"position": "below", "size": 160},
+        style={"trail_length": 30},
+        overwrite=True,
+        progress=False,
+        **workload(n_frames),
+        **ENCODER,
+    )
     return time.perf_counter() - start
 
 
 def ffmpeg_reference(source: Path, output: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), "-vf", "pad=640:640", "-c:v", "libx264",
-                    "-preset", "veryfast", "-crf", "18", str(output)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-vf",
+            "pad=640:640",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "18",
+            str(output),
+        ],
+        check=True,
+    )
     return time.perf_counter() - start
 
 
@@ -90,8 +159,12 @@ def peak_memory_mb(source: Path, n_frames: int) -> float:
         "b.export(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]));"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(source),
-                             str(CACHE / "memory.mp4"), str(n_frames)], check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent), str(source), str(CACHE / "memory.mp4"), str(n_frames)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -109,17 +182,35 @@ def main() -> int:
     long_frames = 4 * n_frames
     long_source = make_input(long_frames)
     memory = {n: peak_memory_mb(path, n) for n, path in ((n_frames, source), (long_frames, long_source))}
-    print(f"workload: {n_frames} frames 640x480 -> 640x640 composite, 4-channel panel, 13 keypoints + skeleton, "
-          f"30-frame trails, libx264 veryfast crf 18")
+    print(
+        f"workload: {n_frames} frames 640x480 -> 640x640 composite, 4-channel panel, 13 keypoints + skeleton, "
+        f"30-frame trails, libx264 veryfast crf 18"
+    )
     print(f"ffmpeg pad + transcode (reference): {reference:6.1f} s  {n_frames / reference:6.0f} frames/s")
     print(f"chronoviz export:                   {ours:6.1f} s  {n_frames / ours:6.0f} frames/s")
     print(f"export time / reference:            {ours / reference:6.2f}  (target <= 1.3)")
-    print(f"pattern workload (testsrc2, fast to encode): reference {pattern_reference:.1f} s, chronoviz "
-          f"{pattern_ours:.1f} s, ratio {pattern_ours / pattern_reference:.2f}  (target <= 1.3)")
-    print("peak memory: " + ", ".join(f"{n} frames {mb:.0f} MB" for n, mb in memory.items()) + "  (target <= 500 MB, flat)")
-    print(json.dumps({"reference_s": reference, "export_s": ours, "ratio": ours / reference,
-                      "pattern_reference_s": pattern_reference, "pattern_export_s": pattern_ours,
-                      "pattern_ratio": pattern_ours / pattern_reference, "memory_mb": memory}))
+    print(
+        f"pattern workload (testsrc2, fast to encode): reference {pattern_reference:.1f} s, chronoviz "
+        f"{pattern_ours:.1f} s, ratio {pattern_ours / pattern_reference:.2f}  (target <= 1.3)"
+    )
+    print(
+        "peak memory: "
+        + ", ".join(f"{n} frames {mb:.0f} MB" for n, mb in memory.items())
+        + "  (target <= 500 MB, flat)"
+    )
+    print(
+        json.dumps(
+            {
+                "reference_s": reference,
+                "export_s": ours,
+                "ratio": ours / reference,
+                "pattern_reference_s": pattern_reference,
+                "pattern_export_s": pattern_ours,
+                "pattern_ratio": pattern_ours / pattern_reference,
+                "memory_mb": memory,
+            }
+        )
+    )
     return 0
 
 

@@ -64,12 +64,19 @@ def main() -> int:
     step_times(viewer, order[:10])
     base = step_times(viewer, order)
 
-    session = attach(viewer, video_layer, signals=signal, pose=pose, window=(WINDOW, WINDOW),
-                     layout={"position": "below", "size": 480}, style={"trail_length": 30})
+    session = attach(
+        viewer,
+        video_layer,
+        signals=signal,
+        pose=pose,
+        window=(WINDOW, WINDOW),
+        layout={"position": "below", "size": 480},
+        style={"trail_length": 30},
+    )
     step_times(viewer, order[:10])
     with_overlays = step_times(viewer, order)
     drawn = []
-    for frame in order:
+    for _ in order:
         start = time.perf_counter()
         session._on_step()
         drawn.append(time.perf_counter() - start)
@@ -81,8 +88,10 @@ def main() -> int:
 
     def polylines(frame):
         phase = frame / 10
-        return [np.column_stack([1024 + lane * (c + 0.5) + lane / 3 * np.sin(x / 30 + phase + c), x])
-                for c in range(N_CHANNELS)]
+        return [
+            np.column_stack([1024 + lane * (c + 0.5) + lane / 3 * np.sin(x / 30 + phase + c), x])
+            for c in range(N_CHANNELS)
+        ]
 
     shapes = viewer.add_shapes(polylines(0), shape_type="path", edge_color="white", edge_width=1.5)
     step_times(viewer, order[:10], lambda f: setattr(shapes, "data", polylines(f)))
@@ -92,14 +101,22 @@ def main() -> int:
     median = lambda values: 1e3 * statistics.median(values)  # noqa: E731
     overlay_cost = median(with_overlays) - median(base)
     reference_cost = median(reference) - median(base)
-    print(f"workload: {N_CHANNELS} channels x {window_samples.stop - window_samples.start} samples in the window, "
-          f"{len(pose.individuals)} x {len(pose.keypoints)} keypoints, {len(pose.edges)} edges, 30-frame trails")
+    print(
+        f"workload: {N_CHANNELS} channels x {window_samples.stop - window_samples.start} samples in the window, "
+        f"{len(pose.individuals)} x {len(pose.keypoints)} keypoints, {len(pose.edges)} edges, 30-frame trails"
+    )
     print(f"base step (video layer alone):          {median(base):6.1f} ms")
-    print(f"step with chronoviz overlays:           {median(with_overlays):6.1f} ms  "
-          f"(overlay cost {overlay_cost:.1f} ms; of which geometry + draw + refresh {median(drawn):.1f} ms)")
-    print(f"step with Shapes.data = 16 x 1000 path: {median(reference):6.1f} ms  (reference cost {reference_cost:.1f} ms)")
-    print(f"overlay cost / Shapes reference cost:   {overlay_cost / reference_cost:6.2f}  "
-          f"(target: overlay cost <= 5 ms; 30 fps playback budget 33.3 ms per step)")
+    print(
+        f"step with chronoviz overlays:           {median(with_overlays):6.1f} ms  "
+        f"(overlay cost {overlay_cost:.1f} ms; of which geometry + draw + refresh {median(drawn):.1f} ms)"
+    )
+    print(
+        f"step with Shapes.data = 16 x 1000 path: {median(reference):6.1f} ms  (reference cost {reference_cost:.1f} ms)"
+    )
+    print(
+        f"overlay cost / Shapes reference cost:   {overlay_cost / reference_cost:6.2f}  "
+        f"(target: overlay cost <= 5 ms; 30 fps playback budget 33.3 ms per step)"
+    )
     return 0
 
 

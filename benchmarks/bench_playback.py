@@ -65,8 +65,10 @@ def main() -> int:
         for case in cases if index % 2 == 0 else cases[::-1]:
             shown, rate = shown_per_second(case)
             results[case].append(shown)
-    print(f"napari playback of flies.mp4 (1024x1024, 25 frames/s) for {SECONDS:g} s, {os.cpu_count()} cores, "
-          f"median of {PASSES} passes")
+    print(
+        f"napari playback of flies.mp4 (1024x1024, 25 frames/s) for {SECONDS:g} s, {os.cpu_count()} cores, "
+        f"median of {PASSES} passes"
+    )
     reference = statistics.median(results["napari-video"])
     for case in cases:
         value = statistics.median(results[case])

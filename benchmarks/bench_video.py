@@ -73,8 +73,25 @@ def make_hour_video(path: Path) -> Path:
     if not path.exists():
         tmp = path.with_suffix(".partial.mp4")
         subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=3600",
-             "-c:v", "libx264", "-preset", "ultrafast", "-crf", "38", "-g", "250", str(tmp)],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=640x480:rate=30:duration=3600",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-crf",
+                "38",
+                "-g",
+                "250",
+                str(tmp),
+            ],
             check=True,
         )
         tmp.rename(path)
@@ -118,8 +135,12 @@ def compare(path: Path, workloads: list[np.ndarray], readers: dict = READERS) ->
             cpu[name].append(elapsed_cpu)
             wrong[name] += errors
     return {
-        name: Measured(statistics.median(wall[name]), statistics.median(np.divide(wall[name], wall["napari-video"])),
-                       statistics.median(np.divide(cpu[name], cpu["napari-video"])), wrong[name])
+        name: Measured(
+            statistics.median(wall[name]),
+            statistics.median(np.divide(wall[name], wall["napari-video"])),
+            statistics.median(np.divide(cpu[name], cpu["napari-video"])),
+            wrong[name],
+        )
         for name in readers
     }
 
@@ -157,8 +178,10 @@ class ReferenceChain:
 
 def figures_line(name: str, measured: Measured, figure: str) -> str:
     """One reader's line: its own figure (time per frame, rate), its ratios to napari-video and its errors."""
-    return (f"  {name:<13} {figure}  {measured.ratio:5.2f}x napari-video's time "
-            f"({measured.cpu_ratio:4.2f}x its CPU time)  {measured.wrong} wrong")
+    return (
+        f"  {name:<13} {figure}  {measured.ratio:5.2f}x napari-video's time "
+        f"({measured.cpu_ratio:4.2f}x its CPU time)  {measured.wrong} wrong"
+    )
 
 
 def bench_seek(path: Path) -> None:
@@ -168,12 +191,16 @@ def bench_seek(path: Path) -> None:
     workloads = [np.random.default_rng(seed).choice(n_frames, SEEKS_PER_PASS, replace=False) for seed in range(PASSES)]
     results = compare(path, workloads, {**READERS, "floor": ReferenceChain})
     ours = results["chronoviz"]
-    print(f"random seek, {SEEKS_PER_PASS} distinct frames x {PASSES} passes, GOP 250 + B-frames "
-          f"(decoder threads {threads[0]} x {threads[1]}):")
+    print(
+        f"random seek, {SEEKS_PER_PASS} distinct frames x {PASSES} passes, GOP 250 + B-frames "
+        f"(decoder threads {threads[0]} x {threads[1]}):"
+    )
     for name, measured in results.items():
         print(figures_line(name, measured, f"{measured.seconds * 1e3 / SEEKS_PER_PASS:8.1f} ms/frame"))
-    print(f"  target <= 0.5x with 0 wrong: {'OK' if ours.ratio <= 0.5 and ours.wrong == 0 else 'MISSED'} "
-          f"(the floor, plain PyAV decoding each target's reference chain, is {results['floor'].ratio:.2f}x)")
+    print(
+        f"  target <= 0.5x with 0 wrong: {'OK' if ours.ratio <= 0.5 and ours.wrong == 0 else 'MISSED'} "
+        f"(the floor, plain PyAV decoding each target's reference chain, is {results['floor'].ratio:.2f}x)"
+    )
 
 
 def slider_drag(n_frames: int, rng: np.random.Generator) -> list[int]:
@@ -198,8 +225,10 @@ def bench_scrub(path: Path) -> None:
         rng = np.random.default_rng(100 + seed)
         workloads.append(np.concatenate([slider_drag(n_frames, rng) for _ in range(DRAGS_PER_PASS)]))
     results = compare(path, workloads)
-    print(f"scrubbing, {DRAGS_PER_PASS} slider drags x {DRAG_STEPS} steps (1-3 frames forward and back) "
-          f"x {PASSES} passes:")
+    print(
+        f"scrubbing, {DRAGS_PER_PASS} slider drags x {DRAG_STEPS} steps (1-3 frames forward and back) "
+        f"x {PASSES} passes:"
+    )
     for name, measured in results.items():
         print(figures_line(name, measured, f"{measured.seconds * 1e3 / len(workloads[0]):8.1f} ms/step"))
 
@@ -256,9 +285,11 @@ def bench_hour(path: Path) -> None:
     stop.set()
     sampler.join()
     extra_mb = (peak[0] - baseline) / 2**20
-    print(f"1-hour video ({len(video)} frames): first frame after {first_frame:.2f} s (target <= 1 s) "
-          f"{'OK' if first_frame <= 1 else 'MISSED'}; extra resident memory while scrubbing {extra_mb:.0f} MB "
-          f"(target <= 300 MB) {'OK' if extra_mb <= 300 else 'MISSED'}; 40 jumps x 30 frames in {scrub:.1f} s")
+    print(
+        f"1-hour video ({len(video)} frames): first frame after {first_frame:.2f} s (target <= 1 s) "
+        f"{'OK' if first_frame <= 1 else 'MISSED'}; extra resident memory while scrubbing {extra_mb:.0f} MB "
+        f"(target <= 300 MB) {'OK' if extra_mb <= 300 else 'MISSED'}; 40 jumps x 30 frames in {scrub:.1f} s"
+    )
     video.close()
 
 
@@ -267,8 +298,10 @@ def main() -> int:
         print(f"needs {SHARED_VIDEO} (../shared/data beside the repository)")
         return 1
     CACHE.mkdir(exist_ok=True)
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; medians of {PASSES} passes, "
-          "readers opened afresh for each, the first one alternating")
+    print(
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; medians of {PASSES} passes, "
+        "readers opened afresh for each, the first one alternating"
+    )
     seek_video = make_seek_video(CACHE / "openfield_gop250_bframes_3000.mp4")
     bench_seek(seek_video)
     bench_scrub(seek_video)

@@ -41,8 +41,14 @@ TIMING_CASES = {
     "mjpeg_avi": ("mjpeg.avi", dict(n_frames=60, codec="mjpeg", pix_fmt="yuvj420p")),
     "mov": ("clip.mov", dict(n_frames=60)),
     # CRA keyframes every 30 frames with RASL leading pictures that need the group before
-    "hevc_open_gop": ("hevc_open_gop.mp4", dict(n_frames=150, codec="libx265", options={
-        "x265-params": "log-level=error:keyint=30:min-keyint=30:open-gop=1:bframes=3:scenecut=0"})),
+    "hevc_open_gop": (
+        "hevc_open_gop.mp4",
+        dict(
+            n_frames=150,
+            codec="libx265",
+            options={"x265-params": "log-level=error:keyint=30:min-keyint=30:open-gop=1:bframes=3:scenecut=0"},
+        ),
+    ),
     "yuv420p10": ("ten_bit.mp4", dict(n_frames=60, pix_fmt="yuv420p10le", gop=20)),
     "gray_ffv1_avi": ("gray_ffv1.avi", dict(n_frames=60, codec="ffv1", pix_fmt="gray", gop=20)),
 }
@@ -70,8 +76,11 @@ def edit_list_video(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("edit_list")
     source = make_stamped_video(folder / "source.mp4", 150, gop=30, b_frames=2, options={"sc_threshold": "0"})
     cut = folder / "cut.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-ss", str(EDIT_LIST_CUT[0]), "-i", str(source), "-c", "copy", str(cut)],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", str(EDIT_LIST_CUT[0]), "-i", str(source), "-c", "copy", str(cut)],
+        check=True,
+        timeout=60,
+    )
     return cut
 
 
@@ -83,8 +92,10 @@ def shared_data() -> Path:
     `flies.mp4`) is read from there with `sample_file` instead, so that its tests run on a fresh clone too.
     """
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real recordings not found at {SHARED_DATA} (../shared/data beside the repository, "
-                    "or CHRONOVIZ_SHARED_DATA)")
+        pytest.skip(
+            f"real recordings not found at {SHARED_DATA} (../shared/data beside the repository, "
+            "or CHRONOVIZ_SHARED_DATA)"
+        )
     return SHARED_DATA
 
 

@@ -22,12 +22,14 @@ from napari_chronoviz.io.labels import (
 )
 
 FRAME_TIMES = 0.5 + np.arange(100) / 25  # 25 fps, first frame at 0.5 s
-ETHOGRAM = Ethogram((
-    Behavior("courting", "c", "#ff0000", group="pair"),
-    Behavior("apart", "a", group="pair"),
-    Behavior("grooming", "g"),
-    Behavior("sprint", "s", kind="point"),
-))
+ETHOGRAM = Ethogram(
+    (
+        Behavior("courting", "c", "#ff0000", group="pair"),
+        Behavior("apart", "a", group="pair"),
+        Behavior("grooming", "g"),
+        Behavior("sprint", "s", kind="point"),
+    )
+)
 
 
 @pytest.fixture
@@ -56,7 +58,10 @@ def test_exclusive_states_close_each_other(labeling):
     labeling.press("grooming", 12)  # another group: stays open
     labeling.press("apart", 20)  # same group as courting: ends it at 20
     assert [(b.label, b.start, b.end) for b in labeling.bouts] == [
-        ("courting", 10, 20), ("grooming", 12, None), ("apart", 20, None)]
+        ("courting", 10, 20),
+        ("grooming", 12, None),
+        ("apart", 20, None),
+    ]
 
 
 def test_point_key_drops_an_event(labeling):
@@ -115,8 +120,10 @@ def test_next_and_previous_label_edges(labeling):
 
 
 def test_loaded_labels_snap_to_frames_and_join_the_ethogram(labeling):
-    labeling.load(Intervals(np.array([FRAME_TIMES[3] + 0.001]), np.array([FRAME_TIMES[9]]), ("rest",), ("n",)),
-                  Events(np.array([FRAME_TIMES[50]]), ("jump",)))
+    labeling.load(
+        Intervals(np.array([FRAME_TIMES[3] + 0.001]), np.array([FRAME_TIMES[9]]), ("rest",), ("n",)),
+        Events(np.array([FRAME_TIMES[50]]), ("jump",)),
+    )
     assert (labeling.bouts[0].start, labeling.bouts[0].end, labeling.bouts[0].note) == (3, 9, "n")
     assert labeling.marks[0].frame == 50
     assert labeling.ethogram["rest"].kind == "state" and labeling.ethogram["jump"].kind == "point"
@@ -139,8 +146,7 @@ NOTES = ("plain", 'with "quotes", and a comma', "two\nlines", "", "# not a comme
 
 def _intervals() -> Intervals:
     starts = np.array([0.1, 1 / 3, 2.718281828459045, 10.000000000000002, 1e-9])
-    return Intervals(starts, starts + np.array([0.2, 1 / 7, 1.0, 0.5, 3.0]), ("a", "b, c", "a", 'd "e"', "a: b"),
-                     NOTES)
+    return Intervals(starts, starts + np.array([0.2, 1 / 7, 1.0, 0.5, 3.0]), ("a", "b, c", "a", 'd "e"', "a: b"), NOTES)
 
 
 @pytest.mark.parametrize("format, suffix", [("loupe", ".csv"), ("boris", ".tsv")])
@@ -195,12 +201,14 @@ def test_unknown_label_format(tmp_path):
 
 # --- ethograms ----------------------------------------------------------------------------------------------
 
+
 def test_yaml_and_csv_ethograms_round_trip(tmp_path):
     for suffix in (".yaml", ".csv"):
         path = write_ethogram(ETHOGRAM, tmp_path / f"ethogram{suffix}")
         read = read_ethogram(path)
-        assert [(b.name, b.key, b.color, b.kind, b.group) for b in read.behaviors] == \
-            [(b.name, b.key, b.color, b.kind, b.group) for b in ETHOGRAM.behaviors]
+        assert [(b.name, b.key, b.color, b.kind, b.group) for b in read.behaviors] == [
+            (b.name, b.key, b.color, b.kind, b.group) for b in ETHOGRAM.behaviors
+        ]
     assert ETHOGRAM.excluded_by("courting") == {"apart"}
     assert ETHOGRAM["courting"].rgba == (1.0, 0.0, 0.0, 1.0)
 
@@ -213,12 +221,25 @@ def _boris_project(path, behaviors: dict, compress: bool = False):
 
 @pytest.mark.parametrize("compress", [False, True])
 def test_boris_project_ethogram(tmp_path, compress):
-    path = _boris_project(tmp_path / "flies.boris", {
-        "0": {"type": "State event", "key": "c", "code": "courting", "description": "", "color": "tab:red",
-              "category": "", "modifiers": "", "excluded": "apart", "coding map": ""},
-        "1": {"type": "State event", "key": "a", "code": "apart", "color": "", "excluded": "courting"},
-        "2": {"type": "Point event", "key": "s", "code": "sprint", "color": "#00ff00", "excluded": ""},
-    }, compress)
+    path = _boris_project(
+        tmp_path / "flies.boris",
+        {
+            "0": {
+                "type": "State event",
+                "key": "c",
+                "code": "courting",
+                "description": "",
+                "color": "tab:red",
+                "category": "",
+                "modifiers": "",
+                "excluded": "apart",
+                "coding map": "",
+            },
+            "1": {"type": "State event", "key": "a", "code": "apart", "color": "", "excluded": "courting"},
+            "2": {"type": "Point event", "key": "s", "code": "sprint", "color": "#00ff00", "excluded": ""},
+        },
+        compress,
+    )
     ethogram = read_ethogram(path)
     assert ethogram.names == ["courting", "apart", "sprint"]
     assert [b.kind for b in ethogram.behaviors] == ["state", "state", "point"]
@@ -226,14 +247,17 @@ def test_boris_project_ethogram(tmp_path, compress):
     assert ethogram.excluded_by("apart") == {"courting"}
 
 
-@pytest.mark.parametrize("content, message", [
-    ("- {name: a, key: x}\n- {name: b, key: X}\n", "share the key"),
-    ("- {name: a, kind: bout}\n", "use 'state'"),
-    ("- {name: a, color: reddish}\n", "#rrggbb"),
-    ("- {name: a, excludes: [b]}\n", "excludes \\['b'\\]"),
-    ("behaviors: 3\n", "a list of behaviors"),
-    ("- {name: a, colour: red}\n", "unknown behavior field"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("- {name: a, key: x}\n- {name: b, key: X}\n", "share the key"),
+        ("- {name: a, kind: bout}\n", "use 'state'"),
+        ("- {name: a, color: reddish}\n", "#rrggbb"),
+        ("- {name: a, excludes: [b]}\n", "excludes \\['b'\\]"),
+        ("behaviors: 3\n", "a list of behaviors"),
+        ("- {name: a, colour: red}\n", "unknown behavior field"),
+    ],
+)
 def test_bad_ethograms_say_what_to_fix(tmp_path, content, message):
     path = tmp_path / "ethogram.yaml"
     path.write_text(content)

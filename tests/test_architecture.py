@@ -64,8 +64,10 @@ def _imports(path: Path) -> set[str]:
 
 
 MODULES = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
-GRAPH = {name: {imported for imported in _imports(path) if imported in MODULES and imported != name}
-         for name, path in MODULES.items()}
+GRAPH = {
+    name: {imported for imported in _imports(path) if imported in MODULES and imported != name}
+    for name, path in MODULES.items()
+}
 
 
 def _layer(module: str) -> int | None:
@@ -83,8 +85,11 @@ PLACED = sorted(name for name in MODULES if name != "napari_chronoviz" and _laye
 
 @pytest.mark.parametrize("module", PLACED)
 def test_layers_only_look_down(module):
-    upward = sorted(imported for imported in GRAPH[module]
-                    if imported != "napari_chronoviz" and (_layer(imported) or 0) > _layer(module))
+    upward = sorted(
+        imported
+        for imported in GRAPH[module]
+        if imported != "napari_chronoviz" and (_layer(imported) or 0) > _layer(module)
+    )
     assert not upward, f"{module} (layer {_layer(module)}) imports higher layers: {upward}"
 
 
@@ -101,7 +106,7 @@ def test_no_import_cycles():
         state[node] = "open"
         for target in sorted(GRAPH[node]):
             if state.get(target) == "open":
-                cycles.append(stack[stack.index(target):] + [target])
+                cycles.append(stack[stack.index(target) :] + [target])
             elif target not in state:
                 walk(target, stack + [target])
         state[node] = "done"

@@ -24,16 +24,21 @@ def cameras(tmp_path_factory):
     return {
         "30fps": make_stamped_video(folder / "a30.mp4", 60, size=SIZE, fps=30),
         "20fps": make_stamped_video(folder / "b20.mp4", 40, size=(128, 96), fps=20),
-        "vfr": make_stamped_video(folder / "c_vfr.mp4", 60, size=SIZE, pts=np.cumsum(np.r_[0, steps]),
-                                  time_base=Fraction(1, 90000)),
+        "vfr": make_stamped_video(
+            folder / "c_vfr.mp4", 60, size=SIZE, pts=np.cumsum(np.r_[0, steps]), time_base=Fraction(1, 90000)
+        ),
     }
 
 
 def _tile_stamps(output, boxes) -> tuple[np.ndarray, np.ndarray]:
     """The stamp read in each tile of each output frame, and the output's frame times."""
     with open_video(output) as written:
-        stamps = np.array([[read_stamp(written[k][int(y0):int(y1), int(x0):int(x1)]) for x0, y0, x1, y1 in boxes]
-                           for k in range(len(written))])
+        stamps = np.array(
+            [
+                [read_stamp(written[k][int(y0) : int(y1), int(x0) : int(x1)]) for x0, y0, x1, y1 in boxes]
+                for k in range(len(written))
+            ]
+        )
         return stamps, written.frame_times - written.frame_times[0]
 
 
@@ -54,8 +59,9 @@ def test_frames_at_or_before_a_time():
 @pytest.mark.parametrize("fps", [None, 25])
 def test_each_tile_shows_its_frame_of_the_output_time(cameras, tmp_path, fps):
     videos = [cameras["30fps"], cameras["20fps"], cameras["vfr"]]
-    output = create_visualization(videos, np.sin(np.arange(60) / 5), tmp_path / "three.mp4", progress=False,
-                                  fps=fps, crf=0)
+    output = create_visualization(
+        videos, np.sin(np.arange(60) / 5), tmp_path / "three.mp4", progress=False, fps=fps, crf=0
+    )
     opened = [open_video(video) for video in videos]
     tiling = Tiling.of(None, [(video.width, video.height) for video in opened])
     stamps, times = _tile_stamps(output, tiling.boxes)
@@ -75,8 +81,9 @@ def test_tiles_scaled_to_a_common_height_with_each_cameras_pose(cameras, tmp_pat
         return Pose(xy, np.ones(xy.shape[:3]), ["animal"], ["nose"], [])
 
     videos = [open_video(cameras["30fps"]), open_video(cameras["20fps"])]
-    scene = build_tiled_scene(videos, pose=[pose_at(20, 60), pose_at(30, 40)], tiles={"height": 120},
-                              style={"timestamp": "none"})
+    scene = build_tiled_scene(
+        videos, pose=[pose_at(20, 60), pose_at(30, 40)], tiles={"height": 120}, style={"timestamp": "none"}
+    )
     points = [item for item in scene.geometry(10).items if type(item).__name__ == "Points"]
     # the second camera is scaled by 120/96 and starts after the first (160 px wide)
     assert np.concatenate([item.positions for item in points]).tolist() == [[20, 40], [160 + 30 * 1.25, 40 * 1.25]]
@@ -95,8 +102,25 @@ def test_the_command_line_renders_several_cameras(cameras, tmp_path):
     from napari_chronoviz.cli import main
 
     output = tmp_path / "cli.mp4"
-    assert main(["render", str(cameras["30fps"]), str(cameras["20fps"]), "-o", str(output), "--tiles", "grid",
-                 "--tile-height", "60", "--layout", "none", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "render",
+                str(cameras["30fps"]),
+                str(cameras["20fps"]),
+                "-o",
+                str(output),
+                "--tiles",
+                "grid",
+                "--tile-height",
+                "60",
+                "--layout",
+                "none",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with open_video(output) as written:
         assert (written.width, written.height) == (160, 60) and len(written) == 60
         assert read_stamp(written[30][:, 80:]) == 20
@@ -135,8 +159,15 @@ def test_a_saved_session_reopens_the_same_scene(cameras, tmp_path):
     signals = folder / "signals.csv"
     signals.write_text("time,speed\n" + "".join(f"{k / 30:.4f},{k % 7}\n" for k in range(60)))
     opened = [open_video(video) for video in videos]
-    scene = build_tiled_scene(opened, signals=[signals], window=(1.0, 0.5), layout="above", tiles={"height": 96},
-                              style={"trail_length": 3}, alignment={"mode": "timestamps"})
+    scene = build_tiled_scene(
+        opened,
+        signals=[signals],
+        window=(1.0, 0.5),
+        layout="above",
+        tiles={"height": 96},
+        style={"trail_length": 3},
+        alignment={"mode": "timestamps"},
+    )
     path = save_session(folder / "two cameras", videos, scene)
     assert path.name == "two cameras.cvz" and "front.mp4" in path.read_text() and str(folder) not in path.read_text()
     moved = shutil.move(folder, tmp_path / "moved")  # relative paths: the folder moves with its session
@@ -165,8 +196,9 @@ def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer)
     from napari_chronoviz.napari._widget import ChronovizWidget
 
     videos = [open_video(cameras["30fps"]), open_video(cameras["vfr"])]
-    path = save_session(tmp_path / "s.cvz", [cameras["30fps"], cameras["vfr"]],
-                        build_tiled_scene(videos, layout="none"))
+    path = save_session(
+        tmp_path / "s.cvz", [cameras["30fps"], cameras["vfr"]], build_tiled_scene(videos, layout="none")
+    )
     output = tmp_path / "from_session.mp4"
     assert main(["render", str(path), "-o", str(output), "--quiet"]) == 0
     with open_video(output) as written:

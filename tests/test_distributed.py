@@ -19,8 +19,10 @@ EXACT = {"crf": 0, "preset": "ultrafast", "progress": False}
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -75,8 +77,16 @@ def test_a_dying_worker_is_replaced_and_the_file_is_complete(client, gop_video, 
     marker = tmp_path / "killed"
     with open_video(gop_video) as video:
         scene = build_scene(video, layout="none")
-        output = export_chunked(video, scene, tmp_path / "survived.mp4", client, progress=False,
-                                before_chunk=partial(kill_this_worker_once, str(marker)), crf=0, preset="ultrafast")
+        output = export_chunked(
+            video,
+            scene,
+            tmp_path / "survived.mp4",
+            client,
+            progress=False,
+            before_chunk=partial(kill_this_worker_once, str(marker)),
+            crf=0,
+            preset="ultrafast",
+        )
     assert marker.exists()  # a worker did die
     with open_video(output) as exported:
         assert len(exported) == 300 and read_stamp(exported[299]) == 299
@@ -99,8 +109,10 @@ def test_batch_finishes_the_good_jobs_and_reports_the_bad_one(client, gop_video,
 
 def test_command_line_batch_from_csv(client, gop_video, tmp_path):
     jobs = tmp_path / "jobs.csv"
-    jobs.write_text(f"video,output,layout,end\n{gop_video},{tmp_path / 'one.mp4'},none,15\n"
-                    f"{gop_video},{tmp_path / 'two.mp4'},none,25\n")
+    jobs.write_text(
+        f"video,output,layout,end\n{gop_video},{tmp_path / 'one.mp4'},none,15\n"
+        f"{gop_video},{tmp_path / 'two.mp4'},none,25\n"
+    )
     assert [job["end"] for job in read_jobs(jobs)] == [15, 25]
     address = client.scheduler.address
     assert chronoviz(["batch", str(jobs), "--scheduler", address, "--quiet"]) == 0

@@ -19,16 +19,23 @@ def examples(language: str) -> list[tuple[str, list[str]]]:
     """(page, its code blocks) for each page with blocks in `language` (for bash: with `chronoviz` lines)."""
     found = []
     for page in PAGES:
-        blocks = [code for lang, code in BLOCK.findall(page.read_text())
-                  if lang == language and (language == "python" or "\nchronoviz " in "\n" + code)]
+        blocks = [
+            code
+            for lang, code in BLOCK.findall(page.read_text())
+            if lang == language and (language == "python" or "\nchronoviz " in "\n" + code)
+        ]
         if blocks:
             found.append((page.relative_to(ROOT).as_posix(), blocks))
     return found
 
 
 def test_docs_build_strict(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "api" / "index.html").read_text().count("create_visualization") > 0
 

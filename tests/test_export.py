@@ -35,12 +35,14 @@ def test_every_frame_in_order_with_its_time(stamped_videos, tmp_path, case):
 
 
 def test_a_range_keeps_its_frames_and_spacing(stamped_videos, tmp_path):
-    output = create_visualization(stamped_videos["variable_rate"], output=tmp_path / "part.mp4", layout="none",
-                                  start=20, end=50, **EXACT)
+    output = create_visualization(
+        stamped_videos["variable_rate"], output=tmp_path / "part.mp4", layout="none", start=20, end=50, **EXACT
+    )
     with open_video(stamped_videos["variable_rate"]) as original, open_video(output) as exported:
         assert len(exported) == 30
-        np.testing.assert_allclose(exported.frame_times, original.frame_times[20:50] - original.frame_times[20],
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            exported.frame_times, original.frame_times[20:50] - original.frame_times[20], atol=1e-9
+        )
         assert [read_stamp(exported[k]) for k in (0, 29)] == [20, 49]
 
 
@@ -53,9 +55,15 @@ def one_point_pose(n_frames, frame, xy):
 
 def test_a_keypoint_is_drawn_on_its_frame_and_no_earlier(stamped_videos, tmp_path):
     x, y, frame = 120, 90, 40  # below the stamp rows, in a plain area of the frame
-    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "dot.mp4", layout="none",
-                                  pose=one_point_pose(90, frame, (x, y)), style={"point_size": 12},
-                                  pix_fmt="yuv444p", **EXACT)
+    output = create_visualization(
+        stamped_videos["constant_rate"],
+        output=tmp_path / "dot.mp4",
+        layout="none",
+        pose=one_point_pose(90, frame, (x, y)),
+        style={"point_size": 12},
+        pix_fmt="yuv444p",
+        **EXACT,
+    )
     blue = np.array([86, 180, 233])  # the first keypoint color (Okabe-Ito sky blue)
     with open_video(output) as exported:
         assert np.abs(exported[frame][y, x].astype(int) - blue).max() <= 6
@@ -66,8 +74,12 @@ def test_a_keypoint_is_drawn_on_its_frame_and_no_earlier(stamped_videos, tmp_pat
 @pytest.mark.parametrize("kind", ["dataframe", "list", "array", "path"])
 def test_signals_as_dataframe_list_array_or_path(stamped_videos, tmp_path, kind):
     values = np.sin(np.arange(90) / 5)
-    given = {"dataframe": pd.DataFrame({"signal": values}), "list": values.tolist(), "array": values,
-             "path": tmp_path / "signal.csv"}[kind]
+    given = {
+        "dataframe": pd.DataFrame({"signal": values}),
+        "list": values.tolist(),
+        "array": values,
+        "path": tmp_path / "signal.csv",
+    }[kind]
     pd.DataFrame({"signal": values}).to_csv(tmp_path / "signal.csv", index=False)
     output = create_visualization(stamped_videos["constant_rate"], given, tmp_path / "plot.mp4", end=10, **EXACT)
     with open_video(output) as exported:
@@ -76,8 +88,17 @@ def test_signals_as_dataframe_list_array_or_path(stamped_videos, tmp_path, kind)
 
 
 def test_encoder_options_reach_the_file(stamped_videos, tmp_path):
-    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "enc.mp4", layout="none",
-                                  codec="libx264", crf=23, preset="veryfast", pix_fmt="yuv444p", end=5, progress=False)
+    output = create_visualization(
+        stamped_videos["constant_rate"],
+        output=tmp_path / "enc.mp4",
+        layout="none",
+        codec="libx264",
+        crf=23,
+        preset="veryfast",
+        pix_fmt="yuv444p",
+        end=5,
+        progress=False,
+    )
     with av.open(str(output)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv444p"
@@ -88,8 +109,9 @@ def test_encoder_options_reach_the_file(stamped_videos, tmp_path):
 @pytest.mark.parametrize("suffix, codec", [(".webm", "vp9"), (".gif", "gif")])
 @pytest.mark.filterwarnings("ignore:out.gif. GIF stores frame delays")  # 30 fps in centiseconds: tested elsewhere
 def test_webm_and_gif(stamped_videos, tmp_path, suffix, codec):
-    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none",
-                                  end=6, progress=False)
+    output = create_visualization(
+        stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none", end=6, progress=False
+    )
     with av.open(str(output)) as container:
         assert container.streams.video[0].codec_context.name == codec
         assert sum(1 for _ in container.decode(video=0)) == 6
@@ -97,8 +119,23 @@ def test_webm_and_gif(stamped_videos, tmp_path, suffix, codec):
 
 def test_command_line_render(stamped_videos, tmp_path, capsys):
     output = tmp_path / "cli.mp4"
-    status = chronoviz(["render", str(stamped_videos["constant_rate"]), "-o", str(output), "--layout", "none",
-                        "--end", "12", "--crf", "0", "--preset", "ultrafast", "--quiet"])
+    status = chronoviz(
+        [
+            "render",
+            str(stamped_videos["constant_rate"]),
+            "-o",
+            str(output),
+            "--layout",
+            "none",
+            "--end",
+            "12",
+            "--crf",
+            "0",
+            "--preset",
+            "ultrafast",
+            "--quiet",
+        ]
+    )
     assert status == 0
     with open_video(output) as exported:
         assert len(exported) == 12 and read_stamp(exported[11]) == 11
@@ -132,8 +169,9 @@ def test_missing_folder_unknown_codec_and_option(stamped_videos, tmp_path):
     source = stamped_videos["constant_rate"]
     with pytest.raises(ChronovizError, match=r"folder .*missing does not exist; create it or pass make_dirs=True"):
         create_visualization(source, output=tmp_path / "missing" / "out.mp4", progress=False)
-    assert create_visualization(source, output=tmp_path / "made" / "out.mp4", make_dirs=True, end=2,
-                                progress=False).exists()
+    assert create_visualization(
+        source, output=tmp_path / "made" / "out.mp4", make_dirs=True, end=2, progress=False
+    ).exists()
     with pytest.raises(ChronovizError, match=r"Unknown video encoder 'libx999'. Available here: .*libx264"):
         create_visualization(source, output=tmp_path / "a.mp4", codec="libx999", progress=False)
     with pytest.raises(ChronovizError, match=r"libx264 encoder has no option\(s\) \['crff'\]. Its options: .*crf"):
@@ -164,8 +202,9 @@ def test_cancelling_leaves_nothing(stamped_videos, tmp_path):
     from napari_chronoviz.errors import ExportCancelled
 
     with pytest.raises(ExportCancelled, match="cancelled after 30 of 90 frames"):
-        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "cancel.mp4",
-                             progress=lambda done, total: done >= 30)
+        create_visualization(
+            stamped_videos["constant_rate"], output=tmp_path / "cancel.mp4", progress=lambda done, total: done >= 30
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -173,11 +212,20 @@ def test_cancelling_leaves_nothing(stamped_videos, tmp_path):
 def test_yuv_and_rgb_compositing_agree(stamped_videos, tmp_path, layout):
     """yuv420p output composites on the decoded planes; yuv444p goes through RGB: same picture."""
     pose = one_point_pose(90, 30, (60, 80))
-    options = dict(signals=np.sin(np.arange(90) / 5), pose=pose, layout=layout, end=40, style={"point_size": 10},
-                   crf=0, preset="ultrafast", progress=False)
+    options = dict(
+        signals=np.sin(np.arange(90) / 5),
+        pose=pose,
+        layout=layout,
+        end=40,
+        style={"point_size": 10},
+        crf=0,
+        preset="ultrafast",
+        progress=False,
+    )
     planes = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "yuv.mp4", **options)
-    rgb = create_visualization(stamped_videos["constant_rate"], output=tmp_path / "rgb.mp4", pix_fmt="yuv444p",
-                               **options)
+    rgb = create_visualization(
+        stamped_videos["constant_rate"], output=tmp_path / "rgb.mp4", pix_fmt="yuv444p", **options
+    )
     with open_video(planes) as from_planes, open_video(rgb) as from_rgb:
         assert from_planes.shape == from_rgb.shape
         for frame in (0, 30, 39):
@@ -186,9 +234,16 @@ def test_yuv_and_rgb_compositing_agree(stamped_videos, tmp_path, layout):
 
 
 def test_plot_only_with_a_transparent_background(stamped_videos, tmp_path):
-    output = create_visualization(stamped_videos["constant_rate"], np.sin(np.arange(90) / 5), tmp_path / "plot.webm",
-                                  layout={"position": "below", "size": 60}, plot_only=True, alpha=True, end=5,
-                                  progress=False)
+    output = create_visualization(
+        stamped_videos["constant_rate"],
+        np.sin(np.arange(90) / 5),
+        tmp_path / "plot.webm",
+        layout={"position": "below", "size": 60},
+        plot_only=True,
+        alpha=True,
+        end=5,
+        progress=False,
+    )
     with av.open(str(output)) as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (160, 60)
@@ -198,11 +253,18 @@ def test_plot_only_with_a_transparent_background(stamped_videos, tmp_path):
     alpha_plane = rgba[2][..., 3]
     assert len(rgba) == 5 and alpha_plane.min() == 0 and alpha_plane.max() == 255  # transparent, with opaque lines
     with pytest.raises(ChronovizError, match="needs WebM"):
-        create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "plot.mp4",
-                             plot_only=True, alpha=True, progress=False)
+        create_visualization(
+            stamped_videos["constant_rate"],
+            np.zeros(90),
+            tmp_path / "plot.mp4",
+            plot_only=True,
+            alpha=True,
+            progress=False,
+        )
     with pytest.raises(ChronovizError, match="pass plot_only=True"):
-        create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "plot.webm",
-                             layout="plot-only", progress=False)
+        create_visualization(
+            stamped_videos["constant_rate"], np.zeros(90), tmp_path / "plot.webm", layout="plot-only", progress=False
+        )
 
 
 def test_audio_is_copied_for_the_exported_span(tmp_path):
@@ -218,8 +280,14 @@ def test_an_encoder_that_cannot_start_says_so(stamped_videos, tmp_path):
     if "h264_nvenc" not in av.codecs_available:
         pytest.skip("this FFmpeg has no h264_nvenc")
     try:
-        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "gpu.mp4", layout="none",
-                             codec="h264_nvenc", end=3, progress=False)
+        create_visualization(
+            stamped_videos["constant_rate"],
+            output=tmp_path / "gpu.mp4",
+            layout="none",
+            codec="h264_nvenc",
+            end=3,
+            progress=False,
+        )
     except ChronovizError as error:
         assert "h264_nvenc encoder could not start" in str(error) and "libx264" in str(error)
         assert list(tmp_path.iterdir()) == []
@@ -236,8 +304,9 @@ def test_an_imgstore_exports_with_its_stored_frame_times(shared_data, tmp_path):
 
 @pytest.mark.parametrize("suffix", [".avi", ".webm", ".mkv", ".mov"])
 def test_every_container_plays_for_as_long_as_the_input(stamped_videos, tmp_path, suffix):
-    output = create_visualization(stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none",
-                                  progress=False)
+    output = create_visualization(
+        stamped_videos["constant_rate"], output=tmp_path / f"out{suffix}", layout="none", progress=False
+    )
     with av.open(str(output)) as container:
         assert container.duration / 1e6 == pytest.approx(3.0, abs=0.05)  # 90 frames at 30 fps
     with open_video(output) as exported:
@@ -246,8 +315,9 @@ def test_every_container_plays_for_as_long_as_the_input(stamped_videos, tmp_path
 
 def test_avi_of_a_variable_rate_video_warns(stamped_videos, tmp_path):
     with pytest.warns(UserWarning, match="stores one frame rate"):
-        create_visualization(stamped_videos["variable_rate"], output=tmp_path / "vfr.avi", layout="none",
-                             progress=False)
+        create_visualization(
+            stamped_videos["variable_rate"], output=tmp_path / "vfr.avi", layout="none", progress=False
+        )
 
 
 def snout_is_drawn(exported, index: int, snout_xy) -> bool:
@@ -261,26 +331,75 @@ def test_a_short_pose_is_exported_on_its_frames_and_nothing_after(short_dlc_pose
     path = short_dlc_pose(100)  # 100 rows for the 2330 frames of the mouse video
     snout = read_pose(path).xy[:, 0, 0]
     with pytest.warns(UserWarning, match=r"frames 100-2329 \(2230 frames\) have no pose"):
-        output = create_visualization(sample_file("mouse.mp4"), output=tmp_path / "short.mp4", pose=path,
-                                      layout="none", start=97, end=103, pix_fmt="yuv444p", **EXACT)
+        output = create_visualization(
+            sample_file("mouse.mp4"),
+            output=tmp_path / "short.mp4",
+            pose=path,
+            layout="none",
+            start=97,
+            end=103,
+            pix_fmt="yuv444p",
+            **EXACT,
+        )
     with open_video(output) as exported:
-        assert [snout_is_drawn(exported, k, snout[min(frame, 99)]) for k, frame in enumerate(range(97, 103))] == \
-            [True, True, True, False, False, False]
+        assert [snout_is_drawn(exported, k, snout[min(frame, 99)]) for k, frame in enumerate(range(97, 103))] == [
+            True,
+            True,
+            True,
+            False,
+            False,
+            False,
+        ]
 
 
 def test_command_line_pose_alignment(short_dlc_pose, stamped_videos, tmp_path, capsys):
     path = short_dlc_pose(100)
     snout = read_pose(path).xy[:, 0, 0]
     output = tmp_path / "offset.mp4"
-    status = chronoviz(["render", str(sample_file("mouse.mp4")), "--pose", str(path), "--pose-align", "pad",
-                        "--pose-offset", "1.02", "-o", str(output), "--layout", "none", "--start", "29", "--end", "33",
-                        "--crf", "0", "--preset", "ultrafast", "--pix-fmt", "yuv444p", "--quiet"])
+    status = chronoviz(
+        [
+            "render",
+            str(sample_file("mouse.mp4")),
+            "--pose",
+            str(path),
+            "--pose-align",
+            "pad",
+            "--pose-offset",
+            "1.02",
+            "-o",
+            str(output),
+            "--layout",
+            "none",
+            "--start",
+            "29",
+            "--end",
+            "33",
+            "--crf",
+            "0",
+            "--preset",
+            "ultrafast",
+            "--pix-fmt",
+            "yuv444p",
+            "--quiet",
+        ]
+    )
     assert status == 0  # row k at frame 30.6 + k (1.02 s at 30 fps): frame 31 shows row 0, frame 32 row 1
     with open_video(output) as exported:
-        assert [snout_is_drawn(exported, k, snout[max(frame - 31, 0)]) for k, frame in enumerate(range(29, 33))] == \
-            [False, False, True, True]
-    too_long = ["render", str(stamped_videos["constant_rate"]), "--pose", str(short_dlc_pose(120)), "--quiet",
-                "-o", str(tmp_path / "long.mp4")]
+        assert [snout_is_drawn(exported, k, snout[max(frame - 31, 0)]) for k, frame in enumerate(range(29, 33))] == [
+            False,
+            False,
+            True,
+            True,
+        ]
+    too_long = [
+        "render",
+        str(stamped_videos["constant_rate"]),
+        "--pose",
+        str(short_dlc_pose(120)),
+        "--quiet",
+        "-o",
+        str(tmp_path / "long.mp4"),
+    ]
     assert chronoviz(too_long) == 2
     assert re.search(r"120 rows but the video has 90 frames.*--pose-align", capsys.readouterr().err)
 
@@ -288,8 +407,19 @@ def test_command_line_pose_alignment(short_dlc_pose, stamped_videos, tmp_path, c
 def test_command_line_labels_clock_reaches_the_scene(stamped_videos, tmp_path, capsys):
     pd.DataFrame({"time": np.arange(90) / 30, "dff": np.zeros(90)}).to_csv(tmp_path / "dff.csv", index=False)
     (tmp_path / "events.csv").write_text("time,kind\n1.0,lick\n")
-    command = ["render", str(stamped_videos["constant_rate"]), "--signals", str(tmp_path / "dff.csv"), "--events",
-               str(tmp_path / "events.csv"), "-o", str(tmp_path / "labels.mp4"), "--quiet", "--end", "2"]
+    command = [
+        "render",
+        str(stamped_videos["constant_rate"]),
+        "--signals",
+        str(tmp_path / "dff.csv"),
+        "--events",
+        str(tmp_path / "events.csv"),
+        "-o",
+        str(tmp_path / "labels.mp4"),
+        "--quiet",
+        "--end",
+        "2",
+    ]
     assert chronoviz([*command, "--labels-clock", "photometry.csv"]) == 2
     assert "labels_clock='photometry.csv' names no signal" in capsys.readouterr().err
     assert chronoviz([*command, "--labels-clock", "0", "--offset", "0.5"]) == 0

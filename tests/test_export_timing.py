@@ -27,8 +27,13 @@ FAST = {"layout": "none", "progress": False}
 
 def probed_duration(path) -> float:
     """The container's duration as ffprobe reports it."""
-    result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-                            capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return float(json.loads(result.stdout)["format"]["duration"])
 
 
@@ -85,8 +90,9 @@ def test_fps_writes_a_constant_rate_showing_the_input_frame_of_each_tick(stamped
 
 def test_fps_from_the_command_line(stamped_30fps, tmp_path):
     output = tmp_path / "cli.mkv"
-    assert chronoviz(["render", str(stamped_30fps), "--fps", "25", "-o", str(output), "--layout", "none",
-                      "--quiet"]) == 0
+    assert (
+        chronoviz(["render", str(stamped_30fps), "--fps", "25", "-o", str(output), "--layout", "none", "--quiet"]) == 0
+    )
     assert len(stamps(output)) == 50
 
 
@@ -182,8 +188,12 @@ else:
 def test_a_failure_at_each_stage_ends_the_export_with_its_name_and_leaves_nothing(stamped_30fps, tmp_path, stage):
     output = tmp_path / "out" / "composite.mp4"
     output.parent.mkdir()
-    result = subprocess.run([sys.executable, "-c", INJECT, stage, str(stamped_30fps), str(output)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", INJECT, stage, str(stamped_30fps), str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     reported, seconds, message = result.stdout.strip().split("|", 2)
     assert reported == stage, message
@@ -205,8 +215,9 @@ create_visualization(sys.argv[1], output=sys.argv[2], preset="veryslow", layout=
 def test_a_killed_exports_partial_file_is_removed_by_the_next_export(tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
-    process = subprocess.Popen([sys.executable, "-c", SLOW_EXPORT, str(sample_file("flies.mp4")),
-                                str(folder / "slow.mp4")])
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_EXPORT, str(sample_file("flies.mp4")), str(folder / "slow.mp4")]
+    )
     try:
         deadline = time.monotonic() + 60
         while not list(folder.glob(".slow.partial-*")) and time.monotonic() < deadline:

@@ -108,8 +108,16 @@ def test_shared_imgstore_fresh_reads_equal_its_chunks_decoded_in_order(shared_da
     assert_fresh_reads_match(store, wanted, reference)
 
 
-QUIRKS = ["hevc_open_gop", "yuv420p10", "gray_ffv1_avi", "grayscale", "mjpeg_avi", "bframes_gop250", "mpeg4_avi",
-          "variable_rate"]
+QUIRKS = [
+    "hevc_open_gop",
+    "yuv420p10",
+    "gray_ffv1_avi",
+    "grayscale",
+    "mjpeg_avi",
+    "bframes_gop250",
+    "mpeg4_avi",
+    "variable_rate",
+]
 
 
 @pytest.mark.parametrize("case", QUIRKS)

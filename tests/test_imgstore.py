@@ -39,8 +39,17 @@ def test_real_store_opens_from_its_folder_and_times_read_alone(shared_data):
 
 def write_directory_store(folder, image_format, chunks=((0, 5), (5, 9)), first_number=1000):
     folder.mkdir()
-    metadata = {"__store": {"class": "DirectoryImgStore", "format": image_format, "chunksize": 5,
-                            "imgshape": [48, 64, 3], "imgdtype": "uint8", "version": 2, "encoding": None}}
+    metadata = {
+        "__store": {
+            "class": "DirectoryImgStore",
+            "format": image_format,
+            "chunksize": 5,
+            "imgshape": [48, 64, 3],
+            "imgdtype": "uint8",
+            "version": 2,
+            "encoding": None,
+        }
+    }
     (folder / "metadata.yaml").write_text(yaml.safe_dump(metadata))
     for chunk, (start, stop) in enumerate(chunks):
         chunk_dir = folder / f"{chunk:06d}"
@@ -53,8 +62,12 @@ def write_directory_store(folder, image_format, chunks=((0, 5), (5, 9)), first_n
                 iio.imwrite(chunk_dir / f"{local:06d}.{image_format}", image)
         numbers = np.arange(start, stop) + first_number
         # Real stores also save their metadata in each index; some members need pickle to load.
-        np.savez(chunk_dir / "index.npz", frame_number=numbers, frame_time=0.5 + numbers * 0.01,
-                 extra=np.array([{"not": "loaded"}], dtype=object))
+        np.savez(
+            chunk_dir / "index.npz",
+            frame_number=numbers,
+            frame_time=0.5 + numbers * 0.01,
+            extra=np.array([{"not": "loaded"}], dtype=object),
+        )
     return folder
 
 

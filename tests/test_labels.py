@@ -59,9 +59,11 @@ def test_bad_label_tables_say_what_is_wrong(tmp_path):
         read_events(pd.DataFrame({"time": ["1.0", "soon"], "kind": ["a", "b"]}))
 
 
-BORIS_TABULAR_COLUMNS = ("Observation id\tObservation date\tDescription\tObservation duration\tObservation type\tSource\t"
-                         "Media duration (s)\tFPS\tSubject\tBehavior\tBehavioral category\tBehavior type\tTime\t"
-                         "Media file name\tImage index\tImage file path\tComment")
+BORIS_TABULAR_COLUMNS = (
+    "Observation id\tObservation date\tDescription\tObservation duration\tObservation type\tSource\t"
+    "Media duration (s)\tFPS\tSubject\tBehavior\tBehavioral category\tBehavior type\tTime\t"
+    "Media file name\tImage index\tImage file path\tComment"
+)
 
 
 def boris_tabular(path, rows):
@@ -76,16 +78,19 @@ def boris_tabular(path, rows):
 
 
 def test_boris_tabular_events_pair_start_and_stop_per_subject_and_behavior(tmp_path):
-    path = boris_tabular(tmp_path / "boris_events.tsv", [
-        ("mouse2", "grooming", "STOP", 6.5, ""),  # listed before its START: rows are sorted by time first
-        ("mouse1", "grooming", "START", 2.0, "paws"),
-        ("mouse2", "grooming", "START", 3.0, ""),
-        ("mouse1", "sniff", "POINT", 4.5, ""),
-        ("mouse1", "grooming", "STOP", 5.0, ""),
-        ("mouse1", "grooming", "START", 8.0, ""),
-        ("mouse1", "grooming", "STOP", 9.0, ""),
-        ("mouse2", "rearing", "POINT", 1.0, ""),
-    ])
+    path = boris_tabular(
+        tmp_path / "boris_events.tsv",
+        [
+            ("mouse2", "grooming", "STOP", 6.5, ""),  # listed before its START: rows are sorted by time first
+            ("mouse1", "grooming", "START", 2.0, "paws"),
+            ("mouse2", "grooming", "START", 3.0, ""),
+            ("mouse1", "sniff", "POINT", 4.5, ""),
+            ("mouse1", "grooming", "STOP", 5.0, ""),
+            ("mouse1", "grooming", "START", 8.0, ""),
+            ("mouse1", "grooming", "STOP", 9.0, ""),
+            ("mouse2", "rearing", "POINT", 1.0, ""),
+        ],
+    )
     intervals = read_intervals(path)
     assert intervals.labels == ("mouse1: grooming", "mouse2: grooming", "mouse1: grooming")
     np.testing.assert_allclose(intervals.starts, [2.0, 3.0, 8.0])
@@ -97,21 +102,30 @@ def test_boris_tabular_events_pair_start_and_stop_per_subject_and_behavior(tmp_p
 
 
 def test_boris_tabular_events_of_one_subject_are_labelled_by_behavior(tmp_path):
-    path = boris_tabular(tmp_path / "one.tsv", [("mouse", "rearing", "START", 1.0, ""),
-                                                ("mouse", "rearing", "STOP", 2.5, "")])
+    path = boris_tabular(
+        tmp_path / "one.tsv", [("mouse", "rearing", "START", 1.0, ""), ("mouse", "rearing", "STOP", 2.5, "")]
+    )
     assert read_intervals(path).labels == ("rearing",)
     assert read_events(path).kinds == ()
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("START", r"behavior 'grooming' of subject 'mouse1' starts at 8 s and never stops"),
-    ("STOP", r"behavior 'grooming' of subject 'mouse1' stops at 8 s without a START before it"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("START", r"behavior 'grooming' of subject 'mouse1' starts at 8 s and never stops"),
+        ("STOP", r"behavior 'grooming' of subject 'mouse1' stops at 8 s without a START before it"),
+    ],
+)
 def test_boris_tabular_events_with_an_unmatched_start_or_stop(tmp_path, kind, message):
-    path = boris_tabular(tmp_path / "unmatched.tsv", [
-        ("mouse1", "grooming", "START", 2.0, ""), ("mouse1", "grooming", "STOP", 5.0, ""),
-        ("mouse1", "grooming", kind, 8.0, ""), ("mouse2", "grooming", "START", 3.0, ""),
-        ("mouse2", "grooming", "STOP", 4.0, ""),
-    ])
+    path = boris_tabular(
+        tmp_path / "unmatched.tsv",
+        [
+            ("mouse1", "grooming", "START", 2.0, ""),
+            ("mouse1", "grooming", "STOP", 5.0, ""),
+            ("mouse1", "grooming", kind, 8.0, ""),
+            ("mouse2", "grooming", "START", 3.0, ""),
+            ("mouse2", "grooming", "STOP", 4.0, ""),
+        ],
+    )
     with pytest.raises(LabelError, match=message):
         read_intervals(path)

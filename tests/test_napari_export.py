@@ -36,10 +36,14 @@ def test_writer_draws_what_create_visualization_draws(video_with_signal, stamped
     session = attach(viewer, layer, signals=str(signal), **options)
     scenes = []
     real_export = _writer.export_video
-    monkeypatch.setattr(_writer, "export_video", lambda video, scene, *a, **k: scenes.append(scene) or
-                        real_export(video, scene, *a, **k))
-    saved = napari.save_layers(str(tmp_path / "from_writer.mp4"), [layer, session.layers["overlay"]],
-                               plugin="napari-chronoviz")
+    monkeypatch.setattr(
+        _writer,
+        "export_video",
+        lambda video, scene, *a, **k: scenes.append(scene) or real_export(video, scene, *a, **k),
+    )
+    saved = napari.save_layers(
+        str(tmp_path / "from_writer.mp4"), [layer, session.layers["overlay"]], plugin="napari-chronoviz"
+    )
     assert saved == [str(tmp_path / "from_writer.mp4")]
     with open_video(stamped_videos["constant_rate"]) as video:
         expected = build_scene(video, signals=str(signal), **options)
@@ -61,8 +65,9 @@ def test_writer_explains_in_memory_sources(video_with_signal, tmp_path, monkeypa
     viewer, layer, _ = video_with_signal
     session = attach(viewer, layer, signals=np.zeros(90))
     with pytest.warns(UserWarning, match="not a valid writer"):  # napari's words for any writer ValueError
-        saved = napari.save_layers(str(tmp_path / "x.mp4"), [layer, session.layers["overlay"]],
-                                   plugin="napari-chronoviz")
+        saved = napari.save_layers(
+            str(tmp_path / "x.mp4"), [layer, session.layers["overlay"]], plugin="napari-chronoviz"
+        )
     assert saved == [] and not list(tmp_path.glob("*.mp4"))
     assert "given in memory" in shown[-1] and "Export button" in shown[-1]
     assert not (tmp_path / "x.mp4").exists()
@@ -155,8 +160,19 @@ print([str(note.severity) for note in notification_manager.records])
 def test_cancelled_widget_export_in_a_qt_loop_without_napari_run(video_with_signal, stamped_videos, tmp_path):
     """Without `napari.run` no excepthook turns an exception escaping a Qt slot into a notification: Qt aborts."""
     _, _, signal = video_with_signal
-    run = subprocess.run([sys.executable, "-c", CANCEL_IN_A_QT_LOOP, str(stamped_videos["constant_rate"]),
-                          str(signal), str(tmp_path / "cancelled.mp4")], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CANCEL_IN_A_QT_LOOP,
+            str(stamped_videos["constant_rate"]),
+            str(signal),
+            str(tmp_path / "cancelled.mp4"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "error" not in run.stdout and "Traceback" not in run.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["signal.csv"]

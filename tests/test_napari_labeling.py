@@ -16,13 +16,24 @@ from napari_chronoviz.napari._labeling import AUTOSAVE_SUFFIX, Labeler
 from napari_chronoviz.napari._layers import LayerPlacement
 from napari_chronoviz.overlays.primitives import Texts
 
-ETHOGRAM = Ethogram((
-    Behavior("courting", "c", "#d62728", group="pair"),
-    Behavior("apart", "a", "#1f77b4", group="pair"),
-    Behavior("wing extension", "w", kind="point"),
-))
-KEYS = {"c": Qt.Key_C, "a": Qt.Key_A, "w": Qt.Key_W, "Right": Qt.Key_Right, "Delete": Qt.Key_Delete,
-        "Space": Qt.Key_Space, "]": Qt.Key_BracketRight, "PageUp": Qt.Key_PageUp, "PageDown": Qt.Key_PageDown}
+ETHOGRAM = Ethogram(
+    (
+        Behavior("courting", "c", "#d62728", group="pair"),
+        Behavior("apart", "a", "#1f77b4", group="pair"),
+        Behavior("wing extension", "w", kind="point"),
+    )
+)
+KEYS = {
+    "c": Qt.Key_C,
+    "a": Qt.Key_A,
+    "w": Qt.Key_W,
+    "Right": Qt.Key_Right,
+    "Delete": Qt.Key_Delete,
+    "Space": Qt.Key_Space,
+    "]": Qt.Key_BracketRight,
+    "PageUp": Qt.Key_PageUp,
+    "PageDown": Qt.Key_PageDown,
+}
 
 
 @pytest.fixture
@@ -164,8 +175,11 @@ def drag(viewer, mouse, points) -> None:
     placement = LayerPlacement.of(mouse.labeler.video_layer)
 
     def event(kind, x, y):
-        world = [viewer.dims.point[0], placement.translate[1] + y * placement.scale[1],
-                 placement.translate[2] + x * placement.scale[2]]
+        world = [
+            viewer.dims.point[0],
+            placement.translate[1] + y * placement.scale[1],
+            placement.translate[2] + x * placement.scale[2],
+        ]
         return SimpleNamespace(type=kind, position=world, modifiers=(), button=1, handled=False)
 
     press_event = event("mouse_press", *points[0])
@@ -196,8 +210,11 @@ def test_drags_on_the_panel_draw_bouts_and_move_edges_to_frame_times(fly_video, 
     def x_of(time):
         return float(plot.x_of_time(time, now, box))
 
-    drag(viewer, mouse, [(x_of(times[490] + 0.013), middle_y), (x_of(times[510]), middle_y),
-                         (x_of(times[520] - 0.011), middle_y)])
+    drag(
+        viewer,
+        mouse,
+        [(x_of(times[490] + 0.013), middle_y), (x_of(times[510]), middle_y), (x_of(times[520] - 0.011), middle_y)],
+    )
     intervals = labeler.labeling.intervals()
     assert intervals.labels == ("apart",)
     assert intervals.starts.tolist() == [times[490]] and intervals.ends.tolist() == [times[520]]  # snapped
@@ -230,7 +247,7 @@ def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
     press(qtbot, viewer, "w")
     assert widget.bout_list.count() == 1 and "courting" in widget.bout_list.item(0).text()
     widget.bout_list.setCurrentRow(0)
-    widget.note.value = "first bout, \"clear\""
+    widget.note.value = 'first bout, "clear"'
     widget.note.native.editingFinished.emit()
     assert labeler.labeling.bouts[0].note == 'first bout, "clear"'
     widget.undo.clicked.emit()
@@ -244,7 +261,8 @@ def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
     assert labeler.labeling.bouts == ()
     widget.load_labels.clicked.emit()
     assert labeler.labeling.intervals().labels == ("courting",) and labeler.labeling.events().kinds == (
-        "wing extension",)
+        "wing extension",
+    )
     widget.stop_labeling()
     assert not labeler.active
 
@@ -291,7 +309,12 @@ def test_label_save_reopen_and_export_from_the_docks(make_napari_viewer, stamped
     scene = labeler.show().scene
     place = scene.plot.placement(np.asarray(scene.layout.panel_box, float))
     # the legend row: courting's swatch always, its name in its colour (not dimmed) while its bout is on
-    x0, y0, x1, y1 = int(place.legend[0]), int(place.legend[1]), int(np.ceil(place.legend[2])), int(np.ceil(place.legend[3]))
+    x0, y0, x1, y1 = (
+        int(place.legend[0]),
+        int(place.legend[1]),
+        int(np.ceil(place.legend[2])),
+        int(np.ceil(place.legend[3])),
+    )
     with open_video(tmp_path / "clip_labeled.mp4") as exported:
         assert len(exported) == 90
 

@@ -46,8 +46,16 @@ def test_raster_image_is_the_geometry_of_the_current_frame(dlc, display):
     viewer, video_layer, pose_path = dlc
     speed = pd.DataFrame({"x": read_pose(pose_path).xy[:, 0, 0, 0]})
     rois = np.random.default_rng(0).random((2330, 8))  # a heatmap lane, a raster lane and the overview too
-    session = attach(viewer, video_layer, signals=[speed, rois], spikes={"unit": [33.0, 33.4]}, pose=pose_path,
-                     window=(1.0, 1.0), style={"heatmaps": [1], "overview": True}, display=display)
+    session = attach(
+        viewer,
+        video_layer,
+        signals=[speed, rois],
+        spikes={"unit": [33.0, 33.4]},
+        pose=pose_path,
+        window=(1.0, 1.0),
+        style={"heatmaps": [1], "overview": True},
+        display=display,
+    )
     raster = session.layers["overlay" if display == "raster" else "panel"]
     np.testing.assert_array_equal(raster.translate, [0, 0] if display == "raster" else [480, 0])
     visible = {key for key, layer in session.layers.items() if layer.visible}
@@ -152,8 +160,16 @@ def test_videos_of_different_rates_follow_one_time_slider(make_napari_viewer, tm
 
 def test_widget_shows_a_session_attached_by_a_script(dlc):
     viewer, video_layer, pose_path = dlc
-    attach(viewer, video_layer, signals=np.zeros(2330), pose=pose_path, window=(1.5, 0.5), spikes={"a": [1.0]},
-           layout="top-left", style={"trail_length": 7, "plot_layout": "overlay", "timestamp": "frame"})
+    attach(
+        viewer,
+        video_layer,
+        signals=np.zeros(2330),
+        pose=pose_path,
+        window=(1.5, 0.5),
+        spikes={"a": [1.0]},
+        layout="top-left",
+        style={"trail_length": 7, "plot_layout": "overlay", "timestamp": "frame"},
+    )
     widget = ChronovizWidget(viewer)
     assert (widget.left.value, widget.right.value, widget.trail_length.value) == (1.5, 0.5, 7)
     assert widget.position.value == "top-left" and widget.plot_layout.value == "overlay"

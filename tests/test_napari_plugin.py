@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import dask.array as da
-import numpy as np
 import npe2
+import numpy as np
 import pytest
 
 from napari_chronoviz.napari._reader import get_reader
@@ -126,8 +126,10 @@ def _paths(overlays: dict) -> list[str]:
     return [path for entry in files for path in (entry if isinstance(entry, list) else [entry])]
 
 
-@pytest.mark.parametrize("how, key, fps", [("reader", "flies", 25), ("reader", "mouse", 30), ("sample", "mouse", 30),
-                                           ("attach", "flies", 25)])
+@pytest.mark.parametrize(
+    "how, key, fps",
+    [("reader", "flies", 25), ("reader", "mouse", 30), ("sample", "mouse", 30), ("attach", "flies", 25)],
+)
 def test_the_play_button_plays_a_video_at_its_frame_rate(make_napari_viewer, how, key, fps):
     """napari plays at its playback_fps setting (10 frames/s) unless told the video's rate."""
     from napari.layers import Layer
@@ -174,8 +176,12 @@ sys.exit(main())
 @pytest.mark.gui  # `chronoviz view` in a subprocess opens a viewer
 def test_view_style_option_is_ours_not_qts(stamped_videos):
     """QApplication reads `-style`/`--style` from the argv it is given: `chronoviz view` must not hand it ours."""
-    run = subprocess.run([sys.executable, "-c", VIEW_WITH_A_STYLE, str(stamped_videos["constant_rate"])],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", VIEW_WITH_A_STYLE, str(stamped_videos["constant_rate"])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "trail_length 15" in run.stdout and "qt arguments []" in run.stdout
     assert "style override" not in run.stderr  # Qt: "invalid style override 'trail_length=15' passed, ignoring it"

@@ -8,8 +8,8 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose, sample_file
 from napari_chronoviz.overlays.plot import min_max_decimate
-from napari_chronoviz.overlays.style import MAX_BAND_ALPHA
 from napari_chronoviz.overlays.primitives import Points, Polylines, Rectangles, Segments, Texts
+from napari_chronoviz.overlays.style import MAX_BAND_ALPHA
 from napari_chronoviz.render.raster import draw
 
 # the bundled copy of ../shared/data/dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5
@@ -47,9 +47,12 @@ def test_skeleton_segment_ends_are_keypoint_positions(shared_data):
     scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none")
     index = {name: i for i, name in enumerate(pose.keypoints)}
     segments = only(scene.geometry(700).items, Segments)
-    expected = [(pose.xy[700, fly, index[a]], pose.xy[700, fly, index[b]])
-                for fly in range(2) for a, b in pose.edges
-                if np.isfinite(pose.xy[700, fly, index[a]]).all() and np.isfinite(pose.xy[700, fly, index[b]]).all()]
+    expected = [
+        (pose.xy[700, fly, index[a]], pose.xy[700, fly, index[b]])
+        for fly in range(2)
+        for a, b in pose.edges
+        if np.isfinite(pose.xy[700, fly, index[a]]).all() and np.isfinite(pose.xy[700, fly, index[b]]).all()
+    ]
     assert len(segments) == len(expected) > 0
     np.testing.assert_array_equal(segments.starts, [start for start, _ in expected])
     np.testing.assert_array_equal(segments.ends, [end for _, end in expected])
@@ -58,13 +61,14 @@ def test_skeleton_segment_ends_are_keypoint_positions(shared_data):
 def test_trail_holds_exactly_the_last_n_positions_and_fades():
     pose = read_pose(DLC_POSE)
     n = 10
-    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none",
-                        style={"trail_length": n, "trail_keypoints": ["snout"]})
+    scene = build_scene(
+        fake_video(pose.n_frames), pose=pose, layout="none", style={"trail_length": n, "trail_keypoints": ["snout"]}
+    )
     trail = scene.geometry(100).of_type(Segments)[0]  # trails come first
     assert len(trail) == n
     snout = pose.xy[:, 0, 0]
     points = {tuple(p) for p in np.concatenate([trail.starts, trail.ends])}
-    assert points == {tuple(p) for p in snout[100 - n:101]}
+    assert points == {tuple(p) for p in snout[100 - n : 101]}
     alphas = trail.colors[np.argsort([-np.flatnonzero((snout == s).all(axis=1))[0] for s in trail.starts]), 3]
     assert np.all(np.diff(alphas) < 0) and alphas[0] == 1.0  # newest opaque, older fainter
     early = scene.geometry(3).of_type(Segments)[0]
@@ -138,8 +142,9 @@ def test_a_padded_signal_shows_nothing_past_its_end():
     near_end = only(scene.panel_geometry(980).items, Polylines).paths[0]
     last_sample_x = scene.plot.cursor_x(lane) + (996 - 980) / 60 * (lane[2] - lane[0])
     assert near_end[:, 0].max() == pytest.approx(last_sample_x)
-    assert not scene.panel_geometry(999).of_type(Polylines) or \
-        only(scene.panel_geometry(999).items, Polylines).paths[0][:, 0].max() < scene.plot.cursor_x(lane)
+    assert not scene.panel_geometry(999).of_type(Polylines) or only(scene.panel_geometry(999).items, Polylines).paths[
+        0
+    ][:, 0].max() < scene.plot.cursor_x(lane)
 
 
 def test_nan_gaps_break_the_line_and_decimation_keeps_peaks():
@@ -184,8 +189,12 @@ def test_panel_positions_and_the_canvas(position):
 
 
 def test_dense_layout_keeps_64_channels_legible():
-    scene = build_scene(fake_video(300), signals=np.random.default_rng(1).random((300, 64)),
-                        layout={"position": "below", "size": 320}, style={"plot_layout": "dense"})
+    scene = build_scene(
+        fake_video(300),
+        signals=np.random.default_rng(1).random((300, 64)),
+        layout={"position": "below", "size": 320},
+        style={"plot_layout": "dense"},
+    )
     lanes = scene.plot.lane_boxes(scene.layout.panel_box)
     assert len(lanes) == 64 and np.all(np.diff(lanes[:, 1]) > 0)
     assert len(only(scene.panel_geometry(100).items, Polylines).paths) == 64
@@ -193,8 +202,9 @@ def test_dense_layout_keeps_64_channels_legible():
 
 def test_geometry_rasterizes():
     pose = read_pose(DLC_POSE)
-    scene = build_scene(fake_video(pose.n_frames), pose=pose, signals=pose.xy[:, 0, 0, 0], window=(1, 1),
-                        style={"trail_length": 5})
+    scene = build_scene(
+        fake_video(pose.n_frames), pose=pose, signals=pose.xy[:, 0, 0, 0], window=(1, 1), style={"trail_length": 5}
+    )
     x0, y0, x1, y1 = scene.layout.canvas_box
     canvas = np.zeros((int(y1 - y0), int(x1 - x0), 3), np.uint8)
     draw(canvas, scene.geometry(100), origin=(x0, y0))
@@ -229,8 +239,9 @@ def test_head_direction_from_a_given_angle_series():
     xy[:, 0, 0] = [100.0, 50.0]
     xy[:, 0, 1] = [110.0, 50.0]
     pose = Pose(xy, np.ones((10, 1, 2)), ("tail", "head"), ("mouse",)).with_heading(np.full(10, 90.0), unit="deg")
-    scene = build_scene(fake_video(10), pose=pose, layout="none", style={"head_direction": ["tail", "head"],
-                                                                         "arrow_length": 20})
+    scene = build_scene(
+        fake_video(10), pose=pose, layout="none", style={"head_direction": ["tail", "head"], "arrow_length": 20}
+    )
     arrow = [item for item in scene.geometry(3).of_type(Segments) if item.arrow][0]
     np.testing.assert_allclose(arrow.starts, [[110, 50]])
     np.testing.assert_allclose(arrow.ends, [[110, 70]], atol=1e-9)  # 90 degrees: down the image
@@ -244,8 +255,11 @@ def test_head_direction_from_a_given_angle_series():
 @pytest.mark.parametrize("samples_per_frame", [1, 4])
 def test_a_window_in_samples_draws_n_samples_each_side_and_the_current_one(samples_per_frame):
     n = 3
-    scene = build_scene(fake_video(300), signals=np.sin(np.arange(300 * samples_per_frame) / 10),
-                        window={"left": n, "right": n, "unit": "samples"})
+    scene = build_scene(
+        fake_video(300),
+        signals=np.sin(np.arange(300 * samples_per_frame) / 10),
+        window={"left": n, "right": n, "unit": "samples"},
+    )
     for frame in (37, 100, 151, 200):
         path = only(scene.panel_geometry(frame).items, Polylines).paths[0]
         assert len(path) == 2 * n + 1, frame
@@ -258,8 +272,9 @@ def test_a_short_multi_animal_pose_is_drawn_on_its_frames_and_nothing_after(shor
         scene = build_scene(fake_video(121), pose=path, layout="none")
     for frame in (0, 98, 99):
         expected = pose.xy[frame].reshape(-1, 2)
-        np.testing.assert_array_equal(only(scene.geometry(frame).items, Points).positions,
-                                      expected[np.isfinite(expected).all(axis=1)])
+        np.testing.assert_array_equal(
+            only(scene.geometry(frame).items, Points).positions, expected[np.isfinite(expected).all(axis=1)]
+        )
     assert not scene.geometry(100).items and not scene.geometry(120).items
 
 
@@ -279,18 +294,21 @@ def test_pose_alignment_places_a_short_sleap_pose(short_sleap_pose):
 def test_bad_pose_alignment_says_where_to_set_it(short_sleap_pose):
     with pytest.raises(ChronovizError, match=r"Unknown pose alignment option\(s\) \['interpolation'\]"):
         build_scene(fake_video(251), pose=short_sleap_pose(101), pose_alignment={"interpolation": "linear"})
-    with pytest.raises(ChronovizError, match=r"flies_300.analysis.h5: .*300 rows but the video has 251 frames.*"
-                                             r"pose_alignment=.*--pose-align.*dock widget"):
+    with pytest.raises(
+        ChronovizError,
+        match=r"flies_300.analysis.h5: .*300 rows but the video has 251 frames.*"
+        r"pose_alignment=.*--pose-align.*dock widget",
+    ):
         build_scene(fake_video(251), pose=short_sleap_pose(300))
 
 
 def test_a_pose_offset_on_a_rounded_frame_rate_draws_its_last_row_on_the_last_frames(short_sleap_pose):
     video = SimpleNamespace(frame_times=np.arange(251) * 0.033333, shape=(251, 1024, 1024, 3))  # 30.0003 fps
-    scene = build_scene(video, pose=short_sleap_pose(101), pose_alignment={"mode": "pad", "offset": 1.0},
-                        layout="none")
+    scene = build_scene(video, pose=short_sleap_pose(101), pose_alignment={"mode": "pad", "offset": 1.0}, layout="none")
     last = read_pose(short_sleap_pose(101)).xy[100].reshape(-1, 2)
-    np.testing.assert_array_equal(only(scene.geometry(131).items, Points).positions,
-                                  last[np.isfinite(last).all(axis=1)])
+    np.testing.assert_array_equal(
+        only(scene.geometry(131).items, Points).positions, last[np.isfinite(last).all(axis=1)]
+    )
 
 
 def event_frames(scene) -> list[int]:
@@ -298,15 +316,21 @@ def event_frames(scene) -> list[int]:
     lanes from their top, but the cursor, which comes last, and the grid lines, which are never at the cursor)."""
     lane = scene.plot.lane_boxes(scene.layout.panel_box)[0]
     cursor = scene.plot.cursor_x(lane)
-    return [frame for frame in range(scene.n_frames)
-            if any(np.isclose(lines.starts[:, 0], cursor).any() and (lines.starts[:, 1] == lane[1]).all()
-                   for lines in scene.panel_geometry(frame).of_type(Segments)[:-1])]
+    return [
+        frame
+        for frame in range(scene.n_frames)
+        if any(
+            np.isclose(lines.starts[:, 0], cursor).any() and (lines.starts[:, 1] == lane[1]).all()
+            for lines in scene.panel_geometry(frame).of_type(Segments)[:-1]
+        )
+    ]
 
 
 def current_label_frames(scene, label: str) -> np.ndarray:
     """The frames whose current label (written at the panel's right) is `label`."""
-    return np.array([frame for frame in range(scene.n_frames)
-                     if scene.plot.intervals.label_at(scene.frame_times[frame]) == label])
+    return np.array(
+        [frame for frame in range(scene.n_frames) if scene.plot.intervals.label_at(scene.frame_times[frame]) == label]
+    )
 
 
 def test_labels_on_a_signals_clock_follow_its_offset():
@@ -327,20 +351,30 @@ def test_labels_on_a_signals_clock_follow_its_sync_fit_with_drift(tmp_path):
     def daq(video_time):  # the DAQ clock runs 1000 ppm fast and started 0.5 s after the video
         return (np.asarray(video_time) - 0.5) / 1.001
 
-    pd.DataFrame({"time": daq(np.arange(0.5, 10, 0.01)), "dff": np.zeros(950)}).to_csv(tmp_path / "dff.csv", index=False)
+    pd.DataFrame({"time": daq(np.arange(0.5, 10, 0.01)), "dff": np.zeros(950)}).to_csv(
+        tmp_path / "dff.csv", index=False
+    )
     video_events = np.array([1.0, 5.0, 9.0])  # e.g. an LED seen in the video, and its TTL logged by the DAQ
-    scene = build_scene(fake_video(300), signals=tmp_path / "dff.csv", window=(1, 1), labels_clock="dff.csv",
-                        events=pd.DataFrame({"time": daq([3.0, 6.0]), "kind": ["lick", "stim"]}),
-                        intervals=pd.DataFrame({"start": daq([7.01]), "end": daq([8.01]), "label": ["run"]}),
-                        alignment={"sync": (video_events, daq(video_events))})
+    scene = build_scene(
+        fake_video(300),
+        signals=tmp_path / "dff.csv",
+        window=(1, 1),
+        labels_clock="dff.csv",
+        events=pd.DataFrame({"time": daq([3.0, 6.0]), "kind": ["lick", "stim"]}),
+        intervals=pd.DataFrame({"start": daq([7.01]), "end": daq([8.01]), "label": ["run"]}),
+        alignment={"sync": (video_events, daq(video_events))},
+    )
     assert event_frames(scene) == [90, 180]
     np.testing.assert_array_equal(current_label_frames(scene, "run"), np.arange(211, 241))  # 7.01..8.01 s
 
 
 def test_a_labels_clock_must_name_a_signal_with_a_clock():
     labels = {"events": pd.DataFrame({"time": [1.0]}), "window": (1, 1)}
-    with pytest.raises(ChronovizError, match=r"labels_clock='dff.csv' names no signal: .*'video'.*a signal "
-                                             r"given by its position \(0\) or name \(\['the array'\]\)"):
+    with pytest.raises(
+        ChronovizError,
+        match=r"labels_clock='dff.csv' names no signal: .*'video'.*a signal "
+        r"given by its position \(0\) or name \(\['the array'\]\)",
+    ):
         build_scene(fake_video(300), signals=np.zeros(300), labels_clock="dff.csv", **labels)
     with pytest.raises(ChronovizError, match=r"stretched.*no clock of its own"):
         build_scene(fake_video(300), signals=np.zeros(290), alignment={"mode": "stretch"}, labels_clock=0, **labels)

@@ -11,8 +11,17 @@ import pytest
 
 from napari_chronoviz import ChronovizError, build_scene
 from napari_chronoviz.io.spikes import read_spikes
-from napari_chronoviz.overlays.primitives import (Geometry, Image, Points, Polylines, Rectangles, Segments, Texts,
-                                                  text_thickness, text_width)
+from napari_chronoviz.overlays.primitives import (
+    Geometry,
+    Image,
+    Points,
+    Polylines,
+    Rectangles,
+    Segments,
+    Texts,
+    text_thickness,
+    text_width,
+)
 from napari_chronoviz.overlays.style import colormap_table, palette
 from napari_chronoviz.render.raster import FONT, FONT_PIXELS_AT_SCALE_1, draw
 
@@ -23,8 +32,11 @@ def fake_video(n_frames, fps=30.0, width=640, height=480):
 
 def texts_of(geometry) -> list[tuple[str, np.ndarray, float, str]]:
     """(string, anchor position, size, anchor) of every text drawn."""
-    return [(string_, position, item.size, item.anchor) for item in geometry.of_type(Texts)
-            for string_, position in zip(item.strings, item.positions)]
+    return [
+        (string_, position, item.size, item.anchor)
+        for item in geometry.of_type(Texts)
+        for string_, position in zip(item.strings, item.positions)
+    ]
 
 
 def drawn_box(text: str, position, size: float, anchor: str) -> np.ndarray:
@@ -49,11 +61,14 @@ def test_text_width_is_never_less_than_drawn_and_close_to_it():
             assert drawn <= text_width(text, size) <= drawn * 1.4 + 5
 
 
-@pytest.mark.parametrize(("window", "ticks", "labels"), [
-    ((2, 2), [-2, -1, 0, 1, 2], ["-2", "-1", "0", "1", "2 s"]),
-    ((1.5, 0.5), [-1.5, -1, -0.5, 0, 0.5], ["-1.5", "-1.0", "-0.5", "0.0", "0.5 s"]),
-    ((30, 30), [-30, -20, -10, 0, 10, 20, 30], ["-30", "-20", "-10", "0", "10", "20", "30 s"]),
-])
+@pytest.mark.parametrize(
+    ("window", "ticks", "labels"),
+    [
+        ((2, 2), [-2, -1, 0, 1, 2], ["-2", "-1", "0", "1", "2 s"]),
+        ((1.5, 0.5), [-1.5, -1, -0.5, 0, 0.5], ["-1.5", "-1.0", "-0.5", "0.0", "0.5 s"]),
+        ((30, 30), [-30, -20, -10, 0, 10, 20, 30], ["-30", "-20", "-10", "0", "10", "20", "30 s"]),
+    ],
+)
 def test_time_ticks_sit_at_round_seconds_from_now(window, ticks, labels):
     scene = build_scene(fake_video(3000), signals=np.zeros(3000), window=window)
     plot, box = scene.plot, scene.layout.panel_box
@@ -63,8 +78,11 @@ def test_time_ticks_sit_at_round_seconds_from_now(window, ticks, labels):
     assert written == labels
     geometry = scene.panel_geometry(1500)
     expected_x = lane[0] + (np.array(ticks) + window[0]) / sum(window) * (lane[2] - lane[0])
-    axes = [item for item in geometry.of_type(Segments)
-            if np.allclose(item.starts[0], lane[[0, 3]]) and np.allclose(item.ends[0], lane[[2, 3]])]
+    axes = [
+        item
+        for item in geometry.of_type(Segments)
+        if np.allclose(item.starts[0], lane[[0, 3]]) and np.allclose(item.ends[0], lane[[2, 3]])
+    ]
     assert len(axes) == 1  # the baseline under the lane, then a tick per round second, then the y scale
     marks = slice(1, 1 + len(ticks))
     np.testing.assert_allclose(axes[0].starts[marks, 0], expected_x)
@@ -119,8 +137,14 @@ def test_no_text_is_drawn_over_the_traces(layout):
     signals = pd.DataFrame(rng.random((300, 4)), columns=["speed (cm/s)", "dF/F", "heading [deg]", "x"])
     events = pd.DataFrame({"time": np.linspace(4, 6, 12), "kind": ["lick", "reward", "tone"] * 4})
     intervals = pd.DataFrame({"start": [3.0, 5.5], "end": [5.5, 8.0], "label": ["rest", "run"]})
-    scene = build_scene(fake_video(300), signals=signals, events=events, intervals=intervals, window=(1, 1),
-                        style={"plot_layout": layout, "overview": True})
+    scene = build_scene(
+        fake_video(300),
+        signals=signals,
+        events=events,
+        intervals=intervals,
+        window=(1, 1),
+        style={"plot_layout": layout, "overview": True},
+    )
     geometry = scene.panel_geometry(150)
     texts = Geometry([item for item in geometry.items if isinstance(item, Texts)])
     x0, y0, x1, y1 = scene.layout.canvas_box
@@ -140,17 +164,21 @@ def test_event_labels_never_overlap():
     rng = np.random.default_rng(1)
     times = np.sort(rng.uniform(0, 10, 80))
     kinds = list(rng.choice(["male sprint", "lick", "female turn", "x"], len(times)))
-    scene = build_scene(fake_video(300), signals=np.zeros(300), events=pd.DataFrame({"time": times, "kind": kinds}),
-                        window=(2, 2))
+    scene = build_scene(
+        fake_video(300), signals=np.zeros(300), events=pd.DataFrame({"time": times, "kind": kinds}), window=(2, 2)
+    )
     strip = scene.plot.placement(scene.layout.panel_box).event_strip
     for frame in range(0, 300, 7):
-        labels = [(text, position, size, anchor) for text, position, size, anchor in texts_of(scene.panel_geometry(frame))
-                  if strip[1] <= position[1] <= strip[3] and text in kinds]
+        labels = [
+            (text, position, size, anchor)
+            for text, position, size, anchor in texts_of(scene.panel_geometry(frame))
+            if strip[1] <= position[1] <= strip[3] and text in kinds
+        ]
         boxes = [drawn_box(*label) for label in labels]
         assert boxes, frame
         for i, a in enumerate(boxes):
             assert strip[0] <= a[0] and a[2] <= strip[2]
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 assert not overlaps(a, b), (frame, labels)
 
 
@@ -166,7 +194,7 @@ def test_window_ylimits_follow_a_step_smoothly():
     assert low[450] < 1 and high[450] > 99  # at the step: both
     starts, stops = scene.traces[0].alignment.window_bounds(scene.frame_times, 1, 1)
     for frame in range(n):  # every sample of every window stays inside the lane
-        window = values[starts[frame]:stops[frame]]
+        window = values[starts[frame] : stops[frame]]
         assert low[frame] <= window.min() and window.max() <= high[frame]
     assert np.abs(np.diff(high)).max() < 30 and np.abs(np.diff(low)).max() < 30  # glides, does not jump by 100
     lane = scene.plot.lane_boxes(scene.layout.panel_box)[0]
@@ -175,8 +203,12 @@ def test_window_ylimits_follow_a_step_smoothly():
 
 
 def test_the_grid_lanes_each_get_a_cursor_and_a_time_axis():
-    scene = build_scene(fake_video(300), signals=np.random.default_rng(0).random((300, 4)), window=(1.5, 0.5),
-                        style={"plot_layout": "grid"})
+    scene = build_scene(
+        fake_video(300),
+        signals=np.random.default_rng(0).random((300, 4)),
+        window=(1.5, 0.5),
+        style={"plot_layout": "grid"},
+    )
     place = scene.plot.placement(scene.layout.panel_box)
     assert len(place.columns) == 2
     labels = [text for text, *_ in texts_of(scene.panel_geometry(150))]
@@ -204,8 +236,12 @@ def test_a_heatmap_cell_has_the_colormap_color_of_its_value():
     n, channels = 300, 16
     rng = np.random.default_rng(2)
     values = rng.random((n, channels))
-    scene = build_scene(fake_video(n), signals=[np.sin(np.arange(n) / 9), values], window=(1, 1),
-                        style={"heatmaps": [1], "colormap": "magma"})
+    scene = build_scene(
+        fake_video(n),
+        signals=[np.sin(np.arange(n) / 9), values],
+        window=(1, 1),
+        style={"heatmaps": [1], "colormap": "magma"},
+    )
     plot = scene.plot
     place = plot.placement(scene.layout.panel_box)
     lane = place.lanes[[lane.kind for lane in plot.lanes].index("heatmap")]
@@ -238,8 +274,11 @@ def test_a_raster_tick_at_each_spike_time(tmp_path):
     plot = scene.plot
     lane = plot.placement(scene.layout.panel_box).lanes[-1]
     assert plot.lanes[-1].kind == "raster"
-    ticks = [item for item in scene.panel_geometry(150).of_type(Segments)
-             if len(item) == 4 and (item.starts[:, 1] > lane[1]).all() and (item.ends[:, 1] < lane[3]).all()]
+    ticks = [
+        item
+        for item in scene.panel_geometry(150).of_type(Segments)
+        if len(item) == 4 and (item.starts[:, 1] > lane[1]).all() and (item.ends[:, 1] < lane[3]).all()
+    ]
     assert len(ticks) == 1  # the spikes at 4.2, 4.5, 5.0, 5.9 s lie in the window 4..6 s; 7.5 s does not
     expected_x = lane[0] + (np.array([4.2, 4.5, 5.0, 5.9]) - 4) / 2 * (lane[2] - lane[0])
     np.testing.assert_allclose(ticks[0].starts[:, 0], expected_x)
@@ -271,8 +310,9 @@ def test_spikes_from_a_table_a_pair_an_nwb_file_and_a_dict(tmp_path):
 
 def test_the_overview_marks_the_current_window_and_the_labels():
     intervals = pd.DataFrame({"start": [2.0], "end": [4.0], "label": ["run"]})
-    scene = build_scene(fake_video(300), signals=np.zeros(300), intervals=intervals, window=(1, 1),
-                        style={"overview": True})
+    scene = build_scene(
+        fake_video(300), signals=np.zeros(300), intervals=intervals, window=(1, 1), style={"overview": True}
+    )
     place = scene.plot.placement(scene.layout.panel_box)
     strip = place.overview
     left, right = place.columns[0, 0], place.columns[-1, 2]
@@ -281,8 +321,11 @@ def test_the_overview_marks_the_current_window_and_the_labels():
         return left + seconds / (299 / 30) * (right - left)
 
     for frame in (30, 150, 280):
-        boxes = [item for item in scene.panel_geometry(frame).of_type(Rectangles) if (item.boxes[:, 1] >= strip[1] - 1).all()
-                 and (item.boxes[:, 3] <= strip[3] + 1).all()][0].boxes
+        boxes = [
+            item
+            for item in scene.panel_geometry(frame).of_type(Rectangles)
+            if (item.boxes[:, 1] >= strip[1] - 1).all() and (item.boxes[:, 3] <= strip[3] + 1).all()
+        ][0].boxes
         time = frame / 30
         np.testing.assert_allclose(boxes[1, [0, 2]], [x_of(2.0), x_of(4.0)])  # the interval
         window = boxes[-1]
@@ -294,7 +337,9 @@ def test_an_image_is_drawn_cell_for_cell_on_rgb_rgba_and_a_luma_plane():
     image = Geometry([Image(np.array([10.0, 20.0, 30.0, 40.0]), pixels)])  # 2 x 2 cells of 10 x 10 pixels
     rgb = draw(np.full((50, 50, 3), 7, np.uint8), image)
     assert rgb[25, 15].tolist() == [255, 0, 0] and rgb[25, 25].tolist() == [7, 7, 7]  # a transparent cell
-    assert rgb[35, 15].tolist() == [0, 255, 0] and rgb[39, 29].tolist() == [0, 0, 255] and rgb[40, 30].tolist() == [7] * 3
+    assert (
+        rgb[35, 15].tolist() == [0, 255, 0] and rgb[39, 29].tolist() == [0, 0, 255] and rgb[40, 30].tolist() == [7] * 3
+    )
     rgba = draw(np.zeros((50, 50, 4), np.uint8), image)
     assert rgba[35, 25].tolist() == [0, 0, 255, 255] and rgba[25, 25].tolist() == [0, 0, 0, 0]
     luma = draw(np.full((50, 50), 16, np.uint8), image, plane="y")

@@ -142,16 +142,22 @@ def test_skeleton_edges_naming_absent_keypoints_suggest_close_names(tmp_path):
 
 def test_a_pose_longer_than_its_video_is_an_error_with_both_counts_and_advice():
     pose = read_pose(DLC_H5)
-    with pytest.raises(AlignmentError, match=r"pose has 2330 rows but the video has 2329 frames.*tracked on this "
-                                             r"video.*mode='ratio'.*mode='frame'"):
+    with pytest.raises(
+        AlignmentError,
+        match=r"pose has 2330 rows but the video has 2329 frames.*tracked on this "
+        r"video.*mode='ratio'.*mode='frame'",
+    ):
         align(np.arange(2329) / 30, pose)
     assert align(np.arange(2330) / 30, pose).positions[-1] == 2329
 
 
 def test_a_sleap_pose_shorter_than_its_video_shows_nan_after_its_end_and_warns(short_sleap_pose):
     pose = read_pose(short_sleap_pose(101))
-    with pytest.warns(UserWarning, match=r"pose has 101 rows but the video has 251 frames: frames 101-250 "
-                                         r"\(150 frames\) have no pose"):
+    with pytest.warns(
+        UserWarning,
+        match=r"pose has 101 rows but the video has 251 frames: frames 101-250 "
+        r"\(150 frames\) have no pose",
+    ):
         alignment = align(np.arange(251) / 25, pose)
     np.testing.assert_array_equal(alignment.positions[:101], np.arange(101))
     assert np.isnan(alignment.positions[101:]).all()

@@ -39,8 +39,10 @@ def notifications():
 
 
 def test_importing_the_reader_loads_no_heavy_module():
-    code = ("import sys, napari_chronoviz.napari._reader, napari_chronoviz.io.formats; "
-            f"print(sorted(set({HEAVY_MODULES!r}) & set(sys.modules)))")
+    code = (
+        "import sys, napari_chronoviz.napari._reader, napari_chronoviz.io.formats; "
+        f"print(sorted(set({HEAVY_MODULES!r}) & set(sys.modules)))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
@@ -231,8 +233,16 @@ def layers_of(path) -> list[tuple]:
     """(layer type, data shape, name, chronoviz kind, first feature columns) of what the reader opens."""
     read = get_reader(str(path))
     assert callable(read), f"the reader declined {path}"
-    return [(layer_type, tuple(data.shape), attributes["name"], attributes["metadata"]["chronoviz"]["kind"],
-             list(attributes.get("features", {}))[:3]) for data, attributes, layer_type in read(str(path))]
+    return [
+        (
+            layer_type,
+            tuple(data.shape),
+            attributes["name"],
+            attributes["metadata"]["chronoviz"]["kind"],
+            list(attributes.get("features", {}))[:3],
+        )
+        for data, attributes, layer_type in read(str(path))
+    ]
 
 
 # what the reader opened from these files before its contract was kept, and still opens
@@ -241,29 +251,47 @@ BUNDLED = {
     "mouse.mp4": [("image", (2330, 480, 640, 3), "mouse", "video", [])],
     "flies.analysis.h5": [("points", (38363, 3), "flies.analysis", "pose", ["individual", "keypoint", "confidence"])],
     "mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5": [
-        ("points", (9320, 3), "mouseDLC_resnet50_openfieldAug20shuffle1_30000", "pose",
-         ["individual", "keypoint", "confidence"])],
+        (
+            "points",
+            (9320, 3),
+            "mouseDLC_resnet50_openfieldAug20shuffle1_30000",
+            "pose",
+            ["individual", "keypoint", "confidence"],
+        )
+    ],
     "flies_photometry.csv": [("points", (6000, 2), "flies_photometry", "signal", ["time", "dF/F"])],
-    "flies_signals.csv": [("points", (1500, 2), "flies_signals", "signal",
-                           ["time", "female speed (px/s)", "male speed (px/s)"])],
-    "mouse_signals.csv": [("points", (2330, 2), "mouse_signals", "signal",
-                           ["frame", "snout speed (px/s)", "body length (px)"])],
+    "flies_signals.csv": [
+        ("points", (1500, 2), "flies_signals", "signal", ["time", "female speed (px/s)", "male speed (px/s)"])
+    ],
+    "mouse_signals.csv": [
+        ("points", (2330, 2), "mouse_signals", "signal", ["frame", "snout speed (px/s)", "body length (px)"])
+    ],
 }
 SHARED = {
     "dlc_openfield/m3v1mp4.mp4": [("image", (2330, 480, 640, 3), "m3v1mp4", "video", [])],
     "dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5": [
-        ("points", (9320, 3), "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000", "pose",
-         ["individual", "keypoint", "confidence"])],
+        (
+            "points",
+            (9320, 3),
+            "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000",
+            "pose",
+            ["individual", "keypoint", "confidence"],
+        )
+    ],
     "sleap_flies/clip.mp4": [("image", (1500, 1024, 1024, 3), "clip", "video", [])],
     "sleap_flies/clip.slp": [("points", (38363, 3), "clip", "pose", ["individual", "keypoint", "confidence"])],
     "sleap_flies/clip.predictions.slp": [
-        ("points", (5754, 3), "clip.predictions", "pose", ["individual", "keypoint", "confidence"])],
+        ("points", (5754, 3), "clip.predictions", "pose", ["individual", "keypoint", "confidence"])
+    ],
     "sleap_centered_pair/centered_pair_low_quality.mp4": [
-        ("image", (1100, 384, 384, 3), "centered_pair_low_quality", "video", [])],
+        ("image", (1100, 384, 384, 3), "centered_pair_low_quality", "video", [])
+    ],
     "sleap_centered_pair/centered_pair_standard.analysis.h5": [
-        ("points", (48620, 3), "centered_pair_standard.analysis", "pose", ["individual", "keypoint", "confidence"])],
+        ("points", (48620, 3), "centered_pair_standard.analysis", "pose", ["individual", "keypoint", "confidence"])
+    ],
     "sleap_centered_pair/centered_pair_matlab.analysis.h5": [
-        ("points", (48620, 3), "centered_pair_matlab.analysis", "pose", ["individual", "keypoint", "confidence"])],
+        ("points", (48620, 3), "centered_pair_matlab.analysis", "pose", ["individual", "keypoint", "confidence"])
+    ],
     "imgstore_mp4": [("image", (179, 512, 512, 3), "imgstore_mp4", "video", [])],
     "imgstore_mp4/metadata.yaml": [("image", (179, 512, 512, 3), "imgstore_mp4", "video", [])],
     "imgstore_mp4/000001.mp4": [("image", (79, 512, 512, 3), "000001", "video", [])],
@@ -286,9 +314,12 @@ def test_real_recordings_open_to_the_same_layers(name, shared_data, notification
 def test_files_that_are_not_layers_are_left_to_others(path, shared_data, notifications):
     """Events, intervals and frame times belong to the dock widget and `open_video`, not to napari layers
     (the intervals and the camera log used to open as meaningless signal layers)."""
-    path = {"events": sample_file("flies_events.csv"), "intervals": sample_file("flies_intervals.csv"),
-            "timestamps": shared_data / "timestamps" / "_iblrig_bodyCamera.timestamps.ssv",
-            "chunk index": shared_data / "imgstore_mp4" / "000000.npz"}[path]
+    path = {
+        "events": sample_file("flies_events.csv"),
+        "intervals": sample_file("flies_intervals.csv"),
+        "timestamps": shared_data / "timestamps" / "_iblrig_bodyCamera.timestamps.ssv",
+        "chunk index": shared_data / "imgstore_mp4" / "000000.npz",
+    }[path]
     assert get_reader(str(path)) is None
     assert notifications() == []
 
@@ -303,7 +334,8 @@ def test_time_series_in_numpy_files_and_dlc_csv_still_open(tmp_path, notificatio
     assert layers_of(tmp_path / "two.npy") == [("points", (100, 2), "two", "signal", ["channel 0", "channel 1"])]
     assert layers_of(tmp_path / "trace.npz") == [("points", (5, 2), "trace", "signal", ["time", "dff"])]
     assert layers_of(tmp_path / "mouseDLC.csv") == [
-        ("points", (200, 3), "mouseDLC", "pose", ["individual", "keypoint", "confidence"])]
+        ("points", (200, 3), "mouseDLC", "pose", ["individual", "keypoint", "confidence"])
+    ]
     assert notifications() == []
 
 
@@ -311,9 +343,16 @@ def test_the_registry_names_real_readers_and_tells_kinds_by_name():
     from napari_chronoviz.io.formats import kinds_of, reader_of
 
     assert {kind: reader_of(kind).__name__ for kind in FILE_KINDS} == {
-        "video": "open_video", "imgstore": "open_video", "pose": "read_pose", "timeseries": "read_timeseries",
-        "frame_times": "read_frame_times", "events": "read_events", "intervals": "read_intervals",
-        "session": "open_session", "ethogram": "read_ethogram"}
+        "video": "open_video",
+        "imgstore": "open_video",
+        "pose": "read_pose",
+        "timeseries": "read_timeseries",
+        "frame_times": "read_frame_times",
+        "events": "read_events",
+        "intervals": "read_intervals",
+        "session": "open_session",
+        "ethogram": "read_ethogram",
+    }
     assert kinds_of("rig/CLIP.MP4") == ("video",)
     assert kinds_of("store/metadata.yaml") == ("imgstore", "frame_times", "ethogram")
     assert kinds_of("poses.h5") == ("pose", "timeseries")

@@ -18,8 +18,9 @@ FAITHFUL = {"layout": "none", "crf": 0, "preset": "ultrafast", "progress": False
 def decoded(path, frames: range) -> list[np.ndarray]:
     """Frames `frames` of `path` (counted from its first frame) from a plain sequential PyAV decode."""
     with av.open(str(path)) as container:
-        return [frame.to_ndarray(format="rgb24") for index, frame in enumerate(container.decode(video=0))
-                if index in frames]
+        return [
+            frame.to_ndarray(format="rgb24") for index, frame in enumerate(container.decode(video=0)) if index in frames
+        ]
 
 
 def assert_pictures_equal(output, source, frames: range) -> None:
@@ -27,7 +28,9 @@ def assert_pictures_equal(output, source, frames: range) -> None:
     assert len(written) == len(expected) == len(frames)
     errors = [np.abs(a.astype(int) - b).mean() for a, b in zip(written, expected)]
     worst = int(np.argmax(errors))
-    assert errors[worst] < ALLOWED_MEAN_ERROR, f"output frame {worst} (input {frames[worst]}): mean error {errors[worst]:.1f}"
+    assert errors[worst] < ALLOWED_MEAN_ERROR, (
+        f"output frame {worst} (input {frames[worst]}): mean error {errors[worst]:.1f}"
+    )
 
 
 def test_mouse_export_from_frame_600_shows_the_input_frames(tmp_path):

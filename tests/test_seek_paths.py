@@ -43,11 +43,29 @@ def patterns(keyframe: int, n_frames: int) -> dict[str, list[int]]:
         # ahead in the same group, beyond the slider window: decoded on without a seek
         "forward_within_group": [middle, middle + SCRUB_WINDOW + 5, middle + 2 * SCRUB_WINDOW + 11],
         # slider steps forward over a keyframe (decoding on keeps the frames between), then back over them
-        "steps_over_keyframe": [keyframe - 6, keyframe - 4, keyframe - 1, keyframe + 2, keyframe + 3,
-                                keyframe + 1, keyframe - 2, keyframe - 3, keyframe - 5],
+        "steps_over_keyframe": [
+            keyframe - 6,
+            keyframe - 4,
+            keyframe - 1,
+            keyframe + 2,
+            keyframe + 3,
+            keyframe + 1,
+            keyframe - 2,
+            keyframe - 3,
+            keyframe - 5,
+        ],
         # stepping back: a window before the target is kept, then the next group's start, then back across it
-        "steps_back": [keyframe + 8, keyframe + 7, keyframe + 5, keyframe + 1, keyframe, keyframe - 1,
-                       keyframe - 3, keyframe + 4, keyframe + 6],
+        "steps_back": [
+            keyframe + 8,
+            keyframe + 7,
+            keyframe + 5,
+            keyframe + 1,
+            keyframe,
+            keyframe - 1,
+            keyframe - 3,
+            keyframe + 4,
+            keyframe + 6,
+        ],
         # back and forth over the same frames, as a drag that comes back
         "revisits": [middle, middle + 2, middle + 1, middle + 3, middle + 2, middle, middle - 2, middle + 1],
         # random jumps: only targets decoded, backwards and forwards, to the first and the last frame

@@ -6,8 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_chronoviz import FrameTimesError, LabelError, SignalError, read_events, read_frame_times, read_intervals
-from napari_chronoviz import read_timeseries
+from napari_chronoviz import (
+    FrameTimesError,
+    LabelError,
+    SignalError,
+    read_events,
+    read_frame_times,
+    read_intervals,
+    read_timeseries,
+)
 
 
 def write(path, text: str):
@@ -58,8 +65,15 @@ def test_without_suffix_or_unit_the_times_are_seconds(reader, tmp_path):
     np.testing.assert_allclose(read(path, time_unit="ms"), np.array(values) / 1000)
 
 
-@pytest.mark.parametrize("reader, error", [("read_timeseries", SignalError), ("read_events", LabelError),
-                                           ("read_intervals", LabelError), ("read_frame_times", FrameTimesError)])
+@pytest.mark.parametrize(
+    "reader, error",
+    [
+        ("read_timeseries", SignalError),
+        ("read_events", LabelError),
+        ("read_intervals", LabelError),
+        ("read_frame_times", FrameTimesError),
+    ],
+)
 def test_an_unknown_time_unit_is_refused_with_the_known_ones(reader, error, tmp_path):
     read, table, _ = READERS[reader]
     with pytest.raises(error, match="Unknown time unit 'minutes'.*ms"):

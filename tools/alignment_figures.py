@@ -32,9 +32,10 @@ CASES = {
     "ratio_half": ("ratio 1/2: one sample every two frames", dict(source=6)),
     "stretch": ("mode='stretch': 9 samples spread over 12 frames", dict(source=9, mode="stretch")),
     "pad": ("mode='pad': same rate, nothing after the 9th sample", dict(source=9, mode="pad")),
-    "timestamps": ("timestamps + offset 0.25 s: irregular samples placed by their own times",
-                   dict(source=_Source(np.cumsum(np.r_[0, np.random.default_rng(3).uniform(0.05, 0.2, 11)])),
-                        offset=0.25)),
+    "timestamps": (
+        "timestamps + offset 0.25 s: irregular samples placed by their own times",
+        dict(source=_Source(np.cumsum(np.r_[0, np.random.default_rng(3).uniform(0.05, 0.2, 11)])), offset=0.25),
+    ),
 }
 
 
@@ -51,15 +52,36 @@ def figure(title: str, source, **options) -> np.ndarray:
     valid = np.isfinite(alignment.positions)
     read_x = np.interp(alignment.positions[valid], np.arange(alignment.n_samples), samples_x)
     geometry = Geometry()
-    geometry.add(Segments(np.column_stack([frames_x[valid], np.full(valid.sum(), frame_y)]),
-                          np.column_stack([read_x, np.full(valid.sum(), sample_y)]), rgba([INK] * valid.sum(), 0.5)))
-    geometry.add(Points(np.column_stack([frames_x, np.full(N_FRAMES, frame_y)]),
-                        rgba([FRAME_COLOR if ok else MISSING for ok in valid]), 10))
+    geometry.add(
+        Segments(
+            np.column_stack([frames_x[valid], np.full(valid.sum(), frame_y)]),
+            np.column_stack([read_x, np.full(valid.sum(), sample_y)]),
+            rgba([INK] * valid.sum(), 0.5),
+        )
+    )
+    geometry.add(
+        Points(
+            np.column_stack([frames_x, np.full(N_FRAMES, frame_y)]),
+            rgba([FRAME_COLOR if ok else MISSING for ok in valid]),
+            10,
+        )
+    )
     inside = (samples_x > MARGIN - 30) & (samples_x < WIDTH - MARGIN + 30)
-    geometry.add(Points(np.column_stack([samples_x[inside], np.full(inside.sum(), sample_y)]),
-                        rgba([SAMPLE_COLOR] * inside.sum()), 7))
-    geometry.add(Texts(np.array([[10, 22], [10, frame_y + 5], [10, sample_y + 5]]), [title, "frames", "samples"],
-                       rgba([INK] * 3), 13))
+    geometry.add(
+        Points(
+            np.column_stack([samples_x[inside], np.full(inside.sum(), sample_y)]),
+            rgba([SAMPLE_COLOR] * inside.sum()),
+            7,
+        )
+    )
+    geometry.add(
+        Texts(
+            np.array([[10, 22], [10, frame_y + 5], [10, sample_y + 5]]),
+            [title, "frames", "samples"],
+            rgba([INK] * 3),
+            13,
+        )
+    )
     canvas = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
     return draw(canvas, geometry)
 

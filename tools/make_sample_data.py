@@ -40,9 +40,15 @@ def flies() -> None:
     speed = np.linalg.norm(np.diff(thorax, axis=0, prepend=thorax[:1]), axis=-1) * fps  # pixels per second
     distance = np.linalg.norm(thorax[:, 0] - thorax[:, 1], axis=-1)
     heading = np.degrees(np.arctan2(*(head - thorax)[..., ::-1].transpose(2, 0, 1)))
-    pd.DataFrame({"time": time, "female speed (px/s)": speed[:, 0], "male speed (px/s)": speed[:, 1],
-                  "distance (px)": distance, "male heading (deg)": heading[:, 1]}).round(3).to_csv(
-        OUT / "flies_signals.csv", index=False)
+    pd.DataFrame(
+        {
+            "time": time,
+            "female speed (px/s)": speed[:, 0],
+            "male speed (px/s)": speed[:, 1],
+            "distance (px)": distance,
+            "male heading (deg)": heading[:, 1],
+        }
+    ).round(3).to_csv(OUT / "flies_signals.csv", index=False)
     # A photometry-like trace at 4x the frame rate (100 Hz), time in ms: a slow response to the flies'
     # closeness plus noise. Synthetic: only its timing is meaningful.
     fine = np.arange(len(time) * 4) / (4 * fps)
@@ -51,13 +57,16 @@ def flies() -> None:
     response = np.convolve(closeness, kernel / kernel.sum())[: len(fine)]
     noise = np.random.default_rng(0).normal(0, 0.02, len(fine))
     pd.DataFrame({"time_ms": (fine * 1000).round(3), "dF/F": (0.1 + 0.5 * response + noise).round(4)}).to_csv(
-        OUT / "flies_photometry.csv", index=False)
-    intervals = [(time[a], time[min(b, len(time) - 1)], label)
-                 for label, mask in (("touching", distance < 95), ("apart", distance > 150))
-                 for a, b in runs(mask) if b - a >= 10]
+        OUT / "flies_photometry.csv", index=False
+    )
+    intervals = [
+        (time[a], time[min(b, len(time) - 1)], label)
+        for label, mask in (("touching", distance < 95), ("apart", distance > 150))
+        for a, b in runs(mask)
+        if b - a >= 10
+    ]
     intervals.sort()
-    pd.DataFrame(intervals, columns=["start", "end", "label"]).round(3).to_csv(OUT / "flies_intervals.csv",
-                                                                              index=False)
+    pd.DataFrame(intervals, columns=["start", "end", "label"]).round(3).to_csv(OUT / "flies_intervals.csv", index=False)
     male_fast = speed[:, 1] > np.nanpercentile(speed[:, 1], 99)
     events = [(time[a], "male sprint") for a, b in runs(male_fast)]
     pd.DataFrame(events, columns=["time", "kind"]).round(3).to_csv(OUT / "flies_events.csv", index=False)
@@ -67,15 +76,21 @@ def mouse() -> None:
     from napari_chronoviz import read_pose
 
     shutil.copy(SHARED / "dlc_openfield" / "m3v1mp4.mp4", OUT / "mouse.mp4")
-    shutil.copy(SHARED / "dlc_openfield" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5",
-                OUT / "mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
+    shutil.copy(
+        SHARED / "dlc_openfield" / "m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5",
+        OUT / "mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5",
+    )
     pose = read_pose(OUT / "mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
     fps = 30.0
     snout, tail = pose.xy[:, 0, pose.keypoint_index("snout")], pose.xy[:, 0, pose.keypoint_index("tailbase")]
     speed = np.linalg.norm(np.diff(snout, axis=0, prepend=snout[:1]), axis=-1) * fps
-    pd.DataFrame({"frame": np.arange(pose.n_frames), "snout speed (px/s)": speed,
-                  "body length (px)": np.linalg.norm(snout - tail, axis=-1)}).round(3).to_csv(
-        OUT / "mouse_signals.csv", index=False)
+    pd.DataFrame(
+        {
+            "frame": np.arange(pose.n_frames),
+            "snout speed (px/s)": speed,
+            "body length (px)": np.linalg.norm(snout - tail, axis=-1),
+        }
+    ).round(3).to_csv(OUT / "mouse_signals.csv", index=False)
 
 
 def main() -> int:

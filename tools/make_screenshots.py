@@ -52,8 +52,17 @@ def make_gif() -> None:
     from napari_chronoviz.napari._sample_data import flies_sources, sample_path
 
     sources = flies_sources()
-    written = create_visualization(sample_path("flies.mp4"), sources.pop("signals"), IMAGES / "flies.gif",
-                                   start=1110, end=1140, scale=0.3, overwrite=True, progress=False, **sources)
+    written = create_visualization(
+        sample_path("flies.mp4"),
+        sources.pop("signals"),
+        IMAGES / "flies.gif",
+        start=1110,
+        end=1140,
+        scale=0.3,
+        overwrite=True,
+        progress=False,
+        **sources,
+    )
     print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -67,12 +76,20 @@ def make_lanes_figure() -> Path:
 
     with open_video(sample_file("flies.mp4")) as video:
         seconds = video.frame_times
-        rois = np.sin(seconds[:, None] * np.arange(1, 33) / 4) + np.random.default_rng(0).normal(0, 0.2, (len(seconds), 32))
+        rois = np.sin(seconds[:, None] * np.arange(1, 33) / 4) + np.random.default_rng(0).normal(
+            0, 0.2, (len(seconds), 32)
+        )
         units = {f"unit {i}": np.sort(np.random.default_rng(i).uniform(0, seconds[-1], 300)) for i in range(12)}
-        scene = build_scene(video, signals=[sample_file("flies_signals.csv"), rois], spikes=units, window=(2, 2),
-                            events=sample_file("flies_events.csv"), intervals=sample_file("flies_intervals.csv"),
-                            layout={"position": "below", "size": 640},
-                            style={"heatmaps": [1], "colormap": "cividis", "overview": True})
+        scene = build_scene(
+            video,
+            signals=[sample_file("flies_signals.csv"), rois],
+            spikes=units,
+            window=(2, 2),
+            events=sample_file("flies_events.csv"),
+            intervals=sample_file("flies_intervals.csv"),
+            layout={"position": "below", "size": 640},
+            style={"heatmaps": [1], "colormap": "cividis", "overview": True},
+        )
     box = scene.layout.panel_box
     panel = np.zeros((int(box[3] - box[1]), int(box[2] - box[0]), 3), np.uint8)
     draw(panel, scene.panel_geometry(1150), origin=box[:2])
@@ -92,14 +109,22 @@ def make_cameras_figure() -> Path:
 
     with tempfile.TemporaryDirectory() as folder:
         written = create_visualization(
-            [sample_file("flies.mp4"), sample_file("mouse.mp4")], sample_file("flies_signals.csv"),
-            Path(folder) / "cameras.mp4", pose=[sample_file("flies.analysis.h5"),
-                                               sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")],
-            tiles={"height": 360}, style={"timestamp": "time"}, start=300, end=301, progress=False)
+            [sample_file("flies.mp4"), sample_file("mouse.mp4")],
+            sample_file("flies_signals.csv"),
+            Path(folder) / "cameras.mp4",
+            pose=[sample_file("flies.analysis.h5"), sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")],
+            tiles={"height": 360},
+            style={"timestamp": "time"},
+            start=300,
+            end=301,
+            progress=False,
+        )
         with open_video(written) as video:
             path = IMAGES / "cameras.png"
             iio.imwrite(path, video[0])
     return path
+
+
 def make_labeling_screenshots() -> None:
     """The fly sample labeled with the keyboard in the "Label behaviors" dock: the window, and the dock alone."""
     import tempfile

@@ -17,14 +17,29 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 _PUBLIC = {
     "napari_chronoviz.errors": (
-        "AlignmentError", "ChronovizError", "EthogramError", "ExportCancelled", "ExportError", "FrameTimesError",
-        "LabelError", "PoseError", "SignalError", "VideoReadError",
+        "AlignmentError",
+        "ChronovizError",
+        "EthogramError",
+        "ExportCancelled",
+        "ExportError",
+        "FrameTimesError",
+        "LabelError",
+        "PoseError",
+        "SignalError",
+        "VideoReadError",
     ),
     "napari_chronoviz.annotation": ("Labeling",),
     "napari_chronoviz.io.ethogram": ("Behavior", "Ethogram", "read_ethogram", "write_ethogram"),
     "napari_chronoviz.io.imgstore": ("read_imgstore_index",),
-    "napari_chronoviz.io.labels": ("Events", "Intervals", "read_events", "read_intervals", "write_boris_tabular",
-                                   "write_events", "write_intervals"),
+    "napari_chronoviz.io.labels": (
+        "Events",
+        "Intervals",
+        "read_events",
+        "read_intervals",
+        "write_boris_tabular",
+        "write_events",
+        "write_intervals",
+    ),
     "napari_chronoviz.io.pose": ("Pose", "read_pose"),
     "napari_chronoviz.io.spikes": ("Spikes", "read_spikes"),
     "napari_chronoviz.io.timeseries": ("Signal", "read_signal_pairs", "read_timeseries"),
@@ -62,12 +77,29 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .annotation import Labeling
-    from .errors import (AlignmentError, ChronovizError, EthogramError, ExportCancelled, ExportError, FrameTimesError,
-                         LabelError, PoseError, SignalError, VideoReadError)
+    from .errors import (
+        AlignmentError,
+        ChronovizError,
+        EthogramError,
+        ExportCancelled,
+        ExportError,
+        FrameTimesError,
+        LabelError,
+        PoseError,
+        SignalError,
+        VideoReadError,
+    )
     from .io.ethogram import Behavior, Ethogram, read_ethogram, write_ethogram
     from .io.imgstore import read_imgstore_index
-    from .io.labels import (Events, Intervals, read_events, read_intervals, write_boris_tabular, write_events,
-                            write_intervals)
+    from .io.labels import (
+        Events,
+        Intervals,
+        read_events,
+        read_intervals,
+        write_boris_tabular,
+        write_events,
+        write_intervals,
+    )
     from .io.pose import Pose, read_pose
     from .io.spikes import Spikes, read_spikes
     from .io.timeseries import Signal, read_signal_pairs, read_timeseries
@@ -75,11 +107,11 @@ if TYPE_CHECKING:
     from .io.video import VideoSource
     from .io.video_check import VideoCheck, check_video
     from .io.video_factory import open_video
+    from .napari._attach import attach, sync_by_time
     from .overlays.layout import Layout
     from .overlays.scene import Scene, build_scene
     from .overlays.style import Style
     from .overlays.tiles import TiledScene, build_tiled_scene
-    from .napari._attach import attach, sync_by_time
     from .render.batch import batch_render, read_jobs
     from .render.visualization import create_visualization, export_video
     from .samples import sample_file

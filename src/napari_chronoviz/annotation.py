@@ -138,13 +138,18 @@ class Labeling:
             The frame shown, which open bouts cover for now; None: they cover their first frame only.
         """
         ends = [self._end_of(bout, current_frame) for bout in self.bouts]
-        return Intervals(self.time_of([bout.start for bout in self.bouts]).reshape(-1), self.time_of(ends).reshape(-1),
-                         tuple(bout.label for bout in self.bouts), tuple(bout.note for bout in self.bouts))
+        return Intervals(
+            self.time_of([bout.start for bout in self.bouts]).reshape(-1),
+            self.time_of(ends).reshape(-1),
+            tuple(bout.label for bout in self.bouts),
+            tuple(bout.note for bout in self.bouts),
+        )
 
     def events(self) -> Events:
         """The point events as `Events` on the video's clock."""
-        return Events(self.time_of([mark.frame for mark in self.marks]).reshape(-1),
-                      tuple(mark.label for mark in self.marks))
+        return Events(
+            self.time_of([mark.frame for mark in self.marks]).reshape(-1), tuple(mark.label for mark in self.marks)
+        )
 
     def _end_of(self, bout: Bout, current_frame: int | None) -> int:
         if bout.end is not None:
@@ -191,8 +196,9 @@ class Labeling:
             self._commit(bouts=_replaced(self.bouts, open_index, replace(bout, start=start, end=end)))
             return f"{label} ended at {time}"
         excluded = self.ethogram.excluded_by(label) if label in self.ethogram else set()
-        bouts = tuple(self._closed(bout, frame) if bout.is_open and bout.label in excluded else bout
-                      for bout in self.bouts)
+        bouts = tuple(
+            self._closed(bout, frame) if bout.is_open and bout.label in excluded else bout for bout in self.bouts
+        )
         self._commit(bouts=tuple(bout for bout in bouts if bout is not None) + (Bout(label, frame),))
         return f"{label} started at {time}"
 
@@ -211,8 +217,9 @@ class Labeling:
         """Add a bout of `label` over frames `start` to `end - 1` (the two may come in either order)."""
         start, end = sorted((self._frame(start), self._frame(end)))
         if end == start:
-            raise LabelError(f"A bout of {label!r} from frame {start} to frame {end} would be empty: it needs at least "
-                             "one frame.")
+            raise LabelError(
+                f"A bout of {label!r} from frame {start} to frame {end} would be empty: it needs at least one frame."
+            )
         self._commit(bouts=self.bouts + (Bout(label, start, end, note),))
 
     def move_bout(self, index: int, *, start: int | None = None, end: int | None = None) -> None:
@@ -221,8 +228,10 @@ class Labeling:
         new_start = bout.start if start is None else self._frame(start)
         new_end = bout.end if end is None else self._frame(end)
         if new_end is not None and new_end <= new_start:
-            raise LabelError(f"Bout {bout.label!r} would end (frame {new_end}) at or before its start (frame "
-                             f"{new_start}): drag the edge past the other one's frame, or delete the bout.")
+            raise LabelError(
+                f"Bout {bout.label!r} would end (frame {new_end}) at or before its start (frame "
+                f"{new_start}): drag the edge past the other one's frame, or delete the bout."
+            )
         self._commit(bouts=_replaced(self.bouts, index, replace(bout, start=new_start, end=new_end)))
 
     def set_note(self, index: int, note: str) -> None:
@@ -257,16 +266,22 @@ class Labeling:
         if intervals is not None:
             starts, ends = self.frame_of(intervals.starts), self.frame_of(intervals.ends)
             ends = np.maximum(ends, np.minimum(starts + 1, self.n_frames))  # a bout keeps at least one frame
-            bouts = tuple(Bout(label, int(start), int(end), note) for start, end, label, note in
-                          zip(np.atleast_1d(starts), np.atleast_1d(ends), intervals.labels, intervals.notes))
+            bouts = tuple(
+                Bout(label, int(start), int(end), note)
+                for start, end, label, note in zip(
+                    np.atleast_1d(starts), np.atleast_1d(ends), intervals.labels, intervals.notes
+                )
+            )
         if events is not None:
-            marks = tuple(Mark(kind, int(frame)) for frame, kind in
-                          zip(np.atleast_1d(self.frame_of(events.times)), events.kinds))
+            marks = tuple(
+                Mark(kind, int(frame)) for frame, kind in zip(np.atleast_1d(self.frame_of(events.times)), events.kinds)
+            )
         self.ethogram = self.ethogram.with_labels(bout.label for bout in bouts)
         points = [mark.label for mark in marks if mark.label not in self.ethogram]
-        self.ethogram = Ethogram(self.ethogram.behaviors + tuple(Behavior(label, kind="point")
-                                                                 for label in dict.fromkeys(points)),
-                                 self.ethogram.source)
+        self.ethogram = Ethogram(
+            self.ethogram.behaviors + tuple(Behavior(label, kind="point") for label in dict.fromkeys(points)),
+            self.ethogram.source,
+        )
         self._commit(bouts=bouts, marks=marks)
 
     def undo(self) -> bool:
@@ -289,8 +304,10 @@ class Labeling:
         return int(np.clip(int(frame), 0, self.n_frames))
 
     def _commit(self, bouts: tuple[Bout, ...] | None = None, marks: tuple[Mark, ...] | None = None) -> None:
-        state = _State(tuple(sorted(self.bouts if bouts is None else bouts, key=lambda b: (b.start, b.label))),
-                       tuple(sorted(self.marks if marks is None else marks, key=lambda m: (m.frame, m.label))))
+        state = _State(
+            tuple(sorted(self.bouts if bouts is None else bouts, key=lambda b: (b.start, b.label))),
+            tuple(sorted(self.marks if marks is None else marks, key=lambda m: (m.frame, m.label))),
+        )
         self._undo.append(self._state)
         self._redo.clear()
         self._state = state
@@ -302,8 +319,8 @@ class Labeling:
 
 
 def _without(items: tuple, index: int) -> tuple:
-    return items[:index] + items[index + 1:]
+    return items[:index] + items[index + 1 :]
 
 
 def _replaced(items: tuple, index: int, item) -> tuple:
-    return items[:index] + (item,) + items[index + 1:]
+    return items[:index] + (item,) + items[index + 1 :]

@@ -27,9 +27,19 @@ def main(argv: list[str] | None = None) -> int:
 
             with _client(args.scheduler) as client:
                 written = create_visualization(
-                    videos, options.pop("signals"), args.output, start=args.start, end=args.end, scale=args.scale,
-                    progress=not args.quiet, overwrite=args.overwrite, make_dirs=args.make_dirs,
-                    workers=args.workers, client=client, **options, **_encoder_options(args),
+                    videos,
+                    options.pop("signals"),
+                    args.output,
+                    start=args.start,
+                    end=args.end,
+                    scale=args.scale,
+                    progress=not args.quiet,
+                    overwrite=args.overwrite,
+                    make_dirs=args.make_dirs,
+                    workers=args.workers,
+                    client=client,
+                    **options,
+                    **_encoder_options(args),
                 )
             if not args.quiet:
                 print(f"wrote {written}")
@@ -47,37 +57,75 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write the video with its overlays")
     view = commands.add_parser("view", help="open the video with its overlays in napari")
     for command in (render, view):
-        command.add_argument("video", nargs="+", help="video files or imgstores (several are cameras side by side "
-                                                      "on the first one's clock), or one session file (.cvz), "
-                                                      "whose settings replace the options below")
+        command.add_argument(
+            "video",
+            nargs="+",
+            help="video files or imgstores (several are cameras side by side "
+            "on the first one's clock), or one session file (.cvz), "
+            "whose settings replace the options below",
+        )
         command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
         command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
         command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
-        command.add_argument("--pose", nargs="+", default=[], metavar="FILE",
-                             help="pose files; with several videos one per video in their order ('-' for none)")
+        command.add_argument(
+            "--pose",
+            nargs="+",
+            default=[],
+            metavar="FILE",
+            help="pose files; with several videos one per video in their order ('-' for none)",
+        )
         command.add_argument("--events", metavar="FILE", help="events table (time, kind)")
         command.add_argument("--intervals", metavar="FILE", help="intervals table (start, end, label), e.g. BORIS")
-        command.add_argument("--spikes", nargs="+", default=[], metavar="FILE",
-                             help="spike times, a raster lane each: a table (unit, time), a <name>_t.npy/_y.npy "
-                                  "pair or an NWB file")
-        command.add_argument("--align", default="auto", metavar="MODE",
-                             help="auto, frame, ratio, stretch, pad or timestamps (default auto)")
+        command.add_argument(
+            "--spikes",
+            nargs="+",
+            default=[],
+            metavar="FILE",
+            help="spike times, a raster lane each: a table (unit, time), a <name>_t.npy/_y.npy pair or an NWB file",
+        )
+        command.add_argument(
+            "--align",
+            default="auto",
+            metavar="MODE",
+            help="auto, frame, ratio, stretch, pad or timestamps (default auto)",
+        )
         command.add_argument("--ratio", type=Fraction, help="samples per frame, e.g. 4 or 1/2")
         command.add_argument("--offset", type=float, default=0.0, help="seconds the signals start after the video")
-        command.add_argument("--pose-align", default="auto", metavar="MODE",
-                             help="pose alignment: auto (one row per frame; a short pose shows nothing after its "
-                                  "end), frame, ratio, stretch, pad or timestamps")
+        command.add_argument(
+            "--pose-align",
+            default="auto",
+            metavar="MODE",
+            help="pose alignment: auto (one row per frame; a short pose shows nothing after its "
+            "end), frame, ratio, stretch, pad or timestamps",
+        )
         command.add_argument("--pose-ratio", type=Fraction, help="pose rows per frame, e.g. 1/2 (every other frame)")
         command.add_argument("--pose-offset", type=float, default=0.0, help="seconds the poses start after the video")
-        command.add_argument("--labels-clock", type=value_from_text, default="video", metavar="CLOCK",
-                             help="clock of the events' and intervals' times: video (default), or a signal whose "
-                                  "offset they share, by its position among --signals (0, 1, ...) or file name")
-        command.add_argument("--window", type=float, nargs=2, default=(2.0, 2.0), metavar=("LEFT", "RIGHT"),
-                             help="seconds of signal before and after the current frame")
-        command.add_argument("--layout", default="below",
-                             help="panel position: below, above, left, right, top-left, ..., none")
-        command.add_argument("--style", nargs="+", default=[], metavar="KEY=VALUE",
-                             help="style options, e.g. trail_length=15 plot_layout=overlay")
+        command.add_argument(
+            "--labels-clock",
+            type=value_from_text,
+            default="video",
+            metavar="CLOCK",
+            help="clock of the events' and intervals' times: video (default), or a signal whose "
+            "offset they share, by its position among --signals (0, 1, ...) or file name",
+        )
+        command.add_argument(
+            "--window",
+            type=float,
+            nargs=2,
+            default=(2.0, 2.0),
+            metavar=("LEFT", "RIGHT"),
+            help="seconds of signal before and after the current frame",
+        )
+        command.add_argument(
+            "--layout", default="below", help="panel position: below, above, left, right, top-left, ..., none"
+        )
+        command.add_argument(
+            "--style",
+            nargs="+",
+            default=[],
+            metavar="KEY=VALUE",
+            help="style options, e.g. trail_length=15 plot_layout=overlay",
+        )
     render.add_argument("-o", "--output", help="output file (default: <video>_chronoviz.mp4 beside the video)")
     render.add_argument("--start", type=int, help="first frame (default 0)")
     render.add_argument("--end", type=int, help="frame after the last (default: the end)")
@@ -152,7 +200,10 @@ def _session_or_options(args) -> tuple:
         session = open_session(args.video[0])
         videos = session.open_videos()
         return (videos if len(videos) > 1 else videos[0]), dict(session.options)
-    return (args.video if len(args.video) > 1 else args.video[0]), {**_scene_options(args), "signals": args.signals or None}
+    return (args.video if len(args.video) > 1 else args.video[0]), {
+        **_scene_options(args),
+        "signals": args.signals or None,
+    }
 
 
 def _scene_options(args) -> dict:

@@ -18,18 +18,29 @@ SCREENSHOT_FRAME = 1150  # the flies meet and part again around here
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--export", type=Path, default=Path("demo_output/flies_chronoviz.mp4"),
-                        help="where to write the composited video")
+    parser.add_argument(
+        "--export",
+        type=Path,
+        default=Path("demo_output/flies_chronoviz.mp4"),
+        help="where to write the composited video",
+    )
     parser.add_argument("--screenshot", type=Path, help="save a screenshot of the viewer here and exit")
     args = parser.parse_args(argv)
 
-    from .render.visualization import create_visualization
     from .napari._sample_data import flies_sources, sample_path
+    from .render.visualization import create_visualization
 
     args.export.parent.mkdir(parents=True, exist_ok=True)
     sources = flies_sources()
-    written = create_visualization(sample_path("flies.mp4"), sources.pop("signals"), args.export, overwrite=True,
-                                   crf=20, preset="veryfast", **sources)
+    written = create_visualization(
+        sample_path("flies.mp4"),
+        sources.pop("signals"),
+        args.export,
+        overwrite=True,
+        crf=20,
+        preset="veryfast",
+        **sources,
+    )
     print(f"Wrote the composited video to {written.resolve()}")
 
     import napari

@@ -78,8 +78,11 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
     config = scene.config
     sources = config["sources"]
     poses = [camera["pose"] for camera in config["cameras"]] if "cameras" in config else [sources.get("pose")]
-    in_memory: list[str] = [name for name in ("events", "intervals")
-                            if getattr(scene.sources, name) is not None and sources.get(name) is None]
+    in_memory: list[str] = [
+        name
+        for name in ("events", "intervals")
+        if getattr(scene.sources, name) is not None and sources.get(name) is None
+    ]
 
     def saved(value, name: str):
         """`value`'s paths as written; a list loses its in-memory items (noted in `in_memory`)."""
@@ -92,15 +95,23 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
 
     written = {
         "chronoviz_session": SESSION_VERSION,
-        "videos": [{"path": _relative(video, path), "frame_times": _relative(times, path),
-                    "pose": saved(pose, f"pose of video {index + 1}")}
-                   for index, (video, times, pose) in enumerate(zip(videos, frame_times, poses))],
+        "videos": [
+            {
+                "path": _relative(video, path),
+                "frame_times": _relative(times, path),
+                "pose": saved(pose, f"pose of video {index + 1}"),
+            }
+            for index, (video, times, pose) in enumerate(zip(videos, frame_times, poses))
+        ],
         **{key: saved(sources.get(key), key) for key in SOURCE_KEYS},
         **{key: config[key] for key in OPTION_KEYS if key in config},
     }
     if in_memory:
-        warnings.warn(f"{path.name}: sources given in memory (not as files) are not saved: {', '.join(in_memory)}. "
-                      "Save them to files and attach those to keep them in the session.", stacklevel=2)
+        warnings.warn(
+            f"{path.name}: sources given in memory (not as files) are not saved: {', '.join(in_memory)}. "
+            "Save them to files and attach those to keep them in the session.",
+            stacklevel=2,
+        )
     path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")
     return path
 
@@ -130,8 +141,10 @@ def open_session(path: str | Path) -> OpenedSession:
     except yaml.YAMLError as error:
         raise ChronovizError(f"{path} is not a chronoviz session (YAML): {error}") from None
     if not isinstance(saved, dict) or "chronoviz_session" not in saved or not saved.get("videos"):
-        raise ChronovizError(f"{path} is not a chronoviz session: it has no `chronoviz_session` and `videos` entries. "
-                             "Write sessions with save_session (or the dock's Save session).")
+        raise ChronovizError(
+            f"{path} is not a chronoviz session: it has no `chronoviz_session` and `videos` entries. "
+            "Write sessions with save_session (or the dock's Save session)."
+        )
     missing: list[Path] = []
 
     def found(value):
@@ -154,16 +167,19 @@ def open_session(path: str | Path) -> OpenedSession:
             videos.append({"path": video_path, "frame_times": found(video.get("frame_times"))})
             poses.append(found(video.get("pose")))
     if not videos:
-        raise ChronovizError(f"{path}: none of its videos exists ({', '.join(map(str, missing))}). Put them back "
-                             "or edit the paths in the session file.")
+        raise ChronovizError(
+            f"{path}: none of its videos exists ({', '.join(map(str, missing))}). Put them back "
+            "or edit the paths in the session file."
+        )
     options = {key: found(saved.get(key)) for key in SOURCE_KEYS}
     options["pose"] = poses if len(videos) > 1 else poses[0]
     options.update({key: saved[key] for key in OPTION_KEYS if key in saved})
     if len(videos) < 2:
         options.pop("tiles", None)
     if missing:
-        warnings.warn(f"{path.name}: these files are missing and were left out: {', '.join(map(str, missing))}.",
-                      stacklevel=2)
+        warnings.warn(
+            f"{path.name}: these files are missing and were left out: {', '.join(map(str, missing))}.", stacklevel=2
+        )
     return OpenedSession(videos, options, missing)
 
 

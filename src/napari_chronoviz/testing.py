@@ -107,8 +107,9 @@ TONE_RATE = 48000
 def _encode_tone(container, sound, seconds: float) -> None:
     samples = np.sin(np.arange(int(seconds * TONE_RATE)) / TONE_RATE * 2 * np.pi * 440).astype(np.float32)
     for start in range(0, len(samples), 1024):
-        chunk = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[None, start:start + 1024]), format="fltp",
-                                           layout="mono")
+        chunk = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples[None, start : start + 1024]), format="fltp", layout="mono"
+        )
         chunk.sample_rate, chunk.pts = TONE_RATE, start
         container.mux(sound.encode(chunk))
     container.mux(sound.encode(None))

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from typing import Literal, get_args
 
 import numpy as np
 
 from ._times import nominal_rate, require_finite_increasing
-from .errors import AlignmentError, ChronovizError
+from .errors import AlignmentError
 
 AlignMode = Literal["auto", "frame", "ratio", "stretch", "pad", "timestamps"]
 Interpolation = Literal["linear", "nearest", "previous"]
@@ -128,13 +128,17 @@ class Alignment:
         """The first and one-past-last sample within `left` before to `right` after each time of `centers`
         (seconds on the video's clock; a scalar or an array, e.g. every frame's time)."""
         centers = np.asarray(centers, dtype=float)
-        return (np.searchsorted(self.sample_times, centers - left - self._edge_tolerance, "left"),
-                np.searchsorted(self.sample_times, centers + right + self._edge_tolerance, "right"))
+        return (
+            np.searchsorted(self.sample_times, centers - left - self._edge_tolerance, "left"),
+            np.searchsorted(self.sample_times, centers + right + self._edge_tolerance, "right"),
+        )
 
     @cached_property
     def _edge_tolerance(self) -> float:
-        """Sample times are computed, not exact: a sample within a millionth of a step of an edge is inside.
-        (Cached: the nominal rate is a median over every sample, and windows are taken on every frame.)"""
+        """How near an edge a sample counts as inside it: a millionth of a step (sample times are computed).
+
+        Cached: the nominal rate is a median over every sample, and windows are taken on every frame.
+        """
         return SNAP_TOLERANCE / nominal_rate(self.sample_times)
 
     def window(self, frame: int, left: float, right: float, unit: str = "s") -> SampleWindow:
@@ -266,8 +270,9 @@ def align(
         early_end = " If it stops early on purpose, pass mode='pad'." if n_samples < n_frames else ""
         warnings.warn(mismatch + early_end, stacklevel=2)
     sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
-    return Alignment(positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times,
-                     offset=offset)
+    return Alignment(
+        positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times, offset=offset
+    )
 
 
 def _snap(values):
@@ -333,8 +338,9 @@ class _SourceShape:
         return cls(len(source))
 
 
-def _length_mismatch(n_samples: int, n_frames: int, sample_frames: np.ndarray, positions: np.ndarray,
-                     is_pose: bool) -> str:
+def _length_mismatch(
+    n_samples: int, n_frames: int, sample_frames: np.ndarray, positions: np.ndarray, is_pose: bool
+) -> str:
     """Both counts, which frames get no data and which samples fall outside the video, for a 1:1 alignment."""
     what, rows = ("pose", "rows") if is_pose else ("data", "samples")
     parts = []
@@ -387,15 +393,20 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
     if len(source_times) != n_samples:
         raise AlignmentError(f"The source has {n_samples} samples but {len(source_times)} times.")
     require_finite_increasing(
-        source_times, "The source's times", "samples", "Sort the table by time or remove duplicated rows.", AlignmentError
+        source_times,
+        "The source's times",
+        "samples",
+        "Sort the table by time or remove duplicated rows.",
+        AlignmentError,
     )
     clock = fit_clock(sync) if sync is not None else None
     on_video_clock = (clock(source_times) if clock else source_times) + offset
     _check_overlap(frame_times, on_video_clock)
     positions = np.interp(frame_times, on_video_clock, np.arange(n_samples, dtype=float), left=np.nan, right=np.nan)
     message = f"timestamps: source times {'through the fitted clock map ' if clock else ''}plus {offset:g} s"
-    return Alignment(positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock,
-                     offset)
+    return Alignment(
+        positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock, offset
+    )
 
 
 def fit_clock(sync) -> ClockFit:
@@ -420,7 +431,9 @@ def _check_overlap(frame_times: np.ndarray, source_times: np.ndarray) -> None:
     source_range = (source_times[0], source_times[-1])
     overlap = min(video_range[1], source_range[1]) - max(video_range[0], source_range[0])
     span = max(video_range[1] - video_range[0], 1e-12)
-    ranges = f"video {video_range[0]:.6g}..{video_range[1]:.6g} s, source {source_range[0]:.6g}..{source_range[1]:.6g} s"
+    ranges = (
+        f"video {video_range[0]:.6g}..{video_range[1]:.6g} s, source {source_range[0]:.6g}..{source_range[1]:.6g} s"
+    )
     unit_hint = _unit_mistake_hint((source_range[1] - source_range[0]) / span)
     if overlap < 0:
         raise AlignmentError(

@@ -20,11 +20,29 @@ BORIS_KINDS = {"state event": "state", "point event": "point"}  # "... with codi
 ETHOGRAM_COLUMNS = ("name", "key", "kind", "color", "group")
 # the colour names BORIS writes (matplotlib's tab10) and a few plain ones, as hex
 NAMED_COLORS = {
-    "tab:blue": "#1f77b4", "tab:orange": "#ff7f0e", "tab:green": "#2ca02c", "tab:red": "#d62728",
-    "tab:purple": "#9467bd", "tab:brown": "#8c564b", "tab:pink": "#e377c2", "tab:gray": "#7f7f7f",
-    "tab:grey": "#7f7f7f", "tab:olive": "#bcbd22", "tab:cyan": "#17becf", "red": "#ff0000", "green": "#008000",
-    "blue": "#0000ff", "yellow": "#ffff00", "orange": "#ffa500", "purple": "#800080", "cyan": "#00ffff",
-    "magenta": "#ff00ff", "black": "#000000", "white": "#ffffff", "gray": "#808080", "grey": "#808080",
+    "tab:blue": "#1f77b4",
+    "tab:orange": "#ff7f0e",
+    "tab:green": "#2ca02c",
+    "tab:red": "#d62728",
+    "tab:purple": "#9467bd",
+    "tab:brown": "#8c564b",
+    "tab:pink": "#e377c2",
+    "tab:gray": "#7f7f7f",
+    "tab:grey": "#7f7f7f",
+    "tab:olive": "#bcbd22",
+    "tab:cyan": "#17becf",
+    "red": "#ff0000",
+    "green": "#008000",
+    "blue": "#0000ff",
+    "yellow": "#ffff00",
+    "orange": "#ffa500",
+    "purple": "#800080",
+    "cyan": "#00ffff",
+    "magenta": "#ff00ff",
+    "black": "#000000",
+    "white": "#ffffff",
+    "gray": "#808080",
+    "grey": "#808080",
 }
 
 
@@ -59,8 +77,10 @@ class Behavior:
         if not self.name.strip():
             raise EthogramError("A behavior needs a name: give each row of the ethogram a name.")
         if self.kind not in KINDS:
-            raise EthogramError(f"Behavior {self.name!r} has kind {self.kind!r}: use 'state' (a bout with a start and "
-                                "an end) or 'point' (an instant).")
+            raise EthogramError(
+                f"Behavior {self.name!r} has kind {self.kind!r}: use 'state' (a bout with a start and "
+                "an end) or 'point' (an instant)."
+            )
         object.__setattr__(self, "color", hex_color(self.color, self.name))
 
     @property
@@ -69,7 +89,7 @@ class Behavior:
         if not self.color:
             return None
         digits = self.color[1:] + ("ff" if len(self.color) == 7 else "")
-        return tuple(int(digits[i:i + 2], 16) / 255 for i in range(0, 8, 2))
+        return tuple(int(digits[i : i + 2], 16) / 255 for i in range(0, 8, 2))
 
 
 @dataclass(frozen=True)
@@ -96,14 +116,18 @@ class Ethogram:
             names[behavior.name] = behavior
             key = behavior.key.upper()
             if key and key in keys:
-                raise EthogramError(f"Behaviors {keys[key]!r} and {behavior.name!r} share the key {behavior.key!r}: "
-                                    "give each its own key (or none).")
+                raise EthogramError(
+                    f"Behaviors {keys[key]!r} and {behavior.name!r} share the key {behavior.key!r}: "
+                    "give each its own key (or none)."
+                )
             keys[key] = behavior.name
         for behavior in self.behaviors:
             unknown = [name for name in behavior.excludes if name not in names]
             if unknown:
-                raise EthogramError(f"Behavior {behavior.name!r} excludes {unknown}, which the ethogram does not list. "
-                                    f"Its behaviors are {list(names)}.")
+                raise EthogramError(
+                    f"Behavior {behavior.name!r} excludes {unknown}, which the ethogram does not list. "
+                    f"Its behaviors are {list(names)}."
+                )
 
     def __getitem__(self, name: str) -> Behavior:
         for behavior in self.behaviors:
@@ -124,9 +148,16 @@ class Ethogram:
     def excluded_by(self, name: str) -> set[str]:
         """The behaviors that starting `name` ends: its group's others, those it excludes and those excluding it."""
         behavior = self[name]
-        return {other.name for other in self.behaviors if other.name != name and (
-            (behavior.group and other.group == behavior.group) or other.name in behavior.excludes
-            or name in other.excludes)}
+        return {
+            other.name
+            for other in self.behaviors
+            if other.name != name
+            and (
+                (behavior.group and other.group == behavior.group)
+                or other.name in behavior.excludes
+                or name in other.excludes
+            )
+        }
 
     def colors(self) -> dict[str, tuple[float, float, float, float]]:
         """RGBA of each behavior that has a colour, by name."""
@@ -145,8 +176,10 @@ def hex_color(color, name: str) -> str:
     if text.startswith("#") and len(text) == 4:
         text = "#" + "".join(digit * 2 for digit in text[1:])
     if text and not (text.startswith("#") and len(text) in (7, 9) and _is_hex(text[1:])):
-        raise EthogramError(f"Behavior {name!r} has colour {color!r}: write it as #rrggbb (e.g. #1f77b4), a name "
-                            f"such as tab:blue, or leave it empty for an automatic one.")
+        raise EthogramError(
+            f"Behavior {name!r} has colour {color!r}: write it as #rrggbb (e.g. #1f77b4), a name "
+            f"such as tab:blue, or leave it empty for an automatic one."
+        )
     return text
 
 
@@ -211,8 +244,10 @@ def _yaml_behaviors(path: Path) -> list[Behavior]:
         raise EthogramError(f"not valid YAML ({error}).") from None
     entries = content.get("behaviors") if isinstance(content, dict) else content
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
-        raise EthogramError("expected a list of behaviors (or `behaviors:` holding one), each a mapping such as "
-                            "`{name: grooming, key: g, kind: state}`.")
+        raise EthogramError(
+            "expected a list of behaviors (or `behaviors:` holding one), each a mapping such as "
+            "`{name: grooming, key: g, kind: state}`."
+        )
     return [_behavior(entry) for entry in entries]
 
 
@@ -222,16 +257,18 @@ def _csv_behaviors(path: Path) -> list[Behavior]:
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     if rows and "name" not in {str(column).strip().lower() for column in rows[0]}:
-        raise EthogramError(f"has no `name` column; its columns are {list(rows[0])}, expected "
-                            f"{', '.join(ETHOGRAM_COLUMNS)}.")
+        raise EthogramError(
+            f"has no `name` column; its columns are {list(rows[0])}, expected {', '.join(ETHOGRAM_COLUMNS)}."
+        )
     return [_behavior({str(column).strip().lower(): value for column, value in row.items()}) for row in rows]
 
 
 def _behavior(entry: dict) -> Behavior:
     unknown = set(entry) - set(ETHOGRAM_COLUMNS) - {"excludes"}
     if unknown:
-        raise EthogramError(f"unknown behavior field(s) {sorted(unknown)}: use {', '.join(ETHOGRAM_COLUMNS)} "
-                            "and excludes.")
+        raise EthogramError(
+            f"unknown behavior field(s) {sorted(unknown)}: use {', '.join(ETHOGRAM_COLUMNS)} and excludes."
+        )
     text = {field: "" if entry.get(field) is None else str(entry[field]).strip() for field in ETHOGRAM_COLUMNS}
     excludes = entry.get("excludes") or ()
     excludes = tuple(name.strip() for name in excludes.split(",")) if isinstance(excludes, str) else tuple(excludes)
@@ -248,21 +285,31 @@ def _boris_behaviors(path: Path) -> list[Behavior]:
         raise EthogramError(f"not a BORIS project (JSON): {error}.") from None
     configuration = project.get("behaviors_conf") if isinstance(project, dict) else None
     if not isinstance(configuration, dict):
-        raise EthogramError("has no `behaviors_conf`: open it in BORIS and save the project again, or write the "
-                            "ethogram as YAML or CSV.")
+        raise EthogramError(
+            "has no `behaviors_conf`: open it in BORIS and save the project again, or write the "
+            "ethogram as YAML or CSV."
+        )
     behaviors = []
     for _, entry in sorted(configuration.items(), key=lambda item: int(item[0]) if str(item[0]).isdigit() else 0):
         kind_text = str(entry.get("type", "")).strip().lower()
         kind = next((kind for prefix, kind in BORIS_KINDS.items() if kind_text.startswith(prefix)), None)
         if kind is None:
-            raise EthogramError(f"behavior {entry.get('code')!r} has type {entry.get('type')!r}: BORIS types are "
-                                "'State event' and 'Point event'.")
+            raise EthogramError(
+                f"behavior {entry.get('code')!r} has type {entry.get('type')!r}: BORIS types are "
+                "'State event' and 'Point event'."
+            )
         excluded = entry.get("excluded") or ""
         excludes = tuple(name.strip() for name in (excluded.split(",") if isinstance(excluded, str) else excluded))
         color = str(entry.get("color") or "")
-        behaviors.append(Behavior(str(entry.get("code", "")), str(entry.get("key") or ""),
-                                  color if color.lower() in NAMED_COLORS or color.startswith("#") else "", kind,
-                                  excludes=tuple(name for name in excludes if name)))
+        behaviors.append(
+            Behavior(
+                str(entry.get("code", "")),
+                str(entry.get("key") or ""),
+                color if color.lower() in NAMED_COLORS or color.startswith("#") else "",
+                kind,
+                excludes=tuple(name for name in excludes if name),
+            )
+        )
     return behaviors
 
 
@@ -289,8 +336,9 @@ def write_ethogram(ethogram: Ethogram, path) -> Path:
     import yaml
 
     path = Path(path).expanduser()
-    rows = [{"name": b.name, "key": b.key, "kind": b.kind, "color": b.color, "group": b.group}
-            for b in ethogram.behaviors]
+    rows = [
+        {"name": b.name, "key": b.key, "kind": b.kind, "color": b.color, "group": b.group} for b in ethogram.behaviors
+    ]
     if path.suffix.lower() == ".csv":
         import csv
         import io

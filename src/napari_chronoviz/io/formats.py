@@ -9,10 +9,10 @@ napari reader decides what it can open from here before loading anything). The n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Callable
 
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mj2")
 TEXT_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".ssv", ".dat")
@@ -68,21 +68,38 @@ class ExportContainer:
     codec: str
 
 
-FILE_KINDS: dict[str, FileKind] = {kind.name: kind for kind in (
-    FileKind("video", VIDEO_SUFFIXES, "napari_chronoviz.io.video_factory:open_video", opened_in_napari=True),
-    FileKind("imgstore", (), "napari_chronoviz.io.video_factory:open_video", file_names=(IMGSTORE_METADATA,),
-             opened_in_napari=True),
-    FileKind("pose", HDF5_CONTAINER_SUFFIXES + (".csv",), "napari_chronoviz.io.pose:read_pose",
-             opened_in_napari=True),
-    FileKind("timeseries", TEXT_TABLE_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + NUMPY_SUFFIXES,
-             "napari_chronoviz.io.timeseries:read_timeseries", opened_in_napari=True),
-    FileKind("frame_times", NUMPY_SUFFIXES + TEXT_TABLE_SUFFIXES, "napari_chronoviz.io.timestamps:read_frame_times",
-             file_names=(IMGSTORE_METADATA,)),
-    FileKind("events", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_events"),
-    FileKind("intervals", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_intervals"),
-    FileKind("session", (SESSION_SUFFIX,), "napari_chronoviz.session:open_session", opened_in_napari=True),
-    FileKind("ethogram", ETHOGRAM_SUFFIXES, "napari_chronoviz.io.ethogram:read_ethogram"),
-)}
+FILE_KINDS: dict[str, FileKind] = {
+    kind.name: kind
+    for kind in (
+        FileKind("video", VIDEO_SUFFIXES, "napari_chronoviz.io.video_factory:open_video", opened_in_napari=True),
+        FileKind(
+            "imgstore",
+            (),
+            "napari_chronoviz.io.video_factory:open_video",
+            file_names=(IMGSTORE_METADATA,),
+            opened_in_napari=True,
+        ),
+        FileKind(
+            "pose", HDF5_CONTAINER_SUFFIXES + (".csv",), "napari_chronoviz.io.pose:read_pose", opened_in_napari=True
+        ),
+        FileKind(
+            "timeseries",
+            TEXT_TABLE_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + NUMPY_SUFFIXES,
+            "napari_chronoviz.io.timeseries:read_timeseries",
+            opened_in_napari=True,
+        ),
+        FileKind(
+            "frame_times",
+            NUMPY_SUFFIXES + TEXT_TABLE_SUFFIXES,
+            "napari_chronoviz.io.timestamps:read_frame_times",
+            file_names=(IMGSTORE_METADATA,),
+        ),
+        FileKind("events", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_events"),
+        FileKind("intervals", TEXT_TABLE_SUFFIXES + PARQUET_SUFFIXES, "napari_chronoviz.io.labels:read_intervals"),
+        FileKind("session", (SESSION_SUFFIX,), "napari_chronoviz.session:open_session", opened_in_napari=True),
+        FileKind("ethogram", ETHOGRAM_SUFFIXES, "napari_chronoviz.io.ethogram:read_ethogram"),
+    )
+}
 
 EXPORT_CONTAINERS: dict[str, ExportContainer] = {
     ".mp4": ExportContainer("mp4", "libx264"),
@@ -169,7 +186,7 @@ def napari_reader_patterns() -> tuple[str, ...]:
 
 
 def patterns(suffixes) -> tuple[str, ...]:
-    """fnmatch patterns ("*.mp4") for suffixes or whole file names, each once, in order.
+    """Fnmatch patterns ("*.mp4") for suffixes or whole file names, each once, in order.
 
     Parameters
     ----------

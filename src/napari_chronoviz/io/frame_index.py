@@ -61,8 +61,9 @@ class FrameIndex:
 
     def truncated(self, n_frames: int) -> FrameIndex:
         """Return the index of the first `n_frames` frames."""
-        return FrameIndex(self.pts[:n_frames], self.seek_point[:n_frames], self.seek_pts, self.time_base,
-                          self.hidden, self.leading)
+        return FrameIndex(
+            self.pts[:n_frames], self.seek_point[:n_frames], self.seek_pts, self.time_base, self.hidden, self.leading
+        )
 
 
 def index_from_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
@@ -77,8 +78,9 @@ def index_from_packets(container: av.container.InputContainer, stream: av.video.
         timestamps.append(timestamp)
         is_keyframe.append(packet.is_keyframe)
         shown.append(not packet.is_discard)
-    return _index_from_decode_order(np.asarray(timestamps, np.int64), np.asarray(is_keyframe, bool),
-                                    np.asarray(shown, bool), stream)
+    return _index_from_decode_order(
+        np.asarray(timestamps, np.int64), np.asarray(is_keyframe, bool), np.asarray(shown, bool), stream
+    )
 
 
 def index_from_decoding(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
@@ -114,5 +116,11 @@ def _index_from_decode_order(timestamps: np.ndarray, is_keyframe: np.ndarray, sh
     leading = (timestamps < seek_pts[group]) & (group > 0)
     group[leading] -= 1
     order = np.argsort(timestamps[shown], kind="stable")
-    return FrameIndex(timestamps[shown][order], group[shown][order], seek_pts, time_base,
-                      hidden=int(np.count_nonzero(~shown)), leading=int(np.count_nonzero(leading & shown)))
+    return FrameIndex(
+        timestamps[shown][order],
+        group[shown][order],
+        seek_pts,
+        time_base,
+        hidden=int(np.count_nonzero(~shown)),
+        leading=int(np.count_nonzero(leading & shown)),
+    )

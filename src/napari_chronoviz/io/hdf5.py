@@ -30,9 +30,7 @@ def read_pandas_table(path: Path, key: str | None, error=ChronovizError) -> pd.D
     try:
         return pd.read_hdf(path, key=key)
     except ImportError as missing:
-        raise error(
-            f"{path} was written by pandas, and reading it needs PyTables: `pip install tables`."
-        ) from missing
+        raise error(f"{path} was written by pandas, and reading it needs PyTables: `pip install tables`.") from missing
 
 
 def datasets_by_name(handle: h5py.File) -> dict[str, h5py.Dataset]:

@@ -59,7 +59,9 @@ def _chunks(store_dir: Path, store: dict) -> list[tuple[Path, Path]]:
             if video.stem.isdigit():
                 chunks.append((video, _index_file(video.with_suffix(""))))
     else:
-        raise VideoReadError(f"{store_dir}: imgstore class {kind!r} is not supported (VideoImgStore, DirectoryImgStore).")
+        raise VideoReadError(
+            f"{store_dir}: imgstore class {kind!r} is not supported (VideoImgStore, DirectoryImgStore)."
+        )
     if not chunks:
         raise VideoReadError(f"{store_dir} is an imgstore ({kind}) but holds no chunks.")
     return chunks

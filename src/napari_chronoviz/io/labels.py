@@ -22,7 +22,10 @@ END_NAMES = ("end", "end_time", "stop", "stop_time", "offset")
 DURATION_NAMES = ("duration",)
 LABEL_NAMES = ("label", "behavior", "behaviour", "state", "kind", "name")
 NOTE_NAMES = ("note", "notes", "comment", "comment start")
-BORIS_TYPE_NAMES = ("behavior type", "status")  # aggregated exports: STATE / POINT; tabular events: START / STOP / POINT
+BORIS_TYPE_NAMES = (
+    "behavior type",
+    "status",
+)  # aggregated exports: STATE / POINT; tabular events: START / STOP / POINT
 BORIS_TYPES = {"STATE", "POINT", "START", "STOP"}
 
 
@@ -58,7 +61,9 @@ class Intervals:
         return self.labels[inside[0]] if len(inside) else None
 
     def to_dataframe(self) -> pd.DataFrame:
-        return pd.DataFrame({"start": self.starts, "end": self.ends, "label": list(self.labels), "note": list(self.notes)})
+        return pd.DataFrame(
+            {"start": self.starts, "end": self.ends, "label": list(self.labels), "note": list(self.notes)}
+        )
 
     def retimed(self, time_map) -> Intervals:
         """A copy with its starts and ends mapped by `time_map` (increasing), e.g. `Alignment.video_times`."""
@@ -141,8 +146,9 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
     """
     table, name = _table(source)
     boris_types = _boris_types(table)
-    tabular = boris_types is not None and (boris_types.isin(["START", "STOP"]).any()
-                                           or find_column(table.columns, START_NAMES) is None)
+    tabular = boris_types is not None and (
+        boris_types.isin(["START", "STOP"]).any() or find_column(table.columns, START_NAMES) is None
+    )
     if tabular:  # a BORIS tabular events export, also one with only POINT rows or none
         return _paired_intervals(table, boris_types, name, time_unit)
     if boris_types is not None:
@@ -185,21 +191,32 @@ def _paired_intervals(table: pd.DataFrame, boris_types: pd.Series, name: str, ti
     for row in np.argsort(times, kind="stable"):
         key, kind = (subjects[row], behaviors[row]), boris_types[row]
         if kind == "START" and key in started:
-            raise LabelError(f"{name}: {_who(key)} starts at {times[started[key]]:g} s and again at {times[row]:g} s "
-                             "without a STOP between. Add the missing STOP row, or code the behavior as a POINT event.")
+            raise LabelError(
+                f"{name}: {_who(key)} starts at {times[started[key]]:g} s and again at {times[row]:g} s "
+                "without a STOP between. Add the missing STOP row, or code the behavior as a POINT event."
+            )
         if kind == "START":
             started[key] = row
         elif kind == "STOP" and key not in started:
-            raise LabelError(f"{name}: {_who(key)} stops at {times[row]:g} s without a START before it. Add the "
-                             "missing START row (BORIS writes one START and one STOP per state event).")
+            raise LabelError(
+                f"{name}: {_who(key)} stops at {times[row]:g} s without a START before it. Add the "
+                "missing START row (BORIS writes one START and one STOP per state event)."
+            )
         elif kind == "STOP":
             pairs.append((started.pop(key), row))
     if started:
         key, row = next(iter(started.items()))
-        raise LabelError(f"{name}: {_who(key)} starts at {times[row]:g} s and never stops: there is no STOP row after "
-                         "it. Add the missing STOP row (BORIS writes one START and one STOP per state event).")
-    return _sorted_intervals([times[start] for start, _ in pairs], [times[stop] for _, stop in pairs],
-                             [labels[start] for start, _ in pairs], [comments[start] for start, _ in pairs], name)
+        raise LabelError(
+            f"{name}: {_who(key)} starts at {times[row]:g} s and never stops: there is no STOP row after "
+            "it. Add the missing STOP row (BORIS writes one START and one STOP per state event)."
+        )
+    return _sorted_intervals(
+        [times[start] for start, _ in pairs],
+        [times[stop] for _, stop in pairs],
+        [labels[start] for start, _ in pairs],
+        [comments[start] for start, _ in pairs],
+        name,
+    )
 
 
 def _who(key: tuple[str, str]) -> str:
@@ -300,8 +317,10 @@ def write_intervals(intervals: Intervals, path, *, format: str = "loupe", overwr
     if format == "boris":
         return write_boris_tabular(path, intervals=intervals, overwrite=overwrite)
     _check_format(format)
-    rows = [(repr(float(start)), repr(float(end)), label, note)
-            for start, end, label, note in zip(intervals.starts, intervals.ends, intervals.labels, intervals.notes)]
+    rows = [
+        (repr(float(start)), repr(float(end)), label, note)
+        for start, end, label, note in zip(intervals.starts, intervals.ends, intervals.labels, intervals.notes)
+    ]
     return _write_table(path, LOUPE_INTERVAL_COLUMNS, rows, ",", overwrite)
 
 
@@ -338,8 +357,9 @@ def write_events(events: Events, path, *, format: str = "loupe", overwrite: bool
     return _write_table(path, LOUPE_EVENT_COLUMNS, rows, ",", overwrite)
 
 
-def write_boris_tabular(path, *, intervals: Intervals | None = None, events: Events | None = None,
-                        overwrite: bool = False) -> Path:
+def write_boris_tabular(
+    path, *, intervals: Intervals | None = None, events: Events | None = None, overwrite: bool = False
+) -> Path:
     """Write intervals and events into one BORIS tabular events export (TSV), which both `read_intervals`
     and `read_events` read back exactly.
 
@@ -373,8 +393,9 @@ def write_boris_tabular(path, *, intervals: Intervals | None = None, events: Eve
             rows.append((start, 1, ("", label, "START", repr(float(start)), note)))
             rows.append((end, 0 if end > start else 2, ("", label, "STOP", repr(float(end)), "")))
     if events is not None:
-        rows += [(time, 1, ("", kind, "POINT", repr(float(time)), ""))
-                 for time, kind in zip(events.times, events.kinds)]
+        rows += [
+            (time, 1, ("", kind, "POINT", repr(float(time)), "")) for time, kind in zip(events.times, events.kinds)
+        ]
     rows.sort(key=lambda row: row[:2])
     return _write_table(path, BORIS_TABULAR_WRITTEN, [row for _, _, row in rows], "\t", overwrite)
 

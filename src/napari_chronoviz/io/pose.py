@@ -127,7 +127,8 @@ def checked_edges(edges, keypoints, source="") -> tuple[tuple[str, str], ...]:
                 for name in absent
             )
             raise PoseError(
-                f"{'Skeleton edge ' + str(pair) if pair[0] != pair[1] else 'The style'} names keypoint(s) {absent} that {source or 'the pose'} does not have ({hints}). "
+                f"{'Skeleton edge ' + str(pair) if pair[0] != pair[1] else 'The style'} names keypoint(s) {absent} "
+                f"that {source or 'the pose'} does not have ({hints}). "
                 f"Its keypoints are {list(keypoints)}."
             )
         pairs.append(pair)
@@ -201,7 +202,8 @@ def _dlc_project_skeleton(path: Path, keypoints) -> tuple[tuple[str, str], ...]:
 
 
 def _read_hdf5_pose(path: Path) -> Pose:
-    """SLEAP analysis HDF5: `tracks` in the standard (frame, track, node, xy) or classic (track, xy, node, frame) layout."""
+    """SLEAP analysis HDF5: `tracks` in the standard (frame, track, node, xy) or classic (track, xy, node, frame)
+    layout."""
     with h5py.File(path, "r") as handle:
         if "tracks" not in handle:
             if "position" in handle:  # a movement netCDF saved as .h5
@@ -226,7 +228,9 @@ def _read_hdf5_pose(path: Path) -> Pose:
         edges = tuple(tuple(pair) for pair in _strings(handle["edge_names"][()])) if "edge_names" in handle else ()
     if len(individuals) != xy.shape[1]:
         individuals = _numbered("track", xy.shape[1])
-    return Pose(xy, confidence, tuple(keypoints), tuple(individuals), checked_edges(edges, keypoints, path), source=str(path))
+    return Pose(
+        xy, confidence, tuple(keypoints), tuple(individuals), checked_edges(edges, keypoints, path), source=str(path)
+    )
 
 
 def _axis_order(dataset, wanted: tuple[str, ...], fallback: list[str], path: Path) -> tuple[int, ...]:
@@ -293,12 +297,16 @@ def _import_extra(module: str, path: Path):
     try:
         return importlib.import_module(module)
     except ImportError as missing:
-        raise PoseError(f"Reading {path} needs {module.split('.')[0]}, which comes with the pose extra: {POSE_EXTRA}.") from missing
+        raise PoseError(
+            f"Reading {path} needs {module.split('.')[0]}, which comes with the pose extra: {POSE_EXTRA}."
+        ) from missing
 
 
 def _strings(array) -> list:
     """Decode the bytes SLEAP stores for names (nested lists for edges)."""
-    return [_strings(item) if np.ndim(item) else (item.decode() if isinstance(item, bytes) else str(item)) for item in array]
+    return [
+        _strings(item) if np.ndim(item) else (item.decode() if isinstance(item, bytes) else str(item)) for item in array
+    ]
 
 
 def _numbered(prefix: str, count: int) -> tuple[str, ...]:

@@ -86,9 +86,22 @@ class PyAVVideo(VideoSource):
             container.close()
             raise
         codec_context = stream.codec_context
-        self._start(path, container, _StreamFacts(
-            index, codec_context.width, codec_context.height, _nominal_fps(stream, index.times), codec_context.name,
-            codec_context.pix_fmt, decoder_options, thread_mode), cache_bytes, readahead)
+        self._start(
+            path,
+            container,
+            _StreamFacts(
+                index,
+                codec_context.width,
+                codec_context.height,
+                _nominal_fps(stream, index.times),
+                codec_context.name,
+                codec_context.pix_fmt,
+                decoder_options,
+                thread_mode,
+            ),
+            cache_bytes,
+            readahead,
+        )
 
     def _start(self, path: Path, container, facts: _StreamFacts, cache_bytes: int, readahead: int) -> None:
         self.path = path

@@ -65,10 +65,15 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         When the table has no unit or time column, times are missing, or the pair's arrays differ in length.
     """
     if isinstance(source, dict):
-        return _from_columns(np.concatenate([np.full(len(times), str(name), dtype=object)
-                                             for name, times in source.items()] or [np.zeros(0, object)]),
-                             np.concatenate([np.asarray(times, dtype=float) for times in source.values()]
-                                            or [np.zeros(0)]), "the dict", time_unit)
+        return _from_columns(
+            np.concatenate(
+                [np.full(len(times), str(name), dtype=object) for name, times in source.items()]
+                or [np.zeros(0, object)]
+            ),
+            np.concatenate([np.asarray(times, dtype=float) for times in source.values()] or [np.zeros(0)]),
+            "the dict",
+            time_unit,
+        )
     if isinstance(source, pd.DataFrame):
         return _from_table(source, "the DataFrame", time_unit)
     path = Path(source).expanduser()
@@ -80,8 +85,11 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         raise FileNotFoundError(f"Spike file not found: {path}")
     if path.suffix.lower() == ".nwb":
         return _from_nwb(path)
-    table = read_parquet(path, LabelError) if path.suffix.lower() in (".parquet", ".pq") else \
-        read_delimited(path, LabelError)
+    table = (
+        read_parquet(path, LabelError)
+        if path.suffix.lower() in (".parquet", ".pq")
+        else read_delimited(path, LabelError)
+    )
     return _from_table(table, str(path), time_unit)
 
 
@@ -90,8 +98,10 @@ def _from_table(table: pd.DataFrame, source: str, time_unit) -> Spikes:
     for names, what in ((UNIT_NAMES, "unit"), (TIME_NAMES, "time")):
         column = find_column(table.columns, names)
         if column is None:
-            raise LabelError(f"{source} has no {what} column: its columns are {list(table.columns)}; expected one "
-                             f"named like {', '.join(names)} (one row per spike: unit, time).")
+            raise LabelError(
+                f"{source} has no {what} column: its columns are {list(table.columns)}; expected one "
+                f"named like {', '.join(names)} (one row per spike: unit, time)."
+            )
         columns.append(column)
     unit_column, time_column = columns
     times = pd.to_numeric(table[time_column], errors="coerce").to_numpy(dtype=float)
@@ -102,12 +112,16 @@ def _from_table(table: pd.DataFrame, source: str, time_unit) -> Spikes:
 def _from_pair(times_path: Path, units_path: Path, time_unit) -> Spikes:
     for path in (times_path, units_path):
         if not path.exists():
-            raise FileNotFoundError(f"{path} not found: a spike pair is `<name>{PAIR_TIMES}` (times) and "
-                                    f"`<name>{PAIR_UNITS}` (the unit of each spike), side by side.")
+            raise FileNotFoundError(
+                f"{path} not found: a spike pair is `<name>{PAIR_TIMES}` (times) and "
+                f"`<name>{PAIR_UNITS}` (the unit of each spike), side by side."
+            )
     times, units = np.load(times_path).ravel(), np.load(units_path).ravel()
     if len(times) != len(units):
-        raise LabelError(f"{times_path.name} holds {len(times)} times but {units_path.name} {len(units)} units: "
-                         "they need one unit per spike.")
+        raise LabelError(
+            f"{times_path.name} holds {len(times)} times but {units_path.name} {len(units)} units: "
+            "they need one unit per spike."
+        )
     return _from_columns(units, times, str(times_path), time_unit)
 
 

@@ -70,8 +70,8 @@ def first_data_line(path: Path, error=ChronovizError) -> str:
 
 
 def delimiter_of(line: str) -> str:
-    """The delimiter of a table whose first data line is `line`: ',', tab or ';' when it holds one, else
-    runs of whitespace (the regular expression `\\s+`)."""
+    r"""The delimiter of a table whose first data line is `line`: ',', tab or ';' when it holds one, else
+    runs of whitespace (the regular expression `\s+`)."""
     return next((mark for mark in (",", "\t", ";") if mark in line), r"\s+")
 
 
@@ -226,10 +226,13 @@ def write_text_atomically(path, text: str, *, overwrite: bool = False) -> Path:
 
     path = Path(path).expanduser()
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in "
-                              "the dock) to replace it.")
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False)
+        raise FileExistsError(
+            f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in "
+            "the dock) to replace it."
+        )
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
     try:
         with handle:
             handle.write(text)

@@ -207,16 +207,18 @@ def signal_from_table(table: pd.DataFrame, source, time_column=None, time_unit=N
     table = _flatten_columns(table)
     if time_column is not None and time_column not in table.columns:
         raise SignalError(f"{source} has no column {time_column!r}; its columns are {list(table.columns)}.")
-    time_name = time_column if time_column is not None else find_column(
-        table.columns, TIME_COLUMN_NAMES + FRAME_COLUMN_NAMES
+    time_name = (
+        time_column if time_column is not None else find_column(table.columns, TIME_COLUMN_NAMES + FRAME_COLUMN_NAMES)
     )
     text_columns = [c for c in table.columns if c != time_name and not pd.api.types.is_numeric_dtype(table[c])]
     if time_name is not None and len(text_columns) == 1 and table[time_name].duplicated().any():
         table = _pivot_long(table, time_name, text_columns[0], columns, source)
         columns = None
-    value_columns = columns if columns is not None else [
-        c for c in table.columns if c != time_name and pd.api.types.is_numeric_dtype(table[c])
-    ]
+    value_columns = (
+        columns
+        if columns is not None
+        else [c for c in table.columns if c != time_name and pd.api.types.is_numeric_dtype(table[c])]
+    )
     absent = [c for c in value_columns if c not in table.columns]
     if absent:
         raise SignalError(f"{source} has no column(s) {absent}; its columns are {list(table.columns)}.")
@@ -313,7 +315,7 @@ def _with_times(signal: Signal, raw_times, time_name: str, time_unit, is_frames:
 
 def _is_numeric(array) -> bool:
     dtype = array.dtype if hasattr(array, "dtype") else np.asarray(array).dtype
-    return np.issubdtype(dtype, np.number) or dtype == bool
+    return np.issubdtype(dtype, np.number) or dtype == np.bool_
 
 
 def _describe(members: dict) -> str:

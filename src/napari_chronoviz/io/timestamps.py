@@ -78,7 +78,9 @@ def read_frame_times(path: str | Path, *, source_id: int | None = None, time_uni
     if suffix == ".npy":
         times = np.load(path, allow_pickle=False)
         if times.ndim != 1 or not np.issubdtype(times.dtype, np.number):
-            raise FrameTimesError(f"{path} must hold a 1-D numeric array of frame times, got {times.dtype} {times.shape}.")
+            raise FrameTimesError(
+                f"{path} must hold a 1-D numeric array of frame times, got {times.dtype} {times.shape}."
+            )
         return times.astype(float) * scale
     if suffix == ".npz":
         _refuse_time_unit(path, time_unit, "imgstore indexes and DataLogger archives fix their own units")

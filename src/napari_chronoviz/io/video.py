@@ -49,7 +49,7 @@ class VideoSource(ABC):
 
         return cv2.cvtColor(self.read_frame(self._checked_index(index)), cv2.COLOR_RGB2YUV_I420)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - not abstract: a source holding no files has nothing to release
         """Release open files and threads. The source can no longer read afterwards."""
 
     @property

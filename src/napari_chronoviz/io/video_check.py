@@ -64,12 +64,17 @@ class VideoCheck:
 
     def __str__(self) -> str:
         verdict = "EXACT" if self.exact else "NOT EXACT"
-        lines = [f"{self.path}: {verdict}: {len(self.checked) - len(self.wrong)} of {len(self.checked)} frames read "
-                 "by fresh sources equal a plain sequential decode"]
+        lines = [
+            f"{self.path}: {verdict}: {len(self.checked) - len(self.wrong)} of {len(self.checked)} frames read "
+            "by fresh sources equal a plain sequential decode"
+        ]
         if self.wrong:
             lines.append(f"  wrong frames  {', '.join(map(str, self.wrong))}")
-        count = f"{self.n_frames}" + ("" if self.decoded_frames == self.n_frames else
-                                      f" indexed, but a sequential decode yields {self.decoded_frames}")
+        count = f"{self.n_frames}" + (
+            ""
+            if self.decoded_frames == self.n_frames
+            else f" indexed, but a sequential decode yields {self.decoded_frames}"
+        )
         lines.append(f"  frames        {count}; {self.width}x{self.height} {self.codec} {self.pix_fmt}")
         times = "" if self.times_agree else "; the indexed times differ from the decoder's"
         lines.append(f"  time          base {self.time_base}, {self.duration:.3f} s{times}")
@@ -84,15 +89,20 @@ class VideoCheck:
         median_gop, longest_gop = self.keyframe_interval
         b_frames = f"yes (reorder depth {self.reorder_depth})" if self.reorder_depth else "no"
         open_gop = f"yes ({self.leading_frames} leading frames)" if self.leading_frames else "no"
-        lines.append(f"  keyframes     every {median_gop} frames (longest {longest_gop}); B-frames: {b_frames}; "
-                     f"open GOP: {open_gop}")
+        lines.append(
+            f"  keyframes     every {median_gop} frames (longest {longest_gop}); B-frames: {b_frames}; "
+            f"open GOP: {open_gop}"
+        )
         if self.hidden_frames:
-            lines.append(f"  edit list     hides {self.hidden_frames} pre-roll frame(s): frame 0 is the first one "
-                         "a player shows")
+            lines.append(
+                f"  edit list     hides {self.hidden_frames} pre-roll frame(s): frame 0 is the first one a player shows"
+            )
         if self.decoder_options:
             learned = ", ".join(f"{key}={value}" for key, value in self.decoder_options.items())
             needed = "needed: a fresh seek decodes differently without it" if self.priming_needed else "not needed here"
-            lines.append(f"  priming       {learned} learned from the first packet and given to every decoder ({needed})")
+            lines.append(
+                f"  priming       {learned} learned from the first packet and given to every decoder ({needed})"
+            )
         return "\n".join(lines)
 
 
@@ -125,8 +135,9 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
     path = Path(path).expanduser()
     if is_imgstore(path):
         folder = path if path.is_dir() else path.parent
-        raise VideoReadError(f"{path} is an imgstore: check its chunk video files one by one "
-                             f"(e.g. `chronoviz check {folder}/*.mp4`).")
+        raise VideoReadError(
+            f"{path} is an imgstore: check its chunk video files one by one (e.g. `chronoviz check {folder}/*.mp4`)."
+        )
     with PyAVVideo(path, readahead=0) as video:
         rng = np.random.default_rng(seed)
         checked = sorted(set(rng.integers(0, len(video), max(seeks - 1, 0)).tolist()) | {len(video) - 1})
@@ -147,15 +158,27 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
         keyframe_steps = np.diff(np.r_[video.keyframes, len(video)])
         times_agree = len(decoded_times) == len(video) and np.allclose(decoded_times, video.frame_times, atol=1e-9)
         return VideoCheck(
-            path=path, codec=video.codec, pix_fmt=video.pix_fmt, width=video.width, height=video.height,
-            n_frames=len(video), decoded_frames=len(decoded_times), times_agree=bool(times_agree),
-            time_base=index.time_base, duration=float(video.frame_times[-1] - video.frame_times[0] + median_step),
-            fps=video.fps, steps=(float(steps.min()), median_step, float(steps.max())) if len(steps) else (0.0,) * 3,
+            path=path,
+            codec=video.codec,
+            pix_fmt=video.pix_fmt,
+            width=video.width,
+            height=video.height,
+            n_frames=len(video),
+            decoded_frames=len(decoded_times),
+            times_agree=bool(times_agree),
+            time_base=index.time_base,
+            duration=float(video.frame_times[-1] - video.frame_times[0] + median_step),
+            fps=video.fps,
+            steps=(float(steps.min()), median_step, float(steps.max())) if len(steps) else (0.0,) * 3,
             gaps=int(np.count_nonzero(steps > GAP_FACTOR * median_step)),
             duplicate_times=int(np.count_nonzero(steps == 0)),
             keyframe_interval=(int(np.median(keyframe_steps)), int(keyframe_steps.max())),
-            reorder_depth=int(reorder_depth), leading_frames=index.leading, hidden_frames=index.hidden,
-            decoder_options=video.decoder_options, priming_needed=priming_needed, checked=tuple(checked),
+            reorder_depth=int(reorder_depth),
+            leading_frames=index.leading,
+            hidden_frames=index.hidden,
+            decoder_options=video.decoder_options,
+            priming_needed=priming_needed,
+            checked=tuple(checked),
             wrong=tuple(wrong),
         )
 

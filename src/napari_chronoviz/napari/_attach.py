@@ -27,10 +27,24 @@ class _LayerVideo:
     shape: tuple
 
 
-def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str | list, *, signals=None, pose=None,
-           events=None, intervals=None, spikes=None, alignment: dict | None = None, pose_alignment: dict | None = None,
-           labels_clock: str | int = "video", window=None, layout: str | dict | None = None,
-           style: dict | None = None, display: Display = "raster", tiles: str | dict | None = None) -> Session:
+def attach(
+    viewer: napari.Viewer,
+    video_layer: napari.layers.Image | str | list,
+    *,
+    signals=None,
+    pose=None,
+    events=None,
+    intervals=None,
+    spikes=None,
+    alignment: dict | None = None,
+    pose_alignment: dict | None = None,
+    labels_clock: str | int = "video",
+    window=None,
+    layout: str | dict | None = None,
+    style: dict | None = None,
+    display: Display = "raster",
+    tiles: str | dict | None = None,
+) -> Session:
     """Show signals, pose, events and intervals over a video layer, synced to napari's slider.
 
     Attaching again to the same video layer replaces its overlays. Given several video layers (cameras),
@@ -83,19 +97,42 @@ def attach(viewer: napari.Viewer, video_layer: napari.layers.Image | str | list,
             raise ChronovizError("Several cameras are drawn as one raster image; display='layers' is for one video.")
         videos = [video_of_layer(layer) for layer in layers]
         clock = put_on_one_clock(viewer, layers, [video.frame_times for video in videos], tiles)
-        scene = build_tiled_scene(videos, signals=signals, pose=pose, events=events, intervals=intervals,
-                                  spikes=spikes, alignment=alignment, pose_alignment=pose_alignment,
-                                  labels_clock=labels_clock, window=window, layout=layout, style=style, tiles=tiles,
-                                  frame_times=clock)
+        scene = build_tiled_scene(
+            videos,
+            signals=signals,
+            pose=pose,
+            events=events,
+            intervals=intervals,
+            spikes=spikes,
+            alignment=alignment,
+            pose_alignment=pose_alignment,
+            labels_clock=labels_clock,
+            window=window,
+            layout=layout,
+            style=style,
+            tiles=tiles,
+            frame_times=clock,
+        )
         for previous in filter(None, map(Session.of, layers)):
             previous.detach()
         return CamerasSession(viewer, layers, scene)
     if tiles is not None:
         raise ChronovizError("tiles= arranges several video layers; with one layer leave it out.")
     layer = _layers_of(viewer, video_layer if isinstance(video_layer, (list, tuple)) else [video_layer])[0]
-    scene = build_scene(video_of_layer(layer), signals=signals, pose=pose, events=events, intervals=intervals,
-                        spikes=spikes, alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock, window=window,
-                        layout=layout, style=style)
+    scene = build_scene(
+        video_of_layer(layer),
+        signals=signals,
+        pose=pose,
+        events=events,
+        intervals=intervals,
+        spikes=spikes,
+        alignment=alignment,
+        pose_alignment=pose_alignment,
+        labels_clock=labels_clock,
+        window=window,
+        layout=layout,
+        style=style,
+    )
     previous = Session.of(layer)
     if previous is not None:
         previous.detach()
@@ -106,7 +143,9 @@ def video_of_layer(layer) -> _LayerVideo:
     """The frame times and shape of a video layer opened by chronoviz (or any frames x height x width image)."""
     shape = tuple(source_data(layer).shape)
     if len(shape) < 3:
-        raise ChronovizError(f"Layer {layer.name!r} is not a video: its data has shape {shape}, not frames x height x width.")
+        raise ChronovizError(
+            f"Layer {layer.name!r} is not a video: its data has shape {shape}, not frames x height x width."
+        )
     frame_times = layer.metadata.get("frame_times")
     if frame_times is None:
         fps = layer.metadata.get(METADATA_KEY, {}).get("fps")
@@ -146,9 +185,11 @@ def sync_by_time(viewer: napari.Viewer, video_layers: list | None = None, *, til
     ChronovizError
         When there is no video layer to synchronize.
     """
-    layers = _layers_of(viewer, video_layers) if video_layers else [
-        layer for layer in viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
-    ]
+    layers = (
+        _layers_of(viewer, video_layers)
+        if video_layers
+        else [layer for layer in viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"]
+    )
     if not layers:
         raise ChronovizError("No video layers to synchronize: open videos with napari-chronoviz first.")
     put_on_one_clock(viewer, layers, [video_of_layer(layer).frame_times for layer in layers], tiles)

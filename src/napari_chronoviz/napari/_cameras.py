@@ -112,10 +112,13 @@ class CamerasSession(Session):
 
     def update(self, display: str | None = None, **changes) -> None:
         if display not in (None, "raster"):
-            raise ChronovizError("Several cameras are drawn as one raster image; display='layers' is for one video: "
-                                 "attach to one video layer to use it.")
+            raise ChronovizError(
+                "Several cameras are drawn as one raster image; display='layers' is for one video: "
+                "attach to one video layer to use it."
+            )
         super().update(**changes)
 
     def _build_layers(self) -> None:
-        self._add_raster("overlay", self.scene.layout.canvas_box, {"scale": np.ones(2), "translate": np.zeros(2)},
-                         "overlay")
+        self._add_raster(
+            "overlay", self.scene.layout.canvas_box, {"scale": np.ones(2), "translate": np.zeros(2)}, "overlay"
+        )

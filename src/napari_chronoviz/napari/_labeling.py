@@ -163,11 +163,18 @@ class Labeler:
     def key_actions(self) -> dict[str, callable]:
         """What each napari key name does: the ethogram's keys and the playback keys."""
         actions = {
-            "Space": self.toggle_play, "Right": lambda: self.step(1), "Left": lambda: self.step(-1),
-            "Shift-Right": lambda: self.step(self.step_frames), "Shift-Left": lambda: self.step(-self.step_frames),
-            "]": lambda: self.change_speed(1), "[": lambda: self.change_speed(-1),
-            "PageDown": lambda: self.jump_to_label(1), "PageUp": lambda: self.jump_to_label(-1),
-            "Delete": self.delete_here, "Control-Z": self.undo, "Control-Shift-Z": self.redo,
+            "Space": self.toggle_play,
+            "Right": lambda: self.step(1),
+            "Left": lambda: self.step(-1),
+            "Shift-Right": lambda: self.step(self.step_frames),
+            "Shift-Left": lambda: self.step(-self.step_frames),
+            "]": lambda: self.change_speed(1),
+            "[": lambda: self.change_speed(-1),
+            "PageDown": lambda: self.jump_to_label(1),
+            "PageUp": lambda: self.jump_to_label(-1),
+            "Delete": self.delete_here,
+            "Control-Z": self.undo,
+            "Control-Shift-Z": self.redo,
         }
         for behavior in self.labeling.ethogram.behaviors:
             if behavior.key:
@@ -261,8 +268,9 @@ class Labeler:
         self._showing_open_bout = any(bout.is_open for bout in self.labeling.bouts)
         session = Session.of(self.video_layer)
         if session is None:
-            return attach(self.viewer, self.video_layer, labels_clock="video",
-                          style={"label_colors": self._colors()}, **labels)
+            return attach(
+                self.viewer, self.video_layer, labels_clock="video", style={"label_colors": self._colors()}, **labels
+            )
         if colors_changed:
             style = session.scene.style.label_colors or {}
             if style != self._colors():
@@ -278,8 +286,10 @@ class Labeler:
         try:
             self.autosave()
         except OSError as error:
-            show_error(f"The labels could not be autosaved to {self.autosave_path}: {error}. Choose a folder you can "
-                       "write to in *autosave to* of the Label behaviors dock and press Start labeling again.")
+            show_error(
+                f"The labels could not be autosaved to {self.autosave_path}: {error}. Choose a folder you can "
+                "write to in *autosave to* of the Label behaviors dock and press Start labeling again."
+            )
             self.autosave_path = None
         self.show(colors_changed=False)
 
@@ -291,8 +301,12 @@ class Labeler:
         """Write the labels to `autosave_path` (open bouts up to the frame shown), atomically; the path, or None."""
         if self.autosave_path is None:
             return None
-        return write_boris_tabular(self.autosave_path, intervals=self.labeling.intervals(self.frame),
-                                   events=self.labeling.events(), overwrite=True)
+        return write_boris_tabular(
+            self.autosave_path,
+            intervals=self.labeling.intervals(self.frame),
+            events=self.labeling.events(),
+            overwrite=True,
+        )
 
     def load_autosave(self) -> bool:
         """Load the autosave file when there is one (labels of an earlier session, or before a crash); undoable.

@@ -20,11 +20,13 @@ from ._label_mouse import LabelMouse
 from ._labeling import PLAYBACK_KEYS, Labeler, autosave_path_of
 from ._metadata import METADATA_KEY
 
-STARTER_ETHOGRAM = Ethogram((  # what the table shows before the user edits it or loads a file
-    Behavior("courting", "c", "#d62728", group="pair"),
-    Behavior("apart", "a", "#1f77b4", group="pair"),
-    Behavior("wing extension", "w", "#2ca02c", kind="point"),
-))
+STARTER_ETHOGRAM = Ethogram(
+    (  # what the table shows before the user edits it or loads a file
+        Behavior("courting", "c", "#d62728", group="pair"),
+        Behavior("apart", "a", "#1f77b4", group="pair"),
+        Behavior("wing extension", "w", "#2ca02c", kind="point"),
+    )
+)
 
 
 class LabelingWidget(Container):
@@ -61,12 +63,33 @@ class LabelingWidget(Container):
         self.status = Label(label="", value="")
         self.status.native.setWordWrap(True)
         self.mouse = None  # the plot panel's mouse editing, once labeling starts
-        self.extend([
-            self.video, self.ethogram_table, self.add_behavior, self.remove_behavior, self.ethogram_file,
-            self.load_ethogram, self.save_ethogram, self.keys, self.step_frames, self.autosave_file, self.start,
-            self.stop, self.undo, self.redo, self.labels_file, self.labels_format, self.overwrite, self.save_labels,
-            self.load_labels, self.bouts_title, self.note, self.delete_bout, self.status,
-        ])
+        self.extend(
+            [
+                self.video,
+                self.ethogram_table,
+                self.add_behavior,
+                self.remove_behavior,
+                self.ethogram_file,
+                self.load_ethogram,
+                self.save_ethogram,
+                self.keys,
+                self.step_frames,
+                self.autosave_file,
+                self.start,
+                self.stop,
+                self.undo,
+                self.redo,
+                self.labels_file,
+                self.labels_format,
+                self.overwrite,
+                self.save_labels,
+                self.load_labels,
+                self.bouts_title,
+                self.note,
+                self.delete_bout,
+                self.status,
+            ]
+        )
         # a plain Qt list (magicgui has no single-choice list): into the container's layout, below its title
         self._widget._layout.insertWidget(self.index(self.bouts_title) + 1, self.bout_list)
         for control in self:
@@ -96,8 +119,9 @@ class LabelingWidget(Container):
     # --- the video and its labeler --------------------------------------------------------------------------------
 
     def _video_layer_names(self, *_) -> list[str]:
-        return [layer.name for layer in self.viewer.layers
-                if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"]
+        return [
+            layer.name for layer in self.viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
+        ]
 
     @property
     def video_layer(self):
@@ -201,8 +225,10 @@ class LabelingWidget(Container):
         """Start labeling the chosen video with the table's ethogram; an autosave found beside it is loaded."""
         layer = self.video_layer
         if layer is None:
-            show_error("Open a video with napari-chronoviz first (File ▸ Open, or File ▸ Open Sample ▸ "
-                       "napari-chronoviz), then choose it in *video layer*.")
+            show_error(
+                "Open a video with napari-chronoviz first (File ▸ Open, or File ▸ Open Sample ▸ "
+                "napari-chronoviz), then choose it in *video layer*."
+            )
             return None
         try:
             ethogram = self.ethogram()
@@ -212,8 +238,10 @@ class LabelingWidget(Container):
             autosave = str(self.autosave_file.value or "")
             labeler.autosave_path = Path(autosave) if autosave and autosave != "." else None
             if labeler.load_autosave():
-                show_info(f"Loaded the labels autosaved in {labeler.autosave_path} ({len(labeler.labeling.bouts)} "
-                          "bouts). Press Undo to go back to the labels shown before.")
+                show_info(
+                    f"Loaded the labels autosaved in {labeler.autosave_path} ({len(labeler.labeling.bouts)} "
+                    "bouts). Press Undo to go back to the labels shown before."
+                )
             labeler.start()
         except (ChronovizError, OSError) as error:
             show_error(f"Labeling could not start: {error}")

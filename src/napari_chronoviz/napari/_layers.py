@@ -132,8 +132,12 @@ class Session:
         if display is not None and display not in DISPLAYS:
             raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
         previous, self.scene = self.scene, self.scene.updated(**changes) if changes else self.scene
-        if display is None and changes and set(changes) <= LABEL_CHANGES and \
-                (previous.plot is None) == (self.scene.plot is None):
+        if (
+            display is None
+            and changes
+            and set(changes) <= LABEL_CHANGES
+            and (previous.plot is None) == (self.scene.plot is None)
+        ):
             for layer in self.layers.values():  # labels change only the panel's pixels: redraw, keep the layers
                 layer.metadata[METADATA_KEY].update(self.scene.config)
             self._on_step()
@@ -153,8 +157,15 @@ class Session:
     # --- layers ---------------------------------------------------------------------------------------
 
     def _metadata(self, role: str) -> dict:
-        return {METADATA_KEY: {"kind": "overlay", "role": role, "video": self.video_layer.name,
-                               "display": self.display, **self.scene.config}}
+        return {
+            METADATA_KEY: {
+                "kind": "overlay",
+                "role": role,
+                "video": self.video_layer.name,
+                "display": self.display,
+                **self.scene.config,
+            }
+        }
 
     def _add(self, key: str, layer) -> None:
         self.layers[key] = layer
@@ -187,8 +198,17 @@ class Session:
         self.raster_origin = (x0, y0)
         image = np.zeros((int(round(y1 - y0)), int(round(x1 - x0)), 4), np.uint8)
         translate = flat["translate"] + np.array([y0, x0]) * flat["scale"]
-        self._add(key, Image(image, rgb=True, name=f"{self.video_layer.name} {suffix}", scale=flat["scale"],
-                             translate=translate, metadata=self._metadata(key)))
+        self._add(
+            key,
+            Image(
+                image,
+                rgb=True,
+                name=f"{self.video_layer.name} {suffix}",
+                scale=flat["scale"],
+                translate=translate,
+                metadata=self._metadata(key),
+            ),
+        )
 
     def _add_pose_layers(self, index: int, overlay: PoseOverlay, label: str, stacked: dict) -> None:
         from napari.layers import Vectors
@@ -196,20 +216,38 @@ class Session:
         style = self.scene.style
         if style.trail_length > 0:
             self._add_trails(f"trails {index}", overlay, f"{label} trails", stacked)
-        for key, stack, width, vector_style in (("skeleton", overlay.skeleton, style.edge_width, "line"),
-                                                ("arrows", overlay.arrows, style.edge_width, "arrow")):
+        for key, stack, width, vector_style in (
+            ("skeleton", overlay.skeleton, style.edge_width, "line"),
+            ("arrows", overlay.arrows, style.edge_width, "arrow"),
+        ):
             if len(stack.frames):
-                self._add(f"{key} {index}", Vectors(
-                    stack_to_vectors(stack), edge_color=stack.colors, edge_width=width, vector_style=vector_style,
-                    name=f"{label} {key}", metadata=self._metadata(key), **stacked))
+                self._add(
+                    f"{key} {index}",
+                    Vectors(
+                        stack_to_vectors(stack),
+                        edge_color=stack.colors,
+                        edge_width=width,
+                        vector_style=vector_style,
+                        name=f"{label} {key}",
+                        metadata=self._metadata(key),
+                        **stacked,
+                    ),
+                )
 
     def _keypoints_layer(self, overlay: PoseOverlay, label: str, stacked: dict):
         from napari.layers import Points
 
         keypoints = overlay.keypoints
-        return Points(stack_to_points(keypoints), face_color=keypoints.colors, border_width=0,
-                      size=self.scene.style.point_size, features=overlay.keypoint_features(),
-                      name=f"{label} keypoints", metadata=self._metadata("keypoints"), **stacked)
+        return Points(
+            stack_to_points(keypoints),
+            face_color=keypoints.colors,
+            border_width=0,
+            size=self.scene.style.point_size,
+            features=overlay.keypoint_features(),
+            name=f"{label} keypoints",
+            metadata=self._metadata("keypoints"),
+            **stacked,
+        )
 
     def _add_trails(self, key: str, overlay: PoseOverlay, name: str, stacked: dict) -> None:
         """Trails as a napari Tracks layer: it fades the last `trail_length` frames on the GPU as the slider
@@ -223,13 +261,25 @@ class Session:
         palette_colors, color_index = np.unique(colors, axis=0, return_inverse=True)
         steps = max(len(palette_colors) - 1, 1)
         # one flat band per color: value i / (n - 1) falls in band i of n
-        colormap = Colormap(palette_colors, interpolation="zero", controls=np.linspace(0, 1, len(palette_colors) + 1),
-                            name=name)
+        colormap = Colormap(
+            palette_colors, interpolation="zero", controls=np.linspace(0, 1, len(palette_colors) + 1), name=name
+        )
         data = rows[:, [0, 1, 3, 2]]  # napari order: track id, frame, y, x
-        self._add(key, Tracks(
-            data, features={"color": color_index.ravel() / steps}, color_by="color", colormaps_dict={"color": colormap},
-            tail_length=self.scene.style.trail_length, head_length=0, tail_width=self.scene.style.edge_width,
-            name=name, metadata=self._metadata("trails"), **stacked))
+        self._add(
+            key,
+            Tracks(
+                data,
+                features={"color": color_index.ravel() / steps},
+                color_by="color",
+                colormaps_dict={"color": colormap},
+                tail_length=self.scene.style.trail_length,
+                head_length=0,
+                tail_width=self.scene.style.edge_width,
+                name=name,
+                metadata=self._metadata("trails"),
+                **stacked,
+            ),
+        )
 
     def _value_markers(self, stacked: dict):
         """A marker on each channel's trace at the cursor, every frame; features: the values per frame."""
@@ -252,9 +302,16 @@ class Session:
             features["value"].append(values[finite])
         colors = np.concatenate([np.tile(c.color, (len(r), 1)) for c, r in zip(plot.channels, rows)]) if rows else None
         data = np.concatenate(rows) if rows else np.zeros((0, 3))
-        return Points(data, face_color=colors if colors is not None and len(colors) else "white", size=6,
-                            border_width=0, features={k: np.concatenate(v) if v else [] for k, v in features.items()},
-                            name=f"{self.video_layer.name} values", metadata=self._metadata("values"), **stacked)
+        return Points(
+            data,
+            face_color=colors if colors is not None and len(colors) else "white",
+            size=6,
+            border_width=0,
+            features={k: np.concatenate(v) if v else [] for k, v in features.items()},
+            name=f"{self.video_layer.name} values",
+            metadata=self._metadata("values"),
+            **stacked,
+        )
 
     def _remove_layers(self) -> None:
         for layer in self.layers.values():

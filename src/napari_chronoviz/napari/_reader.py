@@ -51,7 +51,6 @@ from ..io.tables import (
     is_number,
     split_fields,
 )
-
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 
 if TYPE_CHECKING:
@@ -98,8 +97,11 @@ def get_reader(path: str | list[str]):
         _notify("warning", str(declined))
         return None
     except Exception as error:  # noqa: BLE001 - npe2: a reader's get_reader must not raise
-        _notify("error", f"napari-chronoviz could not look at {path}: {type(error).__name__}: {error}. Check that "
-                         "the file exists and can be read (permissions, a mounted drive).")
+        _notify(
+            "error",
+            f"napari-chronoviz could not look at {path}: {type(error).__name__}: {error}. Check that "
+            "the file exists and can be read (permissions, a mounted drive).",
+        )
         return None
     if not claims or any(kind is None for _, kind in claims):
         return None
@@ -154,9 +156,11 @@ def _layer_data(file: Path, kind: str) -> tuple:
 def _failure_message(file: Path, error: Exception) -> str:
     if isinstance(error, (ChronovizError, FileNotFoundError)):  # these say what is wrong and what to do
         return str(error)
-    return (f"Cannot open {file} with napari-chronoviz: {type(error).__name__}: {error}. The file may be damaged, "
-            "or laid out in a way chronoviz does not read (see the supported formats in the docs); if it opens in "
-            "the software that wrote it, please report this with the file.")
+    return (
+        f"Cannot open {file} with napari-chronoviz: {type(error).__name__}: {error}. The file may be damaged, "
+        "or laid out in a way chronoviz does not read (see the supported formats in the docs); if it opens in "
+        "the software that wrote it, please report this with the file."
+    )
 
 
 def _notify(severity: str, message: str) -> None:
@@ -180,8 +184,9 @@ def _sniff(path: Path) -> str | None:
     if not kinds or not path.is_file():
         return None
     if path.stat().st_size == 0:
-        raise _Declined(f"{path} is empty (0 bytes): the recording, export or copy did not finish. Copy or write "
-                        "it again.")
+        raise _Declined(
+            f"{path} is empty (0 bytes): the recording, export or copy did not finish. Copy or write it again."
+        )
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
     return SNIFFERS[path.suffix.lower()](path, head, kinds)
@@ -240,8 +245,10 @@ def _has_hdf5_signature(path: Path) -> bool:
 def _sniff_parquet(path: Path, head: bytes, kinds) -> str:
     if head.startswith(PARQUET_SIGNATURE):
         return TIMESERIES
-    raise _Declined(f"{path} is not a Parquet file (it does not start with 'PAR1'): it is damaged or another format "
-                    "renamed. Write it again with pandas' DataFrame.to_parquet, or save the table as CSV.")
+    raise _Declined(
+        f"{path} is not a Parquet file (it does not start with 'PAR1'): it is damaged or another format "
+        "renamed. Write it again with pandas' DataFrame.to_parquet, or save the table as CSV."
+    )
 
 
 def _sniff_npy(path: Path, head: bytes, kinds) -> str | None:
@@ -265,8 +272,9 @@ def _sniff_npz(path: Path, head: bytes, kinds) -> str | None:
                 with archive.open(name) as member:
                     headers[name[:-4]] = _npy_header(path, member, member=name[:-4])
     except (zipfile.BadZipFile, EOFError) as error:
-        raise _Declined(f"{path} is not a valid .npz archive ({error}): it is truncated or damaged. Save it again "
-                        "with numpy.savez.") from None
+        raise _Declined(
+            f"{path} is not a valid .npz archive ({error}): it is truncated or damaged. Save it again with numpy.savez."
+        ) from None
     return TIMESERIES if any(_is_series_array(*header) for header in headers.values()) else None
 
 
@@ -278,8 +286,10 @@ def _npy_header(path: Path, handle, member: str | None = None) -> tuple[np.dtype
         read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
         shape, _, dtype = read_header(handle)
     except ValueError as error:
-        raise _Declined(f"{where} is not a valid .npy array ({error}): it is damaged or another format renamed. "
-                        "Save it again with numpy.save.") from None
+        raise _Declined(
+            f"{where} is not a valid .npy array ({error}): it is damaged or another format renamed. "
+            "Save it again with numpy.save."
+        ) from None
     if dtype.hasobject:
         raise _Declined(
             f"{where} holds Python objects (a pickled array). chronoviz never unpickles a file, because unpickling "
@@ -296,7 +306,12 @@ def _is_series_array(dtype: np.dtype, shape: tuple) -> bool:
     """
     if dtype.names:
         return len(shape) == 1 and any(dtype[name].kind in NUMERIC_KINDS for name in dtype.names)
-    return dtype.kind in NUMERIC_KINDS and len(shape) in (1, 2) and shape[0] > 0 and (len(shape) == 1 or shape[0] > shape[1])
+    return (
+        dtype.kind in NUMERIC_KINDS
+        and len(shape) in (1, 2)
+        and shape[0] > 0
+        and (len(shape) == 1 or shape[0] > shape[1])
+    )
 
 
 def _sniff_text_table(path: Path, head: bytes, kinds) -> str | None:
@@ -319,8 +334,10 @@ def _sniff_text_table(path: Path, head: bytes, kinds) -> str | None:
 
 def _sniff_session(path: Path, head: bytes, kinds) -> str:
     if b"chronoviz_session" not in head:
-        raise _Declined(f"{path} is not a chronoviz session: it has no `chronoviz_session` entry. Write sessions with "
-                        "save_session or the dock's Save session.")
+        raise _Declined(
+            f"{path} is not a chronoviz session: it has no `chronoviz_session` entry. Write sessions with "
+            "save_session or the dock's Save session."
+        )
     return SESSION
 
 

@@ -26,7 +26,8 @@ from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
 from ..overlays.layout import POSITIONS
-from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS, YLIM_MODES as STYLE_YLIM_MODES
+from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
+from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
 from ..timeline import MODES
 from ._attach import attach
@@ -88,15 +89,50 @@ class ChronovizWidget(Container):
         self.export = PushButton(text="Export")
         self.cancel = PushButton(text="Cancel export", enabled=False)
         self._progress = None  # the running export's progress bar, which holds its cancel
-        self.extend([
-            self.video, self.signal_file, self.signal_key, self.time_column, self.time_unit, self.add_signal,
-            self.pose_file, self.add_pose, self.label_file, self.add_events, self.add_intervals, self.add_layers,
-            self.mode, self.ratio, self.offset, self.pose_mode, self.pose_ratio, self.pose_offset, self.decision, self.left, self.right, self.plot_layout,
-            self.position, self.panel_size, self.ylim, self.y_low, self.y_high, self.show_values, self.time_axis,
-            self.overview, self.timestamp, self.color_by, self.cutoff, self.trail_length, self.display, self.remove,
-            self.export_file, self.overwrite,
-            self.export, self.cancel,
-        ])
+        self.extend(
+            [
+                self.video,
+                self.signal_file,
+                self.signal_key,
+                self.time_column,
+                self.time_unit,
+                self.add_signal,
+                self.pose_file,
+                self.add_pose,
+                self.label_file,
+                self.add_events,
+                self.add_intervals,
+                self.add_layers,
+                self.mode,
+                self.ratio,
+                self.offset,
+                self.pose_mode,
+                self.pose_ratio,
+                self.pose_offset,
+                self.decision,
+                self.left,
+                self.right,
+                self.plot_layout,
+                self.position,
+                self.panel_size,
+                self.ylim,
+                self.y_low,
+                self.y_high,
+                self.show_values,
+                self.time_axis,
+                self.overview,
+                self.timestamp,
+                self.color_by,
+                self.cutoff,
+                self.trail_length,
+                self.display,
+                self.remove,
+                self.export_file,
+                self.overwrite,
+                self.export,
+                self.cancel,
+            ]
+        )
         self.add_signal.changed.connect(self._add_signal)
         self.add_pose.changed.connect(lambda: self._add_source("pose", read_pose, self.pose_file.value))
         self.add_events.changed.connect(lambda: self._add_source("events", read_events, self.label_file.value))
@@ -105,10 +141,30 @@ class ChronovizWidget(Container):
         self.remove.changed.connect(self._remove)
         self.export.changed.connect(self.start_export)
         self.cancel.changed.connect(self._request_cancel)
-        for control in (self.mode, self.ratio, self.offset, self.pose_mode, self.pose_ratio, self.pose_offset,
-                        self.left, self.right, self.plot_layout, self.position, self.panel_size, self.ylim, self.y_low,
-                        self.y_high, self.show_values, self.time_axis, self.overview, self.timestamp, self.color_by,
-                        self.cutoff, self.trail_length, self.display):
+        for control in (
+            self.mode,
+            self.ratio,
+            self.offset,
+            self.pose_mode,
+            self.pose_ratio,
+            self.pose_offset,
+            self.left,
+            self.right,
+            self.plot_layout,
+            self.position,
+            self.panel_size,
+            self.ylim,
+            self.y_low,
+            self.y_high,
+            self.show_values,
+            self.time_axis,
+            self.overview,
+            self.timestamp,
+            self.color_by,
+            self.cutoff,
+            self.trail_length,
+            self.display,
+        ):
             control.changed.connect(self._apply)
         for control in self:  # file paths and long names must not widen the dock past the window
             control.native.setMinimumWidth(0)
@@ -123,8 +179,9 @@ class ChronovizWidget(Container):
     # --- choices and current state --------------------------------------------------------------------
 
     def _video_layer_names(self, *_) -> list[str]:
-        return [layer.name for layer in self.viewer.layers
-                if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"]
+        return [
+            layer.name for layer in self.viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
+        ]
 
     @property
     def session(self) -> Session | None:
@@ -133,23 +190,39 @@ class ChronovizWidget(Container):
 
     def options(self) -> dict:
         """The alignment, window, layout and style the controls show, as `attach` takes them."""
-        alignment = {"mode": self.mode.value, "offset": self.offset.value,
-                     "ratio": _fraction(self.ratio.value, "Samples per frame")}
-        pose_alignment = {"mode": self.pose_mode.value, "offset": self.pose_offset.value,
-                          "ratio": _fraction(self.pose_ratio.value, "Pose rows per frame")}
+        alignment = {
+            "mode": self.mode.value,
+            "offset": self.offset.value,
+            "ratio": _fraction(self.ratio.value, "Samples per frame"),
+        }
+        pose_alignment = {
+            "mode": self.pose_mode.value,
+            "offset": self.pose_offset.value,
+            "ratio": _fraction(self.pose_ratio.value, "Pose rows per frame"),
+        }
         size = self.panel_size.value or None
         if size and self.position.value not in ("below", "above", "left", "right", "none"):
             size = (size, size // 2)
         ylim = (self.y_low.value, self.y_high.value) if self.ylim.value == "fixed" else self.ylim.value
         style = {
-            "plot_layout": self.plot_layout.value, "ylim": ylim, "show_values": self.show_values.value,
-            "time_axis": self.time_axis.value, "overview": self.overview.value, "timestamp": self.timestamp.value,
-            "color_by": self.color_by.value, "confidence_cutoff": self.cutoff.value,
+            "plot_layout": self.plot_layout.value,
+            "ylim": ylim,
+            "show_values": self.show_values.value,
+            "time_axis": self.time_axis.value,
+            "overview": self.overview.value,
+            "timestamp": self.timestamp.value,
+            "color_by": self.color_by.value,
+            "confidence_cutoff": self.cutoff.value,
             "trail_length": self.trail_length.value,
         }
-        return {"alignment": alignment, "pose_alignment": pose_alignment,
-                "window": (self.left.value, self.right.value), "layout": {"position": self.position.value, "size": size},
-                "style": style, "display": self.display.value}
+        return {
+            "alignment": alignment,
+            "pose_alignment": pose_alignment,
+            "window": (self.left.value, self.right.value),
+            "layout": {"position": self.position.value, "size": size},
+            "style": style,
+            "display": self.display.value,
+        }
 
     def show_session(self, *_) -> None:
         """Set the controls and sources from the chosen video's session (e.g. one a script attached)."""
@@ -157,23 +230,38 @@ class ChronovizWidget(Container):
         if session is None:
             return
         scene = session.scene
-        self.sources = {"signals": list(scene.sources.signals), "pose": list(scene.sources.poses),
-                        "events": scene.sources.events, "intervals": scene.sources.intervals,
-                        "spikes": list(scene.sources.spikes)}
+        self.sources = {
+            "signals": list(scene.sources.signals),
+            "pose": list(scene.sources.poses),
+            "events": scene.sources.events,
+            "intervals": scene.sources.intervals,
+            "spikes": list(scene.sources.spikes),
+        }
         alignment, pose_alignment = scene.alignment_options, scene.pose_alignment_options
         style, layout = scene.style, scene.layout
         ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
         size = layout.size[0] if isinstance(layout.size, tuple) else layout.size
         values = {
-            self.mode: alignment.get("mode", "auto"), self.offset: alignment.get("offset", 0.0),
+            self.mode: alignment.get("mode", "auto"),
+            self.offset: alignment.get("offset", 0.0),
             self.ratio: "" if alignment.get("ratio") is None else str(alignment["ratio"]),
-            self.pose_mode: pose_alignment.get("mode", "auto"), self.pose_offset: pose_alignment.get("offset", 0.0),
+            self.pose_mode: pose_alignment.get("mode", "auto"),
+            self.pose_offset: pose_alignment.get("offset", 0.0),
             self.pose_ratio: "" if pose_alignment.get("ratio") is None else str(pose_alignment["ratio"]),
-            self.left: scene.window.left, self.right: scene.window.right, self.plot_layout: style.plot_layout,
-            self.position: layout.position, self.panel_size: size or 0, self.ylim: ylim,
-            self.show_values: style.show_values, self.time_axis: style.time_axis, self.overview: style.overview,
-            self.timestamp: style.timestamp, self.color_by: style.color_by,
-            self.cutoff: style.confidence_cutoff, self.trail_length: style.trail_length, self.display: session.display,
+            self.left: scene.window.left,
+            self.right: scene.window.right,
+            self.plot_layout: style.plot_layout,
+            self.position: layout.position,
+            self.panel_size: size or 0,
+            self.ylim: ylim,
+            self.show_values: style.show_values,
+            self.time_axis: style.time_axis,
+            self.overview: style.overview,
+            self.timestamp: style.timestamp,
+            self.color_by: style.color_by,
+            self.cutoff: style.confidence_cutoff,
+            self.trail_length: style.trail_length,
+            self.display: session.display,
         }
         if ylim == "fixed":
             values.update({self.y_low: style.ylim[0], self.y_high: style.ylim[1]})
@@ -200,8 +288,14 @@ class ChronovizWidget(Container):
 
     def _add_signal(self) -> None:
         unit = None if self.time_unit.value == TIME_UNITS[0] else self.time_unit.value
-        self._add_source("signals", read_timeseries, self.signal_file.value, key=self.signal_key.value or None,
-                         time_column=self.time_column.value or None, time_unit=unit)
+        self._add_source(
+            "signals",
+            read_timeseries,
+            self.signal_file.value,
+            key=self.signal_key.value or None,
+            time_column=self.time_column.value or None,
+            time_unit=unit,
+        )
 
     def _add_source(self, kind: str, reader, path, **options) -> None:
         if not path or not Path(path).is_file():
@@ -236,10 +330,16 @@ class ChronovizWidget(Container):
             session = self.session
             options = self.options()
             if session is None or rebuild:
-                session = attach(self.viewer, self.video.value, signals=self.sources["signals"] or None,
-                                 pose=self.sources["pose"] or None, events=self.sources["events"],
-                                 intervals=self.sources["intervals"], spikes=self.sources["spikes"] or None,
-                                 **options)
+                session = attach(
+                    self.viewer,
+                    self.video.value,
+                    signals=self.sources["signals"] or None,
+                    pose=self.sources["pose"] or None,
+                    events=self.sources["events"],
+                    intervals=self.sources["intervals"],
+                    spikes=self.sources["spikes"] or None,
+                    **options,
+                )
             else:
                 session.update(**options)
         except (ChronovizError, ValueError, OSError) as error:
@@ -270,13 +370,21 @@ class ChronovizWidget(Container):
         self.cancel.enabled = True
         # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
         # when no excepthook catches it (a Qt loop without napari.run); the worker starts once connected
-        return create_worker(_export, video_path, session.scene, Path(path), self.overwrite.value,
-                             progress_callback(bar), _connect={
-            "returned": lambda written: show_info(f"Exported {written}" if written else
-                                                  "Export cancelled; nothing was written."),
-            "errored": lambda error: show_error(str(error)),
-            "finished": [bar.close, lambda: setattr(self.cancel, "enabled", False)],
-        })
+        return create_worker(
+            _export,
+            video_path,
+            session.scene,
+            Path(path),
+            self.overwrite.value,
+            progress_callback(bar),
+            _connect={
+                "returned": lambda written: show_info(
+                    f"Exported {written}" if written else "Export cancelled; nothing was written."
+                ),
+                "errored": lambda error: show_error(str(error)),
+                "finished": [bar.close, lambda: setattr(self.cancel, "enabled", False)],
+            },
+        )
 
     def _request_cancel(self) -> None:
         self._progress.cancel()

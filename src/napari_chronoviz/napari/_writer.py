@@ -44,18 +44,30 @@ def scene_from_config(video, config: dict | None):
     if not config:
         return build_scene(video, layout="none")
     sources = config.get("sources", {})
-    in_memory = [kind for kind, paths in sources.items()
-                 if paths is None or (isinstance(paths, list) and any(path is None for path in paths))]
+    in_memory = [
+        kind
+        for kind, paths in sources.items()
+        if paths is None or (isinstance(paths, list) and any(path is None for path in paths))
+    ]
     if in_memory:
         raise ChronovizError(
             f"The overlays' {', '.join(in_memory)} were given in memory, not as files, so a napari writer cannot "
             "rebuild them. Use the dock widget's Export button, or create_visualization(...) in your script."
         )
-    return build_scene(video, signals=sources.get("signals"), pose=sources.get("pose"), events=sources.get("events"),
-                       intervals=sources.get("intervals"), spikes=sources.get("spikes"),
-                       alignment=config.get("alignment"),
-                       pose_alignment=config.get("pose_alignment"), labels_clock=config.get("labels_clock", "video"),
-                       window=config.get("window"), layout=config.get("layout"), style=config.get("style"))
+    return build_scene(
+        video,
+        signals=sources.get("signals"),
+        pose=sources.get("pose"),
+        events=sources.get("events"),
+        intervals=sources.get("intervals"),
+        spikes=sources.get("spikes"),
+        alignment=config.get("alignment"),
+        pose_alignment=config.get("pose_alignment"),
+        labels_clock=config.get("labels_clock", "video"),
+        window=config.get("window"),
+        layout=config.get("layout"),
+        style=config.get("style"),
+    )
 
 
 def _video_and_config(layer_data: list[tuple]) -> tuple[dict, dict | None]:
@@ -74,4 +86,3 @@ def _video_and_config(layer_data: list[tuple]) -> tuple[dict, dict | None]:
         )
     configs = [config for config in configs if config.get("video") == videos[0]["name"]] or configs
     return videos[0], configs[0] if configs else None
-

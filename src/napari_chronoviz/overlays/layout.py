@@ -35,8 +35,11 @@ class Layout:
 
     def __post_init__(self):
         if self.position not in POSITIONS:
-            hint = " To export only the plot panel, keep a position and pass plot_only=True." if "only" in str(
-                self.position) else ""
+            hint = (
+                " To export only the plot panel, keep a position and pass plot_only=True."
+                if "only" in str(self.position)
+                else ""
+            )
             raise ChronovizError(f"Unknown panel position {self.position!r}: use one of {', '.join(POSITIONS)}.{hint}")
 
     @property

@@ -38,7 +38,7 @@ LANE_GAP = 3.0  # pixels between lanes, so one lane's lower label does not touch
 UNIT_SUFFIX = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")  # "speed (px/s)", "dF/F [%]"
 VALUE_RESERVE = "-8.8e+88"  # as wide as any value `_format_value` writes
 MAX_TICKS = 7
-NICE_STEPS = [m * 10.0 ** e for e in range(-3, 3) for m in (1, 2, 5)] + [300, 600, 900, 1800, 3600, 7200]
+NICE_STEPS = [m * 10.0**e for e in range(-3, 3) for m in (1, 2, 5)] + [300, 600, 900, 1800, 3600, 7200]
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,10 +105,22 @@ class PlotPanel:
     `frame_times` are the video's (seconds); events, intervals and spikes are on the same clock.
     """
 
-    def __init__(self, frame_times: np.ndarray, traces: list[Trace], *, left: float, right: float, style: Style,
-                 events: Events | None = None, intervals: Intervals | None = None, spikes: tuple[Spikes, ...] = ()):
+    def __init__(
+        self,
+        frame_times: np.ndarray,
+        traces: list[Trace],
+        *,
+        left: float,
+        right: float,
+        style: Style,
+        events: Events | None = None,
+        intervals: Intervals | None = None,
+        spikes: tuple[Spikes, ...] = (),
+    ):
         if left < 0 or right < 0 or left + right <= 0:
-            raise ChronovizError(f"The plot window needs left, right >= 0 seconds and a positive span; got {left}, {right}.")
+            raise ChronovizError(
+                f"The plot window needs left, right >= 0 seconds and a positive span; got {left}, {right}."
+            )
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.traces, self.left, self.right, self.style = traces, float(left), float(right), style
         self.events, self.intervals, self.spikes = events, intervals, tuple(spikes)
@@ -123,8 +135,13 @@ class PlotPanel:
         self.kind_colors = dict(zip(kinds, _from_the_end(len(kinds))))  # the traces take the first colors
         self._placements: dict[tuple, PanelPlacement] = {}
         for colors in (self.label_colors, self.kind_colors):  # the style's (an ethogram's) colours win
-            colors.update({label: np.asarray(color, float) for label, color in (self.style.label_colors or {}).items()
-                           if label in colors})
+            colors.update(
+                {
+                    label: np.asarray(color, float)
+                    for label, color in (self.style.label_colors or {}).items()
+                    if label in colors
+                }
+            )
 
     # --- what is drawn ----------------------------------------------------------------------------------
 
@@ -137,8 +154,10 @@ class PlotPanel:
             elif given in names or given in [Path(name).stem for name in names]:
                 chosen.append(next(i for i, name in enumerate(names) if given in (name, Path(name).stem)))
             else:
-                raise ChronovizError(f"heatmaps={list(self.style.heatmaps)}: {given!r} names no signal; give signals "
-                                     f"by position (0..{len(self.traces) - 1}) or file name ({names}).")
+                raise ChronovizError(
+                    f"heatmaps={list(self.style.heatmaps)}: {given!r} names no signal; give signals "
+                    f"by position (0..{len(self.traces) - 1}) or file name ({names})."
+                )
         return sorted(set(chosen))
 
     def _channels(self, heatmap_traces: list[int]) -> list[_Channel]:
@@ -165,8 +184,9 @@ class PlotPanel:
         values = trace.signal.values
         ylim = self.style.ylim
         if ylim == "window":
-            low, high = self._window_limits(trace.alignment, np.fmin.reduce(values, axis=1),
-                                            np.fmax.reduce(values, axis=1))
+            low, high = self._window_limits(
+                trace.alignment, np.fmin.reduce(values, axis=1), np.fmax.reduce(values, axis=1)
+            )
         elif isinstance(ylim, str):
             low, high = _finite_range(values.ravel())
         else:
@@ -205,7 +225,10 @@ class PlotPanel:
         if len(self.frame_times) > 1:
             reach = max(1, int(round(SMOOTHING * (self.left + self.right) * nominal_rate(self.frame_times))))
         limits = []
-        for values, reduce, extreme, default in ((lows, np.fmin, np.min, fallback[0]), (highs, np.fmax, np.max, fallback[1])):
+        for values, reduce, extreme, default in (
+            (lows, np.fmin, np.min, fallback[0]),
+            (highs, np.fmax, np.max, fallback[1]),
+        ):
             per_frame = reduce.reduceat(np.append(values, np.nan), bounds)[::2]
             per_frame[empty | ~np.isfinite(per_frame)] = default
             eased = _moving_mean(_moving(per_frame, reach, extreme), reach)
@@ -255,10 +278,14 @@ class PlotPanel:
         heights = lane_y[:, 1] - lane_y[:, 0]
         column_width = (x1 - x0) / n_columns
         line_height = min([h for lane, h in zip(self.lanes, heights) if len(lane.channels) == 1] or [np.inf])
-        gutter = min(max([self._gutter_width(lane, h, line_height, font, small) for lane, h in zip(self.lanes, heights)]
-                         or [0]), GUTTER_SHARE * column_width)
-        scale_width = min(max([self._scale_width(lane, h, small) for lane, h in zip(self.lanes, heights)] or [0]),
-                          SCALE_SHARE * column_width)
+        gutter = min(
+            max([self._gutter_width(lane, h, line_height, font, small) for lane, h in zip(self.lanes, heights)] or [0]),
+            GUTTER_SHARE * column_width,
+        )
+        scale_width = min(
+            max([self._scale_width(lane, h, small) for lane, h in zip(self.lanes, heights)] or [0]),
+            SCALE_SHARE * column_width,
+        )
         column_x = np.round(x0 + np.arange(n_columns + 1) * column_width)
         lanes, gutters = [], []
         for (lane_top, lane_bottom), column in zip(lane_y, lane_column):
@@ -267,11 +294,20 @@ class PlotPanel:
             lanes.append([trace_left, lane_top, column_x[column + 1] - PADDING, lane_bottom])
             gutters.append([left_edge, lane_top, left_edge + gutter, lane_bottom])
         lanes, gutters = np.array(lanes, dtype=float), np.array(gutters, dtype=float)
-        columns = np.array([[lanes[lane_column == c, 0].min(), lane_y[lane_column == c, 0].min(),
-                             lanes[lane_column == c, 2].max(), lane_y[lane_column == c, 1].max()]
-                            for c in range(n_columns)])
-        return PanelPlacement(lanes, gutters, columns, legend, event_strip, overview, font, small, scale_width,
-                              float(line_height))
+        columns = np.array(
+            [
+                [
+                    lanes[lane_column == c, 0].min(),
+                    lane_y[lane_column == c, 0].min(),
+                    lanes[lane_column == c, 2].max(),
+                    lane_y[lane_column == c, 1].max(),
+                ]
+                for c in range(n_columns)
+            ]
+        )
+        return PanelPlacement(
+            lanes, gutters, columns, legend, event_strip, overview, font, small, scale_width, float(line_height)
+        )
 
     def _weight(self, lane: _Lane) -> float:
         """A lane's height relative to a one-channel lane's."""
@@ -281,8 +317,9 @@ class PlotPanel:
             return float(np.clip(self.spikes[lane.source].n_units / 8, 2, 5))
         return max(1.0, len(lane.channels) / 2)
 
-    def _gutter_lines(self, lane: _Lane, height: float, line_height: float, font: float, small: float,
-                      frame: int | None) -> list[tuple[str, float, np.ndarray]]:
+    def _gutter_lines(
+        self, lane: _Lane, height: float, line_height: float, font: float, small: float, frame: int | None
+    ) -> list[tuple[str, float, np.ndarray]]:
         """The gutter's lines of text, top down, as (text, size, color); `frame` None: values as wide as any.
 
         One-channel lanes of `height` write their names in the size the lowest of them (`line_height`) has
@@ -303,7 +340,9 @@ class PlotPanel:
         channel, value = channels[0], values[0]
         name_size = min(font, (min(height, line_height) - 3) / 1.9)  # two lines: name, value in 0.8 of its size
         if name_size >= MIN_TEXT + 1:
-            return [(channel.name, name_size, channel.color)] + ([(value, name_size * 0.8, text_color)] if value else [])
+            return [(channel.name, name_size, channel.color)] + (
+                [(value, name_size * 0.8, text_color)] if value else []
+            )
         return [(f"{channel.name} {value}".rstrip(), max(MIN_TEXT, min(font, height * 0.85)), channel.color)]
 
     def _value_text(self, channel: _Channel, frame: int | None) -> str:
@@ -401,8 +440,14 @@ class PlotPanel:
             geometry.add(item)
         geometry.add(self._value_dots(frame, place))
         xs = self.cursor_x(place.columns)  # one cursor per column of lanes: the grid layout has several
-        geometry.add(Segments(np.column_stack([xs, place.columns[:, 1]]), np.column_stack([xs, place.columns[:, 3]]),
-                              rgba([style.cursor_color] * len(xs)), 1.0))
+        geometry.add(
+            Segments(
+                np.column_stack([xs, place.columns[:, 1]]),
+                np.column_stack([xs, place.columns[:, 3]]),
+                rgba([style.cursor_color] * len(xs)),
+                1.0,
+            )
+        )
         return geometry
 
     def time_ticks(self, time: float, width: float) -> tuple[np.ndarray, list[str]]:
@@ -457,7 +502,9 @@ class PlotPanel:
             if np.isfinite(value):
                 positions.append((self.cursor_x(lane), float(self.y_of(channel, value, lane, frame))))
                 colors.append(channel.color)
-        return Points(np.array(positions).reshape(-1, 2), rgba(colors).reshape(-1, 4), max(4.0, 3 * self.style.line_width))
+        return Points(
+            np.array(positions).reshape(-1, 2), rgba(colors).reshape(-1, 4), max(4.0, 3 * self.style.line_width)
+        )
 
     def _heatmap_image(self, trace_index: int, lane: np.ndarray, frame: int, time: float) -> Image:
         """Channels x time as colors: one cell per channel and pixel column, the mean of the samples in the
@@ -470,10 +517,15 @@ class PlotPanel:
         bins = np.searchsorted(sample_times, edges)
         counts = heatmap.counts[bins[1:]] - heatmap.counts[bins[:-1]]
         means = (heatmap.sums[bins[1:]] - heatmap.sums[bins[:-1]]) / np.maximum(counts, 1)
-        after = np.clip(np.searchsorted(sample_times, centers), 1, len(sample_times) - 1) if len(sample_times) > 1 \
+        after = (
+            np.clip(np.searchsorted(sample_times, centers), 1, len(sample_times) - 1)
+            if len(sample_times) > 1
             else np.zeros(n_columns, int)
+        )
         before = np.maximum(after - 1, 0)
-        nearest = np.where(np.abs(sample_times[before] - centers) <= np.abs(sample_times[after] - centers), before, after)
+        nearest = np.where(
+            np.abs(sample_times[before] - centers) <= np.abs(sample_times[after] - centers), before, after
+        )
         values = np.where(np.diff(bins)[:, None] >= 2, means, trace.signal.values[nearest])
         half_step = 0.5 / nominal_rate(sample_times) if len(sample_times) > 1 else 0.5
         inside = (centers >= sample_times[0] - half_step) & (centers <= sample_times[-1] + half_step)
@@ -488,8 +540,15 @@ class PlotPanel:
         """The times at canvas `xs` in `box` when the current time is `time` (the inverse of `x_of_time`)."""
         return time - self.left + (np.asarray(xs, dtype=float) - box[0]) / (box[2] - box[0]) * (self.left + self.right)
 
-    def _colorbar(self, trace_index: int, gutter: np.ndarray, frame: int, place: PanelPlacement, geometry: Geometry,
-                  texts: _TextBatch) -> None:
+    def _colorbar(
+        self,
+        trace_index: int,
+        gutter: np.ndarray,
+        frame: int,
+        place: PanelPlacement,
+        geometry: Geometry,
+        texts: _TextBatch,
+    ) -> None:
         """The colormap under the heatmap's name, with its limits below it, when the lane is tall enough."""
         heatmap, small = self.heatmaps[trace_index], place.small * 0.9
         bar_top = gutter[1] + place.font + 5
@@ -536,8 +595,7 @@ class PlotPanel:
             colors += [self.label_colors[intervals.labels[i]] for i in visible]
         return Rectangles(np.concatenate(boxes), fade(colors, alpha))
 
-    def _legend(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
-                ) -> None:
+    def _legend(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader) -> None:
         """The current interval's label above the gutter, and a swatch and name per label while they fit."""
         row, small = place.legend, place.small
         baseline = row[1] + (row[3] - row[1] + small) / 2 - 1
@@ -557,8 +615,7 @@ class PlotPanel:
             x += width + small
         geometry.add(Rectangles(np.array(swatches).reshape(-1, 4), rgba(colors).reshape(-1, 4)))
 
-    def _events(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
-                ) -> None:
+    def _events(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader) -> None:
         """A line per event across the lanes of each column, its kind in the rows above them: each label goes
         in the first row where it does not overlap the one before, and is left out when it fits in none."""
         events, small = self.events, place.small
@@ -591,8 +648,12 @@ class PlotPanel:
             tops.append(np.full(len(at), column[1]))
             bottoms.append(np.full(len(at), column[3]))
         xs, tops, bottoms = np.concatenate(xs), np.concatenate(tops), np.concatenate(bottoms)
-        return Segments(np.column_stack([xs, tops]), np.column_stack([xs, bottoms]),
-                        fade([self.style.text_color] * len(xs), GRID_ALPHA), 1.0)
+        return Segments(
+            np.column_stack([xs, tops]),
+            np.column_stack([xs, bottoms]),
+            fade([self.style.text_color] * len(xs), GRID_ALPHA),
+            1.0,
+        )
 
     def _axes(self, ticks, place: PanelPlacement, texts: _TextBatch, frame: int, fade: _Fader) -> Segments:
         """The time axis under each column (baseline, ticks, labels) and each lane's y scale (ticks at its
@@ -632,8 +693,9 @@ class PlotPanel:
             if every > 1:  # dense: names only, of every few lanes, each reaching over the lanes below it
                 if index % every == 0:
                     name = self.channels[lane.channels[0]].name if lane.kind == "lines" else lines[0][0]
-                    texts.add(gutter[0] + PADDING, gutter[1] + MIN_TEXT, _fit(name, width, MIN_TEXT), lines[0][2],
-                              MIN_TEXT)
+                    texts.add(
+                        gutter[0] + PADDING, gutter[1] + MIN_TEXT, _fit(name, width, MIN_TEXT), lines[0][2], MIN_TEXT
+                    )
                 continue
             y = gutter[1] + 1
             for text, size, color in lines:
@@ -643,8 +705,9 @@ class PlotPanel:
                 texts.add(gutter[0] + PADDING, y, _fit(text, width, size), color, size)
                 y += 2
 
-    def _overview(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
-                  ) -> None:
+    def _overview(
+        self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
+    ) -> None:
         """The whole recording in one strip: intervals, events, and the window shown now."""
         strip = place.overview.copy()
         strip[0], strip[2] = place.columns[0, 0], place.columns[-1, 2]
@@ -657,8 +720,10 @@ class PlotPanel:
         boxes, colors = [strip], [fade([self.style.text_color], 0.12)[0]]
         if self.intervals is not None:
             intervals = self.intervals
-            boxes += [[a, strip[1], max(b, a + 1), strip[3]] for a, b in
-                      zip(x_of(np.clip(intervals.starts, start, end)), x_of(np.clip(intervals.ends, start, end)))]
+            boxes += [
+                [a, strip[1], max(b, a + 1), strip[3]]
+                for a, b in zip(x_of(np.clip(intervals.starts, start, end)), x_of(np.clip(intervals.ends, start, end)))
+            ]
             colors += list(fade([self.label_colors[label] for label in intervals.labels], 0.8))
         window = x_of(np.clip([time - self.left, time + self.right], start, end))
         boxes.append([window[0], strip[1] - 1, max(window[1], window[0] + 2), strip[3] + 1])
@@ -668,8 +733,14 @@ class PlotPanel:
         marks = [(x, self.kind_colors[kind]) for x, kind in marks if strip[0] <= x <= strip[2]]
         xs = np.array([x for x, _ in marks] + [float(x_of(time))])
         mark_colors = [color for _, color in marks] + [self.style.cursor_color]
-        geometry.add(Segments(np.column_stack([xs, np.full(len(xs), strip[1])]),
-                              np.column_stack([xs, np.full(len(xs), strip[3])]), rgba(mark_colors), 1.0))
+        geometry.add(
+            Segments(
+                np.column_stack([xs, np.full(len(xs), strip[1])]),
+                np.column_stack([xs, np.full(len(xs), strip[3])]),
+                rgba(mark_colors),
+                1.0,
+            )
+        )
         label = _fit(f"all {_format_time(whole, 1.0, False)} s", place.gutters[0, 2] - place.gutters[0, 0], place.small)
         texts.add(place.gutters[0, 0] + PADDING, strip[3] - 1, label, self.style.text_color, place.small)
 
@@ -703,8 +774,10 @@ class _TextBatch:
         colors.append(np.asarray(color, dtype=float))
 
     def items(self) -> list[Texts]:
-        return [Texts(np.array(positions), strings, rgba(colors), size, anchor)
-                for (size, anchor), (positions, strings, colors) in self.groups.items()]
+        return [
+            Texts(np.array(positions), strings, rgba(colors), size, anchor)
+            for (size, anchor), (positions, strings, colors) in self.groups.items()
+        ]
 
 
 def _from_the_end(count: int) -> np.ndarray:
@@ -775,7 +848,7 @@ def _moving_mean(values: np.ndarray, reach: int) -> np.ndarray:
     if reach == 0:
         return values
     sums = np.cumsum(np.pad(values, (reach + 1, reach), mode="edge"))
-    return (sums[2 * reach + 1:] - sums[:-2 * reach - 1]) / (2 * reach + 1)
+    return (sums[2 * reach + 1 :] - sums[: -2 * reach - 1]) / (2 * reach + 1)
 
 
 def min_max_decimate(path: np.ndarray, columns: int) -> np.ndarray:

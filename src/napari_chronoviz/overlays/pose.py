@@ -103,14 +103,15 @@ class PoseOverlay:
         length, style = self.style.trail_length, self.style
         chosen = self._trail_keypoints()
         first = max(frame - length, 0)
-        xy = self._visible_xy[first:frame + 1][:, :, chosen]  # oldest .. newest
+        xy = self._visible_xy[first : frame + 1][:, :, chosen]  # oldest .. newest
         older, newer = xy[:-1], xy[1:]
         step, individual, keypoint = np.nonzero(np.isfinite(older[..., 0]) & np.isfinite(newer[..., 0]))
         age = len(older) - step  # 1 for the segment ending at `frame`
         alpha = 1 - (age - 1) / max(length, 1)
         colors = rgba(self.point_colors[individual, chosen[keypoint]], alpha).reshape(-1, 4)
-        return Segments(older[step, individual, keypoint], newer[step, individual, keypoint], colors,
-                        style.edge_width * 0.75)
+        return Segments(
+            older[step, individual, keypoint], newer[step, individual, keypoint], colors, style.edge_width * 0.75
+        )
 
     def trail_tracks(self) -> tuple[np.ndarray, np.ndarray]:
         """The trails as tracks: rows (track id, frame, x, y) and each row's color.
@@ -170,8 +171,7 @@ class PoseOverlay:
         style = self.style
         if style.trail_length > 0:
             geometry.add(self.trails(frame))
-        for stack, width, arrow in ((self.skeleton, style.edge_width, False),
-                                    (self.arrows, style.edge_width, True)):
+        for stack, width, arrow in ((self.skeleton, style.edge_width, False), (self.arrows, style.edge_width, True)):
             rows = stack.rows_of(frame)
             geometry.add(Segments(stack.starts[rows], stack.ends[rows], stack.colors[rows], width, arrow))
         rows = self.keypoints.rows_of(frame)

@@ -88,15 +88,99 @@ class Image:
 
 # Advance of each printable ASCII character of the rasterizer's font (OpenCV's Hershey simplex), per pixel of
 # text height; characters outside the table count as the widest.
-_ADVANCE = dict(zip(
-    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ",
-    [0.775] * 10 + [0.684, 0.775, 0.684, 0.775, 0.73, 0.502, 0.775, 0.775, 0.275, 0.32, 0.639, 0.32, 1.139, 0.775,
-                    0.73, 0.775, 0.775, 0.457, 0.639, 0.502, 0.775, 0.684, 1.048, 0.684, 0.684, 0.639, 0.866, 0.866,
-                    0.866, 0.866, 0.775, 0.73, 0.866, 0.911, 0.32, 0.82, 0.775, 0.73, 1.002, 0.911, 0.866, 0.82, 0.866,
-                    0.82, 0.775, 0.73, 0.911, 0.82, 1.048, 0.82, 0.82, 0.775, 0.32, 0.457, 0.911, 0.775, 0.957, 0.911,
-                    0.275, 0.775, 0.775, 0.548, 0.775, 0.32, 0.593, 0.32, 0.593, 0.32, 0.32, 0.639, 0.73, 0.639, 0.684,
-                    1.093, 0.411, 0.593, 0.411, 0.548, 0.957, 0.411, 0.457, 0.275, 0.457, 0.73, 0.32],
-))
+_ADVANCE = dict(
+    zip(
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ",
+        [0.775] * 10
+        + [
+            0.684,
+            0.775,
+            0.684,
+            0.775,
+            0.73,
+            0.502,
+            0.775,
+            0.775,
+            0.275,
+            0.32,
+            0.639,
+            0.32,
+            1.139,
+            0.775,
+            0.73,
+            0.775,
+            0.775,
+            0.457,
+            0.639,
+            0.502,
+            0.775,
+            0.684,
+            1.048,
+            0.684,
+            0.684,
+            0.639,
+            0.866,
+            0.866,
+            0.866,
+            0.866,
+            0.775,
+            0.73,
+            0.866,
+            0.911,
+            0.32,
+            0.82,
+            0.775,
+            0.73,
+            1.002,
+            0.911,
+            0.866,
+            0.82,
+            0.866,
+            0.82,
+            0.775,
+            0.73,
+            0.911,
+            0.82,
+            1.048,
+            0.82,
+            0.82,
+            0.775,
+            0.32,
+            0.457,
+            0.911,
+            0.775,
+            0.957,
+            0.911,
+            0.275,
+            0.775,
+            0.775,
+            0.548,
+            0.775,
+            0.32,
+            0.593,
+            0.32,
+            0.593,
+            0.32,
+            0.32,
+            0.639,
+            0.73,
+            0.639,
+            0.684,
+            1.093,
+            0.411,
+            0.593,
+            0.411,
+            0.548,
+            0.957,
+            0.411,
+            0.457,
+            0.275,
+            0.457,
+            0.73,
+            0.32,
+        ],
+    )
+)
 
 
 def text_thickness(size: float) -> int:
@@ -156,8 +240,9 @@ class Geometry:
             if isinstance(item, Polylines):
                 moved.add(replace(item, paths=[move(path) for path in item.paths], width=max(item.width * scale, 1.0)))
             elif isinstance(item, Segments):
-                moved.add(replace(item, starts=move(item.starts), ends=move(item.ends),
-                                  width=max(item.width * scale, 1.0)))
+                moved.add(
+                    replace(item, starts=move(item.starts), ends=move(item.ends), width=max(item.width * scale, 1.0))
+                )
             elif isinstance(item, Points):
                 moved.add(replace(item, positions=move(item.positions), size=max(item.size * scale, 2.0)))
             elif isinstance(item, Texts):

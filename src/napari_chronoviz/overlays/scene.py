@@ -12,17 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .._times import nominal_rate
 from ..errors import AlignmentError, ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
-from .._times import nominal_rate
 from ..timeline import align
-from .layout import Layout
+from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
-from .layout import MARGIN
 from .primitives import Geometry, Rectangles, Texts, rgba, text_width
 from .style import Style
 
@@ -32,9 +31,9 @@ POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync")  # a pose is drawn from
 # Where each interface sets the options of the signals' and the poses' alignment, for error messages.
 WHERE_TO_SET = {
     "alignment": "alignment={...} in a script, --align/--ratio/--offset on the command line, or the alignment, "
-                 "samples per frame and offset controls of the dock widget",
+    "samples per frame and offset controls of the dock widget",
     "pose_alignment": "pose_alignment={...} in a script, --pose-align/--pose-ratio/--pose-offset on the command "
-                      "line, or the pose alignment, pose rows per frame and pose offset controls of the dock widget",
+    "line, or the pose alignment, pose rows per frame and pose offset controls of the dock widget",
 }
 
 
@@ -88,8 +87,19 @@ class Window:
 class Scene:
     """Everything drawn over one video; `geometry(frame)` gives frame k's primitives in canvas pixels."""
 
-    def __init__(self, frame_times, video_size: tuple[int, int], sources: Sources, *, alignment: dict,
-                 pose_alignment: dict, labels_clock: str | int, window: Window, layout: Layout, style: Style):
+    def __init__(
+        self,
+        frame_times,
+        video_size: tuple[int, int],
+        sources: Sources,
+        *,
+        alignment: dict,
+        pose_alignment: dict,
+        labels_clock: str | int,
+        window: Window,
+        layout: Layout,
+        style: Style,
+    ):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
         self.sources, self.window, self.labels_clock = sources, window, labels_clock
@@ -99,18 +109,27 @@ class Scene:
         style = self.style
         self.traces = [Trace(signal, self._align(signal, "alignment")) for signal in sources.signals]
         self.pose_overlays = [PoseOverlay(pose, self._align(pose, "pose_alignment"), style) for pose in sources.poses]
-        has_panel_content = (self.traces or sources.spikes or sources.events is not None
-                             or sources.intervals is not None)
+        has_panel_content = self.traces or sources.spikes or sources.events is not None or sources.intervals is not None
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             left, right = window.seconds(self.traces)
             events, intervals, spikes = sources.events, sources.intervals, sources.spikes
             to_video = self._labels_time_map()
             if to_video is not None:
-                events, intervals = (None if labels is None else labels.retimed(to_video) for labels in (events, intervals))
+                events, intervals = (
+                    None if labels is None else labels.retimed(to_video) for labels in (events, intervals)
+                )
                 spikes = tuple(source.retimed(to_video) for source in spikes)
-            self.plot = PlotPanel(self.frame_times, self.traces, left=left, right=right, style=style,
-                                  events=events, intervals=intervals, spikes=spikes)
+            self.plot = PlotPanel(
+                self.frame_times,
+                self.traces,
+                left=left,
+                right=right,
+                style=style,
+                events=events,
+                intervals=intervals,
+                spikes=spikes,
+            )
 
     @property
     def n_frames(self) -> int:
@@ -122,8 +141,9 @@ class Scene:
         try:
             return align(self.frame_times, source, **options)
         except AlignmentError as error:
-            raise AlignmentError(f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}.") \
-                from None
+            raise AlignmentError(
+                f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}."
+            ) from None
 
     def _labels_time_map(self):
         """Seconds on the labels' clock -> the video's: None for the video's clock, else the chosen signal's map."""
@@ -193,16 +213,30 @@ class Scene:
         the current ones), `labels_clock`, or `events` / `intervals` (as `build_scene` takes them, None for none)."""
         unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"} - LABELS
         if unknown:
-            raise ChronovizError(f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
-                                 "pose_alignment, labels_clock, events or intervals.")
-        style = self.style.updated(**changes["style"]) if isinstance(changes.get("style"), dict) else changes.get("style", self.style)
+            raise ChronovizError(
+                f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
+                "pose_alignment, labels_clock, events or intervals."
+            )
+        style = (
+            self.style.updated(**changes["style"])
+            if isinstance(changes.get("style"), dict)
+            else changes.get("style", self.style)
+        )
         layout = _layout(changes["layout"], *self.video_size, base=self.layout) if "layout" in changes else self.layout
         window = Window.of(changes["window"]) if "window" in changes else self.window
         alignment = {**self.alignment_options, **changes.get("alignment", {})}
         pose_alignment = {**self.pose_alignment_options, **changes.get("pose_alignment", {})}
-        return Scene(self.frame_times, self.video_size, self._sources_with(changes), alignment=alignment,
-                     pose_alignment=pose_alignment, labels_clock=changes.get("labels_clock", self.labels_clock),
-                     window=window, layout=layout, style=style)
+        return Scene(
+            self.frame_times,
+            self.video_size,
+            self._sources_with(changes),
+            alignment=alignment,
+            pose_alignment=pose_alignment,
+            labels_clock=changes.get("labels_clock", self.labels_clock),
+            window=window,
+            layout=layout,
+            style=style,
+        )
 
     def _sources_with(self, changes: dict) -> Sources:
         """The sources with the `events` / `intervals` of `changes`; their paths follow (None: given in memory)."""
@@ -210,9 +244,16 @@ class Scene:
         if not given:
             return self.sources
         paths = {name: path for name, path in self.sources.paths.items() if name not in given}
-        loaded = {name: _load_one(value, Events if name == "events" else Intervals,
-                                  read_events if name == "events" else read_intervals, paths, name)
-                  for name, value in given.items()}
+        loaded = {
+            name: _load_one(
+                value,
+                Events if name == "events" else Intervals,
+                read_events if name == "events" else read_intervals,
+                paths,
+                name,
+            )
+            for name, value in given.items()
+        }
         return replace(self.sources, paths=paths, **loaded)
 
     @property
@@ -229,8 +270,21 @@ class Scene:
         }
 
 
-def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, spikes=None, alignment=None,
-                pose_alignment=None, labels_clock="video", window=None, layout=None, style=None) -> Scene:
+def build_scene(
+    video,
+    *,
+    signals=None,
+    pose=None,
+    events=None,
+    intervals=None,
+    spikes=None,
+    alignment=None,
+    pose_alignment=None,
+    labels_clock="video",
+    window=None,
+    layout=None,
+    style=None,
+) -> Scene:
     """A `Scene` over `video` (a `VideoSource`) from paths, tables, arrays or loaded objects.
 
     Parameters
@@ -284,22 +338,35 @@ def build_scene(video, *, signals=None, pose=None, events=None, intervals=None, 
     height, width = video.shape[1:3]
     sources = Sources(signal_list, pose_list, events, intervals, paths, spike_list)
     style = style if isinstance(style, Style) else Style.from_dict(style)
-    return Scene(video.frame_times, (width, height), sources, alignment=alignment or {},
-                 pose_alignment=pose_alignment or {}, labels_clock=labels_clock, window=Window.of(window),
-                 layout=_layout(layout, width, height), style=style)
+    return Scene(
+        video.frame_times,
+        (width, height),
+        sources,
+        alignment=alignment or {},
+        pose_alignment=pose_alignment or {},
+        labels_clock=labels_clock,
+        window=Window.of(window),
+        layout=_layout(layout, width, height),
+        style=style,
+    )
 
 
 def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> dict:
     unknown = set(given) - set(allowed)
     if unknown:
-        raise ChronovizError(f"Unknown {keyword.replace('_', ' ')} option(s) {sorted(unknown)}: use "
-                             f"{', '.join(allowed)}. Set them with {WHERE_TO_SET[keyword]}.")
+        raise ChronovizError(
+            f"Unknown {keyword.replace('_', ' ')} option(s) {sorted(unknown)}: use "
+            f"{', '.join(allowed)}. Set them with {WHERE_TO_SET[keyword]}."
+        )
     return dict(given)
 
 
 def _json_options(options: dict) -> dict:
-    return {key: (np.asarray(value).tolist() if key == "sync" else value)
-            for key, value in options.items() if value is not None}
+    return {
+        key: (np.asarray(value).tolist() if key == "sync" else value)
+        for key, value in options.items()
+        if value is not None
+    }
 
 
 def _source_name(source) -> str:
@@ -337,4 +404,6 @@ def _layout(layout, width: int, height: int, base: Layout | None = None) -> Layo
     if isinstance(layout, str):
         return replace(base, position=layout, size=None if layout != base.position else base.size)
     size = layout.get("size", base.size)
-    return replace(base, position=layout.get("position", base.position), size=tuple(size) if isinstance(size, list) else size)
+    return replace(
+        base, position=layout.get("position", base.position), size=tuple(size) if isinstance(size, list) else size
+    )

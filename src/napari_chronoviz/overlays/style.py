@@ -11,23 +11,80 @@ import numpy as np
 from ..errors import ChronovizError
 
 # Okabe & Ito's colour-blind safe colours, black replaced by light grey for dark panels and videos
-OKABE_ITO = np.array(
-    [
-        [86, 180, 233], [230, 159, 0], [0, 158, 115], [240, 228, 66], [213, 94, 0], [204, 121, 167],
-        [0, 114, 178], [187, 187, 187],
-    ]
-) / 255
+OKABE_ITO = (
+    np.array(
+        [
+            [86, 180, 233],
+            [230, 159, 0],
+            [0, 158, 115],
+            [240, 228, 66],
+            [213, 94, 0],
+            [204, 121, 167],
+            [0, 114, 178],
+            [187, 187, 187],
+        ]
+    )
+    / 255
+)
 # 17 evenly spaced stops of matplotlib's perceptually uniform maps (cividis is also colour-blind safe)
 COLORMAPS = {
-    "viridis": [[68, 1, 84], [72, 24, 106], [71, 45, 123], [66, 64, 134], [59, 82, 139], [51, 99, 141],
-                [44, 114, 142], [38, 130, 142], [33, 145, 140], [31, 160, 136], [40, 174, 128], [63, 188, 115],
-                [94, 201, 98], [132, 212, 75], [173, 220, 48], [216, 226, 25], [253, 231, 37]],
-    "magma": [[0, 0, 4], [10, 8, 34], [29, 17, 71], [54, 16, 107], [81, 18, 124], [106, 28, 129], [131, 38, 129],
-              [156, 46, 127], [183, 55, 121], [208, 65, 111], [231, 82, 99], [245, 107, 92], [252, 137, 97],
-              [254, 167, 114], [254, 196, 136], [253, 226, 163], [252, 253, 191]],
-    "cividis": [[0, 34, 78], [0, 46, 106], [26, 56, 111], [50, 67, 109], [67, 78, 108], [83, 90, 109],
-                [97, 101, 111], [111, 112, 115], [125, 124, 120], [140, 136, 120], [155, 148, 118], [171, 160, 114],
-                [188, 174, 108], [205, 187, 99], [222, 201, 88], [240, 216, 70], [254, 232, 56]],
+    "viridis": [
+        [68, 1, 84],
+        [72, 24, 106],
+        [71, 45, 123],
+        [66, 64, 134],
+        [59, 82, 139],
+        [51, 99, 141],
+        [44, 114, 142],
+        [38, 130, 142],
+        [33, 145, 140],
+        [31, 160, 136],
+        [40, 174, 128],
+        [63, 188, 115],
+        [94, 201, 98],
+        [132, 212, 75],
+        [173, 220, 48],
+        [216, 226, 25],
+        [253, 231, 37],
+    ],
+    "magma": [
+        [0, 0, 4],
+        [10, 8, 34],
+        [29, 17, 71],
+        [54, 16, 107],
+        [81, 18, 124],
+        [106, 28, 129],
+        [131, 38, 129],
+        [156, 46, 127],
+        [183, 55, 121],
+        [208, 65, 111],
+        [231, 82, 99],
+        [245, 107, 92],
+        [252, 137, 97],
+        [254, 167, 114],
+        [254, 196, 136],
+        [253, 226, 163],
+        [252, 253, 191],
+    ],
+    "cividis": [
+        [0, 34, 78],
+        [0, 46, 106],
+        [26, 56, 111],
+        [50, 67, 109],
+        [67, 78, 108],
+        [83, 90, 109],
+        [97, 101, 111],
+        [111, 112, 115],
+        [125, 124, 120],
+        [140, 136, 120],
+        [155, 148, 118],
+        [171, 160, 114],
+        [188, 174, 108],
+        [205, 187, 99],
+        [222, 201, 88],
+        [240, 216, 70],
+        [254, 232, 56],
+    ],
     "gray": [[0, 0, 0], [255, 255, 255]],
 }
 PlotLayout = Literal["stacked", "overlay", "dense", "grid"]
@@ -99,11 +156,20 @@ class Style:
             raise ChronovizError(f"Unknown plot layout {self.plot_layout!r}: use one of {', '.join(PLOT_LAYOUTS)}.")
         if self.color_by not in COLOR_BY:
             raise ChronovizError(f"Unknown color_by {self.color_by!r}: use one of {', '.join(COLOR_BY)}.")
-        if isinstance(self.ylim, str) and self.ylim not in YLIM_MODES or not isinstance(self.ylim, str) and (
-                len(self.ylim) != 2 or not float(self.ylim[0]) < float(self.ylim[1])):
-            raise ChronovizError(f"ylim must be one of {', '.join(map(repr, YLIM_MODES))} or (low, high) with "
-                                 f"low < high; got {self.ylim!r}.")
-        for name, value, allowed in (("time_axis", self.time_axis, TIME_AXES), ("timestamp", self.timestamp, TIMESTAMPS)):
+        if (
+            isinstance(self.ylim, str)
+            and self.ylim not in YLIM_MODES
+            or not isinstance(self.ylim, str)
+            and (len(self.ylim) != 2 or not float(self.ylim[0]) < float(self.ylim[1]))
+        ):
+            raise ChronovizError(
+                f"ylim must be one of {', '.join(map(repr, YLIM_MODES))} or (low, high) with "
+                f"low < high; got {self.ylim!r}."
+            )
+        for name, value, allowed in (
+            ("time_axis", self.time_axis, TIME_AXES),
+            ("timestamp", self.timestamp, TIMESTAMPS),
+        ):
             if value not in allowed:
                 raise ChronovizError(f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.")
         colormap_table(self.colormap)

@@ -45,13 +45,17 @@ class Tiling:
             return cls(sizes, grid_columns(len(sizes)))
         if isinstance(tiles, dict) and set(tiles) <= {"columns", "height"}:
             return cls(sizes, tiles.get("columns"), tiles.get("height"))
-        raise ChronovizError(f"Unknown tiles {tiles!r}: use 'row', 'grid' or a dict with 'columns' (tiles per row) "
-                             "and 'height' (pixels of every tile), e.g. {'columns': 2, 'height': 480}.")
+        raise ChronovizError(
+            f"Unknown tiles {tiles!r}: use 'row', 'grid' or a dict with 'columns' (tiles per row) "
+            "and 'height' (pixels of every tile), e.g. {'columns': 2, 'height': 480}."
+        )
 
     def __post_init__(self):
         if self.columns is not None and self.columns < 1 or self.height is not None and self.height < 2:
-            raise ChronovizError(f"Tiles need at least 1 column and 2 pixels of height; got columns={self.columns}, "
-                                 f"height={self.height}.")
+            raise ChronovizError(
+                f"Tiles need at least 1 column and 2 pixels of height; got columns={self.columns}, "
+                f"height={self.height}."
+            )
 
     @property
     def scales(self) -> np.ndarray:
@@ -61,8 +65,10 @@ class Tiling:
     @property
     def tile_sizes(self) -> list[tuple[int, int]]:
         """(width, height) of each tile on the canvas."""
-        return [(int(round(width * scale)), int(round(height * scale)))
-                for (width, height), scale in zip(self.video_sizes, self.scales)]
+        return [
+            (int(round(width * scale)), int(round(height * scale)))
+            for (width, height), scale in zip(self.video_sizes, self.scales)
+        ]
 
     @property
     def boxes(self) -> np.ndarray:
@@ -130,8 +136,9 @@ class TiledScene:
     @property
     def messages(self) -> list[str]:
         """What each alignment decided, the cameras' poses named by their video's position."""
-        return self.base.messages + [f"camera {index + 1}, {message}" for index, camera in enumerate(self.cameras)
-                                     for message in camera.messages]
+        return self.base.messages + [
+            f"camera {index + 1}, {message}" for index, camera in enumerate(self.cameras) for message in camera.messages
+        ]
 
     def panel_geometry(self, frame: int) -> Geometry:
         return self.base.panel_geometry(int(self.base_frames[frame]))
@@ -161,21 +168,40 @@ class TiledScene:
         poses too (their tiles never get a timestamp of their own)."""
         camera_changes = {key: changes[key] for key in ("style", "pose_alignment") if key in changes}
         cameras = [camera.updated(**camera_changes) for camera in self.cameras] if camera_changes else self.cameras
-        cameras = [camera.updated(style={"timestamp": "none"}) if camera.style.timestamp != "none" else camera
-                   for camera in cameras]
+        cameras = [
+            camera.updated(style={"timestamp": "none"}) if camera.style.timestamp != "none" else camera
+            for camera in cameras
+        ]
         return TiledScene(self.base.updated(**changes), cameras, self.tiling, self.frame_times)
 
     @property
     def config(self) -> dict:
         """`Scene.config` of the tiled area, with each camera's pose paths and the tiling."""
-        return {**self.base.config, "pose_alignment": self.cameras[0].config["pose_alignment"],
-                "cameras": [{"pose": camera.sources.paths.get("pose")} for camera in self.cameras],
-                "tiles": self.tiling.to_dict()}
+        return {
+            **self.base.config,
+            "pose_alignment": self.cameras[0].config["pose_alignment"],
+            "cameras": [{"pose": camera.sources.paths.get("pose")} for camera in self.cameras],
+            "tiles": self.tiling.to_dict(),
+        }
 
 
-def build_tiled_scene(videos, *, signals=None, pose=None, events=None, intervals=None, spikes=None, alignment=None,
-                      pose_alignment=None, labels_clock="video", window=None, layout=None, style=None, tiles=None,
-                      frame_times=None) -> TiledScene:
+def build_tiled_scene(
+    videos,
+    *,
+    signals=None,
+    pose=None,
+    events=None,
+    intervals=None,
+    spikes=None,
+    alignment=None,
+    pose_alignment=None,
+    labels_clock="video",
+    window=None,
+    layout=None,
+    style=None,
+    tiles=None,
+    frame_times=None,
+) -> TiledScene:
     """A `TiledScene` over several videos (each a `VideoSource`, or anything with `frame_times` and `shape`).
 
     Parameters
@@ -211,13 +237,25 @@ def build_tiled_scene(videos, *, signals=None, pose=None, events=None, intervals
         raise ChronovizError("build_tiled_scene needs at least one video.")
     tiling = Tiling.of(tiles, [(video.shape[2], video.shape[1]) for video in videos])
     style = style if isinstance(style, Style) else Style.from_dict(style)
-    cameras = [build_scene(video, pose=camera_pose, pose_alignment=pose_alignment, layout="none",
-                           style=style.updated(timestamp="none"))
-               for video, camera_pose in zip(videos, _pose_per_camera(pose, len(videos)))]
+    cameras = [
+        build_scene(
+            video, pose=camera_pose, pose_alignment=pose_alignment, layout="none", style=style.updated(timestamp="none")
+        )
+        for video, camera_pose in zip(videos, _pose_per_camera(pose, len(videos)))
+    ]
     width, height = tiling.size
-    base = build_scene(_Canvas(np.asarray(videos[0].frame_times, dtype=float), width, height), signals=signals,
-                       events=events, intervals=intervals, spikes=spikes, alignment=alignment,
-                       labels_clock=labels_clock, window=window, layout=layout, style=style)
+    base = build_scene(
+        _Canvas(np.asarray(videos[0].frame_times, dtype=float), width, height),
+        signals=signals,
+        events=events,
+        intervals=intervals,
+        spikes=spikes,
+        alignment=alignment,
+        labels_clock=labels_clock,
+        window=window,
+        layout=layout,
+        style=style,
+    )
     return TiledScene(base, cameras, tiling, frame_times)
 
 
@@ -226,5 +264,7 @@ def _pose_per_camera(pose, n_videos: int) -> list:
         return [None] * n_videos
     if isinstance(pose, (list, tuple)) and len(pose) == n_videos:
         return list(pose)
-    raise ChronovizError(f"With {n_videos} videos, pose= takes one entry per video in the same order (a pose file, a "
-                         f"list of them, or None for a video without pose), e.g. pose=[front_h5, None]; got {pose!r}.")
+    raise ChronovizError(
+        f"With {n_videos} videos, pose= takes one entry per video in the same order (a pose file, a "
+        f"list of them, or None for a video without pose), e.g. pose=[front_h5, None]; got {pose!r}."
+    )

@@ -26,8 +26,14 @@ class BatchResult:
     skipped: bool = False
 
 
-def batch_render(jobs: list[dict], client=None, *, workers: int | None = None, overwrite: bool = False,
-                 progress: bool | Callable[[BatchResult], None] = True) -> list[BatchResult]:
+def batch_render(
+    jobs: list[dict],
+    client=None,
+    *,
+    workers: int | None = None,
+    overwrite: bool = False,
+    progress: bool | Callable[[BatchResult], None] = True,
+) -> list[BatchResult]:
     """Export many sessions on dask, one task per job; a failing job is reported and does not stop the others.
 
     Parameters
@@ -53,8 +59,10 @@ def batch_render(jobs: list[dict], client=None, *, workers: int | None = None, o
 
     jobs = [dict(job) for job in jobs]
     if client is None:
-        with LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True) as cluster, \
-                Client(cluster) as own:
+        with (
+            LocalCluster(n_workers=workers or None, threads_per_worker=1, processes=True) as cluster,
+            Client(cluster) as own,
+        ):
             return batch_render(jobs, own, overwrite=overwrite, progress=progress)
     from dask.distributed import as_completed
 
@@ -118,8 +126,9 @@ def read_jobs(path) -> list[dict]:
     for index, job in enumerate(jobs):
         unknown = sorted(set(job) - known)
         if unknown:
-            raise ExportError(f"{path}: job {index} has unknown field(s) {unknown}; the fields are "
-                              f"{', '.join(sorted(known))}.")
+            raise ExportError(
+                f"{path}: job {index} has unknown field(s) {unknown}; the fields are {', '.join(sorted(known))}."
+            )
     return jobs
 
 
@@ -128,8 +137,17 @@ def _job_keys() -> set[str]:
     options (progress, overwrite and the dask client belong to the batch)."""
     named = set(inspect.signature(create_visualization).parameters) | set(inspect.signature(export_video).parameters)
     encoder = set(inspect.signature(EncoderSettings.from_kwargs).parameters) | {"fps"}
-    return (named | encoder) - {"export_options", "ffmpeg_kwargs", "scene", "progress", "overwrite", "client",
-                                "workers", "suffix", "unknown"}
+    return (named | encoder) - {
+        "export_options",
+        "ffmpeg_kwargs",
+        "scene",
+        "progress",
+        "overwrite",
+        "client",
+        "workers",
+        "suffix",
+        "unknown",
+    }
 
 
 def _cell(key: str, text: str):
@@ -153,7 +171,9 @@ def _batch_reporter(progress, total: int, skipped: int):
         elif progress:
             remaining = total - skipped - counts["done"] - counts["failed"]
             status = f"FAILED {result.job['video']}: {result.error}" if result.error else f"wrote {result.output}"
-            print(f"[{counts['done']} done, {counts['failed']} failed, {skipped} skipped, {remaining} left] {status}",
-                  file=sys.stderr)
+            print(
+                f"[{counts['done']} done, {counts['failed']} failed, {skipped} skipped, {remaining} left] {status}",
+                file=sys.stderr,
+            )
 
     return report

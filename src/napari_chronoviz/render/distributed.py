@@ -19,8 +19,15 @@ import av
 import numpy as np
 
 from ..errors import ExportCancelled, ExportError
-from .export import (checked_output, copy_audio, export_scene, partial_path, progress_reporter,
-                     remove_stale_partials, verify_written)
+from .export import (
+    checked_output,
+    copy_audio,
+    export_scene,
+    partial_path,
+    progress_reporter,
+    remove_stale_partials,
+    verify_written,
+)
 
 RETRIES = 2  # a chunk whose worker dies is run again this many times
 
@@ -55,13 +62,35 @@ def render_chunk(job: ChunkJob, before=None) -> str:
     if before is not None:
         before()
     with open_video(job.video_path) as video:
-        export_scene(video, job.scene, Path(job.output), start=job.start, end=job.end, progress=False,
-                     overwrite=True, audio=False, **job.encoder_kwargs)
+        export_scene(
+            video,
+            job.scene,
+            Path(job.output),
+            start=job.start,
+            end=job.end,
+            progress=False,
+            overwrite=True,
+            audio=False,
+            **job.encoder_kwargs,
+        )
     return job.output
 
 
-def export_chunked(video, scene, output: Path, client, *, start=None, end=None, n_chunks=None, overwrite=False,
-                   make_dirs=False, progress=True, before_chunk=None, **encoder_kwargs) -> Path:
+def export_chunked(
+    video,
+    scene,
+    output: Path,
+    client,
+    *,
+    start=None,
+    end=None,
+    n_chunks=None,
+    overwrite=False,
+    make_dirs=False,
+    progress=True,
+    before_chunk=None,
+    **encoder_kwargs,
+) -> Path:
     """Export like `export_scene`, as keyframe-aligned chunks on a dask `client`, joined by stream copy.
 
     B-frames are turned off for the chunks (`bf=0`) so that the joined stream's decoding order stays
@@ -71,8 +100,10 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
     from dask.distributed import as_completed
 
     if encoder_kwargs.get("fps"):
-        raise ExportError("fps= picks input frames for a constant output rate, which a chunked export cannot do yet: "
-                          "export without workers/client (or --workers), or leave fps out to keep the input's times.")
+        raise ExportError(
+            "fps= picks input frames for a constant output rate, which a chunked export cannot do yet: "
+            "export without workers/client (or --workers), or leave fps out to keep the input's times."
+        )
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
     remove_stale_partials(output.parent)
     start = 0 if start is None else int(start)
@@ -85,9 +116,17 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
     options = {**encoder_kwargs.pop("options", {}), "bf": "0"}
     chunk_folder = Path(tempfile.mkdtemp(prefix=partial_path(output, "-chunks-").stem, dir=output.parent))
     try:
-        jobs = [ChunkJob(str(video.path), scene, a, b, str(chunk_folder / f"{index:05d}{output.suffix}"),
-                         {**encoder_kwargs, "options": options})
-                for index, (a, b) in enumerate(ranges)]
+        jobs = [
+            ChunkJob(
+                str(video.path),
+                scene,
+                a,
+                b,
+                str(chunk_folder / f"{index:05d}{output.suffix}"),
+                {**encoder_kwargs, "options": options},
+            )
+            for index, (a, b) in enumerate(ranges)
+        ]
         futures = [client.submit(render_chunk, job, before_chunk, retries=RETRIES, pure=False) for job in jobs]
         frames_of = {future.key: job.end - job.start for job, future in zip(jobs, futures)}
         report, done_frames = progress_reporter(progress, end - start), 0
@@ -96,7 +135,9 @@ def export_chunked(video, scene, output: Path, client, *, start=None, end=None, 
             done_frames += frames_of[future.key]
             if report(done_frames):
                 client.cancel(futures)
-                raise ExportCancelled(f"Export cancelled after {done_frames} of {end - start} frames; nothing was written.")
+                raise ExportCancelled(
+                    f"Export cancelled after {done_frames} of {end - start} frames; nothing was written."
+                )
         _join(jobs, output, scene.frame_times, start, video)
     finally:
         shutil.rmtree(chunk_folder, ignore_errors=True)
@@ -125,7 +166,7 @@ def _join(jobs: list[ChunkJob], output: Path, frame_times: np.ndarray, start: in
                         packet.time_base = time_base
                         packet.stream = stream
                         joined.mux(packet)
-        times = frame_times[start:jobs[-1].end] - frame_times[start]
+        times = frame_times[start : jobs[-1].end] - frame_times[start]
         verify_written(partial, times, float(time_base))
         partial.replace(output)
     finally:

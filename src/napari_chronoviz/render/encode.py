@@ -9,8 +9,8 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from ..errors import ChronovizError, ExportError
 from .._times import nominal_rate
+from ..errors import ExportError
 from ..io.formats import EXPORT_CONTAINERS
 
 DEFAULT_CODEC = {suffix: container.codec for suffix, container in EXPORT_CONTAINERS.items()}
@@ -18,7 +18,6 @@ DEFAULT_PIX_FMT = {"gif": "rgb8", "libvpx-vp9": "yuv420p"}
 EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
 SIXTEEN_BIT_TIME_BASE = ("mpeg4", "msmpeg4", "msmpeg4v2", "h263", "h263p", "flv")  # denominators <= 65535
 TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
-
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,20 @@ class EncoderSettings:
     gop: int | None = None
 
     @classmethod
-    def from_kwargs(cls, suffix: str, *, codec=None, crf=None, qp=None, preset=None, pix_fmt=None, bitrate=None,
-                    gop=None, options=None, **unknown) -> EncoderSettings:
+    def from_kwargs(
+        cls,
+        suffix: str,
+        *,
+        codec=None,
+        crf=None,
+        qp=None,
+        preset=None,
+        pix_fmt=None,
+        bitrate=None,
+        gop=None,
+        options=None,
+        **unknown,
+    ) -> EncoderSettings:
         """Settings from ffmpeg-style keywords; unknown keywords and codec options raise with the valid ones."""
         if unknown:
             raise ExportError(
@@ -86,8 +97,9 @@ class EncoderSettings:
         return stream
 
 
-def output_timing(frame_times: np.ndarray, time_base=None, max_denominator: int | None = None
-                  ) -> tuple[Fraction, np.ndarray]:
+def output_timing(
+    frame_times: np.ndarray, time_base=None, max_denominator: int | None = None
+) -> tuple[Fraction, np.ndarray]:
     """A time base and integer timestamps that reproduce `frame_times` (from the first) exactly when possible.
 
     Tries 1/90000 s (fine enough for encoders to place B-frames, exact for the usual rates), the input's

@@ -31,11 +31,11 @@ import av
 import cv2
 import numpy as np
 
+from .._times import nominal_rate
+from ..errors import ExportCancelled, ExportError
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
 from ..overlays.scene import Scene
 from ..timeline import frames_at_or_before
-from .._times import nominal_rate
-from ..errors import ExportCancelled, ExportError
 from .encode import EncoderSettings, output_timing
 from .raster import draw
 
@@ -47,17 +47,32 @@ PARTIAL_NAME = re.compile(r"^\..+\.partial-(\d+)")  # `.NAME.partial-PID...`: a 
 _DONE = object()
 
 
-def export_scene(video, scene: Scene, output: Path, *, start: int | None = None, end: int | None = None,
-                 scale: float | None = None, crop=None, fps: float | None = None, overwrite: bool = False,
-                 make_dirs: bool = False, progress: bool | Callable[[int, int], bool | None] = True,
-                 plot_only: bool = False, alpha: bool = False, audio: bool = True, **encoder_kwargs) -> Path:
+def export_scene(
+    video,
+    scene: Scene,
+    output: Path,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    scale: float | None = None,
+    crop=None,
+    fps: float | None = None,
+    overwrite: bool = False,
+    make_dirs: bool = False,
+    progress: bool | Callable[[int, int], bool | None] = True,
+    plot_only: bool = False,
+    alpha: bool = False,
+    audio: bool = True,
+    **encoder_kwargs,
+) -> Path:
     """Write the frames `start..end-1` of `video` with `scene` drawn on them to `output`; return its path.
 
     `scale` resizes the composite, `crop` is (x0, y0, x1, y1) in canvas pixels, `fps` sets a constant
     output rate (default: the input's own frame times). `progress` is True (a line on stderr), False,
     or a callable `(done, total)` that may return True to cancel. `plot_only` writes just the plot panel
     (the video is not decoded); with `alpha` its background is transparent (VP9 with alpha, in WebM).
-    `audio` copies the input's audio for the exported span (when the container can hold it). Other keywords go to the encoder (see `EncoderSettings.from_kwargs`).
+    `audio` copies the input's audio for the exported span (when the container can hold it). Other keywords
+    go to the encoder (see `EncoderSettings.from_kwargs`).
     """
     if alpha and not plot_only:
         raise ExportError("alpha=True makes the plot panel's background transparent: it needs plot_only=True.")
@@ -80,8 +95,9 @@ def export_scene(video, scene: Scene, output: Path, *, start: int | None = None,
     remove_stale_partials(output.parent)
     partial = partial_path(output)
     try:
-        container = _in_stage("open", f"creating {partial.name}", av.open, str(partial), "w",
-                              format=_container_format(output))
+        container = _in_stage(
+            "open", f"creating {partial.name}", av.open, str(partial), "w", format=_container_format(output)
+        )
         try:
             stream = settings.open_stream(container, compositor.width, compositor.height, time_base, rate)
             if audio and not plot_only and output.suffix.lower() != ".gif":
@@ -110,7 +126,7 @@ def output_frames(frame_times: np.ndarray, frames: range, fps: float | None) -> 
     at t0 + k / fps over the span the input frames are shown (the last one for one nominal frame step),
     and each tick shows the input frame on screen at that time: the last one whose time is not after it.
     """
-    times = np.asarray(frame_times, dtype=float)[frames.start:frames.stop]
+    times = np.asarray(frame_times, dtype=float)[frames.start : frames.stop]
     if not fps:
         return np.arange(frames.start, frames.stop), times
     if fps <= 0:
@@ -128,17 +144,25 @@ def _container_timing(output: Path, times: np.ndarray, fps, input_time_base, set
     suffix = output.suffix.lower()
     if suffix in CONSTANT_RATE_CONTAINERS:
         if not fps and _varies(times):
-            warnings.warn(f"{output.name}: {suffix} stores one frame rate, so the variable frame times of the input "
-                          f"become {float(rate):.4g} fps; write .mp4 or .mkv to keep them.", stacklevel=4)
+            warnings.warn(
+                f"{output.name}: {suffix} stores one frame rate, so the variable frame times of the input "
+                f"become {float(rate):.4g} fps; write .mp4 or .mkv to keep them.",
+                stacklevel=4,
+            )
         return 1 / rate, np.arange(len(times)), rate
     if suffix == ".gif":
         pts = np.round(relative / float(GIF_TIME_BASE)).astype(np.int64)
         if len(pts) > 1 and np.any(np.diff(pts) <= 0):
-            raise ExportError(f"{output.name}: GIF counts time in 1/100 s, so frames less than 10 ms apart cannot be "
-                              "told apart; pass fps=50 or lower (--fps 50) to export a GIF.")
+            raise ExportError(
+                f"{output.name}: GIF counts time in 1/100 s, so frames less than 10 ms apart cannot be "
+                "told apart; pass fps=50 or lower (--fps 50) to export a GIF."
+            )
         if np.abs(pts * float(GIF_TIME_BASE) - relative).max() > 1e-6:
-            warnings.warn(f"{output.name}: GIF stores frame delays in 1/100 s, so frames are shown up to 5 ms early or "
-                          "late (the total length is kept); write .mp4 or .webm for exact times.", stacklevel=4)
+            warnings.warn(
+                f"{output.name}: GIF stores frame delays in 1/100 s, so frames are shown up to 5 ms early or "
+                "late (the total length is kept); write .mp4 or .webm for exact times.",
+                stacklevel=4,
+            )
         return GIF_TIME_BASE, pts, rate
     if suffix in MILLISECOND_CONTAINERS:  # Matroska counts in ms; a finer encoder clock confuses durations
         return Fraction(1, 1000), np.round(relative * 1000).astype(np.int64), rate
@@ -149,25 +173,35 @@ def _container_timing(output: Path, times: np.ndarray, fps, input_time_base, set
 def verify_written(path: Path, times: np.ndarray, tick: float) -> None:
     """Check that the file at `path` holds one frame per time of `times` (seconds, from the first), at those
     times within half a `tick`: re-read from its packet index (no decoding); raise ExportError otherwise."""
+
     def read_index():
         with av.open(str(path)) as written:
             stream = written.streams.video[0]
-            found = sorted(packet.pts for packet in written.demux(stream)
-                           if packet.size and packet.pts is not None and not packet.is_discard)
+            found = sorted(
+                packet.pts
+                for packet in written.demux(stream)
+                if packet.size and packet.pts is not None and not packet.is_discard
+            )
             return np.asarray(found, dtype=float) * float(stream.time_base)
 
     written = _in_stage("verify", "re-reading the written file's index", read_index)
     expected = np.asarray(times, dtype=float)
     if len(written) != len(expected):
-        raise ExportError(f"Export failed at the verify stage: the written file holds {len(written)} frames, not the "
-                          f"{len(expected)} asked for (please report this with the input file and the export "
-                          "options).", stage="verify")
+        raise ExportError(
+            f"Export failed at the verify stage: the written file holds {len(written)} frames, not the "
+            f"{len(expected)} asked for (please report this with the input file and the export "
+            "options).",
+            stage="verify",
+        )
     error = np.abs((written - written[0]) - (expected - expected[0]))
     if len(error) and error.max() > tick / 2 + 1e-6:
         frame = int(np.argmax(error))
-        raise ExportError(f"Export failed at the verify stage: frame {frame} of the written file is at "
-                          f"{written[frame] - written[0]:.6f} s, not {expected[frame] - expected[0]:.6f} s (please "
-                          "report this with the input file and the export options).", stage="verify")
+        raise ExportError(
+            f"Export failed at the verify stage: frame {frame} of the written file is at "
+            f"{written[frame] - written[0]:.6f} s, not {expected[frame] - expected[0]:.6f} s (please "
+            "report this with the input file and the export options).",
+            stage="verify",
+        )
 
 
 def partial_path(output: Path, tag: str = "") -> Path:
@@ -224,7 +258,12 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
         raise ExportError(f"{output} has no file extension; use one of {', '.join(EXPORT_SUFFIXES)}.")
     inputs = [Path(path) for path in getattr(video, "paths", [getattr(video, "path", None)]) if path]
     for source in inputs:
-        if output.exists() and source.exists() and os.path.samefile(output, source) or output.resolve() == source.resolve():
+        if (
+            output.exists()
+            and source.exists()
+            and os.path.samefile(output, source)
+            or output.resolve() == source.resolve()
+        ):
             raise ExportError(f"The output {output} is the input video: choose another name (nothing was written).")
     if output.exists() and not overwrite:
         raise ExportError(f"{output} exists; pass overwrite=True (--overwrite) to replace it, or choose another name.")
@@ -240,12 +279,13 @@ class _Compositor:
 
     For yuv420p output with even sizes and offsets it works on the decoded YUV planes: the video is
     copied plane by plane, and only the regions overlays touch go through RGB (the plot panel is drawn
-    from scratch; the box of the pose and timestamp is converted, drawn on and converted back). Otherwise it draws the whole
-    canvas in RGB and lets the encoder's scaler convert it.
+    from scratch; the box of the pose and timestamp is converted, drawn on and converted back). Otherwise it
+    draws the whole canvas in RGB and lets the encoder's scaler convert it.
     """
 
-    def __init__(self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None, video_pixels=True,
-                 alpha=False):
+    def __init__(
+        self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None, video_pixels=True, alpha=False
+    ):
         self.scene, self.settings, self.video_pixels, self.alpha = scene, settings, video_pixels, alpha
         x0, y0, x1, y1 = scene.layout.canvas_box if crop is None else np.asarray(crop, dtype=float)
         self.origin = np.array([x0, y0])
@@ -256,9 +296,20 @@ class _Compositor:
         self.width, self.height = settings.even_size(width, height)
         self.video_size = (video.width, video.height)
         self.top, self.left = np.round(-self.origin[::-1] * self.scale).astype(int)
-        self.yuv = (video_pixels and settings.pix_fmt == "yuv420p" and self.scale == 1.0 and self.origin.round().tolist() == self.origin.tolist()
-                    and not (self.width % 2 or self.height % 2 or video.width % 2 or video.height % 2
-                             or self.top % 2 or self.left % 2))
+        self.yuv = (
+            video_pixels
+            and settings.pix_fmt == "yuv420p"
+            and self.scale == 1.0
+            and self.origin.round().tolist() == self.origin.tolist()
+            and not (
+                self.width % 2
+                or self.height % 2
+                or video.width % 2
+                or video.height % 2
+                or self.top % 2
+                or self.left % 2
+            )
+        )
 
     def read(self, video, index: int) -> np.ndarray | None:
         """The input frame in the form `frame` takes (I420 planes or RGB; None when not drawn)."""
@@ -282,7 +333,7 @@ class _Compositor:
         left = self.left if left is None else left
         rows = slice(max(top, 0), min(top + pixels.shape[0], canvas.shape[0]))
         cols = slice(max(left, 0), min(left + pixels.shape[1], canvas.shape[1]))
-        canvas[rows, cols] = pixels[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+        canvas[rows, cols] = pixels[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
 
     def _yuv_frame(self, index: int, i420: np.ndarray) -> np.ndarray:
         width, height = self.video_size
@@ -294,8 +345,10 @@ class _Compositor:
         self._place(red, video_red, self.top // 2, self.left // 2)
         canvas = np.concatenate([luma.ravel(), blue.ravel(), red.ravel()]).reshape(-1, self.width)
         panel_over_video = self.scene.layout.is_inset
-        for geometry, fresh in ((self.scene.panel_geometry(index), not panel_over_video),
-                                (self.scene.video_geometry(index), False)):
+        for geometry, fresh in (
+            (self.scene.panel_geometry(index), not panel_over_video),
+            (self.scene.video_geometry(index), False),
+        ):
             self._draw_region(canvas, geometry, fresh)
         return canvas
 
@@ -310,29 +363,37 @@ class _Compositor:
         if x1 <= x0 or y1 <= y0:
             return
         luma, blue, red = _split_i420(canvas, self.height, self.width)
-        region = np.concatenate([luma[y0:y1, x0:x1].ravel(), blue[y0 // 2:y1 // 2, x0 // 2:x1 // 2].ravel(),
-                                 red[y0 // 2:y1 // 2, x0 // 2:x1 // 2].ravel()]).reshape(-1, x1 - x0)
+        region = np.concatenate(
+            [
+                luma[y0:y1, x0:x1].ravel(),
+                blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
+                red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
+            ]
+        ).reshape(-1, x1 - x0)
         rgb = np.zeros((y1 - y0, x1 - x0, 3), np.uint8) if fresh else cv2.cvtColor(region, cv2.COLOR_YUV2RGB_I420)
         draw(rgb, geometry, origin=self.origin + [x0, y0])
         drawn = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
         drawn_luma, drawn_blue, drawn_red = _split_i420(drawn, y1 - y0, x1 - x0)
         luma[y0:y1, x0:x1] = drawn_luma
-        blue[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = drawn_blue
-        red[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = drawn_red
+        blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_blue
+        red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_red
 
 
 def _planes(height: int, width: int):
-    return (np.empty((height, width), np.uint8), np.empty((height // 2, width // 2), np.uint8),
-            np.empty((height // 2, width // 2), np.uint8))
+    return (
+        np.empty((height, width), np.uint8),
+        np.empty((height // 2, width // 2), np.uint8),
+        np.empty((height // 2, width // 2), np.uint8),
+    )
 
 
 def _split_i420(i420: np.ndarray, height: int, width: int):
     """Views of the Y, U and V planes of an (H * 3/2, W) I420 array."""
     flat = i420.reshape(-1)
-    luma = flat[:height * width].reshape(height, width)
+    luma = flat[: height * width].reshape(height, width)
     quarter = (height // 2) * (width // 2)
-    blue = flat[height * width:height * width + quarter].reshape(height // 2, width // 2)
-    red = flat[height * width + quarter:].reshape(height // 2, width // 2)
+    blue = flat[height * width : height * width + quarter].reshape(height // 2, width // 2)
+    red = flat[height * width + quarter :].reshape(height // 2, width // 2)
     return luma, blue, red
 
 

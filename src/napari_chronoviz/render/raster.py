@@ -19,8 +19,9 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 FONT_PIXELS_AT_SCALE_1 = 22.0  # cap height + descent of FONT_HERSHEY_SIMPLEX at fontScale 1
 
 
-def draw(image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float = 1.0, plane: str | None = None
-         ) -> np.ndarray:
+def draw(
+    image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float = 1.0, plane: str | None = None
+) -> np.ndarray:
     """Draw `geometry` onto `image` in place and return it.
 
     A canvas point (x, y) lands on pixel ((x - origin_x) * scale, (y - origin_y) * scale). `image` is
@@ -41,8 +42,11 @@ def draw(image: np.ndarray, geometry: Geometry, origin=(0.0, 0.0), scale: float 
 
 
 # BT.601 limited range, as H.264/yuv420p video uses: component = offset + rgb (0..1) @ weights
-_YUV = {"y": (16.0, (65.481, 128.553, 24.966)), "u": (128.0, (-37.797, -74.203, 112.0)),
-        "v": (128.0, (112.0, -93.786, -18.214))}
+_YUV = {
+    "y": (16.0, (65.481, 128.553, 24.966)),
+    "u": (128.0, (-37.797, -74.203, 112.0)),
+    "v": (128.0, (112.0, -93.786, -18.214)),
+}
 
 
 def _plane_color(plane: str):
@@ -142,8 +146,11 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
         # many alpha levels of many colors (fading trails): one color pass and one alpha pass
         faded = (starts[translucent], ends[translucent], item.colors[translucent])
         bounds = _bounds(np.concatenate(faded[:2]), thickness + 2)
-        painter.add((0, 0, 0, 1.0), bounds, lambda target, offset, _: _blend_lines(
-            target, *faded, thickness, bounds, painter.color_of))
+        painter.add(
+            (0, 0, 0, 1.0),
+            bounds,
+            lambda target, offset, _: _blend_lines(target, *faded, thickness, bounds, painter.color_of),
+        )
         item = Segments(item.starts[~translucent], item.ends[~translucent], item.colors[~translucent], item.width)
         starts, ends = starts[~translucent], ends[~translucent]
     for color, indices in _by_color(item.colors).items():
@@ -152,12 +159,15 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
         def paint(target, offset, c, a=chosen_starts, b=chosen_ends):
             if item.arrow:
                 for start, end in zip(a - offset, b - offset):
-                    cv2.arrowedLine(target, tuple(map(int, start)), tuple(map(int, end)), c, thickness, cv2.LINE_AA,
-                                    SHIFT, 0.25)
+                    cv2.arrowedLine(
+                        target, tuple(map(int, start)), tuple(map(int, end)), c, thickness, cv2.LINE_AA, SHIFT, 0.25
+                    )
             else:
                 _lines(target, a - offset, b - offset, c, thickness)
 
-        painter.add(color, lambda a=chosen_starts, b=chosen_ends: _bounds(np.concatenate([a, b]), thickness + 12), paint)
+        painter.add(
+            color, lambda a=chosen_starts, b=chosen_ends: _bounds(np.concatenate([a, b]), thickness + 12), paint
+        )
 
 
 def _lines(target: np.ndarray, starts: np.ndarray, ends: np.ndarray, color, thickness: int) -> None:
@@ -166,8 +176,9 @@ def _lines(target: np.ndarray, starts: np.ndarray, ends: np.ndarray, color, thic
     cv2.polylines(target, list(lines), False, color, thickness, cv2.LINE_AA, SHIFT)
 
 
-def _blend_lines(image: np.ndarray, starts, ends, colors: np.ndarray, thickness: int, bounds: np.ndarray,
-                 color_of) -> None:
+def _blend_lines(
+    image: np.ndarray, starts, ends, colors: np.ndarray, thickness: int, bounds: np.ndarray, color_of
+) -> None:
     """Lines of many colors and alphas in two passes over the region they touch: colors drawn on a copy,
     alphas (anti-aliased coverage included) on a mask, then one blend. Where lines of different alphas
     cross, the later drawn wins, as it would when drawing them one by one."""
@@ -229,7 +240,7 @@ def _draw_image(image: np.ndarray, item: Image, transform: _Transform, plane: st
     if right <= left or bottom <= top:
         return
     cells = cv2.resize(item.pixels, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
-    cells = cells[top - y0:bottom - y0, left - x0:right - x0]
+    cells = cells[top - y0 : bottom - y0, left - x0 : right - x0]
     values = _pixel_values(cells[..., :3], plane, 1 if plane else image.shape[2]).astype(np.uint16)
     alpha = cells[..., 3].astype(np.uint16)
     alpha = alpha if plane else alpha[..., None]

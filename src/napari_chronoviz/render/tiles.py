@@ -12,8 +12,8 @@ import threading
 import cv2
 import numpy as np
 
-from ..io.video import VideoSource
 from .._times import nominal_rate
+from ..io.video import VideoSource
 from ..overlays.tiles import TiledScene
 
 

@@ -24,11 +24,24 @@ Progress = bool | Callable[[int, int], bool | None]
 Videos = str | Path | VideoSource | Sequence[str | Path | VideoSource]
 
 
-def export_video(video: Videos, scene: Scene | TiledScene, output: str | Path | None = None, *,
-                 start: int | None = None, end: int | None = None, scale: float | None = None,
-                 crop: Sequence[float] | None = None, plot_only: bool = False, alpha: bool = False,
-                 progress: Progress = True, overwrite: bool = False, make_dirs: bool = False,
-                 workers: int | None = None, client: Any = None, **ffmpeg_kwargs) -> Path:
+def export_video(
+    video: Videos,
+    scene: Scene | TiledScene,
+    output: str | Path | None = None,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    scale: float | None = None,
+    crop: Sequence[float] | None = None,
+    plot_only: bool = False,
+    alpha: bool = False,
+    progress: Progress = True,
+    overwrite: bool = False,
+    make_dirs: bool = False,
+    workers: int | None = None,
+    client: Any = None,
+    **ffmpeg_kwargs,
+) -> Path:
     """Write `video` with `scene` drawn on it, in one pipeline or in chunks on dask; return the output path.
 
     Parameters
@@ -80,14 +93,20 @@ def export_video(video: Videos, scene: Scene | TiledScene, output: str | Path | 
     given = list(video) if isinstance(video, (list, tuple)) else [video]
     tiled = isinstance(scene, TiledScene)
     if len(given) > 1 and not tiled:
-        raise ExportError(f"{len(given)} videos need one scene of them all: build it with build_tiled_scene(videos, "
-                          "...), or call create_visualization(videos, ...).")
+        raise ExportError(
+            f"{len(given)} videos need one scene of them all: build it with build_tiled_scene(videos, "
+            "...), or call create_visualization(videos, ...)."
+        )
     if tiled and len(given) != len(scene.cameras):
-        raise ExportError(f"The scene has {len(scene.cameras)} tiles but {len(given)} videos were given; give the "
-                          "videos the scene was built over, in the same order.")
+        raise ExportError(
+            f"The scene has {len(scene.cameras)} tiles but {len(given)} videos were given; give the "
+            "videos the scene was built over, in the same order."
+        )
     if tiled and (client is not None or (workers or 1) > 1):
-        raise ExportError("A chunked export (workers/client) of several videos is not supported yet: export them "
-                          "without workers and client (leave out --workers and --scheduler).")
+        raise ExportError(
+            "A chunked export (workers/client) of several videos is not supported yet: export them "
+            "without workers and client (leave out --workers and --scheduler)."
+        )
     opened = [item if isinstance(item, VideoSource) else open_video(item) for item in given]
     try:
         source = opened[0]
@@ -98,20 +117,37 @@ def export_video(video: Videos, scene: Scene | TiledScene, output: str | Path | 
             source = TiledVideo(opened, scene)
         output = Path(output) if output is not None else default_output(source.path)
         if client is None and (workers or 1) <= 1:
-            return export_scene(source, scene, output, start=start, end=end, scale=scale, crop=crop,
-                                plot_only=plot_only, alpha=alpha, progress=progress, overwrite=overwrite,
-                                make_dirs=make_dirs, **ffmpeg_kwargs)
+            return export_scene(
+                source,
+                scene,
+                output,
+                start=start,
+                end=end,
+                scale=scale,
+                crop=crop,
+                plot_only=plot_only,
+                alpha=alpha,
+                progress=progress,
+                overwrite=overwrite,
+                make_dirs=make_dirs,
+                **ffmpeg_kwargs,
+            )
         if scale or crop or plot_only or alpha:
-            raise ExportError("A chunked export (workers/client) takes the full composite; drop scale, crop, "
-                              "plot_only and alpha, or export without workers.")
-        options = dict(start=start, end=end, progress=progress, overwrite=overwrite, make_dirs=make_dirs,
-                       **ffmpeg_kwargs)
+            raise ExportError(
+                "A chunked export (workers/client) takes the full composite; drop scale, crop, "
+                "plot_only and alpha, or export without workers."
+            )
+        options = dict(
+            start=start, end=end, progress=progress, overwrite=overwrite, make_dirs=make_dirs, **ffmpeg_kwargs
+        )
         if client is not None:
             return export_chunked(source, scene, output, client, **options)
         from dask.distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True) as cluster, \
-                Client(cluster) as own:
+        with (
+            LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True) as cluster,
+            Client(cluster) as own,
+        ):
             return export_chunked(source, scene, output, own, **options)
     finally:
         for item, source in zip(given, opened):
@@ -119,11 +155,24 @@ def export_video(video: Videos, scene: Scene | TiledScene, output: str | Path | 
                 source.close()
 
 
-def create_visualization(video: Videos, signals=None, output: str | Path | None = None, *,
-                         pose=None, events=None, intervals=None, spikes=None, alignment: dict | None = None,
-                         pose_alignment: dict | None = None, labels_clock: str | int = "video", window=None,
-                         layout: str | dict | None = None, style: dict | None = None, tiles: str | dict | None = None,
-                         **export_options) -> Path:
+def create_visualization(
+    video: Videos,
+    signals=None,
+    output: str | Path | None = None,
+    *,
+    pose=None,
+    events=None,
+    intervals=None,
+    spikes=None,
+    alignment: dict | None = None,
+    pose_alignment: dict | None = None,
+    labels_clock: str | int = "video",
+    window=None,
+    layout: str | dict | None = None,
+    style: dict | None = None,
+    tiles: str | dict | None = None,
+    **export_options,
+) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
 
     Parameters
@@ -167,9 +216,19 @@ def create_visualization(video: Videos, signals=None, output: str | Path | None 
         raise ExportError("tiles= arranges several videos; with one video leave it out.")
     opened = [item if isinstance(item, VideoSource) else open_video(item) for item in given]
     try:
-        scene_options = dict(signals=signals, pose=pose, events=events, intervals=intervals, spikes=spikes,
-                             alignment=alignment, pose_alignment=pose_alignment, labels_clock=labels_clock,
-                             window=window, layout=layout, style=style)
+        scene_options = dict(
+            signals=signals,
+            pose=pose,
+            events=events,
+            intervals=intervals,
+            spikes=spikes,
+            alignment=alignment,
+            pose_alignment=pose_alignment,
+            labels_clock=labels_clock,
+            window=window,
+            layout=layout,
+            style=style,
+        )
         if len(opened) > 1:
             scene = build_tiled_scene(opened, tiles=tiles, **scene_options)
         else:
