@@ -118,3 +118,19 @@ def test_data_objects_compare_and_hash_by_identity(make):
     assert first != second and not first == second  # equal arrays, yet two objects
     assert hash(first) == hash(first) and isinstance(hash(second), int)
     assert {first, second, first} == {first, second} and len({first, second}) == 2
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_ruff_is_clean(command):
+    """`make lint` passes: ruff's lint rules and formatting as configured in pyproject.toml."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "src", "tests", "benchmarks", "tools"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
