@@ -176,3 +176,33 @@ def test_cancelled_widget_export_in_a_qt_loop_without_napari_run(video_with_sign
     assert run.returncode == 0, run.stderr
     assert "error" not in run.stdout and "Traceback" not in run.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["signal.csv"]
+
+
+def test_the_dock_saves_a_session_and_opens_it_again(video_with_signal, make_napari_viewer, tmp_path, monkeypatch):
+    """Save session writes the video with its overlays' files and settings; Open session in a new viewer
+    brings the same video and overlays back. Without a file chosen, each button says what to do."""
+    from napari_chronoviz.napari import _widget
+
+    errors = []
+    monkeypatch.setattr(_widget, "show_error", errors.append)
+    viewer, layer, signal = video_with_signal
+    widget = ChronovizWidget(viewer)
+    assert widget.save_session() is None and "Add signals" in errors[-1]
+    attach(viewer, layer, signals=str(signal), window=(1.5, 0.5), style={"trail_length": 7})
+    widget.video.value = layer.name
+    assert widget.save_session() is None and "Choose the session file" in errors[-1]
+    widget.session_file.value = tmp_path / "experiment.cvz"
+    written = widget.save_session()
+    assert written == tmp_path / "experiment.cvz" and written.is_file()
+    saved_config = widget.session.scene.config
+
+    fresh = make_napari_viewer()
+    dock = ChronovizWidget(fresh)
+    assert dock.open_session() is None and "existing session file" in errors[-1]
+    dock.session_file.value = written
+    (reopened,) = dock.open_session()
+    session = dock.session
+    assert session is not None and session.video_layer is reopened
+    assert session.scene.config["window"] == saved_config["window"]
+    assert session.scene.config["style"]["trail_length"] == 7
+    assert session.scene.config["sources"]["signals"] == saved_config["sources"]["signals"]

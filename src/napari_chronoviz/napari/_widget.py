@@ -21,7 +21,7 @@ from magicgui.widgets import (
 from napari.utils.notifications import show_error, show_info
 
 from ..errors import ChronovizError, ExportCancelled
-from ..io.formats import EXPORT_SUFFIXES, patterns
+from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, patterns
 from ..io.labels import read_events, read_intervals
 from ..io.pose import read_pose
 from ..io.timeseries import read_timeseries
@@ -29,6 +29,7 @@ from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
+from ..session import save_session
 from ..timeline import MODES
 from ._attach import attach
 from ._layers import DISPLAYS, Session
@@ -89,6 +90,9 @@ class ChronovizWidget(Container):
         self.export = PushButton(text="Export")
         self.cancel = PushButton(text="Cancel export", enabled=False)
         self._progress = None  # the running export's progress bar, which holds its cancel
+        self.session_file = FileEdit(label="session file", mode="w", filter=f"*{SESSION_SUFFIX}")
+        self.save_session_button = PushButton(text="Save session")
+        self.open_session_button = PushButton(text="Open session")
         self.extend(
             [
                 self.video,
@@ -131,6 +135,9 @@ class ChronovizWidget(Container):
                 self.overwrite,
                 self.export,
                 self.cancel,
+                self.session_file,
+                self.save_session_button,
+                self.open_session_button,
             ]
         )
         self.add_signal.changed.connect(self._add_signal)
@@ -141,6 +148,8 @@ class ChronovizWidget(Container):
         self.remove.changed.connect(self._remove)
         self.export.changed.connect(self.start_export)
         self.cancel.changed.connect(self._request_cancel)
+        self.save_session_button.changed.connect(self.save_session)
+        self.open_session_button.changed.connect(self.open_session)
         for control in (
             self.mode,
             self.ratio,
@@ -385,6 +394,41 @@ class ChronovizWidget(Container):
                 "finished": [bar.close, lambda: setattr(self.cancel, "enabled", False)],
             },
         )
+
+    def save_session(self, *_) -> Path | None:
+        """Save the chosen video (or cameras) with its overlays' files and settings to the session file.
+
+        Returns the written path, or None after an error notification saying what to fix in the dock.
+        """
+        session, path = self.session, self.session_file.value
+        if session is None:
+            show_error("Add signals or pose to the video first: a session saves the video with its overlays.")
+            return None
+        if not path or Path(path).is_dir():
+            show_error(f"Choose the session file to write (e.g. experiment{SESSION_SUFFIX}) first.")
+            return None
+        layers = getattr(session, "video_layers", [session.video_layer])
+        videos = [layer.metadata[METADATA_KEY]["path"] for layer in layers]
+        try:
+            written = save_session(path, videos, session.scene)
+        except (ChronovizError, OSError) as error:
+            show_error(str(error))
+            return None
+        show_info(f"Saved the session to {written}")
+        return written
+
+    def open_session(self, *_) -> list | None:
+        """Open the session file's videos in the viewer; the dock attaches their overlays (see
+        `attach_requested_overlays`). Returns the new layers, or None after an error notification."""
+        path = self.session_file.value
+        if not path or not Path(path).is_file():
+            show_error(f"Choose an existing session file ({SESSION_SUFFIX}) to open.")
+            return None
+        try:
+            return self.viewer.open(path, plugin="napari-chronoviz")
+        except (ChronovizError, OSError, ValueError) as error:
+            show_error(str(error))
+            return None
 
     def _request_cancel(self) -> None:
         self._progress.cancel()
