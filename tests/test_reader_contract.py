@@ -26,16 +26,14 @@ HEAVY_MODULES = ("av", "cv2", "pandas", "h5py", "dask")
 
 
 @pytest.fixture
-def notifications():
-    """The napari notifications shown during the test, as (severity, message)."""
+def notifications(monkeypatch):
+    """The napari notifications shown during the test, as (severity, message), caught where napari
+    dispatches them (no Qt toast is made on the windows earlier tests left)."""
     from napari.utils.notifications import notification_manager
 
-    before = len(notification_manager.records)
-
-    def shown() -> list[tuple[str, str]]:
-        return [(str(note.severity), note.message) for note in notification_manager.records[before:]]
-
-    return shown
+    caught = []
+    monkeypatch.setattr(notification_manager, "dispatch", caught.append)
+    return lambda: [(str(note.severity), note.message) for note in caught]
 
 
 def test_importing_the_reader_loads_no_heavy_module():
@@ -229,6 +227,25 @@ def test_a_zip_that_is_not_numpys_is_left_to_others(tmp_path, notifications):
     assert notifications() == []
 
 
+@pytest.fixture
+def closing_videos(monkeypatch):
+    """Close the videos the reader opens in the test when it ends, as no viewer's layers hold them. Left
+    open until the test process exited, they made it crash in PyQt's exit clean-up after every test passed."""
+    from napari_chronoviz.io import video_factory
+
+    opened = []
+    open_video = video_factory.open_video
+
+    def open_and_keep(*args, **kwargs):
+        opened.append(open_video(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(video_factory, "open_video", open_and_keep)
+    yield
+    for video in opened:
+        video.close()
+
+
 def layers_of(path) -> list[tuple]:
     """(layer type, data shape, name, chronoviz kind, first feature columns) of what the reader opens."""
     read = get_reader(str(path))
@@ -299,13 +316,13 @@ SHARED = {
 
 
 @pytest.mark.parametrize("name", BUNDLED)
-def test_the_bundled_samples_open_to_the_same_layers(name, notifications):
+def test_the_bundled_samples_open_to_the_same_layers(name, notifications, closing_videos):
     assert layers_of(sample_file(name)) == BUNDLED[name]
     assert notifications() == []
 
 
 @pytest.mark.parametrize("name", SHARED)
-def test_real_recordings_open_to_the_same_layers(name, shared_data, notifications):
+def test_real_recordings_open_to_the_same_layers(name, shared_data, notifications, closing_videos):
     assert layers_of(shared_data / name) == SHARED[name]
     assert notifications() == []
 
