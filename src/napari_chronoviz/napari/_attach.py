@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import ChronovizError
-from ..overlays.scene import build_scene
-from ..overlays.tiles import build_tiled_scene
+from ..overlays.tiles import scene_of
 from ._cameras import CamerasSession, put_on_one_clock, source_data
 from ._layers import Display, Session
 from ._metadata import METADATA_KEY
@@ -91,36 +90,19 @@ def attach(
     ChronovizError
         When the layer is not a video or a source cannot be read or placed on its timeline.
     """
-    if isinstance(video_layer, (list, tuple)) and len(video_layer) > 1:
-        layers = _layers_of(viewer, video_layer)
+    layers = _layers_of(viewer, video_layer if isinstance(video_layer, (list, tuple)) else [video_layer])
+    videos = [video_of_layer(layer) for layer in layers]
+    clock = None
+    if len(layers) > 1:
         if display != "raster":
             raise ChronovizError("Several cameras are drawn as one raster image; display='layers' is for one video.")
-        videos = [video_of_layer(layer) for layer in layers]
         clock = put_on_one_clock(viewer, layers, [video.frame_times for video in videos], tiles)
-        scene = build_tiled_scene(
-            videos,
-            signals=signals,
-            pose=pose,
-            events=events,
-            intervals=intervals,
-            spikes=spikes,
-            alignment=alignment,
-            pose_alignment=pose_alignment,
-            labels_clock=labels_clock,
-            window=window,
-            layout=layout,
-            style=style,
-            tiles=tiles,
-            frame_times=clock,
-        )
-        for previous in filter(None, map(Session.of, layers)):
-            previous.detach()
-        return CamerasSession(viewer, layers, scene)
-    if tiles is not None:
+    elif tiles is not None:
         raise ChronovizError("tiles= arranges several video layers; with one layer leave it out.")
-    layer = _layers_of(viewer, video_layer if isinstance(video_layer, (list, tuple)) else [video_layer])[0]
-    scene = build_scene(
-        video_of_layer(layer),
+    scene = scene_of(
+        videos,
+        tiles=tiles,
+        frame_times=clock,
         signals=signals,
         pose=pose,
         events=events,
@@ -133,10 +115,11 @@ def attach(
         layout=layout,
         style=style,
     )
-    previous = Session.of(layer)
-    if previous is not None:
+    for previous in filter(None, map(Session.of, layers)):
         previous.detach()
-    return Session(viewer, layer, scene, display)
+    if len(layers) > 1:
+        return CamerasSession(viewer, layers, scene)
+    return Session(viewer, layers[0], scene, display)
 
 
 def video_of_layer(layer) -> _LayerVideo:

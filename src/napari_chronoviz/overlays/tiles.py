@@ -259,6 +259,29 @@ def build_tiled_scene(
     return TiledScene(base, cameras, tiling, frame_times)
 
 
+def scene_of(videos: list, *, tiles=None, frame_times=None, **scene_options) -> Scene | TiledScene:
+    """The scene over one video (`build_scene`) or over several cameras (`build_tiled_scene`), from one set of
+    options; `tiles` and `frame_times` apply to several cameras only (callers refuse `tiles` for one video).
+
+    Parameters
+    ----------
+    videos
+        One or more videos (each a `VideoSource`, or anything with `frame_times` and `shape`), in tile order.
+    tiles, frame_times
+        As in `build_tiled_scene`.
+    **scene_options
+        As `build_scene` takes them (`signals`, `pose`, ..., `style`).
+
+    Returns
+    -------
+    Scene or TiledScene
+        A `Scene` for one video, a `TiledScene` for several.
+    """
+    if len(videos) > 1:
+        return build_tiled_scene(videos, tiles=tiles, frame_times=frame_times, **scene_options)
+    return build_scene(videos[0], **scene_options)
+
+
 def _pose_per_camera(pose, n_videos: int) -> list:
     if pose is None:
         return [None] * n_videos

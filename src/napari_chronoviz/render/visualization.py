@@ -12,8 +12,8 @@ from typing import Any
 from ..errors import ExportError
 from ..io.video import VideoSource
 from ..io.video_factory import default_output, open_video
-from ..overlays.scene import Scene, build_scene
-from ..overlays.tiles import TiledScene, build_tiled_scene
+from ..overlays.scene import Scene
+from ..overlays.tiles import TiledScene, scene_of
 from .distributed import export_chunked
 from .export import export_scene, output_frames
 from .tiles import TiledVideo
@@ -216,7 +216,9 @@ def create_visualization(
         raise ExportError("tiles= arranges several videos; with one video leave it out.")
     opened = [item if isinstance(item, VideoSource) else open_video(item) for item in given]
     try:
-        scene_options = dict(
+        scene = scene_of(
+            opened,
+            tiles=tiles,
             signals=signals,
             pose=pose,
             events=events,
@@ -229,10 +231,6 @@ def create_visualization(
             layout=layout,
             style=style,
         )
-        if len(opened) > 1:
-            scene = build_tiled_scene(opened, tiles=tiles, **scene_options)
-        else:
-            scene = build_scene(opened[0], **scene_options)
         return export_video(opened if len(opened) > 1 else opened[0], scene, output, **export_options)
     finally:
         for item, source in zip(given, opened):
