@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.scene import Scene
-from ..render.raster import draw
+from ..render.panel import PanelPainter
+from ..render.raster import draw, unpremultiply
 from ._metadata import METADATA_KEY
 
 Display = Literal["raster", "layers"]
@@ -107,6 +108,7 @@ class Session:
         Session._by_video_layer[video_layer] = self
         self.layers: dict[str, object] = {}
         self.raster_origin = None  # canvas (x, y) of the rasterized image's top-left pixel
+        self._painter: PanelPainter | None = None
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
         self._on_step()
@@ -323,9 +325,31 @@ class Session:
         raster = self.layers.get("overlay", self.layers.get("panel"))
         if raster is None:
             return
-        frame = self.frame
-        geometry = self.scene.geometry(frame) if self.display == "raster" else self.scene.panel_geometry(frame)
+        frame, image = self.frame, raster.data
         # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent
-        raster.data[...] = 0
-        draw(raster.data, geometry, origin=self.raster_origin)
+        image[...] = 0
+        straighten = []  # where the premultiplied pixels may be translucent
+        if self.scene.plot is not None:
+            painter = self._panel_painter()
+            x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
+            panel = image[y0 : y0 + painter.shape[0], x0 : x0 + painter.shape[1]]
+            if painter.inset:
+                painter.paint(frame, out=panel)
+                straighten.append(painter.box)
+            else:
+                panel[..., :3] = painter.paint(frame)
+                panel[..., 3] = 255
+        if self.display == "raster":
+            geometry = self.scene.video_geometry(frame)
+            draw(image, geometry, origin=self.raster_origin)
+            straighten.append(geometry.extent())
+        for box in straighten:
+            if box is not None:
+                unpremultiply(image, np.round(np.asarray(box) - np.tile(self.raster_origin, 2)))
         raster.refresh()
+
+    def _panel_painter(self) -> PanelPainter:
+        """The painter of the current scene's panel (a new scene, e.g. after a label changed, gets a new one)."""
+        if self._painter is None or self._painter.scene is not self.scene:
+            self._painter = PanelPainter(self.scene)
+        return self._painter

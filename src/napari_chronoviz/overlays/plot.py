@@ -22,7 +22,7 @@ from ..io.labels import Events, Intervals
 from ..io.spikes import Spikes
 from ..io.timeseries import Signal
 from ..timeline import Alignment
-from .primitives import Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, rgba, text_width
+from .primitives import Clip, Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, rgba, text_width
 from .style import MAX_BAND_ALPHA, Style, colormap_table, palette
 
 PADDING = 4.0  # pixels between a lane's edge and its trace
@@ -38,6 +38,7 @@ LANE_GAP = 3.0  # pixels between lanes, so one lane's lower label does not touch
 UNIT_SUFFIX = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")  # "speed (px/s)", "dF/F [%]"
 VALUE_RESERVE = "-8.8e+88"  # as wide as any value `_format_value` writes
 MAX_TICKS = 7
+SCROLL_MARGIN = 8  # pixels of the strip drawn past each end of a range: line ends and cuts fall outside it
 NICE_STEPS = [m * 10.0**e for e in range(-3, 3) for m in (1, 2, 5)] + [300, 600, 900, 1800, 3600, 7200]
 
 
@@ -88,6 +89,7 @@ class PanelPlacement:
     """Where each part of the panel goes inside one panel box: rows of (x0, y0, x1, y1) in canvas pixels."""
 
     lanes: np.ndarray  # each lane's trace area
+    lane_columns: np.ndarray  # each lane's column
     gutters: np.ndarray  # each lane's names and values
     columns: np.ndarray  # each column of lanes: the x of its traces, the y of its lanes' top and bottom
     legend: np.ndarray | None  # the intervals' legend row
@@ -134,6 +136,7 @@ class PlotPanel:
         kinds = sorted(set(events.kinds)) if events is not None else []
         self.kind_colors = dict(zip(kinds, _from_the_end(len(kinds))))  # the traces take the first colors
         self._placements: dict[tuple, PanelPlacement] = {}
+        self._label_rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         for colors in (self.label_colors, self.kind_colors):  # the style's (an ethogram's) colours win
             colors.update(
                 {
@@ -306,7 +309,17 @@ class PlotPanel:
             ]
         )
         return PanelPlacement(
-            lanes, gutters, columns, legend, event_strip, overview, font, small, scale_width, float(line_height)
+            lanes,
+            lane_column,
+            gutters,
+            columns,
+            legend,
+            event_strip,
+            overview,
+            font,
+            small,
+            scale_width,
+            float(line_height),
         )
 
     def _weight(self, lane: _Lane) -> float:
@@ -319,31 +332,34 @@ class PlotPanel:
 
     def _gutter_lines(
         self, lane: _Lane, height: float, line_height: float, font: float, small: float, frame: int | None
-    ) -> list[tuple[str, float, np.ndarray]]:
-        """The gutter's lines of text, top down, as (text, size, color); `frame` None: values as wide as any.
+    ) -> list[tuple[str, float, np.ndarray, bool]]:
+        """The gutter's lines of text, top down, as (text, size, color, whether it shows a current value);
+        `frame` None: values as wide as any.
 
         One-channel lanes of `height` write their names in the size the lowest of them (`line_height`) has
         room for, so the names of a stack all have one size."""
         style = self.style
         text_color = np.asarray(style.text_color)
         if lane.kind == "heatmap":
-            return [(self.heatmaps[lane.source].name, font, text_color)]
+            return [(self.heatmaps[lane.source].name, font, text_color, False)]
         if lane.kind == "raster":
             spikes = self.spikes[lane.source]
             name = _file_stem(spikes.source) or "spikes"
-            return [(name, font, text_color), (f"{spikes.n_units} units", small, text_color)]
+            return [(name, font, text_color, False), (f"{spikes.n_units} units", small, text_color, False)]
         channels = [self.channels[i] for i in lane.channels]
         values = [self._value_text(channel, frame) for channel in channels]
+        changes = self.style.show_values
         if len(channels) > 1:  # the one-axis layout: a legend, one line per channel
             size = max(MIN_TEXT, min(font, height / len(channels) / 1.2))
-            return [(f"{c.name} {value}".rstrip(), size, c.color) for c, value in zip(channels, values)]
+            return [(f"{c.name} {value}".rstrip(), size, c.color, changes) for c, value in zip(channels, values)]
         channel, value = channels[0], values[0]
         name_size = min(font, (min(height, line_height) - 3) / 1.9)  # two lines: name, value in 0.8 of its size
         if name_size >= MIN_TEXT + 1:
-            return [(channel.name, name_size, channel.color)] + (
-                [(value, name_size * 0.8, text_color)] if value else []
+            return [(channel.name, name_size, channel.color, False)] + (
+                [(value, name_size * 0.8, text_color, changes)] if value else []
             )
-        return [(f"{channel.name} {value}".rstrip(), max(MIN_TEXT, min(font, height * 0.85)), channel.color)]
+        size = max(MIN_TEXT, min(font, height * 0.85))
+        return [(f"{channel.name} {value}".rstrip(), size, channel.color, changes)]
 
     def _value_text(self, channel: _Channel, frame: int | None) -> str:
         """The current value with its unit; `frame` None gives the widest such text."""
@@ -358,7 +374,7 @@ class PlotPanel:
 
     def _gutter_width(self, lane: _Lane, height: float, line_height: float, font: float, small: float) -> float:
         lines = self._gutter_lines(lane, height, line_height, font, small, None)
-        widths = [text_width(text, size) for text, size, _ in lines]
+        widths = [text_width(text, size) for text, size, *_ in lines]
         if lane.kind == "heatmap":
             widths.append(font * 6)  # room for the colorbar
         return max(widths) + 2 * PADDING
@@ -393,6 +409,11 @@ class PlotPanel:
         """(x0, y0, x1, y1) of each channel's trace area inside the panel `box` (one box for all in "overlay")."""
         return self.lane_boxes_of(self.placement(box))
 
+    def lane_boxes_of(self, place: PanelPlacement) -> np.ndarray:
+        """Each channel's trace area in a placement (see `lane_boxes`)."""
+        lane_of = {channel: index for index, lane in enumerate(self.lanes) for channel in lane.channels}
+        return np.array([place.lanes[lane_of[i]] for i in range(len(self.channels))]).reshape(-1, 4)
+
     def y_of(self, channel: _Channel, values: np.ndarray, lane: np.ndarray, frame) -> np.ndarray:
         """Where `values` of `channel` at `frame` (an int, or an array of frames with the values) sit in its
         `lane`: its y-limits span the lane, clipped to it."""
@@ -401,37 +422,128 @@ class PlotPanel:
         fraction = (np.asarray(values, dtype=float) - low) / (high - low)
         return np.clip(bottom - fraction * (bottom - top), lane[1], lane[3])
 
-    def cursor_x(self, boxes: np.ndarray) -> float | np.ndarray:
-        """The x of the current time in a box (x0, y0, x1, y1), or in each row of (n, 4) boxes such as lanes."""
-        boxes = np.asarray(boxes)
-        return boxes[..., 0] + self.left / (self.left + self.right) * (boxes[..., 2] - boxes[..., 0])
+    # --- time and x: the recording as one strip, scrolled by whole pixels -------------------------------
+
+    @property
+    def scrolls(self) -> bool:
+        """Whether what the lanes show only moves sideways from frame to frame, so it can be drawn once and
+        scrolled (render/panel.py); with `ylim="window"` the y-limits change with the frame and it cannot."""
+        return self.style.ylim != "window"
+
+    def pixels_per_second(self, box: np.ndarray) -> float:
+        """How many pixels a second spans in a traces' `box` (x0, y0, x1, y1)."""
+        return float(box[2] - box[0]) / (self.left + self.right)
+
+    def scroll(self, time: float, box: np.ndarray) -> int | np.ndarray:
+        """The strip pixel at the left edge of a traces' `box` when the current time is `time`.
+
+        The whole recording is one strip: its pixel x lies at time `strip_start + x / pixels_per_second`.
+        Each frame shows a whole-pixel range of it, so the lanes' content drawn once can be copied into any
+        frame pixel for pixel; the content sits up to half a pixel from where the exact time would put it.
+        """
+        box = np.asarray(box, dtype=float)
+        per_second = (box[..., 2] - box[..., 0]) / (self.left + self.right)
+        return np.round(self._strip_x(time, box) - self.left * per_second).astype(int)
+
+    @property
+    def strip_start(self) -> float:
+        """The time at the strip's pixel 0: the left edge of the first frame's window."""
+        return float(self.frame_times[0]) - self.left
+
+    def cursor_x(self, boxes: np.ndarray, time: float | np.ndarray) -> float | np.ndarray:
+        """The x of the current `time` in a traces' box (x0, y0, x1, y1), or in each row of (n, 4) boxes such
+        as lanes, or at each of several times: where the scrolled content has that time, within half a pixel
+        of `left` seconds from the box's left edge."""
+        boxes = np.asarray(boxes, dtype=float)
+        return boxes[..., 0] + self._strip_x(time, boxes) - self.scroll(time, boxes)
 
     def x_of_time(self, times, time: float, box: np.ndarray) -> np.ndarray:
         """The canvas x of `times` in a traces' `box` when the current time is `time` (inverse: `time_of_x`)."""
-        return box[0] + (np.asarray(times) - time + self.left) / (self.left + self.right) * (box[2] - box[0])
+        return box[0] + self._strip_x(times, box) - self.scroll(time, box)
+
+    def time_of_x(self, xs, time: float, box: np.ndarray) -> np.ndarray:
+        """The times at canvas `xs` in `box` when the current time is `time` (the inverse of `x_of_time`)."""
+        strip_x = np.asarray(xs, dtype=float) - box[0] + self.scroll(time, box)
+        return self.strip_start + strip_x / self.pixels_per_second(box)
+
+    def _strip_x(self, times, boxes: np.ndarray) -> np.ndarray:
+        """Strip pixels of `times` in traces' boxes: one box, or one time per box of several."""
+        boxes = np.asarray(boxes, dtype=float)
+        per_second = (boxes[..., 2] - boxes[..., 0]) / (self.left + self.right)
+        return (np.asarray(times, dtype=float) - self.strip_start) * per_second
+
+    def _x_of_offset(self, offsets, box: np.ndarray, time: float | None) -> np.ndarray:
+        """The canvas x of times given as offsets from the current `time` (the axis' ticks): from the cursor at
+        `time`, or with `time` None from where it sits within half a pixel on every frame (for labels)."""
+        cursor = box[0] + self.left * self.pixels_per_second(box) if time is None else self.cursor_x(box, time)
+        return cursor + np.asarray(offsets) * self.pixels_per_second(box)
+
+    def scroll_boxes(self, box: np.ndarray) -> np.ndarray:
+        """Per column of lanes, the (x0, y0, x1, y1) whose pixels are the strip's (traces, heatmaps, rasters,
+        bands, events and their labels), in whole pixels."""
+        place = self.placement(box)
+        columns = place.columns.copy()
+        if place.event_strip is not None:
+            columns[:, 1] = place.event_strip[1]
+        return columns
 
     # --- one frame --------------------------------------------------------------------------------------
 
     def geometry(self, frame: int, box: np.ndarray, inset: bool = False) -> Geometry:
-        """What the panel shows at `frame`, inside `box` (x0, y0, x1, y1)."""
+        """What the panel shows at `frame`, inside `box` (x0, y0, x1, y1).
+
+        In three parts, drawn in this order: `fixed_geometry` (the same on every frame), each column's part
+        of the strip (`strip_geometry`) clipped to its `scroll_boxes` box, and `moving_geometry` (cursor,
+        values, axes: what changes and lies over the strip).
+        """
+        place = self.placement(box)
+        time = float(self.frame_times[frame])
+        geometry = self.fixed_geometry(box, inset)
+        background = self.background(inset)
+        for index, (column, clip) in enumerate(zip(place.columns, self.scroll_boxes(box))):
+            start = self.scroll(time, column)
+            content = self.strip_geometry(index, start, start + int(column[2] - column[0]), box, inset, frame)
+            geometry.add(Clip(clip, background, content))
+        geometry.extend(self.moving_geometry(frame, box, inset))
+        return geometry
+
+    def background(self, inset: bool) -> np.ndarray:
+        """The panel's background color (RGBA): translucent when it lies over the video (`inset`)."""
+        return rgba([self.style.panel_color], self.style.inset_alpha if inset else self.style.panel_color[3])[0]
+
+    def fixed_geometry(self, box: np.ndarray, inset: bool = False) -> Geometry:
+        """What the panel shows on every frame: background, names, the scales' and relative time axis' labels,
+        the legend's swatches, colorbars and the overview of the whole recording."""
+        place = self.placement(box)
+        geometry, texts, fade = Geometry(), _TextBatch(), _Fader(self.style, inset)
+        geometry.add(Rectangles(np.asarray(box, dtype=float)[None], self.background(inset)[None]))
+        if self.intervals is not None:
+            self._legend(None, place, geometry, texts, fade)
+        for index, lane in enumerate(self.lanes):
+            if lane.kind == "heatmap":
+                self._colorbar(lane.source, place.gutters[index], None, place, geometry, texts)
+        self._axes(None, place, texts, None, fade)
+        self._gutters(None, place, texts)
+        if place.overview is not None:
+            self._overview(None, place, geometry, texts, fade)
+        for item in texts.items():
+            geometry.add(item)
+        return geometry
+
+    def moving_geometry(self, frame: int, box: np.ndarray, inset: bool = False) -> Geometry:
+        """What changes with `frame` outside the strip, or lies over it: grid lines, axes, the current values,
+        label and window, the value dots and the cursor."""
         style, place = self.style, self.placement(box)
         time = float(self.frame_times[frame])
         geometry, texts, fade = Geometry(), _TextBatch(), _Fader(style, inset)
-        background = rgba([style.panel_color], style.inset_alpha if inset else style.panel_color[3])
-        geometry.add(Rectangles(np.asarray(box, dtype=float)[None], background))
-        if self.intervals is not None:
-            geometry.add(self._bands(time, place, fade))
-            self._legend(time, place, geometry, texts, fade)
         ticks = [self.time_ticks(time, column[2] - column[0]) for column in place.columns]
-        geometry.add(self._grid_lines(ticks, place, fade))
-        for index, (lane, box_of_lane) in enumerate(zip(self.lanes, place.lanes)):
-            if lane.kind == "heatmap":
-                geometry.add(self._heatmap_image(lane.source, box_of_lane, frame, time))
-                self._colorbar(lane.source, place.gutters[index], frame, place, geometry, texts)
-        geometry.add(self._traces(frame, place))
-        geometry.add(self._rasters(time, place))
-        if self.events is not None:
-            self._events(time, place, geometry, texts, fade)
+        geometry.add(self._grid_lines(ticks, time, place, fade))
+        if self.intervals is not None:
+            self._legend(time, place, geometry, texts, fade)
+        if not self.scrolls:
+            for index, lane in enumerate(self.lanes):
+                if lane.kind == "heatmap":
+                    self._colorbar(lane.source, place.gutters[index], frame, place, geometry, texts)
         geometry.add(self._axes(ticks, place, texts, frame, fade))
         self._gutters(frame, place, texts)
         if place.overview is not None:
@@ -439,7 +551,7 @@ class PlotPanel:
         for item in texts.items():
             geometry.add(item)
         geometry.add(self._value_dots(frame, place))
-        xs = self.cursor_x(place.columns)  # one cursor per column of lanes: the grid layout has several
+        xs = self.cursor_x(place.columns, time)  # one cursor per column of lanes: the grid layout has several
         geometry.add(
             Segments(
                 np.column_stack([xs, place.columns[:, 1]]),
@@ -448,6 +560,35 @@ class PlotPanel:
                 1.0,
             )
         )
+        return geometry
+
+    def strip_geometry(
+        self, column: int, start: int, stop: int, box: np.ndarray, inset: bool = False, frame: int = 0
+    ) -> Geometry:
+        """The strip's content in one column of lanes, pixels `start` to `stop`, drawn from the column's left
+        edge: a strip pixel x lands on canvas x `column x0 + x - start`. In drawing order: interval bands,
+        heatmaps, traces, spike rasters, event lines and their labels. Lines and bands reach `SCROLL_MARGIN`
+        pixels past both ends, so a range drawn on its own matches the same pixels of a longer one.
+        `frame` matters only with `ylim="window"` (its y-limits)."""
+        place = self.placement(box)
+        edges = place.columns[column]
+        per_second = self.pixels_per_second(edges)
+        shift = edges[0] - start  # canvas x = strip x + shift
+        reach = (
+            self.strip_start + (start - SCROLL_MARGIN) / per_second,
+            self.strip_start + (stop + SCROLL_MARGIN) / per_second,
+        )
+        lanes = np.flatnonzero(place.lane_columns == column)
+        geometry, fade = Geometry(), _Fader(self.style, inset)
+        if self.intervals is not None:
+            geometry.add(self._bands(edges, reach, shift, stop - start, fade))
+        for index in lanes:
+            if self.lanes[index].kind == "heatmap":
+                geometry.add(self._heatmap_image(self.lanes[index].source, place.lanes[index], start, stop, frame))
+        geometry.add(self._traces(lanes, place, reach, shift, frame))
+        geometry.add(self._rasters(lanes, place, reach, shift))
+        if self.events is not None:
+            self._events(column, place, reach, shift, geometry, fade)
         return geometry
 
     def time_ticks(self, time: float, width: float) -> tuple[np.ndarray, list[str]]:
@@ -475,44 +616,36 @@ class PlotPanel:
                 return values - origin, labels
         raise AssertionError("unreachable: the last step always returns")
 
-    def _traces(self, frame: int, place: PanelPlacement) -> Polylines:
+    # --- the strip's content ----------------------------------------------------------------------------
+
+    def _traces(self, lanes: np.ndarray, place: PanelPlacement, reach, shift: float, frame: int) -> Polylines:
+        """The channels of `lanes` from the sample before `reach[0]` to the one after `reach[1]`, thinned to
+        two points per strip pixel."""
         paths, colors = [], []
-        lanes = self.lane_boxes_of(place)
-        for channel, lane in zip(self.channels, lanes):
-            trace = self.traces[channel.trace]
-            window = trace.alignment.window(frame, self.left, self.right)
-            xs = lane[0] + (window.offsets + self.left) / (self.left + self.right) * (lane[2] - lane[0])
-            ys = self.y_of(channel, trace.signal.values[window.samples, channel.column], lane, frame)
-            for piece in _finite_pieces(xs, ys):
-                paths.append(min_max_decimate(piece, int(lane[2] - lane[0])))
-                colors.append(channel.color)
+        for index in lanes:
+            lane = place.lanes[index]
+            per_second = self.pixels_per_second(lane)
+            for channel in (self.channels[i] for i in self.lanes[index].channels):
+                trace = self.traces[channel.trace]
+                times = trace.alignment.sample_times
+                first = max(int(np.searchsorted(times, reach[0], "left")) - 1, 0)
+                stop = min(int(np.searchsorted(times, reach[1], "right")) + 1, len(times))
+                strip_x = (times[first:stop] - self.strip_start) * per_second
+                ys = self.y_of(channel, trace.signal.values[first:stop, channel.column], lane, frame)
+                for piece in _finite_pieces(strip_x, ys):
+                    thinned = thin_per_pixel(piece)
+                    paths.append(thinned + [shift, 0.0])
+                    colors.append(channel.color)
         return Polylines(paths, rgba(colors) if paths else np.zeros((0, 4)), self.style.line_width)
 
-    def lane_boxes_of(self, place: PanelPlacement) -> np.ndarray:
-        """Each channel's trace area in a placement (see `lane_boxes`)."""
-        lane_of = {channel: index for index, lane in enumerate(self.lanes) for channel in lane.channels}
-        return np.array([place.lanes[lane_of[i]] for i in range(len(self.channels))]).reshape(-1, 4)
-
-    def _value_dots(self, frame: int, place: PanelPlacement) -> Points:
-        """A dot where each trace crosses the cursor."""
-        positions, colors = [], []
-        for channel, lane in zip(self.channels, self.lane_boxes_of(place)):
-            trace = self.traces[channel.trace]
-            value = trace.alignment.values(trace.signal.values[:, channel.column], frame)
-            if np.isfinite(value):
-                positions.append((self.cursor_x(lane), float(self.y_of(channel, value, lane, frame))))
-                colors.append(channel.color)
-        return Points(
-            np.array(positions).reshape(-1, 2), rgba(colors).reshape(-1, 4), max(4.0, 3 * self.style.line_width)
-        )
-
-    def _heatmap_image(self, trace_index: int, lane: np.ndarray, frame: int, time: float) -> Image:
-        """Channels x time as colors: one cell per channel and pixel column, the mean of the samples in the
-        column, or the nearest sample where samples are sparser than pixels; transparent outside the data."""
+    def _heatmap_image(self, trace_index: int, lane: np.ndarray, start: int, stop: int, frame: int) -> Image:
+        """Channels x time as colors, one cell per channel and strip pixel `start` to `stop`: the mean of the
+        samples in the pixel, or the nearest sample where samples are sparser than pixels; transparent outside
+        the data."""
         trace, heatmap = self.traces[trace_index], self.heatmaps[trace_index]
         sample_times = trace.alignment.sample_times
-        n_columns = int(lane[2] - lane[0])
-        edges = time - self.left + np.arange(n_columns + 1) / max(n_columns, 1) * (self.left + self.right)
+        n_columns = stop - start
+        edges = self.strip_start + np.arange(start, stop + 1) / self.pixels_per_second(lane)
         centers = (edges[:-1] + edges[1:]) / 2
         bins = np.searchsorted(sample_times, edges)
         counts = heatmap.counts[bins[1:]] - heatmap.counts[bins[:-1]]
@@ -536,43 +669,17 @@ class PlotPanel:
         pixels[~(np.isfinite(values) & inside[:, None]), 3] = 0
         return Image(np.array([lane[0], lane[1] + 1, lane[0] + n_columns, lane[3] - 1]), pixels.transpose(1, 0, 2))
 
-    def time_of_x(self, xs, time: float, box: np.ndarray) -> np.ndarray:
-        """The times at canvas `xs` in `box` when the current time is `time` (the inverse of `x_of_time`)."""
-        return time - self.left + (np.asarray(xs, dtype=float) - box[0]) / (box[2] - box[0]) * (self.left + self.right)
-
-    def _colorbar(
-        self,
-        trace_index: int,
-        gutter: np.ndarray,
-        frame: int,
-        place: PanelPlacement,
-        geometry: Geometry,
-        texts: _TextBatch,
-    ) -> None:
-        """The colormap under the heatmap's name, with its limits below it, when the lane is tall enough."""
-        heatmap, small = self.heatmaps[trace_index], place.small * 0.9
-        bar_top = gutter[1] + place.font + 5
-        if gutter[3] - bar_top < small * 0.6 + small + 4:
-            return
-        bar = np.array([gutter[0] + PADDING, bar_top, gutter[2] - PADDING, bar_top + round(small * 0.6)])
-        geometry.add(Image(bar, self.colormap[None]))
-        low, high = heatmap.low, heatmap.high
-        if np.ndim(low):
-            low, high = low[frame], high[frame]
-        color, baseline = self.style.text_color, bar[3] + small + 1
-        texts.add(bar[0], baseline, _format_tick(low), color, small)
-        texts.add(bar[2], baseline, f"{_format_tick(high)} {heatmap.unit}".rstrip(), color, small, "right")
-
-    def _rasters(self, time: float, place: PanelPlacement) -> Segments:
-        """A tick per spike in the window, a row per unit."""
+    def _rasters(self, lanes: np.ndarray, place: PanelPlacement, reach, shift: float) -> Segments:
+        """A tick per spike, a row per unit."""
         starts, ends = [], []
-        for lane, box in zip(self.lanes, place.lanes):
+        for index in lanes:
+            lane, box = self.lanes[index], place.lanes[index]
             if lane.kind != "raster":
                 continue
             spikes = self.spikes[lane.source]
-            first = np.searchsorted(spikes.times, time - self.left, side="left")
-            stop = np.searchsorted(spikes.times, time + self.right, side="right")
-            xs = self.x_of_time(spikes.times[first:stop], time, box)
+            first = np.searchsorted(spikes.times, reach[0], side="left")
+            stop = np.searchsorted(spikes.times, reach[1], side="right")
+            xs = self._strip_x(spikes.times[first:stop], box) + shift
             row = (box[3] - box[1] - 2) / max(spikes.n_units, 1)
             tops = box[1] + 1 + spikes.units[first:stop] * row + row * 0.15
             starts.append(np.column_stack([xs, tops]))
@@ -582,24 +689,119 @@ class PlotPanel:
         starts, ends = np.concatenate(starts), np.concatenate(ends)
         return Segments(starts, ends, rgba([self.style.text_color] * len(starts)).reshape(-1, 4), 1.0)
 
-    def _bands(self, time: float, place: PanelPlacement, fade: _Fader) -> Rectangles:
-        """The intervals in the window as bands under the traces of each column."""
+    def _bands(self, column: np.ndarray, reach, shift: float, width: int, fade: _Fader) -> Rectangles:
+        """The intervals as bands under the traces, cut `SCROLL_MARGIN` pixels past the drawn range."""
         intervals = self.intervals
-        visible = np.flatnonzero((intervals.ends > time - self.left) & (intervals.starts < time + self.right))
+        visible = np.flatnonzero((intervals.ends > reach[0]) & (intervals.starts < reach[1]))
         alpha = min(self.style.interval_alpha, MAX_BAND_ALPHA)
-        boxes, colors = [], []
-        for column in place.columns:
-            x0 = np.clip(self.x_of_time(intervals.starts[visible], time, column), column[0], column[2])
-            x1 = np.clip(self.x_of_time(intervals.ends[visible], time, column), column[0], column[2])
-            boxes.append(np.column_stack([x0, np.full(len(visible), column[1]), x1, np.full(len(visible), column[3])]))
-            colors += [self.label_colors[intervals.labels[i]] for i in visible]
-        return Rectangles(np.concatenate(boxes), fade(colors, alpha))
+        low, high = column[0] - SCROLL_MARGIN, column[0] + width + SCROLL_MARGIN
+        x0 = np.clip(self._strip_x(intervals.starts[visible], column) + shift, low, high)
+        x1 = np.clip(self._strip_x(intervals.ends[visible], column) + shift, low, high)
+        boxes = np.column_stack([x0, np.full(len(visible), column[1]), x1, np.full(len(visible), column[3])])
+        return Rectangles(boxes, fade([self.label_colors[intervals.labels[i]] for i in visible], alpha))
 
-    def _legend(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader) -> None:
-        """The current interval's label above the gutter, and a swatch and name per label while they fit."""
+    def _events(
+        self, column: int, place: PanelPlacement, reach, shift: float, geometry: Geometry, fade: _Fader
+    ) -> None:
+        """A line per event across the column's lanes, its kind in the rows above them (see `_event_rows`)."""
+        events, small, edges = self.events, place.small, place.columns[column]
+        rows, widths = self._event_rows(column, place)
+        strip_x = self._strip_x(events.times, edges)
+        per_second = self.pixels_per_second(edges)
+        lines = np.flatnonzero((events.times >= reach[0]) & (events.times <= reach[1]))
+        labelled = np.flatnonzero(
+            (rows >= 0)
+            & (strip_x + 2 + widths >= (reach[0] - self.strip_start) * per_second)
+            & (events.times <= reach[1])
+        )
+        colors = fade([self.kind_colors[kind] for kind in events.kinds], 0.9)
+        xs = strip_x[lines] + shift
+        geometry.add(
+            Segments(
+                np.column_stack([xs, np.full(len(xs), edges[1])]),
+                np.column_stack([xs, np.full(len(xs), edges[3])]),
+                colors[lines],
+                1.0,
+            )
+        )
+        texts = _TextBatch()
+        row_height = (place.event_strip[3] - place.event_strip[1] - 2) / EVENT_ROWS
+        for index in labelled:
+            baseline = place.event_strip[1] + (rows[index] + 1) * row_height - 2
+            texts.add(strip_x[index] + shift + 2, baseline, events.kinds[index], colors[index], small)
+        for item in texts.items():
+            geometry.add(item)
+
+    def _event_rows(self, column: int, place: PanelPlacement) -> tuple[np.ndarray, np.ndarray]:
+        """Each event's row of labels in a column (-1: none) and its label's width, for the whole recording:
+        in time order, a label goes in the first row where it does not overlap the one before, and is left
+        out when it fits in none, so labels never overlap and keep their row while they scroll."""
+        key = (column, *place.columns[column])
+        if key not in self._label_rows:
+            events, small = self.events, place.small
+            strip_x = self._strip_x(events.times, place.columns[column])
+            widths = np.array([text_width(kind, small) for kind in events.kinds])
+            rows = np.full(len(strip_x), -1)
+            free_from = np.full(EVENT_ROWS, -np.inf)
+            for index in np.argsort(strip_x, kind="stable"):
+                row = next((r for r in range(EVENT_ROWS) if strip_x[index] - 1 >= free_from[r]), None)
+                if row is not None:
+                    rows[index] = row
+                    free_from[row] = strip_x[index] + 2 + widths[index] + 2
+            self._label_rows[key] = (rows, widths)
+        return self._label_rows[key]
+
+    # --- around the strip -------------------------------------------------------------------------------
+
+    def _value_dots(self, frame: int, place: PanelPlacement) -> Points:
+        """A dot where each trace crosses the cursor."""
+        time, positions, colors = float(self.frame_times[frame]), [], []
+        for channel, lane in zip(self.channels, self.lane_boxes_of(place)):
+            trace = self.traces[channel.trace]
+            value = trace.alignment.values(trace.signal.values[:, channel.column], frame)
+            if np.isfinite(value):
+                positions.append((self.cursor_x(lane, time), float(self.y_of(channel, value, lane, frame))))
+                colors.append(channel.color)
+        return Points(
+            np.array(positions).reshape(-1, 2), rgba(colors).reshape(-1, 4), max(4.0, 3 * self.style.line_width)
+        )
+
+    def _colorbar(
+        self,
+        trace_index: int,
+        gutter: np.ndarray,
+        frame: int | None,
+        place: PanelPlacement,
+        geometry: Geometry,
+        texts: _TextBatch,
+    ) -> None:
+        """The colormap under the heatmap's name, with its limits below it, when the lane is tall enough.
+        `frame` None: the fixed part (the bar, and the limits when they are fixed); else the limits at `frame`
+        when they follow the window."""
+        heatmap, small = self.heatmaps[trace_index], place.small * 0.9
+        bar_top = gutter[1] + place.font + 5
+        if gutter[3] - bar_top < small * 0.6 + small + 4:
+            return
+        bar = np.array([gutter[0] + PADDING, bar_top, gutter[2] - PADDING, bar_top + round(small * 0.6)])
+        if frame is None:
+            geometry.add(Image(bar, self.colormap[None]))
+        if (frame is None) != self.scrolls:
+            return
+        low, high = heatmap.low, heatmap.high
+        if np.ndim(low):
+            low, high = low[frame], high[frame]
+        color, baseline = self.style.text_color, bar[3] + small + 1
+        texts.add(bar[0], baseline, _format_tick(low), color, small)
+        texts.add(bar[2], baseline, f"{_format_tick(high)} {heatmap.unit}".rstrip(), color, small, "right")
+
+    def _legend(
+        self, time: float | None, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
+    ) -> None:
+        """The current interval's label above the gutter, and a swatch and name per label while they fit (the
+        current one in its color); `time` None: the swatches only."""
         row, small = place.legend, place.small
         baseline = row[1] + (row[3] - row[1] + small) / 2 - 1
-        current = self.intervals.label_at(time)
+        current = None if time is None else self.intervals.label_at(time)
         if current is not None:
             label = _fit(current, place.gutters[0, 2] - place.gutters[0, 0] - 2 * PADDING, small)
             texts.add(row[0] + PADDING, baseline, label, self.label_colors[current], small)
@@ -611,39 +813,17 @@ class PlotPanel:
                 break
             swatches.append([x, baseline - small * 0.8, x + small * 0.8, baseline])
             colors.append(color)
-            texts.add(x + small * 0.8 + 4, baseline, label, color if label == current else dim, small)
+            if time is not None:
+                texts.add(x + small * 0.8 + 4, baseline, label, color if label == current else dim, small)
             x += width + small
-        geometry.add(Rectangles(np.array(swatches).reshape(-1, 4), rgba(colors).reshape(-1, 4)))
+        if time is None:
+            geometry.add(Rectangles(np.array(swatches).reshape(-1, 4), rgba(colors).reshape(-1, 4)))
 
-    def _events(self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader) -> None:
-        """A line per event across the lanes of each column, its kind in the rows above them: each label goes
-        in the first row where it does not overlap the one before, and is left out when it fits in none."""
-        events, small = self.events, place.small
-        visible = np.flatnonzero((events.times >= time - self.left) & (events.times <= time + self.right))
-        kinds = [events.kinds[i] for i in visible]
-        colors = fade([self.kind_colors[kind] for kind in kinds], 0.9)
-        row_height = (place.event_strip[3] - place.event_strip[1] - 2) / EVENT_ROWS
-        starts, ends, line_colors = [], [], []
-        for column in place.columns:
-            xs = self.x_of_time(events.times[visible], time, column)
-            starts.append(np.column_stack([xs, np.full(len(xs), column[1])]))
-            ends.append(np.column_stack([xs, np.full(len(xs), column[3])]))
-            line_colors.append(colors)
-            free_from = np.full(EVENT_ROWS, -np.inf)
-            for x, kind, color in zip(xs, kinds, colors):
-                width = text_width(kind, small)
-                row = next((r for r in range(EVENT_ROWS) if x - 1 >= free_from[r]), None)
-                if row is None or x + 2 + width > column[2]:
-                    continue
-                free_from[row] = x + 2 + width + 2
-                texts.add(x + 2, place.event_strip[1] + (row + 1) * row_height - 2, kind, color, small)
-        geometry.add(Segments(np.concatenate(starts), np.concatenate(ends), np.concatenate(line_colors), 1.0))
-
-    def _grid_lines(self, ticks, place: PanelPlacement, fade: _Fader) -> Segments:
+    def _grid_lines(self, ticks, time: float, place: PanelPlacement, fade: _Fader) -> Segments:
         """Faint vertical lines at the time ticks (not at the cursor, which is drawn there)."""
         xs, tops, bottoms = [], [], []
         for (offsets, _), column in zip(ticks, place.columns):
-            at = self.x_of_time(offsets[np.abs(offsets) > 1e-9], 0.0, column)
+            at = self._x_of_offset(offsets[np.abs(offsets) > 1e-9], column, time)
             xs.append(at)
             tops.append(np.full(len(at), column[1]))
             bottoms.append(np.full(len(at), column[3]))
@@ -655,60 +835,69 @@ class PlotPanel:
             1.0,
         )
 
-    def _axes(self, ticks, place: PanelPlacement, texts: _TextBatch, frame: int, fade: _Fader) -> Segments:
+    def _axes(self, ticks, place: PanelPlacement, texts: _TextBatch, frame: int | None, fade: _Fader) -> Segments:
         """The time axis under each column (baseline, ticks, labels) and each lane's y scale (ticks at its
-        limits, labelled, or its first and last row's names)."""
+        limits, labelled, or its first and last row's names). `frame` None: only the labels that never change
+        (relative time labels, fixed limits), and no lines."""
         small, color = place.small, self.style.text_color
         starts, ends = [], []
-        for (offsets, labels), column in zip(ticks, place.columns):
-            xs = self.x_of_time(offsets, 0.0, column)
+        if frame is None and self.style.time_axis != "absolute":
+            ticks = [self.time_ticks(0.0, column[2] - column[0]) for column in place.columns]
+        for (offsets, labels), column in zip(ticks or [], place.columns):
+            xs = self._x_of_offset(offsets, column, None if frame is None else float(self.frame_times[frame]))
             starts += [(column[0], column[3])] + [(x, column[3]) for x in xs]
             ends += [(column[2], column[3])] + [(x, column[3] + TICK) for x in xs]
-            for x, label in zip(xs, labels):
-                half = text_width(label, small) / 2
-                x = float(np.clip(x, column[0] - place.scale_width + half, column[2] + PADDING - half))
-                texts.add(x, column[3] + TICK + small + 1, label, color, small, "center")
+            if (frame is None) == (self.style.time_axis != "absolute"):
+                for x, label in zip(xs, labels):
+                    half = text_width(label, small) / 2
+                    x = float(np.clip(x, column[0] - place.scale_width + half, column[2] + PADDING - half))
+                    texts.add(x, column[3] + TICK + small + 1, label, color, small, "center")
         scale_size = small * SCALE_TEXT
         for lane, box in zip(self.lanes, place.lanes):
-            labels = self._scale_labels(lane, frame)
+            labels = self._scale_labels(lane, 0 if frame is None else frame)
             if labels is None or place.scale_width == 0 or box[3] - box[1] < 2.5 * scale_size:
                 continue
             inner = (box[1] + PADDING, box[3] - PADDING) if lane.kind == "lines" else (box[1] + 1, box[3] - 1)
             starts += [(box[0], box[1]), (box[0] - TICK, inner[0]), (box[0] - TICK, inner[1])]
             ends += [(box[0], box[3]), (box[0], inner[0]), (box[0], inner[1])]
-            label_x = box[0] - TICK - 2
-            top_label, bottom_label = (_fit(label, place.scale_width - TICK - 3, scale_size) for label in labels)
-            texts.add(label_x, box[1] + scale_size, top_label, color, scale_size, "right")
-            texts.add(label_x, box[3] - 2, bottom_label, color, scale_size, "right")
+            if (frame is None) == self.scrolls:
+                label_x = box[0] - TICK - 2
+                top_label, bottom_label = (_fit(label, place.scale_width - TICK - 3, scale_size) for label in labels)
+                texts.add(label_x, box[1] + scale_size, top_label, color, scale_size, "right")
+                texts.add(label_x, box[3] - 2, bottom_label, color, scale_size, "right")
+        if frame is None:
+            return Segments(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 4)))
         starts, ends = np.array(starts, dtype=float).reshape(-1, 2), np.array(ends, dtype=float).reshape(-1, 2)
         return Segments(starts, ends, fade([color] * len(starts), 0.6), 1.0)
 
-    def _gutters(self, frame: int, place: PanelPlacement, texts: _TextBatch) -> None:
-        """Names and current values beside the lanes; with lanes too thin for text, every few lanes' name."""
+    def _gutters(self, frame: int | None, place: PanelPlacement, texts: _TextBatch) -> None:
+        """Names and current values beside the lanes; with lanes too thin for text, every few lanes' name.
+        `frame` None: the lines that never change (names); else the ones with a current value."""
         heights = place.lanes[:, 3] - place.lanes[:, 1]
         every = max(1, math.ceil(MIN_TEXT * 1.1 / max(heights.min(), 1))) if len(heights) else 1
         for index, (lane, gutter, height) in enumerate(zip(self.lanes, place.gutters, heights)):
             lines = self._gutter_lines(lane, height, place.line_height, place.font, place.small, frame)
             width = gutter[2] - gutter[0] - 2 * PADDING
             if every > 1:  # dense: names only, of every few lanes, each reaching over the lanes below it
-                if index % every == 0:
+                if index % every == 0 and frame is None:
                     name = self.channels[lane.channels[0]].name if lane.kind == "lines" else lines[0][0]
                     texts.add(
                         gutter[0] + PADDING, gutter[1] + MIN_TEXT, _fit(name, width, MIN_TEXT), lines[0][2], MIN_TEXT
                     )
                 continue
             y = gutter[1] + 1
-            for text, size, color in lines:
+            for text, size, color, changes in lines:
                 if y + size > gutter[3] + 1:
                     break
                 y += size
-                texts.add(gutter[0] + PADDING, y, _fit(text, width, size), color, size)
+                if changes == (frame is not None):
+                    texts.add(gutter[0] + PADDING, y, _fit(text, width, size), color, size)
                 y += 2
 
     def _overview(
-        self, time: float, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
+        self, time: float | None, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
     ) -> None:
-        """The whole recording in one strip: intervals, events, and the window shown now."""
+        """The whole recording in one strip: intervals and events (`time` None), or the window shown at `time`."""
         strip = place.overview.copy()
         strip[0], strip[2] = place.columns[0, 0], place.columns[-1, 2]
         start, end = self.frame_times[0], self.frame_times[-1]
@@ -717,6 +906,19 @@ class PlotPanel:
         def x_of(times):
             return strip[0] + (np.asarray(times, dtype=float) - start) / whole * (strip[2] - strip[0])
 
+        if time is not None:
+            window = x_of(np.clip([time - self.left, time + self.right], start, end))
+            geometry.add(
+                Rectangles(
+                    np.array([[window[0], strip[1] - 1, max(window[1], window[0] + 2), strip[3] + 1]]),
+                    fade([self.style.cursor_color], 0.35),
+                )
+            )
+            x = float(x_of(time))
+            geometry.add(
+                Segments(np.array([[x, strip[1]]]), np.array([[x, strip[3]]]), rgba([self.style.cursor_color]))
+            )
+            return
         boxes, colors = [strip], [fade([self.style.text_color], 0.12)[0]]
         if self.intervals is not None:
             intervals = self.intervals
@@ -725,22 +927,19 @@ class PlotPanel:
                 for a, b in zip(x_of(np.clip(intervals.starts, start, end)), x_of(np.clip(intervals.ends, start, end)))
             ]
             colors += list(fade([self.label_colors[label] for label in intervals.labels], 0.8))
-        window = x_of(np.clip([time - self.left, time + self.right], start, end))
-        boxes.append([window[0], strip[1] - 1, max(window[1], window[0] + 2), strip[3] + 1])
-        colors.append(fade([self.style.cursor_color], 0.35)[0])
         geometry.add(Rectangles(np.array(boxes, dtype=float), np.array(colors)))
         marks = [] if self.events is None else list(zip(x_of(self.events.times), self.events.kinds))
         marks = [(x, self.kind_colors[kind]) for x, kind in marks if strip[0] <= x <= strip[2]]
-        xs = np.array([x for x, _ in marks] + [float(x_of(time))])
-        mark_colors = [color for _, color in marks] + [self.style.cursor_color]
-        geometry.add(
-            Segments(
-                np.column_stack([xs, np.full(len(xs), strip[1])]),
-                np.column_stack([xs, np.full(len(xs), strip[3])]),
-                rgba(mark_colors),
-                1.0,
+        if marks:
+            xs = np.array([x for x, _ in marks])
+            geometry.add(
+                Segments(
+                    np.column_stack([xs, np.full(len(xs), strip[1])]),
+                    np.column_stack([xs, np.full(len(xs), strip[3])]),
+                    rgba([color for _, color in marks]),
+                    1.0,
+                )
             )
-        )
         label = _fit(f"all {_format_time(whole, 1.0, False)} s", place.gutters[0, 2] - place.gutters[0, 0], place.small)
         texts.add(place.gutters[0, 0] + PADDING, strip[3] - 1, label, self.style.text_color, place.small)
 
@@ -851,13 +1050,14 @@ def _moving_mean(values: np.ndarray, reach: int) -> np.ndarray:
     return (sums[2 * reach + 1 :] - sums[: -2 * reach - 1]) / (2 * reach + 1)
 
 
-def min_max_decimate(path: np.ndarray, columns: int) -> np.ndarray:
-    """Thin an (n, 2) path to at most two points (min and max y, in order) per pixel column; peaks survive."""
-    if columns <= 0 or len(path) <= 2 * columns:
+def thin_per_pixel(path: np.ndarray) -> np.ndarray:
+    """Thin an (n, 2) path to at most two points (its lowest and highest y, in order) per whole-pixel column of
+    x; peaks survive. The columns are the pixels of x itself, so pieces of one path cut at different places
+    thin alike where they overlap."""
+    if len(path) <= 2:
         return path
-    x, y = path[:, 0], path[:, 1]
-    bins = np.floor((x - x[0]) / max(x[-1] - x[0], 1e-12) * (columns - 1)).astype(int)
-    by_bin_then_y = np.lexsort((y, bins))  # within each column: lowest y first, highest last
+    bins = np.floor(path[:, 0]).astype(np.int64)
+    by_bin_then_y = np.lexsort((path[:, 1], bins))  # within each column: lowest y first, highest last
     sorted_bins = bins[by_bin_then_y]
     first = np.r_[True, sorted_bins[1:] != sorted_bins[:-1]]
     last = np.r_[sorted_bins[1:] != sorted_bins[:-1], True]

@@ -86,6 +86,19 @@ class Image:
         return 1 if self.pixels.size else 0
 
 
+@dataclass(frozen=True, eq=False)
+class Clip:
+    """`content` drawn inside `box` (x0, y0, x1, y1, whole pixels) only, on a fresh `background` (RGBA) that
+    replaces what was there: how one frame's part of a scrolled strip is drawn (see `PlotPanel.geometry`)."""
+
+    box: np.ndarray  # (4,)
+    background: np.ndarray  # (4,)
+    content: Geometry
+
+    def __len__(self) -> int:
+        return 1
+
+
 # Advance of each printable ASCII character of the rasterizer's font (OpenCV's Hershey simplex), per pixel of
 # text height; characters outside the table count as the widest.
 _ADVANCE = dict(
@@ -222,8 +235,15 @@ class Geometry:
         return np.concatenate([boxes[:, :2].min(axis=0) - margin, boxes[:, 2:].max(axis=0) + margin])
 
     def of_type(self, kind: type) -> list:
-        """The primitives of one type, e.g. `geometry.of_type(Points)`."""
-        return [item for item in self.items if isinstance(item, kind)]
+        """The primitives of one type, e.g. `geometry.of_type(Points)`, those inside a `Clip` included (where
+        they are drawn: a clip's content is in canvas pixels too)."""
+        found = []
+        for item in self.items:
+            if isinstance(item, kind):
+                found.append(item)
+            if isinstance(item, Clip):
+                found += item.content.of_type(kind)
+        return found
 
     def placed(self, offset, scale: float = 1.0) -> Geometry:
         """A copy moved to another place on the canvas: every (x, y) becomes `(x, y) * scale + offset`.
@@ -249,6 +269,12 @@ class Geometry:
                 moved.add(replace(item, positions=move(item.positions), size=max(item.size * scale, 8.0)))
             elif isinstance(item, Rectangles):
                 moved.add(replace(item, boxes=move(item.boxes.reshape(-1, 2)).reshape(-1, 4)))
+            elif isinstance(item, Clip):
+                moved.add(
+                    replace(
+                        item, box=move(item.box.reshape(-1, 2)).reshape(4), content=item.content.placed(offset, scale)
+                    )
+                )
             else:  # Image
                 moved.add(replace(item, box=move(item.box.reshape(-1, 2)).reshape(4)))
         return moved
@@ -265,7 +291,7 @@ def _extent(item) -> np.ndarray:
         pad = item.width + (0.3 * np.abs(item.ends - item.starts).max() if item.arrow else 0.0)
     elif isinstance(item, Points):
         corners, pad = item.positions, item.size
-    elif isinstance(item, Image):
+    elif isinstance(item, (Image, Clip)):
         corners, pad = item.box.reshape(-1, 2), 0.0
     else:  # Texts: either side of the anchor, whatever the anchor
         width = max(text_width(text, item.size) for text in item.strings)

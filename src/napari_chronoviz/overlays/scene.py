@@ -172,7 +172,11 @@ class Scene:
         """The plot panel at `frame` (empty without a panel)."""
         if self.plot is None:
             return Geometry()
-        return self.plot.geometry(frame, self.layout.panel_box, inset=self.layout.is_inset)
+        return self.plot.geometry(self.panel_frame(frame), self.layout.panel_box, inset=self.layout.is_inset)
+
+    def panel_frame(self, frame: int) -> int:
+        """The frame of `plot` shown on frame `frame`: the same one (a tiled scene's differ)."""
+        return frame
 
     def video_geometry(self, frame: int) -> Geometry:
         """What is drawn over the video at `frame`: every pose source's trails, skeleton, arrows and keypoints,

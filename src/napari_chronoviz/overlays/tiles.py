@@ -141,7 +141,11 @@ class TiledScene:
         ]
 
     def panel_geometry(self, frame: int) -> Geometry:
-        return self.base.panel_geometry(int(self.base_frames[frame]))
+        return self.base.panel_geometry(self.panel_frame(frame))
+
+    def panel_frame(self, frame: int) -> int:
+        """The frame of the base scene's plot shown on output frame `frame`."""
+        return int(self.base_frames[frame])
 
     def video_geometry(self, frame: int) -> Geometry:
         """Each camera's pose on its own tile, at the frame that tile shows, then the timestamp."""

@@ -37,7 +37,8 @@ from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
 from ..overlays.scene import Scene
 from ..timeline import frames_at_or_before
 from .encode import EncoderSettings, output_timing
-from .raster import draw
+from .panel import PanelPainter
+from .raster import composite_over, draw, unpremultiply
 
 QUEUE_DEPTH = 8
 CONSTANT_RATE_CONTAINERS = (".avi",)  # no per-frame timestamps: frame k at k / rate
@@ -275,12 +276,14 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
 
 
 class _Compositor:
-    """Builds each output frame: canvas background, the video frame in place, the geometry on top.
+    """Builds each output frame: canvas background, the video frame in place, the plot panel, the geometry
+    over the video on top.
 
-    For yuv420p output with even sizes and offsets it works on the decoded YUV planes: the video is
-    copied plane by plane, and only the regions overlays touch go through RGB (the plot panel is drawn
-    from scratch; the box of the pose and timestamp is converted, drawn on and converted back). Otherwise it
-    draws the whole canvas in RGB and lets the encoder's scaler convert it.
+    The panel's pixels come from the `PanelPainter` napari's overlay uses too (an opaque panel is copied in,
+    a translucent one laid over the video as napari lays its layer). For yuv420p output with even sizes and
+    offsets it works on the decoded YUV planes: the video is copied plane by plane, and only the regions the
+    overlays touch go through RGB (the panel's box; the box of the pose and timestamp is converted, drawn on
+    and converted back). Otherwise it draws the whole canvas in RGB and lets the encoder's scaler convert it.
     """
 
     def __init__(
@@ -296,6 +299,9 @@ class _Compositor:
         self.width, self.height = settings.even_size(width, height)
         self.video_size = (video.width, video.height)
         self.top, self.left = np.round(-self.origin[::-1] * self.scale).astype(int)
+        whole_pixels = self.scale == 1.0 and self.origin.round().tolist() == self.origin.tolist()
+        # the painter draws at the canvas' pixel scale; a scaled export draws the panel's geometry instead
+        self.painter = PanelPainter(scene) if scene.plot is not None and whole_pixels else None
         self.yuv = (
             video_pixels
             and settings.pix_fmt == "yuv420p"
@@ -323,7 +329,14 @@ class _Compositor:
         canvas = np.zeros((self.height, self.width, 4 if self.alpha else 3), np.uint8)
         if pixels is not None:
             self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
-        draw(canvas, self.scene.geometry(index), origin=self.origin, scale=self.scale)
+        if self.painter is None and self.scene.plot is not None:
+            self._draw_scaled_panel(index, canvas)
+        elif self.painter is not None:
+            x0, y0 = (self.painter.box[:2] - self.origin).astype(int)
+            self._paint_panel(index, canvas, x0, y0)
+        draw(canvas, self.scene.video_geometry(index), origin=self.origin, scale=self.scale)
+        if self.alpha:  # drawn premultiplied (render/raster.py); the encoder takes straight colors
+            unpremultiply(canvas)
         frame = av.VideoFrame.from_ndarray(canvas, format="rgba" if self.alpha else "rgb24")
         return frame.reformat(format=self.settings.pix_fmt)
 
@@ -335,6 +348,38 @@ class _Compositor:
         cols = slice(max(left, 0), min(left + pixels.shape[1], canvas.shape[1]))
         canvas[rows, cols] = pixels[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
 
+    def _draw_scaled_panel(self, index: int, canvas: np.ndarray) -> None:
+        """The panel drawn from its geometry at the export's scale on a layer of its own, laid over `canvas`."""
+        x0, y0 = np.floor((self.scene.layout.panel_box[:2] - self.origin) * self.scale).astype(int).clip(0)
+        x1, y1 = np.ceil((self.scene.layout.panel_box[2:] - self.origin) * self.scale).astype(int)
+        x1, y1 = min(x1, canvas.shape[1]), min(y1, canvas.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            return
+        layer = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
+        draw(
+            layer,
+            self.scene.panel_geometry(index),
+            origin=self.origin + np.array([x0, y0]) / self.scale,
+            scale=self.scale,
+        )
+        composite_over(canvas[y0:y1, x0:x1], layer)
+
+    def _paint_panel(self, index: int, target: np.ndarray, x0: int, y0: int) -> None:
+        """The panel of output frame `index` on `target` (RGB or premultiplied RGBA) with its top-left pixel at
+        (x0, y0), clipped to `target`: copied when opaque, laid over what is there when translucent."""
+        pixels = self.painter.paint(index)
+        height, width = target.shape[:2]
+        rows = slice(max(y0, 0), min(y0 + pixels.shape[0], height))
+        cols = slice(max(x0, 0), min(x0 + pixels.shape[1], width))
+        pixels = pixels[rows.start - y0 : rows.stop - y0, cols.start - x0 : cols.stop - x0]
+        region = target[rows, cols]
+        if self.painter.inset:
+            composite_over(region, pixels)
+        else:
+            region[..., :3] = pixels
+            if target.shape[2] == 4:
+                region[..., 3] = 255
+
     def _yuv_frame(self, index: int, i420: np.ndarray) -> np.ndarray:
         width, height = self.video_size
         luma, blue, red = _planes(self.height, self.width)
@@ -344,24 +389,34 @@ class _Compositor:
         self._place(blue, video_blue, self.top // 2, self.left // 2)
         self._place(red, video_red, self.top // 2, self.left // 2)
         canvas = np.concatenate([luma.ravel(), blue.ravel(), red.ravel()]).reshape(-1, self.width)
-        panel_over_video = self.scene.layout.is_inset
-        for geometry, fresh in (
-            (self.scene.panel_geometry(index), not panel_over_video),
-            (self.scene.video_geometry(index), False),
-        ):
-            self._draw_region(canvas, geometry, fresh)
+        if self.painter is not None:
+            box = self._even_box(self.painter.box)
+            if box is not None:
+                rgb = self._region_rgb(canvas, box, fresh=not self.painter.inset)
+                self._paint_panel(index, rgb, *(self.painter.box[:2] - self.origin).astype(int) - box[:2])
+                self._put_region(canvas, rgb, box)
+        geometry = self.scene.video_geometry(index)
+        box = self._even_box(geometry.extent()) if geometry.items else None
+        if box is not None:
+            rgb = self._region_rgb(canvas, box, fresh=False)
+            draw(rgb, geometry, origin=self.origin + box[:2])
+            self._put_region(canvas, rgb, box)
         return canvas
 
-    def _draw_region(self, canvas: np.ndarray, geometry, fresh: bool) -> None:
-        """Draw `geometry` in RGB over the even-aligned box it covers; `fresh`: the plot panel, which paints
-        its whole box (so the box is the panel's, and what was under it is not converted)."""
-        extent = self.scene.layout.panel_box if fresh else geometry.extent()
-        if extent is None or not geometry.items:
-            return
+    def _even_box(self, extent) -> np.ndarray | None:
+        """The canvas pixels (x0, y0, x1, y1) of canvas coordinates `extent`, widened to even edges (4:2:0
+        chroma) and cut to the canvas; None when nothing is left."""
+        if extent is None:
+            return None
         x0, y0 = (np.floor(extent[:2] - self.origin).astype(int) // 2 * 2).clip(0)
         x1, y1 = np.minimum(-(-np.ceil(extent[2:] - self.origin).astype(int) // 2) * 2, [self.width, self.height])
-        if x1 <= x0 or y1 <= y0:
-            return
+        return None if x1 <= x0 or y1 <= y0 else np.array([x0, y0, x1, y1])
+
+    def _region_rgb(self, canvas: np.ndarray, box: np.ndarray, fresh: bool) -> np.ndarray:
+        """The I420 `canvas`'s pixels in `box` as RGB, or black when `fresh` (to be painted over entirely)."""
+        x0, y0, x1, y1 = box
+        if fresh:
+            return np.zeros((y1 - y0, x1 - x0, 3), np.uint8)
         luma, blue, red = _split_i420(canvas, self.height, self.width)
         region = np.concatenate(
             [
@@ -370,8 +425,12 @@ class _Compositor:
                 red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
             ]
         ).reshape(-1, x1 - x0)
-        rgb = np.zeros((y1 - y0, x1 - x0, 3), np.uint8) if fresh else cv2.cvtColor(region, cv2.COLOR_YUV2RGB_I420)
-        draw(rgb, geometry, origin=self.origin + [x0, y0])
+        return cv2.cvtColor(region, cv2.COLOR_YUV2RGB_I420)
+
+    def _put_region(self, canvas: np.ndarray, rgb: np.ndarray, box: np.ndarray) -> None:
+        """Write RGB pixels back into the I420 `canvas` at `box`."""
+        x0, y0, x1, y1 = box
+        luma, blue, red = _split_i420(canvas, self.height, self.width)
         drawn = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
         drawn_luma, drawn_blue, drawn_red = _split_i420(drawn, y1 - y0, x1 - x0)
         luma[y0:y1, x0:x1] = drawn_luma

@@ -3,6 +3,11 @@
 Translucent primitives are drawn onto a copy of only the region they touch and blended back, once per
 alpha level (alpha is quantized to 1/8 steps), so a fading trail costs a few small blends, not one
 full-frame copy per segment or per color.
+
+An RGBA image holds premultiplied colors (each color channel already multiplied by the alpha): OpenCV's
+anti-aliasing and the blends above then compute exactly the "over" operator on it, so drawing on a
+transparent image and laying it over a picture later (`composite_over`) gives what drawing on the picture
+gives. napari takes straight colors: `unpremultiply` converts the part of an image that needs it.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from collections import defaultdict
 import cv2
 import numpy as np
 
-from ..overlays.primitives import Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, text_thickness
+from ..overlays.primitives import Clip, Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, text_thickness
 
 SHIFT = 4  # OpenCV fractional bits: coordinates are drawn to 1/16 pixel
+CLIP_MARGIN = 16  # pixels drawn past each side of a `Clip`, so OpenCV's own cut at the buffer's edge is out of sight
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 FONT_PIXELS_AT_SCALE_1 = 22.0  # cap height + descent of FONT_HERSHEY_SIMPLEX at fontScale 1
 
@@ -34,6 +40,9 @@ def draw(
     for item in geometry.items:  # in order: each primitive's levels are blended before the next is drawn
         if isinstance(item, Image):
             _draw_image(image, item, transform, plane)
+            continue
+        if isinstance(item, Clip):
+            _draw_clip(image, item, transform, plane)
             continue
         painter = _Painter(image, color_of)
         _DRAW[type(item)](painter, item, transform)
@@ -246,6 +255,60 @@ def _draw_image(image: np.ndarray, item: Image, transform: _Transform, plane: st
     alpha = alpha if plane else alpha[..., None]
     region = image[top:bottom, left:right]
     region[...] = ((region * (255 - alpha) + values * alpha + 127) // 255).astype(np.uint8)
+
+
+def _draw_clip(image: np.ndarray, item: Clip, transform: _Transform, plane: str | None) -> None:
+    """Draw the clip's content on a buffer filled with its background, wider than its box by `CLIP_MARGIN`
+    on the left and right, and copy the box's part of it into `image`."""
+    x0, y0, x1, y1 = np.round((item.box - np.tile(transform.origin, 2)) * transform.scale).astype(int)
+    height, width = image.shape[:2]
+    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if right <= left or bottom <= top:
+        return
+    buffer = np.empty((y1 - y0, x1 - x0 + 2 * CLIP_MARGIN) + image.shape[2:], np.uint8)
+    buffer[...] = fill_value(item.background, image.shape[2] if image.ndim == 3 else 1, plane)
+    origin = transform.origin + np.array([x0 - CLIP_MARGIN, y0]) / transform.scale
+    draw(buffer, item.content, origin=origin, scale=transform.scale, plane=plane)
+    image[top:bottom, left:right] = buffer[top - y0 : bottom - y0, left - x0 + CLIP_MARGIN : right - x0 + CLIP_MARGIN]
+
+
+def fill_value(color, channels: int = 3, plane: str | None = None) -> np.ndarray:
+    """The pixel that a `Rectangles` of `color` (RGBA floats) leaves inside itself when `draw` paints it on a
+    zero image of `channels` (3, 4, or 1 with a YUV `plane`): the same quantized alpha, the same blend."""
+    color = np.asarray(color, dtype=float).ravel()
+    alpha = float(np.round(color[3] * ALPHA_LEVELS) / ALPHA_LEVELS) if len(color) == 4 else 1.0
+    color_of = _plane_color(plane) if plane else _rgb_color(channels)
+    painted = np.array(color_of(color[:3]), np.uint8).reshape(1, 1, -1)
+    if alpha >= 1:
+        return painted[0, 0]
+    return cv2.addWeighted(painted, alpha, np.zeros_like(painted), 1 - alpha, 0).reshape(painted.shape)[0, 0]
+
+
+def composite_over(picture: np.ndarray, premultiplied: np.ndarray) -> np.ndarray:
+    """Lay a premultiplied RGBA image over `picture` (RGB, or premultiplied RGBA) of the same height and width,
+    in place: what napari shows of a translucent layer over an opaque one (color * alpha + picture * (1 -
+    alpha))."""
+    channels = picture.shape[2]
+    alpha = premultiplied[..., 3:].astype(np.uint16)
+    under = (picture * (255 - alpha) + 127) // 255
+    picture[...] = np.minimum(premultiplied[..., :channels] + under, 255).astype(np.uint8)
+    return picture
+
+
+def unpremultiply(image: np.ndarray, box=None) -> np.ndarray:
+    """Turn a premultiplied RGBA `image` (or its part in `box`, (x0, y0, x1, y1) pixels) into straight colors,
+    in place, as napari's layers take them: color / alpha where the alpha is neither 0 nor 255."""
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = (
+        (0, 0, width, height) if box is None else np.clip(np.asarray(box, dtype=int), 0, [width, height] * 2)
+    )
+    region = image[y0:y1, x0:x1]
+    alpha = region[..., 3]
+    partial = (alpha > 0) & (alpha < 255)
+    if partial.any():
+        colors, weights = region[partial][:, :3].astype(np.uint32), alpha[partial].astype(np.uint32)[:, None]
+        region[partial, :3] = np.minimum((colors * 255 + weights // 2) // weights, 255).astype(np.uint8)
+    return image
 
 
 def _draw_texts(painter: _Painter, item: Texts, transform: _Transform) -> None:
