@@ -12,7 +12,7 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Pose, create_visualization, open_video, read_pose, sample_file
 from napari_chronoviz.cli import main as chronoviz
-from napari_chronoviz.render import raster
+from napari_chronoviz.render.panel import PanelPainter
 from napari_chronoviz.testing import make_stamped_video, read_stamp
 
 EXACT = {"crf": 0, "preset": "ultrafast", "progress": False}
@@ -183,15 +183,15 @@ def test_missing_folder_unknown_codec_and_option(stamped_videos, tmp_path):
 
 def test_a_failure_midway_leaves_nothing(stamped_videos, tmp_path, monkeypatch):
     calls = []
-    real_draw = raster.draw
+    real_paint = PanelPainter.paint
 
-    def failing_draw(*args, **kwargs):
+    def failing_paint(*args, **kwargs):
         calls.append(1)
         if len(calls) == 20:
             raise RuntimeError("disk full (simulated)")
-        return real_draw(*args, **kwargs)
+        return real_paint(*args, **kwargs)
 
-    monkeypatch.setattr("napari_chronoviz.render.export.draw", failing_draw)
+    monkeypatch.setattr(PanelPainter, "paint", failing_paint)
     with pytest.raises(ChronovizError, match=r"failed at the draw stage .*frame 19\): disk full") as raised:
         create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / "fail.mp4", progress=False)
     assert raised.value.stage == "draw" and isinstance(raised.value.__cause__, RuntimeError)

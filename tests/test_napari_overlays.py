@@ -10,7 +10,7 @@ import pytest
 from napari_chronoviz import attach, read_pose, sample_file
 from napari_chronoviz.napari._layers import Session
 from napari_chronoviz.napari._widget import ChronovizWidget
-from napari_chronoviz.render.raster import draw
+from napari_chronoviz.render.raster import draw, unpremultiply
 
 # the bundled copies of ../shared/data/dlc_openfield/m3v1mp4.mp4 and its predictions, byte for byte
 DLC_VIDEO = sample_file("mouse.mp4")
@@ -63,10 +63,12 @@ def test_raster_image_is_the_geometry_of_the_current_frame(dlc, display):
     before = raster.data.copy()
     viewer.dims.set_current_step(0, 1000)
     assert session.frame == 1000
-    expected = np.zeros_like(raster.data)
-    geometry = session.scene.geometry(1000) if display == "raster" else session.scene.panel_geometry(1000)
-    draw(expected, geometry, origin=session.raster_origin)
-    np.testing.assert_array_equal(raster.data, expected)
+    expected = np.zeros_like(raster.data)  # the panel fills its box, the video's overlays go over the rest
+    x0, y0, x1, y1 = np.round(session.scene.layout.panel_box - np.tile(session.raster_origin, 2)).astype(int)
+    draw(expected[y0:y1, x0:x1], session.scene.panel_geometry(1000), origin=session.scene.layout.panel_box[:2])
+    if display == "raster":
+        draw(expected, session.scene.video_geometry(1000), origin=session.raster_origin)
+    np.testing.assert_array_equal(raster.data, unpremultiply(expected))  # drawn premultiplied, napari takes straight
     assert not np.array_equal(before, raster.data)
     values = session.layers["values"]
     row = values.features[values.features["frame"] == 1000]

@@ -146,9 +146,9 @@ def test_a_padded_signal_shows_nothing_past_its_end():
     near_end = only(scene.panel_geometry(980), Polylines).paths[0]
     last_sample_x = scene.plot.cursor_x(lane, scene.frame_times[980]) + (996 - 980) / 60 * (lane[2] - lane[0])
     assert near_end[:, 0].max() == pytest.approx(last_sample_x)
-    assert not scene.panel_geometry(999).of_type(Polylines) or only(scene.panel_geometry(999), Polylines).paths[
-        0
-    ][:, 0].max() < scene.plot.cursor_x(lane, scene.frame_times[999])
+    assert not scene.panel_geometry(999).of_type(Polylines) or only(scene.panel_geometry(999), Polylines).paths[0][
+        :, 0
+    ].max() < scene.plot.cursor_x(lane, scene.frame_times[999])
 
 
 def test_nan_gaps_break_the_line_and_decimation_keeps_peaks():
@@ -313,9 +313,7 @@ def test_a_pose_offset_on_a_rounded_frame_rate_draws_its_last_row_on_the_last_fr
     video = SimpleNamespace(frame_times=np.arange(251) * 0.033333, shape=(251, 1024, 1024, 3))  # 30.0003 fps
     scene = build_scene(video, pose=short_sleap_pose(101), pose_alignment={"mode": "pad", "offset": 1.0}, layout="none")
     last = read_pose(short_sleap_pose(101)).xy[100].reshape(-1, 2)
-    np.testing.assert_array_equal(
-        only(scene.geometry(131), Points).positions, last[np.isfinite(last).all(axis=1)]
-    )
+    np.testing.assert_array_equal(only(scene.geometry(131), Points).positions, last[np.isfinite(last).all(axis=1)])
 
 
 def event_frames(scene) -> list[int]:

@@ -14,7 +14,7 @@ import pytest
 import napari_chronoviz
 from napari_chronoviz import Events, Intervals, Pose, Signal, align, build_scene, sample_file
 from napari_chronoviz.cli import main
-from napari_chronoviz.overlays.primitives import Geometry, Points, Polylines, Rectangles, Segments, Texts
+from napari_chronoviz.overlays.primitives import Clip, Geometry, Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.timeline import fit_clock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +108,7 @@ DATA_OBJECTS = {
     "Rectangles": lambda: Rectangles(np.zeros((1, 4)), np.ones((1, 4))),
     "Texts": lambda: Texts(np.zeros((1, 2)), ["a"], np.ones((1, 4))),
     "Geometry": lambda: Geometry([Points(np.zeros((2, 2)), np.ones((2, 4)))]),
+    "Clip": lambda: Clip(np.zeros(4), np.ones(4), Geometry()),
 }
 
 

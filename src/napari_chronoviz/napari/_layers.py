@@ -297,7 +297,8 @@ class Session:
             values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
             finite = np.isfinite(values)
             ys = plot.y_of(channel, values[finite], lane, frames[finite])
-            rows.append(np.column_stack([frames[finite], ys, np.full(finite.sum(), plot.cursor_x(lane))]))
+            xs = plot.cursor_x(lane, scene.frame_times[finite])
+            rows.append(np.column_stack([frames[finite], ys, xs]))
             features["frame"].append(frames[finite])
             features["time"].append(scene.frame_times[finite])
             features["channel"].append(np.full(finite.sum(), channel.name, dtype=object))
@@ -333,7 +334,7 @@ class Session:
             painter = self._panel_painter()
             x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
             panel = image[y0 : y0 + painter.shape[0], x0 : x0 + painter.shape[1]]
-            if painter.inset:
+            if painter.translucent:
                 painter.paint(frame, out=panel)
                 straighten.append(painter.box)
             else:

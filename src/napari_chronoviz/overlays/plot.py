@@ -578,7 +578,7 @@ class PlotPanel:
             self.strip_start + (start - SCROLL_MARGIN) / per_second,
             self.strip_start + (stop + SCROLL_MARGIN) / per_second,
         )
-        lanes = np.flatnonzero(place.lane_columns == column)
+        lanes = np.flatnonzero(place.lane_columns[: len(self.lanes)] == column)  # none: a panel of labels only
         geometry, fade = Geometry(), _Fader(self.style, inset)
         if self.intervals is not None:
             geometry.add(self._bands(edges, reach, shift, stop - start, fade))

@@ -373,7 +373,7 @@ class _Compositor:
         cols = slice(max(x0, 0), min(x0 + pixels.shape[1], width))
         pixels = pixels[rows.start - y0 : rows.stop - y0, cols.start - x0 : cols.stop - x0]
         region = target[rows, cols]
-        if self.painter.inset:
+        if self.painter.translucent:
             composite_over(region, pixels)
         else:
             region[..., :3] = pixels
@@ -392,7 +392,7 @@ class _Compositor:
         if self.painter is not None:
             box = self._even_box(self.painter.box)
             if box is not None:
-                rgb = self._region_rgb(canvas, box, fresh=not self.painter.inset)
+                rgb = self._region_rgb(canvas, box, fresh=not self.painter.translucent)
                 self._paint_panel(index, rgb, *(self.painter.box[:2] - self.origin).astype(int) - box[:2])
                 self._put_region(canvas, rgb, box)
         geometry = self.scene.video_geometry(index)

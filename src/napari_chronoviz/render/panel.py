@@ -21,17 +21,18 @@ TILES_KEPT = 8  # tiles per column kept: the window spans at most two, scrubbing
 class PanelPainter:
     """Paints the plot panel of `scene` (a `Scene` or `TiledScene` with a panel) frame by frame.
 
-    The panel is RGB when it is opaque and premultiplied RGBA when it lies translucent over the video
-    (`layout.is_inset`; see render/raster.py). With `ylim="window"` the y-limits change on every frame and
-    each frame is drawn from scratch.
+    The panel is RGB when it is opaque and premultiplied RGBA (see render/raster.py) when it is translucent:
+    over the video (`layout.is_inset`), or with a translucent `panel_color`. With `ylim="window"` the y-limits
+    change on every frame and each frame is drawn from scratch.
     """
 
     def __init__(self, scene):
         self.scene, self.plot = scene, scene.plot
         self.inset = bool(scene.layout.is_inset)
+        self.translucent = self.plot.background(self.inset)[3] < 1
         self.box = np.round(np.asarray(scene.layout.panel_box, dtype=float))
         x0, y0, x1, y1 = self.box.astype(int)
-        self.shape = (y1 - y0, x1 - x0, 4 if self.inset else 3)
+        self.shape = (y1 - y0, x1 - x0, 4 if self.translucent else 3)
         self.origin = self.box[:2]
         self._fixed = None
         self._clips = self.plot.scroll_boxes(self.box).astype(int)
@@ -65,6 +66,8 @@ class PanelPainter:
         """Copy strip pixels `start` onwards of `column` into its clip box of `out`, from the tiles they lie in."""
         x0, y0, x1, y1 = clip - np.tile(self.origin.astype(int), 2)
         width = x1 - x0
+        if width <= 0 or y1 <= y0:  # a panel too small for its lanes: nothing to scroll
+            return
         filled = 0
         while filled < width:
             index, offset = divmod(start + filled, width)  # tiles as wide as the window: it spans at most two

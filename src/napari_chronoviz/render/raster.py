@@ -31,10 +31,13 @@ def draw(
     """Draw `geometry` onto `image` in place and return it.
 
     A canvas point (x, y) lands on pixel ((x - origin_x) * scale, (y - origin_y) * scale). `image` is
-    (height, width, 3) RGB or (height, width, 4) RGBA, uint8, C-contiguous; or, with `plane` "y", "u"
-    or "v", one plane of a BT.601 YUV image (give chroma planes of 4:2:0 video half the `scale`), so
-    that video can be drawn on without converting it to RGB and back.
+    (height, width, 3) RGB or (height, width, 4) premultiplied RGBA, uint8, C-contiguous; or, with `plane`
+    "y", "u" or "v", one plane of a BT.601 YUV image (give chroma planes of 4:2:0 video half the `scale`),
+    so that video can be drawn on without converting it to RGB and back; or with `plane` "alpha" the
+    alpha of an RGBA image on its own.
     """
+    if plane is None and image.ndim == 3 and image.shape[2] == 4:
+        return _draw_rgba(image, geometry, origin, scale)
     transform = _Transform(np.asarray(origin, dtype=float), float(scale))
     color_of = _plane_color(plane) if plane else _rgb_color(image.shape[2])
     for item in geometry.items:  # in order: each primitive's levels are blended before the next is drawn
@@ -50,6 +53,28 @@ def draw(
     return image
 
 
+def _draw_rgba(image: np.ndarray, geometry: Geometry, origin, scale: float) -> np.ndarray:
+    """Draw on the colors and on the alpha of an RGBA image as two images, over the box the geometry covers.
+
+    OpenCV's anti-aliased text, thick lines and discs write their coverage into a fourth channel instead of
+    blending it, which breaks "over" wherever the image is not transparent; on one channel they blend."""
+    extent = geometry.extent()
+    if extent is None:
+        return image
+    height, width = image.shape[:2]
+    origin = np.asarray(origin, dtype=float)
+    x0, y0 = np.clip(np.floor((extent[:2] - origin) * scale).astype(int), 0, [width, height])
+    x1, y1 = np.clip(np.ceil((extent[2:] - origin) * scale).astype(int) + 1, 0, [width, height])
+    if x1 <= x0 or y1 <= y0:
+        return image
+    region = image[y0:y1, x0:x1]
+    shifted = origin + np.array([x0, y0]) / scale
+    colors = draw(np.ascontiguousarray(region[..., :3]), geometry, shifted, scale)
+    alpha = draw(np.ascontiguousarray(region[..., 3]), geometry, shifted, scale, plane="alpha")
+    region[..., :3], region[..., 3] = colors, alpha
+    return image
+
+
 # BT.601 limited range, as H.264/yuv420p video uses: component = offset + rgb (0..1) @ weights
 _YUV = {
     "y": (16.0, (65.481, 128.553, 24.966)),
@@ -59,12 +84,16 @@ _YUV = {
 
 
 def _plane_color(plane: str):
+    if plane == "alpha":  # every primitive is opaque before its own alpha blends it
+        return lambda rgb: (255,)
     offset, weights = _YUV[plane]
     return lambda rgb: (int(round(offset + float(np.dot(rgb, weights)))),)
 
 
 def _pixel_values(rgb: np.ndarray, plane: str | None, channels: int) -> np.ndarray:
     """uint8 RGB pixels as the target's values: a YUV plane's (h, w), or RGB / RGBA (opaque) (h, w, channels)."""
+    if plane == "alpha":
+        return np.full(rgb.shape[:2], 255, np.uint8)
     if plane:
         offset, weights = _YUV[plane]
         return np.clip(np.round(offset + rgb @ (np.asarray(weights) / 255)), 0, 255).astype(np.uint8)
