@@ -162,12 +162,12 @@ def read(self, video, index):
     return real_read(self, video, index)
 export._Compositor.read = read
 
-real_draw = export.draw
-def draw(*args, **kwargs):
+real_frame = export._Compositor.frame
+def frame(self, index, pixels):
     if stage == "draw":
         raise MemoryError("cannot allocate (injected)")
-    return real_draw(*args, **kwargs)
-export.draw = draw
+    return real_frame(self, index, pixels)
+export._Compositor.frame = frame
 
 def copy_audio(*args):
     raise OSError("audio stream unreadable (injected)")

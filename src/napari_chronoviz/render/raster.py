@@ -232,8 +232,11 @@ def _blend_lines(
         _lines(painted, starts[indices] - offset, ends[indices] - offset, color_of(np.asarray(rgb) / 255), thickness)
     for (alpha,), indices in _groups(np.round(colors[:, 3:] * 255).astype(int)):
         _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
-    weight = (mask[..., None] if image.ndim == 3 else mask).astype(np.uint16)
-    region[...] = ((region * (255 - weight) + painted * weight + 127) // 255).astype(np.uint8)
+    touched = np.nonzero(mask)  # thin lines cover few of the region's pixels: blend only those
+    weight = mask[touched].astype(np.uint16)
+    weight = weight[:, None] if image.ndim == 3 else weight
+    under, over = region[touched].astype(np.uint16), painted[touched]
+    region[touched] = ((under * (255 - weight) + over * weight + 127) // 255).astype(np.uint8)
 
 
 def _groups(keys: np.ndarray):
