@@ -88,7 +88,7 @@ class Calibration:
                 "known length (a ruler, a wall of the arena), as far apart as the video shows them."
             )
         definition = {"points": points.tolist(), "distance": distance}
-        return cls(_uniform(distance / apart), _unit(unit), definition, _size(video_size))
+        return cls(_uniform(distance / apart), _unit(unit), definition, _size(video_size, points))
 
     @classmethod
     def from_corners(cls, corners, width: float, height: float, unit: str = "cm", *, video_size=None) -> Calibration:
@@ -129,7 +129,7 @@ class Calibration:
         world = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
         matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), world)
         definition = {"corners": corners.tolist(), "width": width, "height": height}
-        return cls(np.asarray(matrix, dtype=float), _unit(unit), definition, _size(video_size))
+        return cls(np.asarray(matrix, dtype=float), _unit(unit), definition, _size(video_size, corners))
 
     @classmethod
     def from_scale(cls, px_per_unit: float, unit: str = "cm", *, video_size=None) -> Calibration:
@@ -408,13 +408,19 @@ def _unit(unit) -> str:
     return unit.strip()
 
 
-def _size(video_size) -> tuple[int, int] | None:
+def _size(video_size, points=None) -> tuple[int, int] | None:
+    """`video_size` as (width, height), checked to hold the `points` taken on it."""
     if video_size is None:
         return None
     try:
         width, height = (int(value) for value in video_size)
     except (TypeError, ValueError):
         raise ChronovizError(f"video_size is the video's (width, height) in pixels, not {video_size!r}.") from None
+    if points is not None and not ((points >= 0).all() and (points <= [width, height]).all()):
+        raise ChronovizError(
+            f"The calibration points {points.tolist()} are not all inside the {width}x{height} video: each is "
+            "(x, y) = (column, row) in pixels, from its top-left corner. Check the order of x and y and the video."
+        )
     return width, height
 
 
