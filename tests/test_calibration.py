@@ -283,3 +283,74 @@ def test_the_command_line_calibrates_and_renders(black_video, tmp_path, capsys):
     assert "not all inside the 640x480 video" in capsys.readouterr().err
     assert main(["render", str(black_video), str(black_video), "--calibration", str(arena), "-o", "z.mp4"]) == 2
     assert "several cameras are not calibrated yet" in capsys.readouterr().err
+
+
+def test_the_dock_calibrates_from_clicked_points_and_shows_speed_in_cm(make_napari_viewer, monkeypatch):
+    from napari_chronoviz.napari._calibration import POINTS_LAYER
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._calibration.show_error", errors.append)
+    viewer = make_napari_viewer()
+    viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
+    widget = ChronovizWidget(viewer)
+    controls = widget.calibrate
+    controls.apply_button.clicked()
+    assert "holds 0 points; two points needs 2" in errors[-1]
+    controls.place.clicked()
+    points = viewer.layers[POINTS_LAYER]
+    assert viewer.layers.selection.active is points and points.mode == "add"
+    points.add([[455, 18], [455, 606]])  # napari's (row, column): the bottom edge of the open field's floor
+    controls.apply_button.clicked()
+    assert "Type the distance" in errors[-1] and widget.session is None
+    controls.distance.value = 50.0
+    controls.apply_button.clicked()
+    session = widget.session
+    assert session is not None and session.scene.calibration.px_per_unit() == pytest.approx(588 / 50)
+    assert controls.shown.value.startswith("11.76 px/cm")
+    overlay = session.layers["overlay"].data
+    assert overlay[470 - 30 : 470, :150, 3].max() == 255  # the scale bar's pixels, bottom-left
+    widget.pose_file.value = sample_file(MOUSE_POSE)
+    widget.add_pose.clicked()
+    assert "snout" in controls.pose_speed.choices
+    controls.pose_speed.value = "snout"
+    assert [trace.signal.names for trace in widget.session.scene.traces] == [("snout speed (cm/s)",)]
+    controls.scale_bar.value = False
+    assert widget.session.scene.style.scale_bar == "none"
+    controls.method.value = "four corners"
+    assert controls.distance.native.isHidden() and not controls.arena_width.native.isHidden()
+    controls.apply_button.clicked()
+    assert "holds 2 points; four corners needs 4" in errors[-1]
+    points.add([[58, 612], [55, 20]])  # now bottom-left, bottom-right, top-right, top-left: counter-clockwise
+    controls.arena_width.value, controls.arena_height.value = 50.0, 35.0
+    controls.apply_button.clicked()
+    assert "counter-clockwise" in errors[-1]
+    points.data = np.array([[55, 20], [58, 612], [458, 606], [455, 18]], dtype=float)
+    assert controls.apply() is not None
+    assert "corners of a 50 x 35 cm arena" in widget.session.scene.calibration.summary
+    controls.clear_button.clicked()
+    assert widget.session.scene.calibration is None
+    assert widget.session.scene.traces[0].signal.names == ("snout speed (px/s)",)
+
+
+def test_the_dock_keeps_a_calibration_a_script_attached_and_loads_files(make_napari_viewer, tmp_path, monkeypatch):
+    from napari_chronoviz import attach
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._calibration.show_error", errors.append)
+    arena = write_calibration(tmp_path / "arena.yaml", Calibration.from_corners(MOUSE_ARENA, 50, 35))
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
+    attach(viewer, layer, pose=sample_file(MOUSE_POSE), calibration=arena, pose_speed="centroid")
+    widget = ChronovizWidget(viewer)
+    assert "50 x 35 cm arena" in widget.calibrate.shown.value and widget.calibrate.pose_speed.value == "centroid"
+    widget.trail_length.value = 3  # any control redraws with the dock's options: the calibration stays
+    assert widget.session.scene.calibration is not None and widget.session.scene.style.trail_length == 3
+    assert widget.session.scene.traces[0].signal.names == ("speed (cm/s)",)
+    widget.calibrate.file.value = tmp_path / "missing.yaml"
+    assert widget.calibrate.load_file() is None and "not found" in errors[-1]
+    write_calibration(tmp_path / "scale.json", Calibration.from_scale(10.0, "mm"))
+    widget.calibrate.file.value = tmp_path / "scale.json"
+    widget.calibrate.load.clicked()
+    assert widget.session.scene.traces[0].signal.names == ("speed (mm/s)",)

@@ -18,7 +18,7 @@ from ._layers import Session
 POINTS_LAYER = "calibration points"
 METHODS = {"two points": 2, "four corners": 4}  # how the calibration is made -> the points it needs
 NO_SPEED = "none"
-POINT_COLOR = (0.835, 0.369, 0.0, 1.0)  # Okabe-Ito vermillion: visible on white arenas and dark ones
+POINT_COLOR = "#d55e00"  # Okabe-Ito vermillion: visible on white arenas and dark ones
 
 
 class CalibrationControls(Container):
