@@ -183,6 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--unit", default="cm", help="unit of length (default cm)")
     calibrate.add_argument("-o", "--output", required=True, help="calibration file to write (.yaml, or .json)")
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    calibrate.add_argument("--quiet", action="store_true", help="do not print the calibration")
     check = commands.add_parser("check", help="check that a video's frames are read exactly; describe its timing")
     check.add_argument("videos", nargs="+", metavar="VIDEO", help="video files")
     check.add_argument("--seeks", type=int, default=20, help="random frames read by fresh sources (default 20)")
@@ -217,7 +218,8 @@ def _calibrate(args) -> int:
     else:
         calibration = Calibration.from_scale(args.px_per_unit, args.unit, video_size=size)
     written = write_calibration(args.output, calibration, overwrite=args.overwrite)
-    print(f"wrote {written}: {calibration.summary}")
+    if not args.quiet:
+        print(f"wrote {written}: {calibration.summary}")
     return 0
 
 

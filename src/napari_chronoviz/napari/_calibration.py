@@ -74,8 +74,8 @@ class CalibrationControls(Container):
         self.apply_button.changed.connect(self.apply)
         self.load.changed.connect(self.load_file)
         self.clear_button.changed.connect(lambda: self._set(None))
-        self.pose_speed.changed.connect(self.on_change)
-        self.scale_bar.changed.connect(self.on_change)
+        self.pose_speed.changed.connect(self._redraw)
+        self.scale_bar.changed.connect(self._redraw)
         self._show_method()
         viewer.layers.events.inserted.connect(self.pose_speed.reset_choices)  # attaching a pose adds its layers
 
@@ -184,6 +184,12 @@ class CalibrationControls(Container):
         self.calibration = calibration
         self.shown.value = calibration.summary if calibration else "none"
         self.on_change()
+
+    def _redraw(self, *_) -> None:
+        """Redraw after a change of pose speed or scale bar; not while the video is gone (the viewer closing, its
+        choices reset)."""
+        if self.video_layer() is not None:
+            self.on_change()
 
     def _points_layer(self):
         return self.viewer.layers[POINTS_LAYER] if POINTS_LAYER in self.viewer.layers else None

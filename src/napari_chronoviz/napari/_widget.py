@@ -196,8 +196,9 @@ class ChronovizWidget(Container):
         ]
 
     def _video_layer(self):
-        """The chosen video layer, or None."""
-        return self.viewer.layers[self.video.value] if self.video.value else None
+        """The chosen video layer, or None (also while a removed one is still chosen)."""
+        name = self.video.value
+        return self.viewer.layers[name] if name in self.viewer.layers else None
 
     @property
     def session(self) -> Session | None:

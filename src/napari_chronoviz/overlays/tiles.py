@@ -289,7 +289,8 @@ def _without_calibration(options: dict) -> dict:
     given = sorted(key for key in SPATIAL if options.get(key) is not None)
     if given:
         raise ChronovizError(
-            f"{' and '.join(given)} apply to one video; several cameras are not calibrated yet. Export or view "
+            f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to one video; several cameras are "
+            "not calibrated yet. Export or view "
             "each calibrated video on its own, or pass pose_speed(pose, calibration, times=...) as a signal."
         )
     return {key: value for key, value in options.items() if key not in SPATIAL}
