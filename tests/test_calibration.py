@@ -15,6 +15,7 @@ from napari_chronoviz import (
     open_video,
     pose_speed,
     read_calibration,
+    read_jobs,
     sample_file,
     save_session,
     write_calibration,
@@ -282,7 +283,17 @@ def test_the_command_line_calibrates_and_renders(black_video, tmp_path, capsys):
     assert main(["calibrate", str(black_video), "--points", "10,10", "900,10", "--distance", "3", "-o", "y.yaml"]) == 2
     assert "not all inside the 640x480 video" in capsys.readouterr().err
     assert main(["render", str(black_video), str(black_video), "--calibration", str(arena), "-o", "z.mp4"]) == 2
-    assert "several cameras are not calibrated yet" in capsys.readouterr().err
+    assert "calibration applies to one video; several cameras" in capsys.readouterr().err
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text(f"video,output,calibration,pose_speed\n{black_video},{tmp_path / 'job.mp4'},{arena},centroid\n")
+    assert read_jobs(jobs) == [
+        {
+            "video": str(black_video),
+            "output": str(tmp_path / "job.mp4"),
+            "calibration": str(arena),
+            "pose_speed": "centroid",
+        }
+    ]
 
 
 def test_the_dock_calibrates_from_clicked_points_and_shows_speed_in_cm(make_napari_viewer, monkeypatch):
@@ -354,3 +365,9 @@ def test_the_dock_keeps_a_calibration_a_script_attached_and_loads_files(make_nap
     widget.calibrate.file.value = tmp_path / "scale.json"
     widget.calibrate.load.clicked()
     assert widget.session.scene.traces[0].signal.names == ("speed (mm/s)",)
+    widget.session_file.value = tmp_path / "mouse.cvz"
+    saved = widget.save_session()
+    assert open_session(saved).options["calibration"] == {"unit": "mm", "px_per_unit": 10.0}
+    (reopened,) = viewer.open(saved, plugin="napari-chronoviz")  # the dock attaches the session's overlays
+    assert widget.video.value == reopened.name and widget.session.video_layer is reopened
+    assert widget.session.scene.calibration.unit == "mm" and widget.calibrate.pose_speed.value == "centroid"
