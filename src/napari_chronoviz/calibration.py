@@ -180,14 +180,33 @@ class Calibration:
         return _apply(self.matrix, _xy(points_px, "to_world"), self.reference_point)
 
     def to_pixels(self, points_world) -> np.ndarray:
-        """World coordinates in `unit` -> pixels (x, y): the inverse of `to_world`, same shapes."""
+        """World coordinates in `unit` -> pixels (x, y): the inverse of `to_world`.
+
+        Parameters
+        ----------
+        points_world
+            An array whose last axis holds (x, y) in `unit`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The same shape, in pixels; NaN where the input is NaN.
+        """
         return _apply(np.linalg.inv(self.matrix), _xy(points_world, "to_pixels"), self.to_world(self.reference_point))
 
     def px_per_unit(self, at=None) -> float:
-        """Pixels per unit of length along the image's x axis at pixel `at` (x, y).
+        """Pixels per unit of length along the image's x axis at a pixel: the local scale a scale bar shows there.
 
-        From two points or a scale it is the same everywhere; with a homography it changes across the image,
-        and `at` defaults to the middle of the arena (the mean of its corners).
+        Parameters
+        ----------
+        at
+            The pixel (x, y); default `reference_point` (the middle of the arena for corners). From two points
+            or a scale the result is the same everywhere; with a homography it changes across the image.
+
+        Returns
+        -------
+        float
+            Pixels per `unit`.
         """
         at = self.reference_point if at is None else np.asarray(at, dtype=float)
         x, y = at

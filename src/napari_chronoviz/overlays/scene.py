@@ -164,13 +164,12 @@ class Scene:
         times on the video's clock, the points the style hides left out."""
         if self.pose_speed is None:
             return []
-        keypoint = None if self.pose_speed == "centroid" else self.pose_speed
         return [
             Trace(
                 speed_of_pose(
                     overlay.pose,
                     self.calibration,
-                    keypoint=keypoint,
+                    keypoint=self.pose_speed,
                     times=overlay.alignment.sample_times,
                     min_confidence=self.style.confidence_cutoff,
                 ),
@@ -198,7 +197,8 @@ class Scene:
     @property
     def messages(self) -> list[str]:
         """What each alignment decided, for the user."""
-        aligned = [(trace.signal, trace.alignment) for trace in self.traces[: len(self.sources.signals)]]
+        signals = self.traces[: len(self.sources.signals)]  # the speed lanes after them share their pose's alignment
+        aligned = [(trace.signal, trace.alignment) for trace in signals]
         aligned += [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
         return [f"{_source_name(source)}: {alignment.message}" for source, alignment in aligned]
 
