@@ -19,6 +19,8 @@ LAYERS = {
     "napari_chronoviz.timeline": 2,
     "napari_chronoviz.session": 2,
     "napari_chronoviz.annotation": 2,
+    "napari_chronoviz.calibration": 2,
+    "napari_chronoviz.kinematics": 2,
     "napari_chronoviz.overlays": 3,
     "napari_chronoviz.render": 4,
     "napari_chronoviz.napari": 5,

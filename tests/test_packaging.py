@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import napari_chronoviz
-from napari_chronoviz import Events, Intervals, Pose, Signal, align, build_scene, sample_file
+from napari_chronoviz import Calibration, Events, Intervals, Pose, Signal, align, build_scene, sample_file
 from napari_chronoviz.cli import main
 from napari_chronoviz.overlays.primitives import Clip, Geometry, Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.timeline import fit_clock
@@ -102,6 +102,7 @@ DATA_OBJECTS = {
     "ClockFit": lambda: fit_clock(([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])),
     "SampleWindow": lambda: _alignment().window(1, 0.04, 0.04),
     "Scene": lambda: build_scene(_Video(), signals=_signal(), pose=_pose()),
+    "Calibration": lambda: Calibration.from_points((0, 0), (10, 0), 1.0),
     "Points": lambda: Points(np.zeros((2, 2)), np.ones((2, 4))),
     "Segments": lambda: Segments(np.zeros((1, 2)), np.ones((1, 2)), np.ones((1, 4))),
     "Polylines": lambda: Polylines([np.zeros((3, 2))], np.ones((1, 4))),

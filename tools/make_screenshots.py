@@ -23,6 +23,9 @@ def main() -> int:
     if sys.argv[1:] == ["labeling"]:  # only the labeling pictures
         make_labeling_screenshots()
         return 0
+    if sys.argv[1:] == ["calibration"]:  # only the calibration picture
+        make_calibration_screenshot()
+        return 0
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
         viewer.window._qt_window.resize(1600, 1100)
@@ -39,6 +42,7 @@ def main() -> int:
     print(f"wrote {make_lanes_figure()}")
     print(f"wrote {make_cameras_figure()}")
     make_labeling_screenshots()
+    make_calibration_screenshot()
     from alignment_figures import make_alignment_figures
 
     for path in make_alignment_figures(IMAGES):
@@ -163,6 +167,44 @@ def make_labeling_screenshots() -> None:
         labeler.stop()
     viewer.close()
     print(f"wrote {IMAGES / 'labeling.png'} and {IMAGES / 'labeling-dock.png'}")
+
+
+def make_calibration_screenshot() -> None:
+    """The mouse sample calibrated in the Overlays dock from the open field's four corners (taken as 50 x 35 cm):
+    the clicked corners, the scale bar and the snout's speed in cm/s."""
+    import napari
+    import numpy as np
+    from qtpy.QtWidgets import QApplication
+
+    from napari_chronoviz import sample_file
+    from napari_chronoviz.napari._calibration import POINTS_LAYER
+    from napari_chronoviz.napari._sample_data import MOUSE_POSE
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    viewer = napari.Viewer()
+    viewer.window._qt_window.resize(1600, 1100)
+    viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
+    dock = ChronovizWidget(viewer)
+    viewer.window.add_dock_widget(dock, name="chronoviz", area="right")
+    dock.cutoff.value, dock.trail_length.value = 0.6, 30
+    dock.pose_file.value = sample_file(MOUSE_POSE)
+    dock.add_pose.clicked()
+    controls = dock.calibrate
+    controls.method.value = "four corners"
+    controls.place.clicked()  # as the user presses Calibrate… and clicks the corners
+    viewer.layers[POINTS_LAYER].add(np.array([[55, 20], [58, 612], [458, 606], [455, 18]], dtype=float))
+    controls.arena_width.value, controls.arena_height.value = 50.0, 35.0
+    controls.apply_button.clicked()
+    controls.pose_speed.value = "snout"
+    viewer.layers.selection.active = viewer.layers[POINTS_LAYER]
+    viewer.layers[POINTS_LAYER].mode = "pan_zoom"
+    viewer.dims.set_current_step(0, 600)
+    QApplication.processEvents()
+    viewer.reset_view()
+    QApplication.processEvents()
+    viewer.screenshot(IMAGES / "calibration.png", canvas_only=False, flash=False)
+    viewer.close()
+    print(f"wrote {IMAGES / 'calibration.png'}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ _PUBLIC = {
         "VideoReadError",
     ),
     "napari_chronoviz.annotation": ("Labeling",),
+    "napari_chronoviz.calibration": ("Calibration", "read_calibration", "write_calibration"),
+    "napari_chronoviz.kinematics": ("pose_speed",),
     "napari_chronoviz.io.ethogram": ("Behavior", "Ethogram", "read_ethogram", "write_ethogram"),
     "napari_chronoviz.io.imgstore": ("read_imgstore_index",),
     "napari_chronoviz.io.labels": (
@@ -77,6 +79,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .annotation import Labeling
+    from .calibration import Calibration, read_calibration, write_calibration
     from .errors import (
         AlignmentError,
         ChronovizError,
@@ -107,6 +110,7 @@ if TYPE_CHECKING:
     from .io.video import VideoSource
     from .io.video_check import VideoCheck, check_video
     from .io.video_factory import open_video
+    from .kinematics import pose_speed
     from .napari._attach import attach, sync_by_time
     from .overlays.layout import Layout
     from .overlays.scene import Scene, build_scene

@@ -1,5 +1,6 @@
 """The `chronoviz` command line: `chronoviz render` writes the composite, `chronoviz view` opens napari,
-`chronoviz check` tells whether a video's frames are read exactly."""
+`chronoviz check` tells whether a video's frames are read exactly, `chronoviz calibrate` writes a video's
+spatial calibration (pixels -> cm)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
             return _batch(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         videos, options = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
@@ -126,6 +129,17 @@ def _parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="style options, e.g. trail_length=15 plot_layout=overlay",
         )
+        command.add_argument(
+            "--calibration",
+            metavar="FILE",
+            help="the video's spatial calibration (from chronoviz calibrate): a scale bar, and --pose-speed in cm/s",
+        )
+        command.add_argument(
+            "--pose-speed",
+            metavar="KEYPOINT",
+            help="a lane of each pose's speed per individual: of this keypoint, or of the centroid "
+            "('centroid'); in the calibration's unit per second, else px/s",
+        )
     render.add_argument("-o", "--output", help="output file (default: <video>_chronoviz.mp4 beside the video)")
     render.add_argument("--start", type=int, help="first frame (default 0)")
     render.add_argument("--end", type=int, help="frame after the last (default: the end)")
@@ -150,6 +164,26 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
     batch.add_argument("--overwrite", action="store_true", help="redo jobs whose output exists")
     batch.add_argument("--quiet", action="store_true", help="no progress lines")
+    calibrate = commands.add_parser("calibrate", help="write a video's spatial calibration (pixels -> cm) to a file")
+    calibrate.add_argument("video", help="the video the points were read on (its size is kept and checked)")
+    how = calibrate.add_mutually_exclusive_group(required=True)
+    how.add_argument("--points", nargs=2, type=_point, metavar="X,Y", help="two points a known --distance apart")
+    how.add_argument(
+        "--corners",
+        nargs=4,
+        type=_point,
+        metavar="X,Y",
+        help="the arena's corners, top-left, top-right, bottom-right, bottom-left as the video shows them",
+    )
+    how.add_argument("--px-per-unit", type=float, metavar="N", help="a known scale: pixels per unit")
+    calibrate.add_argument("--distance", type=float, help="with --points: their distance, in --unit")
+    calibrate.add_argument(
+        "--size", type=float, nargs=2, metavar=("WIDTH", "HEIGHT"), help="with --corners: the arena's size, in --unit"
+    )
+    calibrate.add_argument("--unit", default="cm", help="unit of length (default cm)")
+    calibrate.add_argument("-o", "--output", required=True, help="calibration file to write (.yaml, or .json)")
+    calibrate.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    calibrate.add_argument("--quiet", action="store_true", help="do not print the calibration")
     check = commands.add_parser("check", help="check that a video's frames are read exactly; describe its timing")
     check.add_argument("videos", nargs="+", metavar="VIDEO", help="video files")
     check.add_argument("--seeks", type=int, default=20, help="random frames read by fresh sources (default 20)")
@@ -164,6 +198,38 @@ def _check(args) -> int:
     reports = [check_video(video, seeks=args.seeks, seed=args.seed) for video in args.videos]
     print("\n".join(map(str, reports)))
     return 0 if all(report.exact for report in reports) else 1
+
+
+def _calibrate(args) -> int:
+    """Write the calibration the options describe, checked against the video's size; print what it is."""
+    from .calibration import Calibration, write_calibration
+    from .io.video_factory import open_video
+
+    with open_video(args.video) as video:
+        size = (video.width, video.height)
+    if args.points is not None:
+        if args.distance is None:
+            raise ChronovizError("--points needs --distance: how far apart the two points are, in --unit.")
+        calibration = Calibration.from_points(*args.points, args.distance, args.unit, video_size=size)
+    elif args.corners is not None:
+        if args.size is None:
+            raise ChronovizError("--corners needs --size WIDTH HEIGHT: the arena's size, in --unit.")
+        calibration = Calibration.from_corners(args.corners, *args.size, args.unit, video_size=size)
+    else:
+        calibration = Calibration.from_scale(args.px_per_unit, args.unit, video_size=size)
+    written = write_calibration(args.output, calibration, overwrite=args.overwrite)
+    if not args.quiet:
+        print(f"wrote {written}: {calibration.summary}")
+    return 0
+
+
+def _point(text: str) -> tuple[float, float]:
+    """'x,y' pixels from the command line."""
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a point is X,Y in pixels, e.g. 120,48; got {text!r}") from None
+    return x, y
 
 
 def _batch(args) -> int:
@@ -221,6 +287,8 @@ def _scene_options(args) -> dict:
         "window": tuple(args.window),
         "layout": args.layout,
         "style": _key_values(args.style, "--style", typed=True),
+        "calibration": args.calibration,
+        "pose_speed": args.pose_speed,
     }
     if several:
         from .overlays.tiles import grid_columns

@@ -1,5 +1,5 @@
 """Sessions: what a scientist set up (videos, their frame-time files, signals, pose, labels, alignment,
-window, layout, style, tiles), saved as a small YAML file (`.cvz`) and opened again by a script,
+window, layout, style, tiles, spatial calibration), saved as a small YAML file (`.cvz`) and opened again by a script,
 `chronoviz render SESSION.cvz`, `chronoviz view SESSION.cvz` or napari's File > Open.
 
 Paths beside the session file (in its folder or below) are written relative to it, so a folder of data and
@@ -21,7 +21,17 @@ from .io.formats import SESSION_SUFFIX
 
 SESSION_VERSION = 1
 SOURCE_KEYS = ("signals", "events", "intervals", "spikes")  # the shared sources; poses belong to their video
-OPTION_KEYS = ("alignment", "pose_alignment", "labels_clock", "window", "layout", "style", "tiles")
+OPTION_KEYS = (
+    "alignment",
+    "pose_alignment",
+    "labels_clock",
+    "window",
+    "layout",
+    "style",
+    "tiles",
+    "calibration",
+    "pose_speed",
+)
 
 
 @dataclass
@@ -34,7 +44,8 @@ class OpenedSession:
         One per video that exists, in tile order: `{"path": Path, "frame_times": Path or None}`.
     options : dict
         `signals`, `pose` (per video when there are several), `events`, `intervals`, `spikes`, `alignment`,
-        `pose_alignment`, `labels_clock`, `window`, `layout`, `style` and `tiles` (several videos only).
+        `pose_alignment`, `labels_clock`, `window`, `layout`, `style`, `tiles` (several videos only), and
+        `calibration` (as a dict) and `pose_speed` when the session has them.
     missing : list of Path
         The files the session names that do not exist (left out).
     """
@@ -61,7 +72,8 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
         The video paths (or imgstores), one or a list (several cameras, in tile order).
     scene
         The `Scene` or `TiledScene` shown (from `build_scene`, `build_tiled_scene` or an attached napari
-        session's `scene`): its sources' paths, alignment, window, layout, style and tiles are saved.
+        session's `scene`): its sources' paths, alignment, window, layout, style, tiles, calibration and pose
+        speed are saved (the calibration written out, not as a path).
         Sources given in memory (arrays, DataFrames) have no path and are left out, with a warning.
     frame_times
         The frame-time file of each video (None for a video's own times), in the order of `videos`.

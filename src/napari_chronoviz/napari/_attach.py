@@ -43,6 +43,8 @@ def attach(
     style: dict | None = None,
     display: Display = "raster",
     tiles: str | dict | None = None,
+    calibration=None,
+    pose_speed: str | None = None,
 ) -> Session:
     """Show signals, pose, events and intervals over a video layer, synced to napari's slider.
 
@@ -79,6 +81,10 @@ def attach(
     tiles
         Several video layers only: "row" (default), "grid" or `{"columns": int, "height": int}`; see
         `sync_by_time`.
+    calibration, pose_speed
+        One video layer only: its spatial calibration (a `Calibration`, its dict or a calibration file), drawn
+        as a scale bar over the video, and a lane of each pose's speed ("centroid" or a keypoint) in its unit
+        per second; see `build_scene`.
 
     Returns
     -------
@@ -114,6 +120,8 @@ def attach(
         window=window,
         layout=layout,
         style=style,
+        calibration=calibration,
+        pose_speed=pose_speed,
     )
     for previous in filter(None, map(Session.of, layers)):
         previous.detach()

@@ -32,6 +32,7 @@ from ..render.visualization import export_video
 from ..session import save_session
 from ..timeline import MODES
 from ._attach import attach
+from ._calibration import CalibrationControls
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
@@ -84,6 +85,7 @@ class ChronovizWidget(Container):
         self.cutoff = FloatSlider(label="confidence cut-off", min=0, max=1, step=0.01, value=0.0)
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
         self.display = ComboBox(label="display", choices=DISPLAYS, value="raster")
+        self.calibrate = CalibrationControls(napari_viewer, self._video_layer, self._apply)
         self.remove = PushButton(text="Remove overlays")
         self.export_file = FileEdit(label="export to", mode="w", filter=" ".join(patterns(EXPORT_SUFFIXES)))
         self.overwrite = CheckBox(label="overwrite", value=False)
@@ -130,6 +132,7 @@ class ChronovizWidget(Container):
                 self.cutoff,
                 self.trail_length,
                 self.display,
+                self.calibrate,
                 self.remove,
                 self.export_file,
                 self.overwrite,
@@ -192,10 +195,16 @@ class ChronovizWidget(Container):
             layer.name for layer in self.viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
         ]
 
+    def _video_layer(self):
+        """The chosen video layer, or None (also while a removed one is still chosen)."""
+        name = self.video.value
+        return self.viewer.layers[name] if name in self.viewer.layers else None
+
     @property
     def session(self) -> Session | None:
         """The session of the chosen video layer, if overlays are attached."""
-        return Session.of(self.viewer.layers[self.video.value]) if self.video.value else None
+        layer = self._video_layer()
+        return Session.of(layer) if layer is not None else None
 
     def options(self) -> dict:
         """The alignment, window, layout and style the controls show, as `attach` takes them."""
@@ -223,6 +232,7 @@ class ChronovizWidget(Container):
             "color_by": self.color_by.value,
             "confidence_cutoff": self.cutoff.value,
             "trail_length": self.trail_length.value,
+            **self.calibrate.style(),
         }
         return {
             "alignment": alignment,
@@ -231,6 +241,7 @@ class ChronovizWidget(Container):
             "layout": {"position": self.position.value, "size": size},
             "style": style,
             "display": self.display.value,
+            **self.calibrate.options(),
         }
 
     def show_session(self, *_) -> None:
@@ -277,6 +288,7 @@ class ChronovizWidget(Container):
         for control, value in values.items():
             with control.changed.blocked():
                 control.value = value
+        self.calibrate.show_scene(scene)
         self.decision.value = "; ".join(scene.messages)
 
     def attach_requested_overlays(self, *_) -> None:

@@ -3,7 +3,7 @@ the format registry (`io/formats.py`, `EXPORT_CONTAINERS`).
 
 napari writers see only `(data, attributes, layer_type)` tuples, so the picture is rebuilt from the
 layers' metadata: the video layer's path and frame times, and the scene configuration that every
-chronoviz overlay layer carries (source paths, alignment, window, layout, style).
+chronoviz overlay layer carries (source paths, alignment, window, layout, style, calibration).
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def scene_from_config(video, config: dict | None):
         window=config.get("window"),
         layout=config.get("layout"),
         style=config.get("style"),
+        calibration=config.get("calibration"),
+        pose_speed=config.get("pose_speed"),
     )
 
 

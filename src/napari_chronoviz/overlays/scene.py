@@ -13,19 +13,23 @@ from pathlib import Path
 import numpy as np
 
 from .._times import nominal_rate
+from ..calibration import Calibration, calibration_of
 from ..errors import AlignmentError, ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
 from ..io.pose import Pose, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
+from ..kinematics import pose_speed as speed_of_pose
 from ..timeline import align
 from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
 from .primitives import Geometry, Rectangles, Texts, rgba, text_width
+from .scale_bar import scale_bar_geometry
 from .style import Style
 
 LABELS = {"events", "intervals"}
+SPATIAL = {"calibration", "pose_speed"}  # options of the calibrated scene: the scale bar and the speed lanes
 ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
 POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync")  # a pose is drawn from its nearest row: no interpolation
 # Where each interface sets the options of the signals' and the poses' alignment, for error messages.
@@ -99,6 +103,8 @@ class Scene:
         window: Window,
         layout: Layout,
         style: Style,
+        calibration: Calibration | None = None,
+        pose_speed: str | None = None,
     ):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
@@ -109,6 +115,14 @@ class Scene:
         style = self.style
         self.traces = [Trace(signal, self._align(signal, "alignment")) for signal in sources.signals]
         self.pose_overlays = [PoseOverlay(pose, self._align(pose, "pose_alignment"), style) for pose in sources.poses]
+        self.calibration, self.pose_speed = calibration, pose_speed
+        if calibration is not None:
+            calibration.check_video(*self.video_size)
+        if pose_speed is not None and (not isinstance(pose_speed, str) or not pose_speed):
+            raise ChronovizError(f"pose_speed is 'centroid' or a keypoint's name, not {pose_speed!r}.")
+        self.traces += self._speed_traces()
+        corner = "bottom-right" if layout.position == "bottom-left" else "bottom-left"
+        self._scale_bar = scale_bar_geometry(calibration, self.video_size, style, corner) if calibration else Geometry()
         has_panel_content = self.traces or sources.spikes or sources.events is not None or sources.intervals is not None
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
@@ -145,6 +159,25 @@ class Scene:
                 f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}."
             ) from None
 
+    def _speed_traces(self) -> list[Trace]:
+        """Each pose's speed (`pose_speed`: "centroid" or a keypoint), on the pose's own alignment: its rows'
+        times on the video's clock, the points the style hides left out."""
+        if self.pose_speed is None:
+            return []
+        return [
+            Trace(
+                speed_of_pose(
+                    overlay.pose,
+                    self.calibration,
+                    keypoint=self.pose_speed,
+                    times=overlay.alignment.sample_times,
+                    min_confidence=self.style.confidence_cutoff,
+                ),
+                overlay.alignment,
+            )
+            for overlay in self.pose_overlays
+        ]
+
     def _labels_time_map(self):
         """Seconds on the labels' clock -> the video's: None for the video's clock, else the chosen signal's map."""
         if self.labels_clock == "video":
@@ -164,7 +197,8 @@ class Scene:
     @property
     def messages(self) -> list[str]:
         """What each alignment decided, for the user."""
-        aligned = [(trace.signal, trace.alignment) for trace in self.traces]
+        signals = self.traces[: len(self.sources.signals)]  # the speed lanes after them share their pose's alignment
+        aligned = [(trace.signal, trace.alignment) for trace in signals]
         aligned += [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
         return [f"{_source_name(source)}: {alignment.message}" for source, alignment in aligned]
 
@@ -180,10 +214,12 @@ class Scene:
 
     def video_geometry(self, frame: int) -> Geometry:
         """What is drawn over the video at `frame`: every pose source's trails, skeleton, arrows and keypoints,
-        and the burned-in time or frame number (`Style.timestamp`)."""
+        the scale bar of a calibrated video (`Style.scale_bar`) and the burned-in time or frame number
+        (`Style.timestamp`)."""
         geometry = Geometry()
         for overlay in self.pose_overlays:
             geometry.extend(overlay.geometry(frame))
+        geometry.extend(self._scale_bar)
         geometry.extend(self._timestamp(frame))
         return geometry
 
@@ -214,12 +250,14 @@ class Scene:
 
     def updated(self, **changes) -> Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
-        the current ones), `labels_clock`, or `events` / `intervals` (as `build_scene` takes them, None for none)."""
-        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"} - LABELS
+        the current ones), `labels_clock`, `events` / `intervals`, `calibration` or `pose_speed` (as `build_scene`
+        takes them, None for none)."""
+        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"}
+        unknown -= LABELS | SPATIAL
         if unknown:
             raise ChronovizError(
                 f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
-                "pose_alignment, labels_clock, events or intervals."
+                "pose_alignment, labels_clock, events, intervals, calibration or pose_speed."
             )
         style = (
             self.style.updated(**changes["style"])
@@ -240,6 +278,8 @@ class Scene:
             window=window,
             layout=layout,
             style=style,
+            calibration=calibration_of(changes["calibration"]) if "calibration" in changes else self.calibration,
+            pose_speed=changes.get("pose_speed", self.pose_speed),
         )
 
     def _sources_with(self, changes: dict) -> Sources:
@@ -262,8 +302,9 @@ class Scene:
 
     @property
     def config(self) -> dict:
-        """JSON-able: source paths, alignment, window, layout and style, enough to rebuild the picture."""
-        return {
+        """JSON-able: source paths, alignment, window, layout and style, and the calibration and pose speed when
+        set: enough to rebuild the picture."""
+        config = {
             "sources": self.sources.paths,
             "alignment": _json_options(self.alignment_options),
             "pose_alignment": _json_options(self.pose_alignment_options),
@@ -272,6 +313,11 @@ class Scene:
             "layout": self.layout.to_dict(),
             "style": self.style.to_dict(),
         }
+        if self.calibration is not None:
+            config["calibration"] = self.calibration.to_dict()
+        if self.pose_speed is not None:
+            config["pose_speed"] = self.pose_speed
+        return config
 
 
 def build_scene(
@@ -288,6 +334,8 @@ def build_scene(
     window=None,
     layout=None,
     style=None,
+    calibration=None,
+    pose_speed=None,
 ) -> Scene:
     """A `Scene` over `video` (a `VideoSource`) from paths, tables, arrays or loaded objects.
 
@@ -320,6 +368,14 @@ def build_scene(
         A panel position ("below", "top-right", ...) or `{"position", "size"}`.
     style
         A dict of `Style` options or a `Style`.
+    calibration
+        The video's spatial calibration: a `Calibration`, its dict (`Calibration.to_dict`) or a calibration
+        file (YAML or JSON, from `chronoviz calibrate` or `write_calibration`). It draws a scale bar over the
+        video (`Style.scale_bar`) and gives `pose_speed` in its unit per second.
+    pose_speed
+        "centroid" or a keypoint name: a lane of each pose's speed per individual, of that keypoint or of the
+        centroid of the visible keypoints, in the calibration's unit per second ("cm/s"; "px/s" without a
+        calibration); see `pose_speed`. Points hidden by the style's `confidence_cutoff` count as missing.
 
     Returns
     -------
@@ -331,7 +387,7 @@ def build_scene(
     ------
     ChronovizError
         When a source cannot be read (`SignalError`, `PoseError`, `LabelError`) or placed on the video's
-        timeline (`AlignmentError`), or an option is unknown.
+        timeline (`AlignmentError`), an option is unknown, or the calibration is invalid or of another video size.
     """
     paths: dict = {}
     signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals"))
@@ -352,6 +408,8 @@ def build_scene(
         window=Window.of(window),
         layout=_layout(layout, width, height),
         style=style,
+        calibration=calibration_of(calibration),
+        pose_speed=pose_speed,
     )
 
 

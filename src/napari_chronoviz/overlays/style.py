@@ -132,6 +132,7 @@ class Style:
     colormap: str = "viridis"  # of the heatmap lanes: viridis, magma, cividis or gray
     overview: bool = False  # a strip of the whole recording with the intervals, events and the current window
     timestamp: Timestamp = "none"  # burned into the video's top-left corner (top-right under a top-left panel)
+    scale_bar: str | float = "auto"  # with a calibration: "auto" (a round length), "none", or a length in its unit
     line_width: float = 1.0  # anti-aliased 1 px traces draw 10x faster than 2 px in OpenCV
     font_size: float | None = None  # pixels; None: scaled to the video (see `for_video`)
     panel_color: tuple[float, float, float, float] = (0.08, 0.08, 0.1, 1.0)
@@ -173,6 +174,13 @@ class Style:
             if value not in allowed:
                 raise ChronovizError(f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.")
         colormap_table(self.colormap)
+        if self.scale_bar not in ("auto", "none") and not (
+            isinstance(self.scale_bar, (int, float)) and not isinstance(self.scale_bar, bool) and self.scale_bar > 0
+        ):
+            raise ChronovizError(
+                f"scale_bar must be 'auto', 'none' or a positive length in the calibration's unit, "
+                f"not {self.scale_bar!r}."
+            )
         if self.trail_length < 0:
             raise ChronovizError(f"trail_length must be 0 or more frames, got {self.trail_length}.")
 

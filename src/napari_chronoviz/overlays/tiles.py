@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ChronovizError
 from ..timeline import frames_at_or_before
 from .primitives import Geometry
-from .scene import Scene, build_scene
+from .scene import SPATIAL, Scene, build_scene
 from .style import Style
 
 ARRANGEMENTS = ("row", "grid")
@@ -170,6 +170,7 @@ class TiledScene:
     def updated(self, **changes) -> TiledScene:
         """A new scene with changes as `Scene.updated` takes them; `style` and `pose_alignment` reach the cameras'
         poses too (their tiles never get a timestamp of their own)."""
+        changes = _without_calibration(changes)
         camera_changes = {key: changes[key] for key in ("style", "pose_alignment") if key in changes}
         cameras = [camera.updated(**camera_changes) for camera in self.cameras] if camera_changes else self.cameras
         cameras = [
@@ -282,8 +283,21 @@ def scene_of(videos: list, *, tiles=None, frame_times=None, **scene_options) -> 
         A `Scene` for one video, a `TiledScene` for several.
     """
     if len(videos) > 1:
-        return build_tiled_scene(videos, tiles=tiles, frame_times=frame_times, **scene_options)
+        return build_tiled_scene(videos, tiles=tiles, frame_times=frame_times, **_without_calibration(scene_options))
     return build_scene(videos[0], **scene_options)
+
+
+def _without_calibration(options: dict) -> dict:
+    """`options` without `calibration` and `pose_speed`, which must be None: a calibration (and the speed it
+    measures) is of one video, and several cameras would each need their own."""
+    given = sorted(key for key in SPATIAL if options.get(key) is not None)
+    if given:
+        raise ChronovizError(
+            f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to one video; several cameras are "
+            "not calibrated yet. Export or view "
+            "each calibrated video on its own, or pass pose_speed(pose, calibration, times=...) as a signal."
+        )
+    return {key: value for key, value in options.items() if key not in SPATIAL}
 
 
 def _pose_per_camera(pose, n_videos: int) -> list:

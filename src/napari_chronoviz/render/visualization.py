@@ -171,6 +171,8 @@ def create_visualization(
     layout: str | dict | None = None,
     style: dict | None = None,
     tiles: str | dict | None = None,
+    calibration=None,
+    pose_speed: str | None = None,
     **export_options,
 ) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
@@ -195,6 +197,10 @@ def create_visualization(
         Several videos only: "row" (default: one row in the given order, native sizes), "grid", or
         `{"columns": int, "height": int}` (tiles per row; every tile scaled to that many pixels high). The
         plot panel's layout is relative to the tiled area (below it by default).
+    calibration, pose_speed
+        One video only: its spatial calibration (a `Calibration`, its dict or a calibration file), drawn as a
+        scale bar, and a lane of each pose's speed ("centroid" or a keypoint) in its unit per second; see
+        `build_scene`.
     **export_options
         Everything `export_video` takes: `start`, `end`, `scale`, `crop`, `plot_only`, `alpha`,
         `progress`, `overwrite`, `make_dirs`, `workers`, `client` and the encoder options (`codec`,
@@ -230,6 +236,8 @@ def create_visualization(
             window=window,
             layout=layout,
             style=style,
+            calibration=calibration,
+            pose_speed=pose_speed,
         )
         return export_video(opened if len(opened) > 1 else opened[0], scene, output, **export_options)
     finally:
