@@ -137,6 +137,7 @@ class PlotPanel:
         self.kind_colors = dict(zip(kinds, _from_the_end(len(kinds))))  # the traces take the first colors
         self._placements: dict[tuple, PanelPlacement] = {}
         self._label_rows: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._values_frame, self._values = None, []
         for colors in (self.label_colors, self.kind_colors):  # the style's (an ethogram's) colours win
             colors.update(
                 {
@@ -368,9 +369,16 @@ class PlotPanel:
         if frame is None:
             value = VALUE_RESERVE
         else:
-            trace = self.traces[channel.trace]
-            value = _format_value(trace.alignment.values(trace.signal.values[:, channel.column], frame))
+            value = _format_value(self.values_at(frame)[channel.trace][channel.column])
         return f"{value} {channel.unit}".rstrip()
+
+    def values_at(self, frame: int) -> list[np.ndarray]:
+        """Each trace's channel values at `frame` (as its alignment interpolates them); the last frame's kept,
+        as the gutter and the value dots both read them."""
+        if self._values_frame != frame:
+            self._values = [trace.alignment.values(trace.signal.values, frame) for trace in self.traces]
+            self._values_frame = frame
+        return self._values
 
     def _gutter_width(self, lane: _Lane, height: float, line_height: float, font: float, small: float) -> float:
         lines = self._gutter_lines(lane, height, line_height, font, small, None)
@@ -757,8 +765,7 @@ class PlotPanel:
         """A dot where each trace crosses the cursor."""
         time, positions, colors = float(self.frame_times[frame]), [], []
         for channel, lane in zip(self.channels, self.lane_boxes_of(place)):
-            trace = self.traces[channel.trace]
-            value = trace.alignment.values(trace.signal.values[:, channel.column], frame)
+            value = self.values_at(frame)[channel.trace][channel.column]
             if np.isfinite(value):
                 positions.append((self.cursor_x(lane, time), float(self.y_of(channel, value, lane, frame))))
                 colors.append(channel.color)

@@ -123,6 +123,8 @@ def _by_color(colors: np.ndarray) -> dict[tuple, np.ndarray]:
 
 
 ALPHA_LEVELS = 8
+SMALL_GROUPING = 32  # rows below which grouping them in Python beats numpy's sorting
+TRAIL_ALPHA_LEVELS = 16  # of the many-alpha lines (fading trails), blended in one pass per level
 
 
 class _Painter:
@@ -230,7 +232,8 @@ def _blend_lines(
     offset = np.array([x0, y0], np.int32) << SHIFT
     for rgb, indices in _groups(np.round(colors[:, :3] * 255).astype(int)):
         _lines(painted, starts[indices] - offset, ends[indices] - offset, color_of(np.asarray(rgb) / 255), thickness)
-    for (alpha,), indices in _groups(np.round(colors[:, 3:] * 255).astype(int)):
+    levels = np.round(colors[:, 3:] * TRAIL_ALPHA_LEVELS) / TRAIL_ALPHA_LEVELS  # a few passes, not one per age
+    for (alpha,), indices in _groups(np.round(levels * 255).astype(int)):
         _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
     touched = np.nonzero(mask)  # thin lines cover few of the region's pixels: blend only those
     weight = mask[touched].astype(np.uint16)
@@ -240,10 +243,20 @@ def _blend_lines(
 
 
 def _groups(keys: np.ndarray):
-    """(key, row indices) for each distinct row of `keys`."""
-    distinct, group = np.unique(keys, axis=0, return_inverse=True)
-    order = np.argsort(group.ravel(), kind="stable")
-    return zip(distinct.tolist(), np.split(order, np.flatnonzero(np.diff(group.ravel()[order])) + 1))
+    """(key, row indices) for each distinct row of `keys`, in the order the keys first appear."""
+    if len(keys) <= SMALL_GROUPING:
+        found: dict[tuple, list[int]] = {}
+        for index, key in enumerate(keys.tolist()):
+            found.setdefault(tuple(key), []).append(index)
+        return ((list(key), np.array(indices)) for key, indices in found.items())
+    keys = np.ascontiguousarray(keys)
+    rows = keys.view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()  # one bytes key per row
+    _, first, group = np.unique(rows, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), int)
+    rank[np.argsort(first)] = np.arange(len(first))
+    group = rank[group.ravel()]
+    order = np.argsort(group, kind="stable")
+    return zip(keys[np.sort(first)].tolist(), np.split(order, np.flatnonzero(np.diff(group[order])) + 1))
 
 
 def _draw_points(painter: _Painter, item: Points, transform: _Transform) -> None:
