@@ -64,8 +64,9 @@ def test_tiles_and_scroll_equal_a_from_scratch_draw(case):
     painter = PanelPainter(scene)
     rng = np.random.default_rng(1)
     playback = list(range(600, 760, 3))  # sequential: one tile serves many frames
-    jumps = rng.integers(0, n_frames, 25).tolist() + [0, n_frames - 1]  # scrubbing: new tiles, reused ones
-    for frame in playback + jumps:
+    jumps = rng.integers(0, n_frames, 25).tolist() + [0, n_frames - 1]  # scrubbing: drawn from scratch
+    after_jumps = [frame + step for frame in rng.integers(0, n_frames - 10, 6) for step in (0, 1, 2, 5, 9)]
+    for frame in playback + jumps + after_jumps:  # playback after a jump: new tiles
         np.testing.assert_array_equal(painter.paint(frame), from_scratch(scene, painter, frame), err_msg=f"{frame}")
 
 

@@ -1058,17 +1058,18 @@ def _moving_mean(values: np.ndarray, reach: int) -> np.ndarray:
 
 
 def thin_per_pixel(path: np.ndarray) -> np.ndarray:
-    """Thin an (n, 2) path to at most two points (its lowest and highest y, in order) per whole-pixel column of
-    x; peaks survive. The columns are the pixels of x itself, so pieces of one path cut at different places
-    thin alike where they overlap."""
+    """Thin an (n, 2) path, sorted by x, to at most two points (its first lowest and first highest y, in
+    order) per whole-pixel column of x; peaks survive. The columns are the pixels of x itself, so pieces of
+    one path cut at different places thin alike where they overlap."""
     if len(path) <= 2:
         return path
     bins = np.floor(path[:, 0]).astype(np.int64)
-    by_bin_then_y = np.lexsort((path[:, 1], bins))  # within each column: lowest y first, highest last
-    sorted_bins = bins[by_bin_then_y]
-    first = np.r_[True, sorted_bins[1:] != sorted_bins[:-1]]
-    last = np.r_[sorted_bins[1:] != sorted_bins[:-1], True]
-    picks = np.sort(np.column_stack([by_bin_then_y[first], by_bin_then_y[last]]), axis=1).ravel()
+    starts = np.r_[0, np.flatnonzero(np.diff(bins)) + 1]
+    ys, column = path[:, 1], np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(path)]))
+    rows, beyond = np.arange(len(path)), len(path)
+    lowest = np.minimum.reduceat(np.where(ys == np.minimum.reduceat(ys, starts)[column], rows, beyond), starts)
+    highest = np.minimum.reduceat(np.where(ys == np.maximum.reduceat(ys, starts)[column], rows, beyond), starts)
+    picks = np.sort(np.column_stack([lowest, highest]), axis=1).ravel()
     keep = np.r_[True, picks[1:] != picks[:-1]]
     return path[picks[keep]]
 

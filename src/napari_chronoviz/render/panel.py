@@ -15,11 +15,17 @@ import numpy as np
 
 from .raster import CLIP_MARGIN, draw, fill_value
 
-TILES_KEPT = 8  # tiles per column kept: the window spans at most two, scrubbing back and forth reuses the rest
+TILE_SHARE = 4  # tiles a quarter of the window wide: a jump draws 1.25 windows of content, not 2
+MIN_TILE = 64  # pixels
+JUMP = 64  # pixels the strip moves between two paints beyond which the window is drawn, not tiled
+TILES_KEPT = 24  # tiles per column kept: the window spans at most five, scrubbing back and forth reuses the rest
 
 
 class PanelPainter:
     """Paints the plot panel of `scene` (a `Scene` or `TiledScene` with a panel) frame by frame.
+
+    Frames painted one after another (playback, an export) reuse the tiles; after a jump (the strip moved more
+    than `JUMP` pixels since the last paint) the frame is drawn from scratch: the same pixels.
 
     The panel is RGB when it is opaque and premultiplied RGBA (see render/raster.py) when it is translucent:
     over the video (`layout.is_inset`), or with a translucent `panel_color`. With `ylim="window"` the y-limits
@@ -37,18 +43,21 @@ class PanelPainter:
         self._fixed = None
         self._clips = self.plot.scroll_boxes(self.box).astype(int)
         self._tiles: list[OrderedDict] = [OrderedDict() for _ in self._clips]
+        self._last_scroll = None
 
     def paint(self, frame: int, out: np.ndarray | None = None) -> np.ndarray:
         """The panel's pixels on output frame `frame` of the scene, written to `out` (a (height, width,
         channels) uint8 array, `shape`) or a new array."""
         out = np.empty(self.shape, np.uint8) if out is None else out
         panel_frame = self.scene.panel_frame(frame)
-        if not self.plot.scrolls:
+        time = float(self.plot.frame_times[panel_frame])
+        columns = self.plot.placement(self.box).columns
+        scroll = self.plot.scroll(time, columns[0])
+        near, self._last_scroll = self._last_scroll is not None and abs(scroll - self._last_scroll) <= JUMP, scroll
+        if not self.plot.scrolls or not near:  # a jump: drawing the window costs less than the tiles around it
             out[...] = 0
             return draw(out, self.plot.geometry(panel_frame, self.box, self.inset), origin=self.origin)
         out[...] = self.fixed
-        time = float(self.plot.frame_times[panel_frame])
-        columns = self.plot.placement(self.box).columns
         for index, (column, clip) in enumerate(zip(columns, self._clips)):
             self._copy_window(index, self.plot.scroll(time, column), clip, out)
         return draw(out, self.plot.moving_geometry(panel_frame, self.box, self.inset), origin=self.origin)
@@ -68,11 +77,12 @@ class PanelPainter:
         width = x1 - x0
         if width <= 0 or y1 <= y0:  # a panel too small for its lanes: nothing to scroll
             return
+        tile_width = max(MIN_TILE, -(-width // TILE_SHARE))
         filled = 0
         while filled < width:
-            index, offset = divmod(start + filled, width)  # tiles as wide as the window: it spans at most two
-            tile = self._tile(column, index, width)
-            count = min(width - filled, width - offset)
+            index, offset = divmod(start + filled, tile_width)
+            tile = self._tile(column, index, tile_width)
+            count = min(width - filled, tile_width - offset)
             out[y0:y1, x0 + filled : x0 + filled + count] = tile[:, offset : offset + count]
             filled += count
 

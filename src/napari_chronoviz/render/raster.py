@@ -230,8 +230,12 @@ def _blend_lines(
     region = image[y0:y1, x0:x1]
     painted, mask = region.copy(), np.zeros(region.shape[:2], np.uint8)
     offset = np.array([x0, y0], np.int32) << SHIFT
+    by_value: dict[tuple, list] = {}  # colors that are one value in the target (every color on an alpha plane)
     for rgb, indices in _groups(np.round(colors[:, :3] * 255).astype(int)):
-        _lines(painted, starts[indices] - offset, ends[indices] - offset, color_of(np.asarray(rgb) / 255), thickness)
+        by_value.setdefault(color_of(np.asarray(rgb) / 255), []).append(indices)
+    for value, groups in by_value.items():
+        indices = np.concatenate(groups)
+        _lines(painted, starts[indices] - offset, ends[indices] - offset, value, thickness)
     levels = np.round(colors[:, 3:] * TRAIL_ALPHA_LEVELS) / TRAIL_ALPHA_LEVELS  # a few passes, not one per age
     for (alpha,), indices in _groups(np.round(levels * 255).astype(int)):
         _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
