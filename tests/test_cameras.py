@@ -96,8 +96,8 @@ def test_tiles_scaled_to_a_common_height_with_each_cameras_pose(cameras, tmp_pat
     assert points[1].size == pytest.approx(native_points[1].size * 1.25)
     with pytest.raises(ChronovizError, match="one entry per video"):
         build_tiled_scene(videos, pose=pose_at(20, 60))
-    with pytest.raises(ExportError, match="not supported yet"):
-        create_visualization(videos, None, tmp_path / "x.mp4", workers=2)
+    with pytest.raises(ExportError, match="takes the full composite"):  # before any cluster starts
+        create_visualization(videos, None, tmp_path / "x.mp4", workers=2, scale=0.5)
 
 
 def test_the_command_line_renders_several_cameras(cameras, tmp_path):
