@@ -32,6 +32,7 @@ from ..render.visualization import export_video
 from ..session import save_session
 from ..timeline import MODES
 from ._attach import attach
+from ._camera_frames import CameraFrames
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
@@ -48,6 +49,7 @@ class ChronovizWidget(Container):
         self.viewer = napari_viewer
         self.sources = {"signals": [], "pose": [], "events": None, "intervals": None, "spikes": []}
         self.video = ComboBox(label="video layer", choices=self._video_layer_names)
+        self.camera_frames = CameraFrames(napari_viewer)  # videos on one clock: each one's frame now
         self.signal_file = FileEdit(label="signal file", mode="r")
         self.signal_key = LineEdit(label="HDF5 key / NPZ member")
         self.time_column = LineEdit(label="time column")
@@ -96,6 +98,7 @@ class ChronovizWidget(Container):
         self.extend(
             [
                 self.video,
+                self.camera_frames,
                 self.signal_file,
                 self.signal_key,
                 self.time_column,
