@@ -69,7 +69,20 @@ def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=
 
 
 def clock_step(viewer, layer) -> int:
-    """The step of its clock that a video layer put on one shows now."""
+    """The step of its clock that a video layer put on one shows now.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer showing the layer.
+    layer : napari.layers.Image
+        A video layer put on a clock by `put_on_one_clock` (its data a `FramesOnClock`).
+
+    Returns
+    -------
+    int
+        The index into the layer's clock, within its steps.
+    """
     step = LayerPlacement.of(layer).frame_of(viewer.dims.point)
     return int(np.clip(step, 0, len(layer.data) - 1))
 
