@@ -96,8 +96,8 @@ def test_tiles_scaled_to_a_common_height_with_each_cameras_pose(cameras, tmp_pat
     assert points[1].size == pytest.approx(native_points[1].size * 1.25)
     with pytest.raises(ChronovizError, match="one entry per video"):
         build_tiled_scene(videos, pose=pose_at(20, 60))
-    with pytest.raises(ExportError, match="not supported yet"):
-        create_visualization(videos, None, tmp_path / "x.mp4", workers=2)
+    with pytest.raises(ExportError, match="takes the full composite"):  # before any cluster starts
+        create_visualization(videos, None, tmp_path / "x.mp4", workers=2, scale=0.5)
 
 
 def test_the_command_line_renders_several_cameras(cameras, tmp_path):
@@ -150,6 +150,32 @@ def test_viewer_shows_each_cameras_frame_at_the_slider_time(cameras, make_napari
     assert overlay.data.shape[:2] == (120 + 40, 160 + 128 + 160)  # the tiles and the panel below them
 
 
+def test_the_dock_lists_each_videos_frame_at_the_slider_time(cameras, make_napari_viewer, qtbot):
+    from napari_chronoviz import sync_by_time
+    from napari_chronoviz.napari._cameras import set_time
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    viewer = make_napari_viewer()
+    layers = [viewer.open(cameras[name], plugin="napari-chronoviz")[0] for name in ("30fps", "20fps")]
+    dock = ChronovizWidget(viewer)
+    qtbot.addWidget(dock.native)
+    readout = dock.camera_frames
+    assert readout.native.isHidden()  # no video on a clock yet
+    sync_by_time(viewer, layers)
+    assert not readout.native.isHidden()
+    opened = [open_video(cameras[name]) for name in ("30fps", "20fps")]
+    for seconds in (0.0, 0.04, 0.5, 1.02, 1.7, 1.96):
+        set_time(viewer, seconds)
+        frames = [int(frames_at_or_before(video.frame_times, [seconds])[0]) for video in opened]
+        assert readout.value.splitlines() == [
+            f"{layer.name}  frame {frame}  {video.frame_times[frame]:.3f} s"
+            for layer, video, frame in zip(layers, opened, frames)
+        ]
+    assert readout.value.splitlines()[1] == f"{layers[1].name}  frame 39  1.950 s"  # the 20 fps video's last
+    viewer.layers.remove(layers[1])
+    assert readout.value == f"{layers[0].name}  frame 58  1.933 s"  # set_time(1.96): the 30 fps video's frame 58
+
+
 def test_a_saved_session_reopens_the_same_scene(cameras, tmp_path):
     import shutil
 
@@ -192,7 +218,7 @@ def test_a_session_names_its_missing_file_and_opens_the_rest(cameras, tmp_path):
     assert session.missing == [signals.resolve()] and len(session.videos) == 2 and session.options["signals"] is None
 
 
-def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer):
+def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer, qtbot):
     from napari_chronoviz import save_session
     from napari_chronoviz.cli import main
     from napari_chronoviz.napari._widget import ChronovizWidget
@@ -212,3 +238,9 @@ def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer)
     widget.attach_requested_overlays()
     session = widget.session
     assert session.video_layers == layers and layers[1].translate[-1] == 160
+    widget.export_file.value = tmp_path / "from_dock.mp4"  # both cameras in one file, as the command line's
+    worker = widget.start_export()
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+    with open_video(tmp_path / "from_dock.mp4") as written:
+        assert (written.width, written.height) == (320, 120)

@@ -10,8 +10,11 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Pose, batch_render, create_visualization, open_video, read_jobs
 from napari_chronoviz.cli import main as chronoviz
+from napari_chronoviz.overlays.tiles import Tiling, build_tiled_scene
 from napari_chronoviz.render.distributed import chunk_ranges
+from napari_chronoviz.render.tiles import TiledVideo
 from napari_chronoviz.testing import make_stamped_video, read_stamp
+from napari_chronoviz.timeline import frames_at_or_before
 
 distributed = pytest.importorskip("dask.distributed")
 EXACT = {"crf": 0, "preset": "ultrafast", "progress": False}
@@ -31,6 +34,27 @@ def gop_video(tmp_path_factory) -> Path:
     """300 frames, a keyframe every 60, B-frames: chunks start at 60, 120, ..."""
     folder = tmp_path_factory.mktemp("chunked")
     return make_stamped_video(folder / "gop60.mp4", 300, gop=60, b_frames=3, options={"sc_threshold": "0"})
+
+
+@pytest.fixture(scope="module")
+def cameras(tmp_path_factory) -> list[Path]:
+    """Two stamped cameras: 30 fps with a keyframe every 30 frames and B-frames; 20 fps, smaller, one every 25."""
+    folder = tmp_path_factory.mktemp("cameras")
+    return [
+        make_stamped_video(folder / "front.mp4", 150, gop=30, b_frames=3, options={"sc_threshold": "0"}),
+        make_stamped_video(folder / "side.mp4", 100, size=(128, 96), fps=20, gop=25, options={"sc_threshold": "0"}),
+    ]
+
+
+def decoded(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every frame (RGB) of a file and its time from the first, by a plain sequential PyAV decode (not chronoviz's
+    reader)."""
+    import av
+
+    with av.open(str(path)) as container:
+        frames = [(frame.to_ndarray(format="rgb24"), float(frame.time)) for frame in container.decode(video=0)]
+    times = np.array([time for _, time in frames])
+    return [pixels for pixels, _ in frames], times - times[0]
 
 
 def moving_dot(n_frames: int) -> Pose:
@@ -59,6 +83,52 @@ def test_chunked_export_matches_the_serial_one(client, gop_video, tmp_path):
             trail = from_chunks[border][90, x].astype(int)
             assert np.abs(trail - from_serial[border][90, x]).max() <= 12 and trail[2] > 100  # the trail's blue
     assert sorted(path.name for path in tmp_path.iterdir()) == ["chunked.mp4", "serial.mp4"]  # no chunks left
+
+
+def test_chunks_of_several_cameras_start_on_the_first_cameras_keyframes(cameras):
+    videos = [open_video(path) for path in cameras]
+    scene = build_tiled_scene(videos, layout="none")
+    assert TiledVideo(videos, scene).keyframes.tolist() == [0, 30, 60, 90, 120]
+    # at 25 fps the first camera's keyframe 30 (1.0 s) is first shown by output frame 25
+    assert TiledVideo(videos, scene.retimed(np.arange(125) / 25)).keyframes.tolist() == [0, 25, 50, 75, 100]
+
+
+@pytest.mark.parametrize("fps", [None, 25])
+def test_chunked_export_of_several_cameras_matches_the_plain_one(client, cameras, tmp_path, fps):
+    options = dict(
+        signals=np.sin(np.arange(150) / 9),
+        pose=[moving_dot(150), moving_dot(100)],
+        style={"trail_length": 10, "point_size": 4},
+        fps=fps,
+        qp=0,  # lossless: both files hold exactly the frames the compositor made
+        preset="ultrafast",
+        progress=False,
+    )
+    chunked = create_visualization(cameras, output=tmp_path / "chunked.mp4", client=client, **options)
+    plain = create_visualization(cameras, output=tmp_path / "plain.mp4", **options)
+    (chunked_frames, chunked_times), (plain_frames, plain_times) = decoded(chunked), decoded(plain)
+    videos = [open_video(path) for path in cameras]
+    expected_times = videos[0].frame_times if fps is None else np.arange(125) / fps
+    assert chunked_times == pytest.approx(expected_times, abs=1e-4)
+    np.testing.assert_array_equal(chunked_times, plain_times)
+    tiling = Tiling.of(None, [(video.width, video.height) for video in videos])
+    for video, (x0, y0, x1, y1) in zip(videos, tiling.boxes.astype(int)):
+        for from_chunks, from_plain in zip(chunked_frames, plain_frames):
+            np.testing.assert_array_equal(from_chunks[y0:y1, x0:x1], from_plain[y0:y1, x0:x1])
+        shown = [read_stamp(frame[y0:y1, x0:x1]) for frame in chunked_frames]
+        assert shown == frames_at_or_before(video.frame_times, expected_times).tolist()
+    np.testing.assert_array_equal(np.array(chunked_frames), np.array(plain_frames))  # the plot panel too
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["chunked.mp4", "plain.mp4"]  # no chunks left
+
+
+def test_command_line_renders_several_cameras_in_chunks(cameras, tmp_path):
+    output = tmp_path / "out.mp4"
+    arguments = ["render", *map(str, cameras), "--workers", "2", "-o", str(output), "--layout", "none", "--quiet"]
+    assert chronoviz(arguments) == 0
+    frames, times = decoded(output)
+    assert len(frames) == 150 and times[-1] == pytest.approx(149 / 30, abs=1e-4)
+    side = open_video(cameras[1])
+    assert [read_stamp(frame[:96, 160:]) for frame in frames] == frames_at_or_before(side.frame_times, times).tolist()
 
 
 def kill_this_worker_once(marker: str):

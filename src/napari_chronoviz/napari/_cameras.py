@@ -6,6 +6,7 @@ every frame of every video is reachable. Each video layer's frames are re-indexe
 by the clock's median step, so the slider moves in seconds, and the axis label next to it reads the exact
 time of the step. The layers are placed side by side in world coordinates (translate and scale of y and x)
 by the same `Tiling` the export uses, so the viewer's canvas and an export's frame line up pixel for pixel.
+`frames_shown` tells which frame of its own video each layer shows now, for the dock's readout.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ _CLOCK_READOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # view
 
 
 class FramesOnClock:
-    """A video layer's frames at the steps of a clock: item k is frame `source_frames[k]` of `source`."""
+    """A video layer's frames at the steps of a clock: item k is frame `source_frames[k]` of `source`, whose own
+    frame times (seconds) are `frame_times`."""
 
-    def __init__(self, source, source_frames: np.ndarray):
+    def __init__(self, source, source_frames: np.ndarray, frame_times: np.ndarray):
         self.source, self.source_frames = source, np.asarray(source_frames, dtype=int)
+        self.frame_times = np.asarray(frame_times, dtype=float)
         self.shape = (len(self.source_frames), *source.shape[1:])
         self.dtype, self.ndim = source.dtype, len(self.shape)
 
@@ -58,11 +61,52 @@ def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=
     frames = [source_data(layer) for layer in layers]
     tiling = Tiling.of(tiles, [(data.shape[2], data.shape[1]) for data in frames])
     for layer, data, times, box, scale in zip(layers, frames, frame_times, tiling.boxes, tiling.scales):
-        layer.data = FramesOnClock(data, frames_at_or_before(times, clock))
+        layer.data = FramesOnClock(data, frames_at_or_before(times, clock), times)
         layer.scale = (step, *layer.scale[1:-2], scale, scale)
         layer.translate = (float(clock[0]), *layer.translate[1:-2], box[1], box[0])
     _show_time(viewer, clock)
     return clock
+
+
+def clock_step(viewer, layer) -> int:
+    """The step of its clock that a video layer put on one shows now.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer showing the layer.
+    layer : napari.layers.Image
+        A video layer put on a clock by `put_on_one_clock` (its data a `FramesOnClock`).
+
+    Returns
+    -------
+    int
+        The index into the layer's clock, within its steps.
+    """
+    step = LayerPlacement.of(layer).frame_of(viewer.dims.point)
+    return int(np.clip(step, 0, len(layer.data) - 1))
+
+
+def frames_shown(viewer) -> list[tuple[str, int, float]]:
+    """Each video layer of `viewer` that is on a clock, in layer order: its name, the frame of its own video it
+    shows now and that frame's time (seconds, on its own clock).
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer whose video layers were put on one clock (`sync_by_time`, or `attach` to several layers).
+
+    Returns
+    -------
+    list of (str, int, float)
+        One `(layer name, frame, seconds)` per layer on a clock; empty when none is.
+    """
+    shown = []
+    for layer in viewer.layers:
+        if isinstance(layer.data, FramesOnClock):
+            frame = int(layer.data.source_frames[clock_step(viewer, layer)])
+            shown.append((layer.name, frame, float(layer.data.frame_times[frame])))
+    return shown
 
 
 def set_time(viewer, seconds: float) -> None:
@@ -102,8 +146,7 @@ class CamerasSession(Session):
     @property
     def frame(self) -> int:
         """The step of the clock napari shows now (the output frame of an export on the same clock)."""
-        step = LayerPlacement.of(self.video_layer).frame_of(self.viewer.dims.point)
-        return int(np.clip(step, 0, self.scene.n_frames - 1))
+        return min(clock_step(self.viewer, self.video_layer), self.scene.n_frames - 1)
 
     @property
     def tile_frames(self) -> list[int]:

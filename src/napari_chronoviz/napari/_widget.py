@@ -33,6 +33,7 @@ from ..session import save_session
 from ..timeline import MODES
 from ._attach import attach
 from ._calibration import CalibrationControls
+from ._camera_frames import CameraFrames
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
@@ -49,6 +50,7 @@ class ChronovizWidget(Container):
         self.viewer = napari_viewer
         self.sources = {"signals": [], "pose": [], "events": None, "intervals": None, "spikes": []}
         self.video = ComboBox(label="video layer", choices=self._video_layer_names)
+        self.camera_frames = CameraFrames(napari_viewer)  # videos on one clock: each one's frame now
         self.signal_file = FileEdit(label="signal file", mode="r")
         self.signal_key = LineEdit(label="HDF5 key / NPZ member")
         self.time_column = LineEdit(label="time column")
@@ -98,6 +100,7 @@ class ChronovizWidget(Container):
         self.extend(
             [
                 self.video,
+                self.camera_frames,
                 self.signal_file,
                 self.signal_key,
                 self.time_column,
@@ -386,14 +389,14 @@ class ChronovizWidget(Container):
         if not path or Path(path).is_dir():
             show_error("Choose the file to export to (e.g. session_chronoviz.mp4) first.")
             return None
-        video_path = self.viewer.layers[self.video.value].metadata[METADATA_KEY]["path"]
+        videos = _video_paths(session)
         self._progress = bar = cancelable_progress(total=session.scene.n_frames, desc="chronoviz export")
         self.cancel.enabled = True
         # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
         # when no excepthook catches it (a Qt loop without napari.run); the worker starts once connected
         return create_worker(
             _export,
-            video_path,
+            videos[0] if len(videos) == 1 else videos,
             session.scene,
             Path(path),
             self.overwrite.value,
@@ -419,10 +422,8 @@ class ChronovizWidget(Container):
         if not path or Path(path).is_dir():
             show_error(f"Choose the session file to write (e.g. experiment{SESSION_SUFFIX}) first.")
             return None
-        layers = getattr(session, "video_layers", [session.video_layer])
-        videos = [layer.metadata[METADATA_KEY]["path"] for layer in layers]
         try:
-            written = save_session(path, videos, session.scene)
+            written = save_session(path, _video_paths(session), session.scene)
         except (ChronovizError, OSError) as error:
             show_error(str(error))
             return None
@@ -452,6 +453,11 @@ class ChronovizWidget(Container):
         self.decision.value = ""
 
 
+def _video_paths(session) -> list[str]:
+    """The file of each video a session draws over: its one video, or each camera's in tile order."""
+    return [layer.metadata[METADATA_KEY]["path"] for layer in getattr(session, "video_layers", [session.video_layer])]
+
+
 def _fraction(text: str, name: str) -> Fraction | None:
     """A ratio control's text as a number (None when empty); `name` says which control in the error."""
     text = text.strip()
@@ -461,9 +467,10 @@ def _fraction(text: str, name: str) -> Fraction | None:
         raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
 
 
-def _export(video_path, scene, output: Path, overwrite: bool, report) -> Path | None:
-    """Write the export in the worker thread; the written path, or None when `report` cancelled it."""
+def _export(videos, scene, output: Path, overwrite: bool, report) -> Path | None:
+    """Write the export of a video (or a list of them) in the worker thread; the written path, or None when
+    `report` cancelled it."""
     try:
-        return export_video(video_path, scene, output, overwrite=overwrite, progress=report)
+        return export_video(videos, scene, output, overwrite=overwrite, progress=report)
     except ExportCancelled:  # the user's choice, not an error: export_scene removed the partial file
         return None

@@ -1,16 +1,18 @@
 """Scale one export out on dask.distributed: the video in keyframe-aligned chunks, joined by stream copy.
 
-Workers get paths and small picklable objects (signals, poses, options), never decoded frames. A chunk
+Workers get paths and the scene (picklable: arrays and small dataclasses), never decoded frames. A chunk
 renders and encodes its frames with the plain pipeline into a file of its own, starting with a
-keyframe and carrying the frames' final timestamps; the chunks are then joined by stream copy. The
-scheduler retries a chunk whose worker died; the output is written under a temporary name and renamed
-when complete, so it is complete or absent.
+keyframe and carrying the frames' final timestamps; the chunks are then joined by stream copy. Several
+videos (a `TiledScene`) are chunked the same way: each worker opens every video and reads them as one
+`TiledVideo` over the scene it was sent. The scheduler retries a chunk whose worker died; the output is
+written under a temporary name and renamed when complete, so it is complete or absent.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +21,7 @@ import av
 import numpy as np
 
 from ..errors import ExportCancelled, ExportError
+from ..overlays.tiles import TiledScene
 from .export import (
     checked_output,
     copy_audio,
@@ -28,6 +31,7 @@ from .export import (
     remove_stale_partials,
     verify_written,
 )
+from .tiles import TiledVideo
 
 RETRIES = 2  # a chunk whose worker dies is run again this many times
 
@@ -36,8 +40,8 @@ RETRIES = 2  # a chunk whose worker dies is run again this many times
 class ChunkJob:
     """Everything a worker needs to render frames `start..end-1` of one export."""
 
-    video_path: str
-    scene: object  # a Scene: picklable (arrays and small dataclasses)
+    video_paths: tuple[str, ...]  # one video, or the tiles of a TiledScene in their order
+    scene: object  # a Scene or TiledScene: picklable (arrays and small dataclasses)
     start: int
     end: int
     output: str
@@ -56,14 +60,16 @@ def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> 
 
 
 def render_chunk(job: ChunkJob, before=None) -> str:
-    """Render one chunk on a worker; `before()` runs first (tests use it to kill a worker)."""
+    """Render one chunk on a worker; `before()` runs first (tests use it to kill a worker). Several videos are
+    read as the `TiledVideo` of the job's `TiledScene`: each tile's first read seeks its video exactly."""
     from ..io.video_factory import open_video
 
     if before is not None:
         before()
-    with open_video(job.video_path) as video:
+    with ExitStack() as opened:
+        videos = [opened.enter_context(open_video(path)) for path in job.video_paths]
         export_scene(
-            video,
+            TiledVideo(videos, job.scene) if isinstance(job.scene, TiledScene) else videos[0],
             job.scene,
             Path(job.output),
             start=job.start,
@@ -93,8 +99,10 @@ def export_chunked(
 ) -> Path:
     """Export like `export_scene`, as keyframe-aligned chunks on a dask `client`, joined by stream copy.
 
-    B-frames are turned off for the chunks (`bf=0`) so that the joined stream's decoding order stays
-    monotonic across chunk borders; each chunk starts with a keyframe. The input's audio is copied for
+    `video` is one video or the `TiledVideo` of several (then `scene` is its `TiledScene`); chunks start on
+    its `keyframes` (a `TiledVideo`'s are those of its first video, on the output's frames). B-frames are
+    turned off for the chunks (`bf=0`) so that the joined stream's decoding order stays monotonic across
+    chunk borders; each chunk starts with a keyframe. The input's audio (the first video's) is copied for
     the whole span when the joined file is written (chunks carry video only).
     """
     from dask.distributed import as_completed
@@ -108,8 +116,9 @@ def export_chunked(
     remove_stale_partials(output.parent)
     start = 0 if start is None else int(start)
     end = len(video) if end is None else int(end)
-    if getattr(video, "path", None) is None:
-        raise ExportError("A chunked export needs the video as a file that workers can open.")
+    paths = getattr(video, "paths", [getattr(video, "path", None)])
+    if None in paths:
+        raise ExportError("A chunked export needs every video as a file that workers can open.")
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     keyframes = getattr(video, "keyframes", np.arange(start, end))
     ranges = chunk_ranges(keyframes, start, end, n_chunks or 2 * workers)
@@ -118,7 +127,7 @@ def export_chunked(
     try:
         jobs = [
             ChunkJob(
-                str(video.path),
+                tuple(map(str, paths)),
                 scene,
                 a,
                 b,

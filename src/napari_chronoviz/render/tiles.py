@@ -49,3 +49,13 @@ class TiledVideo(VideoSource):
                     pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
                 self._last[tile] = (frame, pixels)
             return pixels
+
+    @property
+    def keyframes(self) -> np.ndarray:
+        """The output frames a chunked export starts its chunks on: the first to show each keyframe of the first
+        video (its frames are the output's unless `fps=` retimed it), so that its decoder starts there cleanly.
+        The other videos' keyframes fall elsewhere: a chunk's first read of each seeks it exactly (from its own
+        keyframe before). Every frame where the first tile changes when the first video names no keyframes."""
+        first = self.videos[0]
+        keyframes = getattr(first, "keyframes", np.arange(len(first)))
+        return np.unique(np.searchsorted(self.scene.tile_frames[0], keyframes))

@@ -70,7 +70,8 @@ def export_video(
     workers, client
         Render in keyframe-aligned chunks on dask: `workers=N` starts a local cluster of N single-threaded
         worker processes for this export; `client=` uses any `dask.distributed.Client`. The chunks are
-        joined by stream copy, without B-frames. One worker: the plain pipeline. Not for several videos yet.
+        joined by stream copy, without B-frames. One worker: the plain pipeline. Several videos: each
+        worker opens them all; the chunks start on the first video's keyframes.
     **ffmpeg_kwargs
         Encoder options: `codec` (libx264 by default; libx265, libvpx-vp9, libsvtav1, mpeg4, gif, a
         hardware encoder such as h264_nvenc when present), `crf`, `qp`, `preset`, `pix_fmt` (yuv420p by
@@ -101,11 +102,6 @@ def export_video(
         raise ExportError(
             f"The scene has {len(scene.cameras)} tiles but {len(given)} videos were given; give the "
             "videos the scene was built over, in the same order."
-        )
-    if tiled and (client is not None or (workers or 1) > 1):
-        raise ExportError(
-            "A chunked export (workers/client) of several videos is not supported yet: export them "
-            "without workers and client (leave out --workers and --scheduler)."
         )
     opened = [item if isinstance(item, VideoSource) else open_video(item) for item in given]
     try:
