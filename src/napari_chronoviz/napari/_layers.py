@@ -109,6 +109,7 @@ class Session:
         self.layers: dict[str, object] = {}
         self.raster_origin = None  # canvas (x, y) of the rasterized image's top-left pixel
         self._painter: PanelPainter | None = None
+        self._drawn = (None, None)  # the raster layer last drawn on, and the box its video overlays covered
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
         self._on_step()
@@ -327,8 +328,15 @@ class Session:
         if raster is None:
             return
         frame, image = self.frame, raster.data
-        # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent
-        image[...] = 0
+        # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent;
+        # the panel paints its whole box, so only what the video's overlays covered last time is cleared
+        previous_raster, previous_box = self._drawn
+        if previous_raster is raster:
+            if previous_box is not None:
+                x0, y0, x1, y1 = np.clip(previous_box, 0, None).astype(int)
+                image[y0:y1, x0:x1] = 0
+        else:
+            image[...] = 0
         straighten = []  # where the premultiplied pixels may be translucent
         if self.scene.plot is not None:
             painter = self._panel_painter()
@@ -340,13 +348,17 @@ class Session:
             else:
                 panel[..., :3] = painter.paint(frame)
                 panel[..., 3] = 255
+        drawn = None
         if self.display == "raster":
             geometry = self.scene.video_geometry(frame)
             draw(image, geometry, origin=self.raster_origin)
-            straighten.append(geometry.extent())
+            extent = geometry.extent()
+            if extent is not None:
+                drawn = np.concatenate([np.floor(extent[:2]), np.ceil(extent[2:]) + 1]) - np.tile(self.raster_origin, 2)
+                straighten.append(extent)
+        self._drawn = (raster, drawn)
         for box in straighten:
-            if box is not None:
-                unpremultiply(image, np.round(np.asarray(box) - np.tile(self.raster_origin, 2)))
+            unpremultiply(image, np.round(np.asarray(box) - np.tile(self.raster_origin, 2)))
         raster.refresh()
 
     def _panel_painter(self) -> PanelPainter:
