@@ -228,21 +228,26 @@ def _blend_lines(
     if x1 <= x0 or y1 <= y0:
         return
     region = image[y0:y1, x0:x1]
-    painted, mask = region.copy(), np.zeros(region.shape[:2], np.uint8)
+    mask = np.zeros(region.shape[:2], np.uint8)
     offset = np.array([x0, y0], np.int32) << SHIFT
     by_value: dict[tuple, list] = {}  # colors that are one value in the target (every color on an alpha plane)
     for rgb, indices in _groups(np.round(colors[:, :3] * 255).astype(int)):
         by_value.setdefault(color_of(np.asarray(rgb) / 255), []).append(indices)
-    for value, groups in by_value.items():
-        indices = np.concatenate(groups)
-        _lines(painted, starts[indices] - offset, ends[indices] - offset, value, thickness)
+    if len(by_value) == 1:  # one color: no picture of them is needed
+        painted = np.array(next(iter(by_value)), np.uint8).reshape(region.shape[2:])
+    else:
+        painted = region.copy()
+        for value, groups in by_value.items():
+            indices = np.concatenate(groups)
+            _lines(painted, starts[indices] - offset, ends[indices] - offset, value, thickness)
     levels = np.round(colors[:, 3:] * TRAIL_ALPHA_LEVELS) / TRAIL_ALPHA_LEVELS  # a few passes, not one per age
     for (alpha,), indices in _groups(np.round(levels * 255).astype(int)):
         _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
     touched = np.nonzero(mask)  # thin lines cover few of the region's pixels: blend only those
     weight = mask[touched].astype(np.uint16)
     weight = weight[:, None] if image.ndim == 3 else weight
-    under, over = region[touched].astype(np.uint16), painted[touched]
+    under = region[touched].astype(np.uint16)
+    over = painted if painted.ndim < region.ndim else painted[touched]
     region[touched] = ((under * (255 - weight) + over * weight + 127) // 255).astype(np.uint8)
 
 
