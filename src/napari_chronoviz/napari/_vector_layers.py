@@ -1,0 +1,248 @@
+"""The plot panel as napari vector layers, for the "layers" display: one frame's `Geometry` sorted into planes.
+
+A plane is one napari layer: the panel's polylines, segments and rectangles (traces, axes, ticks, grid,
+cursor, background, bands) go into a Shapes layer; each `Image` primitive (heatmap lane, colorbar) into
+an RGBA image layer stretched over its box, with the shapes drawn after it in a Shapes layer above it;
+and the texts into Points layers whose text shows them, one per size and anchor (napari gives a whole
+layer one text size and anchor). Every plane holds only the current frame: `PanelLayers.show` replaces
+its data on each step, from the same geometry the rasterizer draws, so the two displays cannot drift.
+`Points` primitives are not converted: the session's values layer draws the panel's dots, with features.
+
+Replacing a Shapes layer's data is napari's costly path (a `Shapes.data = ...` costs more than the whole
+raster display's step, see benchmarks/bench_overlays.py): napari rebuilds its thumbnail by rasterizing
+every shape, and refreshes the layer once per call inside the setter. `_replace_shapes` blocks both and
+refreshes once, without the thumbnail (the layer list's thumbnail keeps the first frame).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass
+
+import numpy as np
+
+from ..overlays.primitives import Geometry, Image, Polylines, Rectangles, Segments, Texts
+
+TRANSPARENT = np.zeros(4)
+# napari's text scaled with the zoom (`scaling`): its size, in points per world unit, that draws the
+# rasterizer's text of size 1 (the height of its digits and capitals) as wide
+TEXT_POINTS = 0.64
+# the rasterizer puts a text's baseline at its position; napari puts there the bottom of the text's box
+# (under the descenders; "upper": the text above the point, the y axis pointing down) or its middle: moved
+# down by these parts of the size to put the baseline back (measured on screenshots of both displays)
+ANCHORS = {"left": ("upper_left", 0.2), "right": ("upper_right", 0.2), "center": ("center", -0.35)}
+
+
+def planes_of(geometry: Geometry) -> dict[str, list]:
+    """Sort a geometry's primitives into planes, one napari layer each, in drawing order (first at the back).
+
+    Parameters
+    ----------
+    geometry : Geometry
+        One frame's primitives in canvas pixels, e.g. `Scene.panel_geometry(frame)`.
+
+    Returns
+    -------
+    dict
+        Plane name -> its primitives: "shapes 0" (polylines, segments and rectangles drawn before any
+        image), "image 0", "shapes 1" (drawn after the first image), ..., then "text <size> <anchor>" for the
+        texts. `Points` primitives are left out (see the module's description).
+    """
+    planes: dict[str, list] = {}
+    images = 0
+    for item in geometry.items:
+        if isinstance(item, Image):
+            planes[f"image {images}"] = [item]
+            images += 1
+        elif isinstance(item, Texts):
+            planes.setdefault(f"text {item.size:g} {item.anchor}", []).append(item)
+        elif isinstance(item, (Polylines, Segments, Rectangles)):
+            planes.setdefault(f"shapes {images}", []).append(item)
+    return planes
+
+
+def shapes_of(items: list) -> dict:
+    """Polylines, segments and rectangles as the arguments of `napari.layers.Shapes.add`, in (y, x).
+
+    Parameters
+    ----------
+    items : list
+        `Polylines` (paths), `Segments` (lines; arrows are drawn without their heads) and `Rectangles`
+        (filled, no edge), drawn in this order.
+
+    Returns
+    -------
+    dict
+        `data` (a list of (n, 2) arrays), `shape_type`, `edge_width`, `edge_color` and `face_color` (RGBA
+        rows), one entry per shape.
+    """
+    data, types, widths, edges, faces = [], [], [], [], []
+    for item in items:
+        if isinstance(item, Polylines):
+            shapes = [path[:, ::-1] for path in item.paths]
+            kind, width, edge, face = "path", item.width, item.colors, [TRANSPARENT] * len(item)
+        elif isinstance(item, Segments):
+            shapes = list(np.stack([item.starts, item.ends], axis=1)[:, :, ::-1])
+            kind, width, edge, face = "line", item.width, item.colors, [TRANSPARENT] * len(item)
+        else:
+            x0, y0, x1, y1 = item.boxes.T
+            shapes = list(np.stack([np.column_stack(corner) for corner in ((y0, x0), (y0, x1), (y1, x1), (y1, x0))], 1))
+            kind, width, edge, face = "rectangle", 0.0, [TRANSPARENT] * len(item), item.colors
+        data += shapes
+        types += [kind] * len(shapes)
+        widths += [width] * len(shapes)
+        edges += list(edge)
+        faces += list(face)
+    return {
+        "data": data,
+        "shape_type": types,
+        "edge_width": np.array(widths, dtype=float),
+        "edge_color": np.array(edges).reshape(-1, 4),
+        "face_color": np.array(faces).reshape(-1, 4),
+    }
+
+
+def texts_of(items: list) -> tuple[np.ndarray, dict]:
+    """Texts of one size and anchor as napari points, (y, x), and their features: `text` and `color` (hex)."""
+    from napari.utils.colormaps.standardize_color import rgb_to_hex
+
+    positions = np.concatenate([item.positions for item in items])[:, ::-1]
+    strings = [text for item in items for text in item.strings]
+    colors = np.concatenate([item.colors for item in items])
+    return positions, {"text": np.array(strings, dtype=object), "color": rgb_to_hex(colors)}
+
+
+def _equal(a, b) -> bool:
+    """Whether two primitives, or lists of them, draw the same (the primitives compare by identity)."""
+    if is_dataclass(a):
+        return type(a) is type(b) and all(_equal(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_equal, a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+class PanelLayers:
+    """The napari layers that show one frame's panel geometry, a plane each, replaced on every `show`.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        Where the layers go, above the video.
+    layers : dict
+        Where each layer is kept, under "plot <plane>" (the session's layers, so it removes them).
+    name : str
+        The layers' names start with it.
+    placement : tuple
+        The video layer's (y, x) scale and translate, which the layers copy: canvas pixels are the video's.
+    metadata : callable
+        The metadata of a layer, given its role.
+    """
+
+    def __init__(self, viewer, layers: dict, name: str, placement: tuple, metadata: Callable[[str], dict]):
+        self.viewer, self.layers, self.name, self.metadata = viewer, layers, name, metadata
+        self.scale, self.translate = (np.asarray(value, dtype=float) for value in placement)
+        self.planes: list[str] = []
+        self.shown: dict[str, list] = {}  # each plane's primitives now
+
+    def show(self, geometry: Geometry) -> None:
+        """Put `geometry` in the layers: each plane's data replaced, absent planes hidden, new planes added.
+
+        Parameters
+        ----------
+        geometry : Geometry
+            One frame's primitives in canvas pixels.
+        """
+        previous, self.shown = self.shown, planes_of(geometry)
+        for plane in self.planes:
+            layer = self.layers[f"plot {plane}"]
+            if layer.visible != (plane in self.shown):  # napari refreshes a layer on every `visible = ...`
+                layer.visible = plane in self.shown
+        for plane, items in self.shown.items():
+            if plane not in self.planes:
+                self._add(plane, items[0])
+            elif _equal(items, previous.get(plane)):  # names, ticks, axes: most texts stay from step to step
+                continue
+            replace = {"shapes": self._replace_shapes, "image": self._replace_image, "text": self._replace_texts}
+            replace[plane.split()[0]](self.layers[f"plot {plane}"], items)
+
+    def _add(self, plane: str, first) -> None:
+        """A layer for a plane not seen before (`first`: its first primitive), above the panel's other layers."""
+        from napari.layers import Image as ImageLayer
+        from napari.layers import Points, Shapes
+
+        common = {
+            "name": f"{self.name} plot {plane}",
+            "metadata": self.metadata("plot"),
+            "scale": self.scale,
+            "translate": self.translate,
+        }
+        if isinstance(first, Image):
+            common["scale"], common["translate"] = self._image_placement(first)
+            layer = ImageLayer(first.pixels.copy(), rgb=True, interpolation2d="nearest", **common)
+        elif isinstance(first, Texts):
+            anchor, drop = ANCHORS[first.anchor]
+            layer = Points(
+                np.zeros((0, 2)),
+                size=0,  # the text only
+                face_color="transparent",
+                border_color="transparent",
+                features={"text": np.array([], dtype=object), "color": np.array([], dtype="<U9")},
+                feature_defaults={"text": "", "color": "#00000000"},  # of the rows `data` adds before `features`
+                text={
+                    "string": "{text}",
+                    "color": {"feature": "color"},
+                    "size": first.size * TEXT_POINTS * self.scale[0],  # world units, as the zoom scales it
+                    "anchor": anchor,
+                    "translation": [drop * first.size, 0.0],
+                    "scaling": True,
+                },
+                **common,
+            )
+        else:
+            layer = Shapes(**common)
+            # zoomed out, lines thinner than a screen pixel break up: widened to one (`_replace_shapes`)
+            layer.events.scale_factor.connect(lambda event: self._replace_shapes(layer, self.shown.get(plane, [])))
+        above = [self.viewer.layers.index(self.layers[f"plot {p}"]) + 1 for p in self.planes]
+        self.viewer.layers.insert(max(above, default=len(self.viewer.layers)), layer)
+        self.layers[f"plot {plane}"] = layer
+        self.planes.append(plane)
+
+    @staticmethod
+    def _replace_shapes(layer, items: list) -> None:
+        """Every shape replaced, refreshing the layer once and leaving its thumbnail (see the module); lines at
+        least a screen pixel wide (the layer's `scale_factor`: world units per screen pixel)."""
+        shapes = shapes_of(items)
+        pixel = layer.scale_factor / abs(layer.scale[-1])  # a screen pixel in data units
+        shapes["edge_width"] = np.where(shapes["edge_width"] > 0, np.maximum(shapes["edge_width"], pixel), 0.0)
+        with layer.events.blocker_all(), layer._block_refresh(), layer.block_thumbnail_update():
+            layer.data = []
+            layer.add(**shapes)
+        layer.refresh(thumbnail=False, highlight=False)
+
+    @staticmethod
+    def _replace_texts(layer, items: list) -> None:
+        positions, features = texts_of(items)
+        with layer.events.blocker_all():
+            layer.data = positions
+            layer.features = features
+        layer.refresh(thumbnail=False, highlight=False)
+
+    def _replace_image(self, layer, items: list) -> None:
+        (image,) = items
+        if layer.data.shape == image.pixels.shape:  # in place: assigning `data` makes napari recompute extents
+            layer.data[...] = image.pixels
+        else:
+            layer.data = image.pixels.copy()
+        scale, translate = self._image_placement(image)
+        if not (np.allclose(layer.scale, scale) and np.allclose(layer.translate, translate)):
+            layer.scale, layer.translate = scale, translate
+        layer.refresh()
+
+    def _image_placement(self, image: Image) -> tuple[np.ndarray, np.ndarray]:
+        """The scale and translate that stretch an image's pixels over its box: napari centers cell (i, j) on
+        translate + (i, j) * scale."""
+        x0, y0, x1, y1 = image.box
+        cell = np.array([y1 - y0, x1 - x0]) / image.pixels.shape[:2]
+        return self.scale * cell, self.translate + (np.array([y0, x0]) + cell / 2) * self.scale
