@@ -145,6 +145,8 @@ class PanelLayers:
         self.scale, self.translate = (np.asarray(value, dtype=float) for value in placement)
         self.planes: list[str] = []
         self.shown: dict[str, list] = {}  # each plane's primitives now
+        self.showing = False
+        self.thinnest: dict[str, float] = {}  # of each shapes layer: its thinnest line's drawn width, data units
 
     def show(self, geometry: Geometry) -> None:
         """Put `geometry` in the layers: each plane's data replaced, absent planes hidden, new planes added.
@@ -154,6 +156,15 @@ class PanelLayers:
         geometry : Geometry
             One frame's primitives in canvas pixels.
         """
+        if self.showing:  # called again by a layer's insertion, which changes the slider's ranges
+            return
+        self.showing = True
+        try:
+            self._show(geometry)
+        finally:
+            self.showing = False
+
+    def _show(self, geometry: Geometry) -> None:
         previous, self.shown = self.shown, planes_of(geometry)
         for plane in self.planes:
             layer = self.layers[f"plot {plane}"]
@@ -165,7 +176,7 @@ class PanelLayers:
             elif _equal(items, previous.get(plane)):  # names, ticks, axes: most texts stay from step to step
                 continue
             replace = {"shapes": self._replace_shapes, "image": self._replace_image, "text": self._replace_texts}
-            replace[plane.split()[0]](self.layers[f"plot {plane}"], items)
+            replace[plane.split()[0]](plane, items)
 
     def _add(self, plane: str, first) -> None:
         """A layer for a plane not seen before (`first`: its first primitive), above the panel's other layers."""
@@ -202,35 +213,45 @@ class PanelLayers:
             )
         else:
             layer = Shapes(**common)
-            # zoomed out, lines thinner than a screen pixel break up: widened to one (`_replace_shapes`)
-            layer.events.scale_factor.connect(lambda event: self._replace_shapes(layer, self.shown.get(plane, [])))
-        above = [self.viewer.layers.index(self.layers[f"plot {p}"]) + 1 for p in self.planes]
-        self.viewer.layers.insert(max(above, default=len(self.viewer.layers)), layer)
+            layer.events.scale_factor.connect(lambda event: self._zoomed(plane))
+        index = max((self.viewer.layers.index(self.layers[f"plot {p}"]) + 1 for p in self.planes), default=None)
         self.layers[f"plot {plane}"] = layer
-        self.planes.append(plane)
+        self.planes.append(plane)  # before the insertion, whose events reach `show` and `_zoomed`
+        self.viewer.layers.insert(len(self.viewer.layers) if index is None else index, layer)
 
-    @staticmethod
-    def _replace_shapes(layer, items: list) -> None:
-        """Every shape replaced, refreshing the layer once and leaving its thumbnail (see the module); lines at
-        least a screen pixel wide (the layer's `scale_factor`: world units per screen pixel)."""
-        shapes = shapes_of(items)
-        pixel = layer.scale_factor / abs(layer.scale[-1])  # a screen pixel in data units
-        shapes["edge_width"] = np.where(shapes["edge_width"] > 0, np.maximum(shapes["edge_width"], pixel), 0.0)
+    def _replace_shapes(self, plane: str, items: list) -> None:
+        """Every shape replaced, refreshing the layer once and leaving its thumbnail (see the module). Lines
+        are at least a screen pixel wide: thinner, zoomed out, they would break up."""
+        layer, shapes = self.layers[f"plot {plane}"], shapes_of(items)
+        lines = shapes["edge_width"] > 0
+        shapes["edge_width"][lines] = np.maximum(shapes["edge_width"][lines], self._pixel(layer))
+        self.thinnest[plane] = shapes["edge_width"][lines].min(initial=np.inf)
         with layer.events.blocker_all(), layer._block_refresh(), layer.block_thumbnail_update():
             layer.data = []
             layer.add(**shapes)
         layer.refresh(thumbnail=False, highlight=False)
 
+    def _zoomed(self, plane: str) -> None:
+        """Lines widened or narrowed to the new zoom's screen pixel, where it or the previous one made them."""
+        widths = [item.width for item in self.shown.get(plane, []) if not isinstance(item, Rectangles)]
+        if widths and min(widths) < max(self.thinnest.get(plane, np.inf), self._pixel(self.layers[f"plot {plane}"])):
+            self._replace_shapes(plane, self.shown[plane])
+
     @staticmethod
-    def _replace_texts(layer, items: list) -> None:
+    def _pixel(layer) -> float:
+        """A screen pixel in the layer's data units (`scale_factor`: world units per screen pixel)."""
+        return layer.scale_factor / abs(layer.scale[-1])
+
+    def _replace_texts(self, plane: str, items: list) -> None:
+        layer = self.layers[f"plot {plane}"]
         positions, features = texts_of(items)
         with layer.events.blocker_all():
             layer.data = positions
             layer.features = features
         layer.refresh(thumbnail=False, highlight=False)
 
-    def _replace_image(self, layer, items: list) -> None:
-        (image,) = items
+    def _replace_image(self, plane: str, items: list) -> None:
+        layer, (image,) = self.layers[f"plot {plane}"], items
         if layer.data.shape == image.pixels.shape:  # in place: assigning `data` makes napari recompute extents
             layer.data[...] = image.pixels
         else:
