@@ -55,7 +55,7 @@ def planes_of(geometry: Geometry) -> dict[str, list]:
             planes[f"image {images}"] = [item]
             images += 1
         elif isinstance(item, Texts):
-            planes.setdefault(f"text {item.size:g} {item.anchor}", []).append(item)
+            planes.setdefault(f"text {item.size:.3g} {item.anchor}", []).append(item)
         elif isinstance(item, (Polylines, Segments, Rectangles)):
             planes.setdefault(f"shapes {images}", []).append(item)
     return planes
