@@ -40,14 +40,14 @@ def step_times(viewer, frames, on_step=None) -> list[float]:
     return times
 
 
-def display_times(viewer, session, frames) -> tuple[list[float], list[float]]:
-    """Steps of the slider with the session's current display, and its own redraw (`_on_step`) alone."""
+def display_times(viewer, frames, redraw) -> tuple[list[float], list[float]]:
+    """Steps of the slider with a session attached, and the session's own redraw of each frame alone."""
     step_times(viewer, frames[:10])
     steps = step_times(viewer, frames)
     redraws = []
-    for _ in frames:
+    for frame in frames:
         start = time.perf_counter()
-        session._on_step()
+        redraw(int(frame))
         redraws.append(time.perf_counter() - start)
     return steps, redraws
 
@@ -88,9 +88,11 @@ def main() -> int:
         layout={"position": "below", "size": 480},
         style={"trail_length": 30},
     )
-    with_overlays, drawn = display_times(viewer, session, order)
+    with_overlays, drawn = display_times(viewer, order, lambda frame: session._on_step())  # the slider's frame
     session.update(display="layers")
-    with_layers, drawn_layers = display_times(viewer, session, order)
+    with_layers, drawn_layers = display_times(
+        viewer, order, lambda frame: session.panel.show(session.scene.panel_geometry(frame))
+    )
     window_samples = session.scene.traces[0].alignment.window(order[0], WINDOW, WINDOW)
     session.detach()
 

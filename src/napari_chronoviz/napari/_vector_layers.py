@@ -245,8 +245,9 @@ class PanelLayers:
     def _replace_texts(self, plane: str, items: list) -> None:
         layer = self.layers[f"plot {plane}"]
         positions, features = texts_of(items)
-        with layer.events.blocker_all():
-            layer.data = positions
+        with layer.events.blocker_all(), layer._block_refresh():
+            if not (layer.data.shape == positions.shape and np.array_equal(layer.data, positions)):
+                layer.data = positions  # values and labels that stay in place change only their strings
             layer.features = features
         layer.refresh(thumbnail=False, highlight=False)
 
