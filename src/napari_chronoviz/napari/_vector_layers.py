@@ -8,10 +8,12 @@ layer one text size and anchor). Every plane holds only the current frame: `Pane
 its data on each step, from the same geometry the rasterizer draws, so the two displays cannot drift.
 `Points` primitives are not converted: the session's values layer draws the panel's dots, with features.
 
-Replacing a Shapes layer's data is napari's costly path (a `Shapes.data = ...` costs more than the whole
-raster display's step, see benchmarks/bench_overlays.py): napari rebuilds its thumbnail by rasterizing
-every shape, and refreshes the layer once per call inside the setter. `_replace_shapes` blocks both and
-refreshes once, without the thumbnail (the layer list's thumbnail keeps the first frame).
+Replacing a Shapes layer's data is napari's costly path (a naive `Shapes.data = ...` of the traces costs
+about twice the raster display's whole overlay, see benchmarks/bench_overlays.py): besides triangulating
+every path, napari rasterizes every shape for the layer list's thumbnail and refreshes the layer several
+times inside the setter. `_replace_shapes` blocks both and refreshes once, without the thumbnail (the layer
+list's thumbnail keeps the first frame); a plane that draws the same as on the step before is left alone,
+and texts that stay in place change only their strings.
 """
 
 from __future__ import annotations
