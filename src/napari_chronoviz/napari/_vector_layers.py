@@ -105,7 +105,20 @@ def shapes_of(items: list) -> dict:
 
 
 def texts_of(items: list) -> tuple[np.ndarray, dict]:
-    """Texts of one size and anchor as napari points, (y, x), and their features: `text` and `color` (hex)."""
+    """Texts of one size and anchor as napari points and their features.
+
+    Parameters
+    ----------
+    items : list
+        `Texts` primitives of one plane.
+
+    Returns
+    -------
+    positions : np.ndarray
+        (n, 2) (y, x) of each string's anchor.
+    features : dict
+        `text`, the strings, and `color`, their RGBA colors as hex.
+    """
     from napari.utils.colormaps.standardize_color import rgb_to_hex
 
     positions = np.concatenate([item.positions for item in items])[:, ::-1]
