@@ -1,4 +1,5 @@
-"""Overlay cost per frame step in napari, against a plain napari Shapes update of the same polylines.
+"""Overlay cost per frame step in napari, in both displays, against a plain napari Shapes update of the same
+polylines.
 
 Run: `make bench-overlays` (under Xvfb when there is no display). The workload is issue #4's: 16 channels
 with a 1000-sample window (500 Hz, 1 s each side), 2 flies x 13 keypoints with their skeleton (the SLEAP
@@ -6,7 +7,9 @@ sample, real pose), 30-frame trails. Each figure is the median over many steps o
 `viewer.dims.set_current_step`, which returns once every layer has been re-sliced and updated:
 
 - base: the video layer alone (napari's own cost of a step);
-- overlays: the same with the chronoviz session attached; overlay cost = overlays - base;
+- overlays: the same with the chronoviz session attached, in the "raster" display (the default) and in the
+  "layers" display (the panel as shapes and text layers, the pose as points, vectors and tracks);
+  overlay cost = overlays - base;
 - reference: base plus `Shapes.data = ...` with the 16 polylines of 1000 points, as a naive plugin would.
 """
 
@@ -35,6 +38,18 @@ def step_times(viewer, frames, on_step=None) -> list[float]:
             on_step(int(frame))
         times.append(time.perf_counter() - start)
     return times
+
+
+def display_times(viewer, frames, redraw) -> tuple[list[float], list[float]]:
+    """Steps of the slider with a session attached, and the session's own redraw of each frame alone."""
+    step_times(viewer, frames[:10])
+    steps = step_times(viewer, frames)
+    redraws = []
+    for frame in frames:
+        start = time.perf_counter()
+        redraw(int(frame))
+        redraws.append(time.perf_counter() - start)
+    return steps, redraws
 
 
 def main() -> int:
@@ -73,13 +88,11 @@ def main() -> int:
         layout={"position": "below", "size": 480},
         style={"trail_length": 30},
     )
-    step_times(viewer, order[:10])
-    with_overlays = step_times(viewer, order)
-    drawn = []
-    for _ in order:
-        start = time.perf_counter()
-        session._on_step()
-        drawn.append(time.perf_counter() - start)
+    with_overlays, drawn = display_times(viewer, order, lambda frame: session._on_step())  # the slider's frame
+    session.update(display="layers")
+    with_layers, drawn_layers = display_times(
+        viewer, order, lambda frame: session.panel.show(session.scene.panel_geometry(frame))
+    )
     window_samples = session.scene.traces[0].alignment.window(order[0], WINDOW, WINDOW)
     session.detach()
 
@@ -100,6 +113,7 @@ def main() -> int:
 
     median = lambda values: 1e3 * statistics.median(values)  # noqa: E731
     overlay_cost = median(with_overlays) - median(base)
+    layers_cost = median(with_layers) - median(base)
     reference_cost = median(reference) - median(base)
     print(
         f"workload: {N_CHANNELS} channels x {window_samples.stop - window_samples.start} samples in the window, "
@@ -111,11 +125,16 @@ def main() -> int:
         f"(overlay cost {overlay_cost:.1f} ms; of which geometry + draw + refresh {median(drawn):.1f} ms)"
     )
     print(
+        f"step with display='layers':             {median(with_layers):6.1f} ms  "
+        f"(overlay cost {layers_cost:.1f} ms; of which panel geometry + layer updates {median(drawn_layers):.1f} ms)"
+    )
+    print(
         f"step with Shapes.data = 16 x 1000 path: {median(reference):6.1f} ms  (reference cost {reference_cost:.1f} ms)"
     )
     print(
-        f"overlay cost / Shapes reference cost:   {overlay_cost / reference_cost:6.2f}  "
-        f"(target: overlay cost <= 5 ms; 30 fps playback budget 33.3 ms per step)"
+        f"overlay cost / Shapes reference cost:   {overlay_cost / reference_cost:6.2f}  raster, "
+        f"{layers_cost / reference_cost:.2f} layers  (target: overlay cost <= 5 ms; 30 fps playback budget 33.3 ms "
+        "per step)"
     )
     return 0
 

@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import attach, read_pose, sample_file
+from napari_chronoviz import align, attach, read_pose, read_timeseries, sample_file
 from napari_chronoviz.napari._layers import Session
+from napari_chronoviz.napari._vector_layers import PanelLayers
 from napari_chronoviz.napari._widget import ChronovizWidget
+from napari_chronoviz.overlays import primitives
 from napari_chronoviz.render.raster import draw, unpremultiply
 
 # the bundled copies of ../shared/data/dlc_openfield/m3v1mp4.mp4 and its predictions, byte for byte
@@ -41,8 +43,7 @@ def test_keypoint_layer_follows_the_slider_with_the_files_values(dlc):
     assert keypoints.metadata["chronoviz"]["sources"]["pose"] == [str(pose_path)]
 
 
-@pytest.mark.parametrize("display", ["raster", "layers"])
-def test_raster_image_is_the_geometry_of_the_current_frame(dlc, display):
+def test_raster_image_is_the_geometry_of_the_current_frame(dlc):
     viewer, video_layer, pose_path = dlc
     speed = pd.DataFrame({"x": read_pose(pose_path).xy[:, 0, 0, 0]})
     rois = np.random.default_rng(0).random((2330, 8))  # a heatmap lane, a raster lane and the overview too
@@ -54,25 +55,125 @@ def test_raster_image_is_the_geometry_of_the_current_frame(dlc, display):
         pose=pose_path,
         window=(1.0, 1.0),
         style={"heatmaps": [1], "overview": True},
-        display=display,
     )
-    raster = session.layers["overlay" if display == "raster" else "panel"]
-    np.testing.assert_array_equal(raster.translate, [0, 0] if display == "raster" else [480, 0])
-    visible = {key for key, layer in session.layers.items() if layer.visible}
-    assert visible == ({"overlay"} if display == "raster" else set(session.layers))
+    raster = session.layers["overlay"]
+    np.testing.assert_array_equal(raster.translate, [0, 0])
+    assert {key for key, layer in session.layers.items() if layer.visible} == {"overlay"}
     before = raster.data.copy()
     viewer.dims.set_current_step(0, 1000)
     assert session.frame == 1000
     expected = np.zeros_like(raster.data)  # the panel fills its box, the video's overlays go over the rest
     x0, y0, x1, y1 = np.round(session.scene.layout.panel_box - np.tile(session.raster_origin, 2)).astype(int)
     draw(expected[y0:y1, x0:x1], session.scene.panel_geometry(1000), origin=session.scene.layout.panel_box[:2])
-    if display == "raster":
-        draw(expected, session.scene.video_geometry(1000), origin=session.raster_origin)
+    draw(expected, session.scene.video_geometry(1000), origin=session.raster_origin)
     np.testing.assert_array_equal(raster.data, unpremultiply(expected))  # drawn premultiplied, napari takes straight
     assert not np.array_equal(before, raster.data)
     values = session.layers["values"]
     row = values.features[values.features["frame"] == 1000]
     assert row["value"].item() == pytest.approx(speed["x"][1000])
+
+
+def world_paths(layer) -> list[np.ndarray]:
+    """The (x, y) world coordinates of a Shapes layer's paths, through napari's own transform."""
+    return [
+        np.array([layer.data_to_world(vertex) for vertex in shape])[:, ::-1]
+        for shape, kind in zip(layer.data, layer.shape_type)
+        if kind == "path"
+    ]
+
+
+def test_layers_display_draws_the_panel_as_shapes_and_points(dlc):
+    viewer, video_layer, pose_path = dlc
+    video_layer.scale, video_layer.translate = (1, 2, 2), (0, 10, -20)  # world != canvas pixels
+    times = np.arange(0, 78, 0.001)  # 1 kHz: more samples in the window than pixel columns
+    dff = pd.DataFrame({"time": times, "dF/F (%)": np.sin(times * 3), "speed": np.cos(times)})
+    rois = np.random.default_rng(0).random((2330, 8))  # a heatmap lane: its pixels are an image layer
+    session = attach(
+        viewer,
+        video_layer,
+        signals=[dff, rois],
+        pose=pose_path,
+        window=(2.0, 1.0),
+        style={"heatmaps": [1], "trail_length": 5},
+        display="layers",
+    )
+    plot = {key: layer for key, layer in session.layers.items() if key.startswith("plot")}
+    # in drawing order: the panel's background and colorbar, the lanes' background and bands, the heatmap lane
+    # (images), then the traces and what moves; texts where the raster display draws them
+    order = [key for key in sorted(plot, key=lambda key: viewer.layers.index(plot[key])) if "text" not in key]
+    assert order == ["plot shapes 0", "plot image 0", "plot shapes 1", "plot image 1", "plot shapes 2"]
+    assert [type(plot[key]).__name__ for key in order] == ["Shapes", "Image", "Shapes", "Image", "Shapes"]
+    assert sorted(viewer.layers.index(layer) for layer in plot.values()) == list(range(1, len(plot) + 1))
+    kinds = [type(layer).__name__ for layer in viewer.layers][len(plot) + 1 :]
+    assert kinds == ["Points", "Tracks", "Points"]  # the values; the pose's trails and keypoints
+
+    def world(xy):  # canvas pixels -> napari world (y, x)
+        return np.asarray(xy)[..., ::-1] * 2 + [10, -20]
+
+    box = session.scene.layout.panel_box
+    shown = {}
+    for frame in (1000, 1500):
+        viewer.dims.set_current_step(0, frame)
+        geometry = session.scene.panel_geometry(frame)
+        # the traces as the clip of their column cuts them at the lanes' edges (napari's layers do not clip)
+        (traces,) = [
+            item
+            for clip in geometry.of_type(primitives.Clip)
+            for item in clip.cut()
+            if isinstance(item, primitives.Polylines)
+        ]
+        paths = world_paths(session.layers["plot shapes 2"])
+        assert len(paths) == len(traces.paths) == 2
+        for path, expected, lane in zip(paths, traces.paths, session.scene.plot.lane_boxes(box)):
+            np.testing.assert_allclose(path[:, ::-1], world(expected))
+            assert len(path) <= 2 * (lane[2] - lane[0] + 1) + 2  # min/max per pixel column, the edges' crossings
+            assert (world(box[:2]) <= path[:, ::-1]).all() and (path[:, ::-1] <= world(box[2:])).all()
+        shown[frame] = paths[0]
+        images = geometry.of_type(primitives.Image)  # the colorbar (fixed), then the heatmap (in its column)
+        for image, layer in zip(images, (plot["plot image 0"], plot["plot image 1"])):
+            np.testing.assert_array_equal(layer.data, image.pixels)
+            corners = [layer.data_to_world(corner) for corner in ((-0.5, -0.5), np.add(image.pixels.shape[:2], -0.5))]
+            np.testing.assert_allclose(corners, world(image.box.reshape(2, 2)))  # the pixels' outer corners
+
+        values = session.layers["values"]
+        features = values.features.iloc[values._view_indices]  # the points napari shows at this frame
+        signal = read_timeseries(dff)
+        alignment = align(video_layer.metadata["frame_times"], signal)
+        np.testing.assert_allclose(features["value"], alignment.values(signal.values, frame))
+        assert list(features["channel"]) == ["dF/F", "speed"] and list(features["unit"]) == ["%", ""]
+        np.testing.assert_allclose(features["time"], video_layer.metadata["frame_times"][frame])
+        (dots,) = geometry.of_type(primitives.Points)  # the values layer is where the panel's dots are drawn
+        np.testing.assert_allclose(shown_points(values), dots.positions[:, ::-1])
+    assert not np.array_equal(shown[1000][:, 1], shown[1500][:, 1])
+
+    texts = [layer for key, layer in plot.items() if key.startswith("plot text")]
+    assert any("dF/F" in list(layer.features["text"]) for layer in texts)
+    session.update(display="raster")
+    assert not [layer for layer in viewer.layers if type(layer).__name__ == "Shapes"]
+    assert not [key for key in session.layers if key.startswith("plot")]
+
+
+def test_panel_planes_appear_under_the_other_layers_and_keep_their_lines_a_pixel_wide(make_napari_viewer):
+    viewer = make_napari_viewer()
+    above = viewer.add_points(name="above the panel")
+    layers = {}
+    panel = PanelLayers(viewer, layers, "v", (np.ones(2), np.zeros(2)), lambda role: {})
+    box = primitives.Rectangles(np.array([[0.0, 0, 100, 50]]), np.ones((1, 4)))
+    line = primitives.Segments(np.array([[0.0, 10]]), np.array([[100.0, 10]]), np.ones((1, 4)), 1.0)
+    panel.show(primitives.Geometry([box, line]))
+    viewer.layers.move(viewer.layers.index(above), len(viewer.layers))  # the values and pose layers go there
+    label = primitives.Texts(np.array([[5.0, 20]]), ["speed"], np.ones((1, 4)), 12.0)
+    panel.show(primitives.Geometry([box, line, label]))  # a text size seen only now: its layer goes on the panel
+    shapes, text = layers["plot shapes 0"], layers["plot text 12 left"]
+    assert list(viewer.layers) == [shapes, text, above]
+    assert list(text.features["text"]) == ["speed"]
+    assert shapes.shape_type == ["rectangle", "line"] and list(shapes.edge_width) == [0, 1]
+    shapes.scale_factor = 3.0  # zoomed out to 3 world units per screen pixel
+    assert list(shapes.edge_width) == [0, 3]
+    shapes.scale_factor = 0.5
+    assert list(shapes.edge_width) == [0, 1]
+    panel.show(primitives.Geometry([box]))
+    assert not text.visible and shapes.visible and shapes.nshapes == 1
 
 
 def test_update_and_detach(dlc):
@@ -116,7 +217,7 @@ def test_widget_controls_change_the_layers(dlc, tmp_path):
     widget.trail_length.value = 4
     assert widget.session.layers["trails 0"].tail_length == 4
     widget.position.value = "above"
-    assert widget.session.layers["panel"].translate[0] < 0
+    assert widget.session.layers["plot shapes 0"].extent.world[0, 0] < 0
     widget.display.value = "raster"
     assert widget.session.layers["overlay"].translate[0] < 0
     widget.left.value = 0.5

@@ -133,3 +133,22 @@ def test_napari_shows_the_exports_pixels_of_a_translucent_corner_panel(make_napa
     corner = np.abs(shown[y0:y1, x0:x1].astype(int) - exported[y0:y1, x0:x1])
     assert corner.max() <= 1, f"{(corner > 1).mean():.2%} of the corner's pixels differ, by up to {corner.max()}"
     assert np.abs(shown.astype(int) - exported).max() <= 1
+
+
+def test_a_clip_cut_for_vector_layers_keeps_what_lies_in_its_box():
+    from napari_chronoviz.overlays.primitives import Clip, Polylines
+
+    path = np.column_stack([np.arange(-5.0, 26.0), np.arange(31.0)])  # x from -5 to 25, y = x + 5
+    rectangles = Rectangles(np.array([[-10.0, 0, 5, 10], [30.0, 0, 40, 10]]), rgba([[1, 0, 0], [0, 1, 0]]))
+    texts = Texts(np.array([[2.0, 5], [18.0, 5]]), ["in", "cut at the edge"], rgba([[1, 1, 1], [1, 1, 1]]), 10.0)
+    clip = Clip(
+        np.array([0.0, 0, 20, 30]),
+        np.array([0, 0, 0, 1.0]),
+        Geometry([rectangles, Polylines([path], rgba([[1, 1, 1]])), texts]),
+    )
+    background, bands, lines, kept = clip.cut()
+    np.testing.assert_array_equal(background.boxes, [[0, 0, 20, 30]])
+    np.testing.assert_array_equal(bands.boxes, [[0, 0, 5, 10]])  # the one outside is gone
+    (cut,) = lines.paths
+    assert cut[0].tolist() == [0, 5] and cut[-1].tolist() == [20, 25] and len(cut) == 21
+    assert kept.strings == ["in"]

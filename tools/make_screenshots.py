@@ -26,6 +26,9 @@ def main() -> int:
     if sys.argv[1:] == ["calibration"]:  # only the calibration picture
         make_calibration_screenshot()
         return 0
+    if sys.argv[1:] == ["layers"]:  # only the layers display's picture
+        print(f"wrote {make_layers_screenshot()}")
+        return 0
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
         viewer.window._qt_window.resize(1600, 1100)
@@ -43,6 +46,7 @@ def main() -> int:
     print(f"wrote {make_cameras_figure()}")
     make_labeling_screenshots()
     make_calibration_screenshot()
+    print(f"wrote {make_layers_screenshot()}")
     from alignment_figures import make_alignment_figures
 
     for path in make_alignment_figures(IMAGES):
@@ -126,6 +130,41 @@ def make_cameras_figure() -> Path:
         with open_video(written) as video:
             path = IMAGES / "cameras.png"
             iio.imwrite(path, video[0])
+    return path
+
+
+def make_layers_screenshot() -> Path:
+    """The fly sample in the "layers" display, zoomed on the plot panel, the pointer on a trace's value at the
+    cursor: napari's status bar shows its frame, time, channel, value and unit."""
+    import napari
+    import numpy as np
+    from qtpy.QtWidgets import QApplication
+
+    from napari_chronoviz.napari._layers import Session
+
+    viewer = napari.Viewer()
+    viewer.window._qt_window.resize(1600, 1100)
+    (video,) = viewer.open_sample("napari-chronoviz", "flies")
+    overlays, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's
+    dock.display.value = "layers"
+    overlays.hide()  # the canvas gets the room
+    viewer.dims.set_current_step(0, 1150)
+    session = Session.of(video)
+    x0, y0, x1, y1 = session.scene.layout.panel_box
+    QApplication.processEvents()
+    camera = viewer.scene.camera
+    camera.center, camera.zoom = ((y0 + y1) / 2, (x0 + x1) / 2), viewer.canvas.size[-1] / (x1 - x0) * 0.98
+    values = session.layers["values"]
+    viewer.layers.selection.active = values
+    shown = values.data[values._view_indices]
+    viewer.mouse_over_canvas = True
+    viewer.cursor.position = shown[np.argsort(shown[:, 1])[1]]  # on the second lane's value
+    QApplication.processEvents()
+    viewer.update_status_from_cursor()  # as a mouse move over the canvas would: the status bar shows the value
+    QApplication.processEvents()
+    path = IMAGES / "layers_display.png"
+    viewer.screenshot(path, canvas_only=False, flash=False)
+    viewer.close()
     return path
 
 

@@ -77,7 +77,8 @@ def attach(
         A dict of `Style` options.
     display
         "raster" (one image redrawn per frame: the fastest to play, the export's exact pixels) or "layers"
-        (pose as napari points/vectors/tracks layers, for inspecting and editing).
+        (pose as napari points/vectors/tracks layers, the plot panel as shapes and text layers and its
+        values as points whose features napari shows on hover: for inspecting, zooming and editing).
     tiles
         Several video layers only: "row" (default), "grid" or `{"columns": int, "height": int}`; see
         `sync_by_time`.

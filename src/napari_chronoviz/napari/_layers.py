@@ -9,7 +9,9 @@ Two displays:
   and the signals sampled at each frame are also there as hidden points layers whose `features` can be
   inspected (make them visible to hover).
 - "layers" (for inspecting and editing): pose as (frame, y, x) points, vectors and tracks layers holding
-  every frame, built once and sliced by napari; only the plot panel is re-rasterized per step.
+  every frame, built once and sliced by napari; the plot panel as vector layers (shapes, texts, and
+  images for heatmaps) whose data is replaced per step from the same panel geometry (`_vector_layers`),
+  with its dots and their values in the values points layer (hover shows channel, value, unit, time).
 
 The scene's `config` rides in each layer's `metadata["chronoviz"]`.
 """
@@ -28,6 +30,7 @@ from ..overlays.scene import Scene
 from ..render.panel import PanelPainter
 from ..render.raster import draw, unpremultiply
 from ._metadata import METADATA_KEY
+from ._vector_layers import PanelLayers
 
 Display = Literal["raster", "layers"]
 DISPLAYS: tuple[str, ...] = get_args(Display)
@@ -110,6 +113,7 @@ class Session:
         self.raster_origin = None  # canvas (x, y) of the rasterized image's top-left pixel
         self._painter: PanelPainter | None = None
         self._drawn = (None, None)  # the raster layer last drawn on, and the box its video overlays covered
+        self.panel: PanelLayers | None = None  # the "layers" display's plot panel
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
         self._on_step()
@@ -181,7 +185,9 @@ class Session:
         if self.display == "raster":
             self._add_raster("overlay", self.scene.layout.canvas_box, flat, "overlay")
         elif self.scene.plot is not None:
-            self._add_raster("panel", self.scene.layout.panel_box, flat, "plot")
+            placement = (flat["scale"], flat["translate"])
+            self.panel = PanelLayers(self.viewer, self.layers, self.video_layer.name, placement, self._metadata)
+            self.panel.show(self.scene.panel_geometry(self.frame))  # its layers now: under the values and pose
         if self.scene.plot is not None:
             self._add("values", self._value_markers(stacked))
         for index, overlay in enumerate(self.scene.pose_overlays):
@@ -292,7 +298,7 @@ class Session:
         box = scene.layout.panel_box
         lanes = plot.lane_boxes(box)
         frames = np.arange(scene.n_frames)
-        rows, features = [], {"frame": [], "time": [], "channel": [], "value": []}
+        rows, features = [], {"frame": [], "time": [], "channel": [], "value": [], "unit": []}
         for channel, lane in zip(plot.channels, lanes):
             trace = plot.traces[channel.trace]
             values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
@@ -304,6 +310,7 @@ class Session:
             features["time"].append(scene.frame_times[finite])
             features["channel"].append(np.full(finite.sum(), channel.name, dtype=object))
             features["value"].append(values[finite])
+            features["unit"].append(np.full(finite.sum(), channel.unit, dtype=object))
         colors = np.concatenate([np.tile(c.color, (len(r), 1)) for c, r in zip(plot.channels, rows)]) if rows else None
         data = np.concatenate(rows) if rows else np.zeros((0, 3))
         return Points(
@@ -322,9 +329,12 @@ class Session:
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
         self.layers.clear()
+        self.panel = None
 
     def _on_step(self, event=None) -> None:
-        raster = self.layers.get("overlay", self.layers.get("panel"))
+        if self.panel is not None:
+            self.panel.show(self.scene.panel_geometry(self.frame))
+        raster = self.layers.get("overlay")
         if raster is None:
             return
         frame, image = self.frame, raster.data
@@ -348,14 +358,12 @@ class Session:
             else:
                 panel[..., :3] = painter.paint(frame)
                 panel[..., 3] = 255
-        drawn = None
-        if self.display == "raster":
-            geometry = self.scene.video_geometry(frame)
-            draw(image, geometry, origin=self.raster_origin)
-            extent = geometry.extent()
-            if extent is not None:
-                drawn = np.concatenate([np.floor(extent[:2]), np.ceil(extent[2:]) + 1]) - np.tile(self.raster_origin, 2)
-                straighten.append(extent)
+        geometry, drawn = self.scene.video_geometry(frame), None
+        draw(image, geometry, origin=self.raster_origin)
+        extent = geometry.extent()
+        if extent is not None:
+            drawn = np.concatenate([np.floor(extent[:2]), np.ceil(extent[2:]) + 1]) - np.tile(self.raster_origin, 2)
+            straighten.append(extent)
         self._drawn = (raster, drawn)
         for box in straighten:
             unpremultiply(image, np.round(np.asarray(box) - np.tile(self.raster_origin, 2)))

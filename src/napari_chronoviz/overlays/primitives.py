@@ -98,6 +98,84 @@ class Clip:
     def __len__(self) -> int:
         return 1
 
+    def cut(self) -> list:
+        """The clip as plain primitives, for displays that cannot clip (napari's vector layers): its background
+        over the box, then the content cut at the box's left and right edges (lines where they cross them,
+        rectangles to them; texts that do not fit whole are left out)."""
+        x0, x1 = float(self.box[0]), float(self.box[2])
+        cut: list = [
+            Rectangles(np.asarray(self.box, dtype=float)[None], np.asarray(self.background, dtype=float)[None])
+        ]
+        for item in self.content.items:
+            if isinstance(item, Polylines):
+                pieces = [
+                    (piece, color) for path, color in zip(item.paths, item.colors) for piece in _cut_path(path, x0, x1)
+                ]
+                item = replace(
+                    item, paths=[piece for piece, _ in pieces], colors=np.array([c for _, c in pieces]).reshape(-1, 4)
+                )
+            elif isinstance(item, Segments):
+                starts, ends, keep = _cut_segments(item.starts, item.ends, x0, x1)
+                item = replace(item, starts=starts, ends=ends, colors=item.colors[keep])
+            elif isinstance(item, Rectangles):
+                boxes = item.boxes.copy()
+                boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], x0, x1)
+                keep = boxes[:, 2] > boxes[:, 0]
+                item = replace(item, boxes=boxes[keep], colors=item.colors[keep])
+            elif isinstance(item, Texts):
+                widths = np.array([text_width(text, item.size) for text in item.strings])
+                lefts = item.positions[:, 0] - widths * {"left": 0.0, "right": 1.0, "center": 0.5}[item.anchor]
+                keep = np.flatnonzero((lefts >= x0) & (lefts + widths <= x1))
+                item = replace(
+                    item,
+                    positions=item.positions[keep],
+                    strings=[item.strings[i] for i in keep],
+                    colors=item.colors[keep],
+                )
+            if len(item):
+                cut.append(item)
+        return cut
+
+
+def _cut_path(path: np.ndarray, x0: float, x1: float) -> list[np.ndarray]:
+    """The runs of a path inside x0..x1, each ending where it crosses an edge."""
+    inside = (path[:, 0] >= x0) & (path[:, 0] <= x1)
+    pieces = []
+    for start, stop in _runs(inside):
+        piece = [path[start:stop]]
+        if start > 0 and path[start, 0] not in (x0, x1):  # a point on the edge is the crossing itself
+            piece.insert(0, _crossing(path[start - 1], path[start], x0, x1))
+        if stop < len(path) and path[stop - 1, 0] not in (x0, x1):
+            piece.append(_crossing(path[stop], path[stop - 1], x0, x1))
+        piece = np.vstack(piece)
+        if len(piece) > 1:
+            pieces.append(piece)
+    return pieces
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(int), 0]))
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def _crossing(outside: np.ndarray, inside: np.ndarray, x0: float, x1: float) -> np.ndarray:
+    """Where the line from an outside point to an inside one crosses the edge x0 or x1."""
+    edge = x0 if outside[0] < x0 else x1
+    fraction = (edge - inside[0]) / (outside[0] - inside[0])
+    return (inside + fraction * (outside - inside))[None]
+
+
+def _cut_segments(starts: np.ndarray, ends: np.ndarray, x0: float, x1: float):
+    """Segments cut to x0..x1: (starts, ends, indices of the segments kept)."""
+    low, high = np.minimum(starts[:, 0], ends[:, 0]), np.maximum(starts[:, 0], ends[:, 0])
+    keep = np.flatnonzero((high >= x0) & (low <= x1))
+    starts, ends = starts[keep].copy(), ends[keep].copy()
+    for points, others in ((starts, ends), (ends, starts)):
+        for edge, outside in ((x0, points[:, 0] < x0), (x1, points[:, 0] > x1)):
+            fraction = (edge - others[outside, 0]) / (points[outside, 0] - others[outside, 0])
+            points[outside] = others[outside] + fraction[:, None] * (points[outside] - others[outside])
+    return starts, ends, keep
+
 
 # Advance of each printable ASCII character of the rasterizer's font (OpenCV's Hershey simplex), per pixel of
 # text height; characters outside the table count as the widest.
