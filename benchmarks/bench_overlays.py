@@ -74,10 +74,12 @@ def main() -> int:
     table = pd.DataFrame(signals, columns=[f"channel {i}" for i in range(N_CHANNELS)])
     table.insert(0, "time", times)
     signal = read_timeseries(table)
-    order = rng.permutation(np.arange(100, n_frames - 100))[:STEPS]
+    order = rng.permutation(np.arange(100, n_frames - 100))[:STEPS]  # jumps, as when dragging the slider
+    playback = np.arange(200, 200 + STEPS)  # one frame after the other, as when playing
 
     step_times(viewer, order[:10])
     base = step_times(viewer, order)
+    base_playback = step_times(viewer, playback)
 
     session = attach(
         viewer,
@@ -88,7 +90,8 @@ def main() -> int:
         layout={"position": "below", "size": 480},
         style={"trail_length": 30},
     )
-    with_overlays, drawn = display_times(viewer, order, lambda frame: session._on_step())  # the slider's frame
+    with_overlays, drawn = display_times(viewer, order, session.redraw)
+    with_playback, drawn_playback = display_times(viewer, playback, session.redraw)
     session.update(display="layers")
     with_layers, drawn_layers = display_times(
         viewer, order, lambda frame: session.panel.show(session.scene.panel_geometry(frame))
@@ -123,6 +126,11 @@ def main() -> int:
     print(
         f"step with chronoviz overlays:           {median(with_overlays):6.1f} ms  "
         f"(overlay cost {overlay_cost:.1f} ms; of which geometry + draw + refresh {median(drawn):.1f} ms)"
+    )
+    print(
+        f"playing, one frame after another:      {median(with_playback):6.1f} ms  (overlay cost "
+        f"{median(with_playback) - median(base_playback):.1f} ms over the bare step's {median(base_playback):.1f} ms; "
+        f"of which geometry + draw + refresh {median(drawn_playback):.1f} ms: the panel's tiles scroll)"
     )
     print(
         f"step with display='layers':             {median(with_layers):6.1f} ms  "

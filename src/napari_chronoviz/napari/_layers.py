@@ -332,12 +332,16 @@ class Session:
         self.panel = None
 
     def _on_step(self, event=None) -> None:
+        self.redraw(self.frame)
+
+    def redraw(self, frame: int) -> None:
+        """Show frame `frame`'s overlays now (the slider's frame on each step)."""
         if self.panel is not None:
-            self.panel.show(self.scene.panel_geometry(self.frame))
+            self.panel.show(self.scene.panel_geometry(frame))
         raster = self.layers.get("overlay")
         if raster is None:
             return
-        frame, image = self.frame, raster.data
+        image = raster.data
         # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent;
         # the panel paints its whole box, so only what the video's overlays covered last time is cleared
         previous_raster, previous_box = self._drawn
