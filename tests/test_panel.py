@@ -351,3 +351,30 @@ def test_an_image_is_drawn_cell_for_cell_on_rgb_rgba_and_a_luma_plane():
     assert rgba[35, 25].tolist() == [0, 0, 255, 255] and rgba[25, 25].tolist() == [0, 0, 0, 0]
     luma = draw(np.full((50, 50), 16, np.uint8), image, plane="y")
     assert luma[25, 15] == round(16 + 65.481) and luma[35, 15] == round(16 + 128.553) and luma[25, 25] == 16
+
+
+def test_without_anything_to_plot_there_is_no_empty_panel_until_labels_come():
+    scene = build_scene(fake_video(300), pose=None, layout="below")
+    np.testing.assert_array_equal(scene.layout.canvas_box, [0, 0, 640, 480])  # no black band under the video
+    labelled = scene.updated(intervals=pd.DataFrame({"start": [1.0], "end": [2.0], "label": ["rest"]}))
+    assert labelled.plot is not None and labelled.layout.canvas_box[3] > 480  # labelling brings the panel
+
+
+@pytest.mark.parametrize(
+    ("style", "layout", "message"),
+    [
+        ({"ylim": 5}, None, r"ylim must be one of .* or \(low, high\)"),
+        (None, {"position": "bottom-right", "size": 200}, r"'bottom-right' takes a size of \(width, height\)"),
+        (None, {"position": "below", "size": [100, 50]}, r"'below' takes a size of one number"),
+    ],
+)
+def test_options_of_the_wrong_shape_say_what_they_take(style, layout, message):
+    with pytest.raises(ChronovizError, match=message):
+        build_scene(fake_video(300), signals=np.zeros(300), style=style, layout=layout)
+
+
+def test_one_heatmap_given_alone_is_a_list_of_one():
+    rois = np.random.default_rng(0).random((300, 8))
+    for given in (1, [1]):
+        scene = build_scene(fake_video(300), signals=[np.zeros(300), rois], style={"heatmaps": given})
+        assert [lane.kind for lane in scene.plot.lanes] == ["lines", "heatmap"]

@@ -41,6 +41,12 @@ class Layout:
                 else ""
             )
             raise ChronovizError(f"Unknown panel position {self.position!r}: use one of {', '.join(POSITIONS)}.{hint}")
+        corner = self.position not in ("none", "below", "above", "left", "right")
+        if self.size is not None and corner != (np.ndim(self.size) == 1 and len(self.size) == 2):
+            expected = (
+                "(width, height) in pixels" if corner else "one number of pixels (its height, or its width beside)"
+            )
+            raise ChronovizError(f"A panel at {self.position!r} takes a size of {expected}; got {self.size!r}.")
 
     @property
     def panel_box(self) -> np.ndarray | None:

@@ -124,6 +124,9 @@ class Scene:
         corner = "bottom-right" if layout.position == "bottom-left" else "bottom-left"
         self._scale_bar = scale_bar_geometry(calibration, self.video_size, style, corner) if calibration else Geometry()
         has_panel_content = self.traces or sources.spikes or sources.events is not None or sources.intervals is not None
+        self.requested_layout = layout  # where a panel goes once there is something to plot (labels added later)
+        if not has_panel_content:  # no empty panel: the canvas is the video
+            self.layout = replace(layout, position="none", size=None)
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             left, right = window.seconds(self.traces)
@@ -264,7 +267,9 @@ class Scene:
             if isinstance(changes.get("style"), dict)
             else changes.get("style", self.style)
         )
-        layout = _layout(changes["layout"], *self.video_size, base=self.layout) if "layout" in changes else self.layout
+        layout = self.requested_layout
+        if "layout" in changes:
+            layout = _layout(changes["layout"], *self.video_size, base=self.requested_layout)
         window = Window.of(changes["window"]) if "window" in changes else self.window
         alignment = {**self.alignment_options, **changes.get("alignment", {})}
         pose_alignment = {**self.pose_alignment_options, **changes.get("pose_alignment", {})}
@@ -310,7 +315,7 @@ class Scene:
             "pose_alignment": _json_options(self.pose_alignment_options),
             "labels_clock": self.labels_clock,
             "window": self.window.to_dict(),
-            "layout": self.layout.to_dict(),
+            "layout": self.requested_layout.to_dict(),
             "style": self.style.to_dict(),
         }
         if self.calibration is not None:

@@ -97,6 +97,7 @@ TIME_AXES: tuple[str, ...] = get_args(TimeAxis)
 TIMESTAMPS: tuple[str, ...] = get_args(Timestamp)
 YLIM_MODES = ("channel", "global", "window")
 MAX_BAND_ALPHA = 0.35  # interval bands above this hide the traces under them
+LISTS = {"heatmaps", "trail_keypoints"}  # options that hold several items
 
 
 def palette(count: int) -> np.ndarray:
@@ -161,7 +162,7 @@ class Style:
             isinstance(self.ylim, str)
             and self.ylim not in YLIM_MODES
             or not isinstance(self.ylim, str)
-            and (len(self.ylim) != 2 or not float(self.ylim[0]) < float(self.ylim[1]))
+            and (np.ndim(self.ylim) != 1 or len(self.ylim) != 2 or not float(self.ylim[0]) < float(self.ylim[1]))
         ):
             raise ChronovizError(
                 f"ylim must be one of {', '.join(map(repr, YLIM_MODES))} or (low, high) with "
@@ -196,6 +197,9 @@ class Style:
         if unknown:
             raise ChronovizError(f"Unknown style option(s) {sorted(unknown)}; valid: {[f.name for f in fields(self)]}.")
         changes = {name: tuple(value) if isinstance(value, list) else value for name, value in changes.items()}
+        for name in LISTS & set(changes):  # one item given alone, e.g. heatmaps=1 on the command line
+            if isinstance(changes[name], (str, int)):
+                changes[name] = (changes[name],)
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
