@@ -138,14 +138,21 @@ def test_viewer_shows_each_cameras_frame_at_the_slider_time(cameras, make_napari
     session = attach(viewer, layers, signals=np.arange(60.0), layout="below")
     opened = [open_video(cameras[name]) for name in names]
     assert [layer.translate[-1] for layer in layers] == [0, 160, 288]  # side by side, in the given order
+    assert viewer.dims.current_step[0] == 0  # from the start, not at the old step's index
+    step = 1 / 30  # the fastest video's
     for seconds in (0.0, 0.5, 1.02, 1.7, 2.5):
         set_time(viewer, seconds)
-        expected = [int(frames_at_or_before(video.frame_times, [seconds])[0]) for video in opened]
+        step_time = session.scene.frame_times[session.frame]
+        last = session.scene.frame_times[-1]  # the clock ends at the videos' last frame
+        assert min(seconds, last) - step <= step_time <= seconds + 1e-9
+        assert viewer.dims.axis_labels[0] == f"{step_time:.3f} s"
+        expected = [int(frames_at_or_before(video.frame_times, [step_time])[0]) for video in opened]
         assert [read_stamp(np.asarray(layer._slice.image.raw)) for layer in layers] == expected
         assert session.tile_frames == expected
-        step_time = session.scene.frame_times[session.frame]
-        assert step_time <= seconds + 1e-9 and viewer.dims.axis_labels[0] == f"{step_time:.3f} s"
         assert session.scene.base_frames[session.frame] == expected[0]  # the panel follows the first video
+    for seconds in (0.5, 1.1, 1.7):  # the slider's position is the time: steps of equal length
+        viewer.dims.set_point(0, seconds)
+        assert abs(session.scene.frame_times[session.frame] - seconds) <= step / 2 + 1e-9
     overlay = session.layers["overlay"]
     assert overlay.data.shape[:2] == (120 + 40, 160 + 128 + 160)  # the tiles and the panel below them
 
@@ -164,16 +171,17 @@ def test_the_dock_lists_each_videos_frame_at_the_slider_time(cameras, make_napar
     sync_by_time(viewer, layers)
     assert not readout.native.isHidden()
     opened = [open_video(cameras[name]) for name in ("30fps", "20fps")]
-    for seconds in (0.0, 0.04, 0.5, 1.02, 1.7, 1.96):
+    for seconds in (0.0, 0.04, 0.5, 1.02, 1.7, 1.97):
         set_time(viewer, seconds)
-        frames = [int(frames_at_or_before(video.frame_times, [seconds])[0]) for video in opened]
+        tick = np.floor(seconds * 30 + 1e-6) / 30  # the clock ticks at the faster video's 30 fps
+        frames = [int(frames_at_or_before(video.frame_times, [tick])[0]) for video in opened]
         assert readout.value.splitlines() == [
             f"{layer.name}  frame {frame}  {video.frame_times[frame]:.3f} s"
             for layer, video, frame in zip(layers, opened, frames)
         ]
     assert readout.value.splitlines()[1] == f"{layers[1].name}  frame 39  1.950 s"  # the 20 fps video's last
     viewer.layers.remove(layers[1])
-    assert readout.value == f"{layers[0].name}  frame 58  1.933 s"  # set_time(1.96): the 30 fps video's frame 58
+    assert readout.value == f"{layers[0].name}  frame 59  1.967 s"  # set_time(1.97): the 30 fps video's last
 
 
 def test_a_saved_session_reopens_the_same_scene(cameras, tmp_path):

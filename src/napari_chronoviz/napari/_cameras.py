@@ -1,11 +1,12 @@
 """Several video layers side by side on one clock, and the overlays of them all.
 
-The clock is every frame time of the videos, merged: a step of the frame slider is one of those times, so
-every frame of every video is reachable. Each video layer's frames are re-indexed on that clock (a lazy view,
-`FramesOnClock`: step k shows the layer's frame at or before the clock's time k); the frame axis is scaled
-by the clock's median step, so the slider moves in seconds, and the axis label next to it reads the exact
-time of the step. The layers are placed side by side in world coordinates (translate and scale of y and x)
-by the same `Tiling` the export uses, so the viewer's canvas and an export's frame line up pixel for pixel.
+The clock ticks at the fastest video's frame step from the first frame time: step k is the time
+`first + k * step` exactly, so the slider's position (the frame axis scaled by the step) is in seconds, and
+every frame of each video at a constant rate shows on at least one step. Each video layer's frames are
+re-indexed on that clock (a lazy view, `FramesOnClock`: step k shows the layer's frame at or before the
+clock's time k), and the axis label next to the slider reads the time of the step. The layers are placed
+side by side in world coordinates (translate and scale of y and x) by the same `Tiling` the export uses,
+so the viewer's canvas and an export's frame line up pixel for pixel.
 `frames_shown` tells which frame of its own video each layer shows now, for the dock's readout.
 """
 
@@ -54,16 +55,19 @@ def source_data(layer):
 
 
 def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=None) -> np.ndarray:
-    """Re-index `layers` (with their own `frame_times`) on their merged clock, place them as `tiles`, and make
-    the frame axis' label read the time; return the clock (seconds)."""
-    clock = np.unique(np.round(np.concatenate(frame_times), 9))
-    step = 1 / nominal_rate(clock) if len(clock) > 1 else 1.0
+    """Re-index `layers` (with their own `frame_times`) on one clock, place them as `tiles`, start at the first
+    step and make the frame axis' label read the time; return the clock (seconds)."""
+    start = min(float(times[0]) for times in frame_times)
+    end = max(float(times[-1]) for times in frame_times)
+    step = min((1 / nominal_rate(times) for times in frame_times if len(times) > 1), default=1.0)
+    clock = start + np.arange(int(np.ceil((end - start) / step - 1e-6)) + 1) * step  # through every last frame
     frames = [source_data(layer) for layer in layers]
     tiling = Tiling.of(tiles, [(data.shape[2], data.shape[1]) for data in frames])
     for layer, data, times, box, scale in zip(layers, frames, frame_times, tiling.boxes, tiling.scales):
         layer.data = FramesOnClock(data, frames_at_or_before(times, clock), times)
         layer.scale = (step, *layer.scale[1:-2], scale, scale)
         layer.translate = (float(clock[0]), *layer.translate[1:-2], box[1], box[0])
+    viewer.dims.set_current_step(0, 0)  # napari would keep the old step's index, far into the new clock
     _show_time(viewer, clock)
     return clock
 
@@ -130,8 +134,10 @@ def _show_time(viewer, clock: np.ndarray) -> None:
     previous = _CLOCK_READOUTS.get(viewer)
     if previous is not None:
         viewer.dims.events.current_step.disconnect(previous)
+        viewer.dims.events.axis_labels.disconnect(previous)
     readout = _CLOCK_READOUTS[viewer] = _Readout(viewer, clock)
     viewer.dims.events.current_step.connect(readout)
+    viewer.dims.events.axis_labels.connect(readout)  # napari resets the labels when layers are added
     readout()
 
 
