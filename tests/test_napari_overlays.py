@@ -313,3 +313,14 @@ def test_widget_shows_the_pose_alignment_a_script_chose(dlc, short_dlc_pose):
     attach(viewer, video_layer, pose=short_dlc_pose(100), pose_alignment={"mode": "pad", "offset": 0.5})
     widget = ChronovizWidget(viewer)
     assert (widget.pose_mode.value, widget.pose_offset.value, widget.pose_ratio.value) == ("pad", 0.5, "")
+
+
+def test_the_overlays_dock_scrolls_instead_of_stretching_the_window(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer(show=True)
+    window = viewer.window._qt_window
+    window.resize(1400, 900)
+    dock = ChronovizWidget(viewer)
+    viewer.window.add_dock_widget(dock, name="Overlays", area="right")
+    qtbot.wait(50)
+    assert window.height() <= 900  # the controls are 1500+ pixels tall: they scroll in the dock
+    assert dock.native.verticalScrollBar().maximum() > 0

@@ -45,6 +45,13 @@ YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 class ChronovizWidget(Container):
     """Overlays for a video layer: sources, alignment, plot window, layout and pose style."""
 
+    @property
+    def native(self):
+        """The scroll area around the controls. magicgui gives the widget inside it, which a napari dock takes out
+        of the scroll area: the dock would then be as tall as every control (1500+ pixels) and push the window
+        off the screen."""
+        return self._widget._scroll
+
     def __init__(self, napari_viewer):
         super().__init__(scrollable=True)
         self.viewer = napari_viewer
