@@ -324,3 +324,14 @@ def test_the_overlays_dock_scrolls_instead_of_stretching_the_window(make_napari_
     qtbot.wait(50)
     assert window.height() <= 900  # the controls are 1500+ pixels tall: they scroll in the dock
     assert dock.native.verticalScrollBar().maximum() > 0
+
+
+def test_adding_a_file_that_does_not_exist_says_so(make_napari_viewer, monkeypatch, tmp_path):
+    shown = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", shown.append)
+    dock = ChronovizWidget(make_napari_viewer())
+    dock.signal_file.value = tmp_path / "nope.csv"
+    dock.add_signal.clicked()
+    assert shown == [
+        f"{tmp_path / 'nope.csv'} does not exist: check the path, or pick the file with the button beside the field."
+    ]

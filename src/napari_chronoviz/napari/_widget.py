@@ -329,8 +329,11 @@ class ChronovizWidget(Container):
         )
 
     def _add_source(self, kind: str, reader, path, **options) -> None:
-        if not path or not Path(path).is_file():
+        if not path or Path(path).is_dir():
             show_error(f"Choose a file to add as {kind} first (got {str(path)!r}).")
+            return
+        if not Path(path).is_file():
+            show_error(f"{path} does not exist: check the path, or pick the file with the button beside the field.")
             return
         try:
             loaded = reader(path, **options)
