@@ -167,7 +167,9 @@ def test_the_input_is_never_the_output(stamped_videos, tmp_path):
 
 def test_missing_folder_unknown_codec_and_option(stamped_videos, tmp_path):
     source = stamped_videos["constant_rate"]
-    with pytest.raises(ChronovizError, match=r"folder .*missing does not exist; create it or pass make_dirs=True"):
+    with pytest.raises(
+        ChronovizError, match=r"folder .*missing does not exist; create it, or pass make_dirs=True \(--make-dirs\)"
+    ):
         create_visualization(source, output=tmp_path / "missing" / "out.mp4", progress=False)
     assert create_visualization(
         source, output=tmp_path / "made" / "out.mp4", make_dirs=True, end=2, progress=False
@@ -423,3 +425,12 @@ def test_command_line_labels_clock_reaches_the_scene(stamped_videos, tmp_path, c
     assert chronoviz([*command, "--labels-clock", "photometry.csv"]) == 2
     assert "labels_clock='photometry.csv' names no signal" in capsys.readouterr().err
     assert chronoviz([*command, "--labels-clock", "0", "--offset", "0.5"]) == 0
+
+
+@pytest.mark.parametrize("scale", [0, -1])
+def test_a_scale_that_is_not_positive_is_refused_before_anything_is_written(stamped_videos, tmp_path, scale):
+    with pytest.raises(ChronovizError, match=r"scale is the factor of the output's size .* got"):
+        create_visualization(
+            stamped_videos["constant_rate"], np.zeros(90), tmp_path / "s.mp4", scale=scale, progress=False
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -270,7 +270,9 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
         raise ExportError(f"{output} exists; pass overwrite=True (--overwrite) to replace it, or choose another name.")
     if not output.parent.is_dir():
         if not make_dirs:
-            raise ExportError(f"The folder {output.parent} does not exist; create it or pass make_dirs=True.")
+            raise ExportError(
+                f"The folder {output.parent} does not exist; create it, or pass make_dirs=True (--make-dirs)."
+            )
         output.parent.mkdir(parents=True)
     return output
 
@@ -292,6 +294,8 @@ class _Compositor:
         self.scene, self.settings, self.video_pixels, self.alpha = scene, settings, video_pixels, alpha
         x0, y0, x1, y1 = scene.layout.canvas_box if crop is None else np.asarray(crop, dtype=float)
         self.origin = np.array([x0, y0])
+        if scale is not None and not float(scale) > 0:
+            raise ExportError(f"scale is the factor of the output's size (0.5 halves it, 2 doubles it); got {scale}.")
         self.scale = float(scale or 1.0)
         width, height = int(round((x1 - x0) * self.scale)), int(round((y1 - y0) * self.scale))
         if width <= 0 or height <= 0:
