@@ -378,3 +378,11 @@ def test_one_heatmap_given_alone_is_a_list_of_one():
     for given in (1, [1]):
         scene = build_scene(fake_video(300), signals=[np.zeros(300), rois], style={"heatmaps": given})
         assert [lane.kind for lane in scene.plot.lanes] == ["lines", "heatmap"]
+
+
+def test_a_y_scale_number_is_written_shorter_never_cut():
+    values = np.linspace(0.0684, 0.615, 300)  # limits "0.615" and "0.0684": wider than a narrow panel's scale
+    scene = build_scene(fake_video(300), signals=values, layout={"position": "left", "size": 150})
+    written = [text for text, *_ in texts_of(scene.panel_geometry(150))]
+    assert not any(text.endswith(".") and text[:-1].replace(".", "").isdigit() for text in written)
+    assert any(text in ("0.068", "0.07") for text in written) or not any("0.0" in text for text in written)

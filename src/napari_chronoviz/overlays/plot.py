@@ -869,7 +869,8 @@ class PlotPanel:
             ends += [(box[0], box[3]), (box[0], inner[0]), (box[0], inner[1])]
             if (frame is None) == self.scrolls:
                 label_x = box[0] - TICK - 2
-                top_label, bottom_label = (_fit(label, place.scale_width - TICK - 3, scale_size) for label in labels)
+                fit = _fit_number if lane.kind == "lines" else _fit  # limits, or the first and last row's names
+                top_label, bottom_label = (fit(label, place.scale_width - TICK - 3, scale_size) for label in labels)
                 texts.add(label_x, box[1] + scale_size, top_label, color, scale_size, "right")
                 texts.add(label_x, box[3] - 2, bottom_label, color, scale_size, "right")
         if frame is None:
@@ -898,7 +899,7 @@ class PlotPanel:
                     break
                 y += size
                 if changes == (frame is not None):
-                    texts.add(gutter[0] + PADDING, y, _fit(text, width, size), color, size)
+                    texts.add(gutter[0] + PADDING, y, (_fit_value if changes else _fit)(text, width, size), color, size)
                 y += 2
 
     def _overview(
@@ -1027,6 +1028,26 @@ def _format_time(seconds: float, step: float, clock: bool) -> str:
         return ("-" if seconds < 0 else "") + text
     text = f"{seconds:.{decimals}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _fit_number(text: str, width: float, size: float) -> str:
+    """A number written as `text`, with fewer digits when it is wider than `width` pixels at `size`, or left out:
+    never cut (0.0684 is not "0.068.")."""
+    if text_width(text, size) <= width:
+        return text
+    shorter = (f"{float(text):.{digits}g}" for digits in (2, 1))
+    return next((short for short in shorter if text_width(short, size) <= width), "")
+
+
+def _fit_value(text: str, width: float, size: float) -> str:
+    """A current value and its unit ("0.342 mV"), without the unit and then with fewer digits when it is wider
+    than `width` pixels at `size`: the number is never cut. A text that does not start with a number is `_fit`."""
+    number = text.split(" ")[0]
+    try:
+        float(number)
+    except ValueError:
+        return _fit(text, width, size)
+    return text if text_width(text, size) <= width else _fit_number(number, width, size)
 
 
 def _fit(text: str, width: float, size: float) -> str:
