@@ -155,10 +155,11 @@ def video_of_layer(layer) -> _LayerVideo:
 def sync_by_time(viewer: napari.Viewer, video_layers: list | None = None, *, tiles: str | dict | None = None) -> None:
     """Put videos of different frame rates on one time slider, side by side.
 
-    The slider's steps are every frame time of the videos, merged (seconds, on the videos' own clocks), so
-    every frame of every video can be reached; at each step every video shows its frame at or before that
-    time (its first frame before it starts). The frame axis is scaled by the merged clock's median step, so
-    the slider moves in seconds, and the axis label next to it reads the exact time of the step. The layers
+    The slider's steps tick at the fastest video's frame step from the first frame time (seconds, on the
+    videos' own clocks), so every frame of each video at a constant rate shows on at least one step; at each
+    step every video shows its frame at or before that time (its first frame before it starts). The frame
+    axis is scaled by that step, so the slider's position is the time, and the axis label next to it reads
+    the time of the step. The layers
     are placed side by side in world coordinates (their y/x translate and scale), in the order given: the
     same tiles an export of these videos has. Attached overlays are rebuilt to follow.
 
