@@ -371,3 +371,13 @@ def test_the_dock_keeps_a_calibration_a_script_attached_and_loads_files(make_nap
     (reopened,) = viewer.open(saved, plugin="napari-chronoviz")  # the dock attaches the session's overlays
     assert widget.video.value == reopened.name and widget.session.video_layer is reopened
     assert widget.session.scene.calibration.unit == "mm" and widget.calibrate.pose_speed.value == "centroid"
+
+
+def test_pose_speed_without_a_pose_says_to_add_one():
+    from types import SimpleNamespace
+
+    from napari_chronoviz import ChronovizError, build_scene
+
+    video = SimpleNamespace(frame_times=np.arange(30) / 30, shape=(30, 48, 64, 3))
+    with pytest.raises(ChronovizError, match="pose_speed='snout' plots the speed of a pose, but no pose was given"):
+        build_scene(video, signals=np.zeros(30), pose_speed="snout")

@@ -434,3 +434,10 @@ def test_a_scale_that_is_not_positive_is_refused_before_anything_is_written(stam
             stamped_videos["constant_rate"], np.zeros(90), tmp_path / "s.mp4", scale=scale, progress=False
         )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "problem"), [("out", "has no file extension"), ("out.xyz", "is not a video file")])
+def test_an_output_that_is_not_a_video_file_is_refused_by_name(stamped_videos, tmp_path, name, problem):
+    with pytest.raises(ChronovizError, match=rf"{name} {problem} chronoviz writes|{name} {problem};.*\.mp4, \.mov"):
+        create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / name, progress=False)
+    assert list(tmp_path.iterdir()) == []

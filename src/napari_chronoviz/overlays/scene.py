@@ -120,6 +120,11 @@ class Scene:
             calibration.check_video(*self.video_size)
         if pose_speed is not None and (not isinstance(pose_speed, str) or not pose_speed):
             raise ChronovizError(f"pose_speed is 'centroid' or a keypoint's name, not {pose_speed!r}.")
+        if pose_speed is not None and not sources.poses:
+            raise ChronovizError(
+                f"pose_speed={pose_speed!r} plots the speed of a pose, but no pose was given: add one (pose= in a "
+                "script, --pose on the command line, Add pose in the dock) or leave pose_speed out."
+            )
         self.traces += self._speed_traces()
         corner = "bottom-right" if layout.position == "bottom-left" else "bottom-left"
         self._scale_bar = scale_bar_geometry(calibration, self.video_size, style, corner) if calibration else Geometry()

@@ -255,8 +255,9 @@ def _close_quietly(container) -> None:
 def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> Path:
     """The output path, after the checks that protect the user's files."""
     output = output.expanduser()
-    if not output.suffix:
-        raise ExportError(f"{output} has no file extension; use one of {', '.join(EXPORT_SUFFIXES)}.")
+    if output.suffix.lower() not in EXPORT_SUFFIXES:
+        problem = "has no file extension" if not output.suffix else "is not a video file chronoviz writes"
+        raise ExportError(f"{output} {problem}; use one of {', '.join(EXPORT_SUFFIXES)}.")
     inputs = [Path(path) for path in getattr(video, "paths", [getattr(video, "path", None)]) if path]
     for source in inputs:
         if (
