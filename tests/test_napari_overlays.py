@@ -62,10 +62,11 @@ def test_raster_image_is_the_geometry_of_the_current_frame(dlc):
     before = raster.data.copy()
     viewer.dims.set_current_step(0, 1000)
     assert session.frame == 1000
-    expected = np.zeros_like(raster.data)  # the panel fills its box, the video's overlays go over the rest
-    x0, y0, x1, y1 = np.round(session.scene.layout.panel_box - np.tile(session.raster_origin, 2)).astype(int)
-    draw(expected[y0:y1, x0:x1], session.scene.panel_geometry(1000), origin=session.scene.layout.panel_box[:2])
+    expected = np.zeros_like(raster.data)  # the video's overlays, then the panel filling its box over them
     draw(expected, session.scene.video_geometry(1000), origin=session.raster_origin)
+    x0, y0, x1, y1 = np.round(session.scene.layout.panel_box - np.tile(session.raster_origin, 2)).astype(int)
+    expected[y0:y1, x0:x1] = 0
+    draw(expected[y0:y1, x0:x1], session.scene.panel_geometry(1000), origin=session.scene.layout.panel_box[:2])
     np.testing.assert_array_equal(raster.data, unpremultiply(expected))  # drawn premultiplied, napari takes straight
     assert not np.array_equal(before, raster.data)
     values = session.layers["values"]

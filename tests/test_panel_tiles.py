@@ -152,3 +152,39 @@ def test_a_clip_cut_for_vector_layers_keeps_what_lies_in_its_box():
     (cut,) = lines.paths
     assert cut[0].tolist() == [0, 5] and cut[-1].tolist() == [20, 25] and len(cut) == 21
     assert kept.strings == ["in"]
+
+
+def test_a_corner_panel_lies_over_the_pose_in_the_export_and_in_napari(stamped_videos, tmp_path, make_napari_viewer):
+    from napari_chronoviz import Pose, attach
+    from napari_chronoviz.overlays.layout import Layout
+
+    video = stamped_videos["constant_rate"]
+    with open_video(video) as opened:
+        n_frames, width, height = len(opened), opened.width, opened.height
+    x0, y0, x1, y1 = Layout(width, height, "top-right").panel_box
+    center = np.array([(x0 + x1) / 2, (y0 + y1) / 2])  # a keypoint under the panel
+    pose = Pose(np.tile(center, (n_frames, 1, 1, 1)), np.ones((n_frames, 1, 1)), ("nose",), ("mouse",))
+    options = {"layout": "top-right", "style": {"inset_alpha": 1.0}, "end": 2, "codec": "ffv1", "pix_fmt": "bgr0"}
+    options["progress"] = False  # an opaque corner panel: the keypoint under it must not show
+    frames = {}
+    for name, given in (("with pose", pose), ("without", None)):
+        output = create_visualization(
+            video, np.arange(n_frames, dtype=float), tmp_path / f"{name}.mkv", pose=given, **options
+        )
+        with av.open(str(output)) as container:
+            frames[name] = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    np.testing.assert_array_equal(
+        frames["with pose"][int(y0) : int(y1), int(x0) : int(x1)],
+        frames["without"][int(y0) : int(y1), int(x0) : int(x1)],
+    )
+
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(video, plugin="napari-chronoviz")
+    session = attach(
+        viewer, layer, signals=np.arange(n_frames, dtype=float), pose=pose, layout="top-right", style=options["style"]
+    )
+    viewer.dims.set_current_step(0, 0)
+    shown = session.layers["overlay"].data
+    painted = PanelPainter(session.scene).paint(0)
+    x, y = center.astype(int)
+    np.testing.assert_array_equal(shown[y, x, :3], painted[y - int(y0), x - int(x0)])  # the panel's, not the keypoint's

@@ -28,7 +28,7 @@ from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.scene import Scene
 from ..render.panel import PanelPainter
-from ..render.raster import draw, unpremultiply
+from ..render.raster import composite_over, draw, unpremultiply
 from ._metadata import METADATA_KEY
 from ._vector_layers import PanelLayers
 
@@ -343,7 +343,7 @@ class Session:
             return
         image = raster.data
         # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent;
-        # the panel paints its whole box, so only what the video's overlays covered last time is cleared
+        # an opaque panel paints its whole box, so only what the video's overlays covered last time is cleared
         previous_raster, previous_box = self._drawn
         if previous_raster is raster:
             if previous_box is not None:
@@ -352,22 +352,25 @@ class Session:
         else:
             image[...] = 0
         straighten = []  # where the premultiplied pixels may be translucent
-        if self.scene.plot is not None:
-            painter = self._panel_painter()
-            x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
-            panel = image[y0 : y0 + painter.shape[0], x0 : x0 + painter.shape[1]]
-            if painter.translucent:
-                painter.paint(frame, out=panel)
-                straighten.append(painter.box)
-            else:
-                panel[..., :3] = painter.paint(frame)
-                panel[..., 3] = 255
         geometry, drawn = self.scene.video_geometry(frame), None
+        painter = self._panel_painter() if self.scene.plot is not None else None
+        if painter is not None and painter.translucent:  # laid over what is under it: start from nothing
+            x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
+            image[max(y0, 0) : y0 + painter.shape[0], max(x0, 0) : x0 + painter.shape[1]] = 0
         draw(image, geometry, origin=self.raster_origin)
         extent = geometry.extent()
         if extent is not None:
             drawn = np.concatenate([np.floor(extent[:2]), np.ceil(extent[2:]) + 1]) - np.tile(self.raster_origin, 2)
             straighten.append(extent)
+        if painter is not None:  # last: a panel in a corner lies over the pose, as in the export
+            x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
+            panel = image[y0 : y0 + painter.shape[0], x0 : x0 + painter.shape[1]]
+            if painter.translucent:
+                composite_over(panel, painter.paint(frame))
+                straighten.append(painter.box)
+            else:
+                panel[..., :3] = painter.paint(frame)
+                panel[..., 3] = 255
         self._drawn = (raster, drawn)
         for box in straighten:
             unpremultiply(image, np.round(np.asarray(box) - np.tile(self.raster_origin, 2)))

@@ -249,11 +249,11 @@ class Scene:
         return geometry
 
     def geometry(self, frame: int) -> Geometry:
-        """Everything drawn on `frame`: the panel first, then what lies over the video."""
+        """Everything drawn on `frame`: what lies over the video, then the panel (over it when in a corner)."""
         if not 0 <= frame < self.n_frames:
             raise IndexError(f"Frame {frame} is outside the video (0..{self.n_frames - 1}).")
-        geometry = self.panel_geometry(frame)
-        geometry.extend(self.video_geometry(frame))
+        geometry = self.video_geometry(frame)
+        geometry.extend(self.panel_geometry(frame))
         return geometry
 
     def updated(self, **changes) -> Scene:

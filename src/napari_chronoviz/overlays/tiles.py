@@ -156,11 +156,11 @@ class TiledScene:
         return geometry
 
     def geometry(self, frame: int) -> Geometry:
-        """Everything drawn on output frame `frame`: the panel first, then what lies over the tiles."""
+        """Everything drawn on output frame `frame`: what lies over the tiles, then the panel."""
         if not 0 <= frame < self.n_frames:
             raise IndexError(f"Frame {frame} is outside the output (0..{self.n_frames - 1}).")
-        geometry = self.panel_geometry(frame)
-        geometry.extend(self.video_geometry(frame))
+        geometry = self.video_geometry(frame)
+        geometry.extend(self.panel_geometry(frame))
         return geometry
 
     def retimed(self, frame_times) -> TiledScene:

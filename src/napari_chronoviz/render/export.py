@@ -279,8 +279,8 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
 
 
 class _Compositor:
-    """Builds each output frame: canvas background, the video frame in place, the plot panel, the geometry
-    over the video on top.
+    """Builds each output frame: canvas background, the video frame in place, what is drawn over the video
+    (pose, timestamp, scale bar), the plot panel on top (over the pose when it lies in a corner).
 
     The panel's pixels come from the `PanelPainter` napari's overlay uses too (an opaque panel is copied in,
     a translucent one laid over the video as napari lays its layer). For yuv420p output with even sizes and
@@ -334,12 +334,12 @@ class _Compositor:
         canvas = np.zeros((self.height, self.width, 4 if self.alpha else 3), np.uint8)
         if pixels is not None:
             self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
+        draw(canvas, self.scene.video_geometry(index), origin=self.origin, scale=self.scale)
         if self.painter is None and self.scene.plot is not None:
             self._draw_scaled_panel(index, canvas)
         elif self.painter is not None:
             x0, y0 = (self.painter.box[:2] - self.origin).astype(int)
             self._paint_panel(index, canvas, x0, y0)
-        draw(canvas, self.scene.video_geometry(index), origin=self.origin, scale=self.scale)
         if self.alpha:  # drawn premultiplied (render/raster.py); the encoder takes straight colors
             unpremultiply(canvas)
         frame = av.VideoFrame.from_ndarray(canvas, format="rgba" if self.alpha else "rgb24")
@@ -394,18 +394,18 @@ class _Compositor:
         self._place(blue, video_blue, self.top // 2, self.left // 2)
         self._place(red, video_red, self.top // 2, self.left // 2)
         canvas = np.concatenate([luma.ravel(), blue.ravel(), red.ravel()]).reshape(-1, self.width)
-        if self.painter is not None:
-            box = self._even_box(self.painter.box)
-            if box is not None:
-                rgb = self._region_rgb(canvas, box, fresh=not self.painter.translucent)
-                self._paint_panel(index, rgb, *(self.painter.box[:2] - self.origin).astype(int) - box[:2])
-                self._put_region(canvas, rgb, box)
         geometry = self.scene.video_geometry(index)
         box = self._even_box(geometry.extent()) if geometry.items else None
         if box is not None:
             rgb = self._region_rgb(canvas, box, fresh=False)
             draw(rgb, geometry, origin=self.origin + box[:2])
             self._put_region(canvas, rgb, box)
+        if self.painter is not None:  # last: a panel in a corner lies over the pose, as a legend would
+            box = self._even_box(self.painter.box)
+            if box is not None:
+                rgb = self._region_rgb(canvas, box, fresh=not self.painter.translucent)
+                self._paint_panel(index, rgb, *(self.painter.box[:2] - self.origin).astype(int) - box[:2])
+                self._put_region(canvas, rgb, box)
         return canvas
 
     def _even_box(self, extent) -> np.ndarray | None:
