@@ -438,9 +438,10 @@ class PlotPanel:
         scrolled (render/panel.py); with `ylim="window"` the y-limits change with the frame and it cannot."""
         return self.style.ylim != "window"
 
-    def pixels_per_second(self, box: np.ndarray) -> float:
-        """How many pixels a second spans in a traces' `box` (x0, y0, x1, y1)."""
-        return float(box[2] - box[0]) / (self.left + self.right)
+    def pixels_per_second(self, boxes: np.ndarray) -> float | np.ndarray:
+        """How many pixels a second spans in a traces' box (x0, y0, x1, y1), or in each row of (n, 4) boxes."""
+        boxes = np.asarray(boxes, dtype=float)
+        return (boxes[..., 2] - boxes[..., 0]) / (self.left + self.right)
 
     def scroll(self, time: float, box: np.ndarray) -> int | np.ndarray:
         """The strip pixel at the left edge of a traces' `box` when the current time is `time`.
@@ -449,9 +450,7 @@ class PlotPanel:
         Each frame shows a whole-pixel range of it, so the lanes' content drawn once can be copied into any
         frame pixel for pixel; the content sits up to half a pixel from where the exact time would put it.
         """
-        box = np.asarray(box, dtype=float)
-        per_second = (box[..., 2] - box[..., 0]) / (self.left + self.right)
-        return np.round(self._strip_x(time, box) - self.left * per_second).astype(int)
+        return np.round(self._strip_x(time, box) - self.left * self.pixels_per_second(box)).astype(int)
 
     @property
     def strip_start(self) -> float:
@@ -476,9 +475,7 @@ class PlotPanel:
 
     def _strip_x(self, times, boxes: np.ndarray) -> np.ndarray:
         """Strip pixels of `times` in traces' boxes: one box, or one time per box of several."""
-        boxes = np.asarray(boxes, dtype=float)
-        per_second = (boxes[..., 2] - boxes[..., 0]) / (self.left + self.right)
-        return (np.asarray(times, dtype=float) - self.strip_start) * per_second
+        return (np.asarray(times, dtype=float) - self.strip_start) * self.pixels_per_second(boxes)
 
     def _x_of_offset(self, offsets, box: np.ndarray, time: float | None) -> np.ndarray:
         """The canvas x of times given as offsets from the current `time` (the axis' ticks): from the cursor at

@@ -347,11 +347,8 @@ class _Compositor:
 
     def _place(self, canvas: np.ndarray, pixels: np.ndarray, top: int | None = None, left: int | None = None) -> None:
         """Copy `pixels` into `canvas` at (top, left) (default: the video's place), clipped to the canvas."""
-        top = self.top if top is None else top
-        left = self.left if left is None else left
-        rows = slice(max(top, 0), min(top + pixels.shape[0], canvas.shape[0]))
-        cols = slice(max(left, 0), min(left + pixels.shape[1], canvas.shape[1]))
-        canvas[rows, cols] = pixels[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
+        region, part = _overlap(canvas, pixels, self.top if top is None else top, self.left if left is None else left)
+        region[...] = part
 
     def _draw_scaled_panel(self, index: int, canvas: np.ndarray) -> None:
         """The panel drawn from its geometry at the export's scale on a layer of its own, laid over `canvas`."""
@@ -372,12 +369,7 @@ class _Compositor:
     def _paint_panel(self, index: int, target: np.ndarray, x0: int, y0: int) -> None:
         """The panel of output frame `index` on `target` (RGB or premultiplied RGBA) with its top-left pixel at
         (x0, y0), clipped to `target`: copied when opaque, laid over what is there when translucent."""
-        pixels = self.painter.paint(index)
-        height, width = target.shape[:2]
-        rows = slice(max(y0, 0), min(y0 + pixels.shape[0], height))
-        cols = slice(max(x0, 0), min(x0 + pixels.shape[1], width))
-        pixels = pixels[rows.start - y0 : rows.stop - y0, cols.start - x0 : cols.stop - x0]
-        region = target[rows, cols]
+        region, pixels = _overlap(target, self.painter.paint(index), y0, x0)
         if self.painter.translucent:
             composite_over(region, pixels)
         else:
@@ -441,6 +433,14 @@ class _Compositor:
         luma[y0:y1, x0:x1] = drawn_luma
         blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_blue
         red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_red
+
+
+def _overlap(target: np.ndarray, pixels: np.ndarray, top: int, left: int) -> tuple[np.ndarray, np.ndarray]:
+    """The region of `target` that `pixels` placed with their top-left pixel at (top, left) cover, and the part
+    of `pixels` that lies there: views of both, cut to `target`."""
+    rows = slice(max(top, 0), min(top + pixels.shape[0], target.shape[0]))
+    cols = slice(max(left, 0), min(left + pixels.shape[1], target.shape[1]))
+    return target[rows, cols], pixels[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
 
 
 def _planes(height: int, width: int):

@@ -115,6 +115,15 @@ class _Transform:
     def length(self, value: float) -> int:
         return max(1, int(round(value * self.scale)))
 
+    def box_in(self, box: np.ndarray, image: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+        """A canvas box's whole pixels (x0, y0, x1, y1), and the part of them inside `image` as (left, top,
+        right, bottom); None when no pixel of it is."""
+        pixels = np.round((np.asarray(box, dtype=float) - np.tile(self.origin, 2)) * self.scale).astype(int)
+        height, width = image.shape[:2]
+        x0, y0, x1, y1 = pixels
+        inside = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+        return None if inside[2] <= inside[0] or inside[3] <= inside[1] else (pixels, inside)
+
 
 def _by_color(colors: np.ndarray) -> dict[tuple, np.ndarray]:
     """Row indices of each distinct color (alpha quantized to ALPHA_LEVELS)."""
@@ -295,13 +304,10 @@ def _draw_rectangles(painter: _Painter, item: Rectangles, transform: _Transform)
 
 def _draw_image(image: np.ndarray, item: Image, transform: _Transform, plane: str | None) -> None:
     """Stretch the picture's cells over its box (nearest neighbour: each cell a flat block), blended by its alpha."""
-    x0, y0, x1, y1 = np.round((item.box - np.tile(transform.origin, 2)) * transform.scale).astype(int)
-    if x1 <= x0 or y1 <= y0:
+    placed = transform.box_in(item.box, image)
+    if placed is None:
         return
-    height, width = image.shape[:2]
-    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    if right <= left or bottom <= top:
-        return
+    (x0, y0, x1, y1), (left, top, right, bottom) = placed
     cells = cv2.resize(item.pixels, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
     cells = cells[top - y0 : bottom - y0, left - x0 : right - x0]
     values = _pixel_values(cells[..., :3], plane, 1 if plane else image.shape[2]).astype(np.uint16)
@@ -314,11 +320,10 @@ def _draw_image(image: np.ndarray, item: Image, transform: _Transform, plane: st
 def _draw_clip(image: np.ndarray, item: Clip, transform: _Transform, plane: str | None) -> None:
     """Draw the clip's content on a buffer filled with its background, wider than its box by `CLIP_MARGIN`
     on the left and right, and copy the box's part of it into `image`."""
-    x0, y0, x1, y1 = np.round((item.box - np.tile(transform.origin, 2)) * transform.scale).astype(int)
-    height, width = image.shape[:2]
-    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    if right <= left or bottom <= top:
+    placed = transform.box_in(item.box, image)
+    if placed is None:
         return
+    (x0, y0, x1, y1), (left, top, right, bottom) = placed
     buffer = np.empty((y1 - y0, x1 - x0 + 2 * CLIP_MARGIN) + image.shape[2:], np.uint8)
     buffer[...] = fill_value(item.background, image.shape[2] if image.ndim == 3 else 1, plane)
     origin = transform.origin + np.array([x0 - CLIP_MARGIN, y0]) / transform.scale
