@@ -7,16 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from napari_chronoviz import align, attach, read_pose, read_timeseries, sample_file
+from napari_chronoviz import Pose, align, attach, read_pose, read_timeseries, sample_file
 from napari_chronoviz.napari._layers import Session
 from napari_chronoviz.napari._vector_layers import PanelLayers
 from napari_chronoviz.napari._widget import ChronovizWidget
 from napari_chronoviz.overlays import primitives
-from napari_chronoviz.render.raster import draw, unpremultiply
+from napari_chronoviz.overlays.layout import Layout
+from napari_chronoviz.render.raster import composite_over, draw, unpremultiply
 
 # the bundled copies of ../shared/data/dlc_openfield/m3v1mp4.mp4 and its predictions, byte for byte
 DLC_VIDEO = sample_file("mouse.mp4")
 DLC_POSE = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
+DLC_SIGNALS = sample_file("mouse_signals.csv")
 
 
 @pytest.fixture
@@ -72,6 +74,49 @@ def test_raster_image_is_the_geometry_of_the_current_frame(dlc):
     values = session.layers["values"]
     row = values.features[values.features["frame"] == 1000]
     assert row["value"].item() == pytest.approx(speed["x"][1000])
+
+
+def drawn_from_scratch(session, frame: int) -> np.ndarray:
+    """What the raster layer must hold at `frame`, drawn with the rasterizer alone on an empty image: the
+    video's overlays, then the panel over them (laid over them when translucent), in straight colors."""
+    scene, origin = session.scene, session.raster_origin
+    expected = np.zeros_like(session.layers["overlay"].data)
+    draw(expected, scene.video_geometry(frame), origin=origin)
+    x0, y0, x1, y1 = np.round(scene.layout.panel_box - np.tile(origin, 2)).astype(int)
+    panel = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
+    draw(panel, scene.panel_geometry(frame), origin=scene.layout.panel_box[:2])
+    if panel[..., 3].min() == 255:
+        expected[y0:y1, x0:x1] = panel
+    else:
+        composite_over(expected[y0:y1, x0:x1], panel)
+    return unpremultiply(expected)
+
+
+def test_a_translucent_corner_over_the_pose_is_straightened_once(dlc):
+    viewer, video_layer, _ = dlc
+    n_frames = video_layer.data.shape[0]
+    x0, y0, x1, y1 = Layout(640, 480, "top-right").panel_box
+    ys, xs = np.meshgrid(np.linspace(y0 - 30, y1 + 30, 6), np.linspace(x0 - 30, x1 + 30, 6))
+    keypoints = np.column_stack([xs.ravel(), ys.ravel()])  # inside the corner panel, on its edges and beside it
+    names = tuple(f"point {i}" for i in range(len(keypoints)))
+    pose = Pose(np.tile(keypoints, (n_frames, 1, 1, 1)), np.ones((n_frames, 1, len(names))), names, ("mouse",))
+    session = attach(viewer, video_layer, signals=np.arange(n_frames, dtype=float), pose=pose, layout="top-right")
+    viewer.dims.set_current_step(0, 3)
+    shown = session.layers["overlay"].data
+    expected = drawn_from_scratch(session, 3)
+    corner = expected[int(y0) : int(y1), int(x0) : int(x1), 3]
+    assert 0 < corner.min() < 255 and (corner == 255).any()  # translucent, with keypoints under it
+    np.testing.assert_array_equal(shown, expected)
+
+
+def test_frames_drawn_ahead_while_playing_are_the_frames_shown_and_a_jump_leaves_nothing_behind(dlc):
+    viewer, video_layer, pose_path = dlc
+    session = attach(viewer, video_layer, signals=[DLC_SIGNALS], pose=pose_path, style={"trail_length": 10})
+    raster = session.layers["overlay"]
+    for frame in (400, 401, 402, 403, 1500, 1501, 402):  # playing, a jump while a frame is drawn ahead, back
+        viewer.dims.set_current_step(0, frame)
+        np.testing.assert_array_equal(raster.data, drawn_from_scratch(session, frame), err_msg=f"frame {frame}")
+    assert session._raster_frames.frames_drawn_ahead == 2  # 402 and 403; the others were drawn when asked for
 
 
 def world_paths(layer) -> list[np.ndarray]:

@@ -27,9 +27,8 @@ import numpy as np
 from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.scene import Scene
-from ..render.panel import PanelPainter
-from ..render.raster import composite_over, draw, unpremultiply
 from ._metadata import METADATA_KEY
+from ._raster_frames import RasterFrames
 from ._vector_layers import PanelLayers
 
 Display = Literal["raster", "layers"]
@@ -111,8 +110,7 @@ class Session:
         Session._by_video_layer[video_layer] = self
         self.layers: dict[str, object] = {}
         self.raster_origin = None  # canvas (x, y) of the rasterized image's top-left pixel
-        self._painter: PanelPainter | None = None
-        self._drawn = (None, None)  # the raster layer last drawn on, and the box its video overlays covered
+        self._raster_frames: RasterFrames | None = None  # what draws the raster layer's pixels
         self.panel: PanelLayers | None = None  # the "layers" display's plot panel
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
@@ -325,6 +323,7 @@ class Session:
         )
 
     def _remove_layers(self) -> None:
+        self._close_raster_frames()
         for layer in self.layers.values():
             if layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
@@ -341,43 +340,13 @@ class Session:
         raster = self.layers.get("overlay")
         if raster is None:
             return
-        image = raster.data
-        # drawn in place and refreshed: assigning `data` would make napari recompute every layer's extent;
-        # an opaque panel paints its whole box, so only what the video's overlays covered last time is cleared
-        previous_raster, previous_box = self._drawn
-        if previous_raster is raster:
-            if previous_box is not None:
-                x0, y0, x1, y1 = np.clip(previous_box, 0, None).astype(int)
-                image[y0:y1, x0:x1] = 0
-        else:
-            image[...] = 0
-        straighten = []  # where the premultiplied pixels may be translucent
-        geometry, drawn = self.scene.video_geometry(frame), None
-        painter = self._panel_painter() if self.scene.plot is not None else None
-        if painter is not None and painter.translucent:  # laid over what is under it: start from nothing
-            x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
-            image[max(y0, 0) : y0 + painter.shape[0], max(x0, 0) : x0 + painter.shape[1]] = 0
-        draw(image, geometry, origin=self.raster_origin)
-        extent = geometry.extent()
-        if extent is not None:
-            drawn = np.concatenate([np.floor(extent[:2]), np.ceil(extent[2:]) + 1]) - np.tile(self.raster_origin, 2)
-            straighten.append(extent)
-        if painter is not None:  # last: a panel in a corner lies over the pose, as in the export
-            x0, y0 = (painter.box[:2] - self.raster_origin).astype(int)
-            panel = image[y0 : y0 + painter.shape[0], x0 : x0 + painter.shape[1]]
-            if painter.translucent:
-                composite_over(panel, painter.paint(frame))
-                straighten.append(painter.box)
-            else:
-                panel[..., :3] = painter.paint(frame)
-                panel[..., 3] = 255
-        self._drawn = (raster, drawn)
-        for box in straighten:
-            unpremultiply(image, np.round(np.asarray(box) - np.tile(self.raster_origin, 2)))
-        raster.refresh()
+        if self._raster_frames is None or self._raster_frames.scene is not self.scene:
+            self._close_raster_frames()
+            self._raster_frames = RasterFrames(self.scene, raster.data, self.raster_origin)
+        self._raster_frames.show(frame)
+        raster.refresh(extent=False)  # the image's size and place never change
 
-    def _panel_painter(self) -> PanelPainter:
-        """The painter of the current scene's panel (a new scene, e.g. after a label changed, gets a new one)."""
-        if self._painter is None or self._painter.scene is not self.scene:
-            self._painter = PanelPainter(self.scene)
-        return self._painter
+    def _close_raster_frames(self) -> None:
+        if self._raster_frames is not None:
+            self._raster_frames.close()
+            self._raster_frames = None
