@@ -141,12 +141,13 @@ def test_listeners_hear_every_change(labeling):
 
 # --- files ------------------------------------------------------------------------------------------------
 
-NOTES = ("plain", 'with "quotes", and a comma', "two\nlines", "", "# not a comment")
+NOTES = ("plain", 'with "quotes", and a comma', "two\nlines", "", "# not a comment", "null")  # "null": not missing
+LABELS = ("a", "b, c", "NA", 'd "e"', "a: b", "a")  # "NA" (say, not annotated) is a name, not a missing value
 
 
 def _intervals() -> Intervals:
-    starts = np.array([0.1, 1 / 3, 2.718281828459045, 10.000000000000002, 1e-9])
-    return Intervals(starts, starts + np.array([0.2, 1 / 7, 1.0, 0.5, 3.0]), ("a", "b, c", "a", 'd "e"', "a: b"), NOTES)
+    starts = np.array([0.1, 1 / 3, 2.718281828459045, 10.000000000000002, 1e-9, 20.0])
+    return Intervals(starts, starts + np.array([0.2, 1 / 7, 1.0, 0.5, 3.0, 1.0]), LABELS, NOTES)
 
 
 @pytest.mark.parametrize("format, suffix", [("loupe", ".csv"), ("boris", ".tsv")])
@@ -163,7 +164,7 @@ def test_intervals_written_read_back_exactly(tmp_path, format, suffix):
 
 @pytest.mark.parametrize("format, suffix", [("loupe", ".csv"), ("boris", ".tsv")])
 def test_events_written_read_back_exactly(tmp_path, format, suffix):
-    written = Events(np.array([0.1 + 0.2, 1 / 3, 7.0]), ("sprint", "wing, extension", 'say "hi"'))
+    written = Events(np.array([0.1 + 0.2, 1 / 3, 7.0, 8.0]), ("sprint", "wing, extension", 'say "hi"', "NA"))
     read = read_events(write_events(written, tmp_path / f"events{suffix}", format=format))
     assert read.times.tolist() == written.times.tolist() and read.kinds == written.kinds
 
@@ -190,7 +191,7 @@ def test_writing_never_overwrites_an_input_unless_told(tmp_path):
         write_intervals(_intervals(), path)
     assert read_intervals(path).labels == ("x",)
     write_intervals(_intervals(), path, overwrite=True)
-    assert len(read_intervals(path).labels) == 5
+    assert len(read_intervals(path).labels) == len(LABELS)
     assert [p.name for p in tmp_path.iterdir()] == ["labels.csv"]  # no temporary file left behind
 
 

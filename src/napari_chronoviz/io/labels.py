@@ -253,7 +253,7 @@ def _table(source) -> tuple[pd.DataFrame, str]:
         return read_parquet(path, LabelError), str(path)
     if path.suffix.lower() in (".xlsx", ".xls"):
         raise LabelError(f"{path}: save the sheet as CSV (or TSV) to read it here.")
-    return read_delimited(path, LabelError), str(path)
+    return read_delimited(path, LabelError, words_are_text=True), str(path)
 
 
 def _required(table: pd.DataFrame, names, what: str, source: str):

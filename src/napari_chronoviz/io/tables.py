@@ -25,11 +25,13 @@ _UNIT_SUFFIX = re.compile(r"(?:[_ ]+[(\[]?|[(\[])(s|sec|ms|us|µs|ns)[)\]]?$")
 _UNIT_ALIASES = {"sec": "s", "µs": "us"}
 
 
-def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
+def read_delimited(path: Path, error=ChronovizError, *, words_are_text: bool = False) -> pd.DataFrame:
     """Read a CSV/TSV/SSV table: delimiter sniffed from the first data line, header kept when it is not numbers.
 
     Lines starting with '#' are comments. Rows with a different number of fields than the header raise a
-    `error` naming the line, instead of being silently padded or cut.
+    `error` naming the line, instead of being silently padded or cut. Empty cells are missing (NaN); so are
+    pandas' missing-value words ("NA", "null", "NaN", ...) unless `words_are_text`, for tables of names and
+    notes where "NA" may be a behavior's name.
     """
     import pandas as pd
 
@@ -40,7 +42,8 @@ def read_delimited(path: Path, error=ChronovizError) -> pd.DataFrame:
     # Whole-line comments only: pandas' comment="#" would also cut cells such as BORIS's "player #1:video.mp4".
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         text = "".join(line for _, line in _data_lines(handle))
-    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", header=0 if has_header else None)
+    missing = {"keep_default_na": False, "na_values": [""]} if words_are_text else {}
+    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", header=0 if has_header else None, **missing)
 
 
 def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:

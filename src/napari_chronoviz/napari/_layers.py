@@ -344,7 +344,7 @@ class Session:
             self._close_raster_frames()
             self._raster_frames = RasterFrames(self.scene, raster.data, self.raster_origin)
         self._raster_frames.show(frame)
-        raster.refresh(extent=False)  # the image's size and place never change
+        raster.refresh(extent=False, thumbnail=False)  # the image's size and place never change
 
     def _close_raster_frames(self) -> None:
         if self._raster_frames is not None:
