@@ -106,6 +106,26 @@ def test_encoder_options_reach_the_file(stamped_videos, tmp_path):
     assert b"crf=23.0" in settings and b"subme=2" in settings  # x264 writes its settings; veryfast = subme 2
 
 
+def test_a_crf_beyond_the_encoders_scale_is_refused_and_an_rgb_encoder_gets_an_rgb_format(stamped_videos, tmp_path):
+    source = stamped_videos["constant_rate"]
+    with pytest.raises(
+        ChronovizError, match=r"crf=99 is not a quality libx264 takes: its crf runs from 0 \(best\) to 51"
+    ):
+        create_visualization(source, output=tmp_path / "a.mp4", crf=99, progress=False)
+    with pytest.raises(ChronovizError, match=r"crf=high is not a quality libvpx-vp9 takes: .* from 0 \(best\) to 63"):
+        create_visualization(source, output=tmp_path / "a.webm", crf="high", progress=False)
+    assert list(tmp_path.iterdir()) == []
+    output = create_visualization(
+        source, output=tmp_path / "rgb.mkv", codec="libx264rgb", crf=0, end=3, layout="none", progress=False
+    )
+    with av.open(str(output)) as container:
+        assert container.streams.video[0].codec_context.pix_fmt == "gbrp"  # H.264 stores RGB as planar G, B, R
+        decoded = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    with av.open(str(source)) as container:
+        original = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    np.testing.assert_array_equal(decoded, original)  # crf 0 in RGB: lossless
+
+
 @pytest.mark.parametrize("suffix, codec", [(".webm", "vp9"), (".gif", "gif")])
 @pytest.mark.filterwarnings("ignore:out.gif. GIF stores frame delays")  # 30 fps in centiseconds: tested elsewhere
 def test_webm_and_gif(stamped_videos, tmp_path, suffix, codec):

@@ -233,3 +233,23 @@ def test_a_killed_exports_partial_file_is_removed_by_the_next_export(tmp_path):
         warnings.simplefilter("ignore")
         create_visualization(sample_file("flies.mp4"), output=folder / "next.mp4", end=5, **FAST)
     assert sorted(path.name for path in folder.iterdir()) == sorted([live.name, "next.mp4"])
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_render_stopped_by_kill_or_ctrl_c_says_so_and_leaves_nothing(tmp_path, stop):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    output = folder / "slow.mp4"
+    command = [sys.executable, "-m", "napari_chronoviz.cli", "render", str(sample_file("flies.mp4"))]
+    command += ["-o", str(output), "--preset", "veryslow", "--quiet"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(".slow.partial-*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert list(folder.glob(".slow.partial-*")), "the export never started writing: nothing to test"
+    process.send_signal(stop)
+    started = time.monotonic()
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130 and time.monotonic() - started < 10
+    assert f"chronoviz: interrupted; {output} was not written." in stderr and "Traceback" not in stderr
+    assert list(folder.iterdir()) == []

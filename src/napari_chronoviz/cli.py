@@ -5,18 +5,51 @@ spatial calibration (pixels -> cm)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from fractions import Fraction
 
 from . import __version__
 from .errors import ChronovizError
 from .io.tables import value_from_text
 
+INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run `chronoviz render ...` or `chronoviz view ...`; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    with _interrupted_by_sigterm():
+        try:
+            return _run(args)
+        except KeyboardInterrupt:
+            output = getattr(args, "output", None) if args.command == "render" else None
+            print(f"chronoviz: interrupted{f'; {output} was not written' if output else ''}.", file=sys.stderr)
+            return INTERRUPTED
+
+
+@contextlib.contextmanager
+def _interrupted_by_sigterm():
+    """Make SIGTERM (`kill`, a job scheduler's time limit) stop the command as Ctrl-C does, so that the
+    export removes its partial file on the way out."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "batch":
             return _batch(args)

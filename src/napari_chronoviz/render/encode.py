@@ -58,8 +58,10 @@ class EncoderSettings:
             if value is not None:
                 settings[key] = str(value)
         _check_options(codec, settings)
-        pix_fmt = pix_fmt or DEFAULT_PIX_FMT.get(codec, "yuv420p")
         supported = _pixel_formats(codec)
+        if pix_fmt is None:  # the usual 4:2:0 unless the codec has its own default or cannot write it
+            usual = "yuv420p" if not supported or "yuv420p" in supported else supported[0]
+            pix_fmt = DEFAULT_PIX_FMT.get(codec, usual)
         if supported and pix_fmt not in supported:
             raise ExportError(f"The {codec} encoder cannot write pix_fmt={pix_fmt!r}; it supports {sorted(supported)}.")
         return cls(codec, pix_fmt, settings, None if bitrate is None else int(_bits(bitrate)), gop)
@@ -147,16 +149,34 @@ def _codec_option_names(codec: str) -> set[str]:
     return {option.name for option in (*supported.generic, *supported.private)}
 
 
+# The quality scales of the usual encoders: FFmpeg declares crf open-ended and the encoder clamps what is
+# beyond, so a crf of 99 would silently be the worst quality.
+CRF_RANGES = {"libx264": (0, 51), "libx264rgb": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63)}
+CRF_RANGES |= {"libsvtav1": (1, 63), "libaom-av1": (0, 63)}
+
+
 def _check_options(codec: str, settings: dict) -> None:
     known = _codec_option_names(codec)
     unknown = sorted(set(settings) - known)
     if unknown:
         raise ExportError(f"The {codec} encoder has no option(s) {unknown}. Its options: {', '.join(sorted(known))}.")
+    if "crf" in settings and codec in CRF_RANGES:
+        low, high = CRF_RANGES[codec]
+        try:
+            crf = float(settings["crf"])
+        except ValueError:
+            crf = None
+        if crf is None or not low <= crf <= high:
+            raise ExportError(
+                f"crf={settings['crf']} is not a quality {codec} takes: its crf runs from {low} (best) to {high} "
+                "(smallest file); 18-28 is the usual choice."
+            )
 
 
-def _pixel_formats(codec: str) -> set[str]:
+def _pixel_formats(codec: str) -> list[str]:
+    """The pixel formats the encoder writes, in its order of preference."""
     formats = av.codec.Codec(codec, "w").video_formats or ()
-    return {video_format.name for video_format in formats}
+    return [video_format.name for video_format in formats]
 
 
 def _bits(bitrate) -> float:
