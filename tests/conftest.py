@@ -51,6 +51,10 @@ TIMING_CASES = {
     ),
     "yuv420p10": ("ten_bit.mp4", dict(n_frames=60, pix_fmt="yuv420p10le", gop=20)),
     "gray_ffv1_avi": ("gray_ffv1.avi", dict(n_frames=60, codec="ffv1", pix_fmt="gray", gop=20)),
+    # no index: seeks search packets by decoding timestamp, which lies before a keyframe's shown time
+    "h264_mpegts": ("bframes.ts", dict(n_frames=150, gop=50, b_frames=3, options={"sc_threshold": "0"})),
+    # MPEG-2 in a program stream (DVD-era and EthoVision recordings): after a seek the parser resyncs
+    "mpeg2_ps": ("mpeg2.mpg", dict(n_frames=150, codec="mpeg2video", gop=15, b_frames=2)),
 }
 EDIT_LIST_CUT = (1.5, 45)  # seconds and frame (at 30 fps) where `edit_list_video` is cut from its source
 

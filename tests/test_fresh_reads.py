@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import EDIT_LIST_CUT, TIMING_CASES
-from napari_chronoviz import open_video, sample_file
-from napari_chronoviz.testing import read_stamp
+from napari_chronoviz import VideoReadError, open_video, sample_file
+from napari_chronoviz.testing import make_stamped_video, read_stamp
 
 BUNDLED_VIDEOS = {  # file: (frames, (height, width), fps)
     "flies.mp4": (1500, (1024, 1024), 25.0),  # byte-identical to shared/data/sleap_flies/clip.mp4
@@ -117,6 +117,8 @@ QUIRKS = [
     "bframes_gop250",
     "mpeg4_avi",
     "variable_rate",
+    "h264_mpegts",
+    "mpeg2_ps",
 ]
 
 
@@ -151,3 +153,19 @@ def test_edit_list_frames_are_what_a_player_shows(edit_list_video):
         np.testing.assert_allclose(np.diff(video.frame_times), 1 / 30, atol=1e-6)
     wanted = {0, 1, 2, 14, 15, count - 1} | wanted_frames(count, seed=2)
     assert_fresh_reads_match(edit_list_video, wanted, reference)
+
+
+def test_mpeg_program_stream_frames_just_after_each_keyframe_read_fresh(stamped_videos):
+    path = stamped_videos["mpeg2_ps"]  # a seek lands in the keyframe's group with its first frames mistimed
+    with open_video(path) as video:
+        wanted = set((video.keyframes + 1).tolist()) & set(range(len(video)))
+    count, reference = sequential_frames([path], wanted)
+    assert count == TIMING_CASES["mpeg2_ps"][1]["n_frames"]
+    assert_fresh_reads_match(path, wanted, reference)
+
+
+def test_a_stream_whose_packets_carry_no_timestamps_is_refused_with_how_to_re_encode(tmp_path):
+    path = make_stamped_video(tmp_path / "h264.mpg", 60, b_frames=3)  # H.264 in an MPEG program stream
+    with pytest.raises(VideoReadError, match=r"of the 60 video packets of .*h264.mpg carry no timestamp") as raised:
+        open_video(path)
+    assert "ffmpeg -i h264.mpg -c:v libx264 -crf 18 h264.mp4" in str(raised.value)

@@ -4,17 +4,22 @@ The index is built by demuxing packets, which is far cheaper than decoding. Fram
 presentation order (sorted presentation timestamps), whatever order the packets are stored in
 (B-frames), and only the frames a player shows count: pre-roll frames that an mp4 edit list hides (a
 file cut with `ffmpeg -c copy` starts decoding at the keyframe before the cut) are decoded but never
-numbered. For each frame the index keeps the seek point (a keyframe's timestamp, shown or hidden) from
-which decoding must start to reach it.
+numbered. For each frame the index keeps the seek point (a keyframe, shown or hidden) from which decoding
+must start to reach it. A seek aims at the keyframe's decoding timestamp: formats without an index
+(MPEG-TS, MPEG-PS) search packets by it, and the B-frames stored after a keyframe are decoded before it is
+shown, so aiming at its presentation timestamp lands past it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
+
+from ..errors import VideoReadError
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,6 +29,7 @@ class FrameIndex:
     pts: np.ndarray  # int64, shown frames in presentation order, strictly increasing
     seek_point: np.ndarray  # int64, per frame: which of `seek_pts` to decode it from
     seek_pts: np.ndarray  # int64, timestamps of the keyframes decoding can start at, increasing
+    seek_dts: np.ndarray  # int64, their decoding timestamps: what a seek aims at
     time_base: Fraction
     hidden: int = 0  # frames stored in the stream but hidden by the container (edit-list pre-roll)
     leading: int = 0  # frames shown before the keyframe of their group (open GOP): decoded from the group before
@@ -62,43 +68,76 @@ class FrameIndex:
     def truncated(self, n_frames: int) -> FrameIndex:
         """Return the index of the first `n_frames` frames."""
         return FrameIndex(
-            self.pts[:n_frames], self.seek_point[:n_frames], self.seek_pts, self.time_base, self.hidden, self.leading
+            self.pts[:n_frames],
+            self.seek_point[:n_frames],
+            self.seek_pts,
+            self.seek_dts,
+            self.time_base,
+            self.hidden,
+            self.leading,
         )
 
 
-def index_from_packets(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
-    """Demux every packet of `stream` (no decoding) and index its shown frames by presentation timestamp."""
-    timestamps, is_keyframe, shown = [], [], []
+def index_from_packets(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
+) -> FrameIndex:
+    """Demux every packet of `stream` (no decoding) and index its shown frames by presentation timestamp.
+
+    Raises
+    ------
+    VideoReadError
+        When packets carry no timestamp at all: their frames could not be placed in time.
+    """
+    timestamps, decoding, is_keyframe, shown = [], [], [], []
+    untimed = 0
     for packet in container.demux(stream):
         if packet.size == 0:
             continue  # end-of-stream flush packets carry no frame
         timestamp = packet.pts if packet.pts is not None else packet.dts
         if timestamp is None:
+            untimed += 1
             continue
         timestamps.append(timestamp)
+        decoding.append(packet.dts if packet.dts is not None else timestamp)
         is_keyframe.append(packet.is_keyframe)
         shown.append(not packet.is_discard)
+    if untimed:
+        raise VideoReadError(
+            f"{untimed} of the {untimed + len(timestamps)} video packets of {path} carry no timestamp (an H.264 "
+            f"stream in an MPEG program stream is stored so), so their frames cannot be placed in time exactly. "
+            f"Re-encode it into a container that times every frame: "
+            f"ffmpeg -i {path.name} -c:v libx264 -crf 18 {path.stem}.mp4"
+        )
     return _index_from_decode_order(
-        np.asarray(timestamps, np.int64), np.asarray(is_keyframe, bool), np.asarray(shown, bool), stream
+        np.asarray(timestamps, np.int64),
+        np.asarray(decoding, np.int64),
+        np.asarray(is_keyframe, bool),
+        np.asarray(shown, bool),
+        stream,
     )
 
 
 def index_from_decoding(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
     """Decode every frame of `stream` (no pixel conversion) and index them: slower, but always agrees
     with what the decoder outputs (needed where packets and frames differ, e.g. packed B-frames in AVI)."""
-    timestamps, is_keyframe = [], []
+    timestamps, decoding, is_keyframe = [], [], []
     previous = None
     for frame in container.decode(stream):
         timestamp = frame.pts if frame.pts is not None else (previous + 1 if previous is not None else 0)
         timestamps.append(timestamp)
+        decoding.append(frame.dts if frame.dts is not None else timestamp)
         is_keyframe.append(frame.key_frame)
         previous = timestamp
     shown = np.ones(len(timestamps), bool)  # the decoder outputs only frames to show
-    return _index_from_decode_order(np.asarray(timestamps, np.int64), np.asarray(is_keyframe, bool), shown, stream)
+    return _index_from_decode_order(
+        np.asarray(timestamps, np.int64), np.asarray(decoding, np.int64), np.asarray(is_keyframe, bool), shown, stream
+    )
 
 
-def _index_from_decode_order(timestamps: np.ndarray, is_keyframe: np.ndarray, shown: np.ndarray, stream) -> FrameIndex:
-    """The index of frames given in decoding order.
+def _index_from_decode_order(
+    timestamps: np.ndarray, decoding: np.ndarray, is_keyframe: np.ndarray, shown: np.ndarray, stream
+) -> FrameIndex:
+    """The index of frames given in decoding order, with their presentation and decoding timestamps.
 
     A frame shown before the keyframe that starts its group in decoding order (an open-GOP leading
     B-frame, HEVC's RASL pictures) references the group before, so it is decoded from the previous
@@ -107,7 +146,7 @@ def _index_from_decode_order(timestamps: np.ndarray, is_keyframe: np.ndarray, sh
     time_base = stream.time_base or Fraction(1, 1)
     if len(timestamps) == 0:
         empty = np.empty(0, np.int64)
-        return FrameIndex(empty, empty, empty, time_base)
+        return FrameIndex(empty, empty, empty, empty, time_base)
     if not is_keyframe.any():
         is_keyframe = is_keyframe.copy()
         is_keyframe[0] = True
@@ -120,6 +159,7 @@ def _index_from_decode_order(timestamps: np.ndarray, is_keyframe: np.ndarray, sh
         timestamps[shown][order],
         group[shown][order],
         seek_pts,
+        decoding[is_keyframe],
         time_base,
         hidden=int(np.count_nonzero(~shown)),
         leading=int(np.count_nonzero(leading & shown)),

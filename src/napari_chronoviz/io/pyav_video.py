@@ -42,6 +42,10 @@ SCRUB_WINDOW = 24
 THREAD_TYPES = ("AUTO", "NONE", "SLICE")
 CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
+# Containers whose demuxer, after a seek, hands over the first frames of the group it lands in with wrong
+# timestamps (MPEG program streams: the video parser picks the stream up mid-frame). Decoding starts a group
+# earlier there, and that group's frames are only passed through.
+RESYNCING_FORMATS = ("mpeg",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +84,7 @@ class PyAVVideo(VideoSource):
             decoder_options = learned_decoder_options(path, stream)
             thread_mode = probed_thread_mode(path, decoder_options)
             _configure_decoder(stream, decoder_options, thread_mode)
-            index = self._build_index(container, stream)
+            index = self._build_index(container, stream, path)
             index = _drop_undecodable_tail(container, stream, index, path)
         except Exception:
             container.close()
@@ -159,12 +163,12 @@ class PyAVVideo(VideoSource):
         return self._index.leading
 
     @staticmethod
-    def _build_index(container, stream) -> FrameIndex:
+    def _build_index(container, stream, path: Path) -> FrameIndex:
         if container.format.name == "avi" and stream.codec_context.has_b_frames:
             # AVI has no presentation timestamps of its own: with B-frames (possibly packed, one
             # packet holding two frames) only the decoder knows where each frame is.
             return index_from_decoding(container, stream)
-        return index_from_packets(container, stream)
+        return index_from_packets(container, stream, path)
 
     @property
     def frame_index(self) -> FrameIndex:
@@ -277,6 +281,8 @@ class _Decoder:
         self._index = index
         self._path = path
         self._frames = None  # iterator of decoded frames since the last seek
+        self._groups_before = 1 if container.format.name in RESYNCING_FORMATS else 0
+        self._trusted_from = 0  # frames decoded before this one since the last seek may be mislabelled
         self._wanted_from_pts = 0  # non-reference frames shown before this timestamp are not decoded
         self.position = -1  # index of the frame decoded last
         self._previous = -1  # index of the frame decoded before that
@@ -324,7 +330,7 @@ class _Decoder:
                 point -= 1  # landed too late: start one group earlier
                 self._seek(point)
                 passed = []
-            elif self.position >= first_kept:
+            elif self.position >= max(first_kept, self._trusted_from):
                 passed.append((self.position, frame))
 
     def _reaches_by_decoding_on(self, target: int, point: int, first_kept: int) -> bool:
@@ -335,10 +341,11 @@ class _Decoder:
         return self.position + 1 >= first_kept or self._index.seek_pts[point] <= self._index.pts[self.position + 1]
 
     def _seek(self, point: int) -> None:
-        seek_pts = int(self._index.seek_pts[point])
-        self._container.seek(seek_pts, stream=self._stream, backward=True, any_frame=False)
+        start = max(point - self._groups_before, 0)
+        seek_to(self._container, self._stream, self._index, start)
         self._frames = self._decode_packets()
-        self.position = self._index.first_frame_at_or_after(seek_pts) - 1
+        self.position = self._index.first_frame_at_or_after(int(self._index.seek_pts[start])) - 1
+        self._trusted_from = self._index.first_frame_at_or_after(int(self._index.seek_pts[point]))
 
     def _decode_packets(self):
         """Decode the stream from the current demuxer position, yielding frames in presentation order.
@@ -512,19 +519,30 @@ def learned_decoder_options(path: Path, stream) -> dict[str, str]:
     return {"x264_build": str(build)} if build > 0 else {}
 
 
+def seek_to(container, stream, index: FrameIndex, point: int) -> None:
+    """Seek `container` so that decoding `stream` on starts at the keyframe `point` of `index` (or before it)."""
+    container.seek(int(index.seek_dts[point]), stream=stream, backward=True, any_frame=False)
+
+
 def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> FrameIndex:
-    """Decode the last group of pictures; drop indexed frames that do not decode (a cut-off file)."""
+    """Decode the last group of pictures; drop indexed frames that do not decode (a cut-off file).
+
+    A seek in a file without an index (MPEG-PS) may land just past the keyframe; decoding then yields
+    nothing before the next one, so an empty result is tried again from the group before."""
     if len(index) == 0:
         raise VideoReadError(f"{path} holds no decodable video frames.")
-    last_seek_pts = int(index.seek_pts[index.seek_point[-1]])
-    last_keyframe = index.first_frame_at_or_after(last_seek_pts)
+    last_point = int(index.seek_point[-1])
+    last_keyframe = index.first_frame_at_or_after(int(index.seek_pts[last_point]))
     decoded = last_keyframe - 1
-    try:
-        container.seek(last_seek_pts, stream=stream, backward=True, any_frame=False)
-        for frame in container.decode(stream):
-            decoded = max(decoded, index.identify(frame.pts, decoded))
-    except av.error.FFmpegError:
-        pass
+    for point in range(last_point, max(last_point - 2, -1), -1):
+        try:
+            seek_to(container, stream, index, point)
+            for frame in container.decode(stream):
+                decoded = max(decoded, index.identify(frame.pts, decoded))
+        except av.error.FFmpegError:
+            pass
+        if decoded >= last_keyframe:
+            break
     usable = decoded + 1 if decoded >= last_keyframe else last_keyframe
     if usable <= 0:
         raise VideoReadError(f"{path} holds no decodable video frames.")
