@@ -386,3 +386,15 @@ def test_a_y_scale_number_is_written_shorter_never_cut():
     written = [text for text, *_ in texts_of(scene.panel_geometry(150))]
     assert not any(text.endswith(".") and text[:-1].replace(".", "").isdigit() for text in written)
     assert any(text in ("0.068", "0.07") for text in written) or not any("0.0" in text for text in written)
+
+
+def test_a_long_name_in_a_narrow_side_panel_is_wrapped_between_words_not_cut():
+    signals = pd.DataFrame({"female speed (px/s)": np.linspace(0, 5, 300), "x": np.zeros(300)})
+    scene = build_scene(fake_video(300), signals=signals, layout={"position": "right", "size": 200})
+    written = texts_of(scene.panel_geometry(150))
+    gutter = scene.plot.placement(scene.layout.panel_box).gutters[0]
+    female, speed = (next(t for t in written if t[0] == word) for word in ("female", "speed"))
+    assert female[1][0] == speed[1][0] == gutter[0] + 4 and speed[1][1] > female[1][1]  # one under the other
+    assert not any(text.startswith("female") and text.endswith(".") for text, *_ in written)
+    below = [t for t in written if t[1][0] == gutter[0] + 4 and speed[1][1] < t[1][1] <= gutter[3] + 1]
+    assert [float(t[0].split(" ")[0]) for t in below] == [pytest.approx(2.508, abs=1e-3)]  # the value, under the name

@@ -343,8 +343,9 @@ class Session:
         if self._raster_frames is None or self._raster_frames.scene is not self.scene:
             self._close_raster_frames()
             self._raster_frames = RasterFrames(self.scene, raster.data, self.raster_origin)
-        self._raster_frames.show(frame)
-        raster.refresh(extent=False, thumbnail=False)  # the image's size and place never change
+        playing = self._raster_frames.show(frame)
+        # the image's size and place never change; its thumbnail waits while frames follow one another
+        raster.refresh(extent=False, thumbnail=not playing)
 
     def _close_raster_frames(self) -> None:
         if self._raster_frames is not None:

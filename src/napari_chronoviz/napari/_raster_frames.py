@@ -50,13 +50,18 @@ class RasterFrames:
         self.frames_drawn_ahead = 0  # how many of the frames shown the worker had drawn
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chronoviz-overlays")
 
-    def show(self, frame: int) -> None:
+    def show(self, frame: int) -> bool:
         """Write frame `frame`'s overlays into the image (the caller refreshes the layer).
 
         Parameters
         ----------
         frame : int
             The scene's frame (the clock's step for several cameras).
+
+        Returns
+        -------
+        bool
+            Whether `frame` follows the frame shown before (playing): the frame after it is being drawn ahead.
         """
         drawn_ahead = self._wait_for_ahead()  # the canvas is the worker's while it draws
         if self._canvas_frame != frame:
@@ -68,10 +73,11 @@ class RasterFrames:
                 x0, y0, x1, y1 = box
                 self.image[y0:y1, x0:x1] = self._canvas[y0:y1, x0:x1]
         self._image_pose_box = self._canvas_pose_box
-        following = frame + 1
-        if self._previous == frame - 1 and following < self.scene.n_frames:  # one after another: playing
-            self._ahead = self._worker.submit(self._draw, following)
+        playing = self._previous == frame - 1
+        if playing and frame + 1 < self.scene.n_frames:
+            self._ahead = self._worker.submit(self._draw, frame + 1)
         self._previous = frame
+        return playing
 
     def close(self) -> None:
         """Finish the frame being drawn ahead and let the worker thread end."""

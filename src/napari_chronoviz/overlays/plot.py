@@ -891,13 +891,18 @@ class PlotPanel:
                     )
                 continue
             y = gutter[1] + 1
-            for text, size, color, changes in lines:
-                if y + size > gutter[3] + 1:
-                    break
-                y += size
-                if changes == (frame is not None):
-                    texts.add(gutter[0] + PADDING, y, (_fit_value if changes else _fit)(text, width, size), color, size)
-                y += 2
+            for number, (text, size, color, changes) in enumerate(lines):
+                below = sum(later_size + 2 for _, later_size, *_ in lines[number + 1 :])  # room the next lines need
+                rows = max(1, int((gutter[3] + 1 - y - below) // (size + 2)))
+                for row in [text] if changes else _wrapped(text, width, size, rows):  # a long name on more lines
+                    if y + size > gutter[3] + 1:
+                        break
+                    y += size
+                    if changes == (frame is not None):
+                        texts.add(
+                            gutter[0] + PADDING, y, (_fit_value if changes else _fit)(row, width, size), color, size
+                        )
+                    y += 2
 
     def _overview(
         self, time: float | None, place: PanelPlacement, geometry: Geometry, texts: _TextBatch, fade: _Fader
@@ -1045,6 +1050,21 @@ def _fit_value(text: str, width: float, size: float) -> str:
     except ValueError:
         return _fit(text, width, size)
     return text if text_width(text, size) <= width else _fit_number(number, width, size)
+
+
+def _wrapped(text: str, width: float, size: float, rows: int) -> list[str]:
+    """`text` on at most `rows` lines of `width` pixels at `size`, broken between words; what does not fit the
+    last line is cut there (`_fit`)."""
+    lines, words = [], text.split(" ")
+    while words and len(lines) < rows - 1:
+        taken = 1
+        while taken < len(words) and text_width(" ".join(words[: taken + 1]), size) <= width:
+            taken += 1
+        if taken == len(words) and text_width(" ".join(words), size) <= width:
+            break
+        lines.append(" ".join(words[:taken]))
+        words = words[taken:]
+    return lines + [" ".join(words)] if words else lines
 
 
 def _fit(text: str, width: float, size: float) -> str:
