@@ -1,5 +1,6 @@
 """Every way the reader reaches a frame returns that frame exactly: decoding on within a group of pictures,
-stepping back, frames kept around slider steps and converted later, evictions, every decoder thread mode.
+stepping back, frames kept around slider steps and converted later, evictions, every decoder thread mode
+(slice threads on a file cut into slices too).
 
 Each access pattern runs on a freshly opened source, and every frame it returns is compared with an
 independent sequential decode of the whole file by plain PyAV (what a player shows), never with our reader.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import subprocess
+from pathlib import Path
 
 import av
 import numpy as np
@@ -129,6 +132,43 @@ def test_the_probe_picks_one_of_the_thread_modes(monkeypatch):
     assert pyav_video.probed_thread_mode(path, options) in {("AUTO", 5), ("NONE", 1), ("SLICE", 5)}
     monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 1)
     assert pyav_video.probed_thread_mode(path, options) == ("NONE", 1)
+
+
+def sliced_h264(path, slices: int, **options) -> Path:
+    """A 320x240 H.264 clip with `slices` slices per picture, as ffmpeg's command line writes it (frame
+    threads: exactly the slices asked for), with 3 B-frames and a keyframe every 60 frames."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=10"]
+        + ["-c:v", "libx264", "-g", "60", "-bf", "3", "-x264-params", f"slices={slices}:scenecut=0", str(path)],
+        check=True,
+        timeout=60,
+    )
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".ts", ".avi"])  # slices length-prefixed (mp4) or after start codes
+def test_slices_per_picture_are_counted_from_the_first_packet(tmp_path, suffix):
+    assert pyav_video.slices_per_picture(sliced_h264(tmp_path / f"three{suffix}", 3)) == 3
+    assert pyav_video.slices_per_picture(sliced_h264(tmp_path / f"one{suffix}", 1)) == 1
+    assert pyav_video.slices_per_picture(sample_file("mouse.mp4")) == 1
+
+
+def test_pictures_with_a_slice_per_core_try_slice_threads_first(monkeypatch, tmp_path):
+    """The mode tried first is kept when no other is clearly faster (never, here)."""
+    monkeypatch.setattr(pyav_video, "CLEARLY_FASTER", 0.0)
+    monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 3)
+    assert pyav_video.probed_thread_mode(sliced_h264(tmp_path / "three.mp4", 3), {}) == ("SLICE", 4)
+    assert pyav_video.probed_thread_mode(sliced_h264(tmp_path / "two.mp4", 2), {}) == ("AUTO", 4)
+    assert pyav_video.probed_thread_mode(sliced_h264(tmp_path / "one.mp4", 1), {}) == ("AUTO", 4)
+
+
+def test_slice_threads_on_a_sliced_file_are_exact_on_every_path(monkeypatch, tmp_path):
+    path = sliced_h264(tmp_path / "two.mp4", 2)
+    monkeypatch.setattr(pyav_video, "CLEARLY_FASTER", 0.0)
+    monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 2)
+    with PyAVVideo(path, readahead=0) as video:
+        assert video.decoder_threads == ("SLICE", 3)
+    assert_patterns_exact(path)
 
 
 def test_a_jump_keeps_only_its_target_and_a_step_back_keeps_the_window_before_it(stamped_videos):

@@ -38,7 +38,8 @@ DEFAULT_READAHEAD = 12
 SCRUB_WINDOW = 24
 # Decoder thread types the probe tries; the first, FFmpeg's own choice (frame threads where the codec
 # has them, else slice threads), is kept unless another decodes the probe in at most
-# `CLEARLY_FASTER` of its time: a short probe on a busy machine is noisy.
+# `CLEARLY_FASTER` of its time: a short probe on a busy machine is noisy. Files whose pictures have a
+# slice per core try slice threads first (see `probed_thread_mode`).
 THREAD_TYPES = ("AUTO", "NONE", "SLICE")
 CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
@@ -464,13 +465,23 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
     decoder in each of `THREAD_TYPES` (threaded ones with a thread per core plus one, as FFmpeg counts
     them itself) decodes the file's first frames from the start, then as many again, the modes taking
     turns in alternating order. Every mode decodes the same pixels; only the speed differs.
+
+    The mode tried first is kept unless another is clearly faster. It is FFmpeg's own choice, frame
+    threads, unless each picture has at least a slice per core (`slices_per_picture`): then slice
+    threads, which decode such a file as fast, and seek faster. Frame threads work on several pictures
+    at once, but a seek empties them, they hold a picture back per thread before the first comes out,
+    and the chain of reference pictures a seek decodes leaves them little to overlap; slice threads
+    keep every core on the one picture being decoded.
     """
     cores = os.cpu_count() or 1
     if cores == 1:
         return ("NONE", 1)
     # Frame threads hold a frame back per thread before the first comes out: decode well past that.
     n_frames = max(8, 2 * cores)
-    modes = [(thread_type, 1 if thread_type == "NONE" else cores + 1) for thread_type in THREAD_TYPES]
+    thread_types = THREAD_TYPES
+    if slices_per_picture(path) >= cores:
+        thread_types = ("SLICE", *(thread_type for thread_type in THREAD_TYPES if thread_type != "SLICE"))
+    modes = [(thread_type, 1 if thread_type == "NONE" else cores + 1) for thread_type in thread_types]
     seconds = dict.fromkeys(modes, 0.0)
     with contextlib.ExitStack() as open_files:
         decoded = {}
@@ -489,6 +500,41 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
             seconds[mode] += time.perf_counter() - start
     fastest = min(modes, key=seconds.__getitem__)
     return fastest if seconds[fastest] <= CLEARLY_FASTER * seconds[modes[0]] else modes[0]
+
+
+def slices_per_picture(path: Path) -> int:
+    """How many slices each picture of `path`'s video stream has, read from its first packet.
+
+    Counted for H.264 only (1 for other codecs): the slices of the packet's slice NAL units, per picture.
+    A picture (or field) starts with the slice whose first macroblock is 0, the only slice header whose
+    first bit, `first_mb_in_slice` coded as ue(v), is 1.
+    """
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        if stream.codec_context.name != "h264":
+            return 1
+        extradata = stream.codec_context.extradata or b""
+        first = next((packet for packet in container.demux(stream) if packet.size), None)
+    if first is None:
+        return 1
+    slices = [unit for unit in _h264_nal_units(bytes(first), extradata) if len(unit) > 1 and unit[0] & 0x1F in (1, 5)]
+    pictures = sum(1 for unit in slices if unit[1] & 0x80)
+    return len(slices) // pictures if pictures else 1
+
+
+def _h264_nal_units(data: bytes, extradata: bytes) -> list[bytes]:
+    """The NAL units of an H.264 packet: length-prefixed when the stream has an avcC record (mp4, mkv),
+    else separated by start codes (Annex B: avi, ts, raw .h264)."""
+    if extradata[:1] != b"\x01" or len(extradata) < 5:
+        return [unit for unit in re.split(b"\x00\x00\x01", data) if unit]
+    length_size = (extradata[4] & 3) + 1
+    units, position = [], 0
+    while position + length_size <= len(data):
+        length = int.from_bytes(data[position : position + length_size], "big")
+        position += length_size
+        units.append(data[position : position + length])
+        position += length
+    return units
 
 
 def learned_decoder_options(path: Path, stream) -> dict[str, str]:
