@@ -153,22 +153,32 @@ def test_slices_per_picture_are_counted_from_the_first_packet(tmp_path, suffix):
     assert pyav_video.slices_per_picture(sample_file("mouse.mp4")) == 1
 
 
-def test_pictures_with_a_slice_per_core_try_slice_threads_first(monkeypatch, tmp_path):
-    """The mode tried first is kept when no other is clearly faster (never, here)."""
-    monkeypatch.setattr(pyav_video, "CLEARLY_FASTER", 0.0)
+def test_pictures_with_a_slice_per_core_seek_with_slice_threads(monkeypatch, tmp_path):
     monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 3)
-    assert pyav_video.probed_thread_mode(sliced_h264(tmp_path / "three.mp4", 3), {}) == ("SLICE", 4)
-    assert pyav_video.probed_thread_mode(sliced_h264(tmp_path / "two.mp4", 2), {}) == ("AUTO", 4)
-    assert pyav_video.probed_thread_mode(sliced_h264(tmp_path / "one.mp4", 1), {}) == ("AUTO", 4)
+    three, two = sliced_h264(tmp_path / "three.mp4", 3), sliced_h264(tmp_path / "two.mp4", 2)
+    assert pyav_video.seek_thread_mode(three, ("AUTO", 4)) == ("SLICE", 4)
+    assert pyav_video.seek_thread_mode(two, ("AUTO", 4)) == ("AUTO", 4)
+    assert pyav_video.seek_thread_mode(three, ("NONE", 1)) == ("NONE", 1)  # the probe found threads too slow
 
 
-def test_slice_threads_on_a_sliced_file_are_exact_on_every_path(monkeypatch, tmp_path):
+def test_seeks_with_slice_threads_then_plays_on_with_frame_threads_exactly(monkeypatch, tmp_path):
+    """Decoding on hands over to the frame-threaded decoder at a keyframe; a jump goes back to slice threads."""
     path = sliced_h264(tmp_path / "two.mp4", 2)
-    monkeypatch.setattr(pyav_video, "CLEARLY_FASTER", 0.0)
     monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pyav_video, "probed_thread_mode", lambda path, options: ("AUTO", 3))
     with PyAVVideo(path, readahead=0) as video:
-        assert video.decoder_threads == ("SLICE", 3)
+        assert (video.decoder_threads, video.seek_threads) == (("AUTO", 3), ("SLICE", 3))
+        keyframe = int(video.keyframes[1])
+        lane_types = []
+        for index in [keyframe - 3, keyframe - 2, keyframe - 1, keyframe, keyframe + 1, 5]:
+            video[index]
+            lane_types.append(video._decoder._stream.thread_type.name)
+        assert lane_types == ["SLICE", "SLICE", "SLICE", "AUTO", "AUTO", "SLICE"]
     assert_patterns_exact(path)
+    assert_patterns_exact(path, readahead=0)
+    reference = sequential_digests(path, frozenset(range(len(video))))
+    with PyAVVideo(path) as video:
+        assert all(digest(video[index]) == reference[index] for index in range(len(video)))
 
 
 def test_a_jump_keeps_only_its_target_and_a_step_back_keeps_the_window_before_it(stamped_videos):

@@ -6,7 +6,8 @@ decoding on, without a seek. Requests in small steps (a slider drag) keep the fr
 before the target, unconverted, since the next requests will likely ask for them. A background thread
 reads a few frames ahead of the last request so that playback does not wait on the decoder. One lock
 guards the decoder, so napari's slicing threads and dask may share a video. The decoder's threading
-is chosen per file by timing a short decode in each mode.
+is chosen per file by timing a short decode in each mode; files whose pictures have a slice per core
+seek with slice threads and play on with frame threads (two decoders, handing over at a keyframe).
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ DEFAULT_READAHEAD = 12
 SCRUB_WINDOW = 24
 # Decoder thread types the probe tries; the first, FFmpeg's own choice (frame threads where the codec
 # has them, else slice threads), is kept unless another decodes the probe in at most
-# `CLEARLY_FASTER` of its time: a short probe on a busy machine is noisy. Files whose pictures have a
-# slice per core try slice threads first (see `probed_thread_mode`).
+# `CLEARLY_FASTER` of its time: a short probe on a busy machine is noisy.
 THREAD_TYPES = ("AUTO", "NONE", "SLICE")
 CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
@@ -57,6 +57,7 @@ class _StreamFacts:
     pix_fmt: str
     decoder_options: dict
     thread_mode: tuple[str, int]
+    seek_thread_mode: tuple[str, int]
 
 
 class PyAVVideo(VideoSource):
@@ -80,7 +81,8 @@ class PyAVVideo(VideoSource):
             stream = _video_stream(container, path)
             decoder_options = learned_decoder_options(path, stream)
             thread_mode = probed_thread_mode(path, decoder_options)
-            _configure_decoder(stream, decoder_options, thread_mode)
+            seek_mode = seek_thread_mode(path, thread_mode)
+            _configure_decoder(stream, decoder_options, seek_mode)
             index = self._build_index(container, stream)
             index = _drop_undecodable_tail(container, stream, index, path)
         except Exception:
@@ -99,6 +101,7 @@ class PyAVVideo(VideoSource):
                 codec_context.pix_fmt,
                 decoder_options,
                 thread_mode,
+                seek_mode,
             ),
             cache_bytes,
             readahead,
@@ -114,7 +117,16 @@ class PyAVVideo(VideoSource):
         self.fps = facts.fps
         self.codec, self.pix_fmt = facts.codec, facts.pix_fmt
         self._cache_bytes = cache_bytes
-        self._decoder = _Decoder(container, container.streams.video[0], facts.index, path)
+        lanes = [(container, container.streams.video[0])]
+        if facts.thread_mode != facts.seek_thread_mode:
+            playing = _open_container(path)
+            try:
+                _configure_decoder(playing.streams.video[0], facts.decoder_options, facts.thread_mode)
+            except Exception:
+                playing.close()
+                raise
+            lanes.append((playing, playing.streams.video[0]))
+        self._decoder = _Decoder(lanes, facts.index, path)
         self._decoder_lock = threading.Lock()
         # One converter for every frame (under the decoder lock): a frame's own would set up a new
         # swscale context each time, costing about as much as the conversion.
@@ -130,7 +142,7 @@ class PyAVVideo(VideoSource):
         container = _open_container(self.path)
         try:
             stream = _video_stream(container, self.path)
-            _configure_decoder(stream, self._facts.decoder_options, self._facts.thread_mode)
+            _configure_decoder(stream, self._facts.decoder_options, self._facts.seek_thread_mode)
         except Exception:
             container.close()
             raise
@@ -146,8 +158,14 @@ class PyAVVideo(VideoSource):
 
     @property
     def decoder_threads(self) -> tuple[str, int]:
-        """The decoder's thread type ("AUTO", "NONE" or "SLICE") and thread count, probed at open."""
+        """The decoder's thread type ("AUTO", "NONE" or "SLICE") and thread count, probed at open: the
+        threading for decoding on (playback); seeks may use other threads (`seek_threads`)."""
         return self._facts.thread_mode
+
+    @property
+    def seek_threads(self) -> tuple[str, int]:
+        """The thread type and count of the decoder that seeks; see `seek_thread_mode`."""
+        return self._facts.seek_thread_mode
 
     @property
     def hidden_frames(self) -> int:
@@ -270,11 +288,16 @@ class PyAVVideo(VideoSource):
 
 
 class _Decoder:
-    """Decodes frames of one stream by index; not thread-safe (the video holds the lock)."""
+    """Decodes frames of one stream by index; not thread-safe (the video holds the lock).
 
-    def __init__(self, container, stream, index: FrameIndex, path: Path):
-        self._container = container
-        self._stream = stream
+    It reads the file through one or two lanes, (container, stream) pairs whose decoders differ only in
+    threading: the first seeks, the last decodes on into the next group of pictures (playback). With
+    two, decoding on hands over to the second at the keyframe starting a group, where it starts afresh.
+    """
+
+    def __init__(self, lanes: list[tuple], index: FrameIndex, path: Path):
+        self._lanes = lanes
+        self._container, self._stream = lanes[0]
         self._index = index
         self._path = path
         self._frames = None  # iterator of decoded frames since the last seek
@@ -309,7 +332,9 @@ class _Decoder:
         self._wanted_from_pts = int(self._index.pts[first_kept])
         point = int(self._index.seek_point[target])
         if not self._reaches_by_decoding_on(target, point, first_kept):
-            self._seek(point)
+            self._seek(point, self._lanes[0])
+        elif self._stream is not self._lanes[-1][1] and self._starts_group(point):
+            self._seek(point, self._lanes[-1])
         passed = []
         while True:
             frame = self._next_frame(target)
@@ -323,7 +348,7 @@ class _Decoder:
                         "The file may be damaged there; re-encode it with ffmpeg to repair it."
                     )
                 point -= 1  # landed too late: start one group earlier
-                self._seek(point)
+                self._seek(point, self._lanes[0])
                 passed = []
             elif self.position >= first_kept:
                 passed.append((self.position, frame))
@@ -335,7 +360,12 @@ class _Decoder:
             return False
         return self.position + 1 >= first_kept or self._index.seek_pts[point] <= self._index.pts[self.position + 1]
 
-    def _seek(self, point: int) -> None:
+    def _starts_group(self, point: int) -> bool:
+        """Whether the next frame to come is the keyframe at seek point `point`."""
+        return self._index.first_frame_at_or_after(int(self._index.seek_pts[point])) == self.position + 1
+
+    def _seek(self, point: int, lane: tuple) -> None:
+        self._container, self._stream = lane
         seek_pts = int(self._index.seek_pts[point])
         self._container.seek(seek_pts, stream=self._stream, backward=True, any_frame=False)
         self._frames = self._decode_packets()
@@ -371,7 +401,8 @@ class _Decoder:
 
     def close(self) -> None:
         self._frames = None
-        self._container.close()
+        for container, _ in self._lanes:
+            container.close()
 
 
 class _ReadAhead:
@@ -465,23 +496,13 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
     decoder in each of `THREAD_TYPES` (threaded ones with a thread per core plus one, as FFmpeg counts
     them itself) decodes the file's first frames from the start, then as many again, the modes taking
     turns in alternating order. Every mode decodes the same pixels; only the speed differs.
-
-    The mode tried first is kept unless another is clearly faster. It is FFmpeg's own choice, frame
-    threads, unless each picture has at least a slice per core (`slices_per_picture`): then slice
-    threads, which decode such a file as fast, and seek faster. Frame threads work on several pictures
-    at once, but a seek empties them, they hold a picture back per thread before the first comes out,
-    and the chain of reference pictures a seek decodes leaves them little to overlap; slice threads
-    keep every core on the one picture being decoded.
     """
     cores = os.cpu_count() or 1
     if cores == 1:
         return ("NONE", 1)
     # Frame threads hold a frame back per thread before the first comes out: decode well past that.
     n_frames = max(8, 2 * cores)
-    thread_types = THREAD_TYPES
-    if slices_per_picture(path) >= cores:
-        thread_types = ("SLICE", *(thread_type for thread_type in THREAD_TYPES if thread_type != "SLICE"))
-    modes = [(thread_type, 1 if thread_type == "NONE" else cores + 1) for thread_type in thread_types]
+    modes = [(thread_type, 1 if thread_type == "NONE" else cores + 1) for thread_type in THREAD_TYPES]
     seconds = dict.fromkeys(modes, 0.0)
     with contextlib.ExitStack() as open_files:
         decoded = {}
@@ -500,6 +521,20 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
             seconds[mode] += time.perf_counter() - start
     fastest = min(modes, key=seconds.__getitem__)
     return fastest if seconds[fastest] <= CLEARLY_FASTER * seconds[modes[0]] else modes[0]
+
+
+def seek_thread_mode(path: Path, thread_mode: tuple[str, int]) -> tuple[str, int]:
+    """The decoder threading for seeks in `path`, given the probed `thread_mode`.
+
+    Slice threads when the probe chose frame threads and each picture has at least a slice per core
+    (`slices_per_picture`), else the probed mode. Frame threads decode several pictures at once, but
+    a seek empties them, they hold a picture back per thread before the first comes out, and the chain
+    of reference pictures a seek decodes (the others are skipped) leaves them little to overlap. Slice
+    threads keep every core on the one picture being decoded; playing on, frame threads are faster.
+    """
+    if thread_mode[0] != "AUTO" or slices_per_picture(path) < (os.cpu_count() or 1):
+        return thread_mode
+    return ("SLICE", thread_mode[1])
 
 
 def slices_per_picture(path: Path) -> int:
