@@ -181,6 +181,28 @@ def test_seeks_with_slice_threads_then_plays_on_with_frame_threads_exactly(monke
         assert all(digest(video[index]) == reference[index] for index in range(len(video)))
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".ts"])  # length-prefixed NAL units, start codes
+def test_packets_not_sent_are_those_the_decoder_would_skip(tmp_path, suffix):
+    """The packets `_h264_non_reference` flags, which a seek does not send to the decoder, are exactly those
+    whose frames FFmpeg's own NONREF skipping drops."""
+    path = sliced_h264(tmp_path / f"bframes{suffix}", 1)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        extradata = stream.codec_context.extradata or b""
+        packets = [packet for packet in container.demux(stream) if packet.size]
+        flagged = {packet.pts for packet in packets if pyav_video._h264_non_reference(bytes(packet), extradata)}
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = "NONREF"
+        decoded = {frame.pts for frame in container.decode(stream)}
+    assert flagged and flagged == {packet.pts for packet in packets} - decoded
+
+
+@pytest.mark.parametrize("slices", [1, 2])
+def test_seeks_that_leave_out_non_reference_packets_are_exact(tmp_path, slices):
+    assert_patterns_exact(sliced_h264(tmp_path / f"bframes_{slices}.mkv", slices))
+
+
 def test_a_jump_keeps_only_its_target_and_a_step_back_keeps_the_window_before_it(stamped_videos):
     with PyAVVideo(stamped_videos["bframes_gop250"], readahead=0) as video:
         video[400]

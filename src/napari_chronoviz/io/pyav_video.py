@@ -43,6 +43,7 @@ SCRUB_WINDOW = 24
 THREAD_TYPES = ("AUTO", "NONE", "SLICE")
 CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
+_H264_NON_IDR_SLICE, _H264_ACCESS_UNIT_DELIMITER = 1, 9
 
 
 @dataclass(frozen=True, eq=False)
@@ -376,11 +377,15 @@ class _Decoder:
 
         Non-reference frames shown before the first wanted frame are never needed (no other frame
         refers to them), so the decoder discards them: on B-frame streams this halves the work of a
-        random seek.
+        random seek. H.264 packets that hold nothing but such a frame are not even sent: with frame
+        threads each packet sent takes a turn in the threads' pipeline, skipped or not.
         """
         codec_context = self._stream.codec_context
+        extradata = (codec_context.extradata or b"") if codec_context.name == "h264" else None
         for packet in self._container.demux(self._stream):
             unwanted = packet.pts is not None and packet.pts < self._wanted_from_pts
+            if unwanted and extradata is not None and _h264_non_reference(bytes(packet), extradata):
+                continue
             codec_context.skip_frame = "NONREF" if unwanted else "DEFAULT"
             yield from codec_context.decode(packet)
 
@@ -557,11 +562,20 @@ def slices_per_picture(path: Path) -> int:
     return len(slices) // pictures if pictures else 1
 
 
+def _h264_non_reference(data: bytes, extradata: bytes) -> bool:
+    """Whether an H.264 packet holds only slices of a picture no other picture refers to (nal_ref_idc 0),
+    and access unit delimiters: nothing a later picture's decoding depends on (no parameter set, no SEI)."""
+    units = _h264_nal_units(data, extradata)
+    kinds = {unit[0] & 0x1F for unit in units} - {_H264_ACCESS_UNIT_DELIMITER}
+    return kinds == {_H264_NON_IDR_SLICE} and all(unit[0] & 0x60 == 0 for unit in units)
+
+
 def _h264_nal_units(data: bytes, extradata: bytes) -> list[bytes]:
     """The NAL units of an H.264 packet: length-prefixed when the stream has an avcC record (mp4, mkv),
-    else separated by start codes (Annex B: avi, ts, raw .h264)."""
+    else separated by start codes (Annex B: avi, ts, raw .h264; the zero bytes before a start code are
+    dropped)."""
     if extradata[:1] != b"\x01" or len(extradata) < 5:
-        return [unit for unit in re.split(b"\x00\x00\x01", data) if unit]
+        return [unit for unit in (unit.rstrip(b"\x00") for unit in re.split(b"\x00\x00\x01", data)) if unit]
     length_size = (extradata[4] & 3) + 1
     units, position = [], 0
     while position + length_size <= len(data):
