@@ -31,7 +31,7 @@ import psutil
 from av.video.reformatter import VideoReformatter
 
 from napari_chronoviz import open_video
-from napari_chronoviz.io.pyav_video import slices_per_picture
+from napari_chronoviz.io.pyav_video import _h264_non_reference, slices_per_picture
 from napari_chronoviz.testing import make_stamped_video, read_stamp, stamp_frame
 
 CACHE = Path(__file__).parent / ".cache"
@@ -157,8 +157,9 @@ def compare(path: Path, workloads: list[np.ndarray], readers: dict = READERS) ->
 
 class ReferenceChain:
     """The floor of an exact cold seek: plain PyAV seeks to the target's keyframe and decodes only the
-    frames the target depends on (non-reference frames before it are skipped), with chronoviz's threading
-    for seeks."""
+    frames the target depends on, with chronoviz's threading for seeks. Non-reference frames before the
+    target are skipped, and H.264 packets holding nothing else are not sent at all (as chronoviz does:
+    with frame threads each packet sent takes a turn in the pipeline)."""
 
     def __init__(self, path: Path):
         with open_video(path) as video:
@@ -167,6 +168,7 @@ class ReferenceChain:
         self.stream = self.container.streams.video[0]
         self.stream.codec_context.options = decoder_options
         self.stream.thread_type, self.stream.codec_context.thread_count = thread_mode
+        self.extradata = self.stream.codec_context.extradata or b""
         self.converter = VideoReformatter()
 
     def __getitem__(self, index: int) -> np.ndarray:
@@ -174,7 +176,10 @@ class ReferenceChain:
         self.container.seek(int(self.index.seek_pts[self.index.seek_point[index]]), stream=self.stream)
         codec_context = self.stream.codec_context
         for packet in self.container.demux(self.stream):
-            codec_context.skip_frame = "NONREF" if packet.pts is not None and packet.pts < target_pts else "DEFAULT"
+            before = packet.pts is not None and packet.pts < target_pts
+            if before and codec_context.name == "h264" and _h264_non_reference(bytes(packet), self.extradata):
+                continue
+            codec_context.skip_frame = "NONREF" if before else "DEFAULT"
             for frame in codec_context.decode(packet):
                 if frame.pts == target_pts:
                     return self.converter.reformat(frame, format="rgb24").to_ndarray()
