@@ -1,5 +1,7 @@
 """Video source speed against napari-video, both measured in the same run: exact random seeks, a slider
-drag (scrubbing), sequential reads, a variable-rate file, and opening a 1-hour video.
+drag (scrubbing), sequential reads, a variable-rate file, and opening a 1-hour video. Random seeks run on
+the footage as PyAV writes it (a slice per encoder thread) and, in fewer passes, as ffmpeg's command line
+writes it (one slice per picture), since slices per picture decide the decoder's threading for seeks.
 
 Run: `make bench-video` (or `.venv/bin/python benchmarks/bench_video.py`). Every comparison is fair: each
 reader is opened afresh for each pass, both timed loops do the same work (read the frame, check its
@@ -29,6 +31,7 @@ import psutil
 from av.video.reformatter import VideoReformatter
 
 from napari_chronoviz import open_video
+from napari_chronoviz.io.pyav_video import _h264_non_reference, slices_per_picture
 from napari_chronoviz.testing import make_stamped_video, read_stamp, stamp_frame
 
 CACHE = Path(__file__).parent / ".cache"
@@ -40,8 +43,13 @@ DRAGS_PER_PASS, DRAG_STEPS = 4, 60
 READERS = {"chronoviz": open_video, "napari-video": partial(open_video, backend="opencv")}
 
 
-def make_seek_video(path: Path, n_frames: int = 3000) -> Path:
-    """640x480 H.264, GOP 250, 3 B-frames: real open-field footage with a stamped band on top."""
+def make_seek_video(path: Path, n_frames: int = 3000, *, one_slice: bool = False) -> Path:
+    """640x480 H.264, GOP 250, 3 B-frames: real open-field footage with a stamped band on top.
+
+    PyAV's libx264 encodes with slice threads, a slice per encoder thread (2 on the 2-core test machine);
+    `one_slice` encodes with frame threads instead, one slice per picture, as ffmpeg's command line and
+    most recording software write H.264.
+    """
     if path.exists():
         return path
     tmp = path.with_suffix(".partial.mp4")
@@ -49,6 +57,8 @@ def make_seek_video(path: Path, n_frames: int = 3000) -> Path:
     with av.open(str(tmp), "w") as out:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        if one_slice:
+            stream.thread_type = "FRAME"
         stream.codec_context.gop_size = 250
         stream.codec_context.max_b_frames = 3
         stream.options = {"preset": "veryfast", "crf": "20", "sc_threshold": "0"}
@@ -147,23 +157,29 @@ def compare(path: Path, workloads: list[np.ndarray], readers: dict = READERS) ->
 
 class ReferenceChain:
     """The floor of an exact cold seek: plain PyAV seeks to the target's keyframe and decodes only the
-    frames the target depends on (non-reference frames before it are skipped), with chronoviz's threading."""
+    frames the target depends on, with chronoviz's threading for seeks. Non-reference frames before the
+    target are skipped, and H.264 packets holding nothing else are not sent at all (as chronoviz does:
+    with frame threads each packet sent takes a turn in the pipeline)."""
 
     def __init__(self, path: Path):
         with open_video(path) as video:
-            self.index, thread_mode, decoder_options = video.frame_index, video.decoder_threads, video.decoder_options
+            self.index, thread_mode, decoder_options = video.frame_index, video.seek_threads, video.decoder_options
         self.container = av.open(str(path))
         self.stream = self.container.streams.video[0]
         self.stream.codec_context.options = decoder_options
         self.stream.thread_type, self.stream.codec_context.thread_count = thread_mode
+        self.extradata = self.stream.codec_context.extradata or b""
         self.converter = VideoReformatter()
 
     def __getitem__(self, index: int) -> np.ndarray:
         target_pts = int(self.index.pts[index])
-        self.container.seek(int(self.index.seek_pts[self.index.seek_point[index]]), stream=self.stream)
+        self.container.seek(int(self.index.seek_dts[self.index.seek_point[index]]), stream=self.stream)
         codec_context = self.stream.codec_context
         for packet in self.container.demux(self.stream):
-            codec_context.skip_frame = "NONREF" if packet.pts is not None and packet.pts < target_pts else "DEFAULT"
+            before = packet.pts is not None and packet.pts < target_pts
+            if before and codec_context.name == "h264" and _h264_non_reference(bytes(packet), self.extradata):
+                continue
+            codec_context.skip_frame = "NONREF" if before else "DEFAULT"
             for frame in codec_context.decode(packet):
                 if frame.pts == target_pts:
                     return self.converter.reformat(frame, format="rgb24").to_ndarray()
@@ -184,16 +200,17 @@ def figures_line(name: str, measured: Measured, figure: str) -> str:
     )
 
 
-def bench_seek(path: Path) -> None:
+def bench_seek(path: Path, passes: int = PASSES) -> None:
     """Random exact seeks to frames never asked for before in the pass (no cache can answer them)."""
     with open_video(path) as video:
-        n_frames, threads = len(video), video.decoder_threads
-    workloads = [np.random.default_rng(seed).choice(n_frames, SEEKS_PER_PASS, replace=False) for seed in range(PASSES)]
+        n_frames, threads = len(video), video.seek_threads
+    slices = slices_per_picture(path)
+    workloads = [np.random.default_rng(seed).choice(n_frames, SEEKS_PER_PASS, replace=False) for seed in range(passes)]
     results = compare(path, workloads, {**READERS, "floor": ReferenceChain})
     ours = results["chronoviz"]
     print(
-        f"random seek, {SEEKS_PER_PASS} distinct frames x {PASSES} passes, GOP 250 + B-frames "
-        f"(decoder threads {threads[0]} x {threads[1]}):"
+        f"random seek, {SEEKS_PER_PASS} distinct frames x {passes} passes, GOP 250 + B-frames, "
+        f"{slices} slice{'s' if slices > 1 else ''} per picture (seek threads {threads[0]} x {threads[1]}):"
     )
     for name, measured in results.items():
         print(figures_line(name, measured, f"{measured.seconds * 1e3 / SEEKS_PER_PASS:8.1f} ms/frame"))
@@ -304,6 +321,7 @@ def main() -> int:
     )
     seek_video = make_seek_video(CACHE / "openfield_gop250_bframes_3000.mp4")
     bench_seek(seek_video)
+    bench_seek(make_seek_video(CACHE / "openfield_gop250_bframes_3000_one_slice.mp4", one_slice=True), passes=3)
     bench_scrub(seek_video)
     bench_sequential(seek_video)
     bench_variable_rate(CACHE)

@@ -1,5 +1,6 @@
 """Every way the reader reaches a frame returns that frame exactly: decoding on within a group of pictures,
-stepping back, frames kept around slider steps and converted later, evictions, every decoder thread mode.
+stepping back, frames kept around slider steps and converted later, evictions, every decoder thread mode
+(slice threads on a file cut into slices too).
 
 Each access pattern runs on a freshly opened source, and every frame it returns is compared with an
 independent sequential decode of the whole file by plain PyAV (what a player shows), never with our reader.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import subprocess
+from pathlib import Path
 
 import av
 import numpy as np
@@ -129,6 +132,75 @@ def test_the_probe_picks_one_of_the_thread_modes(monkeypatch):
     assert pyav_video.probed_thread_mode(path, options) in {("AUTO", 5), ("NONE", 1), ("SLICE", 5)}
     monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 1)
     assert pyav_video.probed_thread_mode(path, options) == ("NONE", 1)
+
+
+def sliced_h264(path, slices: int, **options) -> Path:
+    """A 320x240 H.264 clip with `slices` slices per picture, as ffmpeg's command line writes it (frame
+    threads: exactly the slices asked for), with 3 B-frames and a keyframe every 60 frames."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=10"]
+        + ["-c:v", "libx264", "-g", "60", "-bf", "3", "-x264-params", f"slices={slices}:scenecut=0", str(path)],
+        check=True,
+        timeout=60,
+    )
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".ts", ".avi"])  # slices length-prefixed (mp4) or after start codes
+def test_slices_per_picture_are_counted_from_the_first_packet(tmp_path, suffix):
+    assert pyav_video.slices_per_picture(sliced_h264(tmp_path / f"three{suffix}", 3)) == 3
+    assert pyav_video.slices_per_picture(sliced_h264(tmp_path / f"one{suffix}", 1)) == 1
+    assert pyav_video.slices_per_picture(sample_file("mouse.mp4")) == 1
+
+
+def test_pictures_with_a_slice_per_core_seek_with_slice_threads(monkeypatch, tmp_path):
+    monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 3)
+    three, two = sliced_h264(tmp_path / "three.mp4", 3), sliced_h264(tmp_path / "two.mp4", 2)
+    assert pyav_video.seek_thread_mode(three, ("AUTO", 4)) == ("SLICE", 4)
+    assert pyav_video.seek_thread_mode(two, ("AUTO", 4)) == ("AUTO", 4)
+    assert pyav_video.seek_thread_mode(three, ("NONE", 1)) == ("NONE", 1)  # the probe found threads too slow
+
+
+def test_seeks_with_slice_threads_then_plays_on_with_frame_threads_exactly(monkeypatch, tmp_path):
+    """Decoding on hands over to the frame-threaded decoder at a keyframe; a jump goes back to slice threads."""
+    path = sliced_h264(tmp_path / "two.mp4", 2)
+    monkeypatch.setattr(pyav_video.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(pyav_video, "probed_thread_mode", lambda path, options: ("AUTO", 3))
+    with PyAVVideo(path, readahead=0) as video:
+        assert (video.decoder_threads, video.seek_threads) == (("AUTO", 3), ("SLICE", 3))
+        keyframe = int(video.keyframes[1])
+        lane_types = []
+        for index in [keyframe - 3, keyframe - 2, keyframe - 1, keyframe, keyframe + 1, 5]:
+            video[index]
+            lane_types.append(video._decoder._stream.thread_type.name)
+        assert lane_types == ["SLICE", "SLICE", "SLICE", "AUTO", "AUTO", "SLICE"]
+    assert_patterns_exact(path)
+    assert_patterns_exact(path, readahead=0)
+    reference = sequential_digests(path, frozenset(range(len(video))))
+    with PyAVVideo(path) as video:
+        assert all(digest(video[index]) == reference[index] for index in range(len(video)))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".ts"])  # length-prefixed NAL units, start codes
+def test_packets_not_sent_are_those_the_decoder_would_skip(tmp_path, suffix):
+    """The packets `_h264_non_reference` flags, which a seek does not send to the decoder, are exactly those
+    whose frames FFmpeg's own NONREF skipping drops."""
+    path = sliced_h264(tmp_path / f"bframes{suffix}", 1)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        extradata = stream.codec_context.extradata or b""
+        packets = [packet for packet in container.demux(stream) if packet.size]
+        flagged = {packet.pts for packet in packets if pyav_video._h264_non_reference(bytes(packet), extradata)}
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.skip_frame = "NONREF"
+        decoded = {frame.pts for frame in container.decode(stream)}
+    assert flagged and flagged == {packet.pts for packet in packets} - decoded
+
+
+@pytest.mark.parametrize("slices", [1, 2])
+def test_seeks_that_leave_out_non_reference_packets_are_exact(tmp_path, slices):
+    assert_patterns_exact(sliced_h264(tmp_path / f"bframes_{slices}.mkv", slices))
 
 
 def test_a_jump_keeps_only_its_target_and_a_step_back_keeps_the_window_before_it(stamped_videos):

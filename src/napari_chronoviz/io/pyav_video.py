@@ -6,7 +6,8 @@ decoding on, without a seek. Requests in small steps (a slider drag) keep the fr
 before the target, unconverted, since the next requests will likely ask for them. A background thread
 reads a few frames ahead of the last request so that playback does not wait on the decoder. One lock
 guards the decoder, so napari's slicing threads and dask may share a video. The decoder's threading
-is chosen per file by timing a short decode in each mode.
+is chosen per file by timing a short decode in each mode; files whose pictures have a slice per core
+seek with slice threads and play on with frame threads (two decoders, handing over at a keyframe).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ SCRUB_WINDOW = 24
 THREAD_TYPES = ("AUTO", "NONE", "SLICE")
 CLEARLY_FASTER = 0.75
 _X264_VERSION_SEI = re.compile(rb"x264 - core (\d+)")
+_H264_NON_IDR_SLICE, _H264_ACCESS_UNIT_DELIMITER = 1, 9
 # Containers whose demuxer, after a seek, hands over the first frames of the group it lands in with wrong
 # timestamps (MPEG program streams: the video parser picks the stream up mid-frame). Decoding starts a group
 # earlier there, and that group's frames are only passed through.
@@ -60,6 +62,7 @@ class _StreamFacts:
     pix_fmt: str
     decoder_options: dict
     thread_mode: tuple[str, int]
+    seek_thread_mode: tuple[str, int]
 
 
 class PyAVVideo(VideoSource):
@@ -83,7 +86,8 @@ class PyAVVideo(VideoSource):
             stream = _video_stream(container, path)
             decoder_options = learned_decoder_options(path, stream)
             thread_mode = probed_thread_mode(path, decoder_options)
-            _configure_decoder(stream, decoder_options, thread_mode)
+            seek_mode = seek_thread_mode(path, thread_mode)
+            _configure_decoder(stream, decoder_options, seek_mode)
             index = self._build_index(container, stream, path)
             index = _drop_undecodable_tail(container, stream, index, path)
         except Exception:
@@ -102,6 +106,7 @@ class PyAVVideo(VideoSource):
                 codec_context.pix_fmt,
                 decoder_options,
                 thread_mode,
+                seek_mode,
             ),
             cache_bytes,
             readahead,
@@ -117,7 +122,16 @@ class PyAVVideo(VideoSource):
         self.fps = facts.fps
         self.codec, self.pix_fmt = facts.codec, facts.pix_fmt
         self._cache_bytes = cache_bytes
-        self._decoder = _Decoder(container, container.streams.video[0], facts.index, path)
+        lanes = [(container, container.streams.video[0])]
+        if facts.thread_mode != facts.seek_thread_mode:
+            playing = _open_container(path)
+            try:
+                _configure_decoder(playing.streams.video[0], facts.decoder_options, facts.thread_mode)
+            except Exception:
+                playing.close()
+                raise
+            lanes.append((playing, playing.streams.video[0]))
+        self._decoder = _Decoder(lanes, facts.index, path)
         self._decoder_lock = threading.Lock()
         # One converter for every frame (under the decoder lock): a frame's own would set up a new
         # swscale context each time, costing about as much as the conversion.
@@ -133,7 +147,7 @@ class PyAVVideo(VideoSource):
         container = _open_container(self.path)
         try:
             stream = _video_stream(container, self.path)
-            _configure_decoder(stream, self._facts.decoder_options, self._facts.thread_mode)
+            _configure_decoder(stream, self._facts.decoder_options, self._facts.seek_thread_mode)
         except Exception:
             container.close()
             raise
@@ -149,8 +163,14 @@ class PyAVVideo(VideoSource):
 
     @property
     def decoder_threads(self) -> tuple[str, int]:
-        """The decoder's thread type ("AUTO", "NONE" or "SLICE") and thread count, probed at open."""
+        """The decoder's thread type ("AUTO", "NONE" or "SLICE") and thread count, probed at open: the
+        threading for decoding on (playback); seeks may use other threads (`seek_threads`)."""
         return self._facts.thread_mode
+
+    @property
+    def seek_threads(self) -> tuple[str, int]:
+        """The thread type and count of the decoder that seeks; see `seek_thread_mode`."""
+        return self._facts.seek_thread_mode
 
     @property
     def hidden_frames(self) -> int:
@@ -273,15 +293,20 @@ class PyAVVideo(VideoSource):
 
 
 class _Decoder:
-    """Decodes frames of one stream by index; not thread-safe (the video holds the lock)."""
+    """Decodes frames of one stream by index; not thread-safe (the video holds the lock).
 
-    def __init__(self, container, stream, index: FrameIndex, path: Path):
-        self._container = container
-        self._stream = stream
+    It reads the file through one or two lanes, (container, stream) pairs whose decoders differ only in
+    threading: the first seeks, the last decodes on into the next group of pictures (playback). With
+    two, decoding on hands over to the second at the keyframe starting a group, where it starts afresh.
+    """
+
+    def __init__(self, lanes: list[tuple], index: FrameIndex, path: Path):
+        self._lanes = lanes
+        self._container, self._stream = lanes[0]
         self._index = index
         self._path = path
         self._frames = None  # iterator of decoded frames since the last seek
-        self._groups_before = 1 if container.format.name in RESYNCING_FORMATS else 0
+        self._groups_before = 1 if self._container.format.name in RESYNCING_FORMATS else 0
         self._trusted_from = 0  # frames decoded before this one since the last seek may be mislabelled
         self._wanted_from_pts = 0  # non-reference frames shown before this timestamp are not decoded
         self.position = -1  # index of the frame decoded last
@@ -314,7 +339,9 @@ class _Decoder:
         self._wanted_from_pts = int(self._index.pts[first_kept])
         point = int(self._index.seek_point[target])
         if not self._reaches_by_decoding_on(target, point, first_kept):
-            self._seek(point)
+            self._seek(point, self._lanes[0])
+        elif self._stream is not self._lanes[-1][1] and self._starts_group(point):
+            self._seek(point, self._lanes[-1])
         passed = []
         while True:
             frame = self._next_frame(target)
@@ -328,7 +355,7 @@ class _Decoder:
                         "The file may be damaged there; re-encode it with ffmpeg to repair it."
                     )
                 point -= 1  # landed too late: start one group earlier
-                self._seek(point)
+                self._seek(point, self._lanes[0])
                 passed = []
             elif self.position >= max(first_kept, self._trusted_from):
                 passed.append((self.position, frame))
@@ -340,7 +367,12 @@ class _Decoder:
             return False
         return self.position + 1 >= first_kept or self._index.seek_pts[point] <= self._index.pts[self.position + 1]
 
-    def _seek(self, point: int) -> None:
+    def _starts_group(self, point: int) -> bool:
+        """Whether the next frame to come is the keyframe at seek point `point`."""
+        return self._index.first_frame_at_or_after(int(self._index.seek_pts[point])) == self.position + 1
+
+    def _seek(self, point: int, lane: tuple) -> None:
+        self._container, self._stream = lane
         start = max(point - self._groups_before, 0)
         seek_to(self._container, self._stream, self._index, start)
         self._frames = self._decode_packets()
@@ -352,11 +384,15 @@ class _Decoder:
 
         Non-reference frames shown before the first wanted frame are never needed (no other frame
         refers to them), so the decoder discards them: on B-frame streams this halves the work of a
-        random seek.
+        random seek. H.264 packets that hold nothing but such a frame are not even sent: with frame
+        threads each packet sent takes a turn in the threads' pipeline, skipped or not.
         """
         codec_context = self._stream.codec_context
+        extradata = (codec_context.extradata or b"") if codec_context.name == "h264" else None
         for packet in self._container.demux(self._stream):
             unwanted = packet.pts is not None and packet.pts < self._wanted_from_pts
+            if unwanted and extradata is not None and _h264_non_reference(bytes(packet), extradata):
+                continue
             codec_context.skip_frame = "NONREF" if unwanted else "DEFAULT"
             yield from codec_context.decode(packet)
 
@@ -377,7 +413,8 @@ class _Decoder:
 
     def close(self) -> None:
         self._frames = None
-        self._container.close()
+        for container, _ in self._lanes:
+            container.close()
 
 
 class _ReadAhead:
@@ -496,6 +533,64 @@ def probed_thread_mode(path: Path, decoder_options: dict[str, str]) -> tuple[str
             seconds[mode] += time.perf_counter() - start
     fastest = min(modes, key=seconds.__getitem__)
     return fastest if seconds[fastest] <= CLEARLY_FASTER * seconds[modes[0]] else modes[0]
+
+
+def seek_thread_mode(path: Path, thread_mode: tuple[str, int]) -> tuple[str, int]:
+    """The decoder threading for seeks in `path`, given the probed `thread_mode`.
+
+    Slice threads when the probe chose frame threads and each picture has at least a slice per core
+    (`slices_per_picture`), else the probed mode. Frame threads decode several pictures at once, but
+    a seek empties them, they hold a picture back per thread before the first comes out, and the chain
+    of reference pictures a seek decodes (the others are skipped) leaves them little to overlap. Slice
+    threads keep every core on the one picture being decoded; playing on, frame threads are faster.
+    """
+    if thread_mode[0] != "AUTO" or slices_per_picture(path) < (os.cpu_count() or 1):
+        return thread_mode
+    return ("SLICE", thread_mode[1])
+
+
+def slices_per_picture(path: Path) -> int:
+    """How many slices each picture of `path`'s video stream has, read from its first packet.
+
+    Counted for H.264 only (1 for other codecs): the slices of the packet's slice NAL units, per picture.
+    A picture (or field) starts with the slice whose first macroblock is 0, the only slice header whose
+    first bit, `first_mb_in_slice` coded as ue(v), is 1.
+    """
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        if stream.codec_context.name != "h264":
+            return 1
+        extradata = stream.codec_context.extradata or b""
+        first = next((packet for packet in container.demux(stream) if packet.size), None)
+    if first is None:
+        return 1
+    slices = [unit for unit in _h264_nal_units(bytes(first), extradata) if len(unit) > 1 and unit[0] & 0x1F in (1, 5)]
+    pictures = sum(1 for unit in slices if unit[1] & 0x80)
+    return len(slices) // pictures if pictures else 1
+
+
+def _h264_non_reference(data: bytes, extradata: bytes) -> bool:
+    """Whether an H.264 packet holds only slices of a picture no other picture refers to (nal_ref_idc 0),
+    and access unit delimiters: nothing a later picture's decoding depends on (no parameter set, no SEI)."""
+    units = _h264_nal_units(data, extradata)
+    kinds = {unit[0] & 0x1F for unit in units} - {_H264_ACCESS_UNIT_DELIMITER}
+    return kinds == {_H264_NON_IDR_SLICE} and all(unit[0] & 0x60 == 0 for unit in units)
+
+
+def _h264_nal_units(data: bytes, extradata: bytes) -> list[bytes]:
+    """The NAL units of an H.264 packet: length-prefixed when the stream has an avcC record (mp4, mkv),
+    else separated by start codes (Annex B: avi, ts, raw .h264; the zero bytes before a start code are
+    dropped)."""
+    if extradata[:1] != b"\x01" or len(extradata) < 5:
+        return [unit for unit in (unit.rstrip(b"\x00") for unit in re.split(b"\x00\x00\x01", data)) if unit]
+    length_size = (extradata[4] & 3) + 1
+    units, position = [], 0
+    while position + length_size <= len(data):
+        length = int.from_bytes(data[position : position + length_size], "big")
+        position += length_size
+        units.append(data[position : position + length])
+        position += length
+    return units
 
 
 def learned_decoder_options(path: Path, stream) -> dict[str, str]:
