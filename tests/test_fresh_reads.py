@@ -169,3 +169,11 @@ def test_a_stream_whose_packets_carry_no_timestamps_is_refused_with_how_to_re_en
     with pytest.raises(VideoReadError, match=r"of the 60 video packets of .*h264.mpg carry no timestamp") as raised:
         open_video(path)
     assert "ffmpeg -i h264.mpg -c:v libx264 -crf 18 h264.mp4" in str(raised.value)
+
+
+def test_h264_with_b_frames_in_avi_is_refused_with_how_to_re_encode(tmp_path):
+    path = make_stamped_video(tmp_path / "h264.avi", 60, b_frames=3, gop=30)  # AVI times packets in stored order
+    with pytest.raises(VideoReadError, match=r"come out of the decoder in another order than their timestamps"):
+        open_video(path)
+    with pytest.raises(VideoReadError, match=r"ffmpeg -i h264.avi -c:v libx264 -crf 18 h264.mp4"):
+        open_video(path)

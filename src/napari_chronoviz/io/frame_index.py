@@ -117,9 +117,18 @@ def index_from_packets(
     )
 
 
-def index_from_decoding(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> FrameIndex:
+def index_from_decoding(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
+) -> FrameIndex:
     """Decode every frame of `stream` (no pixel conversion) and index them: slower, but always agrees
-    with what the decoder outputs (needed where packets and frames differ, e.g. packed B-frames in AVI)."""
+    with what the decoder outputs (needed where packets and frames differ, e.g. packed B-frames in AVI).
+
+    Raises
+    ------
+    VideoReadError
+        When the frames come out of the decoder in another order than their timestamps (H.264 with
+        B-frames in AVI, whose timestamps follow the packets): which frame is shown when is unknown.
+    """
     timestamps, decoding, is_keyframe = [], [], []
     previous = None
     for frame in container.decode(stream):
@@ -129,6 +138,13 @@ def index_from_decoding(container: av.container.InputContainer, stream: av.video
         is_keyframe.append(frame.key_frame)
         previous = timestamp
     shown = np.ones(len(timestamps), bool)  # the decoder outputs only frames to show
+    if np.any(np.diff(timestamps) <= 0):
+        raise VideoReadError(
+            f"The frames of {path} come out of the decoder in another order than their timestamps (the "
+            f"{stream.codec_context.name} stream has B-frames, and AVI times its packets in the order they are "
+            "stored), so which frame is shown when cannot be known. Re-encode it: "
+            f"ffmpeg -i {path.name} -c:v libx264 -crf 18 {path.stem}.mp4"
+        )
     return _index_from_decode_order(
         np.asarray(timestamps, np.int64), np.asarray(decoding, np.int64), np.asarray(is_keyframe, bool), shown, stream
     )

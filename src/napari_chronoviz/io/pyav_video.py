@@ -187,7 +187,7 @@ class PyAVVideo(VideoSource):
         if container.format.name == "avi" and stream.codec_context.has_b_frames:
             # AVI has no presentation timestamps of its own: with B-frames (possibly packed, one
             # packet holding two frames) only the decoder knows where each frame is.
-            return index_from_decoding(container, stream)
+            return index_from_decoding(container, stream, path)
         return index_from_packets(container, stream, path)
 
     @property
