@@ -173,7 +173,7 @@ class ReferenceChain:
 
     def __getitem__(self, index: int) -> np.ndarray:
         target_pts = int(self.index.pts[index])
-        self.container.seek(int(self.index.seek_dts[self.index.seek_point[index]]), stream=self.stream)
+        self.container.seek(int(self.index.seek_targets[self.index.seek_point[index]]), stream=self.stream)
         codec_context = self.stream.codec_context
         for packet in self.container.demux(self.stream):
             before = packet.pts is not None and packet.pts < target_pts

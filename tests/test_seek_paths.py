@@ -17,7 +17,7 @@ import av
 import numpy as np
 import pytest
 
-from napari_chronoviz import sample_file
+from napari_chronoviz import open_video, sample_file
 from napari_chronoviz.io import pyav_video
 from napari_chronoviz.io.frame_cache import FrameCache
 from napari_chronoviz.io.pyav_video import SCRUB_WINDOW, PyAVVideo
@@ -226,3 +226,18 @@ def test_the_frame_cache_counts_the_bytes_it_is_given():
     assert 0 not in cache and cache.nbytes == 80
     cache.put(1, np.zeros(10, np.uint8))  # replacing counts the new size only
     assert cache.nbytes == 40
+
+
+@pytest.mark.parametrize("case", ["bframes_gop250", "hevc_mkv", "mov", "h264_mpegts", "hevc_open_gop"])
+def test_a_seek_lands_on_the_keyframe_it_aims_at_not_a_group_early(stamped_videos, case):
+    """mp4 and Matroska search by presentation time, MPEG-TS by decoding time: aimed wrong, a seek lands a
+    whole group early (every seek decodes twice the frames) or past the keyframe (nothing decodes)."""
+    path = stamped_videos[case]
+    with open_video(path) as video:
+        index = video.frame_index
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        for point in range(1, len(index.seek_pts)):
+            container.seek(int(index.seek_targets[point]), stream=stream, backward=True)
+            first = next(packet for packet in container.demux(stream) if packet.size)
+            assert (first.pts, first.is_keyframe) == (index.seek_pts[point], True), f"keyframe {point}"

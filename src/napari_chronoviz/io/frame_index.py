@@ -5,9 +5,11 @@ presentation order (sorted presentation timestamps), whatever order the packets 
 (B-frames), and only the frames a player shows count: pre-roll frames that an mp4 edit list hides (a
 file cut with `ffmpeg -c copy` starts decoding at the keyframe before the cut) are decoded but never
 numbered. For each frame the index keeps the seek point (a keyframe, shown or hidden) from which decoding
-must start to reach it. A seek aims at the keyframe's decoding timestamp: formats without an index
-(MPEG-TS, MPEG-PS) search packets by it, and the B-frames stored after a keyframe are decoded before it is
-shown, so aiming at its presentation timestamp lands past it.
+must start to reach it, and the timestamp a seek aims at to land there: the keyframe's presentation
+timestamp, except in formats without an index (MPEG-TS, MPEG program streams), which are searched by
+decoding timestamps; there the B-frames stored after a keyframe have decoding timestamps before its shown
+time, so aiming at that lands past it. (mp4 and Matroska search by presentation time: aiming at the
+decoding timestamp there lands a whole group early.)
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import numpy as np
 
 from ..errors import VideoReadError
 
+# Demuxers without an index, which search a file by the packets' decoding timestamps
+DECODING_TIME_SEARCH = ("mpegts", "mpeg")
+
 
 @dataclass(frozen=True, eq=False)
 class FrameIndex:
@@ -29,7 +34,7 @@ class FrameIndex:
     pts: np.ndarray  # int64, shown frames in presentation order, strictly increasing
     seek_point: np.ndarray  # int64, per frame: which of `seek_pts` to decode it from
     seek_pts: np.ndarray  # int64, timestamps of the keyframes decoding can start at, increasing
-    seek_dts: np.ndarray  # int64, their decoding timestamps: what a seek aims at
+    seek_targets: np.ndarray  # int64, the timestamps a seek aims at to land on each of them
     time_base: Fraction
     hidden: int = 0  # frames stored in the stream but hidden by the container (edit-list pre-roll)
     leading: int = 0  # frames shown before the keyframe of their group (open GOP): decoded from the group before
@@ -71,7 +76,7 @@ class FrameIndex:
             self.pts[:n_frames],
             self.seek_point[:n_frames],
             self.seek_pts,
-            self.seek_dts,
+            self.seek_targets,
             self.time_base,
             self.hidden,
             self.leading,
@@ -88,7 +93,8 @@ def index_from_packets(
     VideoReadError
         When packets carry no timestamp at all: their frames could not be placed in time.
     """
-    timestamps, decoding, is_keyframe, shown = [], [], [], []
+    timestamps, seek_at, is_keyframe, shown = [], [], [], []
+    by_decoding_time = container.format.name in DECODING_TIME_SEARCH
     untimed = 0
     for packet in container.demux(stream):
         if packet.size == 0:
@@ -98,7 +104,7 @@ def index_from_packets(
             untimed += 1
             continue
         timestamps.append(timestamp)
-        decoding.append(packet.dts if packet.dts is not None else timestamp)
+        seek_at.append(packet.dts if by_decoding_time and packet.dts is not None else timestamp)
         is_keyframe.append(packet.is_keyframe)
         shown.append(not packet.is_discard)
     if untimed:
@@ -110,7 +116,7 @@ def index_from_packets(
         )
     return _index_from_decode_order(
         np.asarray(timestamps, np.int64),
-        np.asarray(decoding, np.int64),
+        np.asarray(seek_at, np.int64),
         np.asarray(is_keyframe, bool),
         np.asarray(shown, bool),
         stream,
@@ -129,12 +135,11 @@ def index_from_decoding(
         When the frames come out of the decoder in another order than their timestamps (H.264 with
         B-frames in AVI, whose timestamps follow the packets): which frame is shown when is unknown.
     """
-    timestamps, decoding, is_keyframe = [], [], []
+    timestamps, is_keyframe = [], []
     previous = None
     for frame in container.decode(stream):
         timestamp = frame.pts if frame.pts is not None else (previous + 1 if previous is not None else 0)
         timestamps.append(timestamp)
-        decoding.append(frame.dts if frame.dts is not None else timestamp)
         is_keyframe.append(frame.key_frame)
         previous = timestamp
     shown = np.ones(len(timestamps), bool)  # the decoder outputs only frames to show
@@ -145,15 +150,15 @@ def index_from_decoding(
             "stored), so which frame is shown when cannot be known. Re-encode it: "
             f"ffmpeg -i {path.name} -c:v libx264 -crf 18 {path.stem}.mp4"
         )
-    return _index_from_decode_order(
-        np.asarray(timestamps, np.int64), np.asarray(decoding, np.int64), np.asarray(is_keyframe, bool), shown, stream
-    )
+    timestamps = np.asarray(timestamps, np.int64)
+    return _index_from_decode_order(timestamps, timestamps, np.asarray(is_keyframe, bool), shown, stream)
 
 
 def _index_from_decode_order(
-    timestamps: np.ndarray, decoding: np.ndarray, is_keyframe: np.ndarray, shown: np.ndarray, stream
+    timestamps: np.ndarray, seek_targets: np.ndarray, is_keyframe: np.ndarray, shown: np.ndarray, stream
 ) -> FrameIndex:
-    """The index of frames given in decoding order, with their presentation and decoding timestamps.
+    """The index of frames given in decoding order, with their presentation timestamps and the timestamps a
+    seek aims at to land on each.
 
     A frame shown before the keyframe that starts its group in decoding order (an open-GOP leading
     B-frame, HEVC's RASL pictures) references the group before, so it is decoded from the previous
@@ -175,7 +180,7 @@ def _index_from_decode_order(
         timestamps[shown][order],
         group[shown][order],
         seek_pts,
-        decoding[is_keyframe],
+        seek_targets[is_keyframe],
         time_base,
         hidden=int(np.count_nonzero(~shown)),
         leading=int(np.count_nonzero(leading & shown)),

@@ -616,7 +616,7 @@ def learned_decoder_options(path: Path, stream) -> dict[str, str]:
 
 def seek_to(container, stream, index: FrameIndex, point: int) -> None:
     """Seek `container` so that decoding `stream` on starts at the keyframe `point` of `index` (or before it)."""
-    container.seek(int(index.seek_dts[point]), stream=stream, backward=True, any_frame=False)
+    container.seek(int(index.seek_targets[point]), stream=stream, backward=True, any_frame=False)
 
 
 def _drop_undecodable_tail(container, stream, index: FrameIndex, path: Path) -> FrameIndex:

@@ -151,7 +151,9 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
         priming_needed = None
         if video.decoder_options and checked:
             probe = checked[len(checked) // 2]
-            without = decode_after_seek(path, int(index.pts[probe]), int(index.seek_dts[index.seek_point[probe]]), {})
+            without = decode_after_seek(
+                path, int(index.pts[probe]), int(index.seek_targets[index.seek_point[probe]]), {}
+            )
             priming_needed = _digest(without) != reference.get(probe)
         steps = np.diff(video.frame_times)
         median_step = float(np.median(steps)) if len(steps) else 0.0
@@ -183,17 +185,17 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
         )
 
 
-def decode_after_seek(path: str | Path, pts: int, seek_dts: int, decoder_options: dict[str, str]) -> np.ndarray:
+def decode_after_seek(path: str | Path, pts: int, seek_target: int, decoder_options: dict[str, str]) -> np.ndarray:
     """The frame with timestamp `pts` as RGB, decoded by plain PyAV from the keyframe with decoding timestamp
-    `seek_dts` with a new decoder given `decoder_options` (it saw no earlier packet of the file)."""
+    `seek_target` with a new decoder given `decoder_options` (it saw no earlier packet of the file)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.codec_context.options = dict(decoder_options)
-        container.seek(seek_dts, stream=stream, backward=True)
+        container.seek(seek_target, stream=stream, backward=True)
         for frame in container.decode(stream):
             if frame.pts == pts:
                 return frame.to_ndarray(format="rgb24")
-    raise VideoReadError(f"{path}: no frame with timestamp {pts} after a seek to {seek_dts}.")
+    raise VideoReadError(f"{path}: no frame with timestamp {pts} after a seek to {seek_target}.")
 
 
 def _sequential_decode(path: Path, wanted: set[int]) -> tuple[np.ndarray, dict[int, str], int]:
