@@ -186,8 +186,9 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
 
 
 def decode_after_seek(path: str | Path, pts: int, seek_target: int, decoder_options: dict[str, str]) -> np.ndarray:
-    """The frame with timestamp `pts` as RGB, decoded by plain PyAV from the keyframe with decoding timestamp
-    `seek_target` with a new decoder given `decoder_options` (it saw no earlier packet of the file)."""
+    """The frame with timestamp `pts` as RGB, decoded by plain PyAV after a seek to `seek_target` (its
+    keyframe's `FrameIndex.seek_targets` entry) with a new decoder given `decoder_options` (it saw no
+    earlier packet of the file)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.codec_context.options = dict(decoder_options)
