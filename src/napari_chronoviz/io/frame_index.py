@@ -111,8 +111,7 @@ def index_from_packets(
         raise VideoReadError(
             f"{untimed} of the {untimed + len(timestamps)} video packets of {path} carry no timestamp (an H.264 "
             f"stream in an MPEG program stream is stored so), so their frames cannot be placed in time exactly. "
-            f"Re-encode it into a container that times every frame: "
-            f"ffmpeg -i {path.name} -c:v libx264 -crf 18 {path.stem}.mp4"
+            f"Re-encode it into a container that times every frame: {_re_encoding(path)}"
         )
     return _index_from_decode_order(
         np.asarray(timestamps, np.int64),
@@ -147,11 +146,15 @@ def index_from_decoding(
         raise VideoReadError(
             f"The frames of {path} come out of the decoder in another order than their timestamps (the "
             f"{stream.codec_context.name} stream has B-frames, and AVI times its packets in the order they are "
-            "stored), so which frame is shown when cannot be known. Re-encode it: "
-            f"ffmpeg -i {path.name} -c:v libx264 -crf 18 {path.stem}.mp4"
+            f"stored), so which frame is shown when cannot be known. Re-encode it: {_re_encoding(path)}"
         )
     timestamps = np.asarray(timestamps, np.int64)
     return _index_from_decode_order(timestamps, timestamps, np.asarray(is_keyframe, bool), shown, stream)
+
+
+def _re_encoding(path: Path) -> str:
+    """The ffmpeg command that re-encodes `path` into an mp4 with a timestamp on every frame."""
+    return f"ffmpeg -i {path.name} -c:v libx264 -crf 18 {path.stem}.mp4"
 
 
 def _index_from_decode_order(

@@ -151,8 +151,14 @@ def _codec_option_names(codec: str) -> set[str]:
 
 # The quality scales of the usual encoders: FFmpeg declares crf open-ended and the encoder clamps what is
 # beyond, so a crf of 99 would silently be the worst quality.
-CRF_RANGES = {"libx264": (0, 51), "libx264rgb": (0, 51), "libx265": (0, 51), "libvpx-vp9": (0, 63)}
-CRF_RANGES |= {"libsvtav1": (1, 63), "libaom-av1": (0, 63)}
+CRF_RANGES = {
+    "libx264": (0, 51),
+    "libx264rgb": (0, 51),
+    "libx265": (0, 51),
+    "libvpx-vp9": (0, 63),
+    "libsvtav1": (1, 63),
+    "libaom-av1": (0, 63),
+}
 
 
 def _check_options(codec: str, settings: dict) -> None:
