@@ -892,6 +892,8 @@ class PlotPanel:
                 continue
             y = gutter[1] + 1
             for number, (text, size, color, changes) in enumerate(lines):
+                if y + size > gutter[3] + 1:  # no room left: neither this line nor the ones below it
+                    break
                 below = sum(later_size + 2 for _, later_size, *_ in lines[number + 1 :])  # room the next lines need
                 rows = max(1, int((gutter[3] + 1 - y - below) // (size + 2)))
                 for row in [text] if changes else _wrapped(text, width, size, rows):  # a long name on more lines
