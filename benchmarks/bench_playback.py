@@ -24,9 +24,11 @@ PASSES = 2
 def shown_per_second(case: str) -> tuple[float, float]:
     """(frames drawn per second, requested rate) for one fresh viewer playing `case` for SECONDS."""
     import napari
+    from qtpy.QtCore import QEvent, QObject
     from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import attach, sample_file
+    from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
     from napari_chronoviz.napari._sample_data import flies_sources
 
     viewer = napari.Viewer(show=True)
@@ -39,9 +41,17 @@ def shown_per_second(case: str) -> tuple[float, float]:
             sources = flies_sources()
             attach(viewer, layer, **sources)
     rate = 25.0
-    qt_viewer = viewer.window._qt_viewer
+    qt_viewer = qt_viewer_of(viewer)
     shown: set[int] = set()
-    qt_viewer.canvas._scene_canvas.events.draw.connect(lambda event: shown.add(int(viewer.dims.current_step[0])))
+
+    class PaintCounter(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Paint:
+                shown.add(int(viewer.dims.current_step[0]))
+            return False
+
+    counter = PaintCounter()
+    qt_viewer.canvas.native.installEventFilter(counter)
     app = QApplication.instance()
     for _ in range(20):  # let the window and the first frame settle
         app.processEvents()

@@ -14,6 +14,7 @@ from napari_chronoviz.io.ethogram import Behavior, Ethogram
 from napari_chronoviz.napari._label_mouse import LabelMouse, _camera
 from napari_chronoviz.napari._labeling import AUTOSAVE_SUFFIX, Labeler
 from napari_chronoviz.napari._layers import LayerPlacement
+from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 from napari_chronoviz.overlays.primitives import Texts
 
 ETHOGRAM = Ethogram(
@@ -48,7 +49,7 @@ def fly_video(make_napari_viewer, tmp_path):
 
 def press(qtbot, viewer, key: str, modifier=Qt.NoModifier) -> None:
     """Press `key` on napari's canvas, as the user does: Qt key event -> vispy -> napari's keymap."""
-    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, KEYS[key], modifier)
+    qtbot.keyClick(qt_viewer_of(viewer).canvas.native, KEYS[key], modifier)
 
 
 def frame_times(layer) -> np.ndarray:
@@ -96,11 +97,11 @@ def test_exclusive_states_close_each_other_and_undo_restores(fly_video, qtbot):
     labeler.go_to(50)
     press(qtbot, viewer, "Delete")
     assert labeler.labeling.intervals().labels == ("courting",)
-    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, Qt.Key_Z, Qt.ControlModifier)  # undo the delete
+    qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Z, Qt.ControlModifier)  # undo the delete
     assert labeler.labeling.intervals().labels == ("courting", "apart")
-    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, Qt.Key_Z, Qt.ControlModifier)  # undo apart's end
+    qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Z, Qt.ControlModifier)  # undo apart's end
     assert labeler.labeling.bouts[1].is_open
-    qtbot.keyClick(viewer.window._qt_viewer.canvas.native, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # redo
+    qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # redo
     assert not labeler.labeling.bouts[1].is_open
 
 
@@ -111,7 +112,7 @@ def test_the_keys_win_over_the_selected_layers_and_are_given_back(fly_video, qtb
     labeler.start()
     press(qtbot, viewer, "]")
     assert labeler.speed == 2.0
-    assert viewer.window._qt_viewer.dims.slider_widgets[0].fps == pytest.approx(50.0)  # 25 fps x2
+    assert qt_viewer_of(viewer).dims.slider_widgets[0].fps == pytest.approx(50.0)  # 25 fps x2
     labeler.stop()
     assert "C" not in {str(key) for key in layer.keymap} and "C" not in {str(key) for key in viewer.keymap}
     press(qtbot, viewer, "c")
@@ -333,7 +334,7 @@ def test_space_plays_at_the_videos_rate_times_the_speed_and_pauses(fly_video, qt
     press(qtbot, viewer, "Space")
     try:
         qtbot.waitUntil(lambda: labeler.playing, timeout=5000)  # the animation thread starts a moment later
-        assert viewer.window._qt_viewer.dims.slider_widgets[0].fps == pytest.approx(50.0)
+        assert qt_viewer_of(viewer).dims.slider_widgets[0].fps == pytest.approx(50.0)
         qtbot.waitUntil(lambda: labeler.frame > 0, timeout=5000)
     finally:
         press(qtbot, viewer, "Space")

@@ -363,10 +363,10 @@ def test_widget_shows_the_pose_alignment_a_script_chose(dlc, short_dlc_pose):
 
 def test_the_overlays_dock_scrolls_instead_of_stretching_the_window(make_napari_viewer, qtbot):
     viewer = make_napari_viewer(show=True)
-    window = viewer.window._qt_window
-    window.resize(1400, 900)
+    viewer.window.resize(1400, 900)
     dock = ChronovizWidget(viewer)
     viewer.window.add_dock_widget(dock, name="Overlays", area="right")
+    window = dock.native.window()
     qtbot.wait(50)
     assert window.height() <= 900  # the controls are 1500+ pixels tall: they scroll in the dock
     assert dock.native.verticalScrollBar().maximum() > 0

@@ -12,7 +12,9 @@ import npe2
 import numpy as np
 import pytest
 
+from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 from napari_chronoviz.napari._reader import get_reader
+from napari_chronoviz.samples import sample_file
 from napari_chronoviz.testing import read_stamp
 
 
@@ -147,7 +149,7 @@ def test_the_play_button_plays_a_video_at_its_frame_rate(make_napari_viewer, how
     else:  # a script adds the layer itself, then attaches overlays
         layer = viewer.add_layer(Layer.create(*video_layer_data(open_video(path))))
         attach(viewer, layer, signals=np.zeros(len(layer.data)))
-    slider = viewer.window._qt_viewer.dims.slider_widgets[0]
+    slider = qt_viewer_of(viewer).dims.slider_widgets[0]
     assert slider.fps == pytest.approx(fps, rel=1e-3)  # the rate the play button plays the frame axis at (30.0003)
     assert slider.play_button.fpsspin.value() == pytest.approx(fps, rel=1e-3)  # and shows in its menu (right click)
 
@@ -185,3 +187,62 @@ def test_view_style_option_is_ours_not_qts(stamped_videos):
     assert run.returncode == 0, run.stderr
     assert "trail_length 15" in run.stdout and "qt arguments []" in run.stdout
     assert "style override" not in run.stderr  # Qt: "invalid style override 'trail_length=15' passed, ignoring it"
+
+
+def test_docks_opened_as_plugins_play_at_the_videos_rate_without_private_napari_access(
+    make_napari_viewer, qtbot, tmp_path
+):
+    """napari hands plugin widgets a public-only proxy of the viewer, which warns (FutureWarning, a yellow
+    notification under napari.run()) on every private attribute: opening the docks from the Plugins menu,
+    attaching the sample's overlays and playing with the labeling dock's play key must not touch one."""
+    import warnings
+
+    from qtpy.QtCore import Qt
+
+    video = tmp_path / "flies.mp4"  # the autosave goes beside the video
+    video.write_bytes(sample_file("flies.mp4").read_bytes())
+    viewer = make_napari_viewer(show=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        (layer,) = viewer.open(video, plugin="napari-chronoviz")
+        _, overlays = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+        _, labeling = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+        assert type(labeling.viewer).__name__ == "PublicOnlyProxy"  # what napari gives plugins
+        assert qt_viewer_of(viewer).dims.slider_widgets[0].fps == pytest.approx(25.0)
+        labeler = labeling.start_labeling()
+        qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Space)
+        try:
+            qtbot.waitUntil(lambda: labeler.playing, timeout=5000)
+            assert qt_viewer_of(viewer).dims.slider_widgets[0].fps == pytest.approx(25.0)
+            qtbot.waitUntil(lambda: labeler.frame > 2, timeout=5000)
+        finally:
+            qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Space)
+        qtbot.waitUntil(lambda: not labeler.playing, timeout=5000)
+        labeler.stop()
+
+
+def test_without_naparis_player_the_play_key_plays_on_its_own_timer_at_the_videos_rate(
+    make_napari_viewer, qtbot, monkeypatch
+):
+    """A later napari without the slider names checked in `_qt_dims_0_6_to_0_9`: play still runs at the
+    video's rate (a public `viewer.dims` step every 1/fps s) and the user is told once."""
+    from napari_chronoviz.napari import _qt_dims_0_6_to_0_9 as qt_dims
+    from napari_chronoviz.napari._labeling import Labeler
+    from napari_chronoviz.napari._labeling_widget import LabelingWidget
+
+    told = []
+    monkeypatch.setattr(qt_dims, "_qt_dims", lambda viewer: None)
+    monkeypatch.setattr(qt_dims, "show_warning", told.append)
+    monkeypatch.setattr(qt_dims, "_WARNED", set())
+    viewer = make_napari_viewer(show=True)
+    (layer,) = viewer.open(sample_file("flies.mp4"), plugin="napari-chronoviz")
+    labeler = Labeler(viewer, layer, LabelingWidget(viewer).ethogram(), autosave_path=None)
+    labeler.toggle_play()
+    try:
+        assert labeler.playing and labeler.player._timer.interval() == 40  # 25 frames/s
+        qtbot.waitUntil(lambda: viewer.dims.current_step[0] > 2, timeout=5000)
+    finally:
+        labeler.toggle_play()
+    assert not labeler.playing
+    assert any("napari's play button" in message for message in told)  # the slider's rate could not be set
+    assert any("own timer at 25 frames/s" in message for message in told)

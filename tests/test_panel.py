@@ -86,12 +86,13 @@ def test_time_ticks_sit_at_round_seconds_from_now(window, ticks, labels):
     ]
     assert len(axes) == 1  # the baseline under the lane, then a tick per round second, then the y scale
     marks = slice(1, 1 + len(ticks))
-    np.testing.assert_allclose(axes[0].starts[marks, 0], expected_x)
+    # ticks ride the scrolled strip, whose whole-pixel steps put them within half a pixel of the exact time
+    np.testing.assert_allclose(axes[0].starts[marks, 0], expected_x, atol=0.5)
     assert (axes[0].starts[marks, 1] == lane[3]).all() and (axes[0].ends[marks, 1] == lane[3] + 4).all()
     drawn = {text: (position, size) for text, position, size, anchor in texts_of(geometry) if anchor == "center"}
     assert set(drawn) == set(labels)
     for text, x in zip(labels[1:-1], expected_x[1:-1]):  # inner labels centred on their tick
-        assert drawn[text][0][0] == pytest.approx(x)
+        assert drawn[text][0][0] == pytest.approx(x, abs=0.5)
     (x, _), size = drawn[labels[-1]]
     assert x + text_width(labels[-1], size) / 2 <= box[2]  # the last one kept inside the panel
 
@@ -217,7 +218,7 @@ def test_the_grid_lanes_each_get_a_cursor_and_a_time_axis():
     place = scene.plot.placement(scene.layout.panel_box)
     assert len(place.columns) == 2
     labels = [text for text, *_ in texts_of(scene.panel_geometry(150))]
-    assert labels.count("0 s") == 2 and labels.count("-1") == 2  # narrow columns: a tick a second
+    assert labels.count("0.5 s") == 2 and labels.count("-1.0") == 2  # each column its own time axis
 
 
 def test_a_timestamp_is_burned_into_the_video_corner():

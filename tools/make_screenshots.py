@@ -31,7 +31,7 @@ def main() -> int:
         return 0
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
-        viewer.window._qt_window.resize(1600, 1100)
+        viewer.window.resize(1600, 1100)
         viewer.open_sample("napari-chronoviz", sample)
         viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
         viewer.dims.set_current_step(0, frame)
@@ -143,7 +143,7 @@ def make_layers_screenshot() -> Path:
     from napari_chronoviz.napari._layers import Session
 
     viewer = napari.Viewer()
-    viewer.window._qt_window.resize(1600, 1100)
+    viewer.window.resize(1600, 1100)
     (video,) = viewer.open_sample("napari-chronoviz", "flies")
     overlays, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's
     dock.display.value = "layers"
@@ -177,13 +177,15 @@ def make_labeling_screenshots() -> None:
     from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QApplication
 
+    from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
+
     viewer = napari.Viewer()
-    viewer.window._qt_window.resize(1600, 1100)
+    viewer.window.resize(1600, 1100)
     viewer.open_sample("napari-chronoviz", "flies")
     overlays, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's
     viewer.window.remove_dock_widget(overlays)  # the overlays stay; the picture shows the labeling dock
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
-    canvas = viewer.window._qt_viewer.canvas.native
+    canvas = qt_viewer_of(viewer).canvas.native
     with tempfile.TemporaryDirectory() as folder:
         dock.autosave_file.value = Path(folder) / "flies.chronoviz-labels.tsv"  # not beside the package's sample
         labeler = dock.start_labeling()
@@ -221,7 +223,7 @@ def make_calibration_screenshot() -> None:
     from napari_chronoviz.napari._widget import ChronovizWidget
 
     viewer = napari.Viewer()
-    viewer.window._qt_window.resize(1600, 1100)
+    viewer.window.resize(1600, 1100)
     viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
     dock = ChronovizWidget(viewer)
     viewer.window.add_dock_widget(dock, name="chronoviz", area="right")

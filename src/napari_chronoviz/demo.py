@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from .napari._widget import ChronovizWidget
 
     viewer = napari.Viewer(title="napari-chronoviz demo", show=args.screenshot is None)
-    viewer.window._qt_window.resize(1600, 1100)
+    viewer.window.resize(1600, 1100)
     viewer.open_sample("napari-chronoviz", "flies")
     viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
     viewer.dims.set_current_step(0, SCREENSHOT_FRAME)

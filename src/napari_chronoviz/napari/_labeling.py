@@ -22,6 +22,7 @@ from ..io.labels import read_events, read_intervals, write_boris_tabular, write_
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
 from ._metadata import METADATA_KEY
+from ._qt_dims_0_6_to_0_9 import Player, set_slider_rate
 
 AUTOSAVE_SUFFIX = ".chronoviz-labels.tsv"  # BORIS tabular: one file holds the bouts and the events
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -90,6 +91,7 @@ class Labeler:
         self.autosave_path = Path(autosave_path) if autosave_path else autosave_path_of(video_layer)
         self.step_frames, self.speed = int(step_frames), 1.0
         self.fps = float(video_layer.metadata.get(METADATA_KEY, {}).get("fps") or nominal_rate(video.frame_times))
+        self.player = Player(viewer)
         self.active = False
         self._bound: list[tuple[object, str, object]] = []  # (keymap provider, key, what it had before)
         self._showing_open_bout = False
@@ -224,35 +226,26 @@ class Labeler:
         index = int(np.clip(SPEEDS.index(self.speed) + np.sign(direction), 0, len(SPEEDS) - 1))
         self.speed = SPEEDS[index]
         self.viewer.status = f"Playback speed x{self.speed:g} ({self.fps * self.speed:g} frames/s)"
-        dims = self._qt_dims()
-        if dims is not None:
-            dims.slider_widgets[self.frame_axis].fps = self.fps * self.speed
-            if dims.is_playing:
-                dims.play(self.frame_axis, fps=self.fps * self.speed)
+        set_slider_rate(self.viewer, self.frame_axis, self.fps * self.speed)
+        if self.player.playing:
+            self.player.play(self.frame_axis, self.fps * self.speed)
 
     @property
     def playing(self) -> bool:
-        dims = self._qt_dims()
-        return dims is not None and dims.is_playing
+        return self.player.playing
 
     def toggle_play(self) -> None:
         """Play at the video's frame rate times `speed`, or pause."""
         if self.playing:
             self.pause()
             return
-        dims = self._qt_dims()
-        if dims is None:
+        if not self.player.available:
             self.viewer.status = "Playing needs napari's window: this viewer has none."
             return
-        dims.play(self.frame_axis, fps=self.fps * self.speed)
+        self.player.play(self.frame_axis, self.fps * self.speed)
 
     def pause(self) -> None:
-        if self.playing:
-            self._qt_dims().stop()
-
-    def _qt_dims(self):
-        qt_viewer = getattr(getattr(self.viewer, "window", None), "_qt_viewer", None)
-        return None if qt_viewer is None else qt_viewer.dims
+        self.player.stop()
 
     # --- showing and saving -------------------------------------------------------------------------------------
 

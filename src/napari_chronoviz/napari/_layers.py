@@ -28,6 +28,7 @@ from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.scene import Scene
 from ._metadata import METADATA_KEY
+from ._qt_dims_0_6_to_0_9 import set_slider_rate
 from ._raster_frames import RasterFrames
 from ._vector_layers import PanelLayers
 
@@ -75,9 +76,8 @@ def play_videos_at_frame_rate(viewer) -> None:
 
 def _play_at_frame_rate(viewer, layer) -> None:
     info = layer.metadata.get(METADATA_KEY, {})
-    qt_viewer = getattr(getattr(viewer, "window", None), "_qt_viewer", None)  # None: headless, no play button
-    if info.get("kind") == "video" and info.get("fps") and qt_viewer is not None:
-        qt_viewer.dims.slider_widgets[viewer.dims.ndim - layer.ndim].fps = float(info["fps"])
+    if info.get("kind") == "video" and info.get("fps"):
+        set_slider_rate(viewer, viewer.dims.ndim - layer.ndim, float(info["fps"]))
 
 
 def stack_to_points(stack: FrameStack) -> np.ndarray:

@@ -11,8 +11,9 @@ its data on each step, from the same geometry the rasterizer draws, so the two d
 Replacing a Shapes layer's data is napari's costly path (a naive `Shapes.data = ...` of the traces costs
 about twice the raster display's whole overlay, see benchmarks/bench_overlays.py): besides triangulating
 every path, napari rasterizes every shape for the layer list's thumbnail and refreshes the layer several
-times inside the setter. `_replace_shapes` blocks both and refreshes once, without the thumbnail (the layer
-list's thumbnail keeps the first frame); a plane that draws the same as on the step before is left alone,
+times inside the setter. `_replace_shapes` empties the layer (a refresh of nothing), adds the shapes with the
+layer's events and thumbnail blocked, and refreshes once, without the thumbnail (the layer list's thumbnail
+keeps the first frame); a plane that draws the same as on the step before is left alone,
 and texts that stay in place change only their strings.
 """
 
@@ -242,7 +243,7 @@ class PanelLayers:
         lines = shapes["edge_width"] > 0
         shapes["edge_width"][lines] = np.maximum(shapes["edge_width"][lines], self._pixel(layer))
         self.thinnest[plane] = shapes["edge_width"][lines].min(initial=np.inf)
-        with layer.events.blocker_all(), layer._block_refresh(), layer.block_thumbnail_update():
+        with layer.events.blocker_all(), layer.block_thumbnail_update():
             layer.data = []
             layer.add(**shapes)
         layer.refresh(thumbnail=False, highlight=False)
@@ -261,7 +262,7 @@ class PanelLayers:
     def _replace_texts(self, plane: str, items: list) -> None:
         layer = self.layers[f"plot {plane}"]
         positions, features = texts_of(items)
-        with layer.events.blocker_all(), layer._block_refresh():
+        with layer.events.blocker_all():
             if not (layer.data.shape == positions.shape and np.array_equal(layer.data, positions)):
                 layer.data = positions  # values and labels that stay in place change only their strings
             layer.features = features

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 
@@ -177,101 +178,10 @@ def _cut_segments(starts: np.ndarray, ends: np.ndarray, x0: float, x1: float):
     return starts, ends, keep
 
 
-# Advance of each printable ASCII character of the rasterizer's font (OpenCV's Hershey simplex), per pixel of
-# text height; characters outside the table count as the widest.
-_ADVANCE = dict(
-    zip(
-        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ",
-        [0.775] * 10
-        + [
-            0.684,
-            0.775,
-            0.684,
-            0.775,
-            0.73,
-            0.502,
-            0.775,
-            0.775,
-            0.275,
-            0.32,
-            0.639,
-            0.32,
-            1.139,
-            0.775,
-            0.73,
-            0.775,
-            0.775,
-            0.457,
-            0.639,
-            0.502,
-            0.775,
-            0.684,
-            1.048,
-            0.684,
-            0.684,
-            0.639,
-            0.866,
-            0.866,
-            0.866,
-            0.866,
-            0.775,
-            0.73,
-            0.866,
-            0.911,
-            0.32,
-            0.82,
-            0.775,
-            0.73,
-            1.002,
-            0.911,
-            0.866,
-            0.82,
-            0.866,
-            0.82,
-            0.775,
-            0.73,
-            0.911,
-            0.82,
-            1.048,
-            0.82,
-            0.82,
-            0.775,
-            0.32,
-            0.457,
-            0.911,
-            0.775,
-            0.957,
-            0.911,
-            0.275,
-            0.775,
-            0.775,
-            0.548,
-            0.775,
-            0.32,
-            0.593,
-            0.32,
-            0.593,
-            0.32,
-            0.32,
-            0.639,
-            0.73,
-            0.639,
-            0.684,
-            1.093,
-            0.411,
-            0.593,
-            0.411,
-            0.548,
-            0.957,
-            0.411,
-            0.457,
-            0.275,
-            0.457,
-            0.73,
-            0.32,
-        ],
-    )
-)
+# The font every text is drawn in (the rasterizer's), and its height in pixels at scale 1: cap height + descent
+# of OpenCV's Hershey simplex.
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT_PIXELS_AT_SCALE_1 = 22.0
 
 
 def text_thickness(size: float) -> int:
@@ -280,14 +190,13 @@ def text_thickness(size: float) -> int:
 
 
 def text_width(text: str, size: float) -> float:
-    """How wide `text` is drawn at `size` pixels high, in pixels: never less than drawn, a few pixels more.
+    """How wide `text` is drawn at `size` pixels high, in pixels: what OpenCV draws, plus a pixel of margin.
 
-    OpenCV rounds each character's advance to whole pixels and widens it for strokes thicker than 1 px;
-    the margins here cover both (tests/test_overlays.py checks this against `cv2.getTextSize`).
+    Asked of OpenCV's own metrics (`cv2.getTextSize`), so it holds for every OpenCV version: their glyph
+    advances changed in OpenCV 5, and a table copied from one version under-measured text in the next.
     """
-    thickness = text_thickness(size)
-    advance = sum(_ADVANCE.get(character, 1.14) for character in text) * size
-    return advance * (1.1 if thickness > 1 else 1.0) + len(text) * 0.7 + thickness + 1
+    (width, _), _ = cv2.getTextSize(text, FONT, size / FONT_PIXELS_AT_SCALE_1, text_thickness(size))
+    return width + 1.0
 
 
 @dataclass(eq=False)

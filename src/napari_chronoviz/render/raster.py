@@ -17,12 +17,22 @@ from collections import defaultdict
 import cv2
 import numpy as np
 
-from ..overlays.primitives import Clip, Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, text_thickness
+from ..overlays.primitives import (
+    FONT,
+    FONT_PIXELS_AT_SCALE_1,
+    Clip,
+    Geometry,
+    Image,
+    Points,
+    Polylines,
+    Rectangles,
+    Segments,
+    Texts,
+    text_thickness,
+)
 
 SHIFT = 4  # OpenCV fractional bits: coordinates are drawn to 1/16 pixel
 CLIP_MARGIN = 16  # pixels drawn past each side of a `Clip`, so OpenCV's own cut at the buffer's edge is out of sight
-FONT = cv2.FONT_HERSHEY_SIMPLEX
-FONT_PIXELS_AT_SCALE_1 = 22.0  # cap height + descent of FONT_HERSHEY_SIMPLEX at fontScale 1
 
 
 def draw(
