@@ -43,7 +43,10 @@ def read_delimited(path: Path, error=ChronovizError, *, words_are_text: bool = F
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         text = "".join(line for _, line in _data_lines(handle))
     missing = {"keep_default_na": False, "na_values": [""]} if words_are_text else {}
-    return pd.read_csv(io.StringIO(text), sep=separator, engine="python", header=0 if has_header else None, **missing)
+    # round_trip: numbers read back exactly as written (pandas before 3 parsed them to within a unit in the last place)
+    return pd.read_csv(
+        io.StringIO(text), sep=separator, header=0 if has_header else None, float_precision="round_trip", **missing
+    )
 
 
 def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:
