@@ -182,7 +182,7 @@ def test_layers_display_draws_the_panel_as_shapes_and_points(dlc):
             np.testing.assert_allclose(corners, world(image.box.reshape(2, 2)))  # the pixels' outer corners
 
         values = session.layers["values"]
-        features = values.features.iloc[values._view_indices]  # the points napari shows at this frame
+        features = values.features[values.data[:, 0] == frame]  # the points napari shows at this frame
         signal = read_timeseries(dff)
         alignment = align(video_layer.metadata["frame_times"], signal)
         np.testing.assert_allclose(features["value"], alignment.values(signal.values, frame))

@@ -165,8 +165,10 @@ from napari_chronoviz.napari._layers import Session
 
 
 def report():  # instead of napari's event loop: what the viewer and Qt got
-    print("trail_length", Session.of(napari.current_viewer().layers[0]).scene.style.trail_length)
+    viewer = napari.current_viewer()
+    print("trail_length", Session.of(viewer.layers[0]).scene.style.trail_length)
     print("qt arguments", QApplication.instance().arguments()[1:])
+    viewer.close()  # as closing the window does: napari's threads end before Python does
 
 
 napari.run = report

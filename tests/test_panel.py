@@ -287,7 +287,7 @@ def test_a_raster_tick_at_each_spike_time(tmp_path):
     ]
     assert len(ticks) == 1  # the spikes at 4.2, 4.5, 5.0, 5.9 s lie in the window 4..6 s; 7.5 s does not
     expected_x = lane[0] + (np.array([4.2, 4.5, 5.0, 5.9]) - 4) / 2 * (lane[2] - lane[0])
-    np.testing.assert_allclose(ticks[0].starts[:, 0], expected_x)
+    np.testing.assert_allclose(ticks[0].starts[:, 0], expected_x, atol=0.5)  # on the strip's whole pixels
     rows = (ticks[0].starts[:, 1] - lane[1]) // ((lane[3] - lane[1]) / 3)
     np.testing.assert_array_equal(rows, [1, 0, 1, 2])  # b, a, b, c: a row per unit, in name order
     assert scene.sources.paths["spikes"] == [str(tmp_path / "units.csv")]

@@ -156,7 +156,7 @@ def make_layers_screenshot() -> Path:
     camera.center, camera.zoom = ((y0 + y1) / 2, (x0 + x1) / 2), viewer.canvas.size[-1] / (x1 - x0) * 0.98
     values = session.layers["values"]
     viewer.layers.selection.active = values
-    shown = values.data[values._view_indices]
+    shown = values.data[values.data[:, 0] == 1150]  # the points shown at this frame
     viewer.mouse_over_canvas = True
     viewer.cursor.position = shown[np.argsort(shown[:, 1])[1]]  # on the second lane's value
     QApplication.processEvents()
