@@ -228,7 +228,7 @@ def write_text_atomically(path, text: str, *, overwrite: bool = False) -> Path:
         When the file exists and `overwrite` is False.
     """
     import os
-    import tempfile
+    import secrets
 
     path = Path(path).expanduser()
     if path.exists() and not overwrite:
@@ -236,16 +236,17 @@ def write_text_atomically(path, text: str, *, overwrite: bool = False) -> Path:
             f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in "
             "the dock) to replace it."
         )
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
+    # not tempfile, which creates files 0600: os.open's mode goes through the user's umask, so labmates who
+    # share the folder can read the file (0644 with the usual umask), as any file the user saves
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with handle:
+        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        os.replace(temporary, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
