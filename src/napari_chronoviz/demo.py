@@ -1,8 +1,8 @@
 """The demo (`make demo`): the bundled two-fly recording with its poses, signals, events and intervals.
 
 It exports the composited video to `demo_output/flies_chronoviz.mp4`, then opens the same sample in
-napari (File ▸ Open Sample ▸ napari-chronoviz ▸ Two courting flies) and docks the overlays widget
-(Plugins ▸ napari-chronoviz ▸ Overlays), which attaches the sample's overlays. With `--screenshot PATH` (what
+napari (File ▸ Open Sample ▸ chronoviz ▸ Two courting flies) and docks the overlays widget
+(Plugins ▸ chronoviz ▸ Overlays), which attaches the sample's overlays. With `--screenshot PATH` (what
 `make demo` uses when there is no display, under Xvfb) the viewer is shown off-screen, moved to a
 frame, saved as a PNG and closed; otherwise it stays open.
 """

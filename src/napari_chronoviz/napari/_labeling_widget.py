@@ -226,8 +226,8 @@ class LabelingWidget(Container):
         layer = self.video_layer
         if layer is None:
             show_error(
-                "Open a video with napari-chronoviz first (File ▸ Open, or File ▸ Open Sample ▸ "
-                "napari-chronoviz), then choose it in *video layer*."
+                "Open a video with napari-chronoviz first (File ▸ Open, or File ▸ Open Sample ▸ chronoviz), "
+                "then choose it in *video layer*."
             )
             return None
         try:

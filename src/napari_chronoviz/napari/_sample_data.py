@@ -2,7 +2,7 @@
 
 Each sample returns layer data only, as npe2 asks: the video layer, whose `metadata["chronoviz"]["overlays"]`
 holds the sample's overlays (signal, pose, events and intervals files as paths, window and style) in the
-keywords `attach` takes. The dock widget (Plugins > napari-chronoviz > Overlays) attaches them when it
+keywords `attach` takes. The dock widget (Plugins ▸ chronoviz ▸ Overlays) attaches them when it
 sees the layer, whether it was open before the sample or is opened after. Like the reader, a sample asks
 the viewer to play chronoviz videos at their frame rate.
 """
