@@ -1,0 +1,22 @@
+"""What every chronoviz dock is built on: controls in a scroll area, so a dock fits napari's window at any size."""
+
+from __future__ import annotations
+
+from magicgui.widgets import Container
+
+
+class ScrollingContainer(Container):
+    """A vertical magicgui `Container` whose controls scroll inside the dock napari puts it in.
+
+    magicgui's `scrollable=True` puts the controls in a scroll area, but its `native` is the widget inside it,
+    which is what napari docks: the scroll area is dropped and the dock is as tall and wide as every control,
+    growing napari's window past the screen. Here `native` is the scroll area itself.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(scrollable=True, **kwargs)
+
+    @property
+    def native(self):
+        """The scroll area around the controls (what napari docks)."""
+        return self.root_native_widget
