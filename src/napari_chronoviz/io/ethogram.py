@@ -14,10 +14,12 @@ from pathlib import Path
 
 from ..errors import EthogramError
 from .formats import ETHOGRAM_SUFFIXES
+from .tables import write_text_atomically
 
 KINDS = ("state", "point")  # state: a bout with a start and an end (an interval); point: an event
 BORIS_KINDS = {"state event": "state", "point event": "point"}  # "... with coding map" variants too, by prefix
 ETHOGRAM_COLUMNS = ("name", "key", "kind", "color", "group")
+BESIDE_LABELS_SUFFIX = ".ethogram.yaml"  # the ethogram of `<stem>.csv` labels is kept in `<stem>.ethogram.yaml`
 # the colour names BORIS writes (matplotlib's tab10) and a few plain ones, as hex
 NAMED_COLORS = {
     "tab:blue": "#1f77b4",
@@ -321,7 +323,8 @@ def write_ethogram(ethogram: Ethogram, path) -> Path:
     ethogram : Ethogram
         The behaviors.
     path : str or Path
-        The file; overwritten when it exists (an ethogram is small and kept by its author).
+        The file; overwritten when it exists (an ethogram is small and kept by its author), through a
+        temporary file renamed over it.
 
     Returns
     -------
@@ -347,12 +350,28 @@ def write_ethogram(ethogram: Ethogram, path) -> Path:
         writer = csv.DictWriter(text, ETHOGRAM_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        path.write_text(text.getvalue(), encoding="utf-8")
-    elif path.suffix.lower() in (".yaml", ".yml"):
+        return write_text_atomically(path, text.getvalue(), overwrite=True)
+    if path.suffix.lower() in (".yaml", ".yml"):
         for row, behavior in zip(rows, ethogram.behaviors):
             if behavior.excludes:
                 row["excludes"] = list(behavior.excludes)
-        path.write_text(yaml.safe_dump({"behaviors": rows}, sort_keys=False), encoding="utf-8")
-    else:
-        raise EthogramError(f"{path}: write an ethogram as .yaml, .yml or .csv.")
-    return path
+        return write_text_atomically(path, yaml.safe_dump({"behaviors": rows}, sort_keys=False), overwrite=True)
+    raise EthogramError(f"{path}: write an ethogram as .yaml, .yml or .csv.")
+
+
+def ethogram_path_of(labels_path) -> Path:
+    """Where the ethogram of a labels file is kept, so that its behaviors, keys and colours come back with it:
+    `<stem>.ethogram.yaml` beside `<stem>.csv` (or `.tsv`).
+
+    Parameters
+    ----------
+    labels_path : str or Path
+        The labels file (intervals and/or events, e.g. the labeling autosave).
+
+    Returns
+    -------
+    Path
+        The ethogram file beside it (which may not exist).
+    """
+    labels_path = Path(labels_path).expanduser()
+    return labels_path.with_name(labels_path.stem + BESIDE_LABELS_SUFFIX)

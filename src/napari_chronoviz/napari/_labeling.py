@@ -2,7 +2,8 @@
 panel (and so in exports), and an autosave beside the video after every edit.
 
 `Labeler(viewer, video_layer, ethogram)` holds a `Labeling` (the pure model) and is driven by the keys bound
-while it is started, by the "Label behaviors" dock and by drags on the plot panel (`_label_mouse`).
+while it is started, by the "Label behaviors" dock and by drags on the plot panel (`_label_mouse`). Labels are
+saved with their ethogram beside them (`ethogram_path_of`), and loading them restores it: the keys come back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from napari.utils.notifications import show_error
 from .._times import nominal_rate
 from ..annotation import Labeling
 from ..errors import ChronovizError
-from ..io.ethogram import Ethogram
+from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
 from ..io.labels import read_events, read_intervals, write_boris_tabular, write_events, write_intervals
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
@@ -95,6 +96,7 @@ class Labeler:
         self.active = False
         self._bound: list[tuple[object, str, object]] = []  # (keymap provider, key, what it had before)
         self._showing_open_bout = False
+        self._ethogram_autosaved: tuple[Path, tuple] | None = None  # (where, its behaviors), not rewritten per edit
         Labeler._by_video_layer[video_layer] = self
         session = Session.of(video_layer)
         if session is not None and session.scene.plot is not None:  # the labels shown now, on the video's clock
@@ -291,15 +293,21 @@ class Labeler:
             self.show(colors_changed=False)
 
     def autosave(self) -> Path | None:
-        """Write the labels to `autosave_path` (open bouts up to the frame shown), atomically; the path, or None."""
+        """Write the labels to `autosave_path` (open bouts up to the frame shown), atomically, and the ethogram
+        beside it when it changed; the path, or None."""
         if self.autosave_path is None:
             return None
-        return write_boris_tabular(
+        written = write_boris_tabular(
             self.autosave_path,
             intervals=self.labeling.intervals(self.frame),
             events=self.labeling.events(),
             overwrite=True,
         )
+        ethogram = self.labeling.ethogram
+        if self._ethogram_autosaved != (written, ethogram.behaviors):
+            write_ethogram(ethogram, ethogram_path_of(written))
+            self._ethogram_autosaved = (written, ethogram.behaviors)
+        return written
 
     def load_autosave(self) -> bool:
         """Load the autosave file when there is one (labels of an earlier session, or before a crash); undoable.
@@ -316,11 +324,12 @@ class Labeler:
 
     def load(self, path) -> None:
         """Replace the labels with those of a label file (intervals and/or events; BORIS, Loupe CSV, ...); undoable.
+        The ethogram saved beside it (`ethogram_path_of`), if any, replaces the current one, keys included.
 
         Raises
         ------
         ChronovizError
-            When the file holds neither intervals nor events that can be read.
+            When the file holds neither intervals nor events that can be read, or its ethogram cannot be read.
         """
         path = Path(path)
         errors = []
@@ -336,16 +345,23 @@ class Labeler:
             del loaded["events"]  # a Loupe interval CSV also reads as events at the starts: keep the intervals
         if "events" not in loaded and events_path_of(path).is_file():
             loaded["events"] = read_events(events_path_of(path))
+        beside = ethogram_path_of(path)
+        saved_ethogram = read_ethogram(beside) if beside.is_file() else None
+        if saved_ethogram is not None:  # before the labels: loading them autosaves, ethogram included
+            self.labeling.ethogram = saved_ethogram
         self.labeling.load(loaded.get("intervals"), loaded.get("events"))
+        if saved_ethogram is not None:
+            self.set_ethogram(self.labeling.ethogram)  # its keys, bound while labeling
 
     def save(self, path, *, format: str = "loupe", overwrite: bool = False) -> list[Path]:
         """Save the labels: "loupe" writes the bouts to `path` (CSV `start_s,end_s,label,note`) and the events, if
-        any, to `<stem>_events.csv` beside it; "boris" writes both to `path` as a BORIS tabular export (TSV).
+        any, to `<stem>_events.csv` beside it; "boris" writes both to `path` as a BORIS tabular export (TSV). The
+        ethogram goes to `<stem>.ethogram.yaml` beside them, so that `load` gives back the behaviors and keys.
 
         Returns
         -------
         list of Path
-            The files written.
+            The files written, the ethogram last.
 
         Raises
         ------
@@ -354,11 +370,12 @@ class Labeler:
         """
         intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
         if format == "boris":
-            return [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
-        written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
-        if len(events.times):
-            written.append(write_events(events, events_path_of(path), overwrite=overwrite))
-        return written
+            written = [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
+        else:
+            written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
+            if len(events.times):
+                written.append(write_events(events, events_path_of(path), overwrite=overwrite))
+        return written + [write_ethogram(self.labeling.ethogram, ethogram_path_of(path))]
 
 
 def events_path_of(labels_path) -> Path:

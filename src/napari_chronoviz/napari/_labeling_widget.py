@@ -239,9 +239,10 @@ class LabelingWidget(ScrollingContainer):
             autosave = str(self.autosave_file.value or "")
             labeler.autosave_path = Path(autosave) if autosave and autosave != "." else None
             if labeler.load_autosave():
+                self.show_ethogram(labeler.labeling.ethogram)
                 show_info(
                     f"Loaded the labels autosaved in {labeler.autosave_path} ({len(labeler.labeling.bouts)} "
-                    "bouts). Press Undo to go back to the labels shown before."
+                    "bouts) and their ethogram. Press Undo to go back to the labels shown before."
                 )
             labeler.start()
         except (ChronovizError, OSError) as error:
@@ -293,6 +294,8 @@ class LabelingWidget(ScrollingContainer):
             self.labeler.load(path)
         except (ChronovizError, OSError) as error:
             show_error(f"{error} Choose an intervals or events table (CSV, TSV, BORIS export) in *labels file*.")
+            return
+        self.show_ethogram(self.labeler.labeling.ethogram)
 
     # --- the bouts -----------------------------------------------------------------------------------------------
 
