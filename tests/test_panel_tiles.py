@@ -115,11 +115,12 @@ def test_napari_shows_the_exports_pixels_of_a_translucent_corner_panel(make_napa
     viewer.dims.set_current_step(0, 100)
     shown = viewer.export_figure(flash=False)[..., :3]  # the canvas' extent, one screen pixel per video pixel
     output = tmp_path / "corner.mkv"
-    create_visualization(
+    create_visualization(  # in napari's style: napari sizes the text for its view, as the dock's export keeps it
         sample_file("flies.mp4"),
         sample_file("flies_signals.csv"),
         output,
         layout="top-right",
+        style=session.scene.config["style"],
         start=100,
         end=101,
         codec="ffv1",

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
+from ..overlays.readable import VIEW_MARGIN, readable_font_size, seen_in_view
 from ..overlays.scene import Scene
 from ._metadata import METADATA_KEY
 from ._qt_dims_0_6_to_0_9 import set_slider_rate
@@ -80,6 +81,40 @@ def _play_at_frame_rate(viewer, layer) -> None:
         set_slider_rate(viewer, viewer.dims.ndim - layer.ndim, float(info["fps"]))
 
 
+def readable_in_view(viewer, scene):
+    """`scene` with its text grown, when smaller, to be readable on the screen pixels of the viewer's view once the
+    view fits the canvas (`overlays/readable.py`); the same scene when it already is.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer: the size of its view (its canvas, in screen pixels) sets how small the canvas is shown.
+    scene : Scene or TiledScene
+        What is drawn.
+
+    Returns
+    -------
+    Scene or TiledScene
+        `scene`, or a copy with a larger `font_size`.
+    """
+    if scene.plot is None:
+        return scene
+    x0, y0, x1, y1 = scene.layout.canvas_box
+    view_height, view_width = _view_size(viewer, (y1 - y0, x1 - x0))
+    seen = seen_in_view(view_width, view_height)
+    font = readable_font_size(scene.plot, scene.requested_layout, scene.style.font_size, seen)
+    return scene if font <= scene.style.font_size else scene.updated(style={"font_size": font})
+
+
+def _view_size(viewer, canvas_size) -> tuple[float, float]:
+    """(height, width) of the viewer's view in screen pixels. Older napari keeps it private: there it is estimated
+    from the zoom now, as if the view fitted `canvas_size` (height, width) and had its shape."""
+    canvas = getattr(viewer, "canvas", None)
+    if canvas is not None and hasattr(canvas, "size"):
+        return tuple(float(side) for side in canvas.size)
+    return tuple(viewer.camera.zoom / (1 - VIEW_MARGIN) * float(side) for side in canvas_size)
+
+
 def stack_to_points(stack: FrameStack) -> np.ndarray:
     """(n, 3) napari points (frame, y, x) from a stack's start points."""
     return np.column_stack([stack.frames, stack.starts[:, 1], stack.starts[:, 0]])
@@ -106,7 +141,8 @@ class Session:
     def __init__(self, viewer, video_layer, scene: Scene, display: str = "raster"):
         if display not in DISPLAYS:
             raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
-        self.viewer, self.video_layer, self.scene, self.display = viewer, video_layer, scene, display
+        self.viewer, self.video_layer, self.display = viewer, video_layer, display
+        self.scene = readable_in_view(viewer, scene)
         Session._by_video_layer[video_layer] = self
         self.layers: dict[str, object] = {}
         self.raster_origin = None  # canvas (x, y) of the rasterized image's top-left pixel
@@ -136,12 +172,16 @@ class Session:
         `intervals`, and redraw (a change of labels only redraws: fast enough for every key press)."""
         if display is not None and display not in DISPLAYS:
             raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
-        previous, self.scene = self.scene, self.scene.updated(**changes) if changes else self.scene
+        previous = self.scene
+        if changes:
+            self.scene = readable_in_view(self.viewer, self.scene.updated(**changes))
+        same_canvas = np.array_equal(previous.layout.canvas_box, self.scene.layout.canvas_box)
         if (
             display is None
             and changes
             and set(changes) <= LABEL_CHANGES
             and (previous.plot is None) == (self.scene.plot is None)
+            and same_canvas
         ):
             for layer in self.layers.values():  # labels change only the panel's pixels: redraw, keep the layers
                 layer.metadata[METADATA_KEY].update(self.scene.config)
@@ -151,6 +191,8 @@ class Session:
         self._remove_layers()
         self._build_layers()
         self._on_step()
+        if not same_canvas:  # a panel added, grown or moved: show all of it, its time axis too
+            self.viewer.reset_view()
 
     def detach(self) -> None:
         """Stop following the slider and remove this session's layers."""

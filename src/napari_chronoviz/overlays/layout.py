@@ -6,7 +6,8 @@ give negative coordinates); a panel in a corner lies over the video with a trans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 import numpy as np
@@ -66,6 +67,29 @@ class Layout:
         left = MARGIN if self.position.endswith("left") else width - MARGIN - panel_width
         top = MARGIN if self.position.startswith("top") else height - MARGIN - panel_height
         return np.array([left, top, left + panel_width, top + panel_height], dtype=float)
+
+    def with_panel_height(self, height: float) -> Layout:
+        """The layout with its automatic panel (size None) at least `height` pixels high: below or above the
+        video, or in a corner (there at most the video's height less the margins). A size given, or a panel
+        beside the video (as high as the video), is kept.
+
+        Parameters
+        ----------
+        height : float
+            The panel height its content needs (`PlotPanel.natural_height`).
+
+        Returns
+        -------
+        Layout
+            The same layout, its size set when the panel grew.
+        """
+        if self.size is not None or self.position in ("none", "left", "right"):
+            return self
+        x0, y0, x1, y1 = self.panel_box
+        if not self.is_inset:
+            return replace(self, size=int(max(y1 - y0, math.ceil(height))))
+        height = min(max(y1 - y0, math.ceil(height)), self.video_height - 2 * MARGIN)
+        return replace(self, size=(int(x1 - x0), int(height)))
 
     @property
     def is_inset(self) -> bool:

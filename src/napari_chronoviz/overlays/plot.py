@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,7 +33,10 @@ EVENT_ROW_HEIGHT = 1.6  # of the small text's size: room for the descenders of t
 SMOOTHING = 0.25  # of the window's span: how far "window" y-limits look around each frame, so they glide
 GRID_ALPHA = 0.18  # of the faint vertical lines at the time ticks
 MIN_TEXT = 8.0  # pixels: smaller text is not drawn legibly by the rasterizer
+SMALL_TEXT = 0.8  # of the names' size: values, ticks, labels
 SCALE_TEXT = 0.8  # of the small text: the y scales' labels
+NAME_AND_VALUE = 1.9  # of the name's size: a one-channel lane's name line and its value line below it
+SCALE_ROWS = 2.5  # of the y scale's text size: the least lane height whose scale shows its two labels
 GUTTER_SHARE, SCALE_SHARE = 0.35, 0.2  # at most these parts of a column's width go to names and y scales
 LANE_GAP = 3.0  # pixels between lanes, so one lane's lower label does not touch the next one's upper label
 UNIT_SUFFIX = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")  # "speed (px/s)", "dF/F [%]"
@@ -82,6 +86,20 @@ class _Heatmap:
     high: float | np.ndarray
     sums: np.ndarray  # (n_samples + 1, n_channels) running sums of the finite values, for column means
     counts: np.ndarray  # the same of how many are finite
+
+
+class _GutterLine(NamedTuple):
+    """A line of a lane's gutter: a name and/or a current value with its unit."""
+
+    name: str
+    value: str
+    size: float
+    color: np.ndarray
+    changes: bool  # shows a current value: drawn on every frame
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} {self.value}".strip()
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,23 +268,62 @@ class PlotPanel:
             self._placements[key] = self._place(np.round(np.asarray(box, dtype=float)))
         return self._placements[key]
 
+    def natural_height(self, font: float | None = None) -> int:
+        """The height (pixels) of a panel below or above the video in which, with names `font` pixels high (default:
+        the style's), every lane has room for its name, its value and its y scale, under the legend and the rows
+        of event labels and above the time axis: what the panel's automatic size grows to with lanes and labels."""
+        font = float(font or self.style.font_size)
+        small = _small_text(font)
+        rows = self._rows_around_lanes(small)
+        needs = [self._lane_need(lane, font, small) + LANE_GAP for lane in self.lanes] or [0.0]
+        if self.style.plot_layout == "grid":  # lanes of one height, in rows of `grid_columns`
+            lanes = math.ceil(len(needs) / min(self.style.grid_columns, len(needs))) * max(needs)
+        else:  # lanes share the height by weight: the neediest for its weight sets it
+            weights = [self._weight(lane) for lane in self.lanes] or [1.0]
+            lanes = max(need / weight for need, weight in zip(needs, weights)) * sum(weights)
+        return math.ceil(4 + sum(rows.values()) + lanes)
+
+    def _rows_around_lanes(self, small: float) -> dict[str, float]:
+        """The heights of what lies above and below the lanes: the intervals' legend, the rows of event labels, the
+        overview strip (with its gap) and the time axis."""
+        rows = {"axis": round(TICK + small * 1.4)}
+        if self.intervals is not None:
+            rows["legend"] = round(small * 1.5)
+        if self.events is not None:
+            rows["events"] = round(EVENT_ROWS * small * EVENT_ROW_HEIGHT) + 2
+        if self.style.overview:
+            rows["overview"] = round(small * 1.2) + 3
+        return rows
+
+    def _lane_need(self, lane: _Lane, font: float, small: float) -> float:
+        """The least height of `lane` that shows its gutter's text at `font` and its y scale."""
+        scale = SCALE_ROWS * small * SCALE_TEXT
+        if lane.kind == "heatmap":  # name, colorbar, its limits (see `_colorbar`)
+            return max(font + 9 + small * 0.9 * 1.6, scale)
+        if lane.kind == "raster":
+            return max(font + small + 6, scale)
+        if len(lane.channels) > 1:  # a legend line per channel
+            return max(len(lane.channels) * font * 1.2, scale)
+        return max(NAME_AND_VALUE * font + 3, scale)
+
     def _place(self, box: np.ndarray) -> PanelPlacement:
         style = self.style
         font = float(style.font_size)
-        small = max(MIN_TEXT, round(font * 0.8))
+        small = _small_text(font)
         x0, y0, x1, y1 = box
         top, bottom = y0 + 2, y1 - 2
+        rows = self._rows_around_lanes(small)
         legend = event_strip = overview = None
-        if self.intervals is not None:
-            legend = np.array([x0, top, x1, top + round(small * 1.5)])
+        if "legend" in rows:
+            legend = np.array([x0, top, x1, top + rows["legend"]])
             top = legend[3]
-        if self.events is not None:
-            event_strip = np.array([x0, top, x1, top + round(EVENT_ROWS * small * EVENT_ROW_HEIGHT) + 2])
+        if "events" in rows:
+            event_strip = np.array([x0, top, x1, top + rows["events"]])
             top = event_strip[3]
-        if style.overview:
-            overview = np.array([x0, bottom - round(small * 1.2), x1, bottom])
+        if "overview" in rows:
+            overview = np.array([x0, bottom - rows["overview"] + 3, x1, bottom])
             bottom = overview[1] - 3
-        bottom -= round(TICK + small * 1.4)  # the time axis
+        bottom -= rows["axis"]
         count = max(len(self.lanes), 1)
         n_columns = min(style.grid_columns, count) if style.plot_layout == "grid" else 1
         rows = math.ceil(count / n_columns)
@@ -333,34 +390,34 @@ class PlotPanel:
 
     def _gutter_lines(
         self, lane: _Lane, height: float, line_height: float, font: float, small: float, frame: int | None
-    ) -> list[tuple[str, float, np.ndarray, bool]]:
-        """The gutter's lines of text, top down, as (text, size, color, whether it shows a current value);
-        `frame` None: values as wide as any.
+    ) -> list[_GutterLine]:
+        """The gutter's lines of text, top down; `frame` None: values as wide as any.
 
         One-channel lanes of `height` write their names in the size the lowest of them (`line_height`) has
         room for, so the names of a stack all have one size."""
         style = self.style
         text_color = np.asarray(style.text_color)
         if lane.kind == "heatmap":
-            return [(self.heatmaps[lane.source].name, font, text_color, False)]
+            return [_GutterLine(self.heatmaps[lane.source].name, "", font, text_color, False)]
         if lane.kind == "raster":
             spikes = self.spikes[lane.source]
             name = _file_stem(spikes.source) or "spikes"
-            return [(name, font, text_color, False), (f"{spikes.n_units} units", small, text_color, False)]
+            units = f"{spikes.n_units} units"
+            return [_GutterLine(name, "", font, text_color, False), _GutterLine(units, "", small, text_color, False)]
         channels = [self.channels[i] for i in lane.channels]
         values = [self._value_text(channel, frame) for channel in channels]
         changes = self.style.show_values
         if len(channels) > 1:  # the one-axis layout: a legend, one line per channel
             size = max(MIN_TEXT, min(font, height / len(channels) / 1.2))
-            return [(f"{c.name} {value}".rstrip(), size, c.color, changes) for c, value in zip(channels, values)]
+            return [_GutterLine(c.name, value, size, c.color, changes) for c, value in zip(channels, values)]
         channel, value = channels[0], values[0]
-        name_size = min(font, (min(height, line_height) - 3) / 1.9)  # two lines: name, value in 0.8 of its size
+        name_size = min(font, (min(height, line_height) - 3) / NAME_AND_VALUE)  # name, value in 0.8 of its size
         if name_size >= MIN_TEXT + 1:
-            return [(channel.name, name_size, channel.color, False)] + (
-                [(value, name_size * 0.8, text_color, changes)] if value else []
+            return [_GutterLine(channel.name, "", name_size, channel.color, False)] + (
+                [_GutterLine("", value, name_size * 0.8, text_color, changes)] if value else []
             )
         size = max(MIN_TEXT, min(font, height * 0.85))
-        return [(f"{channel.name} {value}".rstrip(), size, channel.color, changes)]
+        return [_GutterLine(channel.name, value, size, channel.color, changes)]
 
     def _value_text(self, channel: _Channel, frame: int | None) -> str:
         """The current value with its unit; `frame` None gives the widest such text."""
@@ -382,7 +439,7 @@ class PlotPanel:
 
     def _gutter_width(self, lane: _Lane, height: float, line_height: float, font: float, small: float) -> float:
         lines = self._gutter_lines(lane, height, line_height, font, small, None)
-        widths = [text_width(text, size) for text, size, *_ in lines]
+        widths = [text_width(line.text, line.size) for line in lines]
         if lane.kind == "heatmap":
             widths.append(font * 6)  # room for the colorbar
         return max(widths) + 2 * PADDING
@@ -409,7 +466,7 @@ class PlotPanel:
 
     def _scale_width(self, lane: _Lane, height: float, small: float) -> float:
         labels = self._scale_labels(lane, None)
-        if labels is None or height < 2.5 * small * SCALE_TEXT:
+        if labels is None or height < SCALE_ROWS * small * SCALE_TEXT:
             return 0.0
         return max(text_width(label, small * SCALE_TEXT) for label in labels) + TICK + 3
 
@@ -603,7 +660,7 @@ class PlotPanel:
         ticks whose labels do not crowd; labels
         count from the current time ("-2", "0", "2 s") or, with `time_axis="absolute"`, on the video's clock.
         """
-        small = max(MIN_TEXT, round(self.style.font_size * 0.8))
+        small = _small_text(float(self.style.font_size))
         span = self.left + self.right
         absolute = self.style.time_axis == "absolute"
         origin = time if absolute else 0.0
@@ -859,7 +916,7 @@ class PlotPanel:
         scale_size = small * SCALE_TEXT
         for lane, box in zip(self.lanes, place.lanes):
             labels = self._scale_labels(lane, 0 if frame is None else frame)
-            if labels is None or place.scale_width == 0 or box[3] - box[1] < 2.5 * scale_size:
+            if labels is None or place.scale_width == 0 or box[3] - box[1] < SCALE_ROWS * scale_size:
                 continue
             inner = (box[1] + PADDING, box[3] - PADDING) if lane.kind == "lines" else (box[1] + 1, box[3] - 1)
             starts += [(box[0], box[1]), (box[0] - TICK, inner[0]), (box[0] - TICK, inner[1])]
@@ -885,25 +942,28 @@ class PlotPanel:
             width = gutter[2] - gutter[0] - 2 * PADDING
             if every > 1:  # dense: names only, of every few lanes, each reaching over the lanes below it
                 if index % every == 0 and frame is None:
-                    name = self.channels[lane.channels[0]].name if lane.kind == "lines" else lines[0][0]
+                    name = self.channels[lane.channels[0]].name if lane.kind == "lines" else lines[0].name
                     texts.add(
-                        gutter[0] + PADDING, gutter[1] + MIN_TEXT, _fit(name, width, MIN_TEXT), lines[0][2], MIN_TEXT
+                        gutter[0] + PADDING, gutter[1] + MIN_TEXT, _fit(name, width, MIN_TEXT), lines[0].color, MIN_TEXT
                     )
                 continue
             y = gutter[1] + 1
-            for number, (text, size, color, changes) in enumerate(lines):
+            for number, line in enumerate(lines):
+                size = line.size
                 if y + size > gutter[3] + 1:  # no room left: neither this line nor the ones below it
                     break
-                below = sum(later_size + 2 for _, later_size, *_ in lines[number + 1 :])  # room the next lines need
+                below = sum(later.size + 2 for later in lines[number + 1 :])  # room the next lines need
                 rows = max(1, int((gutter[3] + 1 - y - below) // (size + 2)))
-                for row in [text] if changes else _wrapped(text, width, size, rows):  # a long name on more lines
+                if line.value:  # one row: the value whole, the name shortened first
+                    fitted = [_fit_line(line.name, line.value, width, size)]
+                else:  # a long name on more rows
+                    fitted = [_fit(row, width, size) for row in _wrapped(line.name, width, size, rows)]
+                for row in fitted:
                     if y + size > gutter[3] + 1:
                         break
                     y += size
-                    if changes == (frame is not None):
-                        texts.add(
-                            gutter[0] + PADDING, y, (_fit_value if changes else _fit)(row, width, size), color, size
-                        )
+                    if line.changes == (frame is not None):
+                        texts.add(gutter[0] + PADDING, y, row, line.color, size)
                     y += 2
 
     def _overview(
@@ -991,6 +1051,27 @@ class _TextBatch:
         ]
 
 
+def _small_text(font: float) -> float:
+    """The size of the values, ticks and labels beside names of size `font`."""
+    return max(MIN_TEXT, round(font * SMALL_TEXT))
+
+
+def smallest_text(font: float) -> float:
+    """The size of the panel's smallest text (its y scales' labels) with names of size `font`.
+
+    Parameters
+    ----------
+    font : float
+        The style's font size, pixels.
+
+    Returns
+    -------
+    float
+        Pixels.
+    """
+    return _small_text(font) * SCALE_TEXT
+
+
 def _from_the_end(count: int) -> np.ndarray:
     """`count` palette colors, the last first: grey, blue, purple, ... (the first ones color the traces)."""
     return palette(max(count, 8))[::-1][:count]
@@ -1044,14 +1125,25 @@ def _fit_number(text: str, width: float, size: float) -> str:
 
 
 def _fit_value(text: str, width: float, size: float) -> str:
-    """A current value and its unit ("0.342 mV"), without the unit and then with fewer digits when it is wider
-    than `width` pixels at `size`: the number is never cut. A text that does not start with a number is `_fit`."""
-    number = text.split(" ")[0]
+    """A current value and its unit ("0.342 mV") in `width` pixels at `size`: with fewer digits and its unit, else
+    the number alone: neither the number nor the unit is ever cut. A text that is not a number is `_fit`."""
+    number, _, unit = text.partition(" ")
     try:
         float(number)
     except ValueError:
         return _fit(text, width, size)
-    return text if text_width(text, size) <= width else _fit_number(number, width, size)
+    if text_width(text, size) <= width:
+        return text
+    shorter = _fit_number(number, width - text_width(f" {unit}", size), size) if unit else ""
+    return f"{shorter} {unit}" if shorter else _fit_number(number, width, size)
+
+
+def _fit_line(name: str, value: str, width: float, size: float) -> str:
+    """A name and a current value on one line of `width` pixels at `size`: the value fitted first (`_fit_value`),
+    the name cut short to the room left ("running_sp. 6.5 cm/s"), so a value's unit is never what is cut."""
+    value = _fit_value(value, width, size)
+    name = _fit(name, width - text_width(f" {value}", size), size) if name else ""
+    return f"{name} {value}" if name else value
 
 
 def _wrapped(text: str, width: float, size: float, rows: int) -> list[str]:

@@ -25,6 +25,7 @@ from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
 from .primitives import Geometry, Rectangles, Texts, rgba, text_width
+from .readable import readable_font_size, seen_in_export
 from .scale_bar import scale_bar_geometry
 from .style import Style
 
@@ -126,32 +127,39 @@ class Scene:
                 "script, --pose on the command line, Add pose in the dock) or leave pose_speed out."
             )
         self.traces += self._speed_traces()
-        corner = "bottom-right" if layout.position == "bottom-left" else "bottom-left"
-        self._scale_bar = scale_bar_geometry(calibration, self.video_size, style, corner) if calibration else Geometry()
         has_panel_content = self.traces or sources.spikes or sources.events is not None or sources.intervals is not None
         self.requested_layout = layout  # where a panel goes once there is something to plot (labels added later)
         if not has_panel_content:  # no empty panel: the canvas is the video
             self.layout = replace(layout, position="none", size=None)
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
-            left, right = window.seconds(self.traces)
-            events, intervals, spikes = sources.events, sources.intervals, sources.spikes
-            to_video = self._labels_time_map()
-            if to_video is not None:
-                events, intervals = (
-                    None if labels is None else labels.retimed(to_video) for labels in (events, intervals)
-                )
-                spikes = tuple(source.retimed(to_video) for source in spikes)
-            self.plot = PlotPanel(
-                self.frame_times,
-                self.traces,
-                left=left,
-                right=right,
-                style=style,
-                events=events,
-                intervals=intervals,
-                spikes=spikes,
-            )
+            self.plot = self._plot_panel(style)
+            font = readable_font_size(self.plot, layout, style.font_size, seen_in_export)
+            if font > style.font_size:  # a panel taller than the video: its text grows with the output
+                self.style = style = replace(style, font_size=font)
+                self.plot = self._plot_panel(style)
+            self.layout = layout.with_panel_height(self.plot.natural_height())
+        corner = "bottom-right" if layout.position == "bottom-left" else "bottom-left"
+        self._scale_bar = scale_bar_geometry(calibration, self.video_size, style, corner) if calibration else Geometry()
+
+    def _plot_panel(self, style: Style) -> PlotPanel:
+        """The plot panel of the traces, spikes and labels (on the video's clock) drawn in `style`."""
+        left, right = self.window.seconds(self.traces)
+        events, intervals, spikes = self.sources.events, self.sources.intervals, self.sources.spikes
+        to_video = self._labels_time_map()
+        if to_video is not None:
+            events, intervals = (None if labels is None else labels.retimed(to_video) for labels in (events, intervals))
+            spikes = tuple(source.retimed(to_video) for source in spikes)
+        return PlotPanel(
+            self.frame_times,
+            self.traces,
+            left=left,
+            right=right,
+            style=style,
+            events=events,
+            intervals=intervals,
+            spikes=spikes,
+        )
 
     @property
     def n_frames(self) -> int:

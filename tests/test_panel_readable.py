@@ -1,0 +1,120 @@
+"""A readable panel at any window: its automatic size grows with its lanes and label rows, every lane keeps its y
+scale, a value keeps its unit, its text is never below a readable size where it is seen (napari's view, or the
+export's size), and napari's view shows all of it once it appears."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from napari_chronoviz import build_scene, sample_file
+from napari_chronoviz.io.labels import Events, Intervals
+from napari_chronoviz.napari._sample_data import flies_sources
+from napari_chronoviz.overlays.plot import smallest_text
+from napari_chronoviz.overlays.primitives import Texts
+from napari_chronoviz.overlays.readable import EXPORT_SEEN_HEIGHT, LEAST_TEXT_SEEN
+
+N_FRAMES = 300
+EVENTS = Events(np.array([1.0, 2.0, 4.5, 6.0]), ("poke", "lick", "poke", "lick"), "")
+INTERVALS = Intervals(np.array([0.5, 3.0]), np.array([2.5, 7.0]), ("rest", "run"), ("", ""), "")
+
+
+def fake_video(width=640, height=480):
+    return SimpleNamespace(frame_times=np.arange(N_FRAMES) / 30.0, shape=(N_FRAMES, height, width, 3))
+
+
+def five_signals() -> pd.DataFrame:
+    ramp = np.linspace(0, 1, N_FRAMES)
+    names = ["female speed (px/s)", "male speed (px/s)", "distance (px)", "male heading (deg)", "dF/F"]
+    return pd.DataFrame({name: ramp * (index + 1) * 37.5 for index, name in enumerate(names)})
+
+
+def texts_of(geometry) -> list[tuple[str, np.ndarray, float, str]]:
+    """(string, anchor position, size, anchor) of every text drawn."""
+    return [
+        (text, position, item.size, item.anchor)
+        for item in geometry.of_type(Texts)
+        for text, position in zip(item.strings, item.positions)
+    ]
+
+
+def test_with_events_and_intervals_every_lane_keeps_its_scale_and_its_name_and_value():
+    scene = build_scene(
+        fake_video(), signals=five_signals(), events=EVENTS, intervals=INTERVALS, style={"overview": True}
+    )
+    place = scene.plot.placement(scene.layout.panel_box)
+    written = texts_of(scene.panel_geometry(150))
+    for lane in place.lanes:  # the scale's two labels, right-aligned left of the traces, inside the lane
+        scale = [text for text, (x, y), _, anchor in written if anchor == "right" and lane[1] <= y <= lane[3] + 1]
+        assert len(scale) == 2, f"the lane at y {lane[1]:g}..{lane[3]:g} shows {scale} as its scale"
+    for name in ("female speed", "male speed", "distance", "male heading", "dF/F"):
+        assert any(text == name for text, *_ in written), f"{name!r} is not written whole"
+    for unit in ("px/s", "px", "deg"):
+        assert any(text.endswith(f" {unit}") for text, *_ in written)
+    assert scene.layout.panel_box[3] - scene.layout.panel_box[1] > 480 / 3  # grown past the default third
+
+
+def test_a_value_keeps_its_unit_the_name_is_shortened_first():
+    signals = pd.DataFrame({"Center speed (cm/s)": np.full(N_FRAMES, 6.5)})
+    scene = build_scene(fake_video(width=240), signals=signals, layout={"position": "below", "size": 40})
+    written = [text for text, *_ in texts_of(scene.panel_geometry(150))]
+    (value,) = [text for text in written if "6.5" in text]
+    assert value.endswith("6.5 cm/s"), f"the value line reads {value!r}"
+
+
+def test_an_exports_text_grows_with_its_size():
+    scene = build_scene(
+        fake_video(1024, 1024),
+        signals=five_signals(),
+        events=EVENTS,
+        intervals=INTERVALS,
+        style={"overview": True},
+    )
+    x0, y0, x1, y1 = scene.layout.canvas_box
+    seen = smallest_text(scene.style.font_size) * EXPORT_SEEN_HEIGHT / (y1 - y0)
+    assert seen >= LEAST_TEXT_SEEN, f"the smallest text is {seen:.1f} px when the export is shown 900 px high"
+
+
+def visible_world(viewer) -> np.ndarray:
+    """(x0, y0, x1, y1) of the world napari's view shows."""
+    center_y, center_x = viewer.camera.center[-2:]
+    height, width = np.asarray(viewer.canvas.size) / viewer.camera.zoom
+    return np.array([center_x - width / 2, center_y - height / 2, center_x + width / 2, center_y + height / 2])
+
+
+def test_napari_shows_the_panel_readable_and_whole_at_the_default_window(make_napari_viewer):
+    from napari_chronoviz import attach
+
+    viewer = make_napari_viewer(show=True)
+    (layer,) = viewer.open(sample_file("flies.mp4"), plugin="napari-chronoviz")
+    session = attach(viewer, layer, **flies_sources())
+    on_screen = smallest_text(session.scene.style.font_size) * viewer.camera.zoom
+    assert on_screen >= LEAST_TEXT_SEEN - 0.5, f"the smallest text is {on_screen:.1f} screen pixels"
+    x0, y0, x1, y1 = session.scene.layout.canvas_box
+    seen = visible_world(viewer)
+    assert seen[0] <= x0 and seen[1] <= y0 and x1 <= seen[2] and y1 <= seen[3], "part of the canvas is off-screen"
+
+
+def test_napari_fits_the_view_when_labels_bring_a_panel(make_napari_viewer):
+    from napari_chronoviz import attach
+
+    viewer = make_napari_viewer(show=True)
+    (layer,) = viewer.open(sample_file("flies.mp4"), plugin="napari-chronoviz")
+    session = attach(viewer, layer, pose=flies_sources()["pose"])
+    assert session.scene.plot is None
+    viewer.camera.zoom *= 3  # the user looks closely at the flies
+    session.update(intervals=INTERVALS, events=EVENTS)
+    x0, y0, x1, y1 = session.scene.layout.canvas_box
+    seen = visible_world(viewer)
+    assert y1 > 1024 and y1 <= seen[3], "the new panel's time axis is off-screen"
+
+
+@pytest.mark.parametrize("position", ["below", "top-right"])
+def test_a_size_given_is_kept(position):
+    size = 120 if position == "below" else (300, 200)
+    scene = build_scene(fake_video(), signals=five_signals(), events=EVENTS, layout={"position": position, "size": size})
+    x0, y0, x1, y1 = scene.layout.panel_box
+    assert (y1 - y0 if position == "below" else (x1 - x0, y1 - y0)) == size
