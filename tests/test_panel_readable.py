@@ -115,6 +115,8 @@ def test_napari_fits_the_view_when_labels_bring_a_panel(make_napari_viewer):
 @pytest.mark.parametrize("position", ["below", "top-right"])
 def test_a_size_given_is_kept(position):
     size = 120 if position == "below" else (300, 200)
-    scene = build_scene(fake_video(), signals=five_signals(), events=EVENTS, layout={"position": position, "size": size})
+    scene = build_scene(
+        fake_video(), signals=five_signals(), events=EVENTS, layout={"position": position, "size": size}
+    )
     x0, y0, x1, y1 = scene.layout.panel_box
     assert (y1 - y0 if position == "below" else (x1 - x0, y1 - y0)) == size
