@@ -120,3 +120,19 @@ def test_a_size_given_is_kept(position):
     )
     x0, y0, x1, y1 = scene.layout.panel_box
     assert (y1 - y0 if position == "below" else (x1 - x0, y1 - y0)) == size
+
+
+def test_napari_grows_the_text_when_a_dock_narrows_the_view(make_napari_viewer, qtbot):
+    from napari_chronoviz import attach
+
+    viewer = make_napari_viewer(show=True)
+    (layer,) = viewer.open(sample_file("flies.mp4"), plugin="napari-chronoviz")
+    session = attach(viewer, layer, **flies_sources())
+    font = session.scene.style.font_size
+    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    qtbot.waitUntil(lambda: session.scene.style.font_size > font, timeout=5000)
+    on_screen = smallest_text(session.scene.style.font_size) * viewer.camera.zoom
+    assert on_screen >= LEAST_TEXT_SEEN - 0.5, f"the smallest text is {on_screen:.1f} screen pixels"
+    x0, y0, x1, y1 = session.scene.layout.canvas_box
+    seen = visible_world(viewer)
+    assert seen[0] <= x0 and seen[1] <= y0 and x1 <= seen[2] and y1 <= seen[3], "part of the canvas is off-screen"

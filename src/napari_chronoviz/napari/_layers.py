@@ -150,6 +150,10 @@ class Session:
         self.panel: PanelLayers | None = None  # the "layers" display's plot panel
         self._build_layers()
         viewer.dims.events.current_step.connect(self._on_step)
+        # the view's size in screen pixels and its changes (napari 0.7+): a dock opened shrinks it
+        self._view_resized = getattr(getattr(getattr(viewer, "canvas", None), "events", None), "size", None)
+        if self._view_resized is not None:
+            self._view_resized.connect(self._keep_text_readable)
         self._on_step()
         play_videos_at_frame_rate(viewer)
         viewer.reset_view()  # the panel may lie outside the video's view
@@ -197,9 +201,17 @@ class Session:
     def detach(self) -> None:
         """Stop following the slider and remove this session's layers."""
         self.viewer.dims.events.current_step.disconnect(self._on_step)
+        if self._view_resized is not None:
+            self._view_resized.disconnect(self._keep_text_readable)
         self._remove_layers()
         if Session._by_video_layer.get(self.video_layer) is self:
             del Session._by_video_layer[self.video_layer]
+
+    def _keep_text_readable(self, event=None) -> None:
+        """After the view shrank, grow the text where it would no longer be readable (the view is fitted again)."""
+        readable = readable_in_view(self.viewer, self.scene)
+        if readable is not self.scene:
+            self.update(style={"font_size": readable.style.font_size})
 
     # --- layers ---------------------------------------------------------------------------------------
 
