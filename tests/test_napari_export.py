@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from napari_chronoviz import attach, open_video
+from napari_chronoviz.napari._layers import Session
 from napari_chronoviz.napari._widget import ChronovizWidget
 from napari_chronoviz.testing import read_stamp
 
@@ -53,7 +54,8 @@ def test_writer_draws_what_create_visualization_draws(video_with_signal, stamped
             np.testing.assert_array_equal(drawn, wanted)
     assert scenes[0].config == expected.config
     with open_video(saved[0]) as from_writer:
-        assert len(from_writer) == 90 and from_writer.shape[1:3] == (160, 160)
+        x0, y0, x1, y1 = expected.layout.canvas_box  # the 120-row video and its panel, grown to hold its lane
+        assert len(from_writer) == 90 and from_writer.shape[1:3] == (even(y1 - y0), x1 - x0) and y1 - y0 > 160
         assert read_stamp(from_writer[45][:120]) == 45
 
 
@@ -82,8 +84,14 @@ def test_widget_export_button(video_with_signal, tmp_path, qtbot):
     worker = widget.start_export()
     with qtbot.waitSignal(worker.finished, timeout=60_000):
         pass
+    x0, y0, x1, y1 = Session.of(layer).scene.layout.canvas_box  # the video and the panel that holds its lane
     with open_video(tmp_path / "widget.mp4") as exported:
-        assert len(exported) == 90 and exported.shape[1] == 160
+        assert len(exported) == 90 and exported.shape[1] == even(y1 - y0)
+
+
+def even(pixels: float) -> int:
+    """`pixels` rounded up to even: H.264 in 4:2:0 writes even sizes."""
+    return int(pixels) + int(pixels) % 2
 
 
 @pytest.fixture
