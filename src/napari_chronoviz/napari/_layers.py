@@ -101,6 +101,8 @@ def readable_in_view(viewer, scene):
         return scene
     x0, y0, x1, y1 = scene.layout.canvas_box
     view_height, view_width = _view_size(viewer, (y1 - y0, x1 - x0))
+    if min(view_height, view_width) < 1:  # a view not shown (yet, or any more): nothing to read
+        return scene
     seen = seen_in_view(view_width, view_height)
     font = readable_font_size(scene.plot, scene.requested_layout, scene.style.font_size, seen)
     return scene if font <= scene.style.font_size else scene.updated(style={"font_size": font})
