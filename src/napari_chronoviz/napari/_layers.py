@@ -36,6 +36,7 @@ from ._vector_layers import PanelLayers
 Display = Literal["raster", "layers"]
 DISPLAYS: tuple[str, ...] = get_args(Display)
 LABEL_CHANGES = {"events", "intervals", "labels_clock"}  # changes that only the plot panel's drawing shows
+RESIZE_SETTLING_MS = 250  # the view's size is read this long after it last changed
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,9 +82,9 @@ def _play_at_frame_rate(viewer, layer) -> None:
         set_slider_rate(viewer, viewer.dims.ndim - layer.ndim, float(info["fps"]))
 
 
-def readable_in_view(viewer, scene):
-    """`scene` with its text grown, when smaller, to be readable on the screen pixels of the viewer's view once the
-    view fits the canvas (`overlays/readable.py`); the same scene when it already is.
+def readable_in_view(viewer, scene, font_given: float | None = None):
+    """`scene` with the least font size, from `font_given` up, at which its text is readable on the screen pixels
+    of the viewer's view once the view fits the canvas (`overlays/readable.py`); `scene` itself when it has it.
 
     Parameters
     ----------
@@ -91,11 +92,13 @@ def readable_in_view(viewer, scene):
         The viewer: the size of its view (its canvas, in screen pixels) sets how small the canvas is shown.
     scene : Scene or TiledScene
         What is drawn.
+    font_given : float, optional
+        The font size asked for (the scene's own, from its style or its video's size); default: the scene's now.
 
     Returns
     -------
     Scene or TiledScene
-        `scene`, or a copy with a larger `font_size`.
+        `scene`, or a copy with another `font_size`.
     """
     if scene.plot is None:
         return scene
@@ -104,8 +107,8 @@ def readable_in_view(viewer, scene):
     if min(view_height, view_width) < 1:  # a view not shown (yet, or any more): nothing to read
         return scene
     seen = seen_in_view(view_width, view_height)
-    font = readable_font_size(scene.plot, scene.requested_layout, scene.style.font_size, seen)
-    return scene if font <= scene.style.font_size else scene.updated(style={"font_size": font})
+    font = readable_font_size(scene.plot, scene.requested_layout, font_given or scene.style.font_size, seen)
+    return scene if font == scene.style.font_size else scene.updated(style={"font_size": font})
 
 
 def _view_size(viewer, canvas_size) -> tuple[float, float]:
@@ -144,6 +147,7 @@ class Session:
         if display not in DISPLAYS:
             raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
         self.viewer, self.video_layer, self.display = viewer, video_layer, display
+        self._font_given = scene.style.font_size  # what napari's view raises, for the view it has now
         self.scene = readable_in_view(viewer, scene)
         Session._by_video_layer[video_layer] = self
         self.layers: dict[str, object] = {}
@@ -155,7 +159,12 @@ class Session:
         # the view's size in screen pixels and its changes (napari 0.7+): a dock opened shrinks it
         self._view_resized = getattr(getattr(getattr(viewer, "canvas", None), "events", None), "size", None)
         if self._view_resized is not None:
-            self._view_resized.connect(self._keep_text_readable)
+            from qtpy.QtCore import QTimer
+
+            # a dock opening resizes the view several times: the text follows the last size only
+            self._resize_settled = QTimer(singleShot=True, interval=RESIZE_SETTLING_MS)
+            self._resize_settled.timeout.connect(self._keep_text_readable)
+            self._view_resized.connect(self._on_view_resized)
         self._on_step()
         play_videos_at_frame_rate(viewer)
         viewer.reset_view()  # the panel may lie outside the video's view
@@ -178,17 +187,20 @@ class Session:
         `intervals`, and redraw (a change of labels only redraws: fast enough for every key press)."""
         if display is not None and display not in DISPLAYS:
             raise ChronovizError(f"Unknown display {display!r}: use one of {', '.join(DISPLAYS)}.")
-        previous = self.scene
-        if changes:
-            self.scene = readable_in_view(self.viewer, self.scene.updated(**changes))
-        same_canvas = np.array_equal(previous.layout.canvas_box, self.scene.layout.canvas_box)
-        if (
-            display is None
-            and changes
-            and set(changes) <= LABEL_CHANGES
-            and (previous.plot is None) == (self.scene.plot is None)
-            and same_canvas
-        ):
+        style = changes.get("style")
+        font = style.get("font_size") if isinstance(style, dict) else getattr(style, "font_size", None)
+        self._font_given = font or self._font_given
+        scene = (
+            readable_in_view(self.viewer, self.scene.updated(**changes), self._font_given) if changes else self.scene
+        )
+        self._show(scene, display, labels_only=bool(changes) and set(changes) <= LABEL_CHANGES)
+
+    def _show(self, scene, display: str | None = None, labels_only: bool = False) -> None:
+        """Draw `scene` from now on: in new layers, or in the same ones when only its labels changed (`labels_only`)
+        and the canvas kept its size; the view is fitted again when the canvas changed."""
+        previous, self.scene = self.scene, scene
+        same_canvas = np.array_equal(previous.layout.canvas_box, scene.layout.canvas_box)
+        if display is None and labels_only and (previous.plot is None) == (scene.plot is None) and same_canvas:
             for layer in self.layers.values():  # labels change only the panel's pixels: redraw, keep the layers
                 layer.metadata[METADATA_KEY].update(self.scene.config)
             self._on_step()
@@ -204,16 +216,21 @@ class Session:
         """Stop following the slider and remove this session's layers."""
         self.viewer.dims.events.current_step.disconnect(self._on_step)
         if self._view_resized is not None:
-            self._view_resized.disconnect(self._keep_text_readable)
+            self._view_resized.disconnect(self._on_view_resized)
+            self._resize_settled.stop()
         self._remove_layers()
         if Session._by_video_layer.get(self.video_layer) is self:
             del Session._by_video_layer[self.video_layer]
 
-    def _keep_text_readable(self, event=None) -> None:
-        """After the view shrank, grow the text where it would no longer be readable (the view is fitted again)."""
-        readable = readable_in_view(self.viewer, self.scene)
-        if readable is not self.scene:
-            self.update(style={"font_size": readable.style.font_size})
+    def _on_view_resized(self, event=None) -> None:
+        self._resize_settled.start()  # again: the text follows once the size stops changing
+
+    def _keep_text_readable(self) -> None:
+        """After the view changed size (a dock opened or closed, the window resized), the text size it needs
+        (never below `font_given`); the view is fitted again when the panel changed."""
+        scene = readable_in_view(self.viewer, self.scene, self._font_given)
+        if scene.style.font_size != self.scene.style.font_size:
+            self._show(scene)
 
     # --- layers ---------------------------------------------------------------------------------------
 
