@@ -129,10 +129,12 @@ def test_napari_grows_the_text_when_a_dock_narrows_the_view(make_napari_viewer, 
     (layer,) = viewer.open(sample_file("flies.mp4"), plugin="napari-chronoviz")
     session = attach(viewer, layer, **flies_sources())
     font = session.scene.style.font_size
-    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    dock, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
     qtbot.waitUntil(lambda: session.scene.style.font_size > font, timeout=5000)
     on_screen = smallest_text(session.scene.style.font_size) * viewer.camera.zoom
     assert on_screen >= LEAST_TEXT_SEEN - 0.5, f"the smallest text is {on_screen:.1f} screen pixels"
     x0, y0, x1, y1 = session.scene.layout.canvas_box
     seen = visible_world(viewer)
     assert seen[0] <= x0 and seen[1] <= y0 and x1 <= seen[2] and y1 <= seen[3], "part of the canvas is off-screen"
+    viewer.window.remove_dock_widget(dock)  # the view widens again: the text goes back to the size it had
+    qtbot.waitUntil(lambda: session.scene.style.font_size == font, timeout=5000)
