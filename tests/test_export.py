@@ -83,7 +83,9 @@ def test_signals_as_dataframe_list_array_or_path(stamped_videos, tmp_path, kind)
     pd.DataFrame({"signal": values}).to_csv(tmp_path / "signal.csv", index=False)
     output = create_visualization(stamped_videos["constant_rate"], given, tmp_path / "plot.mp4", end=10, **EXACT)
     with open_video(output) as exported:
-        assert exported.shape == (10, 160, 160, 3)  # 120 rows of video + a 40-row panel below
+        # 120 rows of video + a 51-row panel below (its lane's name, value and scale; a third, 40, was too low),
+        # written 172 rows high: H.264 in 4:2:0 takes even sizes
+        assert exported.shape == (10, 172, 160, 3)
         assert exported[5][125:, :].mean() > 5  # the panel is drawn
 
 
