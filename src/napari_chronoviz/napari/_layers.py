@@ -26,10 +26,10 @@ import numpy as np
 
 from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
-from ..overlays.readable import VIEW_MARGIN, readable_font_size, seen_in_view
+from ..overlays.readable import readable_font_size, seen_in_view
 from ..overlays.scene import Scene
 from ._metadata import METADATA_KEY
-from ._qt_dims_0_6_to_0_9 import set_slider_rate
+from ._qt_dims_0_6_to_0_9 import qt_viewer_of, set_slider_rate
 from ._raster_frames import RasterFrames
 from ._vector_layers import PanelLayers
 
@@ -100,24 +100,29 @@ def readable_in_view(viewer, scene, font_given: float | None = None):
     Scene or TiledScene
         `scene`, or a copy with another `font_size`.
     """
-    if scene.plot is None:
+    view = view_size(viewer)
+    if scene.plot is None or view is None or min(view) < 1:  # no view, or one not shown: nothing to read
         return scene
-    x0, y0, x1, y1 = scene.layout.canvas_box
-    view_height, view_width = _view_size(viewer, (y1 - y0, x1 - x0))
-    if min(view_height, view_width) < 1:  # a view not shown (yet, or any more): nothing to read
-        return scene
+    view_height, view_width = view
     seen = seen_in_view(view_width, view_height)
     font = readable_font_size(scene.plot, scene.requested_layout, font_given or scene.style.font_size, seen)
     return scene if font == scene.style.font_size else scene.updated(style={"font_size": font})
 
 
-def _view_size(viewer, canvas_size) -> tuple[float, float]:
-    """(height, width) of the viewer's view in screen pixels. Older napari keeps it private: there it is estimated
-    from the zoom now, as if the view fitted `canvas_size` (height, width) and had its shape."""
+def view_size(viewer) -> tuple[float, float] | None:
+    """(height, width) in screen pixels of the viewer's view of the canvas, or None for a viewer without a window.
+
+    Recent napari (0.9) keeps it in `viewer.canvas.size`; older (0.7) has no `viewer.canvas`: there it is the size
+    of the Qt viewer's canvas widget.
+    """
     canvas = getattr(viewer, "canvas", None)
     if canvas is not None and hasattr(canvas, "size"):
         return tuple(float(side) for side in canvas.size)
-    return tuple(viewer.camera.zoom / (1 - VIEW_MARGIN) * float(side) for side in canvas_size)
+    qt_viewer = qt_viewer_of(viewer)
+    if qt_viewer is None:
+        return None
+    widget = qt_viewer.canvas.native
+    return float(widget.height()), float(widget.width())
 
 
 def stack_to_points(stack: FrameStack) -> np.ndarray:
