@@ -166,6 +166,73 @@ def frames_at_or_before(frame_times, times) -> np.ndarray:
     return np.maximum(found - 1, 0)
 
 
+def check_clocks_meet(frame_times, names) -> None:
+    """Raise when a video's frame times do not overlap the first video's: no time shows a frame of both.
+
+    Parameters
+    ----------
+    frame_times : sequence of numpy.ndarray
+        Each video's frame times in seconds, the first being the clock the others are placed on.
+    names : sequence of str
+        Each video's name (file or layer), for the message.
+
+    Raises
+    ------
+    AlignmentError
+        Naming both videos, their time ranges and how to put them on one clock. Checked before anything is
+        allocated by time span: epoch seconds (~1.8e9) against times from 0 would ask for billions of ticks.
+    """
+    first = np.asarray(frame_times[0], dtype=float)
+    for times, name in zip(frame_times[1:], names[1:]):
+        times = np.asarray(times, dtype=float)
+        if times[0] <= first[-1] and first[0] <= times[-1]:
+            continue
+        raise AlignmentError(
+            f"The clocks of {names[0]} ({_time_range(first)}) and {name} ({_time_range(times)}) do not overlap, so "
+            "no time shows a frame of both. Give both videos frame times on one clock: the same log or time "
+            f"source for both, or, if they started together, times from each one's first frame (e.g. "
+            f"frame_times=times - times[0]; a video's own timestamps already start there), or shift one by the "
+            f"offset between the clocks ({times[0] - first[0]:.3f} s between their first frames here)."
+        )
+
+
+def shared_clock(frame_times, names) -> np.ndarray:
+    """One regular clock (seconds) through every frame of several videos, to show them side by side.
+
+    It ticks at the fastest video's frame step from the earliest first frame to the latest last frame, with
+    no more ticks than all the videos have frames together (a slow camera over hours beside a fast one over
+    seconds gets a coarser step rather than a clock sized by the time span).
+
+    Parameters
+    ----------
+    frame_times : sequence of numpy.ndarray
+        Each video's frame times in seconds.
+    names : sequence of str
+        Each video's name, for the message of `check_clocks_meet`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ticks, in seconds.
+
+    Raises
+    ------
+    AlignmentError
+        When the videos' clocks do not overlap (see `check_clocks_meet`).
+    """
+    check_clocks_meet(frame_times, names)
+    start = min(float(times[0]) for times in frame_times)
+    end = max(float(times[-1]) for times in frame_times)
+    step = min((1 / nominal_rate(times) for times in frame_times if len(times) > 1), default=1.0)
+    step = max(step, (end - start) / sum(len(times) for times in frame_times))
+    return start + np.arange(int(np.ceil((end - start) / step - 1e-6)) + 1) * step  # through every last frame
+
+
+def _time_range(times: np.ndarray) -> str:
+    """'first..last s' of increasing times, in milliseconds also for epoch seconds."""
+    return f"{times[0]:.3f}..{times[-1]:.3f} s"
+
+
 def align(
     video_or_frame_times,
     source,

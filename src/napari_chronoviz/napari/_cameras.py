@@ -16,10 +16,9 @@ import weakref
 
 import numpy as np
 
-from .._times import nominal_rate
 from ..errors import ChronovizError
 from ..overlays.tiles import TiledScene, Tiling
-from ..timeline import frames_at_or_before
+from ..timeline import frames_at_or_before, shared_clock
 from ._layers import LayerPlacement, Session
 
 _CLOCK_READOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # viewer -> its readout callback
@@ -57,10 +56,8 @@ def source_data(layer):
 def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=None) -> np.ndarray:
     """Re-index `layers` (with their own `frame_times`) on one clock, place them as `tiles`, start at the first
     step and make the frame axis' label read the time; return the clock (seconds)."""
-    start = min(float(times[0]) for times in frame_times)
-    end = max(float(times[-1]) for times in frame_times)
-    step = min((1 / nominal_rate(times) for times in frame_times if len(times) > 1), default=1.0)
-    clock = start + np.arange(int(np.ceil((end - start) / step - 1e-6)) + 1) * step  # through every last frame
+    clock = shared_clock(frame_times, [layer.name for layer in layers])
+    step = float(clock[1] - clock[0]) if len(clock) > 1 else 1.0
     frames = [source_data(layer) for layer in layers]
     tiling = Tiling.of(tiles, [(data.shape[2], data.shape[1]) for data in frames])
     for layer, data, times, box, scale in zip(layers, frames, frame_times, tiling.boxes, tiling.scales):

@@ -10,11 +10,12 @@ before that time (`timeline.frames_at_or_before`), its pose drawn from that fram
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import ChronovizError
-from ..timeline import frames_at_or_before
+from ..timeline import check_clocks_meet, frames_at_or_before
 from .primitives import Geometry
 from .scene import SPATIAL, Scene, build_scene
 from .style import Style
@@ -240,6 +241,9 @@ def build_tiled_scene(
     """
     if len(videos) < 1:
         raise ChronovizError("build_tiled_scene needs at least one video.")
+    check_clocks_meet(
+        [video.frame_times for video in videos], [_video_name(video, i) for i, video in enumerate(videos)]
+    )
     tiling = Tiling.of(tiles, [(video.shape[2], video.shape[1]) for video in videos])
     style = style if isinstance(style, Style) else Style.from_dict(style)
     cameras = [
@@ -298,6 +302,12 @@ def _without_calibration(options: dict) -> dict:
             "each calibrated video on its own, or pass pose_speed(pose, calibration, times=...) as a signal."
         )
     return {key: value for key, value in options.items() if key not in SPATIAL}
+
+
+def _video_name(video, position: int) -> str:
+    """A video's file name, or its position for one without a file (given in memory)."""
+    path = getattr(video, "path", None)
+    return Path(path).name if path else f"video {position}"
 
 
 def _pose_per_camera(pose, n_videos: int) -> list:

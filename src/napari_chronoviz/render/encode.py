@@ -107,15 +107,20 @@ def output_timing(
     Tries 1/90000 s (fine enough for encoders to place B-frames, exact for the usual rates), the input's
     own time base, 1/1000000 s, then the frame rate's own tick; takes the first in which every frame
     time is a whole number of ticks, else rounds to the finest allowed tick. `max_denominator` excludes
-    time bases an encoder cannot take (MPEG-4 part 2 stores them in 16 bits).
+    time bases an encoder cannot take (MPEG-4 part 2 stores them in 16 bits). Times far from zero (epoch
+    seconds, ~1.8e9) are only known to float64's spacing there (~2.4e-7 s), so a tick counts as whole within
+    that: else 30 fps from epoch times fell through to a 1/30 s time base, in which the H.264 encoder's
+    reordered frames get equal decoding timestamps and the muxer refuses them.
     """
-    relative = np.asarray(frame_times, dtype=float) - frame_times[0]
+    frame_times = np.asarray(frame_times, dtype=float)
+    relative = frame_times - frame_times[0]
+    rounding = 8 * float(np.spacing(np.abs(frame_times).max()))
     rate_tick = [Fraction(1, max(1, round(nominal_rate(relative))))] if len(relative) > 1 else []
     candidates = [TIME_BASES[0]] + ([Fraction(time_base)] if time_base else []) + [TIME_BASES[1]] + rate_tick
     allowed = [c for c in candidates if max_denominator is None or c.denominator <= max_denominator]
     for candidate in allowed:
         ticks = relative / float(candidate)
-        if np.all(np.abs(ticks - np.round(ticks)) < 1e-3):
+        if np.all(np.abs(ticks - np.round(ticks)) < max(1e-3, rounding / float(candidate))):
             return candidate, np.round(ticks).astype(np.int64)
     finest = TIME_BASES[1] if max_denominator is None else Fraction(1, max_denominator)
     return finest, np.round(relative / float(finest)).astype(np.int64)
