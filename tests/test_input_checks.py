@@ -3,12 +3,17 @@ exports, time columns and units, frame-time files, pose provenance, phone videos
 
 from __future__ import annotations
 
+import re
+import warnings
+from pathlib import Path
+
 import av
 import numpy as np
 import pytest
 
 from napari_chronoviz import create_visualization, open_video
-from napari_chronoviz.errors import AlignmentError
+from napari_chronoviz.errors import AlignmentError, PoseError
+from napari_chronoviz.overlays.scene import build_scene
 from napari_chronoviz.overlays.tiles import build_tiled_scene
 from napari_chronoviz.testing import make_stamped_video, read_stamp
 from napari_chronoviz.timeline import shared_clock
@@ -75,3 +80,74 @@ def test_attach_refuses_clocks_that_cannot_meet_and_leaves_the_layers(clips, mak
     with pytest.raises(AlignmentError, match="epoch.*zero.*do not overlap"):
         attach(viewer, layers)
     assert [(type(layer.data), tuple(layer.translate), tuple(layer.scale)) for layer in layers] == before
+
+
+# Pose provenance: what the pose file records about its video, against the video it is drawn on.
+
+# Real recordings, relative to the `shared_data` fixture's folder.
+FLIES, FLIES_SLP = Path("sleap_flies/clip.mp4"), Path("sleap_flies/clip.slp")
+CENTERED = Path("sleap_centered_pair/centered_pair_low_quality.mp4")
+CENTERED_H5 = Path("sleap_centered_pair/centered_pair_standard.analysis.h5")
+OPENFIELD, OPENFIELD_H5 = (
+    Path("dlc_openfield/m3v1mp4.mp4"),
+    Path("dlc_openfield/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5"),
+)
+
+
+@pytest.fixture
+def centered_pair_slp(shared_data, tmp_path) -> Path:
+    """The issue's `centered_pair_predictions.slp`: the real centered-pair predictions (27 tracks) saved as a .slp
+    by sleap-io, recording their video's path and shape (1100 frames of 384x384 px) as SLEAP does."""
+    sleap_io = pytest.importorskip("sleap_io")
+    labels = sleap_io.load_file(str(shared_data / CENTERED_H5))
+    labels.video.backend_metadata["shape"] = [1100, 384, 384, 1]
+    path = tmp_path / "centered_pair_predictions.slp"
+    sleap_io.save_slp(labels, str(path), embed=False)
+    return path
+
+
+def test_a_slp_of_another_video_is_refused_with_both_names_and_sizes(shared_data, centered_pair_slp, tmp_path, capsys):
+    from napari_chronoviz.cli import main
+
+    with pytest.raises(PoseError) as raised:
+        build_scene(open_video(shared_data / FLIES), pose=centered_pair_slp)
+    message = str(raised.value)
+    assert "centered_pair_predictions.slp was made on tests/data/videos/centered_pair_low_quality.mp4" in message
+    assert "not on clip.mp4" in message and "384x384 px" in message and "1024x1024 px" in message
+    assert "1100 frames, this one has 1500" in message and "check_video" in message
+    output = tmp_path / "out.mp4"
+    assert main(["render", str(shared_data / FLIES), "--pose", str(centered_pair_slp), "-o", str(output)]) != 0
+    assert "--no-pose-video-check" in capsys.readouterr().err and not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("video", "pose", "found"),
+    [
+        (FLIES, CENTERED_H5, "1100 rows (frames) for this video's 1500 frames"),  # only the name and length say so
+        (CENTERED, FLIES_SLP, "95% of its keypoints lie outside this video's 384x384 px frame"),
+        (FLIES, OPENFIELD_H5, "made on m3v1mp4 (its DeepLabCut file name"),
+        (CENTERED, OPENFIELD_H5, "keypoints lie outside"),
+    ],
+)
+def test_real_poses_on_the_wrong_real_video_are_refused(shared_data, video, pose, found):
+    with pytest.raises(PoseError, match=re.escape(found)):
+        build_scene(open_video(shared_data / video), pose=shared_data / pose)
+
+
+def test_a_renamed_video_only_warns_and_the_override_draws_another_videos_pose(shared_data, tmp_path):
+    renamed = tmp_path / "flies_2019.mp4"
+    renamed.symlink_to(shared_data / FLIES)
+    with pytest.warns(UserWarning, match="clip.slp was made on .*clip.mp4 .*not on flies_2019.mp4.*renamed"):
+        scene = build_scene(open_video(renamed), pose=shared_data / FLIES_SLP)
+    assert scene.pose_overlays[0].pose.n_frames == 1500
+    with pytest.warns(UserWarning, match="centered_pair_standard.analysis.h5 was made on"):
+        scene = build_scene(
+            open_video(shared_data / FLIES),
+            pose=shared_data / CENTERED_H5,
+            pose_alignment={"check_video": False, "mode": "pad"},
+        )
+    assert scene.config["pose_alignment"]["check_video"] is False  # saved with the session's options
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_scene(open_video(shared_data / FLIES), pose=shared_data / FLIES_SLP)  # its own video: no word
+        build_scene(open_video(shared_data / OPENFIELD), pose=shared_data / OPENFIELD_H5)

@@ -137,6 +137,12 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--pose-ratio", type=Fraction, help="pose rows per frame, e.g. 1/2 (every other frame)")
         command.add_argument("--pose-offset", type=float, default=0.0, help="seconds the poses start after the video")
         command.add_argument(
+            "--no-pose-video-check",
+            dest="pose_check_video",
+            action="store_false",
+            help="draw a pose whose file says it was made on another video (a renamed copy of this one)",
+        )
+        command.add_argument(
             "--labels-clock",
             type=value_from_text,
             default="video",
@@ -307,7 +313,12 @@ def _session_or_options(args) -> tuple:
 
 def _scene_options(args) -> dict:
     alignment = {"mode": args.align, "offset": args.offset, "ratio": args.ratio}
-    pose_alignment = {"mode": args.pose_align, "offset": args.pose_offset, "ratio": args.pose_ratio}
+    pose_alignment = {
+        "mode": args.pose_align,
+        "offset": args.pose_offset,
+        "ratio": args.pose_ratio,
+        "check_video": args.pose_check_video,
+    }
     several = len(args.video) > 1
     options = {
         "pose": ([None if path == "-" else path for path in args.pose] if several else args.pose) or None,

@@ -11,8 +11,10 @@ import csv
 import difflib
 import importlib
 import json
+import re
+import warnings
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import h5py
 import numpy as np
@@ -26,6 +28,40 @@ from .hdf5 import pandas_keys, read_pandas_table
 POSE_EXTRA = 'pip install "napari-chronoviz[pose]"'
 DLC_HEADER_ROWS = ("scorer", "individuals", "bodyparts", "coords")
 MOVEMENT_SOFTWARE = {".nwb": "NWB"}
+DLC_NAME = re.compile(r"^(?P<video>.+?)DLC_")  # DeepLabCut names its output <video stem>DLC_<scorer>...
+# Keypoints further than this share of the frame's width or height outside it are not of this video's pixels;
+# trackers do place a few just outside the edge.
+OUTSIDE_MARGIN = 0.05
+OUTSIDE_SHARE = 0.01  # more than this share of the points that far outside: the pose is of another frame
+OTHER_VIDEO_OVERRIDE = "pose_alignment={'check_video': False} in Python, or --no-pose-video-check on the command line"
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    """What a pose file records about the video it was made on.
+
+    Attributes
+    ----------
+    path : str
+        The video's path as the file records it (possibly on another machine), or the stem DeepLabCut's file
+        name carries.
+    recorded_by : str
+        Where the path comes from, for messages ("SLEAP's video path", "its DeepLabCut file name").
+    size : tuple of int, optional
+        (width, height) in pixels of the frames the pose was made on, when the file records it.
+    n_frames : int, optional
+        That video's frame count, when the file records it.
+    """
+
+    path: str
+    recorded_by: str
+    size: tuple[int, int] | None = None
+    n_frames: int | None = None
+
+    @property
+    def stem(self) -> str:
+        """The recorded video's file name without its suffix (Windows paths too)."""
+        return PureWindowsPath(self.path).stem if "\\" in self.path else Path(self.path).stem
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +77,7 @@ class Pose:
     times: np.ndarray | None = None  # seconds of each row, when the file has them
     source: str = ""
     heading: np.ndarray | None = None  # (n_frames, n_individuals) radians, when given (see `with_heading`)
+    video: VideoRecord | None = None  # the video the file says the pose was made on
 
     @property
     def n_frames(self) -> int:
@@ -113,6 +150,97 @@ def read_pose(path, *, edges=None) -> Pose:
     return pose.with_edges(edges) if edges is not None else pose
 
 
+def check_pose_video(
+    pose: Pose, video_path, video_size: tuple[int, int], n_frames: int, *, refuse: bool = True
+) -> None:
+    """Check that `pose` was made on this video, from what its file records and where its keypoints lie.
+
+    The evidence: the video's name the file records (SLEAP's video path, DeepLabCut's `<video>DLC_<scorer>`
+    file name), the frame size and count it records (SLEAP files of newer versions), keypoints far outside
+    this video's frame, and a pose with another number of rows than the video has frames. A pose whose
+    recorded size differs, or with keypoints far outside the frame, is in another video's pixels: refused.
+    A name that differs with nothing else against it may be a renamed copy: a warning. A name that differs
+    and anything else: refused.
+
+    Parameters
+    ----------
+    pose : Pose
+        The pose, as `read_pose` gives it (its `video` is what the file records).
+    video_path : str or Path or None
+        The video the pose is drawn on (None: given in memory, no name to compare).
+    video_size : tuple of int
+        The video's (width, height) in pixels, as shown (upright).
+    n_frames : int
+        The video's frame count.
+    refuse : bool
+        False: every finding is a warning (the user says the pose is of this video).
+
+    Raises
+    ------
+    PoseError
+        Naming the pose and the video, both sizes and names, and how to override, when the pose cannot be of
+        this video and `refuse` is True.
+    """
+    record = pose.video
+    video_name = Path(video_path).name if video_path else None
+    findings, decisive = [], False
+    if record is not None and record.size is not None and tuple(record.size) != tuple(video_size):
+        findings.append(
+            f"it was made on frames of {record.size[0]}x{record.size[1]} px, this video's are "
+            f"{video_size[0]}x{video_size[1]} px"
+        )
+        decisive = True
+    if record is not None and record.n_frames is not None and record.n_frames != n_frames:
+        findings.append(f"its video had {record.n_frames} frames, this one has {n_frames}")
+    outside = _share_far_outside(pose.xy, video_size)
+    if outside > OUTSIDE_SHARE:
+        box = np.nanmax(pose.xy.reshape(-1, 2), axis=0)
+        findings.append(
+            f"{100 * outside:.0f}% of its keypoints lie outside this video's {video_size[0]}x"
+            f"{video_size[1]} px frame (up to x={box[0]:.0f}, y={box[1]:.0f})"
+        )
+        decisive = True
+    frame_for_frame = pose.frames is None or np.array_equal(pose.frames, np.arange(pose.n_frames))
+    if frame_for_frame and pose.times is None and pose.n_frames != n_frames:
+        findings.append(f"it has {pose.n_frames} rows (frames) for this video's {n_frames} frames")
+    name_differs = record is not None and video_name is not None and not _same_video_name(record.stem, video_name)
+    if not name_differs and not decisive:
+        return
+    pose_name, video_name = Path(pose.source).name or "The pose", video_name or "this video"
+    head = (
+        f"{pose_name} was made on {record.path} ({record.recorded_by}), not on {video_name}"
+        if name_differs
+        else f"{pose_name} does not fit {video_name}"
+    )
+    message = f"{head}{': ' + '; '.join(findings) if findings else ''}."
+    if refuse and (decisive or findings):
+        raise PoseError(
+            f"{message} Its keypoints would be drawn in the wrong place. Give the pose tracked on {video_name}; "
+            f"if this pose was made on it after all (a renamed or re-encoded copy of the same frames), pass "
+            f"{OTHER_VIDEO_OVERRIDE}."
+        )
+    warnings.warn(
+        f"{message} If the video was renamed this is fine; otherwise the keypoints are drawn in the wrong place.",
+        stacklevel=3,
+    )
+
+
+def _same_video_name(recorded_stem: str, video_name: str) -> bool:
+    """Whether a video file name is the recorded one, or a video made from it (DeepLabCut's `..._labeled.mp4`)."""
+    return Path(video_name).stem.lower().startswith(recorded_stem.lower())
+
+
+def _share_far_outside(xy: np.ndarray, video_size: tuple[int, int]) -> float:
+    """The share of the known keypoints further than `OUTSIDE_MARGIN` of the frame outside it."""
+    points = xy.reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    if not len(points):
+        return 0.0
+    size = np.asarray(video_size, dtype=float)
+    far = (points < -OUTSIDE_MARGIN * size) | (points > (1 + OUTSIDE_MARGIN) * size)
+    return float(far.any(axis=1).mean())
+
+
 def checked_edges(edges, keypoints, source="") -> tuple[tuple[str, str], ...]:
     """`edges` as name pairs; names may also be keypoint indices. Absent names raise with the closest ones."""
     pairs = []
@@ -163,7 +291,9 @@ def _pose_from_dlc_table(table: pd.DataFrame, path: Path) -> Pose:
     xy[missing] = np.nan
     frames = pd.to_numeric(pd.Series(table.index), errors="coerce").to_numpy()
     frames = frames.astype(np.int64) if np.isfinite(frames).all() else None
-    pose = Pose(xy, confidence, keypoints, individuals, frames=frames, source=str(path))
+    named = DLC_NAME.match(path.name)
+    video = VideoRecord(named.group("video"), "its DeepLabCut file name, <video>DLC_<scorer>") if named else None
+    pose = Pose(xy, confidence, keypoints, individuals, frames=frames, source=str(path), video=video)
     return replace(pose, edges=_dlc_project_skeleton(path, keypoints))
 
 
@@ -226,10 +356,17 @@ def _read_hdf5_pose(path: Path) -> Pose:
         keypoints = _strings(handle["node_names"][()]) if "node_names" in handle else _numbered("node", xy.shape[2])
         individuals = _strings(handle["track_names"][()]) if "track_names" in handle else ()
         edges = tuple(tuple(pair) for pair in _strings(handle["edge_names"][()])) if "edge_names" in handle else ()
+        video_path = _strings([handle["video_path"][()]])[0] if "video_path" in handle else ""
     if len(individuals) != xy.shape[1]:
         individuals = _numbered("track", xy.shape[1])
     return Pose(
-        xy, confidence, tuple(keypoints), tuple(individuals), checked_edges(edges, keypoints, path), source=str(path)
+        xy,
+        confidence,
+        tuple(keypoints),
+        tuple(individuals),
+        checked_edges(edges, keypoints, path),
+        source=str(path),
+        video=VideoRecord(video_path, "its SLEAP video_path") if video_path else None,
     )
 
 
@@ -262,6 +399,18 @@ def _read_slp(path: Path) -> Pose:
         individuals,
         tuple(tuple(pair) for pair in skeleton.edge_names),
         source=str(path),
+        video=_slp_video_record(labels.videos[0]) if labels.videos else None,
+    )
+
+
+def _slp_video_record(video) -> VideoRecord:
+    """The video a SLEAP file was made on: its path, and its shape when the file stores it (newer SLEAP does)."""
+    shape = (video.backend_metadata or {}).get("shape")  # (frames, height, width, channels)
+    return VideoRecord(
+        str(video.filename),
+        "its SLEAP video",
+        size=(int(shape[2]), int(shape[1])) if shape else None,
+        n_frames=int(shape[0]) if shape else None,
     )
 
 

@@ -16,7 +16,7 @@ from .._times import nominal_rate
 from ..calibration import Calibration, calibration_of
 from ..errors import AlignmentError, ChronovizError
 from ..io.labels import Events, Intervals, read_events, read_intervals
-from ..io.pose import Pose, read_pose
+from ..io.pose import Pose, check_pose_video, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
@@ -32,7 +32,9 @@ from .style import Style
 LABELS = {"events", "intervals"}
 SPATIAL = {"calibration", "pose_speed"}  # options of the calibrated scene: the scale bar and the speed lanes
 ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
-POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync")  # a pose is drawn from its nearest row: no interpolation
+# A pose is drawn from its nearest row: no interpolation. `check_video` False draws a pose whose file says it was
+# made on another video (see `check_pose_video`).
+POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync", "check_video")
 # Where each interface sets the options of the signals' and the poses' alignment, for error messages.
 WHERE_TO_SET = {
     "alignment": "alignment={...} in a script, --align/--ratio/--offset on the command line, or the alignment, "
@@ -169,7 +171,7 @@ class Scene:
         """`source` aligned with the options of `keyword`; an error names the source and where to set them."""
         options = self.alignment_options if keyword == "alignment" else self.pose_alignment_options
         try:
-            return align(self.frame_times, source, **options)
+            return align(self.frame_times, source, **{key: options[key] for key in options if key != "check_video"})
         except AlignmentError as error:
             raise AlignmentError(
                 f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}."
@@ -375,7 +377,8 @@ def build_scene(
     pose_alignment
         `align` options for the poses: mode, ratio, offset, sync. By default ("auto") a pose is read frame for
         frame: one shorter than the video shows nothing after its end, with a warning naming those frames (pass
-        `{"mode": "pad"}` to say it stops early on purpose); one longer than the video is an error.
+        `{"mode": "pad"}` to say it stops early on purpose); one longer than the video is an error. A pose whose
+        file says it was made on another video is refused (see `check_pose_video`) unless `check_video` is False.
     labels_clock
         The clock of the events' and intervals' times: "video" (the default: the video's frame times), or a
         signal, by its position in `signals` or its file name: the labels then follow that signal's `offset`
@@ -414,6 +417,14 @@ def build_scene(
     intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
     spike_list = tuple(_load_each(spikes, Spikes, read_spikes, paths, "spikes"))
     height, width = video.shape[1:3]
+    for loaded in pose_list:
+        check_pose_video(
+            loaded,
+            getattr(video, "path", None),
+            (width, height),
+            len(video.frame_times),
+            refuse=(pose_alignment or {}).get("check_video", True),
+        )
     sources = Sources(signal_list, pose_list, events, intervals, paths, spike_list)
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(
