@@ -18,6 +18,7 @@ FLIES_POSE = "sleap_flies/clip.slp"  # in ../shared/data
 
 
 def fake_video(n_frames, fps=30.0, width=640, height=480):
+    """A video of this size and rate without frames (the flies of `FLIES_POSE` need 1024 x 1024)."""
     return SimpleNamespace(frame_times=np.arange(n_frames) / fps, shape=(n_frames, height, width, 3))
 
 
@@ -33,7 +34,7 @@ def test_keypoints_at_frames_0_1_500_and_last_are_the_files_values(request, pose
         pytest.importorskip("sleap_io")
         pose_file = request.getfixturevalue("shared_data") / FLIES_POSE
     pose = read_pose(pose_file)
-    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none")
+    scene = build_scene(fake_video(pose.n_frames, width=1024, height=1024), pose=pose, layout="none")
     for frame in (0, 1, 500, pose.n_frames - 1):
         points = only(scene.geometry(frame), Points)
         expected = pose.xy[frame].reshape(-1, 2)
@@ -44,7 +45,7 @@ def test_keypoints_at_frames_0_1_500_and_last_are_the_files_values(request, pose
 def test_skeleton_segment_ends_are_keypoint_positions(shared_data):
     pytest.importorskip("sleap_io")
     pose = read_pose(shared_data / FLIES_POSE)
-    scene = build_scene(fake_video(pose.n_frames), pose=pose, layout="none")
+    scene = build_scene(fake_video(pose.n_frames, width=1024, height=1024), pose=pose, layout="none")
     index = {name: i for i, name in enumerate(pose.keypoints)}
     segments = only(scene.geometry(700), Segments)
     expected = [
