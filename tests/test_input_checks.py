@@ -4,6 +4,7 @@ exports, time columns and units, frame-time files, pose provenance, phone videos
 from __future__ import annotations
 
 import re
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -151,3 +152,70 @@ def test_a_renamed_video_only_warns_and_the_override_draws_another_videos_pose(s
         warnings.simplefilter("error")
         build_scene(open_video(shared_data / FLIES), pose=shared_data / FLIES_SLP)  # its own video: no word
         build_scene(open_video(shared_data / OPENFIELD), pose=shared_data / OPENFIELD_H5)
+
+
+# Phone videos: a display matrix turns (and may mirror) the stored frames; players and OpenCV show them turned.
+
+
+@pytest.fixture(scope="module")
+def phone_video(clips, tmp_path_factory) -> Path:
+    """A stamped 160x120 clip with a phone's `rotate=90` display matrix, written by ffmpeg's stream copy."""
+    path = tmp_path_factory.mktemp("phone") / "phone.mp4"
+    command = ["ffmpeg", "-v", "error", "-i", str(clips["zero"]), "-c", "copy", "-metadata:s:v", "rotate=90", str(path)]
+    subprocess.run(command, check=True)
+    return path
+
+
+def ffmpeg_frames(path: Path, width: int, height: int) -> np.ndarray:
+    """Every frame as ffmpeg's command line shows it (display matrix applied), RGB."""
+    command = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    raw = subprocess.run(command, check=True, capture_output=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, 3)
+
+
+def test_a_phone_video_opens_upright_frame_exact(phone_video):
+    video = open_video(phone_video)
+    assert video.shape == (90, 160, 120, 3)  # stored 160x120, shown 120x160
+    shown = ffmpeg_frames(phone_video, 120, 160)
+    for index in (0, 1, 47, 89, 3):
+        with open_video(phone_video) as fresh:
+            frame = fresh[index]
+        assert np.abs(frame.astype(int) - shown[index]).max() <= 2
+        assert read_stamp(np.rot90(frame, -1)) == index
+    stored = open_video(phone_video, upright=False)
+    assert stored.shape == (90, 120, 160, 3) and read_stamp(stored[5]) == 5
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+@pytest.mark.parametrize("mirrored", [False, True], ids=["turned", "mirrored"])
+def test_every_display_matrix_is_shown_as_ffmpeg_shows_it(tmp_path, degrees, mirrored):
+    path = tmp_path / "oriented.mp4"
+    pictures = np.random.default_rng(degrees).integers(0, 256, (3, 48, 64, 3), dtype=np.uint8)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264rgb", rate=10, options={"qp": "0"})
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "rgb24"
+        stream.set_display_rotation(degrees, hflip=mirrored)
+        for picture in pictures:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(stream.encode())
+    video = open_video(path)
+    np.testing.assert_array_equal(video[:], ffmpeg_frames(path, video.width, video.height))
+
+
+def test_a_phone_video_exports_upright(phone_video, tmp_path):
+    for pix_fmt in ("yuv420p", "yuv444p"):  # the encoder reads I420 planes, or RGB
+        output = create_visualization(phone_video, output=tmp_path / f"{pix_fmt}.mp4", pix_fmt=pix_fmt, crf=0)
+        with av.open(str(output)) as container:
+            frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+            assert not container.streams.video[0].codec_context.width == 160
+        assert frames[0].shape == (160, 120, 3)
+        assert [read_stamp(np.rot90(frame, -1)) for frame in frames] == list(range(90))
+
+
+def test_chronoviz_check_reports_the_display_rotation(phone_video, capsys):
+    from napari_chronoviz.cli import main
+
+    assert main(["check", str(phone_video)]) == 0
+    report = capsys.readouterr().out
+    assert "EXACT" in report and "120x160 h264" in report
+    assert "display matrix shows the stored 160x120 frames turned 90 degrees counterclockwise" in report

@@ -219,10 +219,12 @@ def check_pose_video(
             f"if this pose was made on it after all (a renamed or re-encoded copy of the same frames), pass "
             f"{OTHER_VIDEO_OVERRIDE}."
         )
-    warnings.warn(
-        f"{message} If the video was renamed this is fine; otherwise the keypoints are drawn in the wrong place.",
-        stacklevel=3,
+    advice = (
+        "Drawn anyway, as check_video=False asks."
+        if decisive or findings
+        else "If the video was renamed this is fine; otherwise the keypoints are drawn in the wrong place."
     )
+    warnings.warn(f"{message} {advice}", stacklevel=3)
 
 
 def _same_video_name(recorded_stem: str, video_name: str) -> bool:

@@ -30,6 +30,7 @@ from .._times import nominal_rate
 from ..errors import VideoReadError
 from .frame_cache import FrameCache
 from .frame_index import FrameIndex, index_from_decoding, index_from_packets
+from .orientation import Orientation, read_orientation
 from .video import VideoSource, raise_unreadable
 
 DEFAULT_CACHE_BYTES = 128 * 2**20
@@ -55,7 +56,7 @@ class _StreamFacts:
     """What opening a file learned about its video stream, shared by every source reopened on it."""
 
     index: FrameIndex
-    width: int
+    width: int  # stored, before `orientation`
     height: int
     fps: float
     codec: str
@@ -63,6 +64,7 @@ class _StreamFacts:
     decoder_options: dict
     thread_mode: tuple[str, int]
     seek_thread_mode: tuple[str, int]
+    orientation: Orientation
 
 
 class PyAVVideo(VideoSource):
@@ -77,9 +79,19 @@ class PyAVVideo(VideoSource):
     readahead
         How many frames past the last requested one a background thread decodes in advance
         (0 disables it).
+    upright
+        Show frames as the file's display matrix says (a phone video's rotation), as players and OpenCV
+        do; False keeps the stored orientation.
     """
 
-    def __init__(self, path: str | Path, *, cache_bytes: int = DEFAULT_CACHE_BYTES, readahead: int = DEFAULT_READAHEAD):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        readahead: int = DEFAULT_READAHEAD,
+        upright: bool = True,
+    ):
         path = Path(path)
         container = _open_container(path)
         try:
@@ -107,6 +119,7 @@ class PyAVVideo(VideoSource):
                 decoder_options,
                 thread_mode,
                 seek_mode,
+                read_orientation(path) if upright else Orientation(),
             ),
             cache_bytes,
             readahead,
@@ -117,7 +130,8 @@ class PyAVVideo(VideoSource):
         self._facts = facts
         self._index = facts.index
         self.n_frames = len(facts.index)
-        self.width, self.height = facts.width, facts.height
+        self.orientation = facts.orientation
+        self.width, self.height = facts.orientation.displayed_size(facts.width, facts.height)
         self.frame_times = facts.index.times
         self.fps = facts.fps
         self.codec, self.pix_fmt = facts.codec, facts.pix_fmt
@@ -224,7 +238,8 @@ class PyAVVideo(VideoSource):
         index = self._checked_index(index)
         with self._decoder_lock:
             frame, _ = self._decoder.decode(index)
-            return self._converter.reformat(frame, format="yuv420p").to_ndarray()
+            planes = self._converter.reformat(frame, format="yuv420p").to_ndarray()
+            return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
 
     def _convert_or_decode(self, index: int) -> np.ndarray:
         """Frame `index` as RGB, converted from the cache if it was kept as decoded, else decoded now.
@@ -241,8 +256,8 @@ class PyAVVideo(VideoSource):
             return frame
 
     def _rgb(self, frame: av.VideoFrame) -> np.ndarray:
-        """The decoded `frame` as an RGB array; the caller holds the decoder lock."""
-        return self._converter.reformat(frame, format="rgb24").to_ndarray()
+        """The decoded `frame` as an RGB array, as displayed; the caller holds the decoder lock."""
+        return self.orientation.apply(self._converter.reformat(frame, format="rgb24").to_ndarray())
 
     def _first_kept(self, target: int) -> int:
         """The first frame to keep on the way to `target`, judging from the previous request.

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import VideoReadError
 from .imgstore import is_imgstore
+from .orientation import Orientation
 from .pyav_video import PyAVVideo
 
 GAP_FACTOR = 1.5  # a frame step this many times the median one is a gap (dropped frames)
@@ -31,8 +32,9 @@ class VideoCheck:
     path: Path
     codec: str
     pix_fmt: str
-    width: int
+    width: int  # as shown (after `orientation`)
     height: int
+    orientation: Orientation  # the display matrix's turn and mirror
     n_frames: int
     decoded_frames: int  # frames a plain sequential decode yields
     times_agree: bool  # the index's frame times are the sequential decode's
@@ -76,6 +78,14 @@ class VideoCheck:
             else f" indexed, but a sequential decode yields {self.decoded_frames}"
         )
         lines.append(f"  frames        {count}; {self.width}x{self.height} {self.codec} {self.pix_fmt}")
+        if not self.orientation.is_stored:
+            stored = "x".join(map(str, self.orientation.displayed_size(self.width, self.height)))
+            opencv = " (OpenCV turns them but does not mirror)" if self.orientation.mirrored else " and OpenCV"
+            lines.append(
+                f"  orientation   the display matrix shows the stored {stored} frames {self.orientation}: read "
+                f"{self.width}x{self.height} as players{opencv} show them; open_video(..., upright=False) keeps "
+                "them as stored"
+            )
         times = "" if self.times_agree else "; the indexed times differ from the decoder's"
         lines.append(f"  time          base {self.time_base}, {self.duration:.3f} s{times}")
         low, median, high = (1000 * step for step in self.steps)
@@ -141,7 +151,7 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
     with PyAVVideo(path, readahead=0) as video:
         rng = np.random.default_rng(seed)
         checked = sorted(set(rng.integers(0, len(video), max(seeks - 1, 0)).tolist()) | {len(video) - 1})
-        decoded_times, reference, reorder_depth = _sequential_decode(path, set(checked))
+        decoded_times, reference, reorder_depth = _sequential_decode(path, set(checked), video.orientation)
         wrong = []
         for index in checked:
             with video.reopened(readahead=0) as fresh:
@@ -154,7 +164,7 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
             without = decode_after_seek(
                 path, int(index.pts[probe]), int(index.seek_targets[index.seek_point[probe]]), {}
             )
-            priming_needed = _digest(without) != reference.get(probe)
+            priming_needed = _digest(video.orientation.apply(without)) != reference.get(probe)
         steps = np.diff(video.frame_times)
         median_step = float(np.median(steps)) if len(steps) else 0.0
         keyframe_steps = np.diff(np.r_[video.keyframes, len(video)])
@@ -165,6 +175,7 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
             pix_fmt=video.pix_fmt,
             width=video.width,
             height=video.height,
+            orientation=video.orientation,
             n_frames=len(video),
             decoded_frames=len(decoded_times),
             times_agree=bool(times_agree),
@@ -199,9 +210,11 @@ def decode_after_seek(path: str | Path, pts: int, seek_target: int, decoder_opti
     raise VideoReadError(f"{path}: no frame with timestamp {pts} after a seek to {seek_target}.")
 
 
-def _sequential_decode(path: Path, wanted: set[int]) -> tuple[np.ndarray, dict[int, str], int]:
-    """Every frame's time, the digests of the `wanted` frames and the decoder's B-frame reorder depth, from a
-    plain decode of the whole file."""
+def _sequential_decode(
+    path: Path, wanted: set[int], orientation: Orientation
+) -> tuple[np.ndarray, dict[int, str], int]:
+    """Every frame's time, the digests of the `wanted` frames (turned as `orientation` shows them) and the
+    decoder's B-frame reorder depth, from a plain decode of the whole file."""
     times, digests = [], {}
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -209,7 +222,7 @@ def _sequential_decode(path: Path, wanted: set[int]) -> tuple[np.ndarray, dict[i
         for position, frame in enumerate(container.decode(stream)):
             times.append(float(frame.pts * frame.time_base) if frame.pts is not None else np.nan)
             if position in wanted:
-                digests[position] = _digest(frame.to_ndarray(format="rgb24"))
+                digests[position] = _digest(orientation.apply(frame.to_ndarray(format="rgb24")))
         reorder_depth = stream.codec_context.has_b_frames  # known for sure once frames were decoded
     return np.asarray(times), digests, reorder_depth
 

@@ -32,6 +32,7 @@ def open_video(
     frame_times: str | Path | Sequence[float] | np.ndarray | None = None,
     *,
     backend: Literal["pyav", "opencv"] = "pyav",
+    upright: bool = True,
 ) -> VideoSource:
     """Open a video file or an imgstore store for exact frame access.
 
@@ -47,6 +48,10 @@ def open_video(
     backend
         "pyav" (default: exact, indexed by presentation timestamps) or "opencv" (napari-video's
         OpenCV reader, for comparison; it derives times from the nominal rate).
+    upright
+        Show a video file's frames turned as its display matrix says (phone videos), as players, OpenCV and
+        hence DeepLabCut's poses do: frames, shape and exports are the displayed ones. False keeps the
+        stored orientation (the "pyav" backend only).
 
     Returns
     -------
@@ -70,7 +75,7 @@ def open_video(
     elif backend == "pyav":
         from .pyav_video import PyAVVideo
 
-        video = PyAVVideo(path)
+        video = PyAVVideo(path, upright=upright)
     elif backend == "opencv":
         from .opencv_video import OpenCVVideo
 
