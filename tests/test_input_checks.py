@@ -10,10 +10,13 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pandas as pd
 import pytest
 
 from napari_chronoviz import create_visualization, open_video
-from napari_chronoviz.errors import AlignmentError, PoseError
+from napari_chronoviz.errors import AlignmentError, FrameTimesError, PoseError
+from napari_chronoviz.io.formats import kinds_of
+from napari_chronoviz.io.timestamps import read_frame_times
 from napari_chronoviz.overlays.scene import build_scene
 from napari_chronoviz.overlays.tiles import build_tiled_scene
 from napari_chronoviz.testing import make_stamped_video, read_stamp
@@ -219,3 +222,71 @@ def test_chronoviz_check_reports_the_display_rotation(phone_video, capsys):
     report = capsys.readouterr().out
     assert "EXACT" in report and "120x160 h264" in report
     assert "display matrix shows the stored 160x120 frames turned 90 degrees counterclockwise" in report
+
+
+# Frame-time files: units in names, DataLogger folders, Arrow tables; a table without a time column.
+
+
+@pytest.mark.parametrize(("unit", "factor"), [("us", 1e-6), ("ms", 1e-3), ("ns", 1e-9), ("s", 1.0)])
+def test_a_unit_suffix_in_a_frame_time_file_name_is_honoured(tmp_path, unit, factor):
+    seconds = epoch_times(90) - EPOCH
+    path = tmp_path / f"frame_times_{unit}.npy"
+    np.save(path, np.round(seconds / factor))
+    np.testing.assert_allclose(read_frame_times(path), np.round(seconds / factor) * factor)
+    table = tmp_path / f"cam0_timestamps_{unit}.csv"
+    pd.DataFrame({"frame": np.arange(90), "time": np.round(seconds / factor)}).to_csv(table, index=False)
+    np.testing.assert_allclose(read_frame_times(table), np.round(seconds / factor) * factor)
+    np.testing.assert_allclose(read_frame_times(path, time_unit="s"), np.round(seconds / factor))  # given wins
+
+
+def test_frame_times_in_another_unit_than_the_name_says_warn_with_the_fix(clips, tmp_path):
+    path = tmp_path / "frame_times.npy"
+    np.save(path, np.round((epoch_times(90) - EPOCH) * 1e6))
+    with pytest.warns(UserWarning, match=r"are its times microseconds\? Pass time_unit='us' or name the file"):
+        open_video(clips["zero"], frame_times=path)
+    np.save(tmp_path / "frame_times_us.npy", np.load(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        video = open_video(clips["zero"], frame_times=tmp_path / "frame_times_us.npy")
+    assert 0.0332 < np.median(np.diff(video.frame_times)) < 0.0335
+
+
+def test_a_datalogger_folder_resolves_to_its_archive(clips, tmp_path):
+    from test_timestamps import write_ataraxis_log
+
+    folder = tmp_path / "camera_data_log"
+    folder.mkdir()
+    onset = 1_769_000_000_123_456
+    elapsed = np.cumsum(np.r_[1000, np.full(89, 33_333)]).tolist()
+    write_ataraxis_log(folder / "051_log.npz", {51: (onset, elapsed)})
+    expected = (onset + np.array(elapsed)) / 1e6
+    np.testing.assert_allclose(read_frame_times(folder), expected)
+    np.testing.assert_allclose(open_video(clips["epoch"], frame_times=folder).frame_times, expected)
+    write_ataraxis_log(folder / "052_log.npz", {52: (onset, elapsed[:10])})
+    with pytest.raises(FrameTimesError, match=r"several archives \(051_log.npz, 052_log.npz\).*source_id="):
+        read_frame_times(folder)
+    np.testing.assert_allclose(read_frame_times(folder, source_id=51), expected)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FrameTimesError, match=r"empty is a folder without frame times.*<id>_log.npz"):
+        read_frame_times(empty)
+
+
+def test_a_feather_frame_time_table_is_read(tmp_path):
+    pytest.importorskip("pyarrow")
+    stamps_us = np.round(epoch_times(90) * 1e6).astype(np.int64)
+    path = tmp_path / "camera_timestamps.feather"
+    pd.DataFrame({"frame": np.arange(90), "time_us": stamps_us}).to_feather(path)
+    np.testing.assert_allclose(read_frame_times(path), stamps_us / 1e6)
+    assert "frame_times" in kinds_of(path)
+
+
+def test_a_table_without_a_time_column_says_so_and_lists_its_columns(clips, tmp_path):
+    path = tmp_path / "photometry.csv"
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"dff": rng.normal(size=10_000), "isosbestic": rng.normal(size=10_000)}).to_csv(path, index=False)
+    with pytest.raises(AlignmentError) as raised:
+        build_scene(open_video(clips["zero"]), signals=path)
+    message = str(raised.value)
+    assert "photometry.csv: No time column was found among its columns ['dff', 'isosbestic']" in message
+    assert "sample rate in Hz (rate=)" in message and "time_column=" in message

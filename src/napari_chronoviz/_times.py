@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 SHOWN = 5  # how many offending indices a message lists
+UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 
 
 def _not_later_than_previous(times: np.ndarray, limit: int = SHOWN) -> list[int]:
@@ -32,3 +33,12 @@ def nominal_rate(frame_times: np.ndarray) -> float:
     """Frames per second from the median step between frame times (1.0 when it cannot be told)."""
     steps = np.diff(frame_times)
     return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 1.0
+
+
+def unit_read_as_seconds(ratio: float) -> str | None:
+    """The unit ("ms", "us" or "ns") of times read as seconds that span `ratio` times what they should (about
+    1e3, 1e6 or 1e9), or None."""
+    for unit, factor in (("ms", 1e3), ("us", 1e6), ("ns", 1e9)):
+        if 0.5 < ratio / factor < 2:
+            return unit
+    return None

@@ -21,8 +21,9 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._times import nominal_rate, require_finite_increasing
+from ._times import UNIT_NAMES, nominal_rate, require_finite_increasing, unit_read_as_seconds
 from .errors import AlignmentError
+from .io.tables import TIME_COLUMN_NAMES
 
 AlignMode = Literal["auto", "frame", "ratio", "stretch", "pad", "timestamps"]
 Interpolation = Literal["linear", "nearest", "previous"]
@@ -300,7 +301,7 @@ def align(
             mode, ratio = "frame", 1
             message = "auto: one pose row per video frame"
         else:
-            ratio = _detect_ratio(n_samples, n_frames)
+            ratio = _detect_ratio(n_samples, n_frames, source.columns_without_time)
             mode = "frame" if ratio == 1 else "ratio"
             message = f"auto: {n_samples} samples for {n_frames} frames fit {_ratio_text(ratio)}"
     if mode == "timestamps":
@@ -387,6 +388,7 @@ class _SourceShape:
     times: np.ndarray | None = None
     frames: np.ndarray | None = None
     is_pose: bool = False
+    columns_without_time: tuple[str, ...] = ()  # a table's columns, none of them a time (`Signal`)
 
     @classmethod
     def of(cls, source) -> _SourceShape:
@@ -401,7 +403,12 @@ class _SourceShape:
         if hasattr(source, "values") and hasattr(source, "times") and not hasattr(source, "columns"):  # a Signal
             times = None if source.times is None else np.asarray(source.times, dtype=float)
             frames = getattr(source, "frames", None)
-            return cls(len(np.asarray(source.values)), times, None if frames is None else np.asarray(frames, float))
+            return cls(
+                len(np.asarray(source.values)),
+                times,
+                None if frames is None else np.asarray(frames, float),
+                columns_without_time=tuple(getattr(source, "columns_without_time", ())),
+            )
         return cls(len(source))
 
 
@@ -428,15 +435,25 @@ def _ranges(indices: np.ndarray) -> str:
     return ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in zip(firsts, lasts))
 
 
-def _detect_ratio(n_samples: int, n_frames: int) -> Fraction:
-    """The ratio k or 1/k (k <= MAX_AUTO_RATIO) that the two lengths fit exactly (up to one partial frame)."""
+def _detect_ratio(n_samples: int, n_frames: int, columns_without_time: tuple[str, ...] = ()) -> Fraction:
+    """The ratio k or 1/k (k <= MAX_AUTO_RATIO) that the two lengths fit exactly (up to one partial frame).
+
+    `columns_without_time` are the columns of the table the samples came from, none of them a time: when given,
+    the error says so first, since a time column or a sample rate is the usual fix."""
     for k in range(1, MAX_AUTO_RATIO + 1):
         if abs(n_samples - k * n_frames) < k:  # k samples per frame; the last frame may be partial
             return Fraction(k)
         if k > 1 and abs(n_samples * k - n_frames) < k:  # one sample every k frames
             return Fraction(1, k)
+    untimed = (
+        f"No time column was found among its columns {list(columns_without_time)} (a time column is named "
+        f"{', '.join(TIME_COLUMN_NAMES)} or frame, with an optional unit such as time_ms), so its samples can "
+        "only be placed by count. Give its sample rate in Hz (rate=), or name its time column (time_column=). "
+        if columns_without_time
+        else ""
+    )
     raise AlignmentError(
-        f"{n_samples} samples do not fit {n_frames} video frames at any ratio (k or 1/k samples per frame, "
+        f"{untimed}{n_samples} samples do not fit {n_frames} video frames at any ratio (k or 1/k samples per frame, "
         f"k <= {MAX_AUTO_RATIO}); the nearest is {n_samples / n_frames:.4g} samples per frame. Choose how to "
         f"align them: mode='stretch' spreads the samples over the whole video (their rate becomes "
         f"{n_samples / n_frames:.4g} per frame), mode='pad' keeps one sample per frame (or ratio=...) and "
@@ -515,7 +532,7 @@ def _check_overlap(frame_times: np.ndarray, source_times: np.ndarray) -> None:
 
 def _unit_mistake_hint(span_ratio: float) -> str:
     """A hint when the source spans about 1e3, 1e6 or 1e9 times the video: times read as seconds that are not."""
-    for unit, factor in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
-        if 0.5 < span_ratio / factor < 2:
-            return f" The source spans {span_ratio:.3g}x the video: are its times in {unit}? Pass time_unit."
-    return ""
+    unit = unit_read_as_seconds(span_ratio)
+    if unit is None:
+        return ""
+    return f" The source spans {span_ratio:.3g}x the video: are its times in {UNIT_NAMES[unit]}? Pass time_unit."

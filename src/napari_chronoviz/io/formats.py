@@ -19,6 +19,7 @@ TEXT_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".ssv", ".dat")
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 HDF5_CONTAINER_SUFFIXES = HDF5_SUFFIXES + (".slp", ".nwb", ".nc")  # SLEAP labels, NWB, netCDF-4 (or netCDF-3)
 PARQUET_SUFFIXES = (".parquet", ".pq")
+ARROW_SUFFIXES = (".feather", ".arrow")  # Arrow IPC files
 NUMPY_SUFFIXES = (".npy", ".npz")
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
 SESSION_SUFFIX = ".cvz"  # a chronoviz session (YAML): videos, sources and settings, see session.py
@@ -90,7 +91,7 @@ FILE_KINDS: dict[str, FileKind] = {
         ),
         FileKind(
             "frame_times",
-            NUMPY_SUFFIXES + TEXT_TABLE_SUFFIXES,
+            NUMPY_SUFFIXES + TEXT_TABLE_SUFFIXES + ARROW_SUFFIXES,
             "napari_chronoviz.io.timestamps:read_frame_times",
             file_names=(IMGSTORE_METADATA,),
         ),

@@ -61,6 +61,19 @@ def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:
         ) from missing
 
 
+def read_arrow(path: Path, error=ChronovizError) -> pd.DataFrame:
+    """A Feather / Arrow IPC table through pandas; a clear `error` when pyarrow (which pandas needs for it) is
+    missing."""
+    import pandas as pd
+
+    try:
+        return pd.read_feather(path)
+    except ImportError as missing:
+        raise error(
+            f"Reading {path} needs pyarrow, which is not installed: `pip install pyarrow` (or save the table as CSV)."
+        ) from missing
+
+
 def is_data_line(line: str) -> bool:
     """Whether a line of a table holds data: it is neither blank nor a '#' comment."""
     return bool(line.strip()) and not line.startswith("#")

@@ -8,7 +8,7 @@ samples sit: `times` in seconds, or `frames` (video frame indices, from a `frame
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import h5py
@@ -40,6 +40,7 @@ class Signal:
     times: np.ndarray | None = None  # seconds, one per sample, increasing
     frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
     source: str = ""  # where it came from, for messages
+    columns_without_time: tuple[str, ...] = ()  # a table's columns, when none of them is a time (for messages)
 
     @property
     def n_samples(self) -> int:
@@ -231,7 +232,7 @@ def signal_from_table(table: pd.DataFrame, source, time_column=None, time_unit=N
     values = table[value_columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     signal = _signal_from_array(values, source, [str(c) for c in value_columns])
     if time_name is None:
-        return signal
+        return replace(signal, columns_without_time=tuple(str(column) for column in table.columns))
     is_frames = time_column is None and find_column([time_name], FRAME_COLUMN_NAMES) is not None
     return _with_times(signal, table[time_name].to_numpy(), str(time_name), time_unit, is_frames)
 

@@ -13,13 +13,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FrameTimesError
+from .formats import ARROW_SUFFIXES
 from .tables import (
     TIME_COLUMN_NAMES,
-    column_seconds_per_unit,
     find_column,
     first_data_line,
+    read_arrow,
     read_delimited,
     seconds_per_unit,
+    unit_from_name,
 )
 
 _ATARAXIS_KEY = re.compile(r"^(\d{3})_(\d{20})$")
@@ -31,26 +33,32 @@ def read_frame_times(path: str | Path, *, source_id: int | None = None, time_uni
 
     Understands:
 
-    - `.npy`: a 1-D array of times (in `time_unit`, seconds by default).
+    - `.npy`: a 1-D array of times.
     - `.csv`/`.tsv`/`.txt`/`.ssv`/`.dat` (and any other suffix, read as text): one column of times, with or
       without a header, or a table with a column named like `time`/`timestamp`.
+    - `.feather`/`.arrow` tables (Arrow IPC, as ataraxis writes frame times), read by pandas: one column,
+      or a column named like `time`.
     - camera logs such as `_iblrig_*.timestamps.ssv`: an ISO-8601 time per line, then other columns;
       returned as seconds since the Unix epoch.
     - imgstore stores (`metadata.yaml`, the store folder) and chunk indexes (`000000.npz`): the stored
       `frame_time` of every frame.
     - ataraxis DataLogger archives (`<id>_log.npz`): onset plus elapsed microseconds of each frame entry
-      of `source_id` (required when the archive holds several sources).
+      of `source_id` (required when the archive holds several sources); a DataLogger's log folder stands for
+      the archive in it (`<source_id>_log.npz` when it holds several).
+
+    The unit of numeric times: `time_unit` when given, else a unit suffix of the time column's name
+    (`time_us`), else of the file's name (`frame_times_us.npy`, `_ms`, `_ns`, `_s`), else seconds.
 
     Parameters
     ----------
     path : str or Path
-        The timestamp file, or an imgstore's folder.
+        The timestamp file, an imgstore's folder or a DataLogger's log folder.
     source_id : int, optional
         The camera's source id in an ataraxis DataLogger archive that holds several sources.
     time_unit : {"s", "ms", "us", "ns"}, optional
-        The unit of the times in a `.npy` or a text table. When given it wins over a unit suffix in the
-        column's name (`time_ms`); when not, that suffix sets the unit, else seconds. ISO-8601 logs,
-        imgstore indexes and DataLogger archives fix their own unit and refuse it.
+        The unit of the times in a `.npy` or a table. When given it wins over unit suffixes in the column's
+        and the file's names. ISO-8601 logs, imgstore indexes and DataLogger archives fix their own unit and
+        refuse it.
 
     Returns
     -------
@@ -74,6 +82,8 @@ def read_frame_times(path: str | Path, *, source_id: int | None = None, time_uni
     if is_imgstore(path):
         _refuse_time_unit(path, time_unit, "an imgstore stores its frame times in seconds")
         return read_imgstore_index(path)["frame_time"]
+    if path.is_dir():
+        path = _datalogger_archive(path, source_id)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         times = np.load(path, allow_pickle=False)
@@ -81,11 +91,41 @@ def read_frame_times(path: str | Path, *, source_id: int | None = None, time_uni
             raise FrameTimesError(
                 f"{path} must hold a 1-D numeric array of frame times, got {times.dtype} {times.shape}."
             )
-        return times.astype(float) * scale
+        return times.astype(float) * (scale if time_unit else _name_unit_scale(path, path.stem))
     if suffix == ".npz":
         _refuse_time_unit(path, time_unit, "imgstore indexes and DataLogger archives fix their own units")
         return _read_npz_times(path, source_id)
+    if suffix in ARROW_SUFFIXES:
+        return _times_from_table(read_arrow(path, FrameTimesError), path, time_unit)
     return _read_text_times(path, time_unit)
+
+
+def _name_unit_scale(path: Path, *names) -> float:
+    """Seconds per unit of the first of `names` (a column's, then the file's) that ends in a unit suffix."""
+    unit = next((found for found in map(unit_from_name, names) if found), None)
+    return seconds_per_unit(unit, f"{path} (unit from the name)", FrameTimesError)
+
+
+def _datalogger_archive(folder: Path, source_id: int | None) -> Path:
+    """The DataLogger archive in a log folder: its only `*_log.npz`, or `source_id`'s."""
+    archives = sorted(folder.glob("*_log.npz"))
+    if len(archives) == 1:
+        return archives[0]
+    if archives and source_id is not None:
+        chosen = [archive for archive in archives if archive.name.split("_")[0] in (str(source_id), f"{source_id:03d}")]
+        if chosen:
+            return chosen[0]
+    names = ", ".join(archive.name for archive in archives[:8])
+    if archives:
+        raise FrameTimesError(
+            f"{folder} is a DataLogger folder with several archives ({names}). Pass the camera's archive "
+            "itself, or source_id= with the camera's source id."
+        )
+    raise FrameTimesError(
+        f"{folder} is a folder without frame times chronoviz reads: no imgstore metadata.yaml and no DataLogger "
+        "archive (<id>_log.npz; DataLogger writes them when its logs are assembled). Pass the timestamp file itself "
+        "(.npy, .csv, .feather, a camera log or a <id>_log.npz archive)."
+    )
 
 
 def _refuse_time_unit(path: Path, time_unit: str | None, reason: str) -> None:
@@ -148,7 +188,11 @@ def _read_text_times(path: Path, time_unit: str | None) -> np.ndarray:
         table = pd.read_csv(path, sep=r"\s+", header=None, usecols=[0], dtype=str, engine="python")
         stamps = pd.to_datetime(table[0], format="ISO8601", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
-    table = read_delimited(path, FrameTimesError)
+    return _times_from_table(read_delimited(path, FrameTimesError), path, time_unit)
+
+
+def _times_from_table(table: pd.DataFrame, path: Path, time_unit: str | None) -> np.ndarray:
+    """The frame times of a table: its only column, or the one named like a time, in seconds."""
     column = table.columns[0] if table.shape[1] == 1 else find_column(table.columns, TIME_COLUMN_NAMES)
     if column is None:
         raise FrameTimesError(
@@ -159,4 +203,6 @@ def _read_text_times(path: Path, time_unit: str | None) -> np.ndarray:
     if np.isnan(values).any():
         row = int(np.flatnonzero(np.isnan(values))[0])
         raise FrameTimesError(f"{path}: column {column!r} has a non-numeric value at data row {row}.")
-    return values * column_seconds_per_unit(column, time_unit, f"{path} ({column!r})", FrameTimesError)
+    if time_unit is not None:
+        return values * seconds_per_unit(time_unit, f"{path} ({column!r})", FrameTimesError)
+    return values * _name_unit_scale(path, str(column), path.stem)

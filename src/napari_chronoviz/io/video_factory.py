@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from .._times import require_finite_increasing
+from .._times import UNIT_NAMES, require_finite_increasing, unit_read_as_seconds
 from ..errors import FrameTimesError
 from .imgstore import is_imgstore, open_imgstore
 from .timestamps import read_frame_times
@@ -84,11 +85,34 @@ def open_video(
         raise ValueError(f"Unknown video backend {backend!r}: use 'pyav' (exact) or 'opencv' (napari-video).")
     if frame_times is not None:
         try:
-            video.frame_times = checked_frame_times(frame_times, video.n_frames, video_path=path)
+            given = checked_frame_times(frame_times, video.n_frames, video_path=path)
+            _warn_unit_mistake(given, video.frame_times, frame_times)
+            video.frame_times = given
         except Exception:
             video.close()
             raise
     return video
+
+
+def _warn_unit_mistake(given: np.ndarray, own: np.ndarray, source) -> None:
+    """Warn when the given frame times step about 1e3, 1e6 or 1e9 times the container's own: another unit."""
+    if len(given) < 2:
+        return
+    ratio = float(np.median(np.diff(given)) / np.median(np.diff(own)))
+    unit = unit_read_as_seconds(ratio)
+    if unit is None:
+        return
+    where = Path(source).name if isinstance(source, (str, Path)) else "the given frame_times"
+    named = (
+        f" or name the file with a _{unit} suffix (e.g. frame_times_{unit}.npy)"
+        if where != "the given frame_times"
+        else ""
+    )
+    warnings.warn(
+        f"{where} steps {np.median(np.diff(given)):.6g} s between frames, {ratio:.3g} times the video's own "
+        f"timestamps: are its times {UNIT_NAMES[unit]}? Pass time_unit={unit!r}{named}.",
+        stacklevel=3,
+    )
 
 
 def checked_frame_times(
