@@ -231,6 +231,15 @@ def test_a_timestamp_is_burned_into_the_video_corner():
     assert not build_scene(fake_video(300), signals=np.zeros(300)).video_geometry(45).items
 
 
+def test_a_timestamp_counts_from_the_first_frame_and_shows_the_clock_on_request():
+    epoch = SimpleNamespace(frame_times=1_769_000_000.0 + np.arange(300) / 30, shape=(300, 480, 640, 3))
+    shown = {
+        kind: build_scene(epoch, style={"timestamp": kind}).video_geometry(45).of_type(Texts)[0].strings[0]
+        for kind in ("time", "clock+frame")
+    }
+    assert shown == {"time": "1.500 s", "clock+frame": "1769000001.500 s  frame 45"}
+
+
 def test_the_palette_is_okabe_ito():
     np.testing.assert_allclose(palette(3)[:, :3] * 255, [[86, 180, 233], [230, 159, 0], [0, 158, 115]])
 

@@ -248,7 +248,11 @@ class Scene:
         geometry = Geometry()
         if shown == "none":
             return geometry
-        parts = {"time": f"{self.frame_times[frame]:.3f} s", "frame": f"frame {frame}"}
+        parts = {
+            "time": f"{self.frame_times[frame] - self.frame_times[0]:.3f} s",
+            "clock": f"{self.frame_times[frame]:.3f} s",
+            "frame": f"frame {frame}",
+        }
         text = "  ".join(parts[part] for part in shown.split("+"))
         size = float(self.style.font_size)
         width, height = text_width(text, size) + 8, size * 1.6

@@ -90,7 +90,9 @@ COLORMAPS = {
 PlotLayout = Literal["stacked", "overlay", "dense", "grid"]
 ColorBy = Literal["keypoint", "individual"]
 TimeAxis = Literal["relative", "absolute"]
-Timestamp = Literal["none", "time", "frame", "time+frame"]
+# "time": seconds from the video's first frame; "clock": the frame's time on the video's own clock (epoch seconds
+# for a DataLogger log)
+Timestamp = Literal["none", "time", "frame", "time+frame", "clock", "clock+frame"]
 PLOT_LAYOUTS: tuple[str, ...] = get_args(PlotLayout)
 COLOR_BY: tuple[str, ...] = get_args(ColorBy)
 TIME_AXES: tuple[str, ...] = get_args(TimeAxis)
