@@ -142,6 +142,7 @@ def read_pose(path, *, edges=None) -> Pose:
     elif suffix in MOVEMENT_SOFTWARE:
         load = _import_extra("movement.io", path)
         pose = pose_from_movement(load.load_dataset(path, source_software=MOVEMENT_SOFTWARE[suffix]), path)
+        pose = replace(pose, video=_nwb_video_record(path))
     else:
         raise PoseError(
             f"{path}: unknown pose format {suffix!r}. Supported: DeepLabCut .h5/.csv, SLEAP analysis .h5, "
@@ -414,6 +415,35 @@ def _slp_video_record(video) -> VideoRecord:
         size=(int(shape[2]), int(shape[1])) if shape else None,
         n_frames=int(shape[0]) if shape else None,
     )
+
+
+def _nwb_video_record(path: Path) -> VideoRecord | None:
+    """The video an NWB file's only ndx-pose `PoseEstimation` was made on: its `source_video` ImageSeries (external
+    file, dimension), else the older `original_videos` and `dimensions` (width, height); None when not recorded."""
+    found = []
+    with h5py.File(path, "r") as handle:
+        handle.visititems(
+            lambda name, item: found.append(name) if item.attrs.get("neurodata_type") == "PoseEstimation" else None
+        )
+        if len(found) != 1:
+            return None
+        estimation = handle[found[0]]
+        if "source_video" in estimation and "external_file" in estimation["source_video"]:
+            video = estimation["source_video"]
+            size = video["dimension"][:2] if "dimension" in video else None
+            return VideoRecord(
+                _strings(video["external_file"][:1])[0],
+                "its NWB source_video",
+                size=None if size is None else (int(size[0]), int(size[1])),
+            )
+        if "original_videos" not in estimation:
+            return None
+        sizes = estimation["dimensions"][()] if "dimensions" in estimation else None
+        return VideoRecord(
+            _strings(estimation["original_videos"][:1])[0],
+            "its NWB original_videos",
+            size=None if sizes is None else (int(sizes[0][0]), int(sizes[0][1])),
+        )
 
 
 def pose_from_movement(dataset, path) -> Pose:
