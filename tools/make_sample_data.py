@@ -32,6 +32,7 @@ def flies() -> None:
 
     shutil.copy(SHARED / "sleap_flies" / "clip.mp4", OUT / "flies.mp4")
     labels = sleap_io.load_slp(str(SHARED / "sleap_flies" / "clip.slp"))
+    labels.video.replace_filename("flies.mp4", open=False)  # the bundled copy: the pose check compares names
     sleap_io.save_analysis_h5(labels, str(OUT / "flies.analysis.h5"))
     pose = read_pose(OUT / "flies.analysis.h5")
     fps = 25.0
