@@ -261,7 +261,9 @@ def test_a_datalogger_folder_resolves_to_its_archive(clips, tmp_path):
     write_ataraxis_log(folder / "051_log.npz", {51: (onset, elapsed)})
     expected = (onset + np.array(elapsed)) / 1e6
     np.testing.assert_allclose(read_frame_times(folder), expected)
-    np.testing.assert_allclose(open_video(clips["epoch"], frame_times=folder).frame_times, expected)
+    video = open_video(clips["epoch"], frame_times=folder)
+    np.testing.assert_allclose(video.frame_times, expected)
+    assert video.fps == pytest.approx(1e6 / 33_333)  # the slider plays at the logged rate
     write_ataraxis_log(folder / "052_log.npz", {52: (onset, elapsed[:10])})
     with pytest.raises(FrameTimesError, match=r"several archives \(051_log.npz, 052_log.npz\).*source_id="):
         read_frame_times(folder)

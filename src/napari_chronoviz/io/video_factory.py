@@ -45,7 +45,7 @@ def open_video(
     frame_times
         Seconds, one per frame, replacing the times the container or store reports: an array, or a file
         that `read_frame_times` understands (.npy, one-column .csv, camera timestamp logs, imgstore
-        indexes, ataraxis DataLogger archives).
+        indexes, ataraxis DataLogger archives). `fps` then becomes their mean rate.
     backend
         "pyav" (default: exact, indexed by presentation timestamps) or "opencv" (napari-video's
         OpenCV reader, for comparison; it derives times from the nominal rate).
@@ -88,6 +88,8 @@ def open_video(
             given = checked_frame_times(frame_times, video.n_frames, video_path=path)
             _warn_unit_mistake(given, video.frame_times, frame_times)
             video.frame_times = given
+            if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
+                video.fps = float((len(given) - 1) / (given[-1] - given[0]))
         except Exception:
             video.close()
             raise
