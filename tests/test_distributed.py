@@ -208,3 +208,20 @@ def test_a_job_with_an_unknown_field_is_refused_naming_the_fields(tmp_path):
     jobs.write_text("video,timeseries\nsession.mp4,photometry.csv\n")
     with pytest.raises(ChronovizError, match=r"unknown field\(s\) \['timeseries'\].*signals"):
         read_jobs(jobs)
+
+
+@pytest.mark.parametrize("upright", [True, False], ids=["upright", "stored"])
+def test_chunks_of_a_phone_video_keep_the_orientation_it_was_opened_with(client, gop_video, tmp_path, upright):
+    import subprocess
+
+    phone = tmp_path / "phone.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(gop_video), "-c", "copy", "-metadata:s:v", "rotate=90", str(phone)],
+        check=True,
+    )
+    video = open_video(phone, upright=upright)
+    output = create_visualization(video, output=tmp_path / "chunked.mp4", client=client, layout="none", **EXACT)
+    frames, _ = decoded(output)
+    assert frames[0].shape == ((160, 120, 3) if upright else (120, 160, 3))
+    stamps = [read_stamp(np.rot90(frame, -1) if upright else frame) for frame in frames[::7]]
+    assert stamps == list(range(0, 300, 7))

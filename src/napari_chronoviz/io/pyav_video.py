@@ -64,7 +64,8 @@ class _StreamFacts:
     decoder_options: dict
     thread_mode: tuple[str, int]
     seek_thread_mode: tuple[str, int]
-    orientation: Orientation
+    upright: bool  # asked to show the frames as the display matrix says
+    orientation: Orientation  # what that turns and mirrors (none when not `upright`)
 
 
 class PyAVVideo(VideoSource):
@@ -119,6 +120,7 @@ class PyAVVideo(VideoSource):
                 decoder_options,
                 thread_mode,
                 seek_mode,
+                upright,
                 read_orientation(path) if upright else Orientation(),
             ),
             cache_bytes,
@@ -130,7 +132,7 @@ class PyAVVideo(VideoSource):
         self._facts = facts
         self._index = facts.index
         self.n_frames = len(facts.index)
-        self.orientation = facts.orientation
+        self.upright, self.orientation = facts.upright, facts.orientation
         self.width, self.height = facts.orientation.displayed_size(facts.width, facts.height)
         self.frame_times = facts.index.times
         self.fps = facts.fps

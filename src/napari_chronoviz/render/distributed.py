@@ -46,6 +46,7 @@ class ChunkJob:
     end: int
     output: str
     encoder_kwargs: dict
+    upright: tuple[bool, ...]  # each video opened upright (its display matrix applied) or as stored
 
 
 def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> list[tuple[int, int]]:
@@ -67,7 +68,10 @@ def render_chunk(job: ChunkJob, before=None) -> str:
     if before is not None:
         before()
     with ExitStack() as opened:
-        videos = [opened.enter_context(open_video(path)) for path in job.video_paths]
+        videos = [
+            opened.enter_context(open_video(path, upright=upright))
+            for path, upright in zip(job.video_paths, job.upright)
+        ]
         export_scene(
             TiledVideo(videos, job.scene) if isinstance(job.scene, TiledScene) else videos[0],
             job.scene,
@@ -133,6 +137,7 @@ def export_chunked(
                 b,
                 str(chunk_folder / f"{index:05d}{output.suffix}"),
                 {**encoder_kwargs, "options": options},
+                tuple(getattr(source, "upright", True) for source in getattr(video, "videos", [video])),
             )
             for index, (a, b) in enumerate(ranges)
         ]
