@@ -338,3 +338,14 @@ def test_an_nwb_pose_names_the_video_it_was_made_on(clips, tmp_path, reference):
         io.write(nwb)
     with pytest.raises(PoseError, match=r"made on cam_front.mp4 \(its NWB .*640x480 px, this video's are 160x120"):
         build_scene(open_video(clips["zero"]), pose=path)
+
+
+def test_a_signal_on_an_epoch_clock_names_both_ranges_and_the_offset(clips):
+    signal = pd.DataFrame({"time": epoch_times(90), "speed": np.arange(90.0)})
+    with pytest.raises(AlignmentError) as raised:
+        build_scene(open_video(clips["zero"]), signals=signal)
+    message = str(raised.value)
+    assert "video 0.000..2.967 s, source 1769000000.123..1769000003.090 s" in message
+    assert "offset=-1769000000.123 starts them together" in message
+    scene = build_scene(open_video(clips["zero"]), signals=signal, alignment={"offset": -EPOCH})
+    assert scene.traces[0].alignment.sample_at(0) == 0

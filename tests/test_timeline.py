@@ -100,7 +100,9 @@ def test_times_in_ms_passed_as_seconds_are_diagnosed():
 
 def test_partial_overlap_warns_with_both_ranges():
     signal = type("Signal", (), {"times": np.arange(8, 20, 0.1), "values": np.zeros(120)})()
-    with pytest.warns(UserWarning, match=r"covers only 20% of the video \(video 0..9.96667 s, source 8..19.9 s\)"):
+    with pytest.warns(
+        UserWarning, match=r"covers only 20% of the video \(video 0.000..9.967 s, source 8.000..19.900 s\)"
+    ):
         align(frame_times(300), signal)
 
 

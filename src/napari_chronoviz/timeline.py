@@ -515,14 +515,13 @@ def _check_overlap(frame_times: np.ndarray, source_times: np.ndarray) -> None:
     source_range = (source_times[0], source_times[-1])
     overlap = min(video_range[1], source_range[1]) - max(video_range[0], source_range[0])
     span = max(video_range[1] - video_range[0], 1e-12)
-    ranges = (
-        f"video {video_range[0]:.6g}..{video_range[1]:.6g} s, source {source_range[0]:.6g}..{source_range[1]:.6g} s"
-    )
+    ranges = f"video {_time_range(frame_times)}, source {_time_range(source_times)}"
     unit_hint = _unit_mistake_hint((source_range[1] - source_range[0]) / span)
     if overlap < 0:
         raise AlignmentError(
             f"The source and the video do not overlap in time ({ranges}).{unit_hint} If the clocks differ by a "
-            "constant, pass offset= (seconds added to the source times)."
+            f"constant, pass offset= (seconds added to the source times; offset={video_range[0] - source_range[0]:.3f} "
+            "starts them together)."
         )
     if unit_hint:
         warnings.warn(f"Source and video times ({ranges}) look like a unit mistake.{unit_hint}", stacklevel=3)
