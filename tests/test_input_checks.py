@@ -349,3 +349,14 @@ def test_a_signal_on_an_epoch_clock_names_both_ranges_and_the_offset(clips):
     assert "offset=-1769000000.123 starts them together" in message
     scene = build_scene(open_video(clips["zero"]), signals=signal, alignment={"offset": -EPOCH})
     assert scene.traces[0].alignment.sample_at(0) == 0
+
+
+def test_attach_checks_a_pose_against_the_video_layers_file(shared_data, make_napari_viewer):
+    from napari_chronoviz import attach
+
+    viewer = make_napari_viewer()
+    layer = viewer.open(shared_data / FLIES, plugin="napari-chronoviz")[0]
+    with pytest.raises(PoseError, match=r"was made on tests/data/videos/centered_pair_low_quality.mp4 .*not on clip"):
+        attach(viewer, layer, pose=shared_data / CENTERED_H5)
+    session = attach(viewer, layer, pose=shared_data / FLIES_SLP)
+    assert session.scene.pose_overlays[0].pose.n_frames == 1500
