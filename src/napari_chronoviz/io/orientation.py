@@ -56,6 +56,8 @@ class Orientation:
 
     def apply(self, image: np.ndarray) -> np.ndarray:
         """A stored (H, W[, C]) image as displayed, contiguous."""
+        if self.is_stored:
+            return image
         return np.ascontiguousarray(np.rot90(image[:, ::-1] if self.mirrored else image, self.quarter_turns))
 
     def apply_i420(self, planes: np.ndarray, width: int, height: int) -> np.ndarray:
