@@ -42,7 +42,7 @@ _PUBLIC = {
         "write_events",
         "write_intervals",
     ),
-    "napari_chronoviz.io.pose": ("Pose", "read_pose"),
+    "napari_chronoviz.io.pose": ("Pose", "VideoRecord", "check_pose_video", "read_pose"),
     "napari_chronoviz.io.spikes": ("Spikes", "read_spikes"),
     "napari_chronoviz.io.timeseries": ("Signal", "read_signal_pairs", "read_timeseries"),
     "napari_chronoviz.io.timestamps": ("read_frame_times",),
@@ -103,7 +103,7 @@ if TYPE_CHECKING:
         write_events,
         write_intervals,
     )
-    from .io.pose import Pose, read_pose
+    from .io.pose import Pose, VideoRecord, check_pose_video, read_pose
     from .io.spikes import Spikes, read_spikes
     from .io.timeseries import Signal, read_signal_pairs, read_timeseries
     from .io.timestamps import read_frame_times
