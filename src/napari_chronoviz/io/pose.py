@@ -46,7 +46,7 @@ class VideoRecord:
         The video's path as the file records it (possibly on another machine), or the stem DeepLabCut's file
         name carries.
     recorded_by : str
-        Where the path comes from, for messages ("SLEAP's video path", "its DeepLabCut file name").
+        Where the path comes from, for messages ("its SLEAP video_path", "its NWB source_video", ...).
     size : tuple of int, optional
         (width, height) in pixels of the frames the pose was made on, when the file records it.
     n_frames : int, optional
@@ -152,13 +152,13 @@ def read_pose(path, *, edges=None) -> Pose:
 
 
 def check_pose_video(
-    pose: Pose, video_path, video_size: tuple[int, int], n_frames: int, *, refuse: bool = True
+    pose: Pose, video_path: str | Path | None, video_size: tuple[int, int], n_frames: int, *, refuse: bool = True
 ) -> None:
     """Check that `pose` was made on this video, from what its file records and where its keypoints lie.
 
-    The evidence: the video's name the file records (SLEAP's video path, DeepLabCut's `<video>DLC_<scorer>`
-    file name), the frame size and count it records (SLEAP files of newer versions), keypoints far outside
-    this video's frame, and a pose with another number of rows than the video has frames. A pose whose
+    The evidence: the video's name the file records (SLEAP's video path, NWB's video reference, DeepLabCut's
+    `<video>DLC_<scorer>` file name), the frame size and count it records (newer SLEAP files, NWB), keypoints
+    far outside this video's frame, and a pose with another number of rows than the video has frames. A pose whose
     recorded size differs, or with keypoints far outside the frame, is in another video's pixels: refused.
     A name that differs with nothing else against it may be a renamed copy: a warning. A name that differs
     and anything else: refused.
