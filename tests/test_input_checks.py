@@ -242,7 +242,10 @@ def test_a_unit_suffix_in_a_frame_time_file_name_is_honoured(tmp_path, unit, fac
 def test_frame_times_in_another_unit_than_the_name_says_warn_with_the_fix(clips, tmp_path):
     path = tmp_path / "frame_times.npy"
     np.save(path, np.round((epoch_times(90) - EPOCH) * 1e6))
-    with pytest.warns(UserWarning, match=r"are its times microseconds\? Pass time_unit='us' or name the file"):
+    with pytest.warns(
+        UserWarning,
+        match=r"are its times microseconds\? Read them with read_frame_times\(\.\.\., time_unit='us'\).*name the file",
+    ):
         open_video(clips["zero"], frame_times=path)
     np.save(tmp_path / "frame_times_us.npy", np.load(path))
     with warnings.catch_warnings():

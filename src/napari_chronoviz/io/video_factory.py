@@ -104,15 +104,13 @@ def _warn_unit_mistake(given: np.ndarray, own: np.ndarray, source) -> None:
     unit = unit_read_as_seconds(ratio)
     if unit is None:
         return
-    where = Path(source).name if isinstance(source, (str, Path)) else "the given frame_times"
-    named = (
-        f" or name the file with a _{unit} suffix (e.g. frame_times_{unit}.npy)"
-        if where != "the given frame_times"
-        else ""
-    )
+    from_file = isinstance(source, (str, Path))
+    where = Path(source).name if from_file else "the given frame_times"
+    named = f", or name the file with a _{unit} suffix (e.g. frame_times_{unit}.npy)" if from_file else ""
     warnings.warn(
         f"{where} steps {np.median(np.diff(given)):.6g} s between frames, {ratio:.3g} times the video's own "
-        f"timestamps: are its times {UNIT_NAMES[unit]}? Pass time_unit={unit!r}{named}.",
+        f"timestamps: are its times {UNIT_NAMES[unit]}? Read them with read_frame_times(..., time_unit={unit!r}) "
+        f"(--time-unit {unit} on the command line){named}.",
         stacklevel=3,
     )
 
