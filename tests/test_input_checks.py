@@ -363,3 +363,16 @@ def test_attach_checks_a_pose_against_the_video_layers_file(shared_data, make_na
         attach(viewer, layer, pose=shared_data / CENTERED_H5)
     session = attach(viewer, layer, pose=shared_data / FLIES_SLP)
     assert session.scene.pose_overlays[0].pose.n_frames == 1500
+
+
+def test_a_slp_package_is_checked_against_the_video_its_frames_came_from(shared_data, tmp_path):
+    sleap_io = pytest.importorskip("sleap_io")
+    labels = sleap_io.load_slp(str(shared_data / FLIES_SLP))
+    labels.labeled_frames = labels.labeled_frames[:3]
+    package = tmp_path / "clip.pkg.slp"
+    labels.save(str(package), embed=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # the package's own name and 3 frames are not its video's
+        build_scene(open_video(shared_data / FLIES), pose=package, pose_alignment={"mode": "pad"})
+    with pytest.raises(PoseError, match=r"clip.pkg.slp was made on .*clip.mp4 .*not on centered_pair_low_quality"):
+        build_scene(open_video(shared_data / CENTERED), pose=package)

@@ -406,8 +406,14 @@ def _read_slp(path: Path) -> Pose:
     )
 
 
-def _slp_video_record(video) -> VideoRecord:
-    """The video a SLEAP file was made on: its path, and its shape when the file stores it (newer SLEAP does)."""
+def _slp_video_record(video) -> VideoRecord | None:
+    """The video a SLEAP file was made on: its path, and its shape when the file stores it (newer SLEAP does).
+
+    A package with embedded frames names the video they came from as its `source_video`; without one, the
+    package's own name and shape say nothing about the video (None)."""
+    video = getattr(video, "source_video", None) or video
+    if str(video.filename).lower().endswith(".slp"):
+        return None
     shape = (video.backend_metadata or {}).get("shape")  # (frames, height, width, channels)
     return VideoRecord(
         str(video.filename),
