@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -376,3 +377,16 @@ def test_a_slp_package_is_checked_against_the_video_its_frames_came_from(shared_
         build_scene(open_video(shared_data / FLIES), pose=package, pose_alignment={"mode": "pad"})
     with pytest.raises(PoseError, match=r"clip.pkg.slp was made on .*clip.mp4 .*not on centered_pair_low_quality"):
         build_scene(open_video(shared_data / CENTERED), pose=package)
+
+
+def test_a_video_made_from_the_recorded_one_keeps_its_name_but_another_take_does_not():
+    from napari_chronoviz import Pose, VideoRecord, check_pose_video
+
+    pose = Pose(np.full((10, 1, 1, 2), 5.0), np.ones((10, 1, 1)), ("nose",), ("mouse",), source="clipDLC_x.h5")
+    pose = replace(pose, video=VideoRecord("C:\\rig\\clip.avi", "its DeepLabCut file name"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in ("clip.mp4", "CLIP_compressed.mp4", "clipDLC_resnet50_labeled.mp4"):
+            check_pose_video(pose, name, (64, 48), 10)
+    with pytest.warns(UserWarning, match=r"clipDLC_x.h5 was made on C:\\rig\\clip.avi .*not on clip2.mp4"):
+        check_pose_video(pose, "clip2.mp4", (64, 48), 10)

@@ -229,8 +229,11 @@ def check_pose_video(
 
 
 def _same_video_name(recorded_stem: str, video_name: str) -> bool:
-    """Whether a video file name is the recorded one, or a video made from it (DeepLabCut's `..._labeled.mp4`)."""
-    return Path(video_name).stem.lower().startswith(recorded_stem.lower())
+    """Whether a video file name is the recorded one, or one made from it with a suffix (`clip_compressed.mp4`,
+    DeepLabCut's `<video>DLC_<scorer>_labeled.mp4`); `clip2.mp4` is not `clip.mp4`'s."""
+    stem, recorded = Path(video_name).stem.lower(), recorded_stem.lower()
+    rest = stem[len(recorded) :]
+    return stem.startswith(recorded) and (not rest or rest[0] in "_-. " or rest.startswith("dlc_"))
 
 
 def _share_far_outside(xy: np.ndarray, video_size: tuple[int, int]) -> float:
