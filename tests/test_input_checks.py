@@ -186,6 +186,8 @@ def test_a_phone_video_opens_upright_frame_exact(phone_video):
             frame = fresh[index]
         assert np.abs(frame.astype(int) - shown[index]).max() <= 2
         assert read_stamp(np.rot90(frame, -1)) == index
+    with open_video(phone_video, backend="opencv") as opencv:  # what DeepLabCut's poses were made on
+        assert opencv.shape == video.shape and np.array_equal(opencv[20], video[20])
     stored = open_video(phone_video, upright=False)
     assert stored.shape == (90, 120, 160, 3) and read_stamp(stored[5]) == 5
 
