@@ -20,6 +20,7 @@ from ..io.pose import Pose, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
+from ..sources import SourceSpec, how_aligned, spec_of
 from ..timeline import align
 from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
@@ -52,6 +53,13 @@ class Sources:
     intervals: Intervals | None = None
     paths: dict = field(default_factory=dict)
     spikes: tuple[Spikes, ...] = ()
+    signal_alignments: tuple[dict, ...] = ()  # each signal's own alignment options (from its `SourceSpec`)
+    pose_alignments: tuple[dict, ...] = ()
+
+    def own_alignment(self, keyword: str, index: int) -> dict:
+        """The `index`-th signal's ("alignment") or pose's ("pose_alignment") own options; {} when none."""
+        own = self.signal_alignments if keyword == "alignment" else self.pose_alignments
+        return own[index] if index < len(own) else {}
 
 
 @dataclass(frozen=True)
@@ -114,8 +122,13 @@ class Scene:
         self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
         self.layout, self.style = layout, style.for_video(self.video_size[1])
         style = self.style
-        self.traces = [Trace(signal, self._align(signal, "alignment")) for signal in sources.signals]
-        self.pose_overlays = [PoseOverlay(pose, self._align(pose, "pose_alignment"), style) for pose in sources.poses]
+        self.traces = [
+            Trace(signal, self._align(signal, "alignment", index)) for index, signal in enumerate(sources.signals)
+        ]
+        self.pose_overlays = [
+            PoseOverlay(pose, self._align(pose, "pose_alignment", index), style)
+            for index, pose in enumerate(sources.poses)
+        ]
         self.calibration, self.pose_speed = calibration, pose_speed
         if calibration is not None:
             calibration.check_video(*self.video_size)
@@ -165,9 +178,11 @@ class Scene:
     def n_frames(self) -> int:
         return len(self.frame_times)
 
-    def _align(self, source, keyword: str):
-        """`source` aligned with the options of `keyword`; an error names the source and where to set them."""
+    def _align(self, source, keyword: str, index: int):
+        """`source` (the `index`-th of its kind) aligned with the options of `keyword` and its own; an error
+        names the source and where to set them."""
         options = self.alignment_options if keyword == "alignment" else self.pose_alignment_options
+        options = {**options, **self.sources.own_alignment(keyword, index)}
         try:
             return align(self.frame_times, source, **options)
         except AlignmentError as error:
@@ -211,12 +226,21 @@ class Scene:
         )
 
     @property
+    def aligned_sources(self) -> list[tuple]:
+        """Each signal and pose with its `Alignment`, signals first (the speed lanes share their pose's)."""
+        signals = self.traces[: len(self.sources.signals)]
+        aligned = [(trace.signal, trace.alignment) for trace in signals]
+        return aligned + [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
+
+    @property
     def messages(self) -> list[str]:
         """What each alignment decided, for the user."""
-        signals = self.traces[: len(self.sources.signals)]  # the speed lanes after them share their pose's alignment
-        aligned = [(trace.signal, trace.alignment) for trace in signals]
-        aligned += [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
-        return [f"{_source_name(source)}: {alignment.message}" for source, alignment in aligned]
+        return [f"{_source_name(source)}: {alignment.message}" for source, alignment in self.aligned_sources]
+
+    @property
+    def alignment_lines(self) -> list[str]:
+        """A short line per signal and pose saying how it sits on the video, e.g. "speed.csv: ratio 4"."""
+        return [f"{_source_name(source)}: {how_aligned(alignment)}" for source, alignment in self.aligned_sources]
 
     def panel_geometry(self, frame: int) -> Geometry:
         """The plot panel at `frame` (empty without a panel)."""
@@ -408,13 +432,17 @@ def build_scene(
         timeline (`AlignmentError`), an option is unknown, or the calibration is invalid or of another video size.
     """
     paths: dict = {}
-    signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals"))
-    pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose"))
+    signal_alignments: list[dict] = []
+    pose_alignments: list[dict] = []
+    signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals", signal_alignments))
+    pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose", pose_alignments))
     events = _load_one(events, Events, read_events, paths, "events")
     intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
     spike_list = tuple(_load_each(spikes, Spikes, read_spikes, paths, "spikes"))
     height, width = video.shape[1:3]
-    sources = Sources(signal_list, pose_list, events, intervals, paths, spike_list)
+    sources = Sources(
+        signal_list, pose_list, events, intervals, paths, spike_list, tuple(signal_alignments), tuple(pose_alignments)
+    )
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(
         video.frame_times,
@@ -453,12 +481,19 @@ def _source_name(source) -> str:
     return Path(source.source).name or type(source).__name__.lower()
 
 
-def _load_each(given, kind, reader, paths: dict, name: str) -> list:
+def _load_each(given, kind, reader, paths: dict, name: str, alignments: list | None = None) -> list:
+    """Each of `given` (one or a list) loaded; `paths[name]` gets each one's path or spec (None: in memory) and
+    `alignments` each one's own alignment options."""
     if given is None:
         return []
     items = given if isinstance(given, (list, tuple)) and not _is_plain_sequence(given) else [given]
-    loaded = [_load_one(item, kind, reader, {}, name) for item in items]
-    paths[name] = [str(item) if isinstance(item, (str, Path)) else None for item in items]
+    loaded, paths[name] = [], []
+    for item in items:
+        found: dict = {}
+        loaded.append(_load_one(item, kind, reader, found, name))
+        paths[name].append(found.get(name))
+        if alignments is not None:
+            alignments.append(_own_alignment(item, name))
     return loaded
 
 
@@ -468,11 +503,20 @@ def _is_plain_sequence(given) -> bool:
 
 
 def _load_one(given, kind, reader, paths: dict, name: str):
+    """`given` loaded: as it is when already loaded; a path or `SourceSpec` (or its dict) read, and noted in
+    `paths[name]` (a plain path as text, a spec with options as its dict); anything else through `reader`."""
     if given is None or isinstance(given, kind):
         return given
-    if isinstance(given, (str, Path)):
-        paths[name] = str(given)
-    return reader(given)
+    spec = spec_of(given, name)
+    if spec is None:
+        return reader(given)
+    paths[name] = spec.to_dict() if len(spec.to_dict()) > 2 else spec.path
+    return spec.read()
+
+
+def _own_alignment(given, name: str) -> dict:
+    spec = spec_of(given, name) if isinstance(given, (SourceSpec, dict)) else None
+    return spec.alignment if spec is not None else {}
 
 
 def _layout(layout, width: int, height: int, base: Layout | None = None) -> Layout:
