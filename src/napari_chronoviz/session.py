@@ -14,24 +14,16 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .errors import ChronovizError
 from .io.formats import SESSION_SUFFIX
+from .io.labels import write_events, write_intervals
+from .scene_options import SCENE_OPTION_NAMES
 
 SESSION_VERSION = 1
 SOURCE_KEYS = ("signals", "events", "intervals", "spikes")  # the shared sources; poses belong to their video
-OPTION_KEYS = (
-    "alignment",
-    "pose_alignment",
-    "labels_clock",
-    "window",
-    "layout",
-    "style",
-    "tiles",
-    "calibration",
-    "pose_speed",
-)
 
 
 @dataclass
@@ -72,9 +64,12 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
         The video paths (or imgstores), one or a list (several cameras, in tile order).
     scene
         The `Scene` or `TiledScene` shown (from `build_scene`, `build_tiled_scene` or an attached napari
-        session's `scene`): its sources' paths, alignment, window, layout, style, tiles, calibration and pose
-        speed are saved (the calibration written out, not as a path).
-        Sources given in memory (arrays, DataFrames) have no path and are left out, with a warning.
+        session's `scene`): each source by path with its reader and alignment options (a `SourceSpec`), and
+        the scene's options (`SceneOptions`: alignment, window, layout, style, tiles, calibration, pose
+        speed; the calibration written out, not as a path). Signals, events and intervals given in memory
+        (tables, arrays) are written beside the session file (`<session>.signals-<n>.npy`, `<session>.events-1.csv`,
+        ...) and saved by that path;
+        poses and spikes given in memory cannot be, and are left out with a warning.
     frame_times
         The frame-time file of each video (None for a video's own times), in the order of `videos`.
 
@@ -90,42 +85,73 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
     config = scene.config
     sources = config["sources"]
     poses = [camera["pose"] for camera in config["cameras"]] if "cameras" in config else [sources.get("pose")]
-    in_memory: list[str] = [
-        name
-        for name in ("events", "intervals")
-        if getattr(scene.sources, name) is not None and sources.get(name) is None
-    ]
-
-    def saved(value, name: str):
-        """`value`'s paths as written; a list loses its in-memory items (noted in `in_memory`)."""
-        if isinstance(value, list):
-            kept = [item for item in value if item is not None]
-            if len(kept) < len(value):
-                in_memory.append(name)
-            return _relative(kept, path) or None
-        return _relative(value, path)
-
+    dropped: list[str] = []
+    in_memory = _in_memory_writer(path, scene.sources, dropped)
     written = {
         "chronoviz_session": SESSION_VERSION,
         "videos": [
             {
                 "path": _relative(video, path),
                 "frame_times": _relative(times, path),
-                "pose": saved(pose, f"pose of video {index + 1}"),
+                "pose": _saved_sources(pose, "pose", path, scene.sources, in_memory("pose")),
             }
-            for index, (video, times, pose) in enumerate(zip(videos, frame_times, poses))
+            for video, times, pose in zip(videos, frame_times, poses)
         ],
-        **{key: saved(sources.get(key), key) for key in SOURCE_KEYS},
-        **{key: config[key] for key in OPTION_KEYS if key in config},
+        **{kind: _saved_sources(sources.get(kind), kind, path, scene.sources, in_memory(kind)) for kind in SOURCE_KEYS},
+        **{key: config[key] for key in SCENE_OPTION_NAMES if key in config},
     }
-    if in_memory:
+    if dropped:
         warnings.warn(
-            f"{path.name}: sources given in memory (not as files) are not saved: {', '.join(in_memory)}. "
-            "Save them to files and attach those to keep them in the session.",
+            f"{path.name}: these sources were given in memory (not as files) and cannot be written beside the "
+            f"session: {', '.join(dropped)}. Save them to files and add those to keep them in the session.",
             stacklevel=2,
         )
     path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")
     return path
+
+
+def _in_memory_writer(session: Path, loaded, dropped: list):
+    """For each kind, a function `(index) -> Path or None` writing the `index`-th in-memory source of `loaded`
+    (a scene's `Sources`) beside the session file; a kind that cannot be written is noted in `dropped`."""
+
+    def writer(kind: str):
+        def write(index: int) -> Path | None:
+            beside = session.with_name(f"{session.stem}.{kind}-{index + 1}.csv")
+            if kind == "signals":  # a table in NPY keeps its channel names whatever characters they hold
+                beside = beside.with_suffix(".npy")
+                np.save(beside, loaded.signals[index].to_dataframe().to_records(index=False), allow_pickle=False)
+            elif kind == "events":
+                write_events(loaded.events, beside, overwrite=True)
+            elif kind == "intervals":
+                write_intervals(loaded.intervals, beside, overwrite=True)
+            else:
+                dropped.append(kind)
+                return None
+            return beside
+
+        return write
+
+    return writer
+
+
+def _saved_sources(value, kind: str, session: Path, loaded, write_in_memory):
+    """A kind's sources as the session file keeps them: paths relative to the session file, specs as dicts
+    with their path relative; an in-memory source (None in a list, or a single loaded source without a path)
+    by the path `write_in_memory(index)` gives (None: left out)."""
+    if isinstance(value, list):
+        kept = [
+            _saved_source(write_in_memory(index) if item is None else item, session) for index, item in enumerate(value)
+        ]
+        return [item for item in kept if item is not None] or None
+    if value is None and kind in ("events", "intervals") and getattr(loaded, kind) is not None:
+        value = write_in_memory(0)
+    return _saved_source(value, session)
+
+
+def _saved_source(value, session: Path):
+    if isinstance(value, dict):
+        return {**value, "path": _relative(value["path"], session)}
+    return _relative(value, session)
 
 
 def open_session(path: str | Path) -> OpenedSession:
@@ -160,12 +186,16 @@ def open_session(path: str | Path) -> OpenedSession:
     missing: list[Path] = []
 
     def found(value):
-        """`value`'s paths resolved beside the session file; missing ones noted and left out."""
+        """`value`'s paths (or source specs' paths) resolved beside the session file; missing ones noted and left
+        out."""
         if isinstance(value, list):
             kept = [item for item in map(found, value) if item is not None]
             return kept or None
         if value is None:
             return None
+        if isinstance(value, dict):
+            resolved = found(value.get("path"))
+            return None if resolved is None else {**value, "path": str(resolved)}
         resolved = (path.parent / value).resolve()
         if not resolved.exists():
             missing.append(resolved)
@@ -185,7 +215,7 @@ def open_session(path: str | Path) -> OpenedSession:
         )
     options = {key: found(saved.get(key)) for key in SOURCE_KEYS}
     options["pose"] = poses if len(videos) > 1 else poses[0]
-    options.update({key: saved[key] for key in OPTION_KEYS if key in saved})
+    options.update({key: saved[key] for key in SCENE_OPTION_NAMES if key in saved})
     if len(videos) < 2:
         options.pop("tiles", None)
     if missing:

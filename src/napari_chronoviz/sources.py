@@ -94,7 +94,7 @@ class SourceSpec:
 
     @property
     def alignment(self) -> dict:
-        """This source's own alignment options (those given)."""
+        """The source's own alignment options (those given)."""
         return {name: getattr(self, name) for name in ALIGNMENT_FIELDS if getattr(self, name) is not None}
 
     def is_same_file(self, other: SourceSpec) -> bool:
@@ -112,9 +112,7 @@ class SourceSpec:
             When the file does not exist.
         """
         if self.kind == "signals":
-            signal = read_timeseries(
-                self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit
-            )
+            signal = read_timeseries(self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit)
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
         if self.kind in ("events", "intervals"):
             reader = read_events if self.kind == "events" else read_intervals

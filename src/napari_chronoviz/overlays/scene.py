@@ -20,6 +20,7 @@ from ..io.pose import Pose, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
+from ..scene_options import SCENE_OPTION_NAMES
 from ..sources import SourceSpec, how_aligned, spec_of
 from ..timeline import align
 from .layout import MARGIN, Layout
@@ -292,13 +293,10 @@ class Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
         the current ones), `labels_clock`, `events` / `intervals`, `calibration` or `pose_speed` (as `build_scene`
         takes them, None for none)."""
-        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"}
-        unknown -= LABELS | SPATIAL
+        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | LABELS
+        unknown = set(changes) - allowed
         if unknown:
-            raise ChronovizError(
-                f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
-                "pose_alignment, labels_clock, events, intervals, calibration or pose_speed."
-            )
+            raise ChronovizError(f"Cannot update {sorted(unknown)}: use {', '.join(sorted(allowed))}.")
         style = (
             self.style.updated(**changes["style"])
             if isinstance(changes.get("style"), dict)
