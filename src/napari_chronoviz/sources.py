@@ -19,6 +19,7 @@ from .io.labels import read_events, read_intervals
 from .io.pose import read_pose
 from .io.spikes import read_spikes
 from .io.timeseries import read_timeseries
+from .timeline import align
 
 # the kinds, named as build_scene's keywords
 SOURCE_KINDS = ("signals", "pose", "events", "intervals", "spikes")
@@ -97,12 +98,17 @@ class SourceSpec:
         """The source's own alignment options (those given)."""
         return {name: getattr(self, name) for name in ALIGNMENT_FIELDS if getattr(self, name) is not None}
 
-    def is_same_file(self, other: SourceSpec) -> bool:
+    def is_same_file(self, other) -> bool:
         """Whether `other` is the same file as the same kind (adding it again replaces this one)."""
-        return self.kind == other.kind and Path(self.path).resolve() == Path(other.path).resolve()
+        return (
+            isinstance(other, SourceSpec)
+            and self.kind == other.kind
+            and Path(self.path).resolve() == Path(other.path).resolve()
+        )
 
     def read(self):
-        """The loaded source (`Signal`, `Pose`, `Events`, `Intervals` or `Spikes`).
+        """The loaded source (`Signal`, `Pose`, `Events`, `Intervals` or `Spikes`), read once: a spec is a
+        snapshot, and reading the file again with other options is another spec.
 
         Raises
         ------
@@ -111,6 +117,40 @@ class SourceSpec:
         FileNotFoundError
             When the file does not exist.
         """
+        if "_loaded" not in self.__dict__:
+            object.__setattr__(self, "_loaded", self._read())
+        return self.__dict__["_loaded"]
+
+    def check(self, frame_times, alignment: dict | None = None):
+        """Read the source and place it on a video's timeline, as a scene would: the check a source passes
+        before it joins what is open.
+
+        Parameters
+        ----------
+        frame_times
+            The video's frame times in seconds.
+        alignment
+            The scene's alignment options for this kind (`alignment` or `pose_alignment`); the spec's own win.
+
+        Returns
+        -------
+        Alignment or None
+            How a signal or pose sits on the video (None for events, intervals and spikes, which are placed by
+            the scene's `labels_clock`).
+
+        Raises
+        ------
+        ChronovizError
+            When the file cannot be read with these options or placed on the video's timeline.
+        FileNotFoundError
+            When the file does not exist.
+        """
+        loaded = self.read()
+        if self.kind not in ("signals", "pose"):
+            return None
+        return align(frame_times, loaded, **{**(alignment or {}), **self.alignment})
+
+    def _read(self):
         if self.kind == "signals":
             signal = read_timeseries(self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit)
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
