@@ -450,5 +450,8 @@ def _unit_mistake_hint(span_ratio: float) -> str:
     """A hint when the source spans about 1e3, 1e6 or 1e9 times the video: times read as seconds that are not."""
     for unit, factor in (("milliseconds", 1e3), ("microseconds", 1e6), ("nanoseconds", 1e9)):
         if 0.5 < span_ratio / factor < 2:
-            return f" The source spans {span_ratio:.3g}x the video: are its times in {unit}? Pass time_unit."
+            return (
+                f" The source spans {span_ratio:.3g}x the video: are its times in {unit}? Give its time unit "
+                "(time_unit= in a script, --time-unit on the command line, the time unit of the source in the dock)."
+            )
     return ""

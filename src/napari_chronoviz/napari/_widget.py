@@ -439,8 +439,13 @@ class ChronovizWidget(Container):
         if not candidates:
             show_error("No signal or pose layers are open: drop signal or pose files on the viewer first.")
             return
+        layer = self._attachable_layer()
+        if layer is None:
+            return
         listed = list(self.listed)
         for candidate in candidates:
+            if isinstance(candidate, SourceSpec) and not self._checked(candidate, layer):
+                continue
             listed = [item for item in listed if not item.is_same_file(candidate)] + [candidate]
         self._attach_listed(listed)
 
@@ -485,8 +490,13 @@ class ChronovizWidget(Container):
     def _join(self, spec: SourceSpec, listed: list[Listed]) -> bool:
         """Check `spec` on the chosen video, then show `listed` (which holds it); nothing changes on failure."""
         layer = self._attachable_layer()
-        if layer is None:
+        if layer is None or not self._checked(spec, layer):
             return False
+        return self._attach_listed(listed, failure=f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: ")
+
+    def _checked(self, spec: SourceSpec, layer) -> bool:
+        """Whether `spec` reads and aligns on `layer`'s video; its error (not added) or doubts (added, maybe not
+        as meant: a unit mistake, a pose that stops early) and how it was aligned become notifications."""
         keyword = "pose_alignment" if spec.kind == "pose" else "alignment"
         try:
             with warnings.catch_warnings(record=True) as doubts:
@@ -495,28 +505,29 @@ class ChronovizWidget(Container):
         except (ChronovizError, OSError) as error:
             show_error(f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {error} {DOCK_FIXES[spec.kind]}")
             return False
-        if not self._attach_listed(listed, failure=f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: "):
-            return False
-        for doubt in doubts:  # added, but maybe not as meant (a unit mistake, a pose that stops early)
+        for doubt in doubts:
             show_warning(f"{spec.name}: {doubt.message} {DOCK_FIXES[spec.kind]}")
         if alignment is not None:
             show_info(f"{spec.name}: {alignment.message}")
         return True
 
     def _attach_listed(self, listed: list[Listed], failure: str = "") -> bool:
-        """Attach `listed` to the chosen video with the dock's options; on failure the previous overlays stay."""
+        """Attach `listed` to the chosen video with the dock's options; on failure the previous overlays stay.
+        The sources' alignment warnings were shown when each was checked, so they are not repeated."""
         layer = self._attachable_layer()
         if layer is None:
             return False
         by_kind = {kind: [_given(item) for item in listed if item.kind == kind] for kind in SOURCE_KINDS}
         try:
-            attach(
-                self.viewer,
-                layer,
-                **{kind: (given[-1] if given else None) for kind, given in by_kind.items() if kind in SINGLE_KINDS},
-                **{kind: given or None for kind, given in by_kind.items() if kind not in SINGLE_KINDS},
-                **self.options(),
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                attach(
+                    self.viewer,
+                    layer,
+                    **{kind: (given[-1] if given else None) for kind, given in by_kind.items() if kind in SINGLE_KINDS},
+                    **{kind: given or None for kind, given in by_kind.items() if kind not in SINGLE_KINDS},
+                    **self.options(),
+                )
         except (ChronovizError, ValueError, OSError) as error:
             show_error(f"{failure}{error}")
             return False
@@ -542,9 +553,12 @@ class ChronovizWidget(Container):
     # --- the picture, export and sessions ----------------------------------------------------------------------
 
     def _apply(self, *_) -> None:
-        """Apply the controls' window, layout and style to the attached overlays (the sources stay aligned)."""
+        """Apply the controls' window, layout and style to the attached overlays (the sources stay aligned); with
+        none attached yet, attach the listed sources (e.g. none, for the scale bar of a calibration)."""
         session = self.session
         if session is None:
+            if self._video_layer() is not None:
+                self._attach_listed(self.listed)
             return
         try:
             session.update(**self.options())

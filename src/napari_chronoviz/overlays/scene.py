@@ -37,10 +37,11 @@ ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
 POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync")  # a pose is drawn from its nearest row: no interpolation
 # Where each interface sets the options of the signals' and the poses' alignment, for error messages.
 WHERE_TO_SET = {
-    "alignment": "alignment={...} in a script, --align/--ratio/--offset on the command line, or the alignment, "
-    "samples per frame and offset controls of the dock widget",
-    "pose_alignment": "pose_alignment={...} in a script, --pose-align/--pose-ratio/--pose-offset on the command "
-    "line, or the pose alignment, pose rows per frame and pose offset controls of the dock widget",
+    "alignment": "alignment={...} (or a SourceSpec's mode, ratio, offset) in a script, --align/--ratio/--offset "
+    "on the command line, or the source's alignment, rows per frame and offset in the dock",
+    "pose_alignment": "pose_alignment={...} (or a SourceSpec's mode, ratio, offset) in a script, "
+    "--pose-align/--pose-ratio/--pose-offset on the command line, or the pose's alignment, rows per frame and "
+    "offset in the dock",
 }
 
 
