@@ -355,7 +355,7 @@ def test_widget_pose_alignment_controls_place_a_short_pose(dlc, short_dlc_pose, 
     widget.offset.value = 1.0  # 30 frames later (the video's step is 33333 us: 30.0009 frames)
     widget.apply_to_selected.clicked()
     assert np.isnan(positions()[29]) and positions()[[31, 129]] == pytest.approx([1, 99], abs=0.01)
-    assert "pad after frame 129" in widget.sources.native.item(0).text()
+    assert "pad after frame 130" in widget.sources.native.item(0).text()
     widget.mode.value = "ratio"
     widget.ratio.value = "1/2"
     widget.apply_to_selected.clicked()

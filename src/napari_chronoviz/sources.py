@@ -184,10 +184,11 @@ class SourceSpec:
 
 
 def spec_of(given, kind: str) -> SourceSpec | None:
-    """`given` as a `SourceSpec` when it names a file (a path, a spec or a spec's dict), else None (in memory)."""
+    """`given` as a `SourceSpec` when it names a file (a path, a spec or a spec's dict, which has a `path`), else
+    None (in memory, e.g. spike times as `{unit: times}`)."""
     if isinstance(given, SourceSpec):
         return given
-    if isinstance(given, dict):
+    if isinstance(given, dict) and "path" in given:
         return SourceSpec.from_dict(given, kind)
     if isinstance(given, (str, Path)):
         return SourceSpec(kind, str(given))

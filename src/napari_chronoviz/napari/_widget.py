@@ -354,10 +354,13 @@ class ChronovizWidget(Container):
         self.calibrate.show_scene(scene)
         self._set_listed(self.listed)
 
-    def _set_listed(self, listed: list[Listed]) -> None:
+    def _set_listed(self, listed: list[Listed], selected: Listed | None = None) -> None:
+        """Show `listed`, with `selected` (e.g. the source just added or edited) selected."""
         self.listed = listed
         with self.sources.changed.blocked():
             self.sources.reset_choices()
+            if selected is not None:
+                self.sources.value = listed.index(selected)
 
     def attach_requested_overlays(self, *_) -> None:
         """Attach the overlays that video layers ask for in `metadata["chronoviz"]["overlays"]` (the samples
@@ -492,7 +495,8 @@ class ChronovizWidget(Container):
         layer = self._attachable_layer()
         if layer is None or not self._checked(spec, layer):
             return False
-        return self._attach_listed(listed, failure=f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: ")
+        failure = f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: "
+        return self._attach_listed(listed, failure=failure, selected=spec)
 
     def _checked(self, spec: SourceSpec, layer) -> bool:
         """Whether `spec` reads and aligns on `layer`'s video; its error (not added) or doubts (added, maybe not
@@ -511,7 +515,7 @@ class ChronovizWidget(Container):
             show_info(f"{spec.name}: {alignment.message}")
         return True
 
-    def _attach_listed(self, listed: list[Listed], failure: str = "") -> bool:
+    def _attach_listed(self, listed: list[Listed], failure: str = "", selected: Listed | None = None) -> bool:
         """Attach `listed` to the chosen video with the dock's options; on failure the previous overlays stay.
         The sources' alignment warnings were shown when each was checked, so they are not repeated."""
         layer = self._attachable_layer()
@@ -531,7 +535,7 @@ class ChronovizWidget(Container):
         except (ChronovizError, ValueError, OSError) as error:
             show_error(f"{failure}{error}")
             return False
-        self._set_listed(listed)
+        self._set_listed(listed, selected)
         return True
 
     def _attachable_layer(self):
