@@ -51,13 +51,13 @@ def open_dock(viewer):
     return dock
 
 
-def add(dock, kind: str, path, **form) -> bool:
+def add(dock, kind: str, path, **form) -> None:
     """Fill the dock's form as a user would and press Add."""
     dock.kind.value, dock.file.value = kind, path
     defaults = {"key": "", "time_column": "", "time_unit": "from name", "rate": 0.0, "mode": "auto", "ratio": ""}
     for name, value in {**defaults, "offset": 0.0, **form}.items():
         getattr(dock, name).value = value
-    return dock.add.clicked() or bool(dock.listed)
+    dock.add.clicked()
 
 
 def listed(dock) -> list[tuple[str, str]]:
@@ -163,3 +163,43 @@ def test_a_users_session_in_the_overlays_dock(make_napari_viewer, qtbot, recordi
     assert saved_layers == [str(tmp_path / "writer.mp4")]
     with open_video(tmp_path / "writer.mp4") as from_writer, open_video(tmp_path / "export.mp4") as exported:
         assert len(from_writer) == N_FRAMES and from_writer.shape == exported.shape
+
+
+def test_a_video_napari_read_eagerly_is_taken_over_lazily(make_napari_viewer, recording, notifications):
+    """napari's own reader (no `plugin=`) reads every frame into memory and keeps no frame times: the dock
+    says so in its own words, and reopens the file lazily in its place."""
+    errors = notifications["error"]
+    viewer = make_napari_viewer()
+    (eager,) = viewer.open(recording["video"], plugin="napari")
+    dock = open_dock(viewer)
+    assert dock.video.value == eager.name and not dock.take_over.native.isHidden()
+    add(dock, "pose", recording["pose"])
+    assert "opened by another reader" in errors[-1] and "Read it with chronoviz" in errors[-1]
+    assert dock.listed == [] and dock.session is None
+    (lazy,) = dock.read_video_with_chronoviz()
+    assert eager not in viewer.layers and dock.video.value == lazy.name
+    assert lazy.metadata["chronoviz"]["kind"] == "video" and dock.take_over.native.isHidden()
+    add(dock, "pose", recording["pose"])
+    assert len(dock.session.scene.pose_overlays) == 1
+
+
+def test_a_signal_layer_without_a_file_is_named_by_its_layer(make_napari_viewer, recording, notifications):
+    """A signal layer read from memory joins by its layer's name (not "the DataFrame"), once however often the
+    button is pressed; one whose table holds no values says which layer."""
+    from napari.layers import Layer
+
+    from napari_chronoviz import read_timeseries
+    from napari_chronoviz.napari._reader import signal_layer_data
+
+    viewer = make_napari_viewer()
+    viewer.open(recording["video"], plugin="napari-chronoviz")
+    in_memory = read_timeseries(pd.DataFrame({"speed": np.arange(float(N_FRAMES))}))
+    viewer.add_layer(Layer.create(*signal_layer_data(in_memory)))
+    dock = open_dock(viewer)
+    dock.add_layers.clicked()
+    dock.add_layers.clicked()
+    assert source_lines(dock) == ["signal: signal layer 'the DataFrame' (frame)"]
+    viewer.layers["the DataFrame"].name = "wheel"
+    viewer.layers["wheel"].features = pd.DataFrame({"note": ["x"] * N_FRAMES})
+    dock.add_layers.clicked()
+    assert "signal layer 'wheel'" in notifications["error"][-1] and "numeric" in notifications["error"][-1]

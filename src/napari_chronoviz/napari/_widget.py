@@ -426,31 +426,42 @@ class ChronovizWidget(Container):
         self._attach_listed(remaining)
 
     def add_opened_layers(self, *_) -> None:
-        """Signal and pose layers opened in the viewer (drag and drop) become sources of the chosen video; a layer
-        added before is replaced, not drawn twice."""
-        candidates = []
-        for layer in self.viewer.layers:
-            info = layer.metadata.get(METADATA_KEY, {})
-            kind = {"signal": "signals", "pose": "pose"}.get(info.get("kind"))
-            if kind is None:
-                continue
-            if info.get("path") and Path(info["path"]).is_file():
-                candidates.append(SourceSpec(kind, info["path"]))
-            elif kind == "signals":  # read from memory (a table the reader was given)
-                name = f"signal layer {layer.name!r}"
-                candidates.append(InMemorySource(kind, signal_from_table(layer.features, name), name))
-        if not candidates:
+        """Signal and pose layers opened in the viewer (drag and drop) become sources of the chosen video, each
+        checked first; a layer added before is replaced, not drawn twice."""
+        opened = [
+            (layer, {"signal": "signals", "pose": "pose"}[layer.metadata[METADATA_KEY]["kind"]])
+            for layer in self.viewer.layers
+            if layer.metadata.get(METADATA_KEY, {}).get("kind") in ("signal", "pose")
+        ]
+        if not opened:
             show_error("No signal or pose layers are open: drop signal or pose files on the viewer first.")
             return
-        layer = self._attachable_layer()
-        if layer is None:
+        video_layer = self._attachable_layer()
+        if video_layer is None:
             return
         listed = list(self.listed)
-        for candidate in candidates:
-            if isinstance(candidate, SourceSpec) and not self._checked(candidate, layer):
+        for layer, kind in opened:
+            candidate = self._layer_source(layer, kind)
+            if candidate is None or isinstance(candidate, SourceSpec) and not self._checked(candidate, video_layer):
                 continue
             listed = [item for item in listed if not item.is_same_file(candidate)] + [candidate]
         self._attach_listed(listed)
+
+    def _layer_source(self, layer, kind: str) -> Listed | None:
+        """A signal or pose layer's source: its file, or (a signal read from memory) its table by the layer's
+        name; None after an error notification when its table holds no signal."""
+        path = layer.metadata[METADATA_KEY].get("path")
+        if path and Path(path).is_file():
+            return SourceSpec(kind, path)
+        name = f"{KIND_NAMES[kind]} layer {layer.name!r}"
+        if kind != "signals":
+            show_error(f"{name} has no file to read it from; open its pose file to add it.")
+            return None
+        try:
+            return InMemorySource(kind, signal_from_table(layer.features, name), name)
+        except ChronovizError as error:
+            show_error(f"{name} was not added: {error}")
+            return None
 
     def read_video_with_chronoviz(self, *_) -> list | None:
         """Reopen the chosen video layer, opened by another reader, with napari-chronoviz (read lazily, with its
