@@ -116,10 +116,15 @@ class Scene:
         style: Style,
         calibration: Calibration | None = None,
         pose_speed: str | None = None,
+        aligned: dict | None = None,
     ):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
         self.sources, self.window, self.labels_clock = sources, window, labels_clock
+        # (keyword, id(source)) -> (options, Alignment): what `updated` hands on, so that a change of style or
+        # window, or of one source's options, does not align the other sources again
+        self._aligned: dict = {}
+        self._previously_aligned = aligned or {}
         self.alignment_options = _alignment_options(alignment, ALIGN_OPTIONS, "alignment")
         self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
         self.layout, self.style = layout, style.for_video(self.video_size[1])
@@ -185,8 +190,14 @@ class Scene:
         names the source and where to set them."""
         options = self.alignment_options if keyword == "alignment" else self.pose_alignment_options
         options = {**options, **self.sources.own_alignment(keyword, index)}
+        key = (keyword, id(source))
+        previous = self._previously_aligned.get(key)
+        if previous is not None and _same_options(previous[0], options):
+            self._aligned[key] = previous
+            return previous[1]
         try:
-            return align(self.frame_times, source, **options)
+            self._aligned[key] = (options, align(self.frame_times, source, **options))
+            return self._aligned[key][1]
         except AlignmentError as error:
             raise AlignmentError(
                 f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}."
@@ -321,6 +332,7 @@ class Scene:
             style=style,
             calibration=calibration_of(changes["calibration"]) if "calibration" in changes else self.calibration,
             pose_speed=changes.get("pose_speed", self.pose_speed),
+            aligned=self._aligned,
         )
 
     def _sources_with(self, changes: dict) -> Sources:
@@ -466,6 +478,16 @@ def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> d
             f"{', '.join(allowed)}. Set them with {WHERE_TO_SET[keyword]}."
         )
     return dict(given)
+
+
+def _same_options(first: dict, second: dict) -> bool:
+    """Whether two sets of `align` options are the same (`sync` compared as arrays)."""
+    return first.keys() == second.keys() and all(
+        np.array_equal(np.asarray(first[key], dtype=float), np.asarray(second[key], dtype=float))
+        if key == "sync"
+        else first[key] == second[key]
+        for key in first
+    )
 
 
 def _json_options(options: dict) -> dict:
