@@ -203,3 +203,35 @@ def test_a_signal_layer_without_a_file_is_named_by_its_layer(make_napari_viewer,
     viewer.layers["wheel"].features = pd.DataFrame({"note": ["x"] * N_FRAMES})
     dock.add_layers.clicked()
     assert "signal layer 'wheel'" in notifications["error"][-1] and "numeric" in notifications["error"][-1]
+
+
+def test_frame_times_from_a_file_travel_with_the_session_and_the_export(
+    make_napari_viewer, qtbot, recording, notifications, tmp_path
+):
+    """A camera's real frame times (28.9 frames/s, not the container's 30) given in the dock: the sources follow
+    them, the session keeps the file, and the export from the reopened session is timed by it."""
+    times = np.arange(N_FRAMES) / 28.9
+    np.save(tmp_path / "frame_times.npy", times)
+    viewer = make_napari_viewer()
+    viewer.open(recording["video"], plugin="napari-chronoviz")
+    dock = open_dock(viewer)
+    add(dock, "signals", recording["signals_ms"], time_unit="ms")
+    dock.frame_times_file.value = tmp_path / "frame_times.npy"
+    (layer,) = dock.reopen_with_frame_times()
+    np.testing.assert_allclose(layer.metadata["frame_times"], times)
+    np.testing.assert_allclose(dock.session.scene.frame_times, times)
+    assert [item.name for item in dock.listed] == ["signals_ms.csv"] and not notifications["error"]
+    dock.session_file.value = tmp_path / "timed.cvz"
+    saved = yaml.safe_load(dock.save_session().read_text())
+    assert saved["videos"][0]["frame_times"] == "frame_times.npy"
+
+    reopened = open_dock(make_napari_viewer())
+    reopened.session_file.value = tmp_path / "timed.cvz"
+    (layer,) = reopened.open_session()
+    np.testing.assert_allclose(reopened.session.scene.frame_times, times)
+    reopened.export_file.value = tmp_path / "timed.mp4"
+    worker = reopened.start_export()
+    with qtbot.waitSignal(worker.finished, timeout=120_000):
+        pass
+    with open_video(tmp_path / "timed.mp4") as exported:
+        np.testing.assert_allclose(exported.frame_times - exported.frame_times[0], times, atol=1e-3)

@@ -28,6 +28,7 @@ from superqt import QCollapsible
 from ..errors import ChronovizError, ExportCancelled
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
 from ..io.timeseries import signal_from_table
+from ..io.video_factory import open_video
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
@@ -41,6 +42,7 @@ from ._camera_frames import CameraFrames
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
+from ._reader import video_layer_data
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
 ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
@@ -89,6 +91,8 @@ class ChronovizWidget(Container):
         self._kept_options: dict = {}  # scene options the dock has no control for (a session's, a script's)
         self.video = ComboBox(label="video layer", choices=self._video_layer_names)
         self.take_over = PushButton(text="Read it with chronoviz (lazily, with its frame times)", visible=False)
+        self.frame_times_file = FileEdit(label="frame times file", mode="r")
+        self.use_frame_times = PushButton(text="Reopen the video with these frame times")
         self.camera_frames = CameraFrames(napari_viewer)  # videos on one clock: each one's frame now
         # the sources: the list, and the form that adds one or edits the selected one
         self.sources = Select(label="sources", choices=self._source_choices, allow_multiple=False)
@@ -163,6 +167,7 @@ class ChronovizWidget(Container):
                 self.time_axis,
                 self.overview,
             ],
+            "Video frame times": [self.frame_times_file, self.use_frame_times],
             "Video and pose style": [self.display, self.timestamp, self.color_by, self.cutoff, self.trail_length],
             "Spatial calibration": [self.calibrate],
             "Export and session": [
@@ -182,6 +187,7 @@ class ChronovizWidget(Container):
             for title, controls in self.groups.items()
         }
         self.take_over.changed.connect(self.read_video_with_chronoviz)
+        self.use_frame_times.changed.connect(self.reopen_with_frame_times)
         self.add.changed.connect(self.add_source)
         self.apply_to_selected.changed.connect(self.edit_selected_source)
         self.remove_source.changed.connect(self.remove_selected_source)
@@ -479,6 +485,36 @@ class ChronovizWidget(Container):
         self.video.value = opened[0].name
         return opened
 
+    def reopen_with_frame_times(self, *_) -> list | None:
+        """Reopen the chosen video with the frame-time file (a camera's timestamps, an ataraxis archive) in place
+        of its container's times; its sources follow. Returns the new layer in a list, or None after an error
+        notification."""
+        layer, times = self._video_layer(), self.frame_times_file.value
+        path = None if layer is None else layer.metadata.get(METADATA_KEY, {}).get("path") or _video_file_of(layer)
+        if path is None:
+            show_error("Choose the video layer to give frame times to first.")
+            return None
+        if not times or not Path(times).is_file():
+            show_error("Choose the frame times file (e.g. timestamps.npy, a camera log) in 'frame times file' first.")
+            return None
+        try:
+            video = open_video(path, times)
+        except (ChronovizError, OSError) as error:
+            show_error(f"{Path(times).name} was not used: {error}")
+            return None
+        data, attributes, _ = video_layer_data(video, frame_times_file=times)
+        listed = self.listed
+        if self.session is not None:
+            self.session.detach()
+        self.viewer.layers.remove(layer)
+        reopened = self.viewer.add_image(data, **attributes)
+        self.video.value = reopened.name
+        if listed:
+            self._attach_listed(listed)
+        span = video.frame_times[-1] - video.frame_times[0]
+        show_info(f"{reopened.name}: {len(video)} frames over {span:.3f} s, timed by {Path(times).name}")
+        return [reopened]
+
     def _video_file_to_take_over(self) -> str | None:
         layer = self._video_layer()
         return None if layer is None or _is_video(layer) else _video_file_of(layer)
@@ -605,14 +641,14 @@ class ChronovizWidget(Container):
         if not path.parent.is_dir():
             show_error(f"The folder {path.parent} does not exist: choose a file in an existing folder in 'export to'.")
             return None
-        videos = _video_paths(session)
+        videos = _video_files(session)
         self._progress = bar = cancelable_progress(total=session.scene.n_frames, desc="chronoviz export")
         self.cancel.enabled = True
         # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
         # when no excepthook catches it (a Qt loop without napari.run); the worker starts once connected
         return create_worker(
             _export,
-            videos[0] if len(videos) == 1 else videos,
+            videos,
             session.scene,
             path,
             self.overwrite.value,
@@ -639,7 +675,10 @@ class ChronovizWidget(Container):
             show_error(f"Choose the session file to write (e.g. experiment{SESSION_SUFFIX}) first.")
             return None
         try:
-            written = save_session(path, _video_paths(session), session.scene)
+            videos = _video_files(session)
+            written = save_session(
+                path, [video for video, _ in videos], session.scene, frame_times=[t for _, t in videos]
+            )
         except (ChronovizError, OSError) as error:
             show_error(str(error))
             return None
@@ -710,9 +749,13 @@ def _listed_of(scene) -> list[Listed]:
     return listed
 
 
-def _video_paths(session) -> list[str]:
-    """The file of each video a session draws over: its one video, or each camera's in tile order."""
-    return [layer.metadata[METADATA_KEY]["path"] for layer in getattr(session, "video_layers", [session.video_layer])]
+def _video_files(session) -> list[tuple[str, str | None]]:
+    """The file and frame-time file (None: its own times) of each video a session draws over: its one video, or
+    each camera's in tile order."""
+    layers = getattr(session, "video_layers", [session.video_layer])
+    return [
+        (layer.metadata[METADATA_KEY]["path"], layer.metadata[METADATA_KEY].get("frame_times_file")) for layer in layers
+    ]
 
 
 def _fraction(text: str, name: str) -> Fraction | None:
@@ -724,10 +767,16 @@ def _fraction(text: str, name: str) -> Fraction | None:
         raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
 
 
-def _export(videos, scene, output: Path, overwrite: bool, report) -> Path | None:
-    """Write the export of a video (or a list of them) in the worker thread; the written path, or None when
-    `report` cancelled it."""
+def _export(videos: list[tuple], scene, output: Path, overwrite: bool, report) -> Path | None:
+    """Write the export of the videos (`_video_files`) in the worker thread, each opened with its frame-time
+    file; the written path, or None when `report` cancelled it."""
+    opened = [open_video(path, frame_times) for path, frame_times in videos]
     try:
-        return export_video(videos, scene, output, overwrite=overwrite, progress=report)
+        return export_video(
+            opened if len(opened) > 1 else opened[0], scene, output, overwrite=overwrite, progress=report
+        )
     except ExportCancelled:  # the user's choice, not an error: export_scene removed the partial file
         return None
+    finally:
+        for video in opened:
+            video.close()
