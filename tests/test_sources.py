@@ -123,3 +123,17 @@ def test_a_session_keeps_reader_options_and_writes_sources_given_in_memory(table
     assert reopened.alignment_lines[:2] == [scene.alignment_lines[0], "day1.signals-2.npy: frame"]
     assert reopened.traces[1].signal.names == ("speed (cm/s)",)
     assert reopened.sources.events.kinds == ("tone",)
+
+
+def test_an_edited_source_is_the_only_one_aligned_again(tables, monkeypatch):
+    aligned = []
+    real_align = scene_module.align
+    monkeypatch.setattr(scene_module, "align", lambda *a, **k: aligned.append(a[1]) or real_align(*a, **k))
+    kept, wrong = SourceSpec("signals", tables / "no_time.csv", rate=40.0), SourceSpec("signals", tables / "ms.csv")
+    with pytest.warns(UserWarning, match="milliseconds"):
+        scene = build_scene(VIDEO, signals=[kept, wrong])
+    corrected = SourceSpec("signals", tables / "ms.csv", time_unit="ms")
+    scene = scene.updated(signals=[kept, corrected])
+    assert aligned == [kept.read(), wrong.read(), corrected.read()]  # the kept one was not aligned again
+    assert scene.alignment_lines == ["no_time.csv: timestamps + 0.000 s", "ms.csv: timestamps + 0.000 s"]
+    assert scene.config["sources"]["signals"][1]["time_unit"] == "ms"

@@ -39,6 +39,7 @@ from ..timeline import MODES
 from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
 from ._camera_frames import CameraFrames
+from ._cameras import CamerasSession
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
@@ -569,16 +570,18 @@ class ChronovizWidget(Container):
         if layer is None:
             return False
         by_kind = {kind: [_given(item) for item in listed if item.kind == kind] for kind in SOURCE_KINDS}
+        sources = {
+            kind: (given[-1] if given else None) if kind in SINGLE_KINDS else (given or None)
+            for kind, given in by_kind.items()
+        }
+        session = self.session
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                attach(
-                    self.viewer,
-                    layer,
-                    **{kind: (given[-1] if given else None) for kind, given in by_kind.items() if kind in SINGLE_KINDS},
-                    **{kind: given or None for kind, given in by_kind.items() if kind not in SINGLE_KINDS},
-                    **self.options(),
-                )
+                if session is None or isinstance(session, CamerasSession):
+                    attach(self.viewer, layer, **sources, **self.options())
+                else:  # only the sources that changed are read and aligned
+                    session.update(**sources, **self.options())
         except (ChronovizError, ValueError, OSError) as error:
             show_error(f"{failure}{error}")
             return False

@@ -21,7 +21,7 @@ from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
 from ..scene_options import SCENE_OPTION_NAMES
-from ..sources import SourceSpec, how_aligned, spec_of
+from ..sources import SOURCE_KINDS, SourceSpec, how_aligned, spec_of
 from ..timeline import align
 from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
@@ -124,16 +124,17 @@ class Scene:
         # (keyword, id(source)) -> (options, Alignment): what `updated` hands on, so that a change of style or
         # window, or of one source's options, does not align the other sources again
         self._aligned: dict = {}
-        self._previously_aligned = aligned or {}
+        previously_aligned = aligned or {}
         self.alignment_options = _alignment_options(alignment, ALIGN_OPTIONS, "alignment")
         self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
         self.layout, self.style = layout, style.for_video(self.video_size[1])
         style = self.style
         self.traces = [
-            Trace(signal, self._align(signal, "alignment", index)) for index, signal in enumerate(sources.signals)
+            Trace(signal, self._align(signal, "alignment", index, previously_aligned))
+            for index, signal in enumerate(sources.signals)
         ]
         self.pose_overlays = [
-            PoseOverlay(pose, self._align(pose, "pose_alignment", index), style)
+            PoseOverlay(pose, self._align(pose, "pose_alignment", index, previously_aligned), style)
             for index, pose in enumerate(sources.poses)
         ]
         self.calibration, self.pose_speed = calibration, pose_speed
@@ -185,13 +186,13 @@ class Scene:
     def n_frames(self) -> int:
         return len(self.frame_times)
 
-    def _align(self, source, keyword: str, index: int):
-        """`source` (the `index`-th of its kind) aligned with the options of `keyword` and its own; an error
-        names the source and where to set them."""
+    def _align(self, source, keyword: str, index: int, previously_aligned: dict):
+        """`source` (the `index`-th of its kind) aligned with the options of `keyword` and its own (the alignment
+        of a scene it is updated from when those are the same); an error names the source and where to set them."""
         options = self.alignment_options if keyword == "alignment" else self.pose_alignment_options
         options = {**options, **self.sources.own_alignment(keyword, index)}
         key = (keyword, id(source))
-        previous = self._previously_aligned.get(key)
+        previous = previously_aligned.get(key)
         if previous is not None and _same_options(previous[0], options):
             self._aligned[key] = previous
             return previous[1]
@@ -303,9 +304,10 @@ class Scene:
 
     def updated(self, **changes) -> Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
-        the current ones), `labels_clock`, `events` / `intervals`, `calibration` or `pose_speed` (as `build_scene`
-        takes them, None for none)."""
-        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | LABELS
+        the current ones), `labels_clock`, sources (`signals`, `pose`, `events`, `intervals`, `spikes`),
+        `calibration` or `pose_speed` (as `build_scene` takes them, None for none). Only the sources that are new
+        or whose alignment options changed are aligned again."""
+        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | set(SOURCE_KINDS)
         unknown = set(changes) - allowed
         if unknown:
             raise ChronovizError(f"Cannot update {sorted(unknown)}: use {', '.join(sorted(allowed))}.")
@@ -336,22 +338,13 @@ class Scene:
         )
 
     def _sources_with(self, changes: dict) -> Sources:
-        """The sources with the `events` / `intervals` of `changes`; their paths follow (None: given in memory)."""
-        given = {name: changes[name] for name in LABELS if name in changes}
+        """The sources with those `changes` gives (signals, pose, events, intervals, spikes, as `build_scene`
+        takes them); the others, and their paths, stay as they are."""
+        given = {name: changes[name] for name in SOURCE_KINDS if name in changes}
         if not given:
             return self.sources
         paths = {name: path for name, path in self.sources.paths.items() if name not in given}
-        loaded = {
-            name: _load_one(
-                value,
-                Events if name == "events" else Intervals,
-                read_events if name == "events" else read_intervals,
-                paths,
-                name,
-            )
-            for name, value in given.items()
-        }
-        return replace(self.sources, paths=paths, **loaded)
+        return replace(self.sources, paths=paths, **_loaded_sources(given, paths))
 
     @property
     def config(self) -> dict:
@@ -443,17 +436,11 @@ def build_scene(
         timeline (`AlignmentError`), an option is unknown, or the calibration is invalid or of another video size.
     """
     paths: dict = {}
-    signal_alignments: list[dict] = []
-    pose_alignments: list[dict] = []
-    signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals", signal_alignments))
-    pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose", pose_alignments))
-    events = _load_one(events, Events, read_events, paths, "events")
-    intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
-    spike_list = tuple(_load_each(spikes, Spikes, read_spikes, paths, "spikes"))
-    height, width = video.shape[1:3]
-    sources = Sources(
-        signal_list, pose_list, events, intervals, paths, spike_list, tuple(signal_alignments), tuple(pose_alignments)
+    loaded = _loaded_sources(
+        {"signals": signals, "pose": pose, "events": events, "intervals": intervals, "spikes": spikes}, paths
     )
+    height, width = video.shape[1:3]
+    sources = Sources(paths=paths, **loaded)
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(
         video.frame_times,
@@ -500,6 +487,35 @@ def _json_options(options: dict) -> dict:
 
 def _source_name(source) -> str:
     return Path(source.source).name or type(source).__name__.lower()
+
+
+# each kind of source: the class it loads into, its reader, and the `Sources` field it fills
+LOADERS = {
+    "signals": (Signal, read_timeseries, "signals"),
+    "pose": (Pose, read_pose, "poses"),
+    "events": (Events, read_events, "events"),
+    "intervals": (Intervals, read_intervals, "intervals"),
+    "spikes": (Spikes, read_spikes, "spikes"),
+}
+
+
+OWN_ALIGNMENTS = {"signals": "signal_alignments", "pose": "pose_alignments"}  # the `Sources` fields
+
+
+def _loaded_sources(given: dict, paths: dict) -> dict:
+    """The `Sources` fields of the kinds in `given` (by `build_scene`'s keyword names): each loaded, its path or
+    spec noted in `paths`, and the signals' and poses' own alignment options."""
+    fields: dict = {}
+    for name, value in given.items():
+        kind, reader, field_name = LOADERS[name]
+        if name in LABELS:
+            fields[field_name] = _load_one(value, kind, reader, paths, name)
+            continue
+        own: list[dict] = []
+        fields[field_name] = tuple(_load_each(value, kind, reader, paths, name, own))
+        if name in OWN_ALIGNMENTS:
+            fields[OWN_ALIGNMENTS[name]] = tuple(own)
+    return fields
 
 
 def _load_each(given, kind, reader, paths: dict, name: str, alignments: list | None = None) -> list:
