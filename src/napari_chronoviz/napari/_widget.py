@@ -575,10 +575,16 @@ class ChronovizWidget(Container):
             for kind, given in by_kind.items()
         }
         session = self.session
+        if isinstance(session, CamerasSession) and sources.pop("pose"):
+            show_error(
+                f"{failure}several cameras each draw their own pose, given when they were put on one clock "
+                "(a session file or attach in a script); the dock adds signals, events and intervals to them."
+            )
+            return False
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                if session is None or isinstance(session, CamerasSession):
+                if session is None:
                     attach(self.viewer, layer, **sources, **self.options())
                 else:  # only the sources that changed are read and aligned
                     session.update(**sources, **self.options())
