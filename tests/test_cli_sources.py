@@ -102,3 +102,25 @@ def test_the_rendered_file_matches_the_api_with_the_same_options(files, tmp_path
     with open_video(output) as ours, open_video(expected) as theirs:
         assert len(ours) == len(theirs) == 12 and read_stamp(ours[11][:120]) == 11
         np.testing.assert_array_equal(ours[11], theirs[11])
+
+
+@pytest.mark.gui
+def test_view_takes_the_same_flags(files, tmp_path, monkeypatch):
+    """`chronoviz view` opens the video timed by its frame-time file, with the signal read in ms, in napari."""
+    import napari
+
+    from napari_chronoviz.napari._layers import Session
+
+    times = np.arange(N_FRAMES) / 28.9
+    np.save(tmp_path / "frame_times.npy", times)
+    monkeypatch.setattr(napari, "run", lambda *args, **kwargs: None)
+    try:
+        flags = ["--frame-times", str(tmp_path / "frame_times.npy"), "--signals", files["ms"], "--time-unit", "ms"]
+        assert chronoviz(["view", files["video"], *flags]) == 0
+        (layer,) = [layer for layer in napari.current_viewer().layers if "frame_times" in layer.metadata]
+        assert layer.metadata["chronoviz"]["frame_times_file"] == str(tmp_path / "frame_times.npy")
+        scene = Session.of(layer).scene
+        np.testing.assert_allclose(scene.frame_times, times)
+        assert scene.config["sources"]["signals"][0]["time_unit"] == "ms"
+    finally:
+        napari.Viewer.close_all()

@@ -70,7 +70,7 @@ def _run_command(args: argparse.Namespace) -> int:
             return _check(args)
         if args.command == "calibrate":
             return _calibrate(args)
-        videos, options = _session_or_options(args)
+        videos, options, frame_times = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
 
@@ -96,7 +96,7 @@ def _run_command(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"wrote {written}")
             return 0
-        return _view(videos, options)
+        return _view(videos, options, frame_times)
     except (ChronovizError, OSError) as error:
         print(f"chronoviz: {error}", file=sys.stderr)
         return 2
@@ -330,8 +330,8 @@ def _client(address):
 
 
 def _session_or_options(args) -> tuple:
-    """The videos (one, or a list of cameras) and the scene's keywords: from a session file (its own settings),
-    or from the command line."""
+    """The videos (one, or a list of cameras), the scene's keywords and each video's frame-time file (None: its
+    own times): from a session file (its own settings), or from the command line."""
     from .io.formats import SESSION_SUFFIX
 
     if len(args.video) == 1 and args.video[0].lower().endswith(SESSION_SUFFIX):
@@ -339,9 +339,12 @@ def _session_or_options(args) -> tuple:
 
         session = open_session(args.video[0])
         videos = session.open_videos()
-        return (videos if len(videos) > 1 else videos[0]), dict(session.options)
+        frame_times = [video["frame_times"] for video in session.videos]
+        return (videos if len(videos) > 1 else videos[0]), dict(session.options), frame_times
     videos = _videos_with_frame_times(args.video, args.frame_times)
-    return (videos if len(videos) > 1 else videos[0]), {**_scene_options(args), "signals": _signal_specs(args)}
+    frame_times = [None if times == "-" else times for times in args.frame_times] or [None] * len(videos)
+    options = {**_scene_options(args), "signals": _signal_specs(args)}
+    return (videos if len(videos) > 1 else videos[0]), options, frame_times
 
 
 def _videos_with_frame_times(videos: list[str], frame_times: list[str]) -> list:
@@ -465,7 +468,7 @@ def _typed(text: str):
     return value_from_text(text)
 
 
-def _view(videos, options: dict) -> int:
+def _view(videos, options: dict, frame_times: list) -> int:
     from unittest.mock import patch
 
     import napari
@@ -478,9 +481,9 @@ def _view(videos, options: dict) -> int:
     with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's
         viewer = napari.Viewer()
     layers = []
-    for video in videos if isinstance(videos, list) else [videos]:
-        if isinstance(video, VideoSource):  # opened by a session, with its frame-time file
-            data, attributes, _ = video_layer_data(video)
+    for video, times in zip(videos if isinstance(videos, list) else [videos], frame_times):
+        if isinstance(video, VideoSource):  # opened with its frame-time file (by a session or --frame-times)
+            data, attributes, _ = video_layer_data(video, frame_times_file=times)
             layers.append(viewer.add_image(data, **attributes))
         else:
             layers.append(viewer.open(video, plugin="napari-chronoviz")[0])
