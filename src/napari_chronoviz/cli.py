@@ -53,13 +53,21 @@ def _interrupted_by_sigterm():
 
 def _run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
-        warnings.showwarning = _print_warning
+        warnings.showwarning = _warning_printer(warnings.showwarning)
         return _run_command(args)
 
 
-def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A warning as a line of the command's own, not a traceback-like line of a module's source."""
-    print(f"chronoviz: warning: {message}", file=sys.stderr)
+def _warning_printer(show_other):
+    """Show chronoviz's warnings for the user (UserWarning: a unit that looks wrong, a pose that stops early) as
+    lines of the command's own; other warnings (a library's deprecations) as `show_other` does."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, UserWarning):
+            print(f"chronoviz: warning: {message}", file=sys.stderr)
+        else:
+            show_other(message, category, filename, lineno, file, line)
+
+    return show
 
 
 def _run_command(args: argparse.Namespace) -> int:
