@@ -23,6 +23,7 @@ from magicgui.widgets import (
     SpinBox,
 )
 from napari.utils.notifications import show_error, show_info, show_warning
+from qtpy.QtCore import Qt
 from superqt import QCollapsible
 
 from ..errors import ChronovizError, ExportCancelled
@@ -98,6 +99,9 @@ class ChronovizWidget(Container):
         # the sources: the list, and the form that adds one or edits the selected one
         self.sources = Select(label="sources", choices=self._source_choices, allow_multiple=False)
         self.sources.native.setMaximumHeight(110)
+        # a long file name is shortened in its middle, so that the kind and how it was aligned stay in sight
+        self.sources.native.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.sources.native.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.remove_source = PushButton(text="Remove selected source")
         self.add_layers = PushButton(text="Add opened signal/pose layers")
         self.kind = ComboBox(label="add as", choices=[(KIND_NAMES[kind], kind) for kind in ADDABLE_KINDS])
@@ -682,6 +686,9 @@ class ChronovizWidget(Container):
             return None
         if not path or Path(path).is_dir():
             show_error(f"Choose the session file to write (e.g. experiment{SESSION_SUFFIX}) first.")
+            return None
+        if not Path(path).parent.is_dir():
+            show_error(f"The folder {Path(path).parent} does not exist: choose a session file in an existing folder.")
             return None
         try:
             videos = _video_files(session)
