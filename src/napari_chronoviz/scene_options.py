@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from numbers import Integral
 
 from .errors import ChronovizError
 
@@ -59,7 +60,7 @@ class SceneOptions:
                 object.__setattr__(self, name, {})
             elif not isinstance(value, Mapping):
                 raise ChronovizError(f"{name} is a dict of align options (mode, ratio, offset, ...), not {value!r}.")
-        if not isinstance(self.labels_clock, (str, int)):
+        if not isinstance(self.labels_clock, (str, Integral)):
             raise ChronovizError(
                 f"labels_clock is 'video' or a signal's position or file name, not {self.labels_clock!r}."
             )
