@@ -175,12 +175,8 @@ class SourceSpec:
             raise ChronovizError(f"Unknown source option(s) {unknown} in {given!r}: use {', '.join(sorted(known))}.")
         values = {"kind": kind, **given}
         if isinstance(values.get("ratio"), str):
-            values["ratio"] = _fraction(values["ratio"], "ratio")
+            values["ratio"] = ratio_from_text(values["ratio"])
         return cls(**values)
-
-    def with_path(self, path) -> SourceSpec:
-        """The same spec for another path (e.g. resolved beside a session file)."""
-        return replace(self, path=str(path))
 
 
 def spec_of(given, kind: str) -> SourceSpec | None:
@@ -228,8 +224,10 @@ def _timed_by_rate(signal, rate: float, name: str):
     return replace(signal, times=np.arange(signal.n_samples) / float(rate))
 
 
-def _fraction(text: str, name: str) -> Fraction:
+def ratio_from_text(text: str, name: str = "The ratio") -> Fraction | None:
+    """A ratio typed as text ("4", "1/2", "40.003") as a number; None when empty; `name` says whose in the error."""
+    text = text.strip()
     try:
-        return Fraction(text.strip())
+        return Fraction(text) if text else None
     except ValueError:
-        raise ChronovizError(f"The {name} must be a number or a fraction like 1/4, not {text!r}.") from None
+        raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None

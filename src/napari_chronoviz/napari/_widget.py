@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from magicgui.widgets import (
@@ -35,7 +34,7 @@ from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
 from ..session import save_session
-from ..sources import READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, spec_of
+from ..sources import READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, ratio_from_text, spec_of
 from ..timeline import MODES
 from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
@@ -295,7 +294,7 @@ class ChronovizWidget(Container):
         if kind in ("signals", "pose"):
             aligned = {
                 "mode": None if self.mode.value == "auto" else self.mode.value,
-                "ratio": _fraction(self.ratio.value, "Rows per frame"),
+                "ratio": ratio_from_text(self.ratio.value, "Rows per frame"),
                 "offset": self.offset.value or None,
             }
         given = {name: value for name, value in {**readable, **aligned}.items() if value is not None}
@@ -772,15 +771,6 @@ def _video_files(session) -> list[tuple[str, str | None]]:
     return [
         (layer.metadata[METADATA_KEY]["path"], layer.metadata[METADATA_KEY].get("frame_times_file")) for layer in layers
     ]
-
-
-def _fraction(text: str, name: str) -> Fraction | None:
-    """A ratio control's text as a number (None when empty); `name` says which control in the error."""
-    text = text.strip()
-    try:
-        return Fraction(text) if text else None
-    except ValueError:
-        raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
 
 
 def _export(videos: list[tuple], scene, output: Path, overwrite: bool, report) -> Path | None:
