@@ -183,9 +183,9 @@ def test_a_video_napari_read_eagerly_is_taken_over_lazily(make_napari_viewer, re
     assert len(dock.session.scene.pose_overlays) == 1
 
 
-def test_a_signal_layer_without_a_file_is_named_by_its_layer(make_napari_viewer, recording, notifications):
+def test_a_signal_layer_without_a_file_is_named_by_its_layer(make_napari_viewer, recording, notifications, tmp_path):
     """A signal layer read from memory joins by its layer's name (not "the DataFrame"), once however often the
-    button is pressed; one whose table holds no values says which layer."""
+    button is pressed, and is written beside a saved session; one whose table holds no values says which layer."""
     from napari.layers import Layer
 
     from napari_chronoviz import read_timeseries
@@ -199,6 +199,9 @@ def test_a_signal_layer_without_a_file_is_named_by_its_layer(make_napari_viewer,
     dock.add_layers.clicked()
     dock.add_layers.clicked()
     assert source_lines(dock) == ["signal: signal layer 'the DataFrame' (frame)"]
+    dock.session_file.value = tmp_path / "memory.cvz"  # a source without a file is written beside the session
+    assert yaml.safe_load(dock.save_session().read_text())["signals"] == ["memory.signals-1.npy"]
+    assert np.load(tmp_path / "memory.signals-1.npy")["speed"].tolist() == list(range(N_FRAMES))
     viewer.layers["the DataFrame"].name = "wheel"
     viewer.layers["wheel"].features = pd.DataFrame({"note": ["x"] * N_FRAMES})
     dock.add_layers.clicked()
