@@ -2,8 +2,10 @@
 window, layout, style, tiles, spatial calibration), saved as a small YAML file (`.cvz`) and opened again by a script,
 `chronoviz render SESSION.cvz`, `chronoviz view SESSION.cvz` or napari's File > Open.
 
-Paths beside the session file (in its folder or below) are written relative to it, so a folder of data and
-its session can be moved together; other paths are written whole. A session naming a file that is gone
+Each source is kept by path with its reader and alignment options (`SourceSpec`); signals, events and
+intervals that exist only in memory are written beside the session file and kept by that path. Paths beside
+the session file (in its folder or below) are written relative to it, so a folder of data and its session can
+be moved together; other paths are written whole. A session naming a file that is gone
 opens the rest, with a warning naming each missing file.
 """
 
@@ -67,9 +69,9 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
         session's `scene`): each source by path with its reader and alignment options (a `SourceSpec`), and
         the scene's options (`SceneOptions`: alignment, window, layout, style, tiles, calibration, pose
         speed; the calibration written out, not as a path). Signals, events and intervals given in memory
-        (tables, arrays) are written beside the session file (`<session>.signals-<n>.npy`, `<session>.events-1.csv`,
-        ...) and saved by that path;
-        poses and spikes given in memory cannot be, and are left out with a warning.
+        (tables, arrays) are written beside the session file (`<session>.signals-<n>.npy`,
+        `<session>.events-1.csv`, `<session>.intervals-1.csv`) and saved by that path; poses and spikes given
+        in memory cannot be, and are left out with a warning.
     frame_times
         The frame-time file of each video (None for a video's own times), in the order of `videos`.
 
@@ -103,7 +105,7 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
     if dropped:
         warnings.warn(
             f"{path.name}: these sources were given in memory (not as files) and cannot be written beside the "
-            f"session: {', '.join(dropped)}. Save them to files and add those to keep them in the session.",
+            f"session: {', '.join(dict.fromkeys(dropped))}. Save them to files and add those to keep them in the session.",
             stacklevel=2,
         )
     path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")

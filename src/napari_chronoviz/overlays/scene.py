@@ -21,7 +21,7 @@ from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
 from ..scene_options import SCENE_OPTION_NAMES
-from ..sources import SOURCE_KINDS, SourceSpec, how_aligned, spec_of
+from ..sources import SOURCE_KINDS, how_aligned, spec_of
 from ..timeline import align
 from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
@@ -547,12 +547,13 @@ def _load_one(given, kind, reader, paths: dict, name: str):
     spec = spec_of(given, name)
     if spec is None:
         return reader(given)
-    paths[name] = spec.to_dict() if len(spec.to_dict()) > 2 else spec.path
+    written = spec.to_dict()
+    paths[name] = written if set(written) - {"kind", "path"} else spec.path  # a plain path stays one
     return spec.read()
 
 
 def _own_alignment(given, name: str) -> dict:
-    spec = spec_of(given, name) if isinstance(given, (SourceSpec, dict)) else None
+    spec = spec_of(given, name)
     return spec.alignment if spec is not None else {}
 
 
