@@ -105,7 +105,8 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
     if dropped:
         warnings.warn(
             f"{path.name}: these sources were given in memory (not as files) and cannot be written beside the "
-            f"session: {', '.join(dict.fromkeys(dropped))}. Save them to files and add those to keep them in the session.",
+            f"session: {', '.join(dict.fromkeys(dropped))}. Save them to files and add those to keep them in the "
+            "session.",
             stacklevel=2,
         )
     path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")
