@@ -238,3 +238,22 @@ def test_frame_times_from_a_file_travel_with_the_session_and_the_export(
         pass
     with open_video(tmp_path / "timed.mp4") as exported:
         np.testing.assert_allclose(exported.frame_times - exported.frame_times[0], times, atol=1e-3)
+
+
+def test_a_scripts_scene_options_stay_with_its_video(make_napari_viewer, recording, tmp_path):
+    """The scene-wide alignment a script gave one video does not follow the dock to another video."""
+    from napari_chronoviz import attach
+
+    viewer = make_napari_viewer()
+    (first,) = viewer.open(recording["video"], plugin="napari-chronoviz")
+    other = make_stamped_video(tmp_path / "other.mp4", N_FRAMES, size=(160, 120), fps=FPS)
+    (second,) = viewer.open(other, plugin="napari-chronoviz")
+    attach(viewer, first, signals=str(recording["signals_ms"]), alignment={"offset": 0.5})
+    dock = open_dock(viewer)
+    dock.video.value = first.name
+    dock.trail_length.value = 2  # a control of the dock: the script's offset stays
+    assert dock.session.scene.alignment_options == {"offset": 0.5}
+    dock.video.value = second.name
+    add(dock, "signals", recording["signals_ms"], time_unit="ms")
+    assert dock.session.scene.alignment_options == {}
+    assert source_lines(dock) == ["signal: signals_ms.csv (timestamps + 0.000 s)"]

@@ -328,6 +328,7 @@ class ChronovizWidget(Container):
         self.take_over.visible = self._video_file_to_take_over() is not None
         session = self.session
         if session is None:
+            self._kept_options = {}
             self._set_listed([])
             return
         scene = session.scene
@@ -760,7 +761,8 @@ def _listed_of(scene) -> list[Listed]:
         given = given if isinstance(given, list) else [given] * len(loaded[kind])
         for data, path in zip(loaded[kind], given):
             spec = spec_of(path, kind) if path is not None else None
-            listed.append(spec or InMemorySource(kind, data, getattr(data, "source", "") or KIND_NAMES[kind]))
+            name = Path(str(getattr(data, "source", ""))).name or KIND_NAMES[kind]
+            listed.append(spec or InMemorySource(kind, data, name))
     return listed
 
 
