@@ -137,3 +137,19 @@ def test_an_edited_source_is_the_only_one_aligned_again(tables, monkeypatch):
     assert aligned == [kept.read(), wrong.read(), corrected.read()]  # the kept one was not aligned again
     assert scene.alignment_lines == ["no_time.csv: timestamps + 0.000 s", "ms.csv: timestamps + 0.000 s"]
     assert scene.config["sources"]["signals"][1]["time_unit"] == "ms"
+
+
+def test_a_session_keeps_the_ethogram_of_its_labels(tables):
+    from napari_chronoviz import Behavior, Ethogram, read_ethogram
+
+    (tables / "video.mp4").write_bytes(b"")
+    ethogram = Ethogram((Behavior("groom", "g"), Behavior("rear", "r", kind="point")))
+    scene = build_scene(VIDEO, intervals=tables / "intervals.csv")
+    written = save_session(tables / "day2.cvz", tables / "video.mp4", scene, ethogram=ethogram)
+    assert yaml.safe_load(written.read_text())["ethogram"] == "day2.ethogram.yaml"
+    reopened = open_session(written)
+    assert reopened.ethogram == tables / "day2.ethogram.yaml"
+    assert [(b.name, b.key, b.kind) for b in read_ethogram(reopened.ethogram).behaviors] == [
+        ("groom", "g", "state"),
+        ("rear", "r", "point"),
+    ]

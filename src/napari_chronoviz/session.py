@@ -20,6 +20,7 @@ import numpy as np
 import yaml
 
 from .errors import ChronovizError
+from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
 from .scene_options import SCENE_OPTION_NAMES
@@ -42,11 +43,14 @@ class OpenedSession:
         `calibration` (as a dict) and `pose_speed` when the session has them.
     missing : list of Path
         The files the session names that do not exist (left out).
+    ethogram : Path or None
+        The ethogram file the labels were made with (`read_ethogram`), when the session has one.
     """
 
     videos: list[dict]
     options: dict
     missing: list[Path] = field(default_factory=list)
+    ethogram: Path | None = None
 
     def open_videos(self) -> list:
         """The videos opened with their frame-time files (`open_video`); close them when done."""
@@ -55,7 +59,7 @@ class OpenedSession:
         return [open_video(video["path"], video["frame_times"]) for video in self.videos]
 
 
-def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
+def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None) -> Path:
     """Write the session of `videos` shown with `scene` to `path` (YAML, `.cvz`); return the path.
 
     Parameters
@@ -74,6 +78,9 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
         in memory cannot be, and are left out with a warning.
     frame_times
         The frame-time file of each video (None for a video's own times), in the order of `videos`.
+    ethogram
+        The ethogram of the labels (the behaviors, their keys and colors): its file, or an `Ethogram`, written
+        beside the session file as `<session>.ethogram.yaml`.
 
     Returns
     -------
@@ -102,6 +109,10 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
         **{kind: _saved_sources(sources.get(kind), kind, path, scene.sources, in_memory(kind)) for kind in SOURCE_KEYS},
         **{key: config[key] for key in SCENE_OPTION_NAMES if key in config},
     }
+    if ethogram is not None:
+        if not isinstance(ethogram, (str, Path)):
+            ethogram = write_ethogram(ethogram, path.with_name(f"{path.stem}.ethogram.yaml"))
+        written["ethogram"] = _relative(ethogram, path)
     if dropped:
         warnings.warn(
             f"{path.name}: these sources were given in memory (not as files) and cannot be written beside the "
@@ -221,11 +232,12 @@ def open_session(path: str | Path) -> OpenedSession:
     options.update({key: saved[key] for key in SCENE_OPTION_NAMES if key in saved})
     if len(videos) < 2:
         options.pop("tiles", None)
+    ethogram = found(saved.get("ethogram"))
     if missing:
         warnings.warn(
             f"{path.name}: these files are missing and were left out: {', '.join(map(str, missing))}.", stacklevel=2
         )
-    return OpenedSession(videos, options, missing)
+    return OpenedSession(videos, options, missing, ethogram)
 
 
 def _relative(value, session: Path):
