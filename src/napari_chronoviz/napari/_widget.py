@@ -197,6 +197,7 @@ class ChronovizWidget(Container):
         self.remove_source.changed.connect(self.remove_selected_source)
         self.sources.changed.connect(self._show_selected_source)
         self.add_layers.changed.connect(self.add_opened_layers)
+        self.kind.changed.connect(self._show_fields_of_kind)
         self.remove.changed.connect(self._remove)
         self.export.changed.connect(self.start_export)
         self.cancel.changed.connect(self._request_cancel)
@@ -205,6 +206,7 @@ class ChronovizWidget(Container):
         for control in (*self.groups["Plot window and panel"], *self.groups["Video and pose style"]):
             control.changed.connect(self._apply)
         self.native.setMinimumWidth(320)
+        self._show_fields_of_kind()
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
         self.video.changed.connect(self.show_session)
@@ -270,12 +272,12 @@ class ChronovizWidget(Container):
         }
 
     def form_spec(self) -> SourceSpec:
-        """The source the form describes.
+        """The source the form describes, with the fields its kind reads (the others are hidden).
 
         Raises
         ------
         ChronovizError
-            When no file is chosen, it does not exist, or an option does not apply to the kind.
+            When no file is chosen, it does not exist, or an option is not valid (e.g. a ratio that is no number).
         """
         kind, path = self.kind.value, self.file.value
         if not path or Path(path).is_dir():
@@ -297,15 +299,8 @@ class ChronovizWidget(Container):
                 "ratio": ratio_from_text(self.ratio.value, "Rows per frame"),
                 "offset": self.offset.value or None,
             }
+        readable = {name: value for name, value in readable.items() if name in READER_FIELDS[kind]}  # those shown
         given = {name: value for name, value in {**readable, **aligned}.items() if value is not None}
-        ignored = sorted(
-            name.replace("_", " ") for name in given if name in readable and name not in READER_FIELDS[kind]
-        )
-        if ignored:
-            raise ChronovizError(
-                f"{', '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to {KIND_NAMES[kind]} files: "
-                "clear those fields, or choose another kind in 'add as'."
-            )
         return SourceSpec(kind, str(path), **given)
 
     def _source_choices(self, *_) -> list[tuple[str, int]]:
@@ -527,6 +522,14 @@ class ChronovizWidget(Container):
     def _selected(self) -> int | None:
         selected = self.sources.value
         return selected[0] if selected else None
+
+    def _show_fields_of_kind(self, *_) -> None:
+        """Only the form's fields that the chosen kind reads: a pose has no time column, events no alignment."""
+        kind = self.kind.value
+        for name in ("key", "time_column", "time_unit", "rate"):
+            getattr(self, name).visible = name in READER_FIELDS[kind]
+        for control in (self.mode, self.ratio, self.offset):
+            control.visible = kind in ("signals", "pose")
 
     def _show_selected_source(self, *_) -> None:
         """The selected source's kind, file and options in the form, to edit them."""
