@@ -104,8 +104,7 @@ def test_the_rendered_file_matches_the_api_with_the_same_options(files, tmp_path
         np.testing.assert_array_equal(ours[11], theirs[11])
 
 
-@pytest.mark.gui
-def test_view_takes_the_same_flags(files, tmp_path, monkeypatch):
+def test_view_takes_the_same_flags(files, tmp_path, monkeypatch, make_napari_viewer):
     """`chronoviz view` opens the video timed by its frame-time file, with the signal read in ms, in napari."""
     import napari
 
@@ -113,14 +112,13 @@ def test_view_takes_the_same_flags(files, tmp_path, monkeypatch):
 
     times = np.arange(N_FRAMES) / 28.9
     np.save(tmp_path / "frame_times.npy", times)
+    viewers = []
+    monkeypatch.setattr(napari, "Viewer", lambda: viewers.append(make_napari_viewer()) or viewers[-1])
     monkeypatch.setattr(napari, "run", lambda *args, **kwargs: None)
-    try:
-        flags = ["--frame-times", str(tmp_path / "frame_times.npy"), "--signals", files["ms"], "--time-unit", "ms"]
-        assert chronoviz(["view", files["video"], *flags]) == 0
-        (layer,) = [layer for layer in napari.current_viewer().layers if "frame_times" in layer.metadata]
-        assert layer.metadata["chronoviz"]["frame_times_file"] == str(tmp_path / "frame_times.npy")
-        scene = Session.of(layer).scene
-        np.testing.assert_allclose(scene.frame_times, times)
-        assert scene.config["sources"]["signals"][0]["time_unit"] == "ms"
-    finally:
-        napari.Viewer.close_all()
+    flags = ["--frame-times", str(tmp_path / "frame_times.npy"), "--signals", files["ms"], "--time-unit", "ms"]
+    assert chronoviz(["view", files["video"], *flags]) == 0
+    (layer,) = [layer for layer in viewers[0].layers if "frame_times" in layer.metadata]
+    assert layer.metadata["chronoviz"]["frame_times_file"] == str(tmp_path / "frame_times.npy")
+    scene = Session.of(layer).scene
+    np.testing.assert_allclose(scene.frame_times, times)
+    assert scene.config["sources"]["signals"][0]["time_unit"] == "ms"
