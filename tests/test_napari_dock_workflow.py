@@ -11,12 +11,13 @@ import pytest
 import yaml
 
 from napari_chronoviz.io.video_factory import open_video
+from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 from napari_chronoviz.sources import SourceSpec
 from napari_chronoviz.testing import make_stamped_video, read_stamp
 
 N_FRAMES = 120
 FPS = 30.0
-NAPARI_DEFAULT_WINDOW = (1089, 630)  # what napari opens on a 1600x1200 screen, and users saw
+NAPARI_DEFAULT_WINDOW = (1089, 630)  # napari 0.9's window on first start, what users saw (0.7's is smaller)
 
 
 @pytest.fixture
@@ -73,12 +74,14 @@ def test_a_users_session_in_the_overlays_dock(make_napari_viewer, qtbot, recordi
     errors, warnings_shown = notifications["error"], notifications["warning"]
     viewer = make_napari_viewer(show=True)
     viewer.open(recording["video"], plugin="napari-chronoviz")
+    window = qt_viewer_of(viewer).window()
+    before = (window.width(), window.height())
+    assert before[0] <= NAPARI_DEFAULT_WINDOW[0] and before[1] <= NAPARI_DEFAULT_WINDOW[1]
     dock = open_dock(viewer)
-    window = dock.native.window()
     qtbot.wait(50)
 
     # the dock fits napari's window without growing it: its controls scroll inside it
-    assert (window.width(), window.height()) == NAPARI_DEFAULT_WINDOW
+    assert dock.native.window() is window and (window.width(), window.height()) == before
     assert dock.native.height() <= window.height() and dock.native.verticalScrollBar().maximum() > 0
 
     # 1. a table without a time column, whose length fits no ratio: not added, and the error says how to fix it
