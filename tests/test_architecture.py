@@ -18,6 +18,8 @@ LAYERS = {
     "napari_chronoviz.testing": 1,
     "napari_chronoviz.timeline": 2,
     "napari_chronoviz.session": 2,
+    "napari_chronoviz.sources": 2,
+    "napari_chronoviz.scene_options": 2,
     "napari_chronoviz.annotation": 2,
     "napari_chronoviz.calibration": 2,
     "napari_chronoviz.kinematics": 2,

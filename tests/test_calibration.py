@@ -321,8 +321,8 @@ def test_the_dock_calibrates_from_clicked_points_and_shows_speed_in_cm(make_napa
     assert controls.shown.value.startswith("11.76 px/cm")
     overlay = session.layers["overlay"].data
     assert overlay[470 - 30 : 470, :150, 3].max() == 255  # the scale bar's pixels, bottom-left
-    widget.pose_file.value = sample_file(MOUSE_POSE)
-    widget.add_pose.clicked()
+    widget.kind.value, widget.file.value = "pose", sample_file(MOUSE_POSE)
+    widget.add.clicked()
     assert "snout" in controls.pose_speed.choices
     controls.pose_speed.value = "snout"
     assert [trace.signal.names for trace in widget.session.scene.traces] == [("snout speed (cm/s)",)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from napari_chronoviz import create_visualization, open_video
@@ -254,3 +255,7 @@ def test_render_and_napari_open_a_session(cameras, tmp_path, make_napari_viewer,
         pass
     with open_video(tmp_path / "from_dock.mp4") as written:
         assert (written.width, written.height) == (320, 120)
+    pd.DataFrame({"time": np.arange(0, 2, 0.01), "speed": np.zeros(200)}).to_csv(tmp_path / "s.csv", index=False)
+    widget.kind.value, widget.file.value = "signals", tmp_path / "s.csv"
+    widget.add.clicked()  # a signal joins both cameras' session: they stay side by side on one clock
+    assert widget.session.video_layers == layers and len(widget.session.scene.traces) == 1

@@ -13,13 +13,7 @@ import napari_chronoviz
 from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 
 MANIFEST = yaml.safe_load((Path(napari_chronoviz.__file__).parent / "napari.yaml").read_text())
-OVERLAYS_CUT = pytest.mark.xfail(
-    reason="the Overlays dock (napari/_widget.py, rewritten in the session branch) is 1 px wider than its dock"
-)
-DOCKS = [
-    pytest.param(name, marks=OVERLAYS_CUT) if name == "Overlays" else name
-    for name in (widget["display_name"] for widget in MANIFEST["contributions"]["widgets"])
-]
+DOCKS = [widget["display_name"] for widget in MANIFEST["contributions"]["widgets"]]
 DEFAULT_WINDOW = (1089, 630)  # napari's main window on first start (0.9; 0.7's is a little smaller)
 
 

@@ -78,8 +78,8 @@ def test_writer_explains_in_memory_sources(video_with_signal, tmp_path, monkeypa
 def test_widget_export_button(video_with_signal, tmp_path, qtbot):
     viewer, layer, signal = video_with_signal
     widget = ChronovizWidget(viewer)
-    widget.signal_file.value = signal
-    widget.add_signal.clicked()
+    widget.kind.value, widget.file.value = "signals", signal
+    widget.add.clicked()
     widget.export_file.value = tmp_path / "widget.mp4"
     worker = widget.start_export()
     with qtbot.waitSignal(worker.finished, timeout=60_000):
@@ -99,8 +99,8 @@ def export_widget(video_with_signal):
     """The dock widget with the signal added to the video."""
     viewer, _, signal = video_with_signal
     widget = ChronovizWidget(viewer)
-    widget.signal_file.value = signal
-    widget.add_signal.clicked()
+    widget.kind.value, widget.file.value = "signals", signal
+    widget.add.clicked()
     return widget
 
 
@@ -132,13 +132,22 @@ def test_cancelled_widget_export_is_an_info_and_leaves_nothing(export_widget, tm
     assert not export_widget.cancel.enabled
 
 
-def test_failed_widget_export_is_one_error_notification(export_widget, tmp_path, qtbot):
-    from napari.utils.notifications import NotificationSeverity
+def test_an_export_the_dock_refuses_says_what_to_change_in_the_dock(export_widget, tmp_path, monkeypatch):
+    """Words of the dock, not of the API or the command line (overwrite=True, --make-dirs); nothing written."""
+    from napari_chronoviz.napari import _widget
 
+    errors = []
+    monkeypatch.setattr(_widget, "show_error", errors.append)
     (tmp_path / "taken.mp4").write_bytes(b"keep me")
-    ((severity, message),) = notified_export(export_widget, tmp_path / "taken.mp4", qtbot)
-    assert severity == NotificationSeverity.ERROR and "exists" in message and "overwrite" in message
-    assert (tmp_path / "taken.mp4").read_bytes() == b"keep me"
+    export_widget.export_file.value = tmp_path / "taken.mp4"
+    assert export_widget.start_export() is None
+    export_widget.export_file.value = tmp_path / "no folder" / "out.mp4"
+    assert export_widget.start_export() is None
+    assert errors == [
+        f"{tmp_path / 'taken.mp4'} exists: tick 'overwrite' to replace it, or choose another name in 'export to'.",
+        f"The folder {tmp_path / 'no folder'} does not exist: choose a file in an existing folder in 'export to'.",
+    ]
+    assert (tmp_path / "taken.mp4").read_bytes() == b"keep me" and not (tmp_path / "no folder").exists()
 
 
 CANCEL_IN_A_QT_LOOP = """
@@ -153,8 +162,8 @@ video, signal, output = map(Path, sys.argv[1:])
 viewer = napari.Viewer(show=False)
 viewer.open(video, plugin="napari-chronoviz")
 widget = ChronovizWidget(viewer)
-widget.signal_file.value, widget.export_file.value = signal, output
-widget.add_signal.clicked()
+widget.kind.value, widget.file.value, widget.export_file.value = "signals", signal, output
+widget.add.clicked()
 app = napari.qt.get_qapp()
 worker = widget.start_export()
 worker.finished.connect(app.quit)

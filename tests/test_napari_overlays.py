@@ -28,6 +28,12 @@ def dlc(make_napari_viewer):
     return viewer, video_layer, DLC_POSE
 
 
+def add_file(widget, kind: str, path) -> None:
+    """Press the dock's Add with `path` as `kind`."""
+    widget.kind.value, widget.file.value = kind, path
+    widget.add.clicked()
+
+
 def shown_points(layer) -> np.ndarray:
     """(y, x) of the points napari shows in the current slice."""
     return layer._view_data  # napari keeps the displayed dims (y, x) of the current slice here
@@ -252,13 +258,14 @@ def test_widget_controls_change_the_layers(dlc, tmp_path):
     widget = ChronovizWidget(viewer)
     assert widget.video.value == video_layer.name
     pd.DataFrame({"speed": np.arange(2330.0)}).to_csv(tmp_path / "speed.csv", index=False)
-    widget.signal_file.value = tmp_path / "speed.csv"
-    widget.add_signal.clicked()
-    widget.pose_file.value = pose_path
-    widget.add_pose.clicked()
+    add_file(widget, "signals", tmp_path / "speed.csv")
+    add_file(widget, "pose", pose_path)
     session = widget.session
     assert session is not None and len(session.scene.traces) == 1 and len(session.scene.pose_overlays) == 1
-    assert "1 sample per frame" in widget.decision.value
+    assert [widget.sources.native.item(row).text() for row in range(2)] == [
+        "signal: speed.csv (frame)",
+        f"pose: {pose_path.name} (frame)",
+    ]
     widget.display.value = "layers"
     widget.trail_length.value = 4
     assert widget.session.layers["trails 0"].tail_length == 4
@@ -278,15 +285,15 @@ def test_widget_bad_files_give_notifications(dlc, tmp_path, monkeypatch):
     monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", shown.append)
     widget = ChronovizWidget(viewer)
     (tmp_path / "notes.csv").write_text("time,comment\n0,a\n")
-    widget.signal_file.value = tmp_path / "notes.csv"
-    widget.add_signal.clicked()
-    assert "no numeric value columns" in shown[-1]
+    add_file(widget, "signals", tmp_path / "notes.csv")
+    assert "no numeric value columns" in shown[-1] and shown[-1].startswith("notes.csv was not added as signal")
     widget.ratio.value = "four"
-    assert "fraction like 1/4" in shown[-1]
-    widget.pose_file.value = tmp_path / "notes.csv"
-    widget.add_pose.clicked()
+    widget.add.clicked()
+    assert "Rows per frame must be a number or a fraction like 1/4, not 'four'" in shown[-1]
+    widget.ratio.value = ""
+    add_file(widget, "pose", tmp_path / "notes.csv")
     assert "not a DeepLabCut CSV" in shown[-1]
-    assert widget.session is None
+    assert widget.session is None and widget.listed == []
 
 
 def test_videos_of_different_rates_follow_one_time_slider(make_napari_viewer, tmp_path):
@@ -323,7 +330,7 @@ def test_widget_shows_a_session_attached_by_a_script(dlc):
     assert (widget.left.value, widget.right.value, widget.trail_length.value) == (1.5, 0.5, 7)
     assert widget.position.value == "top-left" and widget.plot_layout.value == "overlay"
     assert widget.timestamp.value == "frame" and widget.overview.value is False
-    assert "1 sample per frame" in widget.decision.value
+    assert widget.sources.native.item(0).text() == "signal: the array (frame)"
     widget.cutoff.value = 0.5  # a change keeps the script's sources
     assert len(widget.session.scene.traces) == 1 and widget.session.scene.style.trail_length == 7
     widget.overview.value = True
@@ -332,33 +339,41 @@ def test_widget_shows_a_session_attached_by_a_script(dlc):
 
 def test_widget_pose_alignment_controls_place_a_short_pose(dlc, short_dlc_pose, monkeypatch):
     viewer, video_layer, _ = dlc
-    shown = []
-    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", shown.append)
+    shown = {"error": [], "warning": [], "info": []}
+    for severity, messages in shown.items():
+        monkeypatch.setattr(f"napari_chronoviz.napari._widget.show_{severity}", messages.append)
     widget = ChronovizWidget(viewer)
-    widget.pose_file.value = short_dlc_pose(100)
-    with pytest.warns(UserWarning, match=r"100 rows but the video has 2330 frames: frames 100-2329"):
-        widget.add_pose.clicked()
+    add_file(widget, "pose", short_dlc_pose(100))
+    assert "100 rows but the video has 2330 frames: frames 100-2329" in shown["warning"][-1]
 
     def positions():
         return widget.session.scene.pose_overlays[0].alignment.positions
 
     assert positions()[99] == 99 and np.isnan(positions()[100])
-    widget.pose_mode.value = "pad"
-    widget.pose_offset.value = 1.0  # 30 frames later (the video's step is 33333 us: 30.0009 frames)
+    widget.sources.value = 0  # the pose's options are in the form, to edit
+    widget.mode.value = "pad"
+    widget.offset.value = 1.0  # 30 frames later (the video's step is 33333 us: 30.0009 frames)
+    widget.apply_to_selected.clicked()
     assert np.isnan(positions()[29]) and positions()[[31, 129]] == pytest.approx([1, 99], abs=0.01)
-    widget.pose_mode.value = "ratio"
-    widget.pose_ratio.value = "1/2"
+    assert "pad after frame 130" in widget.sources.native.item(0).text()
+    widget.mode.value = "ratio"
+    widget.ratio.value = "1/2"
+    widget.apply_to_selected.clicked()
     assert positions()[30 + 2 * 10] == pytest.approx(10, abs=0.01)
-    assert "one sample every 2 frames" in widget.decision.value
-    widget.pose_ratio.value = "half"
-    assert "Pose rows per frame must be a number or a fraction like 1/4, not 'half'" in shown[-1]
+    assert "one sample every 2 frames" in shown["info"][-1]
+    assert "ratio 1/2, +1.000 s" in widget.sources.native.item(0).text()
+    widget.ratio.value = "half"
+    widget.apply_to_selected.clicked()
+    assert "Rows per frame must be a number or a fraction like 1/4, not 'half'" in shown["error"][-1]
 
 
-def test_widget_shows_the_pose_alignment_a_script_chose(dlc, short_dlc_pose):
+def test_widget_keeps_the_pose_alignment_a_script_chose(dlc, short_dlc_pose):
     viewer, video_layer, _ = dlc
     attach(viewer, video_layer, pose=short_dlc_pose(100), pose_alignment={"mode": "pad", "offset": 0.5})
     widget = ChronovizWidget(viewer)
-    assert (widget.pose_mode.value, widget.pose_offset.value, widget.pose_ratio.value) == ("pad", 0.5, "")
+    widget.trail_length.value = 3  # a control of the dock redraws: the script's alignment stays
+    assert widget.session.scene.pose_alignment_options == {"mode": "pad", "offset": 0.5}
+    assert "(pad after frame 115, +0.500 s)" in widget.sources.native.item(0).text()
 
 
 def test_the_overlays_dock_scrolls_instead_of_stretching_the_window(make_napari_viewer, qtbot):
@@ -376,8 +391,7 @@ def test_adding_a_file_that_does_not_exist_says_so(make_napari_viewer, monkeypat
     shown = []
     monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", shown.append)
     dock = ChronovizWidget(make_napari_viewer())
-    dock.signal_file.value = tmp_path / "nope.csv"
-    dock.add_signal.clicked()
+    add_file(dock, "signals", tmp_path / "nope.csv")
     assert shown == [
         f"{tmp_path / 'nope.csv'} does not exist: check the path, or pick the file with the button beside the field."
     ]

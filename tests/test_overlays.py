@@ -305,7 +305,7 @@ def test_bad_pose_alignment_says_where_to_set_it(short_sleap_pose):
     with pytest.raises(
         ChronovizError,
         match=r"flies_300.analysis.h5: .*300 rows but the video has 251 frames.*"
-        r"pose_alignment=.*--pose-align.*dock widget",
+        r"pose_alignment=.*--pose-align.*in the dock",
     ):
         build_scene(fake_video(251), pose=short_sleap_pose(300))
 

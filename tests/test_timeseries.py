@@ -195,5 +195,5 @@ def test_unknown_unit_and_format(tmp_path):
 def test_times_in_ms_read_as_seconds_are_caught_by_the_timeline(tmp_path):
     table = pd.DataFrame({"time": np.arange(3000) * 33.3, "x": np.zeros(3000)})  # ms, named without a unit
     signal = read_timeseries(table)
-    with pytest.warns(UserWarning, match=r"spans 999x the video: are its times in milliseconds\? Pass time_unit"):
+    with pytest.warns(UserWarning, match=r"spans 999x the video: are its times in milliseconds\? Give its time unit"):
         align(np.arange(3000) / 30, signal)

@@ -228,8 +228,8 @@ def make_calibration_screenshot() -> None:
     dock = ChronovizWidget(viewer)
     viewer.window.add_dock_widget(dock, name="chronoviz", area="right")
     dock.cutoff.value, dock.trail_length.value = 0.6, 30
-    dock.pose_file.value = sample_file(MOUSE_POSE)
-    dock.add_pose.clicked()
+    dock.kind.value, dock.file.value = "pose", sample_file(MOUSE_POSE)
+    dock.add.clicked()
     controls = dock.calibrate
     controls.method.value = "four corners"
     controls.place.clicked()  # as the user presses Calibrate… and clicks the corners

@@ -51,6 +51,8 @@ _PUBLIC = {
     "napari_chronoviz.io.video_check": ("VideoCheck", "check_video"),
     "napari_chronoviz.samples": ("sample_file",),
     "napari_chronoviz.session": ("OpenedSession", "open_session", "save_session"),
+    "napari_chronoviz.sources": ("SourceSpec",),
+    "napari_chronoviz.scene_options": ("SceneOptions",),
     "napari_chronoviz.timeline": ("Alignment", "SampleWindow", "align"),
     "napari_chronoviz.overlays.layout": ("Layout",),
     "napari_chronoviz.overlays.scene": ("Scene", "build_scene"),
@@ -119,5 +121,7 @@ if TYPE_CHECKING:
     from .render.batch import batch_render, read_jobs
     from .render.visualization import create_visualization, export_video
     from .samples import sample_file
+    from .scene_options import SceneOptions
     from .session import OpenedSession, open_session, save_session
+    from .sources import SourceSpec
     from .timeline import Alignment, SampleWindow, align

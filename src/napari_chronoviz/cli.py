@@ -9,11 +9,13 @@ import contextlib
 import signal
 import sys
 import threading
+import warnings
 from fractions import Fraction
 
 from . import __version__
 from .errors import ChronovizError
 from .io.tables import value_from_text
+from .sources import TIME_UNITS
 
 INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C
 
@@ -50,6 +52,25 @@ def _interrupted_by_sigterm():
 
 
 def _run(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_printer(warnings.showwarning)
+        return _run_command(args)
+
+
+def _warning_printer(show_other):
+    """Show chronoviz's warnings for the user (UserWarning: a unit that looks wrong, a pose that stops early) as
+    lines of the command's own; other warnings (a library's deprecations) as `show_other` does."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, UserWarning):
+            print(f"chronoviz: warning: {message}", file=sys.stderr)
+        else:
+            show_other(message, category, filename, lineno, file, line)
+
+    return show
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         if args.command == "batch":
             return _batch(args)
@@ -57,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
             return _check(args)
         if args.command == "calibrate":
             return _calibrate(args)
-        videos, options = _session_or_options(args)
+        videos, options, frame_times = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
 
@@ -69,6 +90,9 @@ def _run(args: argparse.Namespace) -> int:
                     start=args.start,
                     end=args.end,
                     scale=args.scale,
+                    crop=args.crop,
+                    plot_only=args.plot_only,
+                    alpha=args.alpha,
                     progress=not args.quiet,
                     overwrite=args.overwrite,
                     make_dirs=args.make_dirs,
@@ -80,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"wrote {written}")
             return 0
-        return _view(videos, options)
+        return _view(videos, options, frame_times)
     except (ChronovizError, OSError) as error:
         print(f"chronoviz: {error}", file=sys.stderr)
         return 2
@@ -102,7 +126,23 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
         command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
+        command.add_argument(
+            "--frame-times",
+            nargs="+",
+            default=[],
+            metavar="FILE",
+            help="each video's frame times (one file per video, '-' for a video's own times): .npy, a one-column "
+            ".csv, a camera timestamp log, an ataraxis archive; they replace the container's times",
+        )
         command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
+        for flag, metavar, kind, help_text in SIGNAL_READER_FLAGS:
+            command.add_argument(
+                flag,
+                nargs="+",
+                type=kind,
+                metavar=metavar,
+                help=f"{help_text}; one value for every --signals file, or one per file in their order",
+            )
         command.add_argument(
             "--pose",
             nargs="+",
@@ -126,7 +166,9 @@ def _parser() -> argparse.ArgumentParser:
             help="auto, frame, ratio, stretch, pad or timestamps (default auto)",
         )
         command.add_argument("--ratio", type=Fraction, help="samples per frame, e.g. 4 or 1/2")
-        command.add_argument("--offset", type=float, default=0.0, help="seconds the signals start after the video")
+        command.add_argument(
+            "--offset", type=float, default=0.0, help="seconds the signals start after the video (negative: before)"
+        )
         command.add_argument(
             "--pose-align",
             default="auto",
@@ -183,6 +225,13 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--start", type=int, help="first frame (default 0)")
     render.add_argument("--end", type=int, help="frame after the last (default: the end)")
     render.add_argument("--scale", type=float, help="resize factor of the composite")
+    render.add_argument(
+        "--crop", type=float, nargs=4, metavar=("X0", "Y0", "X1", "Y1"), help="crop box of the composite, in pixels"
+    )
+    render.add_argument("--plot-only", action="store_true", help="write only the plot panel, at its size in the layout")
+    render.add_argument(
+        "--alpha", action="store_true", help="with --plot-only and a .webm output: a transparent background"
+    )
     render.add_argument("--codec", help="encoder, e.g. libx264 (default), libx265, libvpx-vp9, gif")
     render.add_argument("--crf", type=float)
     render.add_argument("--qp", type=int)
@@ -295,8 +344,8 @@ def _client(address):
 
 
 def _session_or_options(args) -> tuple:
-    """The videos (one, or a list of cameras) and the scene's keywords: from a session file (its own settings),
-    or from the command line."""
+    """The videos (one, or a list of cameras), the scene's keywords and each video's frame-time file (None: its
+    own times): from a session file (its own settings), or from the command line."""
     from .io.formats import SESSION_SUFFIX
 
     if len(args.video) == 1 and args.video[0].lower().endswith(SESSION_SUFFIX):
@@ -304,11 +353,80 @@ def _session_or_options(args) -> tuple:
 
         session = open_session(args.video[0])
         videos = session.open_videos()
-        return (videos if len(videos) > 1 else videos[0]), dict(session.options)
-    return (args.video if len(args.video) > 1 else args.video[0]), {
-        **_scene_options(args),
-        "signals": args.signals or None,
-    }
+        frame_times = [video["frame_times"] for video in session.videos]
+        return (videos if len(videos) > 1 else videos[0]), dict(session.options), frame_times
+    videos = _videos_with_frame_times(args.video, args.frame_times)
+    frame_times = [None if times == "-" else times for times in args.frame_times] or [None] * len(videos)
+    options = {**_scene_options(args), "signals": _signal_specs(args)}
+    return (videos if len(videos) > 1 else videos[0]), options, frame_times
+
+
+def _videos_with_frame_times(videos: list[str], frame_times: list[str]) -> list:
+    """The videos as paths, or opened with their `--frame-times` file (one per video, '-' for its own times)."""
+    if not frame_times:
+        return list(videos)
+    if len(frame_times) != len(videos):
+        raise ChronovizError(
+            f"--frame-times takes one file per video ('-' for a video's own times): {len(videos)} video(s), "
+            f"{len(frame_times)} file(s) given."
+        )
+    from .io.video_factory import open_video
+
+    return [video if times == "-" else open_video(video, times) for video, times in zip(videos, frame_times)]
+
+
+def _signal_specs(args) -> list | None:
+    """Each `--signals` file with its reader options (`--key`, `--time-column`, `--time-unit`, `--rate`): one
+    value for every file, or one per file."""
+    from .sources import SourceSpec
+
+    if not args.signals:
+        given = [flag for flag, *_ in SIGNAL_READER_FLAGS if getattr(args, _dest(flag))]
+        if given:
+            raise ChronovizError(f"{', '.join(given)} read --signals files; give them with --signals FILE ...")
+        return None
+    per_file = {}
+    for flag, *_ in SIGNAL_READER_FLAGS:
+        values = getattr(args, _dest(flag)) or [None]
+        if len(values) not in (1, len(args.signals)):
+            raise ChronovizError(
+                f"{flag} takes one value for every --signals file or one per file: {len(args.signals)} file(s), "
+                f"{len(values)} value(s) given."
+            )
+        per_file[_dest(flag)] = values * len(args.signals) if len(values) == 1 else values
+    return [
+        SourceSpec("signals", path, **{name: values[index] for name, values in per_file.items()})
+        for index, path in enumerate(args.signals)
+    ]
+
+
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def _positive_hz(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not rate > 0:
+        raise argparse.ArgumentTypeError(f"a sample rate is a positive number of Hz, e.g. 1000; got {text!r}")
+    return rate
+
+
+# a --signals file's reader options: flag, metavar, type, help (the names of `SourceSpec`'s fields)
+SIGNAL_READER_FLAGS = (
+    ("--key", "KEY", str, "the HDF5 key or dataset, or NPZ member, holding the values"),
+    ("--time-column", "NAME", str, "the column of the sample times (default: found by name, e.g. time, t)"),
+    ("--time-unit", "UNIT", lambda text: _choice(text, TIME_UNITS, "--time-unit"), "s, ms, us or ns of the times"),
+    ("--rate", "HZ", _positive_hz, "samples per second of a file without a time column"),
+)
+
+
+def _choice(text: str, choices: tuple, flag: str) -> str:
+    if text not in choices:
+        raise argparse.ArgumentTypeError(f"{flag} is one of {', '.join(choices)}; got {text!r}")
+    return text
 
 
 def _scene_options(args) -> dict:
@@ -369,7 +487,7 @@ def _typed(text: str):
     return value_from_text(text)
 
 
-def _view(videos, options: dict) -> int:
+def _view(videos, options: dict, frame_times: list) -> int:
     from unittest.mock import patch
 
     import napari
@@ -382,9 +500,9 @@ def _view(videos, options: dict) -> int:
     with patch.object(sys, "argv", sys.argv[:1]):  # the QApplication napari makes would take our --style for Qt's
         viewer = napari.Viewer()
     layers = []
-    for video in videos if isinstance(videos, list) else [videos]:
-        if isinstance(video, VideoSource):  # opened by a session, with its frame-time file
-            data, attributes, _ = video_layer_data(video)
+    for video, times in zip(videos if isinstance(videos, list) else [videos], frame_times):
+        if isinstance(video, VideoSource):  # opened with its frame-time file (by a session or --frame-times)
+            data, attributes, _ = video_layer_data(video, frame_times_file=times)
             layers.append(viewer.add_image(data, **attributes))
         else:
             layers.append(viewer.open(video, plugin="napari-chronoviz")[0])

@@ -2,8 +2,10 @@
 window, layout, style, tiles, spatial calibration), saved as a small YAML file (`.cvz`) and opened again by a script,
 `chronoviz render SESSION.cvz`, `chronoviz view SESSION.cvz` or napari's File > Open.
 
-Paths beside the session file (in its folder or below) are written relative to it, so a folder of data and
-its session can be moved together; other paths are written whole. A session naming a file that is gone
+Each source is kept by path with its reader and alignment options (`SourceSpec`); signals, events and
+intervals that exist only in memory are written beside the session file and kept by that path. Paths beside
+the session file (in its folder or below) are written relative to it, so a folder of data and its session can
+be moved together; other paths are written whole. A session naming a file that is gone
 opens the rest, with a warning naming each missing file.
 """
 
@@ -14,24 +16,17 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .errors import ChronovizError
+from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
+from .io.labels import write_events, write_intervals
+from .scene_options import SCENE_OPTION_NAMES
 
 SESSION_VERSION = 1
 SOURCE_KEYS = ("signals", "events", "intervals", "spikes")  # the shared sources; poses belong to their video
-OPTION_KEYS = (
-    "alignment",
-    "pose_alignment",
-    "labels_clock",
-    "window",
-    "layout",
-    "style",
-    "tiles",
-    "calibration",
-    "pose_speed",
-)
 
 
 @dataclass
@@ -48,11 +43,14 @@ class OpenedSession:
         `calibration` (as a dict) and `pose_speed` when the session has them.
     missing : list of Path
         The files the session names that do not exist (left out).
+    ethogram : Path or None
+        The ethogram file the labels were made with (`read_ethogram`), when the session has one.
     """
 
     videos: list[dict]
     options: dict
     missing: list[Path] = field(default_factory=list)
+    ethogram: Path | None = None
 
     def open_videos(self) -> list:
         """The videos opened with their frame-time files (`open_video`); close them when done."""
@@ -61,7 +59,7 @@ class OpenedSession:
         return [open_video(video["path"], video["frame_times"]) for video in self.videos]
 
 
-def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
+def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None) -> Path:
     """Write the session of `videos` shown with `scene` to `path` (YAML, `.cvz`); return the path.
 
     Parameters
@@ -72,11 +70,17 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
         The video paths (or imgstores), one or a list (several cameras, in tile order).
     scene
         The `Scene` or `TiledScene` shown (from `build_scene`, `build_tiled_scene` or an attached napari
-        session's `scene`): its sources' paths, alignment, window, layout, style, tiles, calibration and pose
-        speed are saved (the calibration written out, not as a path).
-        Sources given in memory (arrays, DataFrames) have no path and are left out, with a warning.
+        session's `scene`): each source by path with its reader and alignment options (a `SourceSpec`), and
+        the scene's options (`SceneOptions`: alignment, window, layout, style, tiles, calibration, pose
+        speed; the calibration written out, not as a path). Signals, events and intervals given in memory
+        (tables, arrays) are written beside the session file (`<session>.signals-<n>.npy`,
+        `<session>.events-1.csv`, `<session>.intervals-1.csv`) and saved by that path; poses and spikes given
+        in memory cannot be, and are left out with a warning.
     frame_times
         The frame-time file of each video (None for a video's own times), in the order of `videos`.
+    ethogram
+        The ethogram of the labels (the behaviors, their keys and colors): its file, or an `Ethogram`, written
+        beside the session file as `<session>.ethogram.yaml`.
 
     Returns
     -------
@@ -90,42 +94,78 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None) -> Path:
     config = scene.config
     sources = config["sources"]
     poses = [camera["pose"] for camera in config["cameras"]] if "cameras" in config else [sources.get("pose")]
-    in_memory: list[str] = [
-        name
-        for name in ("events", "intervals")
-        if getattr(scene.sources, name) is not None and sources.get(name) is None
-    ]
-
-    def saved(value, name: str):
-        """`value`'s paths as written; a list loses its in-memory items (noted in `in_memory`)."""
-        if isinstance(value, list):
-            kept = [item for item in value if item is not None]
-            if len(kept) < len(value):
-                in_memory.append(name)
-            return _relative(kept, path) or None
-        return _relative(value, path)
-
+    dropped: list[str] = []
+    in_memory = _in_memory_writer(path, scene.sources, dropped)
     written = {
         "chronoviz_session": SESSION_VERSION,
         "videos": [
             {
                 "path": _relative(video, path),
                 "frame_times": _relative(times, path),
-                "pose": saved(pose, f"pose of video {index + 1}"),
+                "pose": _saved_sources(pose, "pose", path, scene.sources, in_memory("pose")),
             }
-            for index, (video, times, pose) in enumerate(zip(videos, frame_times, poses))
+            for video, times, pose in zip(videos, frame_times, poses)
         ],
-        **{key: saved(sources.get(key), key) for key in SOURCE_KEYS},
-        **{key: config[key] for key in OPTION_KEYS if key in config},
+        **{kind: _saved_sources(sources.get(kind), kind, path, scene.sources, in_memory(kind)) for kind in SOURCE_KEYS},
+        **{key: config[key] for key in SCENE_OPTION_NAMES if key in config},
     }
-    if in_memory:
+    if ethogram is not None:
+        if not isinstance(ethogram, (str, Path)):
+            ethogram = write_ethogram(ethogram, path.with_name(f"{path.stem}.ethogram.yaml"))
+        written["ethogram"] = _relative(ethogram, path)
+    if dropped:
         warnings.warn(
-            f"{path.name}: sources given in memory (not as files) are not saved: {', '.join(in_memory)}. "
-            "Save them to files and attach those to keep them in the session.",
+            f"{path.name}: these sources were given in memory (not as files) and cannot be written beside the "
+            f"session: {', '.join(dict.fromkeys(dropped))}. Save them to files and add those to keep them in the "
+            "session.",
             stacklevel=2,
         )
     path.write_text(yaml.safe_dump(written, sort_keys=False), encoding="utf-8")
     return path
+
+
+def _in_memory_writer(session: Path, loaded, dropped: list):
+    """For each kind, a function `(index) -> Path or None` writing the `index`-th in-memory source of `loaded`
+    (a scene's `Sources`) beside the session file; a kind that cannot be written is noted in `dropped`."""
+
+    def writer(kind: str):
+        def write(index: int) -> Path | None:
+            beside = session.with_name(f"{session.stem}.{kind}-{index + 1}.csv")
+            if kind == "signals":  # a table in NPY keeps its channel names whatever characters they hold
+                beside = beside.with_suffix(".npy")
+                np.save(beside, loaded.signals[index].to_dataframe().to_records(index=False), allow_pickle=False)
+            elif kind == "events":
+                write_events(loaded.events, beside, overwrite=True)
+            elif kind == "intervals":
+                write_intervals(loaded.intervals, beside, overwrite=True)
+            else:
+                dropped.append(kind)
+                return None
+            return beside
+
+        return write
+
+    return writer
+
+
+def _saved_sources(value, kind: str, session: Path, loaded, write_in_memory):
+    """A kind's sources as the session file keeps them: paths relative to the session file, specs as dicts
+    with their path relative; an in-memory source (None in a list, or a single loaded source without a path)
+    by the path `write_in_memory(index)` gives (None: left out)."""
+    if isinstance(value, list):
+        kept = [
+            _saved_source(write_in_memory(index) if item is None else item, session) for index, item in enumerate(value)
+        ]
+        return [item for item in kept if item is not None] or None
+    if value is None and kind in ("events", "intervals") and getattr(loaded, kind) is not None:
+        value = write_in_memory(0)
+    return _saved_source(value, session)
+
+
+def _saved_source(value, session: Path):
+    if isinstance(value, dict):
+        return {**value, "path": _relative(value["path"], session)}
+    return _relative(value, session)
 
 
 def open_session(path: str | Path) -> OpenedSession:
@@ -160,12 +200,16 @@ def open_session(path: str | Path) -> OpenedSession:
     missing: list[Path] = []
 
     def found(value):
-        """`value`'s paths resolved beside the session file; missing ones noted and left out."""
+        """`value`'s paths (or source specs' paths) resolved beside the session file; missing ones noted and left
+        out."""
         if isinstance(value, list):
             kept = [item for item in map(found, value) if item is not None]
             return kept or None
         if value is None:
             return None
+        if isinstance(value, dict):
+            resolved = found(value.get("path"))
+            return None if resolved is None else {**value, "path": str(resolved)}
         resolved = (path.parent / value).resolve()
         if not resolved.exists():
             missing.append(resolved)
@@ -185,14 +229,15 @@ def open_session(path: str | Path) -> OpenedSession:
         )
     options = {key: found(saved.get(key)) for key in SOURCE_KEYS}
     options["pose"] = poses if len(videos) > 1 else poses[0]
-    options.update({key: saved[key] for key in OPTION_KEYS if key in saved})
+    options.update({key: saved[key] for key in SCENE_OPTION_NAMES if key in saved})
     if len(videos) < 2:
         options.pop("tiles", None)
+    ethogram = found(saved.get("ethogram"))
     if missing:
         warnings.warn(
             f"{path.name}: these files are missing and were left out: {', '.join(map(str, missing))}.", stacklevel=2
         )
-    return OpenedSession(videos, options, missing)
+    return OpenedSession(videos, options, missing, ethogram)
 
 
 def _relative(value, session: Path):

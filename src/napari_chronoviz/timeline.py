@@ -534,4 +534,7 @@ def _unit_mistake_hint(span_ratio: float) -> str:
     unit = unit_read_as_seconds(span_ratio)
     if unit is None:
         return ""
-    return f" The source spans {span_ratio:.3g}x the video: are its times in {UNIT_NAMES[unit]}? Pass time_unit."
+    return (
+        f" The source spans {span_ratio:.3g}x the video: are its times in {UNIT_NAMES[unit]}? Give its time unit "
+        "(time_unit= in a script, --time-unit on the command line, the time unit of the source in the dock)."
+    )

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ChronovizError
 from ..overlays.tiles import scene_of
+from ..scene_options import SceneOptions
 from ._cameras import CamerasSession, put_on_one_clock, source_data
 from ._layers import Display, Session
 from ._metadata import METADATA_KEY
@@ -36,16 +37,8 @@ def attach(
     events=None,
     intervals=None,
     spikes=None,
-    alignment: dict | None = None,
-    pose_alignment: dict | None = None,
-    labels_clock: str | int = "video",
-    window=None,
-    layout: str | dict | None = None,
-    style: dict | None = None,
     display: Display = "raster",
-    tiles: str | dict | None = None,
-    calibration=None,
-    pose_speed: str | None = None,
+    **options,
 ) -> Session:
     """Show signals, pose, events and intervals over a video layer, synced to napari's slider.
 
@@ -61,32 +54,19 @@ def attach(
         A video layer opened by napari-chronoviz (or any frames x height x width image layer), or its name;
         or a list of them (several cameras, tiled in that order).
     signals, pose, events, intervals, spikes
-        Paths, DataFrames, arrays or loaded `Signal` / `Pose` / `Events` / `Intervals` / `Spikes` (see
-        `build_scene`). With several video layers, `pose` has one entry per layer (a pose, a list of poses,
+        Paths, `SourceSpec`s, DataFrames, arrays or loaded `Signal` / `Pose` / `Events` / `Intervals` / `Spikes`
+        (see `build_scene`). With several video layers, `pose` has one entry per layer (a pose, a list of poses,
         or None), each drawn on its own video.
-    alignment, pose_alignment
-        `align` options for the signals and for the poses (mode, ratio, offset, sync). By default a pose is
-        read frame for frame, and one shorter than the video shows nothing after its end, with a warning.
-    labels_clock
-        "video" (the events' and intervals' times are the video's) or a signal, by its position in
-        `signals` or its file name, whose clock they were recorded on: they then follow its offset and sync.
-    window
-        Seconds on each side, `(left, right)`, or a dict with `unit` ("s" or "samples").
-    layout
-        A panel position ("below", "top-right", ..., "none") or `{"position", "size"}`.
-    style
-        A dict of `Style` options.
     display
         "raster" (one image redrawn per frame: the fastest to play, the export's exact pixels) or "layers"
         (pose as napari points/vectors/tracks layers, the plot panel as shapes and text layers and its
         values as points whose features napari shows on hover: for inspecting, zooming and editing).
-    tiles
-        Several video layers only: "row" (default), "grid" or `{"columns": int, "height": int}`; see
-        `sync_by_time`.
-    calibration, pose_speed
-        One video layer only: its spatial calibration (a `Calibration`, its dict or a calibration file), drawn
-        as a scale bar over the video, and a lane of each pose's speed ("centroid" or a keypoint) in its unit
-        per second; see `build_scene`.
+    **options
+        The scene options, by the names of `SceneOptions`: `alignment` and `pose_alignment` (by default a pose
+        is read frame for frame, and one shorter than the video shows nothing after its end, with a warning),
+        `labels_clock`, `window`, `layout`, `style`; `tiles` for several video layers ("row" by default,
+        "grid" or `{"columns": int, "height": int}`; see `sync_by_time`); `calibration` and `pose_speed` for
+        one video layer (a scale bar over the video, and a lane of each pose's speed); see `build_scene`.
 
     Returns
     -------
@@ -98,6 +78,8 @@ def attach(
     ChronovizError
         When the layer is not a video or a source cannot be read or placed on its timeline.
     """
+    scene_options = SceneOptions.of(options, where="attach")
+    tiles = scene_options.tiles
     layers = _layers_of(viewer, video_layer if isinstance(video_layer, (list, tuple)) else [video_layer])
     videos = [video_of_layer(layer) for layer in layers]
     clock = None
@@ -109,21 +91,13 @@ def attach(
         raise ChronovizError("tiles= arranges several video layers; with one layer leave it out.")
     scene = scene_of(
         videos,
-        tiles=tiles,
         frame_times=clock,
         signals=signals,
         pose=pose,
         events=events,
         intervals=intervals,
         spikes=spikes,
-        alignment=alignment,
-        pose_alignment=pose_alignment,
-        labels_clock=labels_clock,
-        window=window,
-        layout=layout,
-        style=style,
-        calibration=calibration,
-        pose_speed=pose_speed,
+        **scene_options.keywords(),
     )
     for previous in filter(None, map(Session.of, layers)):
         previous.detach()

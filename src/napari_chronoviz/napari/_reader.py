@@ -430,7 +430,10 @@ def session_layer_data(path: Path) -> list[tuple]:
     from ..session import open_session
 
     session = open_session(path)
-    layers = [video_layer_data(video) for video in session.open_videos()]
+    layers = [
+        video_layer_data(video, frame_times_file=entry["frame_times"])
+        for video, entry in zip(session.open_videos(), session.videos)
+    ]
     for index, (_, attributes, _) in enumerate(layers):
         attributes["name"] = f"{attributes['name']} (camera {index + 1})" if len(layers) > 1 else attributes["name"]
     overlays = {key: _as_text(value) for key, value in session.options.items()}
@@ -449,7 +452,7 @@ def _as_text(value):
     return value
 
 
-def video_layer_data(video: VideoSource, overlays: dict | None = None) -> tuple:
+def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_times_file=None) -> tuple:
     """The (data, attributes, "image") tuple of a video layer: dask-backed, RGB, times in metadata.
 
     Parameters
@@ -459,6 +462,9 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None) -> tuple:
     overlays : dict, optional
         Overlays to attach to the layer, as `attach`'s keywords with file paths as text (JSON-able). They
         go to `metadata["chronoviz"]["overlays"]`, where the dock widget finds and attaches them.
+    frame_times_file : str or Path, optional
+        The file `video` was opened with as its frame times, kept in the metadata (`frame_times_file`) so that
+        a saved session, an export and the writer open the video with it again.
 
     Returns
     -------
@@ -470,6 +476,8 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None) -> tuple:
     info = {"kind": "video", "path": str(video.path), "fps": video.fps, "n_frames": len(video)}
     if overlays:
         info[OVERLAYS_KEY] = overlays
+    if frame_times_file is not None:
+        info["frame_times_file"] = str(frame_times_file)
     attributes = {
         "name": recording_name(video.path),
         "rgb": True,

@@ -1,9 +1,12 @@
-"""The dock widget: pick a video layer, add signals, pose, events and intervals, set alignment, window,
-layout and style; every change applies live through the video's `Session`. Errors become notifications."""
+"""The dock widget: pick a video layer, keep a list of its sources (signals, pose, events, intervals), each with
+its reader and alignment options, set the window, layout and style; every change applies live through the
+video's `Session`. A source is read and aligned before it joins the list: a file that fails is not kept, and
+its error (a notification) says what to change in the dock. Adding the same file again replaces it."""
 
 from __future__ import annotations
 
-from fractions import Fraction
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from magicgui.widgets import (
@@ -13,71 +16,105 @@ from magicgui.widgets import (
     FileEdit,
     FloatSlider,
     FloatSpinBox,
-    Label,
     LineEdit,
     PushButton,
+    Select,
     SpinBox,
 )
-from napari.utils.notifications import show_error, show_info
+from napari.utils.notifications import show_error, show_info, show_warning
+from qtpy.QtCore import Qt
+from superqt import QCollapsible
 
 from ..errors import ChronovizError, ExportCancelled
-from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, patterns
-from ..io.labels import read_events, read_intervals
-from ..io.pose import read_pose
-from ..io.timeseries import read_timeseries
+from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
+from ..io.timeseries import signal_from_table
+from ..io.video_factory import open_video
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
 from ..session import save_session
+from ..sources import READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, ratio_from_text, spec_of
 from ..timeline import MODES
-from ._attach import attach
+from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
 from ._camera_frames import CameraFrames
+from ._cameras import CamerasSession
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
+from ._reader import video_layer_data
 
-TIME_UNITS = ("from name", "s", "ms", "us", "ns")
+KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
+ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
+SINGLE_KINDS = ("events", "intervals")  # one table each: adding another replaces it
+FROM_NAME = "from name"
 YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
+# what to change in the dock when a source does not fit the video, by kind
+DOCK_FIXES = {
+    "signals": "In the dock: a table without a time column needs its sample rate (Hz), times in another unit "
+    "their time unit; else choose its alignment (ratio, stretch, pad) and offset. Then press Add again.",
+    "pose": "In the dock: choose its alignment (ratio with rows per frame, pad for a pose that stops early) and "
+    "press Add again, or add the pose of this video.",
+    "events": "In the dock: check the time unit and press Add again.",
+    "intervals": "In the dock: check the time unit and press Add again.",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class InMemorySource:
+    """A source without a file (a script's table, a signal layer read from memory): `data` as `attach` takes it."""
+
+    kind: str
+    data: object
+    name: str
+
+    def is_same_file(self, other) -> bool:
+        return isinstance(other, InMemorySource) and other.kind == self.kind and other.name == self.name
+
+
+Listed = SourceSpec | InMemorySource
 
 
 class ChronovizWidget(Container):
-    """Overlays for a video layer: sources, alignment, plot window, layout and pose style."""
+    """Overlays for a video layer: a list of sources, the plot window, layout, style, export and sessions."""
 
     @property
     def native(self):
         """The scroll area around the controls. magicgui gives the widget inside it, which a napari dock takes out
-        of the scroll area: the dock would then be as tall as every control (1500+ pixels) and push the window
-        off the screen."""
+        of the scroll area: the dock would then be as tall as every control and push the window off the screen."""
         return self._widget._scroll
 
     def __init__(self, napari_viewer):
         super().__init__(scrollable=True)
         self.viewer = napari_viewer
-        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None, "spikes": []}
+        self.listed: list[Listed] = []  # what is open over the chosen video, in the order it was added
+        self._kept_options: dict = {}  # scene options the dock has no control for (a session's, a script's)
         self.video = ComboBox(label="video layer", choices=self._video_layer_names)
+        self.take_over = PushButton(text="Read it with chronoviz (lazily, with its frame times)", visible=False)
+        self.frame_times_file = FileEdit(label="frame times file", mode="r")
+        self.use_frame_times = PushButton(text="Reopen the video with these frame times")
         self.camera_frames = CameraFrames(napari_viewer)  # videos on one clock: each one's frame now
-        self.signal_file = FileEdit(label="signal file", mode="r")
-        self.signal_key = LineEdit(label="HDF5 key / NPZ member")
-        self.time_column = LineEdit(label="time column")
-        self.time_unit = ComboBox(label="time unit", choices=TIME_UNITS)
-        self.add_signal = PushButton(text="Add signal")
-        self.pose_file = FileEdit(label="pose file", mode="r")
-        self.add_pose = PushButton(text="Add pose")
-        self.label_file = FileEdit(label="events / intervals", mode="r")
-        self.add_events = PushButton(text="Add as events")
-        self.add_intervals = PushButton(text="Add as intervals")
+        # the sources: the list, and the form that adds one or edits the selected one
+        self.sources = Select(label="sources", choices=self._source_choices, allow_multiple=False)
+        self.sources.native.setMaximumHeight(110)
+        # a long file name is shortened in its middle, so that the kind and how it was aligned stay in sight
+        self.sources.native.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.sources.native.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.remove_source = PushButton(text="Remove selected source")
         self.add_layers = PushButton(text="Add opened signal/pose layers")
+        self.kind = ComboBox(label="add as", choices=[(KIND_NAMES[kind], kind) for kind in ADDABLE_KINDS])
+        self.file = FileEdit(label="file", mode="r")
+        self.key = LineEdit(label="HDF5 key / NPZ member")
+        self.time_column = LineEdit(label="time column")
+        self.time_unit = ComboBox(label="time unit", choices=(FROM_NAME, *TIME_UNITS))
+        self.rate = FloatSpinBox(label="rate (Hz, 0 = none)", min=0, max=1e7, step=1, value=0.0)
         self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
-        self.ratio = LineEdit(label="samples per frame", value="")
+        self.ratio = LineEdit(label="rows per frame", value="")
         self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
-        self.pose_mode = ComboBox(label="pose alignment", choices=MODES, value="auto")
-        self.pose_ratio = LineEdit(label="pose rows per frame", value="")
-        self.pose_offset = FloatSpinBox(label="pose offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
-        self.decision = Label(label="decided", value="")
-        self.decision.native.setWordWrap(True)  # alignment messages are long: wrap, do not widen the dock
-        self.decision.native.setMinimumWidth(1)
+        self.add = PushButton(text="Add (replaces the same file)")
+        self.apply_to_selected = PushButton(text="Apply to selected source")
+        # the picture
         self.left = FloatSpinBox(label="window before (s)", min=0, max=3600, step=0.1, value=2.0)
         self.right = FloatSpinBox(label="window after (s)", min=0, max=3600, step=0.1, value=2.0)
         self.plot_layout = ComboBox(label="plot layout", choices=PLOT_LAYOUTS, value="stacked")
@@ -95,6 +132,7 @@ class ChronovizWidget(Container):
         self.trail_length = SpinBox(label="trail (frames)", min=0, max=1000, value=0)
         self.display = ComboBox(label="display", choices=DISPLAYS, value="raster")
         self.calibrate = CalibrationControls(napari_viewer, self._video_layer, self._apply)
+        # export and sessions
         self.remove = PushButton(text="Remove overlays")
         self.export_file = FileEdit(label="export to", mode="w", filter=" ".join(patterns(EXPORT_SUFFIXES)))
         self.overwrite = CheckBox(label="overwrite", value=False)
@@ -104,28 +142,23 @@ class ChronovizWidget(Container):
         self.session_file = FileEdit(label="session file", mode="w", filter=f"*{SESSION_SUFFIX}")
         self.save_session_button = PushButton(text="Save session")
         self.open_session_button = PushButton(text="Open session")
-        self.extend(
-            [
-                self.video,
-                self.camera_frames,
-                self.signal_file,
-                self.signal_key,
+        self.extend([self.video, self.take_over, self.camera_frames])
+        self.groups = {
+            "Sources": [self.sources, self.remove_source, self.add_layers],
+            "Add or edit a source": [
+                self.kind,
+                self.file,
+                self.key,
                 self.time_column,
                 self.time_unit,
-                self.add_signal,
-                self.pose_file,
-                self.add_pose,
-                self.label_file,
-                self.add_events,
-                self.add_intervals,
-                self.add_layers,
+                self.rate,
                 self.mode,
                 self.ratio,
                 self.offset,
-                self.pose_mode,
-                self.pose_ratio,
-                self.pose_offset,
-                self.decision,
+                self.add,
+                self.apply_to_selected,
+            ],
+            "Plot window and panel": [
                 self.left,
                 self.right,
                 self.plot_layout,
@@ -137,13 +170,11 @@ class ChronovizWidget(Container):
                 self.show_values,
                 self.time_axis,
                 self.overview,
-                self.timestamp,
-                self.color_by,
-                self.cutoff,
-                self.trail_length,
-                self.display,
-                self.calibrate,
-                self.remove,
+            ],
+            "Video frame times": [self.frame_times_file, self.use_frame_times],
+            "Video and pose style": [self.display, self.timestamp, self.color_by, self.cutoff, self.trail_length],
+            "Spatial calibration": [self.calibrate],
+            "Export and session": [
                 self.export_file,
                 self.overwrite,
                 self.export,
@@ -151,46 +182,31 @@ class ChronovizWidget(Container):
                 self.session_file,
                 self.save_session_button,
                 self.open_session_button,
-            ]
-        )
-        self.add_signal.changed.connect(self._add_signal)
-        self.add_pose.changed.connect(lambda: self._add_source("pose", read_pose, self.pose_file.value))
-        self.add_events.changed.connect(lambda: self._add_source("events", read_events, self.label_file.value))
-        self.add_intervals.changed.connect(lambda: self._add_source("intervals", read_intervals, self.label_file.value))
-        self.add_layers.changed.connect(self._add_opened_layers)
+                self.remove,
+            ],
+        }
+        expanded = ("Sources", "Add or edit a source", "Export and session")
+        self.collapsibles = {
+            title: self._add_group(title, controls, expanded=title in expanded)
+            for title, controls in self.groups.items()
+        }
+        self.take_over.changed.connect(self.read_video_with_chronoviz)
+        self.use_frame_times.changed.connect(self.reopen_with_frame_times)
+        self.add.changed.connect(self.add_source)
+        self.apply_to_selected.changed.connect(self.edit_selected_source)
+        self.remove_source.changed.connect(self.remove_selected_source)
+        self.sources.changed.connect(self._show_selected_source)
+        self.add_layers.changed.connect(self.add_opened_layers)
+        self.kind.changed.connect(self._show_fields_of_kind)
         self.remove.changed.connect(self._remove)
         self.export.changed.connect(self.start_export)
         self.cancel.changed.connect(self._request_cancel)
         self.save_session_button.changed.connect(self.save_session)
         self.open_session_button.changed.connect(self.open_session)
-        for control in (
-            self.mode,
-            self.ratio,
-            self.offset,
-            self.pose_mode,
-            self.pose_ratio,
-            self.pose_offset,
-            self.left,
-            self.right,
-            self.plot_layout,
-            self.position,
-            self.panel_size,
-            self.ylim,
-            self.y_low,
-            self.y_high,
-            self.show_values,
-            self.time_axis,
-            self.overview,
-            self.timestamp,
-            self.color_by,
-            self.cutoff,
-            self.trail_length,
-            self.display,
-        ):
+        for control in (*self.groups["Plot window and panel"], *self.groups["Video and pose style"]):
             control.changed.connect(self._apply)
-        for control in self:  # file paths and long names must not widen the dock past the window
-            control.native.setMinimumWidth(0)
         self.native.setMinimumWidth(320)
+        self._show_fields_of_kind()
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
         self.viewer.layers.events.removed.connect(self.video.reset_choices)
         self.video.changed.connect(self.show_session)
@@ -198,12 +214,23 @@ class ChronovizWidget(Container):
         self.attach_requested_overlays()
         self.show_session()
 
+    def _add_group(self, title: str, controls: list, *, expanded: bool) -> QCollapsible:
+        """`controls` in a collapsible group below the others, so the dock is as short as the user wants."""
+        group = Container(widgets=controls)
+        for control in controls:  # file paths and long names must not widen the dock past the window
+            control.native.setMinimumWidth(0)
+        collapsible = QCollapsible(title)
+        collapsible.addWidget(group.native)
+        if expanded:
+            collapsible.expand(animate=False)
+        self.native.widget().layout().addWidget(collapsible)
+        return collapsible
+
     # --- choices and current state --------------------------------------------------------------------
 
     def _video_layer_names(self, *_) -> list[str]:
-        return [
-            layer.name for layer in self.viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
-        ]
+        """The video layers napari-chronoviz opened, and video files other readers opened (the dock takes them over)."""
+        return [layer.name for layer in self.viewer.layers if _is_video(layer) or _video_file_of(layer) is not None]
 
     def _video_layer(self):
         """The chosen video layer, or None (also while a removed one is still chosen)."""
@@ -217,17 +244,8 @@ class ChronovizWidget(Container):
         return Session.of(layer) if layer is not None else None
 
     def options(self) -> dict:
-        """The alignment, window, layout and style the controls show, as `attach` takes them."""
-        alignment = {
-            "mode": self.mode.value,
-            "offset": self.offset.value,
-            "ratio": _fraction(self.ratio.value, "Samples per frame"),
-        }
-        pose_alignment = {
-            "mode": self.pose_mode.value,
-            "offset": self.pose_offset.value,
-            "ratio": _fraction(self.pose_ratio.value, "Pose rows per frame"),
-        }
+        """The window, layout, style and display the controls show, and the scene options kept from the session
+        shown (e.g. its scene-wide alignment), as `attach` takes them."""
         size = self.panel_size.value or None
         if size and self.position.value not in ("below", "above", "left", "right", "none"):
             size = (size, size // 2)
@@ -245,8 +263,7 @@ class ChronovizWidget(Container):
             **self.calibrate.style(),
         }
         return {
-            "alignment": alignment,
-            "pose_alignment": pose_alignment,
+            **self._kept_options,
             "window": (self.left.value, self.right.value),
             "layout": {"position": self.position.value, "size": size},
             "style": style,
@@ -254,34 +271,76 @@ class ChronovizWidget(Container):
             **self.calibrate.options(),
         }
 
+    def form_spec(self) -> SourceSpec:
+        """The source the form describes, with the fields its kind reads (the others are hidden).
+
+        Raises
+        ------
+        ChronovizError
+            When no file is chosen, it does not exist, or an option is not valid (e.g. a ratio that is no number).
+        """
+        kind, path = self.kind.value, self.file.value
+        if not path or Path(path).is_dir():
+            raise ChronovizError(f"Choose a file to add as {KIND_NAMES[kind]} first (got {str(path)!r}).")
+        if not Path(path).is_file():
+            raise ChronovizError(
+                f"{path} does not exist: check the path, or pick the file with the button beside the field."
+            )
+        readable = {
+            "key": self.key.value.strip() or None,
+            "time_column": self.time_column.value.strip() or None,
+            "time_unit": None if self.time_unit.value == FROM_NAME else self.time_unit.value,
+            "rate": self.rate.value or None,
+        }
+        aligned = {}
+        if kind in ("signals", "pose"):
+            aligned = {
+                "mode": None if self.mode.value == "auto" else self.mode.value,
+                "ratio": ratio_from_text(self.ratio.value, "Rows per frame"),
+                "offset": self.offset.value or None,
+            }
+        readable = {name: value for name, value in readable.items() if name in READER_FIELDS[kind]}  # those shown
+        given = {name: value for name, value in {**readable, **aligned}.items() if value is not None}
+        return SourceSpec(kind, str(path), **given)
+
+    def _source_choices(self, *_) -> list[tuple[str, int]]:
+        """One line per listed source: its kind, name and how it sits on the video."""
+        session = self.session
+        lines = session.scene.alignment_lines if session is not None else []
+        n_signals = sum(listed.kind == "signals" for listed in self.listed)
+        seen = {"signals": 0, "pose": n_signals}  # the lines are the signals', then the poses'
+        choices = []
+        for index, listed in enumerate(self.listed):
+            position = seen.get(listed.kind, 0)
+            seen[listed.kind] = position + 1
+            how = _how_line(listed, position, lines)
+            choices.append((f"{KIND_NAMES[listed.kind]}: {listed.name} ({how})", index))
+        return choices
+
     def show_session(self, *_) -> None:
-        """Set the controls and sources from the chosen video's session (e.g. one a script attached)."""
+        """Set the controls and the list of sources from the chosen video's session (e.g. one a script or a
+        session file attached)."""
+        self.take_over.visible = self._video_file_to_take_over() is not None
         session = self.session
         if session is None:
+            self._kept_options = {}
+            self._set_listed([])
             return
         scene = session.scene
-        self.sources = {
-            "signals": list(scene.sources.signals),
-            "pose": list(scene.sources.poses),
-            "events": scene.sources.events,
-            "intervals": scene.sources.intervals,
-            "spikes": list(scene.sources.spikes),
+        self.listed = _listed_of(scene)
+        self._kept_options = {
+            "alignment": scene.alignment_options,
+            "pose_alignment": scene.pose_alignment_options,
+            "labels_clock": scene.labels_clock,
         }
-        alignment, pose_alignment = scene.alignment_options, scene.pose_alignment_options
         style, layout = scene.style, scene.layout
         ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
         size = layout.size[0] if isinstance(layout.size, tuple) else layout.size
         values = {
-            self.mode: alignment.get("mode", "auto"),
-            self.offset: alignment.get("offset", 0.0),
-            self.ratio: "" if alignment.get("ratio") is None else str(alignment["ratio"]),
-            self.pose_mode: pose_alignment.get("mode", "auto"),
-            self.pose_offset: pose_alignment.get("offset", 0.0),
-            self.pose_ratio: "" if pose_alignment.get("ratio") is None else str(pose_alignment["ratio"]),
             self.left: scene.window.left,
             self.right: scene.window.right,
             self.plot_layout: style.plot_layout,
-            self.position: layout.position,
+            self.position: scene.requested_layout.position,
             self.panel_size: size or 0,
             self.ylim: ylim,
             self.show_values: style.show_values,
@@ -299,11 +358,20 @@ class ChronovizWidget(Container):
             with control.changed.blocked():
                 control.value = value
         self.calibrate.show_scene(scene)
-        self.decision.value = "; ".join(scene.messages)
+        self._set_listed(self.listed)
+
+    def _set_listed(self, listed: list[Listed], selected: Listed | None = None) -> None:
+        """Show `listed`, with `selected` (e.g. the source just added or edited) selected."""
+        self.listed = listed
+        with self.sources.changed.blocked():
+            self.sources.reset_choices()
+            if selected is not None:
+                self.sources.value = listed.index(selected)
 
     def attach_requested_overlays(self, *_) -> None:
         """Attach the overlays that video layers ask for in `metadata["chronoviz"]["overlays"]` (the samples
-        do), once each, and choose the video they were attached to. A failure is an error notification."""
+        and session files do), once each, and choose the video they were attached to. A failure is an error
+        notification."""
         for layer in list(self.viewer.layers):
             requested = layer.metadata.get(METADATA_KEY, {}).pop(OVERLAYS_KEY, None)
             if requested:
@@ -315,73 +383,256 @@ class ChronovizWidget(Container):
                 self.video.value = layer.name
                 self.show_session()  # also when that video was chosen already
 
-    # --- actions -------------------------------------------------------------------------------------------
+    # --- actions on the list of sources ---------------------------------------------------------------------
 
-    def _add_signal(self) -> None:
-        unit = None if self.time_unit.value == TIME_UNITS[0] else self.time_unit.value
-        self._add_source(
-            "signals",
-            read_timeseries,
-            self.signal_file.value,
-            key=self.signal_key.value or None,
-            time_column=self.time_column.value or None,
-            time_unit=unit,
-        )
-
-    def _add_source(self, kind: str, reader, path, **options) -> None:
-        if not path or Path(path).is_dir():
-            show_error(f"Choose a file to add as {kind} first (got {str(path)!r}).")
-            return
-        if not Path(path).is_file():
-            show_error(f"{path} does not exist: check the path, or pick the file with the button beside the field.")
-            return
+    def add_source(self, *_) -> bool:
+        """Add the source the form describes, replacing the same file of the same kind (and, for events and
+        intervals, the previous table). Checked first: a source that cannot be read or aligned is not kept.
+        Returns whether it was added."""
         try:
-            loaded = reader(path, **options)
-        except (ChronovizError, OSError) as error:
+            spec = self.form_spec()
+        except ChronovizError as error:
             show_error(str(error))
+            return False
+        replaced = [
+            listed
+            for listed in self.listed
+            if listed.is_same_file(spec) or (spec.kind in SINGLE_KINDS and listed.kind == spec.kind)
+        ]
+        kept = [listed for listed in self.listed if listed not in replaced]
+        position = self.listed.index(replaced[0]) if replaced else len(kept)
+        return self._join(spec, kept[:position] + [spec] + kept[position:])
+
+    def edit_selected_source(self, *_) -> bool:
+        """Replace the selected source with the form's file and options (checked first). Returns whether it was
+        replaced."""
+        index = self._selected()
+        if index is None:
+            show_error("Select a source in the list first: Apply changes the selected source to the form's options.")
+            return False
+        try:
+            spec = self.form_spec()
+        except ChronovizError as error:
+            show_error(str(error))
+            return False
+        others = [listed for position, listed in enumerate(self.listed) if position != index]
+        others = [listed for listed in others if not listed.is_same_file(spec)]
+        return self._join(spec, others[:index] + [spec] + others[index:])
+
+    def remove_selected_source(self, *_) -> None:
+        """Remove the selected source; the others stay as they are."""
+        index = self._selected()
+        if index is None:
+            show_error("Select a source in the list first: Remove takes the selected source away.")
             return
-        if isinstance(self.sources[kind], list):
-            self.sources[kind].append(loaded)
-        else:
-            self.sources[kind] = loaded
-        self._apply(rebuild=True)
+        remaining = self.listed[:index] + self.listed[index + 1 :]
+        if not remaining:
+            self._remove()
+            return
+        self._attach_listed(remaining)
 
-    def _add_opened_layers(self) -> None:
-        """Signal and pose layers opened by the reader (drag and drop) become sources of the chosen video."""
-        for layer in self.viewer.layers:
-            info = layer.metadata.get(METADATA_KEY, {})
-            if info.get("kind") == "signal":
-                self.sources["signals"].append(read_timeseries(layer.features))
-            elif info.get("kind") == "pose" and info.get("path"):
-                self.sources["pose"].append(read_pose(info["path"]))
-        self._apply(rebuild=True)
+    def add_opened_layers(self, *_) -> None:
+        """Signal and pose layers opened in the viewer (drag and drop) become sources of the chosen video, each
+        checked first; a layer added before is replaced, not drawn twice."""
+        opened = [
+            (layer, {"signal": "signals", "pose": "pose"}[layer.metadata[METADATA_KEY]["kind"]])
+            for layer in self.viewer.layers
+            if layer.metadata.get(METADATA_KEY, {}).get("kind") in ("signal", "pose")
+        ]
+        if not opened:
+            show_error("No signal or pose layers are open: drop signal or pose files on the viewer first.")
+            return
+        video_layer = self._attachable_layer()
+        if video_layer is None:
+            return
+        listed = list(self.listed)
+        for layer, kind in opened:
+            candidate = self._layer_source(layer, kind)
+            if candidate is None or isinstance(candidate, SourceSpec) and not self._checked(candidate, video_layer):
+                continue
+            listed = [item for item in listed if not item.is_same_file(candidate)] + [candidate]
+        self._attach_listed(listed)
 
-    def _apply(self, *_, rebuild: bool = False) -> None:
-        if not self.video.value:
-            show_error("Open a video with napari-chronoviz first: the overlays attach to a video layer.")
+    def _layer_source(self, layer, kind: str) -> Listed | None:
+        """A signal or pose layer's source: its file, or (a signal read from memory) its table by the layer's
+        name; None after an error notification when its table holds no signal."""
+        path = layer.metadata[METADATA_KEY].get("path")
+        if path and Path(path).is_file():
+            return SourceSpec(kind, path)
+        name = f"{KIND_NAMES[kind]} layer {layer.name!r}"
+        if kind != "signals":
+            show_error(f"{name} has no file to read it from; open its pose file to add it.")
+            return None
+        try:
+            return InMemorySource(kind, signal_from_table(layer.features, name), name)
+        except ChronovizError as error:
+            show_error(f"{name} was not added: {error}")
+            return None
+
+    def read_video_with_chronoviz(self, *_) -> list | None:
+        """Reopen the chosen video layer, opened by another reader, with napari-chronoviz (read lazily, with its
+        frame times) in its place; returns the new layers."""
+        layer, path = self._video_layer(), self._video_file_to_take_over()
+        if path is None:
+            show_error("The chosen layer is not a video file another reader opened; nothing to reopen.")
+            return None
+        try:
+            opened = self.viewer.open(path, plugin="napari-chronoviz")
+        except (ChronovizError, OSError, ValueError) as error:
+            show_error(str(error))
+            return None
+        self.viewer.layers.remove(layer)
+        self.video.value = opened[0].name
+        return opened
+
+    def reopen_with_frame_times(self, *_) -> list | None:
+        """Reopen the chosen video with the frame-time file (a camera's timestamps, an ataraxis archive) in place
+        of its container's times; its sources follow. Returns the new layer in a list, or None after an error
+        notification."""
+        layer, times = self._video_layer(), self.frame_times_file.value
+        path = None if layer is None else layer.metadata.get(METADATA_KEY, {}).get("path") or _video_file_of(layer)
+        if path is None:
+            show_error("Choose the video layer to give frame times to first.")
+            return None
+        if not times or not Path(times).is_file():
+            show_error("Choose the frame times file (e.g. timestamps.npy, a camera log) in 'frame times file' first.")
+            return None
+        try:
+            video = open_video(path, times)
+        except (ChronovizError, OSError) as error:
+            show_error(f"{Path(times).name} was not used: {error}")
+            return None
+        data, attributes, _ = video_layer_data(video, frame_times_file=times)
+        listed = self.listed
+        if self.session is not None:
+            self.session.detach()
+        self.viewer.layers.remove(layer)
+        reopened = self.viewer.add_image(data, **attributes)
+        self.video.value = reopened.name
+        if listed:
+            self._attach_listed(listed)
+        span = video.frame_times[-1] - video.frame_times[0]
+        show_info(f"{reopened.name}: {len(video)} frames over {span:.3f} s, timed by {Path(times).name}")
+        return [reopened]
+
+    def _video_file_to_take_over(self) -> str | None:
+        layer = self._video_layer()
+        return None if layer is None or _is_video(layer) else _video_file_of(layer)
+
+    def _selected(self) -> int | None:
+        selected = self.sources.value
+        return selected[0] if selected else None
+
+    def _show_fields_of_kind(self, *_) -> None:
+        """Only the form's fields that the chosen kind reads: a pose has no time column, events no alignment."""
+        kind = self.kind.value
+        for name in ("key", "time_column", "time_unit", "rate"):
+            getattr(self, name).visible = name in READER_FIELDS[kind]
+        for control in (self.mode, self.ratio, self.offset):
+            control.visible = kind in ("signals", "pose")
+
+    def _show_selected_source(self, *_) -> None:
+        """The selected source's kind, file and options in the form, to edit them."""
+        index = self._selected()
+        if index is None or not isinstance(self.listed[index], SourceSpec):
+            return
+        spec = self.listed[index]
+        self.kind.value, self.file.value = spec.kind, spec.path
+        self.key.value, self.time_column.value = spec.key or "", spec.time_column or ""
+        self.time_unit.value = spec.time_unit or FROM_NAME
+        self.rate.value = spec.rate or 0.0
+        self.mode.value = spec.mode or "auto"
+        self.ratio.value = "" if spec.ratio is None else str(spec.ratio)
+        self.offset.value = spec.offset or 0.0
+
+    def _join(self, spec: SourceSpec, listed: list[Listed]) -> bool:
+        """Check `spec` on the chosen video, then show `listed` (which holds it); nothing changes on failure."""
+        layer = self._attachable_layer()
+        if layer is None or not self._checked(spec, layer):
+            return False
+        failure = f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: "
+        return self._attach_listed(listed, failure=failure, selected=spec)
+
+    def _checked(self, spec: SourceSpec, layer) -> bool:
+        """Whether `spec` reads and aligns on `layer`'s video; its error (not added) or doubts (added, maybe not
+        as meant: a unit mistake, a pose that stops early) and how it was aligned become notifications."""
+        keyword = "pose_alignment" if spec.kind == "pose" else "alignment"
+        try:
+            with warnings.catch_warnings(record=True) as doubts:
+                warnings.simplefilter("always")
+                alignment = spec.check(video_of_layer(layer).frame_times, self._kept_options.get(keyword))
+        except (ChronovizError, OSError) as error:
+            show_error(f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {error} {DOCK_FIXES[spec.kind]}")
+            return False
+        for doubt in doubts:
+            show_warning(f"{spec.name}: {doubt.message} {DOCK_FIXES[spec.kind]}")
+        if alignment is not None:
+            show_info(f"{spec.name}: {alignment.message}")
+        return True
+
+    def _attach_listed(self, listed: list[Listed], failure: str = "", selected: Listed | None = None) -> bool:
+        """Attach `listed` to the chosen video with the dock's options; on failure the previous overlays stay.
+        The sources' alignment warnings were shown when each was checked, so they are not repeated."""
+        layer = self._attachable_layer()
+        if layer is None:
+            return False
+        by_kind = {kind: [_given(item) for item in listed if item.kind == kind] for kind in SOURCE_KINDS}
+        sources = {
+            kind: (given[-1] if given else None) if kind in SINGLE_KINDS else (given or None)
+            for kind, given in by_kind.items()
+        }
+        session = self.session
+        if isinstance(session, CamerasSession) and sources.pop("pose"):
+            show_error(
+                f"{failure}several cameras each draw their own pose, given when they were put on one clock "
+                "(a session file or attach in a script); the dock adds signals, events and intervals to them."
+            )
+            return False
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                if session is None:
+                    attach(self.viewer, layer, **sources, **self.options())
+                else:  # only the sources that changed are read and aligned
+                    session.update(**sources, **self.options())
+        except (ChronovizError, ValueError, OSError) as error:
+            show_error(f"{failure}{error}")
+            return False
+        self._set_listed(listed, selected)
+        return True
+
+    def _attachable_layer(self):
+        """The chosen video layer if overlays can attach to it; else None after an error saying what to do."""
+        layer = self._video_layer()
+        if layer is None:
+            show_error("Open a video first (File > Open, or drop it on the viewer): the sources attach to a video.")
+            return None
+        path = self._video_file_to_take_over()
+        if path is not None:
+            show_error(
+                f"{layer.name!r} was opened by another reader, which reads every frame into memory and keeps no "
+                f"frame times. Press 'Read it with chronoviz' at the top of the dock to reopen {Path(path).name} "
+                "lazily with its frame times, then add sources."
+            )
+            return None
+        return layer
+
+    # --- the picture, export and sessions ----------------------------------------------------------------------
+
+    def _apply(self, *_) -> None:
+        """Apply the controls' window, layout and style to the attached overlays (the sources stay aligned); with
+        none attached yet, attach the listed sources (e.g. none, for the scale bar of a calibration)."""
+        session = self.session
+        if session is None:
+            if self._video_layer() is not None:
+                self._attach_listed(self.listed)
             return
         try:
-            session = self.session
-            options = self.options()
-            if session is None or rebuild:
-                session = attach(
-                    self.viewer,
-                    self.video.value,
-                    signals=self.sources["signals"] or None,
-                    pose=self.sources["pose"] or None,
-                    events=self.sources["events"],
-                    intervals=self.sources["intervals"],
-                    spikes=self.sources["spikes"] or None,
-                    **options,
-                )
-            else:
-                session.update(**options)
+            session.update(**self.options())
         except (ChronovizError, ValueError, OSError) as error:
             show_error(str(error))
             return
-        self.decision.value = "; ".join(session.scene.messages)
-        if rebuild and session.scene.messages:
-            show_info(self.decision.value)
+        self.sources.reset_choices()
 
     def start_export(self, *_):
         """Export the chosen video with its overlays in a background thread, with a progress bar; returns the worker.
@@ -399,16 +650,23 @@ class ChronovizWidget(Container):
         if not path or Path(path).is_dir():
             show_error("Choose the file to export to (e.g. session_chronoviz.mp4) first.")
             return None
-        videos = _video_paths(session)
+        path = Path(path)
+        if path.exists() and not self.overwrite.value:
+            show_error(f"{path} exists: tick 'overwrite' to replace it, or choose another name in 'export to'.")
+            return None
+        if not path.parent.is_dir():
+            show_error(f"The folder {path.parent} does not exist: choose a file in an existing folder in 'export to'.")
+            return None
+        videos = _video_files(session)
         self._progress = bar = cancelable_progress(total=session.scene.n_frames, desc="chronoviz export")
         self.cancel.enabled = True
         # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
         # when no excepthook catches it (a Qt loop without napari.run); the worker starts once connected
         return create_worker(
             _export,
-            videos[0] if len(videos) == 1 else videos,
+            videos,
             session.scene,
-            Path(path),
+            path,
             self.overwrite.value,
             progress_callback(bar),
             _connect={
@@ -421,7 +679,7 @@ class ChronovizWidget(Container):
         )
 
     def save_session(self, *_) -> Path | None:
-        """Save the chosen video (or cameras) with its overlays' files and settings to the session file.
+        """Save the chosen video (or cameras) with every listed source and the settings to the session file.
 
         Returns the written path, or None after an error notification saying what to fix in the dock.
         """
@@ -432,12 +690,18 @@ class ChronovizWidget(Container):
         if not path or Path(path).is_dir():
             show_error(f"Choose the session file to write (e.g. experiment{SESSION_SUFFIX}) first.")
             return None
+        if not Path(path).parent.is_dir():
+            show_error(f"The folder {Path(path).parent} does not exist: choose a session file in an existing folder.")
+            return None
         try:
-            written = save_session(path, _video_paths(session), session.scene)
+            videos = _video_files(session)
+            written = save_session(
+                path, [video for video, _ in videos], session.scene, frame_times=[t for _, t in videos]
+            )
         except (ChronovizError, OSError) as error:
             show_error(str(error))
             return None
-        show_info(f"Saved the session to {written}")
+        show_info(f"Saved the session with {len(self.listed)} source(s) to {written}")
         return written
 
     def open_session(self, *_) -> list | None:
@@ -459,28 +723,71 @@ class ChronovizWidget(Container):
     def _remove(self) -> None:
         if self.session is not None:
             self.session.detach()
-        self.sources = {"signals": [], "pose": [], "events": None, "intervals": None, "spikes": []}
-        self.decision.value = ""
+        self._set_listed([])
 
 
-def _video_paths(session) -> list[str]:
-    """The file of each video a session draws over: its one video, or each camera's in tile order."""
-    return [layer.metadata[METADATA_KEY]["path"] for layer in getattr(session, "video_layers", [session.video_layer])]
+def _is_video(layer) -> bool:
+    return layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
 
 
-def _fraction(text: str, name: str) -> Fraction | None:
-    """A ratio control's text as a number (None when empty); `name` says which control in the error."""
-    text = text.strip()
+def _video_file_of(layer) -> str | None:
+    """The video file an image layer was opened from by another reader (napari's `layer.source.path`), if any."""
+    path = getattr(layer.source, "path", None)
+    return path if path and Path(path).suffix.lower() in VIDEO_SUFFIXES and Path(path).is_file() else None
+
+
+def _given(listed: Listed):
+    """What `attach` takes for a listed source: its spec, or its data when it has no file."""
+    return listed.data if isinstance(listed, InMemorySource) else listed
+
+
+def _how_line(listed: Listed, position: int, lines: list[str]) -> str:
+    """How a listed source sits on the video, from the scene's `alignment_lines` (signals, then poses)."""
+    if listed.kind in ("signals", "pose") and position < len(lines):
+        return lines[position].split(": ", 1)[1]
+    return "on the labels' clock" if listed.kind in SINGLE_KINDS else "placed by time"
+
+
+def _listed_of(scene) -> list[Listed]:
+    """The sources of an attached scene, as the dock lists them: files as specs, the rest in memory."""
+    paths = scene.sources.paths
+    loaded = {
+        "signals": list(scene.sources.signals),
+        "pose": list(scene.sources.poses),
+        "events": [scene.sources.events] if scene.sources.events is not None else [],
+        "intervals": [scene.sources.intervals] if scene.sources.intervals is not None else [],
+        "spikes": list(scene.sources.spikes),
+    }
+    listed: list[Listed] = []
+    for kind in SOURCE_KINDS:
+        given = paths.get(kind)
+        given = given if isinstance(given, list) else [given] * len(loaded[kind])
+        for data, path in zip(loaded[kind], given):
+            spec = spec_of(path, kind) if path is not None else None
+            name = Path(str(getattr(data, "source", ""))).name or KIND_NAMES[kind]
+            listed.append(spec or InMemorySource(kind, data, name))
+    return listed
+
+
+def _video_files(session) -> list[tuple[str, str | None]]:
+    """The file and frame-time file (None: its own times) of each video a session draws over: its one video, or
+    each camera's in tile order."""
+    layers = getattr(session, "video_layers", [session.video_layer])
+    return [
+        (layer.metadata[METADATA_KEY]["path"], layer.metadata[METADATA_KEY].get("frame_times_file")) for layer in layers
+    ]
+
+
+def _export(videos: list[tuple], scene, output: Path, overwrite: bool, report) -> Path | None:
+    """Write the export of the videos (`_video_files`) in the worker thread, each opened with its frame-time
+    file; the written path, or None when `report` cancelled it."""
+    opened = [open_video(path, frame_times) for path, frame_times in videos]
     try:
-        return Fraction(text) if text else None
-    except ValueError:
-        raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
-
-
-def _export(videos, scene, output: Path, overwrite: bool, report) -> Path | None:
-    """Write the export of a video (or a list of them) in the worker thread; the written path, or None when
-    `report` cancelled it."""
-    try:
-        return export_video(videos, scene, output, overwrite=overwrite, progress=report)
+        return export_video(
+            opened if len(opened) > 1 else opened[0], scene, output, overwrite=overwrite, progress=report
+        )
     except ExportCancelled:  # the user's choice, not an error: export_scene removed the partial file
         return None
+    finally:
+        for video in opened:
+            video.close()

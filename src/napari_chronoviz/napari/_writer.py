@@ -16,7 +16,10 @@ from napari.utils.notifications import show_error
 from ..errors import ChronovizError
 from ..io.video_factory import open_video
 from ..overlays.scene import build_scene
+from ..overlays.tiles import scene_of
 from ..render.visualization import export_video
+from ..scene_options import SCENE_OPTION_NAMES, SceneOptions
+from ..sources import SOURCE_KINDS
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
 
@@ -29,7 +32,7 @@ def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
     """
     try:
         video_info, config = _video_and_config(layer_data)
-        with open_video(video_info["path"]) as video:
+        with open_video(video_info["path"], video_info.get("frame_times_file")) as video:
             scene = scene_from_config(video, config)
             with progress(total=scene.n_frames, desc="chronoviz export") as bar:
                 written = export_video(video, scene, Path(path), progress=progress_callback(bar))
@@ -54,22 +57,8 @@ def scene_from_config(video, config: dict | None):
             f"The overlays' {', '.join(in_memory)} were given in memory, not as files, so a napari writer cannot "
             "rebuild them. Use the dock widget's Export button, or create_visualization(...) in your script."
         )
-    return build_scene(
-        video,
-        signals=sources.get("signals"),
-        pose=sources.get("pose"),
-        events=sources.get("events"),
-        intervals=sources.get("intervals"),
-        spikes=sources.get("spikes"),
-        alignment=config.get("alignment"),
-        pose_alignment=config.get("pose_alignment"),
-        labels_clock=config.get("labels_clock", "video"),
-        window=config.get("window"),
-        layout=config.get("layout"),
-        style=config.get("style"),
-        calibration=config.get("calibration"),
-        pose_speed=config.get("pose_speed"),
-    )
+    options = SceneOptions.of({name: config[name] for name in SCENE_OPTION_NAMES if name in config})
+    return scene_of([video], **{kind: sources.get(kind) for kind in SOURCE_KINDS}, **options.keywords())
 
 
 def _video_and_config(layer_data: list[tuple]) -> tuple[dict, dict | None]:

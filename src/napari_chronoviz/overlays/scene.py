@@ -20,6 +20,8 @@ from ..io.pose import Pose, check_pose_video, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
+from ..scene_options import SCENE_OPTION_NAMES
+from ..sources import SOURCE_KINDS, how_aligned, spec_of
 from ..timeline import align
 from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
@@ -37,10 +39,11 @@ ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
 POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync", "check_video")
 # Where each interface sets the options of the signals' and the poses' alignment, for error messages.
 WHERE_TO_SET = {
-    "alignment": "alignment={...} in a script, --align/--ratio/--offset on the command line, or the alignment, "
-    "samples per frame and offset controls of the dock widget",
-    "pose_alignment": "pose_alignment={...} in a script, --pose-align/--pose-ratio/--pose-offset on the command "
-    "line, or the pose alignment, pose rows per frame and pose offset controls of the dock widget",
+    "alignment": "alignment={...} (or a SourceSpec's mode, ratio, offset) in a script, --align/--ratio/--offset "
+    "on the command line, or the source's alignment, rows per frame and offset in the dock",
+    "pose_alignment": "pose_alignment={...} (or a SourceSpec's mode, ratio, offset) in a script, "
+    "--pose-align/--pose-ratio/--pose-offset on the command line, or the pose's alignment, rows per frame and "
+    "offset in the dock",
 }
 
 
@@ -54,6 +57,13 @@ class Sources:
     intervals: Intervals | None = None
     paths: dict = field(default_factory=dict)
     spikes: tuple[Spikes, ...] = ()
+    signal_alignments: tuple[dict, ...] = ()  # each signal's own alignment options (from its `SourceSpec`)
+    pose_alignments: tuple[dict, ...] = ()
+
+    def own_alignment(self, keyword: str, index: int) -> dict:
+        """The `index`-th signal's ("alignment") or pose's ("pose_alignment") own options; {} when none."""
+        own = self.signal_alignments if keyword == "alignment" else self.pose_alignments
+        return own[index] if index < len(own) else {}
 
 
 @dataclass(frozen=True)
@@ -108,16 +118,27 @@ class Scene:
         style: Style,
         calibration: Calibration | None = None,
         pose_speed: str | None = None,
+        aligned: dict | None = None,
     ):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_size = tuple(int(v) for v in video_size)
         self.sources, self.window, self.labels_clock = sources, window, labels_clock
+        # (keyword, id(source)) -> (options, Alignment): what `updated` hands on, so that a change of style or
+        # window, or of one source's options, does not align the other sources again
+        self._aligned: dict = {}
+        previously_aligned = aligned or {}
         self.alignment_options = _alignment_options(alignment, ALIGN_OPTIONS, "alignment")
         self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
         self.layout, self.style = layout, style.for_video(self.video_size[1])
         style = self.style
-        self.traces = [Trace(signal, self._align(signal, "alignment")) for signal in sources.signals]
-        self.pose_overlays = [PoseOverlay(pose, self._align(pose, "pose_alignment"), style) for pose in sources.poses]
+        self.traces = [
+            Trace(signal, self._align(signal, "alignment", index, previously_aligned))
+            for index, signal in enumerate(sources.signals)
+        ]
+        self.pose_overlays = [
+            PoseOverlay(pose, self._align(pose, "pose_alignment", index, previously_aligned), style)
+            for index, pose in enumerate(sources.poses)
+        ]
         self.calibration, self.pose_speed = calibration, pose_speed
         if calibration is not None:
             calibration.check_video(*self.video_size)
@@ -167,11 +188,22 @@ class Scene:
     def n_frames(self) -> int:
         return len(self.frame_times)
 
-    def _align(self, source, keyword: str):
-        """`source` aligned with the options of `keyword`; an error names the source and where to set them."""
+    def _align(self, source, keyword: str, index: int, previously_aligned: dict):
+        """`source` (the `index`-th of its kind) aligned with the options of `keyword` and its own (the alignment
+        of a scene it is updated from when those are the same); an error names the source and where to set them."""
         options = self.alignment_options if keyword == "alignment" else self.pose_alignment_options
+        options = {**options, **self.sources.own_alignment(keyword, index)}
+        key = (keyword, id(source))
+        previous = previously_aligned.get(key)
+        if previous is not None and _same_options(previous[0], options):
+            self._aligned[key] = previous
+            return previous[1]
         try:
-            return align(self.frame_times, source, **{key: options[key] for key in options if key != "check_video"})
+            aligned = align(
+                self.frame_times, source, **{name: options[name] for name in options if name != "check_video"}
+            )
+            self._aligned[key] = (options, aligned)
+            return aligned
         except AlignmentError as error:
             raise AlignmentError(
                 f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}."
@@ -213,12 +245,21 @@ class Scene:
         )
 
     @property
+    def aligned_sources(self) -> list[tuple]:
+        """Each signal and pose with its `Alignment`, signals first (the speed lanes share their pose's)."""
+        signals = self.traces[: len(self.sources.signals)]
+        aligned = [(trace.signal, trace.alignment) for trace in signals]
+        return aligned + [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
+
+    @property
     def messages(self) -> list[str]:
         """What each alignment decided, for the user."""
-        signals = self.traces[: len(self.sources.signals)]  # the speed lanes after them share their pose's alignment
-        aligned = [(trace.signal, trace.alignment) for trace in signals]
-        aligned += [(overlay.pose, overlay.alignment) for overlay in self.pose_overlays]
-        return [f"{_source_name(source)}: {alignment.message}" for source, alignment in aligned]
+        return [f"{_source_name(source)}: {alignment.message}" for source, alignment in self.aligned_sources]
+
+    @property
+    def alignment_lines(self) -> list[str]:
+        """A short line per signal and pose saying how it sits on the video, e.g. "speed.csv: ratio 4"."""
+        return [f"{_source_name(source)}: {how_aligned(alignment)}" for source, alignment in self.aligned_sources]
 
     def panel_geometry(self, frame: int) -> Geometry:
         """The plot panel at `frame` (empty without a panel)."""
@@ -272,15 +313,13 @@ class Scene:
 
     def updated(self, **changes) -> Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
-        the current ones), `labels_clock`, `events` / `intervals`, `calibration` or `pose_speed` (as `build_scene`
-        takes them, None for none)."""
-        unknown = set(changes) - {"window", "layout", "style", "alignment", "pose_alignment", "labels_clock"}
-        unknown -= LABELS | SPATIAL
+        the current ones), `labels_clock`, sources (`signals`, `pose`, `events`, `intervals`, `spikes`),
+        `calibration` or `pose_speed` (as `build_scene` takes them, None for none). Only the sources that are new
+        or whose alignment options changed are aligned again."""
+        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | set(SOURCE_KINDS)
+        unknown = set(changes) - allowed
         if unknown:
-            raise ChronovizError(
-                f"Cannot update {sorted(unknown)}: use window, layout, style, alignment, "
-                "pose_alignment, labels_clock, events, intervals, calibration or pose_speed."
-            )
+            raise ChronovizError(f"Cannot update {sorted(unknown)}: use {', '.join(sorted(allowed))}.")
         style = (
             self.style.updated(**changes["style"])
             if isinstance(changes.get("style"), dict)
@@ -304,25 +343,17 @@ class Scene:
             style=style,
             calibration=calibration_of(changes["calibration"]) if "calibration" in changes else self.calibration,
             pose_speed=changes.get("pose_speed", self.pose_speed),
+            aligned=self._aligned,
         )
 
     def _sources_with(self, changes: dict) -> Sources:
-        """The sources with the `events` / `intervals` of `changes`; their paths follow (None: given in memory)."""
-        given = {name: changes[name] for name in LABELS if name in changes}
+        """The sources with those `changes` gives (signals, pose, events, intervals, spikes, as `build_scene`
+        takes them); the others, and their paths, stay as they are."""
+        given = {name: changes[name] for name in SOURCE_KINDS if name in changes}
         if not given:
             return self.sources
         paths = {name: path for name, path in self.sources.paths.items() if name not in given}
-        loaded = {
-            name: _load_one(
-                value,
-                Events if name == "events" else Intervals,
-                read_events if name == "events" else read_intervals,
-                paths,
-                name,
-            )
-            for name, value in given.items()
-        }
-        return replace(self.sources, paths=paths, **loaded)
+        return replace(self.sources, paths=paths, **_loaded_sources(given, paths))
 
     @property
     def config(self) -> dict:
@@ -415,21 +446,19 @@ def build_scene(
         timeline (`AlignmentError`), an option is unknown, or the calibration is invalid or of another video size.
     """
     paths: dict = {}
-    signal_list = tuple(_load_each(signals, Signal, read_timeseries, paths, "signals"))
-    pose_list = tuple(_load_each(pose, Pose, read_pose, paths, "pose"))
-    events = _load_one(events, Events, read_events, paths, "events")
-    intervals = _load_one(intervals, Intervals, read_intervals, paths, "intervals")
-    spike_list = tuple(_load_each(spikes, Spikes, read_spikes, paths, "spikes"))
+    loaded = _loaded_sources(
+        {"signals": signals, "pose": pose, "events": events, "intervals": intervals, "spikes": spikes}, paths
+    )
     height, width = video.shape[1:3]
-    for loaded in pose_list:
+    for loaded_pose in loaded["poses"]:
         check_pose_video(
-            loaded,
+            loaded_pose,
             getattr(video, "path", None),
             (width, height),
             len(video.frame_times),
             refuse=(pose_alignment or {}).get("check_video", True),
         )
-    sources = Sources(signal_list, pose_list, events, intervals, paths, spike_list)
+    sources = Sources(paths=paths, **loaded)
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(
         video.frame_times,
@@ -456,6 +485,16 @@ def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> d
     return dict(given)
 
 
+def _same_options(first: dict, second: dict) -> bool:
+    """Whether two sets of `align` options are the same (`sync` compared as arrays)."""
+    return first.keys() == second.keys() and all(
+        np.array_equal(np.asarray(first[key], dtype=float), np.asarray(second[key], dtype=float))
+        if key == "sync"
+        else first[key] == second[key]
+        for key in first
+    )
+
+
 def _json_options(options: dict) -> dict:
     return {
         key: (np.asarray(value).tolist() if key == "sync" else value)
@@ -468,12 +507,48 @@ def _source_name(source) -> str:
     return Path(source.source).name or type(source).__name__.lower()
 
 
-def _load_each(given, kind, reader, paths: dict, name: str) -> list:
+# each kind of source: the class it loads into, its reader, and the `Sources` field it fills
+LOADERS = {
+    "signals": (Signal, read_timeseries, "signals"),
+    "pose": (Pose, read_pose, "poses"),
+    "events": (Events, read_events, "events"),
+    "intervals": (Intervals, read_intervals, "intervals"),
+    "spikes": (Spikes, read_spikes, "spikes"),
+}
+
+
+OWN_ALIGNMENTS = {"signals": "signal_alignments", "pose": "pose_alignments"}  # the `Sources` fields
+
+
+def _loaded_sources(given: dict, paths: dict) -> dict:
+    """The `Sources` fields of the kinds in `given` (by `build_scene`'s keyword names): each loaded, its path or
+    spec noted in `paths`, and the signals' and poses' own alignment options."""
+    fields: dict = {}
+    for name, value in given.items():
+        kind, reader, field_name = LOADERS[name]
+        if name in LABELS:
+            fields[field_name] = _load_one(value, kind, reader, paths, name)
+            continue
+        own: list[dict] = []
+        fields[field_name] = tuple(_load_each(value, kind, reader, paths, name, own))
+        if name in OWN_ALIGNMENTS:
+            fields[OWN_ALIGNMENTS[name]] = tuple(own)
+    return fields
+
+
+def _load_each(given, kind, reader, paths: dict, name: str, alignments: list | None = None) -> list:
+    """Each of `given` (one or a list) loaded; `paths[name]` gets each one's path or spec (None: in memory) and
+    `alignments` each one's own alignment options."""
     if given is None:
         return []
     items = given if isinstance(given, (list, tuple)) and not _is_plain_sequence(given) else [given]
-    loaded = [_load_one(item, kind, reader, {}, name) for item in items]
-    paths[name] = [str(item) if isinstance(item, (str, Path)) else None for item in items]
+    loaded, paths[name] = [], []
+    for item in items:
+        found: dict = {}
+        loaded.append(_load_one(item, kind, reader, found, name))
+        paths[name].append(found.get(name))
+        if alignments is not None:
+            alignments.append(_own_alignment(item, name))
     return loaded
 
 
@@ -483,11 +558,21 @@ def _is_plain_sequence(given) -> bool:
 
 
 def _load_one(given, kind, reader, paths: dict, name: str):
+    """`given` loaded: as it is when already loaded; a path or `SourceSpec` (or its dict) read, and noted in
+    `paths[name]` (a plain path as text, a spec with options as its dict); anything else through `reader`."""
     if given is None or isinstance(given, kind):
         return given
-    if isinstance(given, (str, Path)):
-        paths[name] = str(given)
-    return reader(given)
+    spec = spec_of(given, name)
+    if spec is None:
+        return reader(given)
+    written = spec.to_dict()
+    paths[name] = written if set(written) - {"kind", "path"} else spec.path  # a plain path stays one
+    return spec.read()
+
+
+def _own_alignment(given, name: str) -> dict:
+    spec = spec_of(given, name)
+    return spec.alignment if spec is not None else {}
 
 
 def _layout(layout, width: int, height: int, base: Layout | None = None) -> Layout:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..errors import ExportError
 from ..io.tables import value_from_text
 from ..io.video_factory import default_output
+from ..scene_options import SCENE_OPTION_NAMES
 from .distributed import RETRIES
 from .encode import EncoderSettings
 from .visualization import create_visualization, export_video
@@ -133,12 +134,12 @@ def read_jobs(path) -> list[dict]:
 
 
 def _job_keys() -> set[str]:
-    """The fields a job may have: `create_visualization`'s and `export_video`'s arguments and the encoder
-    options (progress, overwrite and the dask client belong to the batch)."""
+    """The fields a job may have: `create_visualization`'s and `export_video`'s arguments, the scene options and
+    the encoder options (progress, overwrite and the dask client belong to the batch)."""
     named = set(inspect.signature(create_visualization).parameters) | set(inspect.signature(export_video).parameters)
+    named |= set(SCENE_OPTION_NAMES)
     encoder = set(inspect.signature(EncoderSettings.from_kwargs).parameters) | {"fps"}
     return (named | encoder) - {
-        "export_options",
         "ffmpeg_kwargs",
         "scene",
         "progress",

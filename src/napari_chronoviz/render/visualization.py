@@ -14,6 +14,7 @@ from ..io.video import VideoSource
 from ..io.video_factory import default_output, open_video
 from ..overlays.scene import Scene
 from ..overlays.tiles import TiledScene, scene_of
+from ..scene_options import SCENE_OPTION_NAMES, SceneOptions
 from .distributed import export_chunked
 from .export import export_scene, output_frames
 from .tiles import TiledVideo
@@ -160,16 +161,7 @@ def create_visualization(
     events=None,
     intervals=None,
     spikes=None,
-    alignment: dict | None = None,
-    pose_alignment: dict | None = None,
-    labels_clock: str | int = "video",
-    window=None,
-    layout: str | dict | None = None,
-    style: dict | None = None,
-    tiles: str | dict | None = None,
-    calibration=None,
-    pose_speed: str | None = None,
-    **export_options,
+    **options,
 ) -> Path:
     """Write `video` with its signals, pose, events and intervals drawn on it, and return the output path.
 
@@ -180,25 +172,18 @@ def create_visualization(
         side by side in one file. The output's frames are then the first video's (or ticks of a constant
         `fps`), and every tile shows its own video's frame at or before each output frame's time.
     signals
-        Time series: a path, DataFrame, list, array, `Signal`, or a list of these.
+        Time series: a path, `SourceSpec`, DataFrame, list, array, `Signal`, or a list of these.
     output
         The file to write; see `export_video`.
     pose
-        One video: a pose path or `Pose`, or a list of them. Several videos: one entry per video in the same
-        order (a pose, a list of poses, or None), each drawn on its own tile, e.g. `pose=[front_h5, None]`.
-    events, intervals, spikes, alignment, pose_alignment, labels_clock, window, layout, style
-        What to draw and how it sits on the video's timeline (for several videos, the first video's or the
-        output's clock); see `build_scene`.
-    tiles
-        Several videos only: "row" (default: one row in the given order, native sizes), "grid", or
-        `{"columns": int, "height": int}` (tiles per row; every tile scaled to that many pixels high). The
-        plot panel's layout is relative to the tiled area (below it by default).
-    calibration, pose_speed
-        One video only: its spatial calibration (a `Calibration`, its dict or a calibration file), drawn as a
-        scale bar, and a lane of each pose's speed ("centroid" or a keypoint) in its unit per second; see
-        `build_scene`.
-    **export_options
-        Everything `export_video` takes: `start`, `end`, `scale`, `crop`, `plot_only`, `alpha`,
+        One video: a pose path, `SourceSpec` or `Pose`, or a list of them. Several videos: one entry per video in
+        the same order (a pose, a list of poses, or None), each drawn on its own tile, e.g. `pose=[front_h5, None]`.
+    events, intervals, spikes
+        What else to draw (for several videos, on the first video's or the output's clock); see `build_scene`.
+    **options
+        The scene options, by the names of `SceneOptions` (`alignment`, `pose_alignment`, `labels_clock`,
+        `window`, `layout`, `style`; `tiles` for several videos; `calibration` and `pose_speed` for one video),
+        and everything `export_video` takes: `start`, `end`, `scale`, `crop`, `plot_only`, `alpha`,
         `progress`, `overwrite`, `make_dirs`, `workers`, `client` and the encoder options (`codec`,
         `crf`, `preset`, `pix_fmt`, `fps`, ...).
 
@@ -211,8 +196,10 @@ def create_visualization(
     ------
     ChronovizError
         For a file that cannot be read or placed on the video's timeline (`SignalError`, `PoseError`,
-        `AlignmentError`, ...) and for export problems (`ExportError`).
+        `AlignmentError`, ...), an invalid scene option, and export problems (`ExportError`).
     """
+    scene_options = SceneOptions.of({name: options.pop(name) for name in SCENE_OPTION_NAMES if name in options})
+    tiles = scene_options.tiles
     given = list(video) if isinstance(video, (list, tuple)) else [video]
     if tiles is not None and len(given) < 2:
         raise ExportError("tiles= arranges several videos; with one video leave it out.")
@@ -220,22 +207,14 @@ def create_visualization(
     try:
         scene = scene_of(
             opened,
-            tiles=tiles,
             signals=signals,
             pose=pose,
             events=events,
             intervals=intervals,
             spikes=spikes,
-            alignment=alignment,
-            pose_alignment=pose_alignment,
-            labels_clock=labels_clock,
-            window=window,
-            layout=layout,
-            style=style,
-            calibration=calibration,
-            pose_speed=pose_speed,
+            **scene_options.keywords(),
         )
-        return export_video(opened if len(opened) > 1 else opened[0], scene, output, **export_options)
+        return export_video(opened if len(opened) > 1 else opened[0], scene, output, **options)
     finally:
         for item, source in zip(given, opened):
             if source is not item:
