@@ -260,3 +260,53 @@ def test_a_scripts_scene_options_stay_with_its_video(make_napari_viewer, recordi
     add(dock, "signals", recording["signals_ms"], time_unit="ms")
     assert dock.session.scene.alignment_options == {}
     assert source_lines(dock) == ["signal: signals_ms.csv (timestamps + 0.000 s)"]
+
+
+def test_labels_and_their_ethogram_travel_with_the_session(make_napari_viewer, qtbot, recording, tmp_path):
+    """Label with the user's own ethogram in the Label behaviors dock (keys pressed while scrubbing), save the
+    session from the Overlays dock, reopen it in a new viewer: the labels and the ethogram are back, and the user's
+    key labels with it."""
+    from qtpy.QtCore import Qt
+
+    from napari_chronoviz.io.ethogram import Behavior, Ethogram
+
+    mine = Ethogram((Behavior("grooming", "g", "#9467bd"), Behavior("rearing", "r", "#8c564b", kind="point")))
+
+    def label_dock(viewer):
+        _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+        return widget
+
+    def press(viewer, key):
+        qtbot.keyClick(qt_viewer_of(viewer).canvas.native, key)
+
+    viewer = make_napari_viewer(show=True)
+    viewer.open(recording["video"], plugin="napari-chronoviz")
+    overlays, labels = open_dock(viewer), label_dock(viewer)
+    labels.autosave_file.value = ""  # no autosave beside the video: the labels come back from the session only
+    labels.show_ethogram(mine)
+    labels.start_labeling()
+    for frame, key in ((10, Qt.Key.Key_G), (25, Qt.Key.Key_R), (40, Qt.Key.Key_G)):
+        viewer.dims.set_current_step(0, frame)  # scrubbing the slider, then the key
+        press(viewer, key)
+    labeler = labels.labeler
+    assert labeler.labeling.intervals().labels == ("grooming",) and labeler.labeling.events().kinds == ("rearing",)
+    overlays.session_file.value = tmp_path / "labeled.cvz"
+    written = overlays.save_session()
+    assert yaml.safe_load(written.read_text())["ethogram"] == "labeled.ethogram.yaml"
+
+    fresh = make_napari_viewer(show=True)
+    reopened_labels = label_dock(fresh)  # open before the session, as a user whose docks napari remembers
+    reopened = open_dock(fresh)
+    reopened.session_file.value = written
+    reopened.open_session()
+    assert reopened_labels.ethogram().behaviors == mine.behaviors  # the user's, not the starter ethogram
+    assert "g: grooming (state)" in reopened_labels.keys.value
+    plot = reopened.session.scene.plot
+    assert plot.intervals.labels == ("grooming",) and plot.events.kinds == ("rearing",)
+    labeler = reopened_labels.start_labeling()
+    assert labeler.labeling.intervals().labels == ("grooming",)
+    for frame in (60, 80):
+        fresh.dims.set_current_step(0, frame)
+        press(fresh, Qt.Key.Key_G)
+    assert labeler.labeling.intervals().labels == ("grooming", "grooming")
+    assert labeler.labeling.ethogram["grooming"].color == "#9467bd"

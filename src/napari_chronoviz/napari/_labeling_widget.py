@@ -19,7 +19,7 @@ from ..io.labels import LABEL_FORMATS
 from ._dock import ScrollingContainer
 from ._label_mouse import LabelMouse
 from ._labeling import PLAYBACK_KEYS, Labeler, autosave_path_of
-from ._metadata import METADATA_KEY
+from ._metadata import ETHOGRAM_KEY, METADATA_KEY
 
 STARTER_ETHOGRAM = Ethogram(
     (  # what the table shows before the user edits it or loads a file
@@ -134,9 +134,19 @@ class LabelingWidget(ScrollingContainer):
         return Labeler.of(self.video_layer) if self.video_layer is not None else None
 
     def _video_chosen(self, *_) -> None:
+        """The chosen video's autosave file, bouts, and ethogram: its labeler's, else the one of the session it was
+        opened from (so the session's keys label)."""
         layer = self.video_layer
         path = autosave_path_of(layer) if layer is not None else None
         self.autosave_file.value = path or ""
+        if self.labeler is not None:
+            self.show_ethogram(self.labeler.labeling.ethogram)
+        elif layer is not None and layer.metadata.get(METADATA_KEY, {}).get(ETHOGRAM_KEY):
+            saved = layer.metadata[METADATA_KEY][ETHOGRAM_KEY]
+            try:
+                self.show_ethogram(read_ethogram(saved))
+            except (ChronovizError, OSError) as error:
+                show_error(f"The session's ethogram was not loaded: {error} Load it in *ethogram file*.")
         self._show_bouts()
 
     def _with_labeler(self, action) -> None:

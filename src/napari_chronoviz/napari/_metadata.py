@@ -2,8 +2,10 @@
 
 A video layer's entry holds its `kind` ("video"), `path`, `fps` and `n_frames`; overlay layers carry the
 scene's configuration (source paths, alignment, window, layout, style) so a writer can rebuild it.
-A sample's video layer also carries, under `OVERLAYS_KEY`, the overlays the dock widget attaches.
+A sample's video layer also carries, under `OVERLAYS_KEY`, the overlays the dock widget attaches, and a session's
+under `ETHOGRAM_KEY` the ethogram file its labels were made with (the Label behaviors dock shows it).
 """
 
 METADATA_KEY = "chronoviz"
 OVERLAYS_KEY = "overlays"  # in a video layer's chronoviz metadata: sources for the dock widget to attach
+ETHOGRAM_KEY = "ethogram"  # in a video layer's chronoviz metadata: the ethogram file of a session's labels

@@ -51,7 +51,7 @@ from ..io.tables import (
     is_number,
     split_fields,
 )
-from ._metadata import METADATA_KEY, OVERLAYS_KEY
+from ._metadata import ETHOGRAM_KEY, METADATA_KEY, OVERLAYS_KEY
 
 if TYPE_CHECKING:
     from ..io.pose import Pose
@@ -415,7 +415,8 @@ def signal_layer_data(signal: Signal) -> tuple:
 
 def session_layer_data(path: Path) -> list[tuple]:
     """A video layer for each video of a session; the first carries the session's overlays for the dock widget
-    (under `OVERLAYS_KEY`, with `cameras`, the names of all its video layers, when there are several).
+    (under `OVERLAYS_KEY`, with `cameras`, the names of all its video layers, when there are several) and the
+    ethogram file of its labels, when it has one (under `ETHOGRAM_KEY`, for the Label behaviors dock).
 
     Parameters
     ----------
@@ -440,6 +441,8 @@ def session_layer_data(path: Path) -> list[tuple]:
     if len(layers) > 1:
         overlays["cameras"] = [attributes["name"] for _, attributes, _ in layers]
     layers[0][1]["metadata"][METADATA_KEY][OVERLAYS_KEY] = overlays
+    if session.ethogram is not None:
+        layers[0][1]["metadata"][METADATA_KEY][ETHOGRAM_KEY] = str(session.ethogram)
     return layers
 
 

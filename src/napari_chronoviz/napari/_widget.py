@@ -40,6 +40,7 @@ from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
 from ._camera_frames import CameraFrames
 from ._cameras import CamerasSession
+from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
@@ -679,7 +680,8 @@ class ChronovizWidget(Container):
         )
 
     def save_session(self, *_) -> Path | None:
-        """Save the chosen video (or cameras) with every listed source and the settings to the session file.
+        """Save the chosen video (or cameras) with every listed source and the settings to the session file, and
+        the ethogram of its labels when it is being labeled (the Label behaviors dock).
 
         Returns the written path, or None after an error notification saying what to fix in the dock.
         """
@@ -693,10 +695,15 @@ class ChronovizWidget(Container):
         if not Path(path).parent.is_dir():
             show_error(f"The folder {Path(path).parent} does not exist: choose a session file in an existing folder.")
             return None
+        labeler = Labeler.of(session.video_layer)  # the labels' ethogram travels with them: the keys come back
         try:
             videos = _video_files(session)
             written = save_session(
-                path, [video for video, _ in videos], session.scene, frame_times=[t for _, t in videos]
+                path,
+                [video for video, _ in videos],
+                session.scene,
+                frame_times=[t for _, t in videos],
+                ethogram=labeler.labeling.ethogram if labeler is not None else None,
             )
         except (ChronovizError, OSError) as error:
             show_error(str(error))
