@@ -247,7 +247,7 @@ def test_frame_times_in_another_unit_than_the_name_says_warn_with_the_fix(clips,
     np.save(path, np.round((epoch_times(90) - EPOCH) * 1e6))
     with pytest.warns(
         UserWarning,
-        match=r"are its times microseconds\? Read them with read_frame_times\(\.\.\., time_unit='us'\).*name the file",
+        match=r"are its times microseconds\? Read them in that unit: read_frame_times\(\.\.\., time_unit='us'\).*name the",
     ):
         open_video(clips["zero"], frame_times=path)
     np.save(tmp_path / "frame_times_us.npy", np.load(path))
@@ -297,7 +297,27 @@ def test_a_table_without_a_time_column_says_so_and_lists_its_columns(clips, tmp_
         build_scene(open_video(clips["zero"]), signals=path)
     message = str(raised.value)
     assert "photometry.csv: No time column was found among its columns ['dff', 'isosbestic']" in message
-    assert "sample rate in Hz (rate=)" in message and "time_column=" in message
+    assert "sample rate in Hz (rate=HZ)" in message and "time_column=" in message
+
+
+def test_the_advice_is_in_the_words_of_the_interface(clips, tmp_path, capsys):
+    """The same message advises Python's arguments in a script and the command's flags on the command line."""
+    from napari_chronoviz.cli import main
+
+    path = tmp_path / "photometry.csv"
+    pd.DataFrame({"dff": np.arange(10_000.0)}).to_csv(path, index=False)
+    with pytest.raises(AlignmentError) as raised:
+        build_scene(open_video(clips["zero"]), signals=path)
+    assert "(rate=HZ)" in str(raised.value) and "mode='stretch'" in str(raised.value)
+    output = tmp_path / "out.mp4"
+    assert main(["render", str(clips["zero"]), "--signals", str(path), "-o", str(output), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "(--rate HZ)" in error and "--align stretch spreads" in error and "Set these options with --align" in error
+    assert "rate=" not in error and "mode=" not in error and "alignment={" not in error
+    output.write_bytes(b"mine")
+    assert main(["render", str(clips["zero"]), "-o", str(output), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "--overwrite to replace it" in error and "overwrite=True" not in error and output.read_bytes() == b"mine"
 
 
 @pytest.mark.parametrize("reference", ["source_video", "original_videos"])
@@ -355,6 +375,17 @@ def test_a_signal_on_an_epoch_clock_names_both_ranges_and_the_offset(clips):
     assert "offset=-1769000000.123 starts them together" in message
     scene = build_scene(open_video(clips["zero"]), signals=signal, alignment={"offset": -EPOCH})
     assert scene.traces[0].alignment.sample_at(0) == 0
+
+
+def test_a_pose_added_to_a_scene_is_checked_like_the_first_ones(clips, short_dlc_pose):
+    """A pose added later (the dock adding to open sources, `Session.update`) meets the check `build_scene` makes."""
+    small = open_video(clips["zero"])  # 160x120 px: the mouse pose was tracked on 640x480 frames
+    scene = build_scene(small, signals=pd.DataFrame({"speed": np.arange(90.0)}))
+    with pytest.raises(PoseError, match=r"keypoints lie outside this video's"):
+        scene.updated(pose=short_dlc_pose(90))
+    with pytest.warns(UserWarning, match="Drawn anyway"):
+        anyway = scene.updated(pose=short_dlc_pose(90), pose_alignment={"check_video": False})
+    assert len(anyway.pose_overlays) == 1
 
 
 def test_attach_checks_a_pose_against_the_video_layers_file(shared_data, make_napari_viewer):

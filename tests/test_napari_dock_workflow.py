@@ -70,6 +70,14 @@ def source_lines(dock) -> list[str]:
     return [dock.sources.native.item(row).text() for row in range(dock.sources.native.count())]
 
 
+API_AND_FLAG_WORDS = ("mode=", "ratio=", "rate=", "time_column=", "time_unit=", "check_video", "overwrite=", "--")
+
+
+def assert_in_dock_words(message: str) -> None:
+    """The advice of a dock's message names the dock's controls, not Python's arguments or the command's flags."""
+    assert not [word for word in API_AND_FLAG_WORDS if word in message], message
+
+
 def test_a_users_session_in_the_overlays_dock(make_napari_viewer, qtbot, recording, notifications, tmp_path):
     errors, warnings_shown = notifications["error"], notifications["warning"]
     viewer = make_napari_viewer(show=True)
@@ -89,6 +97,8 @@ def test_a_users_session_in_the_overlays_dock(make_napari_viewer, qtbot, recordi
     dock.add.clicked()
     assert dock.listed == [] and dock.session is None
     assert "no_time.csv was not added as signal" in errors[-1] and "sample rate (Hz)" in errors[-1]
+    assert "'rate (Hz)' of the source" in errors[-1] and "alignment 'stretch' of the source" in errors[-1]
+    assert_in_dock_words(errors[-1])
 
     # 2. then a good pose and events: they show, and the first file's error is not repeated
     n_errors = len(errors)
@@ -310,3 +320,35 @@ def test_labels_and_their_ethogram_travel_with_the_session(make_napari_viewer, q
         press(fresh, Qt.Key.Key_G)
     assert labeler.labeling.intervals().labels == ("grooming", "grooming")
     assert labeler.labeling.ethogram["grooming"].color == "#9467bd"
+
+
+def test_a_pose_of_another_video_is_refused_in_the_dock_until_the_user_says_so(
+    make_napari_viewer, recording, notifications, tmp_path
+):
+    """A pose tracked on 640x480 frames, on a 160x120 video: refused whether it comes from the dock's form or from
+    File > Open and *Add opened signal/pose layers*, also once other sources are open; the error says which control
+    lets it through, and unticking it does (with a warning)."""
+    errors, warnings_shown = notifications["error"], notifications["warning"]
+    viewer = make_napari_viewer()
+    small = make_stamped_video(tmp_path / "small.mp4", N_FRAMES, size=(160, 120), fps=FPS)
+    viewer.open(small, plugin="napari-chronoviz")
+    dock = open_dock(viewer)
+    add(dock, "signals", recording["signals_ms"], time_unit="ms")
+    assert dock.session is not None and not errors
+
+    add(dock, "pose", recording["pose"])
+    viewer.open(recording["pose"], plugin="napari-chronoviz")  # File > Open, then the dock's button
+    dock.add_layers.clicked()
+    assert len(errors) == 2
+    for error in errors:
+        assert f"{recording['pose'].name} does not fit small.mp4" in error and "keypoints lie outside" in error
+        assert f"untick '{dock.pose_check.label}'" in error
+        assert_in_dock_words(error)
+    assert [item.kind for item in dock.listed] == ["signals"] and not dock.session.scene.pose_overlays
+
+    dock.pose_check.value = False  # "use it anyway"
+    dock.add_layers.clicked()
+    assert [item.kind for item in dock.listed] == ["signals", "pose"] and len(dock.session.scene.pose_overlays) == 1
+    assert "Drawn anyway" in warnings_shown[-1] and len(errors) == 2
+    dock.session_file.value = tmp_path / "anyway.cvz"
+    assert yaml.safe_load(dock.save_session().read_text())["pose_alignment"] == {"check_video": False}

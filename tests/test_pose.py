@@ -145,7 +145,7 @@ def test_a_pose_longer_than_its_video_is_an_error_with_both_counts_and_advice():
     with pytest.raises(
         AlignmentError,
         match=r"pose has 2330 rows but the video has 2329 frames.*tracked on this "
-        r"video.*mode='ratio'.*mode='frame'",
+        r"video.*'mode': 'ratio', 'ratio': k.*'mode': 'frame'",
     ):
         align(np.arange(2329) / 30, pose)
     assert align(np.arange(2330) / 30, pose).positions[-1] == 2329

@@ -13,7 +13,7 @@ import warnings
 from fractions import Fraction
 
 from . import __version__
-from .errors import ChronovizError
+from .errors import ChronovizError, in_words
 from .io.tables import value_from_text
 from .sources import TIME_UNITS
 
@@ -63,7 +63,7 @@ def _warning_printer(show_other):
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         if issubclass(category, UserWarning):
-            print(f"chronoviz: warning: {message}", file=sys.stderr)
+            print(f"chronoviz: warning: {in_words(message, 'cli')}", file=sys.stderr)
         else:
             show_other(message, category, filename, lineno, file, line)
 
@@ -106,7 +106,7 @@ def _run_command(args: argparse.Namespace) -> int:
             return 0
         return _view(videos, options, frame_times)
     except (ChronovizError, OSError) as error:
-        print(f"chronoviz: {error}", file=sys.stderr)
+        print(f"chronoviz: {in_words(error, 'cli')}", file=sys.stderr)
         return 2
 
 
@@ -284,7 +284,7 @@ def _check(args) -> int:
     from .io.video_check import check_video
 
     reports = [check_video(video, seeks=args.seeks, seed=args.seed) for video in args.videos]
-    print("\n".join(map(str, reports)))
+    print("\n".join(report.report("cli") for report in reports))
     return 0 if all(report.exact for report in reports) else 1
 
 

@@ -1,10 +1,109 @@
-"""Exceptions raised for input the user can fix: each message names the file, the problem and the fix."""
+"""Exceptions raised for input the user can fix: each message names the file, the problem and the fix.
+
+The fix is given in the words of the interface the user works in: a message says which option to set with
+`advice(name, value)`, a marker that `in_words(message, interface)` writes as that option's argument in Python,
+flag on the command line or control in the dock (`ADVICE`). `str()` of a `ChronovizError` or `ChronovizWarning`
+gives the Python words; the command line and the dock write theirs with `in_words`. A message that embeds another
+error's keeps its markers with `marked(error)`.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
 
-class ChronovizError(ValueError):
+INTERFACES = ("python", "cli", "dock")
+# an option a message advises to set, in each interface's words ({value}: the value advised)
+ADVICE = {
+    "mode": ("mode={value!r}", "--align {value}", "alignment '{value}' of the source"),
+    "pose_mode": ("pose_alignment={{'mode': {value!r}}}", "--pose-align {value}", "alignment '{value}' of the pose"),
+    "ratio": ("ratio={value}", "--ratio {value}", "rows per frame {value}"),
+    "pose_ratio": (
+        "pose_alignment={{'mode': 'ratio', 'ratio': {value}}}",
+        "--pose-align ratio --pose-ratio {value}",
+        "alignment 'ratio' with rows per frame {value} for the pose",
+    ),
+    "offset": ("offset={value}", "--offset {value} (--pose-offset for a pose)", "offset (s) {value} of the source"),
+    "rate": ("rate=HZ", "--rate HZ", "'rate (Hz)' of the source"),
+    "time_column": ("time_column=NAME", "--time-column NAME", "'time column' of the source"),
+    "time_unit": ("time_unit=UNIT", "--time-unit UNIT", "'time unit' of the source"),
+    "frame_times_unit": (
+        "read_frame_times(..., time_unit={value!r}), or name the file with a _{value} suffix (e.g. "
+        "frame_times_{value}.npy)",
+        "name the file with a _{value} suffix (e.g. frame_times_{value}.npy)",
+        "name the file with a _{value} suffix (e.g. frame_times_{value}.npy)",
+    ),
+    "alignment": (
+        "alignment={{...}} (or a SourceSpec's mode, ratio, offset)",
+        "--align, --ratio and --offset",
+        "the source's alignment, rows per frame and offset",
+    ),
+    "pose_alignment": (
+        "pose_alignment={{...}} (or a SourceSpec's mode, ratio, offset)",
+        "--pose-align, --pose-ratio and --pose-offset",
+        "the pose's alignment, rows per frame and offset",
+    ),
+    "check_video": (
+        "pass pose_alignment={{'check_video': False}}",
+        "add --no-pose-video-check",
+        "untick 'refuse a pose made on another video' (under Sources) and add it again",
+    ),
+    "fps": (
+        "pass fps={value}",
+        "add --fps {value}",
+        "export to .mp4 or .webm instead (the dock's GIF keeps the frame times)",
+    ),
+    "overwrite": ("overwrite=True", "--overwrite", "tick 'overwrite'"),
+    "make_dirs": ("make_dirs=True", "--make-dirs", "choose a file in an existing folder"),
+    "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
+}
+_MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")
+
+
+def advice(name: str, value=None) -> str:
+    """A marker of the option `name` of `ADVICE` (set to `value`, a string or number) in a message, written in each
+    interface's words by `in_words`."""
+    if name not in ADVICE:
+        raise KeyError(f"No advice named {name!r}: add it to ADVICE.")
+    return f"[[{name}]]" if value is None else f"[[{name}={value!r}]]"
+
+
+def in_words(message, interface: str) -> str:
+    """`message` (text with `advice` markers, or an exception or warning) with each advised option in the words of
+    `interface`: "python" (arguments), "cli" (flags) or "dock" (the dock's controls)."""
+    column = INTERFACES.index(interface)
+
+    def written(match) -> str:
+        template = ADVICE[match[1]][column]
+        return template.format(value=ast.literal_eval(match[2]) if match[2] else None)
+
+    return _MARKER.sub(written, marked(message))
+
+
+def marked(message) -> str:
+    """The text of `message` with its `advice` markers (a chronoviz error's or warning's first argument)."""
+    if isinstance(message, _InPythonWords):
+        return str(message.args[0]) if message.args else ""
+    return str(message)
+
+
+class _InPythonWords:
+    """`str()` in Python's words; `marked()` keeps the markers for the other interfaces."""
+
+    def __str__(self) -> str:
+        return in_words(self, "python")
+
+
+class ChronovizWarning(_InPythonWords, UserWarning):
+    """A doubt about the user's input (a unit that looks wrong, a pose that stops early): drawn anyway."""
+
+
+class ChronovizError(_InPythonWords, ValueError):
     """Base class for errors about the user's input files or options."""
+
+
+class OutputExistsError(_InPythonWords, FileExistsError):
+    """A file to write exists and overwriting it was not asked for."""
 
 
 class VideoReadError(ChronovizError):

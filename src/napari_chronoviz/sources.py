@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import ChronovizError
 from .io.labels import read_events, read_intervals
-from .io.pose import read_pose
+from .io.pose import check_pose_video, read_pose
 from .io.spikes import read_spikes
 from .io.timeseries import read_timeseries
 from .timeline import align
@@ -25,6 +25,7 @@ from .timeline import align
 SOURCE_KINDS = ("signals", "pose", "events", "intervals", "spikes")
 TIME_UNITS = ("s", "ms", "us", "ns")
 ALIGNMENT_FIELDS = ("mode", "ratio", "offset")
+CHECK_VIDEO = "check_video"  # the pose alignment option that turns the pose-against-video check off
 # which reader options each kind's reader takes
 READER_FIELDS = {
     "signals": ("key", "time_column", "time_unit", "rate"),
@@ -121,16 +122,19 @@ class SourceSpec:
             object.__setattr__(self, "_loaded", self._read())
         return self.__dict__["_loaded"]
 
-    def check(self, frame_times, alignment: dict | None = None):
+    def check(self, video, alignment: dict | None = None):
         """Read the source and place it on a video's timeline, as a scene would: the check a source passes
-        before it joins what is open.
+        before it joins what is open. A pose is also checked against the video it is drawn on
+        (`check_pose_on_video`).
 
         Parameters
         ----------
-        frame_times
-            The video's frame times in seconds.
+        video
+            The video: its `frame_times` (seconds), `shape` (frames, height, width, ...) and `path` (None: in
+            memory).
         alignment
-            The scene's alignment options for this kind (`alignment` or `pose_alignment`); the spec's own win.
+            The scene's alignment options for this kind (`alignment` or `pose_alignment`, whose `check_video`
+            False lets a pose of another video through); the spec's own win.
 
         Returns
         -------
@@ -148,7 +152,13 @@ class SourceSpec:
         loaded = self.read()
         if self.kind not in ("signals", "pose"):
             return None
-        return align(frame_times, loaded, **{**(alignment or {}), **self.alignment})
+        options = {**(alignment or {}), **self.alignment}
+        if self.kind == "pose":
+            height, width = video.shape[1:3]
+            check_pose_on_video(loaded, video.path, (width, height), len(video.frame_times), options)
+        return align(
+            video.frame_times, loaded, **{name: value for name, value in options.items() if name != CHECK_VIDEO}
+        )
 
     def _read(self):
         if self.kind == "signals":
@@ -177,6 +187,18 @@ class SourceSpec:
         if isinstance(values.get("ratio"), str):
             values["ratio"] = ratio_from_text(values["ratio"])
         return cls(**values)
+
+
+def check_pose_on_video(pose, video_path, video_size: tuple[int, int], n_frames: int, pose_alignment: dict) -> None:
+    """`check_pose_video` of `pose` on the video: refused unless `pose_alignment` has `check_video` False, when
+    each finding is a warning.
+
+    Raises
+    ------
+    PoseError
+        When the pose cannot have been made on this video and the check is not turned off.
+    """
+    check_pose_video(pose, video_path, video_size, n_frames, refuse=pose_alignment.get(CHECK_VIDEO, True))
 
 
 def spec_of(given, kind: str) -> SourceSpec | None:

@@ -22,7 +22,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from ._times import UNIT_NAMES, nominal_rate, require_finite_increasing, unit_read_as_seconds
-from .errors import AlignmentError
+from .errors import AlignmentError, ChronovizWarning, advice
 from .io.tables import TIME_COLUMN_NAMES
 
 AlignMode = Literal["auto", "frame", "ratio", "stretch", "pad", "timestamps"]
@@ -329,14 +329,17 @@ def align(
     positions = _positions(sample_frames, n_frames, span_last_sample=mode != "stretch" and ratio_used is not None)
     if mode == "frame" and source.frames is None and n_samples != n_frames:
         mismatch = _length_mismatch(n_samples, n_frames, sample_frames, positions, source.is_pose)
+        pose = "pose_" if source.is_pose else ""
         if source.is_pose and n_samples > n_frames and requested_mode == "auto":
             raise AlignmentError(
                 f"{mismatch} A pose is read frame for frame: check that it was tracked on this video. If it was "
-                "tracked at k rows per video frame pass mode='ratio', ratio=k; to show its first rows anyway pass "
-                "mode='frame'."
+                f"tracked at k rows per video frame, set {advice('pose_ratio', 'k')}; to show its first rows anyway "
+                f"set {advice('pose_mode', 'frame')}."
             )
-        early_end = " If it stops early on purpose, pass mode='pad'." if n_samples < n_frames else ""
-        warnings.warn(mismatch + early_end, stacklevel=2)
+        early_end = (
+            f" If it stops early on purpose, set {advice(pose + 'mode', 'pad')}." if n_samples < n_frames else ""
+        )
+        warnings.warn(ChronovizWarning(mismatch + early_end), stacklevel=2)
     sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
     return Alignment(
         positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times, offset=offset
@@ -448,16 +451,18 @@ def _detect_ratio(n_samples: int, n_frames: int, columns_without_time: tuple[str
     untimed = (
         f"No time column was found among its columns {list(columns_without_time)} (a time column is named "
         f"{', '.join(TIME_COLUMN_NAMES)} or frame, with an optional unit such as time_ms), so its samples can "
-        "only be placed by count. Give its sample rate in Hz (rate=), or name its time column (time_column=). "
+        f"only be placed by count. Give its sample rate in Hz ({advice('rate')}), or name its time column "
+        f"({advice('time_column')}). "
         if columns_without_time
         else ""
     )
     raise AlignmentError(
         f"{untimed}{n_samples} samples do not fit {n_frames} video frames at any ratio (k or 1/k samples per frame, "
         f"k <= {MAX_AUTO_RATIO}); the nearest is {n_samples / n_frames:.4g} samples per frame. Choose how to "
-        f"align them: mode='stretch' spreads the samples over the whole video (their rate becomes "
-        f"{n_samples / n_frames:.4g} per frame), mode='pad' keeps one sample per frame (or ratio=...) and "
-        "leaves frames past the end blank; or give the samples' times and use mode='timestamps'."
+        f"align them: {advice('mode', 'stretch')} spreads the samples over the whole video (their rate becomes "
+        f"{n_samples / n_frames:.4g} per frame), {advice('mode', 'pad')} keeps one sample per frame (or "
+        f"{advice('ratio', 'N')} per frame) and leaves frames past the end blank; or give the samples' times and use "
+        f"{advice('mode', 'timestamps')}."
     )
 
 
@@ -471,8 +476,9 @@ def _ratio_text(ratio) -> str:
 def _align_timestamps(frame_times, source_times, n_samples, offset, interpolation, sync) -> Alignment:
     if source_times is None:
         raise AlignmentError(
-            "mode='timestamps' needs the source's times; this source has none. Give a time column when reading "
-            "it, or use mode='ratio'/'stretch'/'pad'."
+            f"{advice('mode', 'timestamps')} needs the source's times; this source has none. Give its time column "
+            f"({advice('time_column')}) or sample rate ({advice('rate')}), or use {advice('mode', 'ratio')}, "
+            f"{advice('mode', 'stretch')} or {advice('mode', 'pad')}."
         )
     if len(source_times) != n_samples:
         raise AlignmentError(f"The source has {n_samples} samples but {len(source_times)} times.")
@@ -520,11 +526,13 @@ def _check_overlap(frame_times: np.ndarray, source_times: np.ndarray) -> None:
     if overlap < 0:
         raise AlignmentError(
             f"The source and the video do not overlap in time ({ranges}).{unit_hint} If the clocks differ by a "
-            f"constant, pass offset= (seconds added to the source times; offset={video_range[0] - source_range[0]:.3f} "
-            "starts them together)."
+            f"constant, set its offset (seconds added to the source times): "
+            f"{advice('offset', f'{video_range[0] - source_range[0]:.3f}')} starts them together."
         )
     if unit_hint:
-        warnings.warn(f"Source and video times ({ranges}) look like a unit mistake.{unit_hint}", stacklevel=3)
+        warnings.warn(
+            ChronovizWarning(f"Source and video times ({ranges}) look like a unit mistake.{unit_hint}"), stacklevel=3
+        )
     elif overlap < 0.5 * span:
         warnings.warn(f"The source covers only {100 * overlap / span:.0f}% of the video ({ranges}).", stacklevel=3)
 
@@ -536,5 +544,5 @@ def _unit_mistake_hint(span_ratio: float) -> str:
         return ""
     return (
         f" The source spans {span_ratio:.3g}x the video: are its times in {UNIT_NAMES[unit]}? Give its time unit "
-        "(time_unit= in a script, --time-unit on the command line, the time unit of the source in the dock)."
+        f"({advice('time_unit')})."
     )

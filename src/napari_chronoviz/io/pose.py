@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import PoseError
+from ..errors import ChronovizWarning, PoseError, advice
 from .formats import HDF5_SUFFIXES
 from .hdf5 import pandas_keys, read_pandas_table
 
@@ -33,7 +33,6 @@ DLC_NAME = re.compile(r"^(?P<video>.+?)DLC_")  # DeepLabCut names its output <vi
 # trackers do place a few just outside the edge.
 OUTSIDE_MARGIN = 0.05
 OUTSIDE_SHARE = 0.01  # more than this share of the points that far outside: the pose is of another frame
-OTHER_VIDEO_OVERRIDE = "pose_alignment={'check_video': False} in Python, or --no-pose-video-check on the command line"
 
 
 @dataclass(frozen=True)
@@ -217,15 +216,15 @@ def check_pose_video(
     if refuse and (decisive or findings):
         raise PoseError(
             f"{message} Its keypoints would be drawn in the wrong place. Give the pose tracked on {video_name}; "
-            f"if this pose was made on it after all (a renamed or re-encoded copy of the same frames), pass "
-            f"{OTHER_VIDEO_OVERRIDE}."
+            f"if this pose was made on it after all (a renamed or re-encoded copy of the same frames), "
+            f"{advice('check_video')}."
         )
-    advice = (
-        "Drawn anyway, as check_video=False asks."
+    doubt = (
+        "Drawn anyway: the check is turned off."
         if decisive or findings
         else "If the video was renamed this is fine; otherwise the keypoints are drawn in the wrong place."
     )
-    warnings.warn(f"{message} {advice}", stacklevel=3)
+    warnings.warn(ChronovizWarning(f"{message} {doubt}"), stacklevel=3)
 
 
 def _same_video_name(recorded_stem: str, video_name: str) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ChronovizError
+from ..errors import ChronovizError, OutputExistsError, advice
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -245,10 +245,7 @@ def write_text_atomically(path, text: str, *, overwrite: bool = False) -> Path:
 
     path = Path(path).expanduser()
     if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in "
-            "the dock) to replace it."
-        )
+        raise OutputExistsError(f"{path} exists: choose another file name, or {advice('overwrite')} to replace it.")
     # not tempfile, which creates files 0600: os.open's mode goes through the user's umask, so labmates who
     # share the folder can read the file (0644 with the usual umask), as any file the user saves
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")

@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import VideoReadError
+from ..errors import VideoReadError, advice, in_words
 from .imgstore import is_imgstore
 from .orientation import Orientation
 from .pyav_video import PyAVVideo
@@ -65,6 +65,10 @@ class VideoCheck:
         return not self.wrong and self.decoded_frames == self.n_frames and self.times_agree
 
     def __str__(self) -> str:
+        return self.report()
+
+    def report(self, interface: str = "python") -> str:
+        """The readable report, its advice in the words of `interface` ("python" or "cli", see `in_words`)."""
         verdict = "EXACT" if self.exact else "NOT EXACT"
         lines = [
             f"{self.path}: {verdict}: {len(self.checked) - len(self.wrong)} of {len(self.checked)} frames read "
@@ -83,7 +87,7 @@ class VideoCheck:
             opencv = " (OpenCV turns them but does not mirror)" if self.orientation.mirrored else " and OpenCV"
             lines.append(
                 f"  orientation   the display matrix shows the stored {stored} frames {self.orientation}: read "
-                f"{self.width}x{self.height} as players{opencv} show them; open_video(..., upright=False) keeps "
+                f"{self.width}x{self.height} as players{opencv} show them; {advice('upright')} keeps "
                 "them as stored"
             )
         times = "" if self.times_agree else "; the indexed times differ from the decoder's"
@@ -113,7 +117,7 @@ class VideoCheck:
             lines.append(
                 f"  priming       {learned} learned from the first packet and given to every decoder ({needed})"
             )
-        return "\n".join(lines)
+        return in_words("\n".join(lines), interface)
 
 
 def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoCheck:

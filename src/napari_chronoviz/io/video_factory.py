@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 from .._times import UNIT_NAMES, require_finite_increasing, unit_read_as_seconds
-from ..errors import FrameTimesError
+from ..errors import ChronovizWarning, FrameTimesError, advice
 from .imgstore import is_imgstore, open_imgstore
 from .timestamps import read_frame_times
 from .video import VideoSource
@@ -104,13 +104,13 @@ def _warn_unit_mistake(given: np.ndarray, own: np.ndarray, source) -> None:
     unit = unit_read_as_seconds(ratio)
     if unit is None:
         return
-    from_file = isinstance(source, (str, Path))
-    where = Path(source).name if from_file else "the given frame_times"
-    named = f", or name the file with a _{unit} suffix (e.g. frame_times_{unit}.npy)" if from_file else ""
+    where = Path(source).name if isinstance(source, (str, Path)) else "the given frame_times"
     warnings.warn(
-        f"{where} steps {np.median(np.diff(given)):.6g} s between frames, {ratio:.3g} times the video's own "
-        f"timestamps: are its times {UNIT_NAMES[unit]}? Read them with read_frame_times(..., time_unit={unit!r}) "
-        f"(--time-unit {unit} on the command line){named}.",
+        ChronovizWarning(
+            f"{where} steps {np.median(np.diff(given)):.6g} s between frames, {ratio:.3g} times the video's own "
+            f"timestamps: are its times {UNIT_NAMES[unit]}? Read them in that unit: "
+            f"{advice('frame_times_unit', unit)}."
+        ),
         stacklevel=3,
     )
 

@@ -10,7 +10,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinB
 from napari.utils.notifications import show_error, show_info
 
 from ..calibration import CORNER_ORDER, Calibration, read_calibration
-from ..errors import ChronovizError
+from ..errors import ChronovizError, in_words
 from ..kinematics import CENTROID
 from ._cameras import source_data
 from ._layers import Session
@@ -165,7 +165,7 @@ class CalibrationControls(Container):
                     video_size=(width, height),
                 )
         except ChronovizError as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return None
         self._set(calibration)
         return calibration
@@ -175,7 +175,7 @@ class CalibrationControls(Container):
         try:
             calibration = read_calibration(self.file.value)
         except (ChronovizError, OSError) as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return None
         self._set(calibration)
         return calibration

@@ -12,7 +12,7 @@ from magicgui.widgets import CheckBox, ComboBox, FileEdit, Label, LineEdit, Push
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtWidgets import QListWidget, QSizePolicy
 
-from ..errors import ChronovizError
+from ..errors import ChronovizError, in_words
 from ..io.ethogram import ETHOGRAM_COLUMNS, Behavior, Ethogram, read_ethogram, write_ethogram
 from ..io.formats import ETHOGRAM_SUFFIXES, TEXT_TABLE_SUFFIXES, patterns
 from ..io.labels import LABEL_FORMATS
@@ -146,7 +146,9 @@ class LabelingWidget(ScrollingContainer):
             try:
                 self.show_ethogram(read_ethogram(saved))
             except (ChronovizError, OSError) as error:
-                show_error(f"The session's ethogram was not loaded: {error} Load it in *ethogram file*.")
+                show_error(
+                    f"The session's ethogram was not loaded: {in_words(error, 'dock')} Load it in *ethogram file*."
+                )
         self._show_bouts()
 
     def _with_labeler(self, action) -> None:
@@ -219,14 +221,14 @@ class LabelingWidget(ScrollingContainer):
         try:
             self.show_ethogram(read_ethogram(self.ethogram_file.value))
         except (ChronovizError, OSError) as error:
-            show_error(f"{error} Choose a YAML, CSV or BORIS project file in *ethogram file*.")
+            show_error(f"{in_words(error, 'dock')} Choose a YAML, CSV or BORIS project file in *ethogram file*.")
 
     def _save_ethogram(self) -> None:
         path = Path(self.ethogram_file.value)
         try:
             written = write_ethogram(self.ethogram(), path)
         except (ChronovizError, OSError) as error:
-            show_error(f"{error} Type a file name ending in .yaml or .csv in *ethogram file*.")
+            show_error(f"{in_words(error, 'dock')} Type a file name ending in .yaml or .csv in *ethogram file*.")
             return
         show_info(f"Saved the ethogram to {written}")
 
@@ -256,7 +258,7 @@ class LabelingWidget(ScrollingContainer):
                 )
             labeler.start()
         except (ChronovizError, OSError) as error:
-            show_error(f"Labeling could not start: {error}")
+            show_error(f"Labeling could not start: {in_words(error, 'dock')}")
             return None
         if self._show_bouts not in labeler.labeling.listeners:
             labeler.labeling.listeners.append(self._show_bouts)
@@ -286,10 +288,10 @@ class LabelingWidget(ScrollingContainer):
         try:
             written = self.labeler.save(path, format=self.labels_format.value, overwrite=self.overwrite.value)
         except FileExistsError as error:
-            show_error(f"{error}")
+            show_error(f"{in_words(error, 'dock')}")
             return
         except (ChronovizError, OSError) as error:
-            show_error(f"The labels could not be saved: {error}")
+            show_error(f"The labels could not be saved: {in_words(error, 'dock')}")
             return
         show_info("Saved " + " and ".join(str(path) for path in written))
 
@@ -303,7 +305,10 @@ class LabelingWidget(ScrollingContainer):
         try:
             self.labeler.load(path)
         except (ChronovizError, OSError) as error:
-            show_error(f"{error} Choose an intervals or events table (CSV, TSV, BORIS export) in *labels file*.")
+            show_error(
+                f"{in_words(error, 'dock')} Choose an intervals or events table (CSV, TSV, BORIS export) in "
+                "*labels file*."
+            )
             return
         self.show_ethogram(self.labeler.labeling.ethogram)
 

@@ -25,7 +25,7 @@ from napari.utils.notifications import show_error, show_info, show_warning
 from qtpy.QtCore import Qt
 from superqt import QCollapsible
 
-from ..errors import ChronovizError, ExportCancelled
+from ..errors import ChronovizError, ExportCancelled, in_words
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import open_video
@@ -34,7 +34,7 @@ from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
 from ..render.visualization import export_video
 from ..session import save_session
-from ..sources import READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, ratio_from_text, spec_of
+from ..sources import CHECK_VIDEO, READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, ratio_from_text, spec_of
 from ..timeline import MODES
 from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
@@ -50,6 +50,7 @@ KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "interval
 ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
 SINGLE_KINDS = ("events", "intervals")  # one table each: adding another replaces it
 FROM_NAME = "from name"
+POSE_CHECK_LABEL = "refuse a pose made on another video"
 YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 # what to change in the dock when a source does not fit the video, by kind
 DOCK_FIXES = {
@@ -104,6 +105,7 @@ class ChronovizWidget(Container):
         self.sources.native.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.remove_source = PushButton(text="Remove selected source")
         self.add_layers = PushButton(text="Add opened signal/pose layers")
+        self.pose_check = CheckBox(label=POSE_CHECK_LABEL, value=True)
         self.kind = ComboBox(label="add as", choices=[(KIND_NAMES[kind], kind) for kind in ADDABLE_KINDS])
         self.file = FileEdit(label="file", mode="r")
         self.key = LineEdit(label="HDF5 key / NPZ member")
@@ -145,7 +147,7 @@ class ChronovizWidget(Container):
         self.open_session_button = PushButton(text="Open session")
         self.extend([self.video, self.take_over, self.camera_frames])
         self.groups = {
-            "Sources": [self.sources, self.remove_source, self.add_layers],
+            "Sources": [self.sources, self.remove_source, self.add_layers, self.pose_check],
             "Add or edit a source": [
                 self.kind,
                 self.file,
@@ -263,8 +265,12 @@ class ChronovizWidget(Container):
             "trail_length": self.trail_length.value,
             **self.calibrate.style(),
         }
+        pose_alignment = {**self._kept_options.get("pose_alignment", {})}
+        if not self.pose_check.value:
+            pose_alignment[CHECK_VIDEO] = False
         return {
             **self._kept_options,
+            "pose_alignment": pose_alignment,
             "window": (self.left.value, self.right.value),
             "layout": {"position": self.position.value, "size": size},
             "style": style,
@@ -329,9 +335,12 @@ class ChronovizWidget(Container):
             return
         scene = session.scene
         self.listed = _listed_of(scene)
+        pose_alignment = dict(scene.pose_alignment_options)
+        with self.pose_check.changed.blocked():
+            self.pose_check.value = pose_alignment.pop(CHECK_VIDEO, True)
         self._kept_options = {
             "alignment": scene.alignment_options,
-            "pose_alignment": scene.pose_alignment_options,
+            "pose_alignment": pose_alignment,
             "labels_clock": scene.labels_clock,
         }
         style, layout = scene.style, scene.layout
@@ -379,7 +388,7 @@ class ChronovizWidget(Container):
                 try:
                     attach(self.viewer, requested.pop("cameras", layer), **requested)  # a session's cameras
                 except (ChronovizError, ValueError, OSError) as error:
-                    show_error(f"The overlays of {layer.name!r} could not be attached: {error}")
+                    show_error(f"The overlays of {layer.name!r} could not be attached: {in_words(error, 'dock')}")
                     continue
                 self.video.value = layer.name
                 self.show_session()  # also when that video was chosen already
@@ -393,7 +402,7 @@ class ChronovizWidget(Container):
         try:
             spec = self.form_spec()
         except ChronovizError as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return False
         replaced = [
             listed
@@ -414,7 +423,7 @@ class ChronovizWidget(Container):
         try:
             spec = self.form_spec()
         except ChronovizError as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return False
         others = [listed for position, listed in enumerate(self.listed) if position != index]
         others = [listed for listed in others if not listed.is_same_file(spec)]
@@ -467,7 +476,7 @@ class ChronovizWidget(Container):
         try:
             return InMemorySource(kind, signal_from_table(layer.features, name), name)
         except ChronovizError as error:
-            show_error(f"{name} was not added: {error}")
+            show_error(f"{name} was not added: {in_words(error, 'dock')}")
             return None
 
     def read_video_with_chronoviz(self, *_) -> list | None:
@@ -480,7 +489,7 @@ class ChronovizWidget(Container):
         try:
             opened = self.viewer.open(path, plugin="napari-chronoviz")
         except (ChronovizError, OSError, ValueError) as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return None
         self.viewer.layers.remove(layer)
         self.video.value = opened[0].name
@@ -501,7 +510,7 @@ class ChronovizWidget(Container):
         try:
             video = open_video(path, times)
         except (ChronovizError, OSError) as error:
-            show_error(f"{Path(times).name} was not used: {error}")
+            show_error(f"{Path(times).name} was not used: {in_words(error, 'dock')}")
             return None
         data, attributes, _ = video_layer_data(video, frame_times_file=times)
         listed = self.listed
@@ -561,12 +570,15 @@ class ChronovizWidget(Container):
         try:
             with warnings.catch_warnings(record=True) as doubts:
                 warnings.simplefilter("always")
-                alignment = spec.check(video_of_layer(layer).frame_times, self._kept_options.get(keyword))
+                alignment = spec.check(video_of_layer(layer), self.options().get(keyword))
         except (ChronovizError, OSError) as error:
-            show_error(f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {error} {DOCK_FIXES[spec.kind]}")
+            show_error(
+                f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {in_words(error, 'dock')} "
+                f"{DOCK_FIXES[spec.kind]}"
+            )
             return False
         for doubt in doubts:
-            show_warning(f"{spec.name}: {doubt.message} {DOCK_FIXES[spec.kind]}")
+            show_warning(f"{spec.name}: {in_words(doubt.message, 'dock')} {DOCK_FIXES[spec.kind]}")
         if alignment is not None:
             show_info(f"{spec.name}: {alignment.message}")
         return True
@@ -597,7 +609,7 @@ class ChronovizWidget(Container):
                 else:  # only the sources that changed are read and aligned
                     session.update(**sources, **self.options())
         except (ChronovizError, ValueError, OSError) as error:
-            show_error(f"{failure}{error}")
+            show_error(f"{failure}{in_words(error, 'dock')}")
             return False
         self._set_listed(listed, selected)
         return True
@@ -631,7 +643,7 @@ class ChronovizWidget(Container):
         try:
             session.update(**self.options())
         except (ChronovizError, ValueError, OSError) as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return
         self.sources.reset_choices()
 
@@ -674,7 +686,7 @@ class ChronovizWidget(Container):
                 "returned": lambda written: show_info(
                     f"Exported {written}" if written else "Export cancelled; nothing was written."
                 ),
-                "errored": lambda error: show_error(str(error)),
+                "errored": lambda error: show_error(in_words(error, "dock")),
                 "finished": [bar.close, lambda: setattr(self.cancel, "enabled", False)],
             },
         )
@@ -706,7 +718,7 @@ class ChronovizWidget(Container):
                 ethogram=labeler.labeling.ethogram if labeler is not None else None,
             )
         except (ChronovizError, OSError) as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return None
         show_info(f"Saved the session with {len(self.listed)} source(s) to {written}")
         return written
@@ -721,7 +733,7 @@ class ChronovizWidget(Container):
         try:
             return self.viewer.open(path, plugin="napari-chronoviz")
         except (ChronovizError, OSError, ValueError) as error:
-            show_error(str(error))
+            show_error(in_words(error, "dock"))
             return None
 
     def _request_cancel(self) -> None:

@@ -14,14 +14,14 @@ import numpy as np
 
 from .._times import nominal_rate
 from ..calibration import Calibration, calibration_of
-from ..errors import AlignmentError, ChronovizError
+from ..errors import AlignmentError, ChronovizError, advice, marked
 from ..io.labels import Events, Intervals, read_events, read_intervals
-from ..io.pose import Pose, check_pose_video, read_pose
+from ..io.pose import Pose, read_pose
 from ..io.spikes import Spikes, read_spikes
 from ..io.timeseries import Signal, read_timeseries
 from ..kinematics import pose_speed as speed_of_pose
 from ..scene_options import SCENE_OPTION_NAMES
-from ..sources import SOURCE_KINDS, how_aligned, spec_of
+from ..sources import CHECK_VIDEO, SOURCE_KINDS, check_pose_on_video, how_aligned, spec_of
 from ..timeline import align
 from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
@@ -37,14 +37,6 @@ ALIGN_OPTIONS = ("mode", "ratio", "offset", "interpolation", "sync")
 # A pose is drawn from its nearest row: no interpolation. `check_video` False draws a pose whose file says it was
 # made on another video (see `check_pose_video`).
 POSE_ALIGN_OPTIONS = ("mode", "ratio", "offset", "sync", "check_video")
-# Where each interface sets the options of the signals' and the poses' alignment, for error messages.
-WHERE_TO_SET = {
-    "alignment": "alignment={...} (or a SourceSpec's mode, ratio, offset) in a script, --align/--ratio/--offset "
-    "on the command line, or the source's alignment, rows per frame and offset in the dock",
-    "pose_alignment": "pose_alignment={...} (or a SourceSpec's mode, ratio, offset) in a script, "
-    "--pose-align/--pose-ratio/--pose-offset on the command line, or the pose's alignment, rows per frame and "
-    "offset in the dock",
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,8 +111,10 @@ class Scene:
         calibration: Calibration | None = None,
         pose_speed: str | None = None,
         aligned: dict | None = None,
+        video_path=None,
     ):
         self.frame_times = np.asarray(frame_times, dtype=float)
+        self.video_path = video_path  # the video's file (None: in memory), which a pose must have been made on
         self.video_size = tuple(int(v) for v in video_size)
         self.sources, self.window, self.labels_clock = sources, window, labels_clock
         # (keyword, id(source)) -> (options, Alignment): what `updated` hands on, so that a change of style or
@@ -200,13 +194,13 @@ class Scene:
             return previous[1]
         try:
             aligned = align(
-                self.frame_times, source, **{name: options[name] for name in options if name != "check_video"}
+                self.frame_times, source, **{name: options[name] for name in options if name != CHECK_VIDEO}
             )
             self._aligned[key] = (options, aligned)
             return aligned
         except AlignmentError as error:
             raise AlignmentError(
-                f"{_source_name(source)}: {error} Set these options with {WHERE_TO_SET[keyword]}."
+                f"{_source_name(source)}: {marked(error)} Set these options with {advice(keyword)}."
             ) from None
 
     def _speed_traces(self) -> list[Trace]:
@@ -331,10 +325,14 @@ class Scene:
         window = Window.of(changes["window"]) if "window" in changes else self.window
         alignment = {**self.alignment_options, **changes.get("alignment", {})}
         pose_alignment = {**self.pose_alignment_options, **changes.get("pose_alignment", {})}
+        sources = self._sources_with(changes)
+        if sources.poses != self.sources.poses:  # the check build_scene makes, of the poses added
+            added = [pose for pose in sources.poses if not any(pose is kept for kept in self.sources.poses)]
+            _check_poses(added, self.video_path, self.video_size, self.n_frames, pose_alignment)
         return Scene(
             self.frame_times,
             self.video_size,
-            self._sources_with(changes),
+            sources,
             alignment=alignment,
             pose_alignment=pose_alignment,
             labels_clock=changes.get("labels_clock", self.labels_clock),
@@ -344,6 +342,7 @@ class Scene:
             calibration=calibration_of(changes["calibration"]) if "calibration" in changes else self.calibration,
             pose_speed=changes.get("pose_speed", self.pose_speed),
             aligned=self._aligned,
+            video_path=self.video_path,
         )
 
     def _sources_with(self, changes: dict) -> Sources:
@@ -450,14 +449,8 @@ def build_scene(
         {"signals": signals, "pose": pose, "events": events, "intervals": intervals, "spikes": spikes}, paths
     )
     height, width = video.shape[1:3]
-    for loaded_pose in loaded["poses"]:
-        check_pose_video(
-            loaded_pose,
-            getattr(video, "path", None),
-            (width, height),
-            len(video.frame_times),
-            refuse=(pose_alignment or {}).get("check_video", True),
-        )
+    video_path = getattr(video, "path", None)
+    _check_poses(loaded["poses"], video_path, (width, height), len(video.frame_times), pose_alignment or {})
     sources = Sources(paths=paths, **loaded)
     style = style if isinstance(style, Style) else Style.from_dict(style)
     return Scene(
@@ -472,7 +465,13 @@ def build_scene(
         style=style,
         calibration=calibration_of(calibration),
         pose_speed=pose_speed,
+        video_path=video_path,
     )
+
+
+def _check_poses(poses, video_path, video_size: tuple[int, int], n_frames: int, pose_alignment: dict) -> None:
+    for pose in poses:
+        check_pose_on_video(pose, video_path, video_size, n_frames, pose_alignment)
 
 
 def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> dict:
@@ -480,7 +479,7 @@ def _alignment_options(given: dict, allowed: tuple[str, ...], keyword: str) -> d
     if unknown:
         raise ChronovizError(
             f"Unknown {keyword.replace('_', ' ')} option(s) {sorted(unknown)}: use "
-            f"{', '.join(allowed)}. Set them with {WHERE_TO_SET[keyword]}."
+            f"{', '.join(allowed)}. Set them with {advice(keyword)}."
         )
     return dict(given)
 

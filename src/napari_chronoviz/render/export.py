@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from .._times import nominal_rate
-from ..errors import ExportCancelled, ExportError
+from ..errors import ExportCancelled, ExportError, advice
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
 from ..overlays.scene import Scene
 from ..timeline import frames_at_or_before
@@ -156,7 +156,7 @@ def _container_timing(output: Path, times: np.ndarray, fps, input_time_base, set
         if len(pts) > 1 and np.any(np.diff(pts) <= 0):
             raise ExportError(
                 f"{output.name}: GIF counts time in 1/100 s, so frames less than 10 ms apart cannot be "
-                "told apart; pass fps=50 or lower (--fps 50) to export a GIF."
+                f"told apart; {advice('fps', 50)} (or lower) to export a GIF."
             )
         if np.abs(pts * float(GIF_TIME_BASE) - relative).max() > 1e-6:
             warnings.warn(
@@ -268,12 +268,10 @@ def checked_output(output: Path, video, *, overwrite: bool, make_dirs: bool) -> 
         ):
             raise ExportError(f"The output {output} is the input video: choose another name (nothing was written).")
     if output.exists() and not overwrite:
-        raise ExportError(f"{output} exists; pass overwrite=True (--overwrite) to replace it, or choose another name.")
+        raise ExportError(f"{output} exists; {advice('overwrite')} to replace it, or choose another name.")
     if not output.parent.is_dir():
         if not make_dirs:
-            raise ExportError(
-                f"The folder {output.parent} does not exist; create it, or pass make_dirs=True (--make-dirs)."
-            )
+            raise ExportError(f"The folder {output.parent} does not exist; create it, or {advice('make_dirs')}.")
         output.parent.mkdir(parents=True)
     return output
 
