@@ -225,6 +225,41 @@ def test_chronoviz_check_reports_the_display_rotation(phone_video, capsys):
     report = capsys.readouterr().out
     assert "EXACT" in report and "120x160 h264" in report
     assert "display matrix shows the stored 160x120 frames turned 90 degrees counterclockwise" in report
+    assert "--no-upright keeps them as stored" in report and "upright=False" not in report
+
+
+def test_the_stored_orientation_is_kept_on_request_in_render_view_and_check(phone_video, tmp_path, capsys):
+    """`--no-upright`, `open_video`'s `upright=False` on the command line: frames as the camera stored them."""
+    from napari_chronoviz.cli import _parser, main
+
+    assert main(["check", str(phone_video), "--no-upright"]) == 0
+    report = capsys.readouterr().out
+    assert "160x120 h264" in report and "kept as stored (160x120), as asked" in report
+    output = tmp_path / "stored.mp4"
+    assert main(["render", str(phone_video), "--no-upright", "-o", str(output), "--quiet"]) == 0
+    with open_video(output) as exported, open_video(phone_video, upright=False) as stored:
+        assert exported.shape[1:3] == (120, 160) == stored.shape[1:3]
+        assert read_stamp(exported[30]) == 30
+    assert _parser().parse_args(["view", str(phone_video), "--no-upright"]).upright is False
+
+
+def test_chronoviz_check_describes_the_given_frame_times(clips, tmp_path, capsys):
+    """`chronoviz check --frame-times`: the rate, steps and gaps of the camera's own times, not the container's."""
+    from napari_chronoviz.cli import main
+
+    times = epoch_times(90)
+    times[50:] += 0.1  # a gap of three frames
+    np.save(tmp_path / "frame_times.npy", times)
+    assert main(["check", str(clips["epoch"]), "--frame-times", str(tmp_path / "frame_times.npy")]) == 0
+    report = capsys.readouterr().out
+    assert "1 gap(s)" in report and "(from " in report and "frame_times.npy)" in report
+    expected = 89 / (times[-1] - times[0])
+    assert f"{1000 * np.median(np.diff(times)):.3f}" in report and "constant 30.000 fps" not in report
+    assert main(["check", str(clips["epoch"]), "--frame-times", str(tmp_path / "frame_times.npy"), "x.npy"]) == 2
+    assert "one file per video" in capsys.readouterr().err
+    from napari_chronoviz import check_video
+
+    assert check_video(clips["epoch"], frame_times=tmp_path / "frame_times.npy").fps == pytest.approx(expected)
 
 
 # Frame-time files: units in names, DataLogger folders, Arrow tables; a table without a time column.

@@ -35,6 +35,12 @@ def nominal_rate(frame_times: np.ndarray) -> float:
     return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 1.0
 
 
+def mean_rate(frame_times: np.ndarray) -> float:
+    """Frames per second over the whole recording: frames counted from the first to the last time (the rate a
+    player must keep to take as long as the recording did)."""
+    return float((len(frame_times) - 1) / (frame_times[-1] - frame_times[0]))
+
+
 def unit_read_as_seconds(ratio: float) -> str | None:
     """The unit ("ms", "us" or "ns") of times read as seconds that span `ratio` times what they should (about
     1e3, 1e6 or 1e9), or None."""

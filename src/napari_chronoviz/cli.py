@@ -126,14 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
         command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
-        command.add_argument(
-            "--frame-times",
-            nargs="+",
-            default=[],
-            metavar="FILE",
-            help="each video's frame times (one file per video, '-' for a video's own times): .npy, a one-column "
-            ".csv, a camera timestamp log, an ataraxis archive; they replace the container's times",
-        )
+        _add_video_flags(command)
         command.add_argument("--signals", nargs="+", default=[], metavar="FILE", help="time series files")
         for flag, metavar, kind, help_text in SIGNAL_READER_FLAGS:
             command.add_argument(
@@ -274,16 +267,40 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--quiet", action="store_true", help="do not print the calibration")
     check = commands.add_parser("check", help="check that a video's frames are read exactly; describe its timing")
     check.add_argument("videos", nargs="+", metavar="VIDEO", help="video files")
+    _add_video_flags(check)
     check.add_argument("--seeks", type=int, default=20, help="random frames read by fresh sources (default 20)")
     check.add_argument("--seed", type=int, default=0, help="seed of the random frames (default 0)")
     return parser
+
+
+def _add_video_flags(command) -> None:
+    """How each video is opened (`open_video`'s options), the same for render, view and check."""
+    command.add_argument(
+        "--frame-times",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="each video's frame times (one file per video, '-' for a video's own times): .npy, a one-column "
+        ".csv, a camera timestamp log, an ataraxis archive; they replace the container's times",
+    )
+    command.add_argument(
+        "--no-upright",
+        dest="upright",
+        action="store_false",
+        help="keep a video's stored orientation (frames as the camera stored them), not turned as its display "
+        "matrix says (a phone video's rotation) as players and OpenCV show it",
+    )
 
 
 def _check(args) -> int:
     """Print each video's check; exit status 1 when any is not exact."""
     from .io.video_check import check_video
 
-    reports = [check_video(video, seeks=args.seeks, seed=args.seed) for video in args.videos]
+    frame_times = _frame_time_files(args.videos, args.frame_times)
+    reports = [
+        check_video(video, seeks=args.seeks, seed=args.seed, frame_times=times, upright=args.upright)
+        for video, times in zip(args.videos, frame_times)
+    ]
     print("\n".join(report.report("cli") for report in reports))
     return 0 if all(report.exact for report in reports) else 1
 
@@ -355,24 +372,33 @@ def _session_or_options(args) -> tuple:
         videos = session.open_videos()
         frame_times = [video["frame_times"] for video in session.videos]
         return (videos if len(videos) > 1 else videos[0]), dict(session.options), frame_times
-    videos = _videos_with_frame_times(args.video, args.frame_times)
-    frame_times = [None if times == "-" else times for times in args.frame_times] or [None] * len(videos)
+    frame_times = _frame_time_files(args.video, args.frame_times)
+    videos = _opened_videos(args.video, frame_times, args.upright)
     options = {**_scene_options(args), "signals": _signal_specs(args)}
     return (videos if len(videos) > 1 else videos[0]), options, frame_times
 
 
-def _videos_with_frame_times(videos: list[str], frame_times: list[str]) -> list:
-    """The videos as paths, or opened with their `--frame-times` file (one per video, '-' for its own times)."""
+def _frame_time_files(videos: list[str], frame_times: list[str]) -> list:
+    """Each video's `--frame-times` file, None for its own times ('-' or no --frame-times)."""
     if not frame_times:
-        return list(videos)
+        return [None] * len(videos)
     if len(frame_times) != len(videos):
         raise ChronovizError(
             f"--frame-times takes one file per video ('-' for a video's own times): {len(videos)} video(s), "
             f"{len(frame_times)} file(s) given."
         )
+    return [None if times == "-" else times for times in frame_times]
+
+
+def _opened_videos(videos: list[str], frame_times: list, upright: bool) -> list:
+    """The videos as paths, or opened (`open_video`) when they have a frame-time file or keep their stored
+    orientation."""
     from .io.video_factory import open_video
 
-    return [video if times == "-" else open_video(video, times) for video, times in zip(videos, frame_times)]
+    return [
+        video if times is None and upright else open_video(video, times, upright=upright)
+        for video, times in zip(videos, frame_times)
+    ]
 
 
 def _signal_specs(args) -> list | None:

@@ -16,10 +16,12 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .._times import mean_rate
 from ..errors import VideoReadError, advice, in_words
 from .imgstore import is_imgstore
-from .orientation import Orientation
+from .orientation import Orientation, read_orientation
 from .pyav_video import PyAVVideo
+from .video_factory import checked_frame_times
 
 GAP_FACTOR = 1.5  # a frame step this many times the median one is a gap (dropped frames)
 RATE_TOLERANCE = 0.01  # steps within 1 % of the median: a constant frame rate
@@ -35,6 +37,7 @@ class VideoCheck:
     width: int  # as shown (after `orientation`)
     height: int
     orientation: Orientation  # the display matrix's turn and mirror
+    upright: bool  # frames read turned as `orientation` says (False: kept as stored)
     n_frames: int
     decoded_frames: int  # frames a plain sequential decode yields
     times_agree: bool  # the index's frame times are the sequential decode's
@@ -52,6 +55,7 @@ class VideoCheck:
     priming_needed: bool | None  # a fresh seek decodes differently without `decoder_options` (None: none learned)
     checked: tuple[int, ...]  # frames read by fresh sources
     wrong: tuple[int, ...]  # of those, frames that differ from the sequential decode
+    frame_times_file: str | None = None  # the file the frame rate, steps and gaps were read from (None: the container)
 
     @property
     def constant_rate(self) -> bool:
@@ -82,13 +86,18 @@ class VideoCheck:
             else f" indexed, but a sequential decode yields {self.decoded_frames}"
         )
         lines.append(f"  frames        {count}; {self.width}x{self.height} {self.codec} {self.pix_fmt}")
-        if not self.orientation.is_stored:
+        if not self.orientation.is_stored and self.upright:
             stored = "x".join(map(str, self.orientation.displayed_size(self.width, self.height)))
             opencv = " (OpenCV turns them but does not mirror)" if self.orientation.mirrored else " and OpenCV"
             lines.append(
                 f"  orientation   the display matrix shows the stored {stored} frames {self.orientation}: read "
                 f"{self.width}x{self.height} as players{opencv} show them; {advice('upright')} keeps "
                 "them as stored"
+            )
+        elif not self.orientation.is_stored:
+            lines.append(
+                f"  orientation   kept as stored ({self.width}x{self.height}), as asked; the display matrix would show "
+                f"them {self.orientation}, as players and OpenCV do"
             )
         times = "" if self.times_agree else "; the indexed times differ from the decoder's"
         lines.append(f"  time          base {self.time_base}, {self.duration:.3f} s{times}")
@@ -99,7 +108,8 @@ class VideoCheck:
             rate = f"variable: steps {low:.3f} to {high:.3f} ms (median {median:.3f}), {self.gaps} gap(s)"
         if self.duplicate_times:
             rate += f", {self.duplicate_times} duplicate time(s)"
-        lines.append(f"  frame rate    {rate}")
+        timed_by = f" (from {self.frame_times_file})" if self.frame_times_file else ""
+        lines.append(f"  frame rate    {rate}{timed_by}")
         median_gop, longest_gop = self.keyframe_interval
         b_frames = f"yes (reorder depth {self.reorder_depth})" if self.reorder_depth else "no"
         open_gop = f"yes ({self.leading_frames} leading frames)" if self.leading_frames else "no"
@@ -120,7 +130,9 @@ class VideoCheck:
         return in_words("\n".join(lines), interface)
 
 
-def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoCheck:
+def check_video(
+    path: str | Path, *, seeks: int = 20, seed: int = 0, frame_times: str | Path | None = None, upright: bool = True
+) -> VideoCheck:
     """Check that frames of a video file are read exactly, and describe how the file keeps time.
 
     Decodes the whole file once with plain PyAV (sequentially, as a player does), and reads `seeks`
@@ -135,6 +147,11 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
         How many random frames to read through fresh sources (the last frame is always one of them).
     seed
         Seed of the random choice of frames, for a repeatable check.
+    frame_times
+        A frame-time file (as `open_video` takes it: a camera's timestamps, an ataraxis log) whose times the
+        frame rate, steps and gaps describe, in place of the container's; it is checked against the frame count.
+    upright
+        Read frames turned as the display matrix says (as `open_video` does); False checks them as stored.
 
     Returns
     -------
@@ -152,7 +169,7 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
         raise VideoReadError(
             f"{path} is an imgstore: check its chunk video files one by one (e.g. `chronoviz check {folder}/*.mp4`)."
         )
-    with PyAVVideo(path, readahead=0) as video:
+    with PyAVVideo(path, readahead=0, upright=upright) as video:
         rng = np.random.default_rng(seed)
         checked = sorted(set(rng.integers(0, len(video), max(seeks - 1, 0)).tolist()) | {len(video) - 1})
         decoded_times, reference, reorder_depth = _sequential_decode(path, set(checked), video.orientation)
@@ -169,7 +186,10 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
                 path, int(index.pts[probe]), int(index.seek_targets[index.seek_point[probe]]), {}
             )
             priming_needed = _digest(video.orientation.apply(without)) != reference.get(probe)
-        steps = np.diff(video.frame_times)
+        times = (
+            video.frame_times if frame_times is None else checked_frame_times(frame_times, len(video), video_path=path)
+        )
+        steps = np.diff(times)
         median_step = float(np.median(steps)) if len(steps) else 0.0
         keyframe_steps = np.diff(np.r_[video.keyframes, len(video)])
         times_agree = len(decoded_times) == len(video) and np.allclose(decoded_times, video.frame_times, atol=1e-9)
@@ -179,13 +199,14 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
             pix_fmt=video.pix_fmt,
             width=video.width,
             height=video.height,
-            orientation=video.orientation,
+            orientation=video.orientation if upright else read_orientation(path),
+            upright=upright,
             n_frames=len(video),
             decoded_frames=len(decoded_times),
             times_agree=bool(times_agree),
             time_base=index.time_base,
-            duration=float(video.frame_times[-1] - video.frame_times[0] + median_step),
-            fps=video.fps,
+            duration=float(times[-1] - times[0] + median_step),
+            fps=mean_rate(times) if frame_times is not None else video.fps,
             steps=(float(steps.min()), median_step, float(steps.max())) if len(steps) else (0.0,) * 3,
             gaps=int(np.count_nonzero(steps > GAP_FACTOR * median_step)),
             duplicate_times=int(np.count_nonzero(steps == 0)),
@@ -197,6 +218,7 @@ def check_video(path: str | Path, *, seeks: int = 20, seed: int = 0) -> VideoChe
             priming_needed=priming_needed,
             checked=tuple(checked),
             wrong=tuple(wrong),
+            frame_times_file=None if frame_times is None else str(frame_times),
         )
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._times import UNIT_NAMES, require_finite_increasing, unit_read_as_seconds
+from .._times import UNIT_NAMES, mean_rate, require_finite_increasing, unit_read_as_seconds
 from ..errors import ChronovizWarning, FrameTimesError, advice
 from .imgstore import is_imgstore, open_imgstore
 from .timestamps import read_frame_times
@@ -89,7 +89,7 @@ def open_video(
             _warn_unit_mistake(given, video.frame_times, frame_times)
             video.frame_times = given
             if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
-                video.fps = float((len(given) - 1) / (given[-1] - given[0]))
+                video.fps = mean_rate(given)
         except Exception:
             video.close()
             raise
