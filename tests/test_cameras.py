@@ -129,6 +129,30 @@ def test_the_command_line_renders_several_cameras(cameras, tmp_path):
         assert read_stamp(written[30][:, 80:]) == 20
 
 
+def test_cameras_on_an_epoch_clock_show_time_from_the_start_and_play_in_real_time(cameras, make_napari_viewer):
+    """Two cameras timed by a DataLogger log (epoch seconds, 2 dropped frames): the slider reads seconds from the
+    recording's start unless the style's timestamp shows the clock, and plays at the real mean frame rate."""
+    from napari_chronoviz import attach
+    from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
+
+    epoch = 1_769_000_000.25
+    times = epoch + np.r_[np.arange(30), np.arange(32, 62)] / 30  # two frames dropped
+    viewer = make_napari_viewer()
+    layers = [viewer.open(cameras[name], plugin="napari-chronoviz")[0] for name in ("30fps", "vfr")]
+    layers[0].metadata["frame_times"] = times
+    layers[1].metadata["frame_times"] = epoch + layers[1].metadata["frame_times"]
+    session = attach(viewer, layers, signals=np.arange(60.0))
+    assert viewer.dims.axis_labels[0] == "0.000 s"
+    viewer.dims.set_current_step(0, 40)
+    clock = session.scene.frame_times
+    assert clock[0] == epoch and viewer.dims.axis_labels[0] == f"{clock[40] - epoch:.3f} s"
+    mean_rate = 59 / (times[-1] - times[0])  # 29.03 frames/s, not the median step's 30
+    assert 1 / (clock[1] - clock[0]) == pytest.approx(mean_rate, rel=1e-5)  # epoch seconds hold 0.2 us
+    assert qt_viewer_of(viewer).dims.slider_widgets[0].fps == pytest.approx(mean_rate, rel=1e-5)
+    session.update(style={"timestamp": "clock"})  # the clock's own times, on request
+    assert viewer.dims.axis_labels[0] == f"{clock[40]:.3f} s"
+
+
 def test_viewer_shows_each_cameras_frame_at_the_slider_time(cameras, make_napari_viewer):
     from napari_chronoviz import attach
     from napari_chronoviz.napari._cameras import set_time

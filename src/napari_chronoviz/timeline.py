@@ -21,7 +21,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._times import UNIT_NAMES, nominal_rate, require_finite_increasing, unit_read_as_seconds
+from ._times import UNIT_NAMES, mean_rate, nominal_rate, require_finite_increasing, unit_read_as_seconds
 from .errors import AlignmentError, ChronovizWarning, advice
 from .io.tables import TIME_COLUMN_NAMES
 
@@ -200,7 +200,8 @@ def check_clocks_meet(frame_times, names) -> None:
 def shared_clock(frame_times, names) -> np.ndarray:
     """One regular clock (seconds) through every frame of several videos, to show them side by side.
 
-    It ticks at the fastest video's frame step from the earliest first frame to the latest last frame, with
+    It ticks at the fastest video's mean frame step (its frames over its duration: a camera's jitter and dropped
+    frames included, so the clock plays in real time) from the earliest first frame to the latest last frame, with
     no more ticks than all the videos have frames together (a slow camera over hours beside a fast one over
     seconds gets a coarser step rather than a clock sized by the time span).
 
@@ -224,7 +225,7 @@ def shared_clock(frame_times, names) -> np.ndarray:
     check_clocks_meet(frame_times, names)
     start = min(float(times[0]) for times in frame_times)
     end = max(float(times[-1]) for times in frame_times)
-    step = min((1 / nominal_rate(times) for times in frame_times if len(times) > 1), default=1.0)
+    step = min((1 / mean_rate(times) for times in frame_times if len(times) > 1), default=1.0)
     step = max(step, (end - start) / sum(len(times) for times in frame_times))
     return start + np.arange(int(np.ceil((end - start) / step - 1e-6)) + 1) * step  # through every last frame
 

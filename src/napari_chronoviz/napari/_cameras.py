@@ -1,12 +1,14 @@
 """Several video layers side by side on one clock, and the overlays of them all.
 
-The clock ticks at the fastest video's frame step from the first frame time: step k is the time
-`first + k * step` exactly, so the slider's position (the frame axis scaled by the step) is in seconds, and
-every frame of each video at a constant rate shows on at least one step. Each video layer's frames are
-re-indexed on that clock (a lazy view, `FramesOnClock`: step k shows the layer's frame at or before the
-clock's time k), and the axis label next to the slider reads the time of the step. The layers are placed
-side by side in world coordinates (translate and scale of y and x) by the same `Tiling` the export uses,
-so the viewer's canvas and an export's frame line up pixel for pixel.
+The clock ticks at the fastest video's mean frame step from the first frame time: step k is the time
+`first + k * step` exactly, so the slider's position (the frame axis scaled by the step) is in seconds from the
+clock's start, and every frame of each video at a constant rate shows on at least one step. Each video layer's
+frames are re-indexed on that clock (a lazy view, `FramesOnClock`: step k shows the layer's frame at or before the
+clock's time k), the play button runs at the clock's rate (real time), and the axis label next to the slider reads
+the time of the step: seconds from the recording's start, or on the videos' own clock (epoch seconds of a
+DataLogger log) when the style's `timestamp` shows the clock, as the timestamp burned into the video does. The
+layers are placed side by side in world coordinates (translate and scale of y and x) by the same `Tiling` the
+export uses, so the viewer's canvas and an export's frame line up pixel for pixel.
 `frames_shown` tells which frame of its own video each layer shows now, for the dock's readout.
 """
 
@@ -20,6 +22,8 @@ from ..errors import ChronovizError
 from ..overlays.tiles import TiledScene, Tiling
 from ..timeline import frames_at_or_before, shared_clock
 from ._layers import LayerPlacement, Session
+from ._metadata import CLOCK_RATE_KEY, METADATA_KEY
+from ._qt_dims_0_6_to_0_9 import set_slider_rate
 
 _CLOCK_READOUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # viewer -> its readout callback
 
@@ -55,7 +59,7 @@ def source_data(layer):
 
 def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=None) -> np.ndarray:
     """Re-index `layers` (with their own `frame_times`) on one clock, place them as `tiles`, start at the first
-    step and make the frame axis' label read the time; return the clock (seconds)."""
+    step, play at the clock's rate and make the frame axis' label read the time; return the clock (seconds)."""
     clock = shared_clock(frame_times, [layer.name for layer in layers])
     step = float(clock[1] - clock[0]) if len(clock) > 1 else 1.0
     frames = [source_data(layer) for layer in layers]
@@ -63,8 +67,12 @@ def put_on_one_clock(viewer, layers: list, frame_times: list[np.ndarray], tiles=
     for layer, data, times, box, scale in zip(layers, frames, frame_times, tiling.boxes, tiling.scales):
         layer.data = FramesOnClock(data, frames_at_or_before(times, clock), times)
         layer.scale = (step, *layer.scale[1:-2], scale, scale)
-        layer.translate = (float(clock[0]), *layer.translate[1:-2], box[1], box[0])
+        # the frame axis in seconds from the clock's start: epoch seconds there would make napari's slider count
+        # more steps than its integers hold while the layers are moved one by one
+        layer.translate = (0.0, *layer.translate[1:-2], box[1], box[0])
+        layer.metadata.setdefault(METADATA_KEY, {})[CLOCK_RATE_KEY] = 1 / step
     viewer.dims.set_current_step(0, 0)  # napari would keep the old step's index, far into the new clock
+    set_slider_rate(viewer, 0, 1 / step)
     _show_time(viewer, clock)
     return clock
 
@@ -117,14 +125,24 @@ def set_time(viewer, seconds: float) -> None:
 
 
 class _Readout:
-    """Writes the time of the current step into the frame axis' label."""
+    """Writes the time of the current step into the frame axis' label: from the clock's start, or `absolute`."""
 
     def __init__(self, viewer, clock: np.ndarray):
-        self.viewer, self.clock = viewer, clock
+        self.viewer, self.clock, self.absolute = viewer, clock, False
 
     def __call__(self, event=None) -> None:
         step = int(np.clip(self.viewer.dims.current_step[0], 0, len(self.clock) - 1))
-        self.viewer.dims.axis_labels = (f"{self.clock[step]:.3f} s", *self.viewer.dims.axis_labels[1:])
+        seconds = self.clock[step] - (0.0 if self.absolute else self.clock[0])
+        self.viewer.dims.axis_labels = (f"{seconds:.3f} s", *self.viewer.dims.axis_labels[1:])
+
+
+def show_clock_time(viewer, absolute: bool) -> None:
+    """Make the frame axis' label of videos on one clock read times on that clock (`absolute`), or from its
+    start."""
+    readout = _CLOCK_READOUTS.get(viewer)
+    if readout is not None and readout.absolute != absolute:
+        readout.absolute = absolute
+        readout()
 
 
 def _show_time(viewer, clock: np.ndarray) -> None:
@@ -168,3 +186,4 @@ class CamerasSession(Session):
         self._add_raster(
             "overlay", self.scene.layout.canvas_box, {"scale": np.ones(2), "translate": np.zeros(2)}, "overlay"
         )
+        show_clock_time(self.viewer, absolute=self.scene.style.timestamp.startswith("clock"))

@@ -28,7 +28,7 @@ from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
 from ..overlays.readable import readable_font_size, seen_in_view
 from ..overlays.scene import Scene
-from ._metadata import METADATA_KEY
+from ._metadata import CLOCK_RATE_KEY, METADATA_KEY
 from ._qt_dims_0_6_to_0_9 import qt_viewer_of, set_slider_rate
 from ._raster_frames import RasterFrames
 from ._vector_layers import PanelLayers
@@ -78,8 +78,9 @@ def play_videos_at_frame_rate(viewer) -> None:
 
 def _play_at_frame_rate(viewer, layer) -> None:
     info = layer.metadata.get(METADATA_KEY, {})
-    if info.get("kind") == "video" and info.get("fps"):
-        set_slider_rate(viewer, viewer.dims.ndim - layer.ndim, float(info["fps"]))
+    rate = info.get(CLOCK_RATE_KEY) or info.get("fps")  # a video put on a clock steps at the clock's rate
+    if info.get("kind") == "video" and rate:
+        set_slider_rate(viewer, viewer.dims.ndim - layer.ndim, float(rate))
 
 
 def readable_in_view(viewer, scene, font_given: float | None = None):

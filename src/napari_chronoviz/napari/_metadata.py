@@ -8,4 +8,5 @@ under `ETHOGRAM_KEY` the ethogram file its labels were made with (the Label beha
 
 METADATA_KEY = "chronoviz"
 OVERLAYS_KEY = "overlays"  # in a video layer's chronoviz metadata: sources for the dock widget to attach
+CLOCK_RATE_KEY = "clock_rate"  # in a video layer's chronoviz metadata: steps per second of the clock it was put on
 ETHOGRAM_KEY = "ethogram"  # in a video layer's chronoviz metadata: the ethogram file of a session's labels
