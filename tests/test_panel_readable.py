@@ -79,6 +79,35 @@ def test_an_exports_text_grows_with_its_size():
     assert seen >= LEAST_TEXT_SEEN, f"the smallest text is {seen:.1f} px when the export is shown 900 px high"
 
 
+@pytest.mark.parametrize("scale", [0.5, 0.25])
+def test_an_export_scaled_down_keeps_its_text_readable_in_its_own_pixels(scale):
+    """`scale=0.25` draws the canvas a quarter as high: the text grows so that the file's smallest text is still
+    `LEAST_TEXT_SEEN` of its pixels (at scale 1 it is already)."""
+    from napari_chronoviz.overlays.readable import seen_in_export, with_readable_font
+
+    full = build_scene(fake_video(), signals=five_signals(), events=EVENTS)
+    assert smallest_text(full.style.font_size) >= LEAST_TEXT_SEEN and with_readable_font(full, seen_in_export()) is full
+    scaled = with_readable_font(full, seen_in_export(scale))
+    assert smallest_text(scaled.style.font_size) * scale >= LEAST_TEXT_SEEN
+
+
+def test_a_scaled_export_is_drawn_with_the_text_grown(tmp_path):
+    """The export itself: at `scale=0.25` its panel is taller than a quarter of the unscaled one, as its text is."""
+    from napari_chronoviz import create_visualization, open_video
+    from napari_chronoviz.overlays.readable import seen_in_export, with_readable_font
+
+    video = open_video(sample_file("mouse.mp4"))
+    full = build_scene(video, signals=sample_file("mouse_signals.csv"))
+    output = create_visualization(
+        video, sample_file("mouse_signals.csv"), tmp_path / "small.mp4", scale=0.25, end=3, progress=False
+    )
+    with open_video(output) as written:
+        height = written.height
+    scaled = with_readable_font(full, seen_in_export(0.25))
+    assert height > 0.25 * full.layout.canvas_box[3] + 10
+    assert abs(height - 0.25 * scaled.layout.canvas_box[3]) <= 2  # an even size for the encoder
+
+
 def visible_world(viewer) -> np.ndarray:
     """(x0, y0, x1, y1) of the world napari's view shows."""
     center_y, center_x = viewer.camera.center[-2:]

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ChronovizError
 from ..overlays.pose import FrameStack, PoseOverlay
-from ..overlays.readable import readable_font_size, seen_in_view
+from ..overlays.readable import seen_in_view, with_readable_font
 from ..overlays.scene import Scene
 from ._metadata import CLOCK_RATE_KEY, METADATA_KEY
 from ._qt_dims_0_6_to_0_9 import qt_viewer_of, set_slider_rate
@@ -102,12 +102,10 @@ def readable_in_view(viewer, scene, font_given: float | None = None):
         `scene`, or a copy with another `font_size`.
     """
     view = view_size(viewer)
-    if scene.plot is None or view is None or min(view) < 1:  # no view, or one not shown: nothing to read
+    if view is None or min(view) < 1:  # no view, or one not shown: nothing to read
         return scene
     view_height, view_width = view
-    seen = seen_in_view(view_width, view_height)
-    font = readable_font_size(scene.plot, scene.requested_layout, font_given or scene.style.font_size, seen)
-    return scene if font == scene.style.font_size else scene.updated(style={"font_size": font})
+    return with_readable_font(scene, seen_in_view(view_width, view_height), font_given)
 
 
 def view_size(viewer) -> tuple[float, float] | None:

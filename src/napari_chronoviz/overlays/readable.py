@@ -1,6 +1,7 @@
 """Text sizes that stay readable where the picture is seen: on the screen pixels of napari's view, or in an export
-relative to its size. The plot panel below or above the video grows with its text (`Layout.with_panel_height`),
-which shrinks the picture in a view of a given size: the font size is found by a few fixed-point steps.
+relative to its size and in its own pixels (an export scaled down draws its text smaller). The plot panel below or
+above the video grows with its text (`Layout.with_panel_height`), which shrinks the picture in a view of a given
+size: the font size is found by a few fixed-point steps.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .plot import PlotPanel, smallest_text
 
 LEAST_TEXT_SEEN = 9.0  # pixels where the picture is seen, of the panel's smallest text (its y scales' labels)
 EXPORT_SEEN_HEIGHT = 900  # pixels: an export is read as if shown this high (its smallest text >= 1% of its height)
+# ... but never enlarged: text drawn fewer than LEAST_TEXT_SEEN pixels of the file is blurred to blobs, however shown
 VIEW_MARGIN = 0.05  # of napari's view, left around the canvas when the view fits it (`viewer.reset_view`)
 STEPS = 8  # fixed-point steps: each one grows the font to what the last canvas needed
 MOST_FONT_SHARE = 1 / 8  # of the video's height: beyond this font size a panel would dwarf the video in a tiny view
@@ -65,6 +67,27 @@ def seen_in_view(view_width: float, view_height: float) -> Callable:
     return lambda width, height: (1 - VIEW_MARGIN) * min(view_width / width, view_height / height)
 
 
-def seen_in_export(width: float, height: float) -> float:
-    """Pixels seen per pixel of an export `width` x `height`, read as if shown `EXPORT_SEEN_HEIGHT` pixels high."""
-    return EXPORT_SEEN_HEIGHT / height
+def seen_in_export(scale: float = 1.0) -> Callable:
+    """`seen_per_pixel` of an export written at `scale` (its pixels per canvas pixel): read as if shown
+    `EXPORT_SEEN_HEIGHT` pixels high, but never enlarged beyond its own pixels.
+
+    Parameters
+    ----------
+    scale : float
+        The export's `scale`: 0.5 writes half the canvas' width and height, its text half as many pixels high.
+
+    Returns
+    -------
+    callable
+        Pixels seen per canvas pixel for a canvas of a given width and height.
+    """
+    return lambda width, height: min(EXPORT_SEEN_HEIGHT / height, scale)
+
+
+def with_readable_font(scene, seen_per_pixel: Callable, font_given: float | None = None):
+    """`scene` (a `Scene` or `TiledScene`) with the least font size, from `font_given` (default: its own) up, at
+    which its panel's text is readable where it is seen (`seen_per_pixel`); `scene` itself when it has it."""
+    if scene.plot is None:
+        return scene
+    font = readable_font_size(scene.plot, scene.requested_layout, font_given or scene.style.font_size, seen_per_pixel)
+    return scene if font == scene.style.font_size else scene.updated(style={"font_size": font})

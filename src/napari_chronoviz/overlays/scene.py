@@ -151,7 +151,7 @@ class Scene:
         self.plot = None
         if has_panel_content and layout.panel_box is not None:
             self.plot = self._plot_panel(style)
-            font = readable_font_size(self.plot, layout, style.font_size, seen_in_export)
+            font = readable_font_size(self.plot, layout, style.font_size, seen_in_export())
             if font > style.font_size:  # a panel taller than the video: its text grows with the output
                 self.style = style = replace(style, font_size=font)
                 self.plot = self._plot_panel(style)

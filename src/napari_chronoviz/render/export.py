@@ -34,6 +34,7 @@ import numpy as np
 from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError, advice
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
+from ..overlays.readable import seen_in_export, with_readable_font
 from ..overlays.scene import Scene
 from ..timeline import frames_at_or_before
 from .encode import EncoderSettings, output_timing
@@ -77,6 +78,9 @@ def export_scene(
     """
     if alpha and not plot_only:
         raise ExportError("alpha=True makes the plot panel's background transparent: it needs plot_only=True.")
+    if scale is not None and not float(scale) > 0:
+        raise ExportError(f"scale is the factor of the output's size (0.5 halves it, 2 doubles it); got {scale}.")
+    scene = with_readable_font(scene, seen_in_export(float(scale or 1.0)))  # text scaled down grows to stay readable
     if plot_only:
         if scene.plot is None:
             raise ExportError("plot_only needs a plot panel: give signals, events or intervals and a panel position.")
@@ -293,8 +297,6 @@ class _Compositor:
         self.scene, self.settings, self.video_pixels, self.alpha = scene, settings, video_pixels, alpha
         x0, y0, x1, y1 = scene.layout.canvas_box if crop is None else np.asarray(crop, dtype=float)
         self.origin = np.array([x0, y0])
-        if scale is not None and not float(scale) > 0:
-            raise ExportError(f"scale is the factor of the output's size (0.5 halves it, 2 doubles it); got {scale}.")
         self.scale = float(scale or 1.0)
         width, height = int(round((x1 - x0) * self.scale)), int(round((y1 - y0) * self.scale))
         if width <= 0 or height <= 0:
