@@ -1,12 +1,16 @@
 """Make the docs' pictures from the bundled samples: `make screenshots` (runs under Xvfb without a display).
 
-napari screenshots with the overlays and the dock widget, a short GIF exported by chronoviz itself, and
-one picture per alignment mode drawn by chronoviz's rasterizer from real `align` results.
+napari screenshots with the overlays and the dock widget, at napari's default window (as a new user sees it, with
+settings of its own so that a window size napari remembered is not used) and the docks opened as the Plugins menu
+opens them; a short GIF exported by chronoviz itself, and one picture per alignment mode drawn by chronoviz's
+rasterizer from real `align` results.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
@@ -14,10 +18,10 @@ SHOTS = {"flies": ("overlays.png", 1150), "mouse": ("mouse.png", 600)}  # sample
 
 
 def main() -> int:
+    # napari's settings of a fresh install: its default window, not the size napari remembered on this machine
+    os.environ["NAPARI_CONFIG"] = str(Path(tempfile.mkdtemp()) / "settings.yaml")
     import napari
     from qtpy.QtWidgets import QApplication
-
-    from napari_chronoviz.napari._widget import ChronovizWidget
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     if sys.argv[1:] == ["labeling"]:  # only the labeling pictures
@@ -31,9 +35,8 @@ def main() -> int:
         return 0
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
-        viewer.window.resize(1600, 1100)
         viewer.open_sample("napari-chronoviz", sample)
-        viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
+        viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's overlays
         viewer.dims.set_current_step(0, frame)
         QApplication.processEvents()  # let the dock take its width before fitting the view
         viewer.reset_view()
@@ -109,8 +112,6 @@ def make_lanes_figure() -> Path:
 def make_cameras_figure() -> Path:
     """Two samples as two cameras in one export (each with its pose, scaled to one height, the flies' signals
     below): frame 300 of the exported file, read back."""
-    import tempfile
-
     import imageio.v3 as iio
 
     from napari_chronoviz import create_visualization, open_video, sample_file
@@ -143,7 +144,6 @@ def make_layers_screenshot() -> Path:
     from napari_chronoviz.napari._layers import Session
 
     viewer = napari.Viewer()
-    viewer.window.resize(1600, 1100)
     (video,) = viewer.open_sample("napari-chronoviz", "flies")
     overlays, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's
     dock.display.value = "layers"
@@ -170,8 +170,6 @@ def make_layers_screenshot() -> Path:
 
 def make_labeling_screenshots() -> None:
     """The fly sample labeled with the keyboard in the "Label behaviors" dock: the window, and the dock alone."""
-    import tempfile
-
     import napari
     from qtpy.QtCore import Qt
     from qtpy.QtTest import QTest
@@ -180,7 +178,6 @@ def make_labeling_screenshots() -> None:
     from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 
     viewer = napari.Viewer()
-    viewer.window.resize(1600, 1100)
     viewer.open_sample("napari-chronoviz", "flies")
     overlays, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's
     viewer.window.remove_dock_widget(overlays)  # the overlays stay; the picture shows the labeling dock
@@ -204,7 +201,7 @@ def make_labeling_screenshots() -> None:
         viewer.reset_view()
         QApplication.processEvents()
         viewer.screenshot(IMAGES / "labeling.png", canvas_only=False, flash=False)
-        dock.native.grab().save(str(IMAGES / "labeling-dock.png"))
+        dock.native.widget().grab().save(str(IMAGES / "labeling-dock.png"))  # all of it, not the part scrolled to
         labeler.stop()
     viewer.close()
     print(f"wrote {IMAGES / 'labeling.png'} and {IMAGES / 'labeling-dock.png'}")
@@ -220,13 +217,9 @@ def make_calibration_screenshot() -> None:
     from napari_chronoviz import sample_file
     from napari_chronoviz.napari._calibration import POINTS_LAYER
     from napari_chronoviz.napari._sample_data import MOUSE_POSE
-    from napari_chronoviz.napari._widget import ChronovizWidget
-
     viewer = napari.Viewer()
-    viewer.window.resize(1600, 1100)
     viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
-    dock = ChronovizWidget(viewer)
-    viewer.window.add_dock_widget(dock, name="chronoviz", area="right")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
     dock.cutoff.value, dock.trail_length.value = 0.6, 30
     dock.kind.value, dock.file.value = "pose", sample_file(MOUSE_POSE)
     dock.add.clicked()
