@@ -243,6 +243,34 @@ def test_the_stored_orientation_is_kept_on_request_in_render_view_and_check(phon
     assert _parser().parse_args(["view", str(phone_video), "--no-upright"]).upright is False
 
 
+def test_the_stored_orientation_stays_with_the_layer_its_session_and_its_export(
+    phone_video, make_napari_viewer, qtbot, tmp_path
+):
+    """A phone video opened as stored (`chronoviz view --no-upright`): the dock's session and export keep it so."""
+    import yaml
+
+    from napari_chronoviz.napari._reader import video_layer_data
+
+    viewer = make_napari_viewer()
+    data, attributes, _ = video_layer_data(open_video(phone_video, upright=False))
+    layer = viewer.add_image(data, **attributes)
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.video.value = layer.name
+    dock.kind.value, dock.file.value = "signals", tmp_path / "speed.csv"
+    pd.DataFrame({"speed": np.arange(90.0)}).to_csv(tmp_path / "speed.csv", index=False)
+    assert dock.add_source()
+    dock.session_file.value = tmp_path / "stored.cvz"
+    assert yaml.safe_load(dock.save_session().read_text())["videos"][0]["upright"] is False
+    reopened = make_napari_viewer()
+    (again,) = reopened.open(tmp_path / "stored.cvz", plugin="napari-chronoviz")
+    assert again.data.shape[1:3] == (120, 160)
+    dock.export_file.value = tmp_path / "stored.mp4"
+    with qtbot.waitSignal(dock.start_export().finished, timeout=60_000):
+        pass
+    with open_video(tmp_path / "stored.mp4") as exported:
+        assert exported.shape[2] == 160 and read_stamp(exported[30][:120]) == 30
+
+
 def test_chronoviz_check_describes_the_given_frame_times(clips, tmp_path, capsys):
     """`chronoviz check --frame-times`: the rate, steps and gaps of the camera's own times, not the container's."""
     from napari_chronoviz.cli import main

@@ -36,7 +36,8 @@ class OpenedSession:
     Attributes
     ----------
     videos : list of dict
-        One per video that exists, in tile order: `{"path": Path, "frame_times": Path or None}`.
+        One per video that exists, in tile order: `{"path": Path, "frame_times": Path or None, "upright": bool}`
+        (`upright` False: its stored orientation kept, see `open_video`).
     options : dict
         `signals`, `pose` (per video when there are several), `events`, `intervals`, `spikes`, `alignment`,
         `pose_alignment`, `labels_clock`, `window`, `layout`, `style`, `tiles` (several videos only), and
@@ -53,13 +54,13 @@ class OpenedSession:
     ethogram: Path | None = None
 
     def open_videos(self) -> list:
-        """The videos opened with their frame-time files (`open_video`); close them when done."""
+        """The videos opened with their frame-time files and orientation (`open_video`); close them when done."""
         from .io.video_factory import open_video
 
-        return [open_video(video["path"], video["frame_times"]) for video in self.videos]
+        return [open_video(video["path"], video["frame_times"], upright=video["upright"]) for video in self.videos]
 
 
-def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None) -> Path:
+def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None, upright=None) -> Path:
     """Write the session of `videos` shown with `scene` to `path` (YAML, `.cvz`); return the path.
 
     Parameters
@@ -81,6 +82,9 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
     ethogram
         The ethogram of the labels (the behaviors, their keys and colors): its file, or an `Ethogram`, written
         beside the session file as `<session>.ethogram.yaml`.
+    upright
+        Whether each video is shown turned as its display matrix says (`open_video`'s `upright`), in the order
+        of `videos`; None: all are.
 
     Returns
     -------
@@ -91,6 +95,7 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
     path = path if path.suffix == SESSION_SUFFIX else path.with_name(path.name + SESSION_SUFFIX)
     videos = list(videos) if isinstance(videos, (list, tuple)) else [videos]
     frame_times = list(frame_times) if frame_times is not None else [None] * len(videos)
+    upright = list(upright) if upright is not None else [True] * len(videos)
     config = scene.config
     sources = config["sources"]
     poses = [camera["pose"] for camera in config["cameras"]] if "cameras" in config else [sources.get("pose")]
@@ -103,8 +108,9 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
                 "path": _relative(video, path),
                 "frame_times": _relative(times, path),
                 "pose": _saved_sources(pose, "pose", path, scene.sources, in_memory("pose")),
+                **({} if shown_upright else {"upright": False}),
             }
-            for video, times, pose in zip(videos, frame_times, poses)
+            for video, times, pose, shown_upright in zip(videos, frame_times, poses, upright)
         ],
         **{kind: _saved_sources(sources.get(kind), kind, path, scene.sources, in_memory(kind)) for kind in SOURCE_KEYS},
         **{key: config[key] for key in SCENE_OPTION_NAMES if key in config},
@@ -220,7 +226,13 @@ def open_session(path: str | Path) -> OpenedSession:
     for video in saved["videos"]:
         video_path = found(video["path"])
         if video_path is not None:
-            videos.append({"path": video_path, "frame_times": found(video.get("frame_times"))})
+            videos.append(
+                {
+                    "path": video_path,
+                    "frame_times": found(video.get("frame_times")),
+                    "upright": bool(video.get("upright", True)),
+                }
+            )
             poses.append(found(video.get("pose")))
     if not videos:
         raise ChronovizError(

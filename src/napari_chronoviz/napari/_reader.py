@@ -455,6 +455,14 @@ def _as_text(value):
     return value
 
 
+def open_layer_video(info: dict) -> VideoSource:
+    """The video of a video layer's chronoviz metadata (`video_layer_data`), opened as the layer shows it: with its
+    frame-time file and orientation."""
+    from ..io.video_factory import open_video
+
+    return open_video(info["path"], info.get("frame_times_file"), upright=info.get("upright", True))
+
+
 def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_times_file=None) -> tuple:
     """The (data, attributes, "image") tuple of a video layer: dask-backed, RGB, times in metadata.
 
@@ -481,6 +489,8 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
         info[OVERLAYS_KEY] = overlays
     if frame_times_file is not None:
         info["frame_times_file"] = str(frame_times_file)
+    if not getattr(video, "upright", True):  # its stored orientation kept: exports and sessions open it so again
+        info["upright"] = False
     attributes = {
         "name": recording_name(video.path),
         "rgb": True,

@@ -44,7 +44,7 @@ from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
-from ._reader import video_layer_data
+from ._reader import open_layer_video, video_layer_data
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
 ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
@@ -508,7 +508,8 @@ class ChronovizWidget(Container):
             show_error("Choose the frame times file (e.g. timestamps.npy, a camera log) in 'frame times file' first.")
             return None
         try:
-            video = open_video(path, times)
+            upright = layer.metadata.get(METADATA_KEY, {}).get("upright", True)
+            video = open_video(path, times, upright=upright)
         except (ChronovizError, OSError) as error:
             show_error(f"{Path(times).name} was not used: {in_words(error, 'dock')}")
             return None
@@ -670,7 +671,7 @@ class ChronovizWidget(Container):
         if not path.parent.is_dir():
             show_error(f"The folder {path.parent} does not exist: choose a file in an existing folder in 'export to'.")
             return None
-        videos = _video_files(session)
+        videos = _video_infos(session)
         self._progress = bar = cancelable_progress(total=session.scene.n_frames, desc="chronoviz export")
         self.cancel.enabled = True
         # handling "errored" here keeps napari from re-raising the error in a Qt slot, which aborts the process
@@ -709,13 +710,14 @@ class ChronovizWidget(Container):
             return None
         labeler = Labeler.of(session.video_layer)  # the labels' ethogram travels with them: the keys come back
         try:
-            videos = _video_files(session)
+            videos = _video_infos(session)
             written = save_session(
                 path,
-                [video for video, _ in videos],
+                [video["path"] for video in videos],
                 session.scene,
-                frame_times=[t for _, t in videos],
+                frame_times=[video.get("frame_times_file") for video in videos],
                 ethogram=labeler.labeling.ethogram if labeler is not None else None,
+                upright=[video.get("upright", True) for video in videos],
             )
         except (ChronovizError, OSError) as error:
             show_error(in_words(error, "dock"))
@@ -788,19 +790,16 @@ def _listed_of(scene) -> list[Listed]:
     return listed
 
 
-def _video_files(session) -> list[tuple[str, str | None]]:
-    """The file and frame-time file (None: its own times) of each video a session draws over: its one video, or
-    each camera's in tile order."""
-    layers = getattr(session, "video_layers", [session.video_layer])
-    return [
-        (layer.metadata[METADATA_KEY]["path"], layer.metadata[METADATA_KEY].get("frame_times_file")) for layer in layers
-    ]
+def _video_infos(session) -> list[dict]:
+    """The chronoviz metadata (file, frame-time file, orientation) of each video a session draws over: its one
+    video, or each camera's in tile order."""
+    return [layer.metadata[METADATA_KEY] for layer in getattr(session, "video_layers", [session.video_layer])]
 
 
-def _export(videos: list[tuple], scene, output: Path, overwrite: bool, report) -> Path | None:
-    """Write the export of the videos (`_video_files`) in the worker thread, each opened with its frame-time
-    file; the written path, or None when `report` cancelled it."""
-    opened = [open_video(path, frame_times) for path, frame_times in videos]
+def _export(videos: list[dict], scene, output: Path, overwrite: bool, report) -> Path | None:
+    """Write the export of the videos (`_video_infos`) in the worker thread, each opened as its layer shows it;
+    the written path, or None when `report` cancelled it."""
+    opened = [open_layer_video(info) for info in videos]
     try:
         return export_video(
             opened if len(opened) > 1 else opened[0], scene, output, overwrite=overwrite, progress=report
