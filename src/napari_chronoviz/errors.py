@@ -48,13 +48,9 @@ ADVICE = {
         "add --no-pose-video-check",
         "untick 'refuse a pose made on another video' (under Sources) and add it again",
     ),
-    "fps": (
-        "pass fps={value}",
-        "add --fps {value}",
-        "export to .mp4 or .webm instead (the dock's GIF keeps the frame times)",
-    ),
-    "overwrite": ("overwrite=True", "--overwrite", "tick 'overwrite'"),
-    "make_dirs": ("make_dirs=True", "--make-dirs", "choose a file in an existing folder"),
+    "fps": ("pass fps={value} or lower", "add --fps {value} or lower", "choose .mp4 or .webm in 'export to' instead"),
+    "overwrite": ("pass overwrite=True", "add --overwrite", "tick 'overwrite'"),
+    "make_dirs": ("pass make_dirs=True", "add --make-dirs", "choose a file in an existing folder"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
 }
 _MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")

@@ -160,7 +160,7 @@ def _container_timing(output: Path, times: np.ndarray, fps, input_time_base, set
         if len(pts) > 1 and np.any(np.diff(pts) <= 0):
             raise ExportError(
                 f"{output.name}: GIF counts time in 1/100 s, so frames less than 10 ms apart cannot be "
-                f"told apart; {advice('fps', 50)} (or lower) to export a GIF."
+                f"told apart: {advice('fps', 50)}."
             )
         if np.abs(pts * float(GIF_TIME_BASE) - relative).max() > 1e-6:
             warnings.warn(
