@@ -1,0 +1,437 @@
+"""NWB files read with pynwb: what a session holds, and each part as chronoviz reads it.
+
+An NWB session keeps everything on one clock, the session's: the behaviour videos as `ImageSeries` with
+`external_file` paths (relative to the NWB file; a recording split into several files lists each with its
+`starting_frame`) and their `timestamps` or `starting_time` + `rate`; signals as `TimeSeries` of any kind
+(ElectricalSeries, SpatialSeries, ROIResponseSeries, ...); trials and other `TimeIntervals`; sorted `units`;
+and poses from ndx-pose. Each part is named by its path in the file (its *key*), as NWB tools show it:
+"acquisition/lick", "processing/behavior/Position/position", "intervals/trials", "units".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._times import nominal_rate
+from ..errors import ChronovizError, LabelError, SignalError, VideoReadError
+from .chunked_video import VideoChunks
+from .video import VideoSource
+
+NWB_SUFFIX = ".nwb"
+PART_NAMES = {  # kind -> how messages name one and several
+    "video": ("video", "videos"),
+    "signals": ("time series", "time series"),
+    "intervals": ("interval table", "interval tables"),
+    "spikes": ("units table", "units tables"),
+    "pose": ("pose estimation", "pose estimations"),
+}
+SERIES_CHANNELS_SHOWN = 16  # series with more channels are listed, not shown, when a session opens
+
+
+@dataclass(frozen=True)
+class NwbPart:
+    """One part of an NWB file that chronoviz can show.
+
+    Attributes
+    ----------
+    key : str
+        Its path in the file ("acquisition/lick", "intervals/trials", "units").
+    kind : str
+        How chronoviz shows it: "video", "signals", "intervals", "spikes" or "pose".
+    neurodata_type : str
+        Its NWB type ("ImageSeries", "ElectricalSeries", "TimeIntervals", ...).
+    summary : str
+        What it holds, for lists ("2 channels at 1000 Hz, V", "12 intervals", "3 units", "2 files, 90 frames").
+    shown : bool
+        Whether a session shows it when it opens (videos, intervals, units, poses and series of at most
+        `SERIES_CHANNELS_SHOWN` channels; wider series, e.g. raw ephys, are listed to be added by hand).
+    """
+
+    key: str
+    kind: str
+    neurodata_type: str
+    summary: str
+    shown: bool = True
+
+
+@dataclass(frozen=True)
+class NwbVideoSeries:
+    """A video an NWB file points at: its files, where each starts, and its frames' times on the session clock.
+
+    Attributes
+    ----------
+    key : str
+        The `ImageSeries`' path in the file.
+    files : tuple of Path
+        The video files, resolved relative to the NWB file, in order.
+    starting_frames : tuple of int
+        The index of each file's first frame in the whole series.
+    timestamps : ndarray or None
+        One time per frame (seconds, session clock), when the series stores them.
+    starting_time, rate : float or None
+        The first frame's time and the frame rate, when the series stores those instead.
+    """
+
+    key: str
+    files: tuple[Path, ...]
+    starting_frames: tuple[int, ...]
+    timestamps: np.ndarray | None
+    starting_time: float | None
+    rate: float | None
+
+    def frame_times(self, n_frames: int, source: str) -> np.ndarray:
+        """The times of the series' `n_frames` frames (as decoded from its files) on the session clock.
+
+        Raises
+        ------
+        VideoReadError
+            When the series stores another number of timestamps than its files hold frames.
+        """
+        if self.timestamps is None:
+            return self.starting_time + np.arange(n_frames) / self.rate
+        if len(self.timestamps) != n_frames:
+            raise VideoReadError(
+                f"{source}: {self.key} stores {len(self.timestamps)} timestamps but its video files "
+                f"({', '.join(file.name for file in self.files)}) hold {n_frames} frames. The NWB file and its "
+                "videos do not belong together: check that the videos beside it are the ones it was written with."
+            )
+        return self.timestamps
+
+
+def is_nwb(path) -> bool:
+    """Whether `path` names an NWB file (by its suffix)."""
+    return str(path).lower().endswith(NWB_SUFFIX)
+
+
+@contextlib.contextmanager
+def opened_nwb(path) -> Iterator[NwbContents]:
+    """The NWB file at `path` read with pynwb (extensions it embeds, such as ndx-pose, loaded), while open.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    ChronovizError
+        When pynwb cannot read it.
+    """
+    import pynwb
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"NWB file not found: {path}. Check the path and that the drive is mounted.")
+    try:
+        io = pynwb.NWBHDF5IO(str(path), "r")
+        nwbfile = io.read()
+    except Exception as error:  # noqa: BLE001 - hdmf raises many kinds; all mean the same to the user
+        raise ChronovizError(
+            f"pynwb cannot read {path}: {type(error).__name__}: {error}. Check it with `nwbinspector` or re-export "
+            "it from the software that wrote it."
+        ) from None
+    try:
+        yield NwbContents(path, nwbfile, _keyed(io, nwbfile))
+    finally:
+        io.close()
+
+
+@dataclass(frozen=True)
+class NwbContents:
+    """An open NWB file: its path, its `NWBFile` and its objects by key (their paths in the file, in order)."""
+
+    path: Path
+    nwbfile: object
+    objects: dict[str, object]
+
+    def find(self, key: str | None, kind: str, error: type[ChronovizError]):
+        """The part of `kind` ("video", "signals", "intervals", "spikes") at `key`, or with `key` None the only one.
+
+        Raises `error` naming the parts of `kind` the file holds when there is no such part, or, without a key,
+        when there are several."""
+        keyed = {}
+        for found, item in self.objects.items():
+            part = _part(found, item)
+            if part is not None and part.kind == kind:
+                keyed[found] = item
+        one, several = PART_NAMES[kind]
+        listed = ", ".join(keyed) or "none"
+        if key is not None:
+            if key.strip("/") not in keyed:
+                raise error(f"{self.path.name} has no {one} at {key!r}. Its {several}: {listed}.")
+            return keyed[key.strip("/")]
+        if len(keyed) != 1:
+            raise error(f"{self.path.name} holds {len(keyed)} {several} ({listed}): name one as its key.")
+        return next(iter(keyed.values()))
+
+    def key_of(self, item) -> str:
+        """`item`'s key."""
+        return next(key for key, found in self.objects.items() if found is item)
+
+
+def nwb_parts(path) -> list[NwbPart]:
+    """Every video, time series, interval table, units table and pose an NWB file holds, in file order.
+
+    Parameters
+    ----------
+    path
+        The NWB file.
+
+    Returns
+    -------
+    list of NwbPart
+        Videos first (`ImageSeries` with external files), then the rest as the file orders them.
+    """
+    with opened_nwb(path) as contents:
+        parts = [_part(key, item) for key, item in contents.objects.items()]
+    parts = [part for part in parts if part is not None]
+    return sorted(parts, key=lambda part: part.kind != "video")
+
+
+def _keyed(io, nwbfile) -> dict[str, object]:
+    """Every object of `nwbfile` with a path of its own, by that path without the root ("acquisition/lick")."""
+    keyed = {}
+    for item in nwbfile.objects.values():
+        builder = io.manager.get_builder(item)
+        if builder is not None and item is not nwbfile:
+            keyed[builder.path.split("/", 1)[1]] = item
+    return dict(sorted(keyed.items()))
+
+
+def _part(key: str, item) -> NwbPart | None:
+    from pynwb import TimeSeries
+    from pynwb.epoch import TimeIntervals
+    from pynwb.image import ImageSeries
+    from pynwb.misc import Units
+
+    kind_name = type(item).__name__
+    if _is_external_video(item):
+        files = len(item.external_file)
+        frames = len(item.timestamps) if item.timestamps is not None else getattr(item, "num_samples", None)
+        counted = f"{frames} frames" if frames is not None else f"{item.rate:g} frames/s"
+        return NwbPart(key, "video", kind_name, f"{files} file{'s' * (files > 1)}, {counted}")
+    if kind_name == "PoseEstimation":
+        keypoints = len(item.pose_estimation_series)
+        return NwbPart(key, "pose", kind_name, f"{keypoints} keypoints")
+    if isinstance(item, TimeSeries) and not isinstance(item, ImageSeries):
+        if type(item.parent).__name__ == "PoseEstimation":  # a keypoint of a pose: shown with its pose
+            return None
+        shape = item.data.shape
+        if len(shape) > 2:
+            return None
+        channels = 1 if len(shape) == 1 else shape[1]
+        timing = f"at {item.rate:g} Hz" if item.rate is not None else f"{shape[0]} samples"
+        summary = f"{channels} channel{'s' * (channels > 1)} {timing}, {item.unit}"
+        return NwbPart(key, "signals", kind_name, summary, shown=channels <= SERIES_CHANNELS_SHOWN)
+    if isinstance(item, Units):
+        return NwbPart(key, "spikes", kind_name, f"{len(item.id)} units") if "spike_times" in item.colnames else None
+    if isinstance(item, TimeIntervals):
+        return NwbPart(key, "intervals", kind_name, f"{len(item.id)} intervals")
+    return None
+
+
+def read_nwb_signal(path, key: str | None = None):
+    """A `TimeSeries` of an NWB file as a `Signal` on the session clock, in its unit (conversion applied).
+
+    Parameters
+    ----------
+    path
+        The NWB file.
+    key
+        The series' path in the file ("acquisition/lick"); may be left out when the file holds one series.
+
+    Returns
+    -------
+    Signal
+        One channel per column, named "<series> (<unit>)" (with the channel's number when there are several),
+        its times from the series' `timestamps` or `starting_time` + `rate`.
+
+    Raises
+    ------
+    SignalError
+        When no such series exists (the message lists those that do) or it has more than two dimensions.
+    """
+    from .timeseries import Signal
+
+    with opened_nwb(path) as contents:
+        series = contents.find(key, "signals", SignalError)
+        key = contents.key_of(series)
+        values = np.asarray(series.data[()], dtype=float)
+        if values.ndim > 2:
+            raise SignalError(
+                f"{Path(path).name}: {key} holds {values.ndim}-D data {values.shape}; chronoviz shows series of "
+                "samples (1-D) or samples x channels (2-D)."
+            )
+        values = values.reshape(len(values), -1) * series.conversion + getattr(series, "offset", 0.0)
+        times = np.asarray(series.get_timestamps(), dtype=float)
+        unit = f" ({series.unit})" if series.unit else ""
+        names = (
+            (f"{series.name}{unit}",)
+            if values.shape[1] == 1
+            else tuple(f"{series.name} {channel}{unit}" for channel in _channel_names(series, values.shape[1]))
+        )
+    return Signal(values, names, times=times, source=f"{path}:{key}")
+
+
+def _channel_names(series, n_channels: int) -> list[str]:
+    """An ElectricalSeries' electrode ids, else the column numbers."""
+    electrodes = getattr(series, "electrodes", None)
+    if electrodes is not None:
+        ids = electrodes.table.id[:]
+        return [str(ids[row]) for row in electrodes.data[:]]
+    return [str(column) for column in range(n_channels)]
+
+
+def read_nwb_intervals(path, key: str | None = None):
+    """An interval table of an NWB file (trials, epochs, any `TimeIntervals`) as `Intervals` on the session clock.
+
+    Each interval is labelled by the table's first text column that is not a note (e.g. a trial's
+    `condition`), else by the table's name; `tags` and the remaining text columns become its note.
+
+    Parameters
+    ----------
+    path
+        The NWB file.
+    key
+        The table's path ("intervals/trials"); may be left out when the file holds one interval table.
+
+    Raises
+    ------
+    LabelError
+        When no such table exists (the message lists those that do).
+    """
+    from .labels import Intervals
+
+    with opened_nwb(path) as contents:
+        found = contents.find(key, "intervals", LabelError)
+        name, table = found.name, found.to_dataframe()
+    texts = [
+        column
+        for column in table.columns
+        if column not in ("start_time", "stop_time", "timeseries") and table[column].map(type).eq(str).all()
+    ]
+    labels = table[texts[0]].astype(str).tolist() if texts else [name] * len(table)
+    notes = ["; ".join(f"{column}: {row[column]}" for column in texts[1:]) for _, row in table.iterrows()]
+    order = np.argsort(table["start_time"].to_numpy(float), kind="stable")
+    return Intervals(
+        table["start_time"].to_numpy(float)[order],
+        table["stop_time"].to_numpy(float)[order],
+        tuple(labels[i] for i in order),
+        tuple(notes[i] for i in order),
+        source=f"{path}:{name}",
+    )
+
+
+def read_nwb_units(path, key: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The spike times of an NWB units table and the unit id of each spike.
+
+    Raises
+    ------
+    LabelError
+        When the file has no units table with spike times.
+    """
+    with opened_nwb(path) as contents:
+        units = contents.find(key, "spikes", LabelError)
+        ids = units.id[:]
+        per_unit = [np.asarray(units["spike_times"][row], dtype=float) for row in range(len(ids))]
+    counts = [len(times) for times in per_unit]
+    times = np.concatenate(per_unit) if per_unit else np.empty(0)
+    return times, np.repeat(ids, counts)
+
+
+def nwb_video_series(path, key: str | None = None) -> NwbVideoSeries:
+    """A video an NWB file points at (an `ImageSeries` with external files), with its files resolved.
+
+    Parameters
+    ----------
+    path
+        The NWB file.
+    key
+        The series' path ("acquisition/BehaviorVideo"); may be left out when the file holds one such video.
+
+    Raises
+    ------
+    VideoReadError
+        When no such video exists, or its files are missing (the message names them and where they were looked
+        for).
+    """
+    path = Path(path)
+    with opened_nwb(path) as contents:
+        series = contents.find(key, "video", VideoReadError) if key is not None else _first_video(contents)
+        files = tuple((path.parent / str(name)).resolve() for name in series.external_file[:])
+        starting = series.starting_frame
+        found = NwbVideoSeries(
+            contents.key_of(series),
+            files,
+            tuple(int(start) for start in (starting if starting is not None else [0])),
+            None if series.timestamps is None else np.asarray(series.timestamps[()], dtype=float),
+            series.starting_time,
+            series.rate,
+        )
+    missing = [file for file in files if not file.is_file()]
+    if missing:
+        raise VideoReadError(
+            f"{path.name}: the video files of {found.key} are missing: {', '.join(map(str, missing))}. NWB keeps "
+            "videos as files beside it (external_file, relative to the NWB file): put them there."
+        )
+    return found
+
+
+def _first_video(contents: NwbContents):
+    """The first video of an NWB file (a session's main camera), or a VideoReadError when it points at none."""
+    videos = [item for item in contents.objects.values() if _is_external_video(item)]
+    if not videos:
+        raise VideoReadError(
+            f"{contents.path.name} holds no video: no ImageSeries with external files. Frames stored inside the NWB "
+            "file are not read yet; open the video file itself."
+        )
+    return videos[0]
+
+
+def _is_external_video(item) -> bool:
+    """Whether `item` is an `ImageSeries` whose frames are in video files beside the NWB file."""
+    from pynwb.image import ImageSeries
+
+    return isinstance(item, ImageSeries) and item.external_file is not None
+
+
+class NwbVideo(VideoSource):
+    """The video of an NWB `ImageSeries`: its external files read as one, its frames on the session clock.
+
+    Parameters
+    ----------
+    path
+        The NWB file.
+    key
+        The `ImageSeries`' path in the file; may be left out when the file points at one video.
+    """
+
+    def __init__(self, path, key: str | None = None):
+        self.path = Path(path)
+        self.series = nwb_video_series(self.path, key)
+        # every file's frame count is known from where the next one starts, the last one's by decoding it
+        from .pyav_video import PyAVVideo
+
+        with PyAVVideo(self.series.files[-1]) as last:
+            self.n_frames = self.series.starting_frames[-1] + len(last)
+            self.height, self.width = last.height, last.width
+        self._chunks = VideoChunks(self.series.files, [*self.series.starting_frames, self.n_frames], self._mismatch)
+        self.frame_times = self.series.frame_times(self.n_frames, self.path.name)
+        self.fps = nominal_rate(self.frame_times) if self.series.rate is None else float(self.series.rate)
+
+    def _mismatch(self, file: Path, decoded: int, expected: int) -> str:
+        return (
+            f"{self.path.name}: {file.name} decodes to {decoded} frames but {self.series.key}'s starting_frame "
+            f"gives it {expected}. The NWB file and its videos do not belong together: check that the videos beside "
+            "it are the ones it was written with."
+        )
+
+    def read_frame(self, index: int) -> np.ndarray:
+        """Return frame `index` of the series (counting across its files) as RGB uint8."""
+        return self._chunks.read_frame(index)
+
+    def close(self) -> None:
+        """Close the open video files."""
+        self._chunks.close()

@@ -1,0 +1,150 @@
+"""NWB sessions built with pynwb itself: videos as external files on the session clock (one split into two files),
+a 1 kHz series, photometry, a 32-channel ElectricalSeries, units, trials and an ndx-pose estimation; opened in
+Python, napari and the CLI, and exported."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pytest
+
+from napari_chronoviz.errors import ChronovizError, SignalError, VideoReadError
+from napari_chronoviz.io.nwb import NwbVideo, nwb_parts, read_nwb_intervals, read_nwb_signal
+from napari_chronoviz.testing import make_stamped_video, read_stamp
+
+pynwb = pytest.importorskip("pynwb")
+ndx_pose = pytest.importorskip("ndx_pose")
+
+START = 100.0  # the session clock's time of the front camera's first frame
+FRONT_FRAMES, FRONT_SPLIT, SIDE_FRAMES = 90, 50, 60
+SIZE = (160, 120)
+
+
+def front_times() -> np.ndarray:
+    """The front camera's frame times: 30 frames/s with the jitter of a real camera (±2 ms)."""
+    return START + np.arange(FRONT_FRAMES) / 30 + np.random.default_rng(1).uniform(-0.002, 0.002, FRONT_FRAMES)
+
+
+def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict:
+    """Write a session's videos beside an NWB file that points at them; return what was written."""
+    make_stamped_video(folder / "front_a.mp4", FRONT_SPLIT, size=SIZE)
+    make_stamped_video(folder / "front_b.mp4", FRONT_FRAMES - FRONT_SPLIT, size=SIZE, first_stamp=FRONT_SPLIT)
+    make_stamped_video(folder / "side.mp4", SIDE_FRAMES, size=SIZE, fps=20)
+    nwb = pynwb.NWBFile("a session", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
+    front = pynwb.image.ImageSeries(
+        name="front", external_file=list(front_files), starting_frame=[0, FRONT_SPLIT], format="external",
+        timestamps=front_times(), unit="n.a.",
+    )  # fmt: skip
+    side = pynwb.image.ImageSeries(
+        name="side", external_file=["side.mp4"], starting_frame=[0], format="external", rate=20.0,
+        starting_time=START + 0.5, unit="n.a.", num_samples=SIDE_FRAMES,
+    )  # fmt: skip
+    nwb.add_acquisition(front)
+    nwb.add_acquisition(side)
+    lick = np.sin(np.arange(4000) / 100)
+    nwb.add_acquisition(
+        pynwb.TimeSeries(name="lick", data=lick, unit="V", rate=1000.0, starting_time=START - 0.5, conversion=2.0)
+    )
+    ophys = nwb.create_processing_module("ophys", "fiber photometry")
+    ophys.add(pynwb.TimeSeries(name="dff", data=np.linspace(0, 1, 80), unit="dF/F", timestamps=START + np.arange(80) / 20))
+    device = nwb.create_device("probe")
+    group = nwb.create_electrode_group("shank", "a shank", "CA1", device)
+    for _ in range(32):
+        nwb.add_electrode(group=group, location="CA1")
+    electrodes = nwb.create_electrode_table_region(list(range(32)), "all")
+    nwb.add_acquisition(
+        pynwb.ecephys.ElectricalSeries(
+            name="ephys", data=np.zeros((3000, 32), dtype=np.int16), electrodes=electrodes, rate=1000.0,
+            starting_time=START,
+        )
+    )  # fmt: skip
+    for unit, first in enumerate((0.1, 0.2, 0.3)):
+        nwb.add_unit(spike_times=START + first + np.arange(10) * 0.25)
+    nwb.add_trial_column("condition", "the tone played")
+    for trial, condition in enumerate(("low", "high", "low")):
+        nwb.add_trial(start_time=START + trial, stop_time=START + trial + 0.5, condition=condition)
+    skeleton = ndx_pose.Skeleton(name="mouse", nodes=["snout", "tail"], edges=np.array([[0, 1]], dtype="uint8"))
+    positions = np.random.default_rng(0).uniform(10, 100, (FRONT_FRAMES, 2, 2))
+    estimation = ndx_pose.PoseEstimation(
+        name="PoseEstimation",
+        pose_estimation_series=[
+            ndx_pose.PoseEstimationSeries(
+                name=name, data=positions[:, index], unit="pixels", reference_frame="top left",
+                timestamps=front_times(), confidence=np.ones(FRONT_FRAMES),
+            )  # fmt: skip
+            for index, name in enumerate(("snout", "tail"))
+        ],
+        skeleton=skeleton,
+        source_video=front,
+        source_software="DeepLabCut",
+    )
+    behavior = nwb.create_processing_module(name="behavior", description="pose")
+    behavior.add(ndx_pose.Skeletons(skeletons=[skeleton]))
+    behavior.add(estimation)
+    path = folder / "session.nwb"
+    with pynwb.NWBHDF5IO(str(path), "w") as io:
+        io.write(nwb)
+    return {"nwb": path, "lick": lick * 2.0, "positions": positions}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory) -> dict:
+    return write_session(tmp_path_factory.mktemp("nwb"))
+
+
+def test_the_parts_of_a_session_are_listed_with_their_keys(session):
+    parts = {part.key: part for part in nwb_parts(session["nwb"])}
+    assert [part.kind for part in parts.values()][:2] == ["video", "video"]
+    assert {key: part.kind for key, part in parts.items()} == {
+        "acquisition/front": "video",
+        "acquisition/side": "video",
+        "acquisition/ephys": "signals",
+        "acquisition/lick": "signals",
+        "processing/ophys/dff": "signals",
+        "processing/behavior/PoseEstimation": "pose",
+        "intervals/trials": "intervals",
+        "units": "spikes",
+    }
+    assert parts["acquisition/lick"].summary == "1 channel at 1000 Hz, V"
+    assert parts["acquisition/front"].summary == "2 files, 90 frames"
+    assert not parts["acquisition/ephys"].shown and parts["acquisition/lick"].shown  # 32 channels: listed only
+
+
+def test_a_video_split_in_two_files_reads_as_one_on_the_session_clock(session):
+    with NwbVideo(session["nwb"], "acquisition/front") as front:
+        assert len(front) == FRONT_FRAMES and front.shape[1:3] == (SIZE[1], SIZE[0])
+        assert [read_stamp(front[k]) for k in (0, 49, 50, 89, 10)] == [0, 49, 50, 89, 10]
+        np.testing.assert_array_equal(front.frame_times, front_times())
+    with NwbVideo(session["nwb"], "acquisition/side") as side:
+        assert len(side) == SIDE_FRAMES and side.fps == 20
+        np.testing.assert_allclose(side.frame_times, START + 0.5 + np.arange(SIDE_FRAMES) / 20)
+
+
+def test_series_and_trials_are_read_in_their_units_on_the_session_clock(session):
+    lick = read_nwb_signal(session["nwb"], "acquisition/lick")
+    assert lick.names == ("lick (V)",)
+    np.testing.assert_allclose(lick.values[:, 0], session["lick"])  # conversion applied
+    np.testing.assert_allclose(lick.times[[0, -1]], [START - 0.5, START - 0.5 + 3.999])
+    ephys = read_nwb_signal(session["nwb"], "acquisition/ephys")
+    assert ephys.values.shape == (3000, 32) and ephys.names[3] == "ephys 3 (volts)"
+    trials = read_nwb_intervals(session["nwb"], "intervals/trials")
+    assert trials.labels == ("low", "high", "low") and trials.starts.tolist() == [START, START + 1, START + 2]
+
+
+def test_a_missing_part_or_video_file_says_what_the_session_holds(session, tmp_path):
+    with pytest.raises(SignalError, match=r"no time series at 'acquisition/speed'.*acquisition/lick"):
+        read_nwb_signal(session["nwb"], "acquisition/speed")
+    listed = r"holds 3 time series \(acquisition/ephys, acquisition/lick, processing/ophys/dff\): name one as its key"
+    with pytest.raises(SignalError, match=listed):
+        read_nwb_signal(session["nwb"])
+    moved = write_session(tmp_path, front_files=("front_a.mp4", "elsewhere/front_b.mp4"))
+    with pytest.raises(VideoReadError, match=r"video files of acquisition/front are missing: .*elsewhere/front_b.mp4"):
+        NwbVideo(moved["nwb"], "acquisition/front")
+
+
+def test_a_file_pynwb_cannot_read_is_named(tmp_path):
+    broken = tmp_path / "broken.nwb"
+    broken.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    with pytest.raises(ChronovizError, match="pynwb cannot read .*broken.nwb"):
+        nwb_parts(broken)
