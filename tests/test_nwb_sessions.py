@@ -148,3 +148,21 @@ def test_a_file_pynwb_cannot_read_is_named(tmp_path):
     broken.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
     with pytest.raises(ChronovizError, match="pynwb cannot read .*broken.nwb"):
         nwb_parts(broken)
+
+
+def test_an_nwb_session_opens_with_its_cameras_and_sources_and_exports(session, tmp_path):
+    from napari_chronoviz import create_visualization
+    from napari_chronoviz.io.video_factory import open_video
+    from napari_chronoviz.session import open_session
+
+    opened = open_session(session["nwb"])
+    assert [video["key"] for video in opened.videos] == ["acquisition/front", "acquisition/side"]
+    assert [spec["key"] for spec in opened.options["signals"]] == ["acquisition/lick", "processing/ophys/dff"]
+    assert opened.options["intervals"]["key"] == "intervals/trials" and opened.options["spikes"]
+    assert opened.options["pose"] == [str(session["nwb"].resolve()), None]  # on the video it was made on
+    videos = opened.open_videos()
+    output = create_visualization(videos, output=tmp_path / "session.mp4", **opened.options)
+    with open_video(output) as exported:
+        assert len(exported) == FRONT_FRAMES  # the first camera's frames
+        np.testing.assert_allclose(exported.frame_times[1] - exported.frame_times[0], 1 / 30, atol=0.003)
+        assert read_stamp(exported[60][: SIZE[1], : SIZE[0]]) == 60

@@ -30,7 +30,7 @@ READER_FIELDS = {
     "signals": ("key", "time_column", "time_unit", "rate"),
     "pose": (),
     "events": ("time_unit",),
-    "intervals": ("time_unit",),
+    "intervals": ("time_unit", "key"),
     "spikes": (),
 }
 
@@ -46,7 +46,8 @@ class SourceSpec:
     path : str
         The file.
     key : str, optional
-        Signals: the HDF5 key or dataset, or NPZ member, holding the values.
+        Signals: the HDF5 key or dataset, or NPZ member, holding the values, or an NWB file's `TimeSeries` by its
+        path in the file ("acquisition/lick"). Intervals: an NWB file's interval table ("intervals/trials").
     time_column : str, optional
         Signals: the column (or dataset / member) of the sample times; found by name when not given.
     time_unit : str, optional
@@ -154,9 +155,10 @@ class SourceSpec:
         if self.kind == "signals":
             signal = read_timeseries(self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit)
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
-        if self.kind in ("events", "intervals"):
-            reader = read_events if self.kind == "events" else read_intervals
-            return reader(self.path, time_unit=self.time_unit)
+        if self.kind == "intervals":
+            return read_intervals(self.path, time_unit=self.time_unit, key=self.key)
+        if self.kind == "events":
+            return read_events(self.path, time_unit=self.time_unit)
         return (read_pose if self.kind == "pose" else read_spikes)(self.path)
 
     def to_dict(self) -> dict:

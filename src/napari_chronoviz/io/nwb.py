@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .._times import nominal_rate
-from ..errors import ChronovizError, LabelError, SignalError, VideoReadError
+from ..errors import ChronovizError, LabelError, PoseError, SignalError, VideoReadError
 from .chunked_video import VideoChunks
 from .video import VideoSource
 
@@ -166,9 +166,9 @@ class NwbContents:
             raise error(f"{self.path.name} holds {len(keyed)} {several} ({listed}): name one as its key.")
         return next(iter(keyed.values()))
 
-    def key_of(self, item) -> str:
-        """`item`'s key."""
-        return next(key for key, found in self.objects.items() if found is item)
+    def key_of(self, item) -> str | None:
+        """`item`'s key (None for an object of another file)."""
+        return next((key for key, found in self.objects.items() if found is item), None)
 
 
 def nwb_parts(path) -> list[NwbPart]:
@@ -379,6 +379,58 @@ def nwb_video_series(path, key: str | None = None) -> NwbVideoSeries:
     return found
 
 
+@dataclass(frozen=True)
+class NwbPoseRecording:
+    """What an NWB file records of its pose estimation besides the keypoints.
+
+    Attributes
+    ----------
+    times : ndarray
+        The pose's rows' times on the session clock.
+    video_key : str or None
+        The key of the video in this file it was made on (its `source_video`), when it names one.
+    video_file : str or None
+        That video's (first) file name, or the first of its `original_videos`.
+    video_size : tuple of int or None
+        (width, height) of the frames it was made on, when recorded.
+    """
+
+    times: np.ndarray
+    video_key: str | None
+    video_file: str | None
+    video_size: tuple[int, int] | None
+
+
+def nwb_pose_recording(path) -> NwbPoseRecording:
+    """The times and the video of an NWB file's only ndx-pose `PoseEstimation` (what chronoviz reads of NWB poses).
+
+    Raises
+    ------
+    PoseError
+        When the file holds no pose estimation, or several.
+    """
+    with opened_nwb(path) as contents:
+        estimation = contents.find(None, "pose", PoseError)
+        first = next(iter(estimation.pose_estimation_series.values()))
+        times = np.asarray(first.get_timestamps(), dtype=float)
+        source = getattr(estimation, "source_video", None)
+        if source is not None and source.external_file is not None:
+            size = source.dimension
+            return NwbPoseRecording(
+                times,
+                contents.key_of(source),
+                str(source.external_file[0]),
+                None if size is None else (int(size[0]), int(size[1])),
+            )
+        videos, sizes = estimation.original_videos, estimation.dimensions
+        return NwbPoseRecording(
+            times,
+            None,
+            None if videos is None else str(videos[0]),
+            None if sizes is None else (int(sizes[0][0]), int(sizes[0][1])),
+        )
+
+
 def _first_video(contents: NwbContents):
     """The first video of an NWB file (a session's main camera), or a VideoReadError when it points at none."""
     videos = [item for item in contents.objects.values() if _is_external_video(item)]
@@ -420,6 +472,16 @@ class NwbVideo(VideoSource):
         self._chunks = VideoChunks(self.series.files, [*self.series.starting_frames, self.n_frames], self._mismatch)
         self.frame_times = self.series.frame_times(self.n_frames, self.path.name)
         self.fps = nominal_rate(self.frame_times) if self.series.rate is None else float(self.series.rate)
+
+    @property
+    def recorded_file(self) -> Path:
+        """The series' first video file (what a pose made on it names)."""
+        return self.series.files[0]
+
+    @property
+    def key(self) -> str:
+        """The `ImageSeries`' path in the NWB file."""
+        return self.series.key
 
     def _mismatch(self, file: Path, decoded: int, expected: int) -> str:
         return (

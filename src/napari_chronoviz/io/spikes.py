@@ -126,17 +126,10 @@ def _from_pair(times_path: Path, units_path: Path, time_unit) -> Spikes:
 
 
 def _from_nwb(path: Path) -> Spikes:
-    import h5py
+    from .nwb import read_nwb_units
 
-    with h5py.File(path, "r") as file:
-        if "units" not in file or "spike_times" not in file["units"]:
-            raise LabelError(f"{path} has no units table with spike_times (NWB `units/spike_times`).")
-        table = file["units"]
-        times = table["spike_times"][()]
-        ends = table["spike_times_index"][()] if "spike_times_index" in table else np.array([len(times)])
-        ids = table["id"][()] if "id" in table else np.arange(len(ends))
-    counts = np.diff(np.r_[0, ends])
-    return _from_columns(np.repeat(ids, counts), times, str(path), None)
+    times, units = read_nwb_units(path)
+    return _from_columns(units, times, str(path), None)
 
 
 def _from_columns(units: np.ndarray, times: np.ndarray, source: str, time_unit) -> Spikes:

@@ -19,6 +19,7 @@ from .._times import require_finite_increasing
 from ..errors import SignalError
 from .formats import HDF5_SUFFIXES, PAIR_TIMES, PAIR_VALUES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
+from .nwb import NWB_SUFFIX, read_nwb_signal
 from .tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -70,7 +71,8 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         plain h5py datasets; NPY; NPZ; Parquet; a Loupe-style `<name>_t.npy` / `<name>_y.npy` pair), or a
         pandas DataFrame, a list, or a 1-D/2-D numpy array (samples along the first axis).
     key
-        The HDF5 key or dataset (or NPZ member) holding the values; needed when the file holds several.
+        The HDF5 key or dataset (or NPZ member) holding the values, or an NWB file's `TimeSeries` by its path in
+        the file ("acquisition/lick"); needed when the file holds several.
     time_column
         The column (or HDF5 dataset / NPZ member) holding sample times. Found by name when not given:
         `time`, `t`, `timestamp(s)`, `seconds`, or `frame` (frame indices), case-insensitive.
@@ -105,6 +107,8 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
     suffix = path.suffix.lower()
+    if suffix == NWB_SUFFIX:
+        return read_nwb_signal(path, key)
     if suffix in TEXT_TABLE_SUFFIXES:
         return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:

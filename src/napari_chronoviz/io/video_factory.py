@@ -12,6 +12,7 @@ import numpy as np
 from .._times import UNIT_NAMES, require_finite_increasing, unit_read_as_seconds
 from ..errors import FrameTimesError
 from .imgstore import is_imgstore, open_imgstore
+from .nwb import NwbVideo, is_nwb
 from .timestamps import read_frame_times
 from .video import VideoSource
 
@@ -34,6 +35,7 @@ def open_video(
     *,
     backend: Literal["pyav", "opencv"] = "pyav",
     upright: bool = True,
+    key: str | None = None,
 ) -> VideoSource:
     """Open a video file or an imgstore store for exact frame access.
 
@@ -53,6 +55,10 @@ def open_video(
         Show a video file's frames turned as its display matrix says (phone videos), as players, OpenCV and
         hence DeepLabCut's poses do: frames, shape and exports are the displayed ones. False keeps the
         stored orientation (the "pyav" backend only).
+    key
+        For an NWB file (`.nwb`): its video (an `ImageSeries` with external files) by its path in the file
+        ("acquisition/front"); the first one when left out. The frames are read from the files it points at
+        (one after another when it is split), on the session clock.
 
     Returns
     -------
@@ -71,8 +77,12 @@ def open_video(
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Video not found: {path}. Check the path and that the drive is mounted.")
+    if key is not None and not is_nwb(path):
+        raise ValueError(f"key={key!r} names a video inside an NWB file; {path.name} is not one: leave key out.")
     if is_imgstore(path):
         video: VideoSource = open_imgstore(path)
+    elif is_nwb(path):
+        video = NwbVideo(path, key)
     elif backend == "pyav":
         from .pyav_video import PyAVVideo
 

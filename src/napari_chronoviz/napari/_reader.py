@@ -478,6 +478,8 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
         info[OVERLAYS_KEY] = overlays
     if frame_times_file is not None:
         info["frame_times_file"] = str(frame_times_file)
+    if getattr(video, "key", None) is not None:  # a video of an NWB file: which one
+        info["key"] = video.key
     attributes = {
         "name": recording_name(video.path),
         "rgb": True,

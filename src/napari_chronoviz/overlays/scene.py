@@ -453,7 +453,7 @@ def build_scene(
     for loaded_pose in loaded["poses"]:
         check_pose_video(
             loaded_pose,
-            getattr(video, "path", None),
+            getattr(video, "recorded_file", None),
             (width, height),
             len(video.frame_times),
             refuse=(pose_alignment or {}).get("check_video", True),
