@@ -47,7 +47,9 @@ def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict
         pynwb.TimeSeries(name="lick", data=lick, unit="V", rate=1000.0, starting_time=START - 0.5, conversion=2.0)
     )
     ophys = nwb.create_processing_module("ophys", "fiber photometry")
-    ophys.add(pynwb.TimeSeries(name="dff", data=np.linspace(0, 1, 80), unit="dF/F", timestamps=START + np.arange(80) / 20))
+    ophys.add(
+        pynwb.TimeSeries(name="dff", data=np.linspace(0, 1, 80), unit="dF/F", timestamps=START + np.arange(80) / 20)
+    )
     device = nwb.create_device("probe")
     group = nwb.create_electrode_group("shank", "a shank", "CA1", device)
     for _ in range(32):
@@ -59,7 +61,7 @@ def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict
             starting_time=START,
         )
     )  # fmt: skip
-    for unit, first in enumerate((0.1, 0.2, 0.3)):
+    for first in (0.1, 0.2, 0.3):
         nwb.add_unit(spike_times=START + first + np.arange(10) * 0.25)
     nwb.add_trial_column("condition", "the tone played")
     for trial, condition in enumerate(("low", "high", "low")):
@@ -70,8 +72,12 @@ def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict
         name="PoseEstimation",
         pose_estimation_series=[
             ndx_pose.PoseEstimationSeries(
-                name=name, data=positions[:, index], unit="pixels", reference_frame="top left",
-                timestamps=front_times(), confidence=np.ones(FRONT_FRAMES),
+                name=name,
+                data=positions[:, index],
+                unit="pixels",
+                reference_frame="top left",
+                timestamps=front_times(),
+                confidence=np.ones(FRONT_FRAMES),
             )  # fmt: skip
             for index, name in enumerate(("snout", "tail"))
         ],

@@ -129,8 +129,8 @@ def opened_nwb(path) -> Iterator[NwbContents]:
         nwbfile = io.read()
     except Exception as error:  # noqa: BLE001 - hdmf raises many kinds; all mean the same to the user
         raise ChronovizError(
-            f"pynwb cannot read {path}: {type(error).__name__}: {error}. Check it with `nwbinspector` or re-export "
-            "it from the software that wrote it."
+            f"pynwb cannot read {path}: {type(error).__name__}: {str(error).rstrip('.')}. Check it with "
+            "`nwbinspector` or re-export it from the software that wrote it."
         ) from None
     try:
         yield NwbContents(path, nwbfile, _keyed(io, nwbfile))
