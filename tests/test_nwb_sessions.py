@@ -172,3 +172,29 @@ def test_an_nwb_session_opens_with_its_cameras_and_sources_and_exports(session, 
         assert len(exported) == FRONT_FRAMES  # the first camera's frames
         np.testing.assert_allclose(exported.frame_times[1] - exported.frame_times[0], 1 / 30, atol=0.003)
         assert read_stamp(exported[60][: SIZE[1], : SIZE[0]]) == 60
+
+
+def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make_napari_viewer, qtbot):
+    from napari_chronoviz.cli import main
+    from napari_chronoviz.io.video_factory import open_video
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    output = tmp_path / "from_cli.mp4"
+    assert main(["render", str(session["nwb"]), "-o", str(output), "--quiet"]) == 0
+    with open_video(output) as written:
+        assert len(written) == FRONT_FRAMES and written.width == 2 * SIZE[0]  # the two cameras side by side
+    viewer = make_napari_viewer()
+    layers = viewer.open(session["nwb"], plugin="napari-chronoviz")
+    assert [layer.name for layer in layers] == ["front (camera 1)", "side (camera 2)"]
+    assert [layer.metadata["chronoviz"]["key"] for layer in layers] == ["acquisition/front", "acquisition/side"]
+    widget = ChronovizWidget(viewer)
+    widget.attach_requested_overlays()
+    scene = widget.session.scene
+    assert [source.kind for source in widget.listed] == ["signals", "signals", "intervals", "spikes"]
+    assert [len(camera.pose_overlays) for camera in scene.cameras] == [1, 0]  # the pose on its video
+    widget.session_file.value = tmp_path / "saved.cvz"
+    saved = widget.save_session()
+    reopened = make_napari_viewer()
+    again = reopened.open(saved, plugin="napari-chronoviz")
+    assert [layer.metadata["chronoviz"]["key"] for layer in again] == ["acquisition/front", "acquisition/side"]
+    assert len(scene.traces) == 2

@@ -42,6 +42,7 @@ from ..io.formats import (
     reader_of,
 )
 from ..io.imgstore import is_imgstore, read_store_metadata
+from ..io.nwb import is_nwb, nwb_parts
 from ..io.tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -219,7 +220,14 @@ def _sniff_video(path: Path, head: bytes, kinds) -> str:
 
 
 def _sniff_hdf5(path: Path, head: bytes, kinds) -> str:
-    """HDF5 (DeepLabCut, SLEAP, NWB, netCDF-4, plain datasets) or, for .nc, netCDF-3: told by the signature."""
+    """HDF5 (DeepLabCut, SLEAP, NWB, netCDF-4, plain datasets) or, for .nc, netCDF-3: told by the signature. An NWB
+    file pointing at a video is a session (its videos with what it holds), another one a pose."""
+    if is_nwb(path) and _has_hdf5_signature(path):
+        try:
+            parts = nwb_parts(path)
+        except ChronovizError as error:
+            raise _Declined(str(error)) from None
+        return SESSION if any(part.kind == "video" for part in parts) else POSE
     if path.suffix.lower() == ".nc" and head[:4] in NETCDF3_SIGNATURES or _has_hdf5_signature(path):
         return POSE_OR_TIMESERIES if "timeseries" in kinds else POSE
     raise _Declined(
@@ -420,7 +428,7 @@ def session_layer_data(path: Path) -> list[tuple]:
     Parameters
     ----------
     path : Path
-        A session file (`.cvz`, see `napari_chronoviz.session`).
+        A session file (`.cvz`, see `napari_chronoviz.session`) or an NWB session (`open_nwb_session`).
 
     Returns
     -------
@@ -481,7 +489,7 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
     if getattr(video, "key", None) is not None:  # a video of an NWB file: which one
         info["key"] = video.key
     attributes = {
-        "name": recording_name(video.path),
+        "name": recording_name(video.path) if info.get("key") is None else Path(info["key"]).name,
         "rgb": True,
         "axis_labels": ("frame", "y", "x"),
         "contrast_limits": (0, 255),  # uint8 RGB: known without scanning the video

@@ -498,7 +498,7 @@ class ChronovizWidget(Container):
             show_error("Choose the frame times file (e.g. timestamps.npy, a camera log) in 'frame times file' first.")
             return None
         try:
-            video = open_video(path, times)
+            video = open_video(path, times, key=layer.metadata.get(METADATA_KEY, {}).get("key"))
         except (ChronovizError, OSError) as error:
             show_error(f"{Path(times).name} was not used: {error}")
             return None
@@ -695,9 +695,8 @@ class ChronovizWidget(Container):
             return None
         try:
             videos = _video_files(session)
-            written = save_session(
-                path, [video for video, _ in videos], session.scene, frame_times=[t for _, t in videos]
-            )
+            files, frame_times, keys = zip(*videos)
+            written = save_session(path, list(files), session.scene, frame_times=list(frame_times), keys=list(keys))
         except (ChronovizError, OSError) as error:
             show_error(str(error))
             return None
@@ -769,19 +768,18 @@ def _listed_of(scene) -> list[Listed]:
     return listed
 
 
-def _video_files(session) -> list[tuple[str, str | None]]:
-    """The file and frame-time file (None: its own times) of each video a session draws over: its one video, or
-    each camera's in tile order."""
+def _video_files(session) -> list[tuple[str, str | None, str | None]]:
+    """The file, frame-time file (None: its own times) and NWB key (None: a video file) of each video a session
+    draws over: its one video, or each camera's in tile order."""
     layers = getattr(session, "video_layers", [session.video_layer])
-    return [
-        (layer.metadata[METADATA_KEY]["path"], layer.metadata[METADATA_KEY].get("frame_times_file")) for layer in layers
-    ]
+    info = [layer.metadata[METADATA_KEY] for layer in layers]
+    return [(video["path"], video.get("frame_times_file"), video.get("key")) for video in info]
 
 
 def _export(videos: list[tuple], scene, output: Path, overwrite: bool, report) -> Path | None:
     """Write the export of the videos (`_video_files`) in the worker thread, each opened with its frame-time
     file; the written path, or None when `report` cancelled it."""
-    opened = [open_video(path, frame_times) for path, frame_times in videos]
+    opened = [open_video(path, frame_times, key=key) for path, frame_times, key in videos]
     try:
         return export_video(
             opened if len(opened) > 1 else opened[0], scene, output, overwrite=overwrite, progress=report

@@ -32,7 +32,7 @@ def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
     """
     try:
         video_info, config = _video_and_config(layer_data)
-        with open_video(video_info["path"], video_info.get("frame_times_file")) as video:
+        with open_video(video_info["path"], video_info.get("frame_times_file"), key=video_info.get("key")) as video:
             scene = scene_from_config(video, config)
             with progress(total=scene.n_frames, desc="chronoviz export") as bar:
                 written = export_video(video, scene, Path(path), progress=progress_callback(bar))
