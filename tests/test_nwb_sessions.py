@@ -177,6 +177,7 @@ def test_an_nwb_session_opens_with_its_cameras_and_sources_and_exports(session, 
 def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make_napari_viewer, qtbot):
     from napari_chronoviz.cli import main
     from napari_chronoviz.io.video_factory import open_video
+    from napari_chronoviz.napari._attach import Session
     from napari_chronoviz.napari._widget import ChronovizWidget
 
     output = tmp_path / "from_cli.mp4"
@@ -192,9 +193,28 @@ def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make
     scene = widget.session.scene
     assert [source.kind for source in widget.listed] == ["signals", "signals", "intervals", "spikes"]
     assert [len(camera.pose_overlays) for camera in scene.cameras] == [1, 0]  # the pose on its video
+    # the series a session does not show at once (32 channels) is listed in the dock, with its unit and rate
+    widget.kind.value, widget.file.value = "signals", session["nwb"]
+    assert not widget.nwb_part.native.isHidden() and widget.nwb_part.choices == (
+        "acquisition/ephys",
+        "acquisition/lick",
+        "processing/ophys/dff",
+    )
+    assert widget.nwb_part.native.itemText(0) == "acquisition/ephys (32 channels at 1000 Hz, volts)"
+    widget.nwb_part.value = "acquisition/ephys"
+    widget.add.clicked()
+    assert [spec.key for spec in widget.listed if spec.kind == "signals"] == [
+        "acquisition/lick",
+        "processing/ophys/dff",
+        "acquisition/ephys",
+    ]
+    assert len(widget.session.scene.traces) == 3
+    widget.file.value = tmp_path / "from_cli.mp4"  # not an NWB file: no parts to choose from
+    assert widget.nwb_part.native.isHidden()
     widget.session_file.value = tmp_path / "saved.cvz"
     saved = widget.save_session()
     reopened = make_napari_viewer()
     again = reopened.open(saved, plugin="napari-chronoviz")
     assert [layer.metadata["chronoviz"]["key"] for layer in again] == ["acquisition/front", "acquisition/side"]
-    assert len(scene.traces) == 2
+    ChronovizWidget(reopened)  # attaches what the session asks for
+    assert len(scene.traces) == 2 and len(Session.of(again[0]).scene.traces) == 3

@@ -91,8 +91,9 @@ class SourceSpec:
 
     @property
     def name(self) -> str:
-        """The file's name, for messages."""
-        return Path(self.path).name
+        """The file's name, with the part of it read when a key names one ("session.nwb acquisition/lick"), for
+        messages and the dock's list."""
+        return f"{Path(self.path).name} {self.key}" if self.key else Path(self.path).name
 
     @property
     def alignment(self) -> dict:
@@ -100,11 +101,13 @@ class SourceSpec:
         return {name: getattr(self, name) for name in ALIGNMENT_FIELDS if getattr(self, name) is not None}
 
     def is_same_file(self, other) -> bool:
-        """Whether `other` is the same file as the same kind (adding it again replaces this one)."""
+        """Whether `other` is the same file (and the same part of it: HDF5 key, NPZ member, NWB series) as the same
+        kind: adding it again replaces this one."""
         return (
             isinstance(other, SourceSpec)
             and self.kind == other.kind
             and Path(self.path).resolve() == Path(other.path).resolve()
+            and self.key == other.key
         )
 
     def read(self):
