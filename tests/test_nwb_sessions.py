@@ -5,6 +5,7 @@ Python, napari and the CLI, and exported."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -218,3 +219,23 @@ def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make
     assert [layer.metadata["chronoviz"]["key"] for layer in again] == ["acquisition/front", "acquisition/side"]
     ChronovizWidget(reopened)  # attaches what the session asks for
     assert len(scene.traces) == 2 and len(Session.of(again[0]).scene.traces) == 3
+
+
+BACK_COMPAT = sorted((Path(__file__).parent / "data" / "pynwb_back_compat").glob("*.nwb"))
+
+
+@pytest.mark.parametrize("path", BACK_COMPAT, ids=[path.name for path in BACK_COMPAT])
+def test_pynwbs_back_compatibility_files_open_or_say_why_not(path, tmp_path):
+    """pynwb's own files of NWB 1.0.2 to 2.2.0: each part reads, or fails with a message naming it (a video whose
+    file is not there, a series without data); napari's reader claims them without raising."""
+    from napari_chronoviz.napari._reader import get_reader
+
+    for part in nwb_parts(path):
+        try:
+            if part.kind == "signals":
+                assert read_nwb_signal(path, part.key).n_samples > 0
+            else:
+                NwbVideo(path, part.key).close()
+        except ChronovizError as error:
+            assert part.key in str(error) and path.name in str(error)
+    get_reader(str(path))

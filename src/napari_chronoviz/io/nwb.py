@@ -31,6 +31,7 @@ PART_NAMES = {  # kind -> how messages name one and several
     "pose": ("pose estimation", "pose estimations"),
 }
 SERIES_CHANNELS_SHOWN = 16  # series with more channels are listed, not shown, when a session opens
+UNKNOWN_UNIT = "unknown"  # what pynwb reads for a series written without a unit
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,8 @@ def read_nwb_signal(path, key: str | None = None):
         series = contents.find(key, "signals", SignalError)
         key = contents.key_of(series)
         values = np.asarray(series.data[()], dtype=float)
+        if values.size == 0:
+            raise SignalError(f"{Path(path).name}: {key} holds no samples (its data is empty).")
         if values.ndim > 2:
             raise SignalError(
                 f"{Path(path).name}: {key} holds {values.ndim}-D data {values.shape}; chronoviz shows series of "
@@ -266,7 +269,7 @@ def read_nwb_signal(path, key: str | None = None):
             )
         values = values.reshape(len(values), -1) * series.conversion + getattr(series, "offset", 0.0)
         times = np.asarray(series.get_timestamps(), dtype=float)
-        unit = f" ({series.unit})" if series.unit else ""
+        unit = f" ({series.unit})" if series.unit and series.unit != UNKNOWN_UNIT else ""
         names = (
             (f"{series.name}{unit}",)
             if values.shape[1] == 1
