@@ -239,3 +239,33 @@ def test_pynwbs_back_compatibility_files_open_or_say_why_not(path, tmp_path):
         except ChronovizError as error:
             assert part.key in str(error) and path.name in str(error)
     get_reader(str(path))
+
+
+def test_labels_go_into_a_copy_of_the_nwb_session_and_come_back(session, tmp_path, make_napari_viewer):
+    from napari_chronoviz.io.ethogram import Behavior, Ethogram
+    from napari_chronoviz.napari._labeling import Labeler
+
+    viewer = make_napari_viewer()
+    front = viewer.open(session["nwb"], plugin="napari-chronoviz")[0]
+    labeler = Labeler(viewer, front, Ethogram((Behavior("groom", "g"), Behavior("rear", "r", kind="point"))))
+    before = session["nwb"].read_bytes()
+    labeler.go_to(10)
+    labeler.labeling.press("groom", 10)
+    labeler.labeling.press("groom", 40)
+    labeler.labeling.press("rear", 20)
+    with pytest.raises(ChronovizError, match="never into the session file itself"):
+        labeler.save(session["nwb"], format="nwb")
+    written = labeler.save(tmp_path / "labelled.nwb", format="nwb")
+    assert session["nwb"].read_bytes() == before  # the user's file is not touched
+    copy = {part.key: part for part in nwb_parts(written[0])}
+    assert {"intervals/chronoviz_labels", "intervals/chronoviz_events", "intervals/trials", "units"} <= set(copy)
+    bouts = read_nwb_intervals(written[0], "intervals/chronoviz_labels")
+    times = front_times()
+    assert bouts.labels == ("groom",) and bouts.starts.tolist() == [times[10]] and bouts.ends.tolist() == [times[40]]
+    labeler.labeling.load(None, None)  # cleared, then loaded back from the copy
+    labeler.load(written[0])
+    assert labeler.labeling.intervals().labels == ("groom",) and labeler.labeling.events().kinds == ("rear",)
+    # a video that is no NWB session's: the nwb format says which formats to use
+    plain = viewer.open(session["nwb"].parent / "side.mp4", plugin="napari-chronoviz")[0]
+    with pytest.raises(ChronovizError, match="was not opened from an NWB file: choose the loupe or boris"):
+        Labeler(viewer, plain, Ethogram((Behavior("groom", "g"),))).save(tmp_path / "x.nwb", format="nwb")

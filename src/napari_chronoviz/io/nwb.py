@@ -290,8 +290,8 @@ def _channel_names(series, n_channels: int) -> list[str]:
 def read_nwb_intervals(path, key: str | None = None):
     """An interval table of an NWB file (trials, epochs, any `TimeIntervals`) as `Intervals` on the session clock.
 
-    Each interval is labelled by the table's first text column that is not a note (e.g. a trial's
-    `condition`), else by the table's name; `tags` and the remaining text columns become its note.
+    Each interval is labelled by the table's `label` column, else its first text column (e.g. a trial's
+    `condition`), else the table's name; its note is the `note` column, else the remaining text columns.
 
     Parameters
     ----------
@@ -315,8 +315,14 @@ def read_nwb_intervals(path, key: str | None = None):
         for column in table.columns
         if column not in ("start_time", "stop_time", "timeseries") and table[column].map(type).eq(str).all()
     ]
-    labels = table[texts[0]].astype(str).tolist() if texts else [name] * len(table)
-    notes = ["; ".join(f"{column}: {row[column]}" for column in texts[1:]) for _, row in table.iterrows()]
+    label_column = "label" if "label" in texts else next((column for column in texts if column != "note"), None)
+    labels = table[label_column].tolist() if label_column else [name] * len(table)
+    others = [column for column in texts if column not in (label_column, "note")]
+    notes = (
+        table["note"].tolist()
+        if "note" in texts
+        else ["; ".join(f"{column}: {row[column]}" for column in others) for _, row in table.iterrows()]
+    )
     order = np.argsort(table["start_time"].to_numpy(float), kind="stable")
     return Intervals(
         table["start_time"].to_numpy(float)[order],
@@ -500,3 +506,111 @@ class NwbVideo(VideoSource):
     def close(self) -> None:
         """Close the open video files."""
         self._chunks.close()
+
+
+LABELS_TABLE, EVENTS_TABLE = "chronoviz_labels", "chronoviz_events"
+
+
+def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False) -> Path:
+    """Write labels made on an NWB session's video into a copy of that NWB file, never into the file itself.
+
+    The copy holds everything the session holds (written by pynwb's export), plus the bouts as a `TimeIntervals`
+    table `intervals/chronoviz_labels` (columns `label`, `note`) and the point events, if any, as
+    `intervals/chronoviz_events` (start = stop); labels the session already held under those names are replaced.
+    Times are on the session clock, as the video's frames are.
+
+    Parameters
+    ----------
+    intervals : Intervals
+        The bouts, in seconds on the session clock.
+    events : Events
+        The point events (may hold none).
+    source
+        The NWB session the labels were made on.
+    path
+        The copy to write (`.nwb`); written beside under a temporary name first, then renamed, so a failure leaves
+        no partial file.
+    overwrite : bool
+        Replace an existing `path`; without it an existing file is an error.
+
+    Returns
+    -------
+    Path
+        The written copy.
+
+    Raises
+    ------
+    LabelError
+        When `path` is the session file itself.
+    FileExistsError
+        When `path` exists and `overwrite` is False.
+    """
+    import os
+    import secrets
+
+    import pynwb
+    from pynwb.epoch import TimeIntervals
+
+    source, path = Path(source).resolve(), Path(path).expanduser().resolve()
+    if path == source:
+        raise LabelError(
+            f"The labels go into a copy of {source.name}, never into the session file itself: choose another file "
+            f"name (e.g. {source.stem}_labels{NWB_SUFFIX})."
+        )
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in the dock) to "
+            "replace it."
+        )
+    tables = [(LABELS_TABLE, "behavior bouts labelled in napari-chronoviz", intervals.starts, intervals.ends)]
+    if len(events.times):
+        tables.append((EVENTS_TABLE, "point events labelled in napari-chronoviz", events.times, events.times))
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with pynwb.NWBHDF5IO(str(source), "r") as read_io:
+            nwbfile = read_io.read()
+            for name, description, starts, ends in tables:
+                if name in nwbfile.intervals:
+                    nwbfile.intervals.pop(name)
+                table = TimeIntervals(name=name, description=description)
+                table.add_column("label", "the behavior")
+                table.add_column("note", "the labeller's note")
+                labels = intervals.labels if name == LABELS_TABLE else events.kinds
+                notes = intervals.notes if name == LABELS_TABLE else [""] * len(labels)
+                for start, end, label, note in zip(starts, ends, labels, notes):
+                    table.add_row(start_time=float(start), stop_time=float(end), label=label, note=note)
+                nwbfile.add_time_intervals(table)
+            nwbfile.set_modified()
+            with pynwb.NWBHDF5IO(str(temporary), "w") as write_io:
+                write_io.export(src_io=read_io, nwbfile=nwbfile)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_nwb_labels(path) -> tuple:
+    """The labels `write_nwb_labels` wrote into an NWB file: its bouts (`Intervals`) and point events (`Events`),
+    each None when the file holds none.
+
+    Raises
+    ------
+    LabelError
+        When the file holds neither table.
+    """
+    from .labels import Events
+
+    with opened_nwb(path) as contents:
+        held = set(contents.nwbfile.intervals)
+    if not {LABELS_TABLE, EVENTS_TABLE} & held:
+        raise LabelError(
+            f"{Path(path).name} holds no chronoviz labels (intervals/{LABELS_TABLE}); its interval tables: "
+            f"{', '.join(sorted(held)) or 'none'}. Add those as intervals in the Overlays dock instead."
+        )
+    intervals = read_nwb_intervals(path, f"intervals/{LABELS_TABLE}") if LABELS_TABLE in held else None
+    events = None
+    if EVENTS_TABLE in held:
+        points = read_nwb_intervals(path, f"intervals/{EVENTS_TABLE}")
+        events = Events(points.starts, points.labels, points.source)
+    return intervals, events
