@@ -20,6 +20,7 @@ import numpy as np
 from .._times import nominal_rate
 from ..errors import ChronovizError, LabelError, PoseError, SignalError, VideoReadError
 from .chunked_video import VideoChunks
+from .remote import RemoteFile, beside, cached_download, is_url, url_name
 from .video import VideoSource
 
 NWB_SUFFIX = ".nwb"
@@ -104,9 +105,14 @@ class NwbVideoSeries:
         return self.timestamps
 
 
-def is_nwb(path) -> bool:
-    """Whether `path` names an NWB file (by its suffix)."""
-    return str(path).lower().endswith(NWB_SUFFIX)
+def is_nwb(source) -> bool:
+    """Whether `source` names an NWB file, a path or an `http(s)://` address (by its suffix)."""
+    return (url_name(source) if is_url(source) else str(source)).lower().endswith(NWB_SUFFIX)
+
+
+def source_name(source) -> str:
+    """An NWB file's name, for messages: "session.nwb" (also of an address)."""
+    return url_name(source) if is_url(source) else Path(source).name
 
 
 @contextlib.contextmanager
@@ -120,30 +126,41 @@ def opened_nwb(path) -> Iterator[NwbContents]:
     ChronovizError
         When pynwb cannot read it.
     """
+    import h5py
     import pynwb
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"NWB file not found: {path}. Check the path and that the drive is mounted.")
+    remote = handle = None
+    if not is_url(path):
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"NWB file not found: {path}. Check the path and that the drive is mounted.")
     try:
-        io = pynwb.NWBHDF5IO(str(path), "r")
+        remote = RemoteFile(path) if is_url(path) else None  # an address is read in place, by range requests
+        handle = h5py.File(remote if remote is not None else path, "r")
+        io = pynwb.NWBHDF5IO(file=handle)
         nwbfile = io.read()
-    except Exception as error:  # noqa: BLE001 - hdmf raises many kinds; all mean the same to the user
+    except Exception as error:  # noqa: BLE001 - h5py and hdmf raise many kinds; all mean the same to the user
+        for opened in (handle, remote):
+            if opened is not None:
+                opened.close()
         raise ChronovizError(
             f"pynwb cannot read {path}: {type(error).__name__}: {str(error).rstrip('.')}. Check it with "
             "`nwbinspector` or re-export it from the software that wrote it."
         ) from None
     try:
-        yield NwbContents(path, nwbfile, _keyed(io, nwbfile))
+        yield NwbContents(source_name(path), nwbfile, _keyed(io, nwbfile))
     finally:
         io.close()
+        handle.close()
+        if remote is not None:
+            remote.close()
 
 
 @dataclass(frozen=True)
 class NwbContents:
-    """An open NWB file: its path, its `NWBFile` and its objects by key (their paths in the file, in order)."""
+    """An open NWB file: its name, its `NWBFile` and its objects by key (their paths in the file, in order)."""
 
-    path: Path
+    name: str
     nwbfile: object
     objects: dict[str, object]
 
@@ -161,10 +178,10 @@ class NwbContents:
         listed = ", ".join(keyed) or "none"
         if key is not None:
             if key.strip("/") not in keyed:
-                raise error(f"{self.path.name} has no {one} at {key!r}. Its {several}: {listed}.")
+                raise error(f"{self.name} has no {one} at {key!r}. Its {several}: {listed}.")
             return keyed[key.strip("/")]
         if len(keyed) != 1:
-            raise error(f"{self.path.name} holds {len(keyed)} {several} ({listed}): name one as its key.")
+            raise error(f"{self.name} holds {len(keyed)} {several} ({listed}): name one as its key.")
         return next(iter(keyed.values()))
 
     def key_of(self, item) -> str | None:
@@ -261,10 +278,10 @@ def read_nwb_signal(path, key: str | None = None):
         key = contents.key_of(series)
         values = np.asarray(series.data[()], dtype=float)
         if values.size == 0:
-            raise SignalError(f"{Path(path).name}: {key} holds no samples (its data is empty).")
+            raise SignalError(f"{source_name(path)}: {key} holds no samples (its data is empty).")
         if values.ndim > 2:
             raise SignalError(
-                f"{Path(path).name}: {key} holds {values.ndim}-D data {values.shape}; chronoviz shows series of "
+                f"{source_name(path)}: {key} holds {values.ndim}-D data {values.shape}; chronoviz shows series of "
                 "samples (1-D) or samples x channels (2-D)."
             )
         values = values.reshape(len(values), -1) * series.conversion + getattr(series, "offset", 0.0)
@@ -366,10 +383,14 @@ def nwb_video_series(path, key: str | None = None) -> NwbVideoSeries:
         When no such video exists, or its files are missing (the message names them and where they were looked
         for).
     """
-    path = Path(path)
     with opened_nwb(path) as contents:
         series = contents.find(key, "video", VideoReadError) if key is not None else _first_video(contents)
-        files = tuple((path.parent / str(name)).resolve() for name in series.external_file[:])
+        names = [str(name) for name in series.external_file[:]]
+        # a streamed session's videos are downloaded once to the cache: decoding seeks back and forth
+        files = tuple(
+            cached_download(beside(path, name)) if is_url(path) else (Path(path).parent / name).resolve()
+            for name in names
+        )
         starting = series.starting_frame
         found = NwbVideoSeries(
             contents.key_of(series),
@@ -382,8 +403,8 @@ def nwb_video_series(path, key: str | None = None) -> NwbVideoSeries:
     missing = [file for file in files if not file.is_file()]
     if missing:
         raise VideoReadError(
-            f"{path.name}: the video files of {found.key} are missing: {', '.join(map(str, missing))}. NWB keeps "
-            "videos as files beside it (external_file, relative to the NWB file): put them there."
+            f"{source_name(path)}: the video files of {found.key} are missing: {', '.join(map(str, missing))}. NWB "
+            "keeps videos as files beside it (external_file, relative to the NWB file): put them there."
         )
     return found
 
@@ -445,7 +466,7 @@ def _first_video(contents: NwbContents):
     videos = [item for item in contents.objects.values() if _is_external_video(item)]
     if not videos:
         raise VideoReadError(
-            f"{contents.path.name} holds no video: no ImageSeries with external files. Frames stored inside the NWB "
+            f"{contents.name} holds no video: no ImageSeries with external files. Frames stored inside the NWB "
             "file are not read yet; open the video file itself."
         )
     return videos[0]
@@ -470,7 +491,7 @@ class NwbVideo(VideoSource):
     """
 
     def __init__(self, path, key: str | None = None):
-        self.path = Path(path)
+        self.path = path if is_url(path) else Path(path)  # an address stays one: sessions and layers keep it
         self.series = nwb_video_series(self.path, key)
         # every file's frame count is known from where the next one starts, the last one's by decoding it
         from .pyav_video import PyAVVideo
@@ -479,7 +500,7 @@ class NwbVideo(VideoSource):
             self.n_frames = self.series.starting_frames[-1] + len(last)
             self.height, self.width = last.height, last.width
         self._chunks = VideoChunks(self.series.files, [*self.series.starting_frames, self.n_frames], self._mismatch)
-        self.frame_times = self.series.frame_times(self.n_frames, self.path.name)
+        self.frame_times = self.series.frame_times(self.n_frames, source_name(self.path))
         self.fps = nominal_rate(self.frame_times) if self.series.rate is None else float(self.series.rate)
 
     @property
@@ -494,9 +515,9 @@ class NwbVideo(VideoSource):
 
     def _mismatch(self, file: Path, decoded: int, expected: int) -> str:
         return (
-            f"{self.path.name}: {file.name} decodes to {decoded} frames but {self.series.key}'s starting_frame "
-            f"gives it {expected}. The NWB file and its videos do not belong together: check that the videos beside "
-            "it are the ones it was written with."
+            f"{source_name(self.path)}: {file.name} decodes to {decoded} frames but {self.series.key}'s "
+            f"starting_frame gives it {expected}. The NWB file and its videos do not belong together: check that "
+            "the videos beside it are the ones it was written with."
         )
 
     def read_frame(self, index: int) -> np.ndarray:
@@ -605,7 +626,7 @@ def read_nwb_labels(path) -> tuple:
         held = set(contents.nwbfile.intervals)
     if not {LABELS_TABLE, EVENTS_TABLE} & held:
         raise LabelError(
-            f"{Path(path).name} holds no chronoviz labels (intervals/{LABELS_TABLE}); its interval tables: "
+            f"{source_name(path)} holds no chronoviz labels (intervals/{LABELS_TABLE}); its interval tables: "
             f"{', '.join(sorted(held)) or 'none'}. Add those as intervals in the Overlays dock instead."
         )
     intervals = read_nwb_intervals(path, f"intervals/{LABELS_TABLE}") if LABELS_TABLE in held else None
