@@ -269,3 +269,115 @@ def test_labels_go_into_a_copy_of_the_nwb_session_and_come_back(session, tmp_pat
     plain = viewer.open(session["nwb"].parent / "side.mp4", plugin="napari-chronoviz")[0]
     with pytest.raises(ChronovizError, match="was not opened from an NWB file: choose the loupe or boris"):
         Labeler(viewer, plain, Ethogram((Behavior("groom", "g"),))).save(tmp_path / "x.nwb", format="nwb")
+
+
+class RangeServer:
+    """A local HTTP server of a folder that answers range requests, as DANDI's S3 storage does; `drops` maps a file
+    name to how many of its next responses break off halfway (the connection closed mid-read)."""
+
+    def __init__(self, folder):
+        import http.server
+        import threading
+
+        served, drops, self.ranges = Path(folder), {}, []
+        self.drops = drops
+        ranges = self.ranges
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_HEAD(self):
+                self.answer(body=False)
+
+            def do_GET(self):
+                self.answer(body=True)
+
+            def answer(self, body: bool):
+                path = served / self.path.lstrip("/").split("?")[0]
+                if not path.is_file():
+                    self.send_error(404)
+                    return
+                data = path.read_bytes()
+                start, end = 0, len(data) - 1
+                given = self.headers.get("Range")
+                if given:
+                    first, last = given.removeprefix("bytes=").split("-")
+                    start, end = int(first), min(int(last) if last else len(data) - 1, len(data) - 1)
+                    ranges.append((path.name, start, end))
+                self.send_response(206 if given else 200)
+                self.send_header("Content-Length", str(end - start + 1))
+                self.send_header("Accept-Ranges", "bytes")
+                if given:
+                    self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+                self.end_headers()
+                if not body:
+                    return
+                if drops.get(path.name, 0) > 0 and end - start > 1:
+                    drops[path.name] -= 1
+                    self.wfile.write(data[start : start + (end - start) // 2])
+                    self.close_connection = True
+                    return
+                self.wfile.write(data[start : end + 1])
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def served(session, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHRONOVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    server = RangeServer(session["nwb"].parent)
+    yield server
+    server.close()
+
+
+def test_a_streamed_session_reads_by_range_and_exports(served, session, tmp_path, monkeypatch, make_napari_viewer):
+    from napari_chronoviz import create_visualization
+    from napari_chronoviz.cli import main
+    from napari_chronoviz.io import remote
+    from napari_chronoviz.io.video_factory import open_video
+    from napari_chronoviz.session import open_session
+
+    monkeypatch.setattr(remote, "BLOCK_SIZE", 2**14)  # blocks small beside this 0.5 MB file, as 1 MiB is beside GBs
+    url = served.url + "session.nwb"
+    lick = read_nwb_signal(url, "acquisition/lick")
+    np.testing.assert_allclose(lick.values[:, 0], session["lick"])
+    size = session["nwb"].stat().st_size
+    read = sum(end - start + 1 for name, start, end in served.ranges if name == "session.nwb")
+    assert read < size  # read in place: the 32-channel series' samples never crossed the network
+    with pytest.warns(UserWarning, match="its pose is not shown when the session is streamed"):
+        opened = open_session(url)
+    assert opened.videos[0]["path"] == url and opened.options["signals"][0]["path"] == url
+    videos = opened.open_videos()
+    assert [read_stamp(videos[0][k]) for k in (0, 50, 89)] == [0, 50, 89]  # the split video, from the cache
+    cached = sorted(path.name for path in (tmp_path / "cache" / "downloads").rglob("*") if path.is_file())
+    assert cached == ["front_a.mp4", "front_b.mp4", "side.mp4"]
+    output = create_visualization(videos, output=tmp_path / "streamed.mp4", **opened.options)
+    with open_video(output) as exported:
+        assert len(exported) == FRONT_FRAMES
+    assert main(["render", url, "-o", str(tmp_path / "cli.mp4"), "--quiet"]) == 0
+    assert (tmp_path / "cli.mp4").read_bytes() == output.read_bytes()
+    layers = make_napari_viewer().open(url, plugin="napari-chronoviz")
+    assert [layer.metadata["chronoviz"]["path"] for layer in layers] == [url, url]
+
+
+def test_a_dropped_connection_is_retried_and_a_failed_download_leaves_nothing(served, session, tmp_path):
+    from napari_chronoviz.io.remote import ATTEMPTS, cached_download
+
+    served.drops["session.nwb"] = 1  # one read breaks off: retried on a fresh connection
+    assert read_nwb_signal(served.url + "session.nwb", "acquisition/lick").n_samples == 4000
+    served.drops["side.mp4"] = 1  # one broken download: done again
+    side = session["nwb"].parent / "side.mp4"
+    assert cached_download(served.url + "side.mp4").read_bytes() == side.read_bytes()
+    served.drops["front_a.mp4"] = ATTEMPTS  # every try breaks off: a clear error, and nothing in the cache
+    with pytest.raises(ChronovizError, match=f"Downloading .*front_a.mp4 failed {ATTEMPTS} times"):
+        cached_download(served.url + "front_a.mp4")
+    assert not [path for path in (tmp_path / "cache").rglob("*front_a*")]

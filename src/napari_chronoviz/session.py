@@ -23,7 +23,8 @@ from .errors import ChronovizError
 from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
-from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series
+from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series, source_name
+from .io.remote import is_url
 from .scene_options import SCENE_OPTION_NAMES
 from .sources import SourceSpec
 
@@ -181,7 +182,7 @@ def open_session(path: str | Path) -> OpenedSession:
     Parameters
     ----------
     path
-        The `.cvz` file, or an `.nwb` file.
+        The `.cvz` file, or an `.nwb` file (or its `http(s)://` address: it is read in place).
 
     Returns
     -------
@@ -194,9 +195,9 @@ def open_session(path: str | Path) -> OpenedSession:
     ChronovizError
         When the file is not a chronoviz session or none of its videos exists.
     """
-    path = Path(path)
     if is_nwb(path):
         return open_nwb_session(path)
+    path = Path(path)
     try:
         saved = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -214,8 +215,8 @@ def open_session(path: str | Path) -> OpenedSession:
         if isinstance(value, list):
             kept = [item for item in map(found, value) if item is not None]
             return kept or None
-        if value is None:
-            return None
+        if value is None or is_url(value):
+            return value
         if isinstance(value, dict):
             resolved = found(value.get("path"))
             return None if resolved is None else {**value, "path": str(resolved)}
@@ -274,16 +275,16 @@ def open_nwb_session(path: str | Path) -> OpenedSession:
         When pynwb cannot read the file, or it points at no video (a `VideoReadError` naming the files looked
         for when they are missing).
     """
-    path = Path(path).resolve()
+    path = path if is_url(path) else str(Path(path).resolve())  # an address stays one
     parts = [part for part in nwb_parts(path) if part.shown]
     keyed = {kind: [part.key for part in parts if part.kind == kind] for kind in ("video", "signals", "intervals")}
     if not keyed["video"]:
         nwb_video_series(path)  # raises, saying the file points at no video
     intervals = sorted(keyed["intervals"], key=lambda key: key != "intervals/trials")
     options = {
-        "signals": [SourceSpec("signals", str(path), key=key).to_dict() for key in keyed["signals"]] or None,
-        "intervals": SourceSpec("intervals", str(path), key=intervals[0]).to_dict() if intervals else None,
-        "spikes": str(path) if any(part.kind == "spikes" for part in parts) else None,
+        "signals": [SourceSpec("signals", path, key=key).to_dict() for key in keyed["signals"]] or None,
+        "intervals": SourceSpec("intervals", path, key=intervals[0]).to_dict() if intervals else None,
+        "spikes": path if any(part.kind == "spikes" for part in parts) else None,
         "alignment": {"mode": "timestamps"},
     }
     poses = _poses_by_video(path, parts, keyed["video"])
@@ -292,22 +293,31 @@ def open_nwb_session(path: str | Path) -> OpenedSession:
     return OpenedSession(videos, options)
 
 
-def _poses_by_video(path: Path, parts, videos: list[str]) -> list:
+def _poses_by_video(path: str, parts, videos: list[str]) -> list:
     """The NWB file's pose for each of its videos (None for a video without one): an NWB file holding one pose
-    estimation (what chronoviz reads of NWB poses) on the video its `source_video` names, else the first."""
+    estimation (what chronoviz reads of NWB poses) on the video its `source_video` names, else the first. A
+    streamed session's pose is left out, with a warning: movement, which reads NWB poses, reads local files."""
     poses: list = [None] * len(videos)
-    if [part.kind for part in parts].count("pose") == 1:
+    has_pose = [part.kind for part in parts].count("pose") == 1
+    if has_pose and is_url(path):
+        warnings.warn(
+            f"{source_name(path)}: its pose is not shown when the session is streamed (movement reads NWB poses "
+            "from local files): download the file to show it.",
+            stacklevel=3,
+        )
+    elif has_pose:
         recorded = nwb_pose_recording(path).video_key
         poses[videos.index(recorded) if recorded in videos else 0] = str(path)
     return poses
 
 
 def _relative(value, session: Path):
-    """Paths beside the session file as text relative to it, others whole; lists item by item."""
+    """Paths beside the session file as text relative to it, others whole; lists item by item; addresses as
+    they are."""
     if isinstance(value, (list, tuple)):
         return [_relative(item, session) for item in value]
-    if value is None:
-        return None
+    if value is None or is_url(value):
+        return value
     resolved = Path(value).resolve()
     folder = session.resolve().parent
     return os.path.relpath(resolved, folder) if resolved.is_relative_to(folder) else str(resolved)

@@ -21,6 +21,7 @@ from ..errors import ChronovizError
 
 ATTEMPTS = 3  # tries of each read or download before giving up
 BLOCK_SIZE = 2**20  # bytes fetched per range request, and kept in fsspec's block cache
+TIMEOUT = 20  # seconds without a byte from the server before a read counts as failed (and is retried)
 DOWNLOAD_CHUNK = 2**20
 
 
@@ -54,10 +55,8 @@ class RemoteFile(io.RawIOBase):
         self.size = self._file.size
 
     def _open(self):
-        import fsspec
-
         try:
-            return fsspec.filesystem("http").open(self.url, "rb", block_size=BLOCK_SIZE, cache_type="blockcache")
+            return _http().open(self.url, "rb", block_size=BLOCK_SIZE, cache_type="blockcache")
         except (OSError, ValueError) as error:
             raise ChronovizError(
                 f"Cannot open {self.url}: {type(error).__name__}: {error}. Check the address and the network."
@@ -148,9 +147,7 @@ def cached_download(url: str, progress: Callable[[int, int], None] | None = None
 
 def _download(url: str, destination: Path, progress) -> None:
     """Write the file at `url` to `destination`; an OSError when fewer bytes came than the server announced."""
-    import fsspec
-
-    with fsspec.open(url, "rb", block_size=DOWNLOAD_CHUNK) as remote, open(destination, "wb") as local:
+    with _http().open(url, "rb", block_size=DOWNLOAD_CHUNK) as remote, open(destination, "wb") as local:
         total, done = remote.size, 0
         while chunk := remote.read(DOWNLOAD_CHUNK):
             local.write(chunk)
@@ -159,3 +156,12 @@ def _download(url: str, destination: Path, progress) -> None:
                 progress(done, total)
     if done != total:
         raise OSError(f"got {done} of {total} bytes")
+
+
+def _http():
+    """The HTTP file system of fsspec, whose reads fail after `TIMEOUT` s of silence instead of waiting minutes."""
+    import aiohttp
+    import fsspec
+
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=TIMEOUT, sock_read=TIMEOUT)
+    return fsspec.filesystem("http", client_kwargs={"timeout": timeout}, skip_instance_cache=True)

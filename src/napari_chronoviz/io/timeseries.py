@@ -19,7 +19,7 @@ from .._times import require_finite_increasing
 from ..errors import SignalError
 from .formats import HDF5_SUFFIXES, PAIR_TIMES, PAIR_VALUES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
-from .nwb import NWB_SUFFIX, read_nwb_signal
+from .nwb import is_nwb, read_nwb_signal
 from .tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -100,6 +100,8 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         return signal_from_table(source, "the DataFrame", time_column, time_unit, columns)
     if isinstance(source, (list, tuple, np.ndarray)):
         return _signal_from_array(np.asarray(source), "the array", names=None)
+    if is_nwb(source):  # also an address: read in place
+        return read_nwb_signal(source, key)
     path = Path(source).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Time series file not found: {path}")
@@ -107,8 +109,6 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
     suffix = path.suffix.lower()
-    if suffix == NWB_SUFFIX:
-        return read_nwb_signal(path, key)
     if suffix in TEXT_TABLE_SUFFIXES:
         return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:

@@ -13,6 +13,7 @@ from .._times import UNIT_NAMES, require_finite_increasing, unit_read_as_seconds
 from ..errors import FrameTimesError
 from .imgstore import is_imgstore, open_imgstore
 from .nwb import NwbVideo, is_nwb
+from .remote import is_url
 from .timestamps import read_frame_times
 from .video import VideoSource
 
@@ -74,6 +75,8 @@ def open_video(
     FrameTimesError
         When `frame_times` cannot be read or does not hold one increasing time per frame.
     """
+    if is_url(path) and is_nwb(path):  # a streamed NWB session's video (downloaded once to the cache)
+        return _with_frame_times(NwbVideo(path, key), frame_times, path)
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Video not found: {path}. Check the path and that the drive is mounted.")
@@ -93,16 +96,22 @@ def open_video(
         video = OpenCVVideo(path)
     else:
         raise ValueError(f"Unknown video backend {backend!r}: use 'pyav' (exact) or 'opencv' (napari-video).")
-    if frame_times is not None:
-        try:
-            given = checked_frame_times(frame_times, video.n_frames, video_path=path)
-            _warn_unit_mistake(given, video.frame_times, frame_times)
-            video.frame_times = given
-            if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
-                video.fps = float((len(given) - 1) / (given[-1] - given[0]))
-        except Exception:
-            video.close()
-            raise
+    return _with_frame_times(video, frame_times, path)
+
+
+def _with_frame_times(video: VideoSource, frame_times, path) -> VideoSource:
+    """`video` with `frame_times` (see `open_video`) in place of its own, when given; closed on an error."""
+    if frame_times is None:
+        return video
+    try:
+        given = checked_frame_times(frame_times, video.n_frames, video_path=path)
+        _warn_unit_mistake(given, video.frame_times, frame_times)
+        video.frame_times = given
+        if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
+            video.fps = float((len(given) - 1) / (given[-1] - given[0]))
+    except Exception:
+        video.close()
+        raise
     return video
 
 

@@ -43,6 +43,7 @@ from ..io.formats import (
 )
 from ..io.imgstore import is_imgstore, read_store_metadata
 from ..io.nwb import is_nwb, nwb_parts
+from ..io.remote import is_url
 from ..io.tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -82,7 +83,8 @@ def get_reader(path: str | list[str]):
     Parameters
     ----------
     path : str or list of str
-        A file or folder, or several (all must be readable for the reader to claim them).
+        A file or folder, or several (all must be readable for the reader to claim them); or the `http(s)://`
+        address of an NWB session.
 
     Returns
     -------
@@ -91,6 +93,8 @@ def get_reader(path: str | list[str]):
         chronoviz does not read. A damaged or unsafe file with a chronoviz suffix gives a warning
         notification as well. Never raises.
     """
+    if is_url(path) and is_nwb(path):  # an NWB session on a server: read in place
+        return partial(read_layers, [(path, SESSION)])
     try:
         paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
         claims = [(file, _sniff(file)) for file in paths]
