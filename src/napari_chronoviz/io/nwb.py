@@ -127,8 +127,11 @@ def opened_nwb(path) -> Iterator[NwbContents]:
         When pynwb cannot read it.
     """
     import h5py
-    import pynwb
 
+    try:
+        import pynwb
+    except ImportError:
+        raise ChronovizError(f'Reading {source_name(path)} needs pynwb: pip install "napari-chronoviz[nwb]"') from None
     remote = handle = None
     if not is_url(path):
         path = Path(path)
