@@ -243,8 +243,8 @@ def _part(key: str, item) -> NwbPart | None:
         if len(shape) > 2:
             return None
         channels = 1 if len(shape) == 1 else shape[1]
-        timing = f"at {item.rate:g} Hz" if item.rate is not None else f"{shape[0]} samples"
-        summary = f"{channels} channel{'s' * (channels > 1)} {timing}, {item.unit}"
+        timing = f" at {item.rate:g} Hz" if item.rate is not None else f", {shape[0]} samples"
+        summary = f"{channels} channel{'s' * (channels > 1)}{timing}, {item.unit}"
         return NwbPart(key, "signals", kind_name, summary, shown=channels <= SERIES_CHANNELS_SHOWN)
     if isinstance(item, Units):
         return NwbPart(key, "spikes", kind_name, f"{len(item.id)} units") if "spike_times" in item.colnames else None
