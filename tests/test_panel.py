@@ -1,10 +1,10 @@
 """The plot panel's axes, labels, lanes and overview: geometry checked against the data, and drawn pixels."""
 
+import datetime
 import string
 from types import SimpleNamespace
 
 import cv2
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -308,11 +308,12 @@ def test_spikes_from_a_table_a_pair_an_nwb_file_and_a_dict(tmp_path):
     pair = read_spikes(tmp_path / "cells_y.npy")
     np.testing.assert_array_equal(pair.times, [0.1, 0.2, 0.3])
     assert pair.names == ("2", "10") and pair.units.tolist() == [0, 1, 1]
-    with h5py.File(tmp_path / "session.nwb", "w") as file:
-        units = file.create_group("units")
-        units["spike_times"] = [0.5, 1.5, 0.25]
-        units["spike_times_index"] = [2, 3]
-        units["id"] = [7, 9]
+    pynwb = pytest.importorskip("pynwb")
+    session = pynwb.NWBFile("units", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
+    session.add_unit(spike_times=[0.5, 1.5], id=7)
+    session.add_unit(spike_times=[0.25], id=9)
+    with pynwb.NWBHDF5IO(str(tmp_path / "session.nwb"), "w") as io:
+        io.write(session)
     nwb = read_spikes(tmp_path / "session.nwb")
     assert nwb.names == ("7", "9") and nwb.times.tolist() == [0.25, 0.5, 1.5] and nwb.units.tolist() == [1, 0, 0]
     table = read_spikes(pd.DataFrame({"cluster": [1, 1], "spike_time_ms": [1500, 500]}))

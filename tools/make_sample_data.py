@@ -94,11 +94,67 @@ def mouse() -> None:
     ).round(3).to_csv(OUT / "mouse_signals.csv", index=False)
 
 
+def flies_nwb() -> None:
+    """The fly sample as an NWB session (pynwb): the video by its file, the signals, photometry and intervals on
+    the session clock (the video's frame times)."""
+    import datetime
+
+    import pynwb
+    from pynwb.epoch import TimeIntervals
+
+    from napari_chronoviz import open_video
+
+    with open_video(OUT / "flies.mp4") as video:
+        frame_times = video.frame_times
+    signals = pd.read_csv(OUT / "flies_signals.csv")
+    photometry = pd.read_csv(OUT / "flies_photometry.csv")
+    intervals = pd.read_csv(OUT / "flies_intervals.csv")
+    nwb = pynwb.NWBFile(
+        session_description="two courting flies (SLEAP's clip.mp4) with signals derived from their poses",
+        identifier="napari-chronoviz-flies-sample",
+        session_start_time=datetime.datetime(2019, 1, 28, 11, 34, 21, tzinfo=datetime.timezone.utc),
+    )
+    nwb.add_acquisition(
+        pynwb.image.ImageSeries(
+            name="flies", external_file=["flies.mp4"], starting_frame=[0], format="external",
+            timestamps=frame_times, unit="n.a.", description="the courtship clip, 25 frames/s",
+        )
+    )  # fmt: skip
+    behavior = nwb.create_processing_module("behavior", "signals derived from the proofread SLEAP poses")
+    behavior.add(
+        pynwb.TimeSeries(
+            name="speed", data=signals[["female speed (px/s)", "male speed (px/s)"]].to_numpy(), unit="px/s",
+            timestamps=signals["time"].to_numpy(), description="thorax speed of the female and the male",
+        )
+    )  # fmt: skip
+    behavior.add(
+        pynwb.TimeSeries(
+            name="distance", data=signals["distance (px)"].to_numpy(), unit="px", timestamps=behavior["speed"],
+            description="distance between the flies' thoraxes",
+        )
+    )  # fmt: skip
+    ophys = nwb.create_processing_module("ophys", "a synthetic photometry-like trace (see README.md)")
+    ophys.add(
+        pynwb.TimeSeries(
+            name="dff", data=photometry["dF/F"].to_numpy(), unit="dF/F", starting_time=0.0, rate=100.0,
+            description="synthetic: a slow response to the flies' closeness plus noise",
+        )
+    )  # fmt: skip
+    bouts = TimeIntervals(name="behavior", description="runs of touching or apart of at least 10 frames")
+    bouts.add_column("label", "touching or apart")
+    for row in intervals.itertuples():
+        bouts.add_row(start_time=row.start, stop_time=row.end, label=row.label)
+    nwb.add_time_intervals(bouts)
+    with pynwb.NWBHDF5IO(str(OUT / "flies.nwb"), "w") as io:
+        io.write(nwb)
+
+
 def main() -> int:
     if not SHARED.exists():
         print(f"needs {SHARED}")
         return 1
     flies()
+    flies_nwb()
     mouse()
     for file in sorted(OUT.iterdir()):
         print(f"{file.name:55s} {file.stat().st_size / 1e6:6.2f} MB")

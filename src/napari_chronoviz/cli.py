@@ -362,10 +362,11 @@ def _client(address):
 
 def _session_or_options(args) -> tuple:
     """The videos (one, or a list of cameras), the scene's keywords and each video's frame-time file (None: its
-    own times): from a session file (its own settings), or from the command line."""
+    own times): from a session file or an NWB session (their own settings), or from the command line."""
     from .io.formats import SESSION_SUFFIX
+    from .io.nwb import is_nwb
 
-    if len(args.video) == 1 and args.video[0].lower().endswith(SESSION_SUFFIX):
+    if len(args.video) == 1 and (args.video[0].lower().endswith(SESSION_SUFFIX) or is_nwb(args.video[0])):
         from .session import open_session
 
         session = open_session(args.video[0])

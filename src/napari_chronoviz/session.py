@@ -23,7 +23,10 @@ from .errors import ChronovizError
 from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
+from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series, source_name
+from .io.remote import is_url
 from .scene_options import SCENE_OPTION_NAMES
+from .sources import SourceSpec
 
 SESSION_VERSION = 1
 SOURCE_KEYS = ("signals", "events", "intervals", "spikes")  # the shared sources; poses belong to their video
@@ -36,8 +39,9 @@ class OpenedSession:
     Attributes
     ----------
     videos : list of dict
-        One per video that exists, in tile order: `{"path": Path, "frame_times": Path or None, "upright": bool}`
-        (`upright` False: its stored orientation kept, see `open_video`).
+        One per video that exists, in tile order: `{"path": Path, "frame_times": Path or None, "upright": bool,
+        "key": str or None}` (`upright` False: its stored orientation kept; `key`: the video of an NWB file; see
+        `open_video`).
     options : dict
         `signals`, `pose` (per video when there are several), `events`, `intervals`, `spikes`, `alignment`,
         `pose_alignment`, `labels_clock`, `window`, `layout`, `style`, `tiles` (several videos only), and
@@ -57,10 +61,13 @@ class OpenedSession:
         """The videos opened with their frame-time files and orientation (`open_video`); close them when done."""
         from .io.video_factory import open_video
 
-        return [open_video(video["path"], video["frame_times"], upright=video["upright"]) for video in self.videos]
+        return [
+            open_video(video["path"], video["frame_times"], upright=video["upright"], key=video.get("key"))
+            for video in self.videos
+        ]
 
 
-def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None, upright=None) -> Path:
+def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None, upright=None, keys=None) -> Path:
     """Write the session of `videos` shown with `scene` to `path` (YAML, `.cvz`); return the path.
 
     Parameters
@@ -79,6 +86,8 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
         in memory cannot be, and are left out with a warning.
     frame_times
         The frame-time file of each video (None for a video's own times), in the order of `videos`.
+    keys
+        For each video that is an NWB file, its `ImageSeries` (see `open_video`); None for the others.
     ethogram
         The ethogram of the labels (the behaviors, their keys and colors): its file, or an `Ethogram`, written
         beside the session file as `<session>.ethogram.yaml`.
@@ -96,6 +105,7 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
     videos = list(videos) if isinstance(videos, (list, tuple)) else [videos]
     frame_times = list(frame_times) if frame_times is not None else [None] * len(videos)
     upright = list(upright) if upright is not None else [True] * len(videos)
+    keys = list(keys) if keys is not None else [None] * len(videos)
     config = scene.config
     sources = config["sources"]
     poses = [camera["pose"] for camera in config["cameras"]] if "cameras" in config else [sources.get("pose")]
@@ -107,10 +117,11 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
             {
                 "path": _relative(video, path),
                 "frame_times": _relative(times, path),
+                **({"key": key} if key is not None else {}),
                 "pose": _saved_sources(pose, "pose", path, scene.sources, in_memory("pose")),
                 **({} if shown_upright else {"upright": False}),
             }
-            for video, times, pose, shown_upright in zip(videos, frame_times, poses, upright)
+            for video, times, key, pose, shown_upright in zip(videos, frame_times, keys, poses, upright)
         ],
         **{kind: _saved_sources(sources.get(kind), kind, path, scene.sources, in_memory(kind)) for kind in SOURCE_KEYS},
         **{key: config[key] for key in SCENE_OPTION_NAMES if key in config},
@@ -175,12 +186,12 @@ def _saved_source(value, session: Path):
 
 
 def open_session(path: str | Path) -> OpenedSession:
-    """Read a session file written by `save_session`.
+    """Read a session file written by `save_session`, or an NWB session (see `open_nwb_session`).
 
     Parameters
     ----------
     path
-        The `.cvz` file.
+        The `.cvz` file, or an `.nwb` file (or its `http(s)://` address: it is read in place).
 
     Returns
     -------
@@ -193,6 +204,8 @@ def open_session(path: str | Path) -> OpenedSession:
     ChronovizError
         When the file is not a chronoviz session or none of its videos exists.
     """
+    if is_nwb(path):
+        return open_nwb_session(path)
     path = Path(path)
     try:
         saved = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -211,8 +224,8 @@ def open_session(path: str | Path) -> OpenedSession:
         if isinstance(value, list):
             kept = [item for item in map(found, value) if item is not None]
             return kept or None
-        if value is None:
-            return None
+        if value is None or is_url(value):
+            return value
         if isinstance(value, dict):
             resolved = found(value.get("path"))
             return None if resolved is None else {**value, "path": str(resolved)}
@@ -231,6 +244,7 @@ def open_session(path: str | Path) -> OpenedSession:
                     "path": video_path,
                     "frame_times": found(video.get("frame_times")),
                     "upright": bool(video.get("upright", True)),
+                    "key": video.get("key"),
                 }
             )
             poses.append(found(video.get("pose")))
@@ -252,12 +266,74 @@ def open_session(path: str | Path) -> OpenedSession:
     return OpenedSession(videos, options, missing, ethogram)
 
 
+def open_nwb_session(path: str | Path) -> OpenedSession:
+    """An NWB file as a session: its videos on the session clock, with what it holds as sources.
+
+    Every video the file points at (an `ImageSeries` with external files) is a camera, in file order; the
+    time series it holds (wider ones, such as raw ephys, only listed: see `nwb_parts`), its trials (else its
+    first interval table), its units and its poses (each on the video it was made on) are its sources, each a
+    `SourceSpec` naming its part of the file by key. Everything is on the session clock, so the sources are
+    placed by their timestamps.
+
+    Parameters
+    ----------
+    path
+        The `.nwb` file.
+
+    Returns
+    -------
+    OpenedSession
+        As `open_session` returns.
+
+    Raises
+    ------
+    ChronovizError
+        When pynwb cannot read the file, or it points at no video (a `VideoReadError` naming the files looked
+        for when they are missing).
+    """
+    path = path if is_url(path) else str(Path(path).resolve())  # an address stays one
+    parts = [part for part in nwb_parts(path) if part.shown]
+    keyed = {kind: [part.key for part in parts if part.kind == kind] for kind in ("video", "signals", "intervals")}
+    if not keyed["video"]:
+        nwb_video_series(path)  # raises, saying the file points at no video
+    intervals = sorted(keyed["intervals"], key=lambda key: key != "intervals/trials")
+    options = {
+        "signals": [SourceSpec("signals", path, key=key).to_dict() for key in keyed["signals"]] or None,
+        "intervals": SourceSpec("intervals", path, key=intervals[0]).to_dict() if intervals else None,
+        "spikes": path if any(part.kind == "spikes" for part in parts) else None,
+        "alignment": {"mode": "timestamps"},
+    }
+    poses = _poses_by_video(path, parts, keyed["video"])
+    options["pose"] = poses if len(poses) > 1 else poses[0]
+    videos = [{"path": path, "frame_times": None, "key": key} for key in keyed["video"]]
+    return OpenedSession(videos, options)
+
+
+def _poses_by_video(path: str, parts, videos: list[str]) -> list:
+    """The NWB file's pose for each of its videos (None for a video without one): an NWB file holding one pose
+    estimation (what chronoviz reads of NWB poses) on the video its `source_video` names, else the first. A
+    streamed session's pose is left out, with a warning: movement, which reads NWB poses, reads local files."""
+    poses: list = [None] * len(videos)
+    has_pose = [part.kind for part in parts].count("pose") == 1
+    if has_pose and is_url(path):
+        warnings.warn(
+            f"{source_name(path)}: its pose is not shown when the session is streamed (movement reads NWB poses "
+            "from local files): download the file to show it.",
+            stacklevel=3,
+        )
+    elif has_pose:
+        recorded = nwb_pose_recording(path).video_key
+        poses[videos.index(recorded) if recorded in videos else 0] = str(path)
+    return poses
+
+
 def _relative(value, session: Path):
-    """Paths beside the session file as text relative to it, others whole; lists item by item."""
+    """Paths beside the session file as text relative to it, others whole; lists item by item; addresses as
+    they are."""
     if isinstance(value, (list, tuple)):
         return [_relative(item, session) for item in value]
-    if value is None:
-        return None
+    if value is None or is_url(value):
+        return value
     resolved = Path(value).resolve()
     folder = session.resolve().parent
     return os.path.relpath(resolved, folder) if resolved.is_relative_to(folder) else str(resolved)

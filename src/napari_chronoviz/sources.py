@@ -31,7 +31,7 @@ READER_FIELDS = {
     "signals": ("key", "time_column", "time_unit", "rate"),
     "pose": (),
     "events": ("time_unit",),
-    "intervals": ("time_unit",),
+    "intervals": ("time_unit", "key"),
     "spikes": (),
 }
 
@@ -47,7 +47,8 @@ class SourceSpec:
     path : str
         The file.
     key : str, optional
-        Signals: the HDF5 key or dataset, or NPZ member, holding the values.
+        Signals: the HDF5 key or dataset, or NPZ member, holding the values, or an NWB file's `TimeSeries` by its
+        path in the file ("acquisition/lick"). Intervals: an NWB file's interval table ("intervals/trials").
     time_column : str, optional
         Signals: the column (or dataset / member) of the sample times; found by name when not given.
     time_unit : str, optional
@@ -91,8 +92,9 @@ class SourceSpec:
 
     @property
     def name(self) -> str:
-        """The file's name, for messages."""
-        return Path(self.path).name
+        """The file's name, with the part of it read when a key names one ("session.nwb acquisition/lick"), for
+        messages and the dock's list."""
+        return f"{Path(self.path).name} {self.key}" if self.key else Path(self.path).name
 
     @property
     def alignment(self) -> dict:
@@ -100,11 +102,13 @@ class SourceSpec:
         return {name: getattr(self, name) for name in ALIGNMENT_FIELDS if getattr(self, name) is not None}
 
     def is_same_file(self, other) -> bool:
-        """Whether `other` is the same file as the same kind (adding it again replaces this one)."""
+        """Whether `other` is the same file (and the same part of it: HDF5 key, NPZ member, NWB series) as the same
+        kind: adding it again replaces this one."""
         return (
             isinstance(other, SourceSpec)
             and self.kind == other.kind
             and Path(self.path).resolve() == Path(other.path).resolve()
+            and self.key == other.key
         )
 
     def read(self):
@@ -164,9 +168,10 @@ class SourceSpec:
         if self.kind == "signals":
             signal = read_timeseries(self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit)
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
-        if self.kind in ("events", "intervals"):
-            reader = read_events if self.kind == "events" else read_intervals
-            return reader(self.path, time_unit=self.time_unit)
+        if self.kind == "intervals":
+            return read_intervals(self.path, time_unit=self.time_unit, key=self.key)
+        if self.kind == "events":
+            return read_events(self.path, time_unit=self.time_unit)
         return (read_pose if self.kind == "pose" else read_spikes)(self.path)
 
     def to_dict(self) -> dict:

@@ -60,6 +60,7 @@ def make_stamped_video(
     options: dict[str, str] | None = None,
     container_options: dict[str, str] | None = None,
     audio: bool = False,
+    first_stamp: int = 0,
 ) -> Path:
     """Write a video of `n_frames` stamped frames and return its path.
 
@@ -67,7 +68,8 @@ def make_stamped_video(
     (variable frame rate); by default frame k is shown at k / fps. `gop` and `b_frames` set the encoder's
     keyframe interval and B-frame count; `options` passes further encoder options and
     `container_options` muxer options (e.g. {"movflags": "faststart"}). `audio` adds an AAC stream with
-    a 440 Hz tone as long as the video.
+    a 440 Hz tone as long as the video. Frame k shows `first_stamp + k` (a recording's second file goes on
+    counting).
     """
     path = Path(path)
     width, height = size
@@ -91,7 +93,7 @@ def make_stamped_video(
             stream.options = dict(options)
         sound = container.add_stream("aac", rate=TONE_RATE) if audio else None  # streams come before any packet
         for index in range(n_frames):
-            frame = av.VideoFrame.from_ndarray(stamp_frame(index, height, width), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(stamp_frame(first_stamp + index, height, width), format="rgb24")
             frame.pts = int(pts[index])
             frame.time_base = time_base
             container.mux(stream.encode(frame))

@@ -9,8 +9,6 @@ times come from the indexes, not from the chunk videos' nominal rate (which imgs
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +16,11 @@ import yaml
 
 from .._times import nominal_rate
 from ..errors import VideoReadError
+from .chunked_video import VideoChunks
 from .video import VideoSource
 
 METADATA_FILE = "metadata.yaml"
 IMAGE_FORMATS = {"npy", "png", "jpg", "jpeg", "tif", "tiff", "bmp", "ppm", "pgm"}
-_OPEN_CHUNK_VIDEOS = 3
 
 
 def is_imgstore(path: str | Path) -> bool:
@@ -141,8 +139,14 @@ class ImgStoreVideo(VideoSource):
             raise VideoReadError(f"{self.store_dir}: the imgstore's indexes list no frames.")
         self.fps = nominal_rate(self.frame_times)
         self._is_directory_store = self.store["class"] == "DirectoryImgStore"
-        self._open_videos: OrderedDict[int, VideoSource] = OrderedDict()
-        self._lock = threading.Lock()
+        self._videos = VideoChunks(
+            [frames for frames, _ in self._chunk_files],
+            self._chunk_starts,
+            lambda video, decoded, listed: (
+                f"imgstore chunk {video} decodes to {decoded} frames but its index lists {listed}: the store is "
+                "damaged."
+            ),
+        )
         first = self.read_frame(0)
         self.height, self.width = first.shape[:2]
 
@@ -152,38 +156,14 @@ class ImgStoreVideo(VideoSource):
 
     def read_frame(self, index: int) -> np.ndarray:
         """Return stored frame `index` (counting from the store's first frame) as RGB uint8."""
-        chunk, local = self._locate(index)
         if self._is_directory_store:
+            chunk, local = self._locate(index)
             return _read_image_file(self._chunk_files[chunk][0], local, self.store.get("format", "npy"))
-        return self._chunk_video(chunk).read_frame(local)
-
-    def _chunk_video(self, chunk: int) -> VideoSource:
-        with self._lock:
-            video = self._open_videos.get(chunk)
-            if video is not None:
-                self._open_videos.move_to_end(chunk)
-                return video
-            from .pyav_video import PyAVVideo
-
-            video_path = self._chunk_files[chunk][0]
-            video = PyAVVideo(video_path)
-            if len(video) != self._chunk_lengths[chunk]:
-                video.close()
-                raise VideoReadError(
-                    f"imgstore chunk {video_path} decodes to {len(video)} frames but its index "
-                    f"{self._chunk_files[chunk][1].name} lists {self._chunk_lengths[chunk]}: the store is damaged."
-                )
-            self._open_videos[chunk] = video
-            while len(self._open_videos) > _OPEN_CHUNK_VIDEOS:
-                self._open_videos.popitem(last=False)[1].close()
-            return video
+        return self._videos.read_frame(index)
 
     def close(self) -> None:
         """Close the open chunk videos."""
-        with self._lock:
-            for video in self._open_videos.values():
-                video.close()
-            self._open_videos.clear()
+        self._videos.close()
 
 
 def _read_image_file(folder: Path, local: int, image_format: str) -> np.ndarray:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import LabelError
 from .formats import PARQUET_SUFFIXES
+from .nwb import is_nwb, read_nwb_intervals
 from .tables import column_seconds_per_unit, find_column, read_delimited, read_parquet, write_text_atomically
 
 EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds", "start")  # start: BORIS POINT rows
@@ -111,8 +112,8 @@ def read_events(source, *, time_unit: str | None = None) -> Events:
     return Events(times[order], tuple(kinds[i] for i in order), name)
 
 
-def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
-    """Read labelled intervals from a CSV/TSV/Parquet file or a DataFrame.
+def read_intervals(source, *, time_unit: str | None = None, key: str | None = None) -> Intervals:
+    """Read labelled intervals from a CSV/TSV/Parquet file, a DataFrame, or an NWB file's interval table.
 
     Columns are found by name: start (`start`, `start_s`, BORIS's `Start (s)`), end (`end`, `stop`,
     `Stop (s)`) or `duration`, label (`label`, `behavior`, `state`) and an optional note (`note`,
@@ -130,6 +131,9 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
     time_unit : {"s", "ms", "us", "ns"}, optional
         The unit of the start, end and duration columns. When given it wins over unit suffixes in the
         columns' names (`start_ms`, `Start (s)`); when not, each column's suffix sets its unit, else seconds.
+    key : str, optional
+        An NWB file's interval table by its path in the file ("intervals/trials"; see `read_nwb_intervals`);
+        may be left out when the file holds one.
 
     Returns
     -------
@@ -144,6 +148,8 @@ def read_intervals(source, *, time_unit: str | None = None) -> Intervals:
         When a needed column is missing, a time is missing or not a number, an interval ends before it
         starts, BORIS START and STOP rows do not pair up, or the unit is unknown.
     """
+    if isinstance(source, (str, Path)) and is_nwb(source):
+        return read_nwb_intervals(source, key)
     table, name = _table(source)
     boris_types = _boris_types(table)
     tabular = boris_types is not None and (

@@ -24,6 +24,7 @@ import yaml
 from ..errors import ChronovizWarning, PoseError, advice
 from .formats import HDF5_SUFFIXES
 from .hdf5 import pandas_keys, read_pandas_table
+from .nwb import nwb_pose_recording
 
 POSE_EXTRA = 'pip install "napari-chronoviz[pose]"'
 DLC_HEADER_ROWS = ("scorer", "individuals", "bodyparts", "coords")
@@ -141,7 +142,7 @@ def read_pose(path, *, edges=None) -> Pose:
     elif suffix in MOVEMENT_SOFTWARE:
         load = _import_extra("movement.io", path)
         pose = pose_from_movement(load.load_dataset(path, source_software=MOVEMENT_SOFTWARE[suffix]), path)
-        pose = replace(pose, video=_nwb_video_record(path))
+        pose = _with_nwb_recording(pose, path)
     else:
         raise PoseError(
             f"{path}: unknown pose format {suffix!r}. Supported: DeepLabCut .h5/.csv, SLEAP analysis .h5, "
@@ -425,33 +426,13 @@ def _slp_video_record(video) -> VideoRecord | None:
     )
 
 
-def _nwb_video_record(path: Path) -> VideoRecord | None:
-    """The video an NWB file's only ndx-pose `PoseEstimation` was made on: its `source_video` ImageSeries (external
-    file, dimension), else the older `original_videos` and `dimensions` (width, height); None when not recorded."""
-    found = []
-    with h5py.File(path, "r") as handle:
-        handle.visititems(
-            lambda name, item: found.append(name) if item.attrs.get("neurodata_type") == "PoseEstimation" else None
-        )
-        if len(found) != 1:
-            return None
-        estimation = handle[found[0]]
-        if "source_video" in estimation and "external_file" in estimation["source_video"]:
-            video = estimation["source_video"]
-            size = video["dimension"][:2] if "dimension" in video else None
-            return VideoRecord(
-                _strings(video["external_file"][:1])[0],
-                "its NWB source_video",
-                size=None if size is None else (int(size[0]), int(size[1])),
-            )
-        if "original_videos" not in estimation:
-            return None
-        sizes = estimation["dimensions"][()] if "dimensions" in estimation else None
-        return VideoRecord(
-            _strings(estimation["original_videos"][:1])[0],
-            "its NWB original_videos",
-            size=None if sizes is None else (int(sizes[0][0]), int(sizes[0][1])),
-        )
+def _with_nwb_recording(pose: Pose, path: Path) -> Pose:
+    """`pose` read by movement from an NWB file, with the times on the session clock (movement starts them at 0)
+    and the video the file says it was made on."""
+    recorded = nwb_pose_recording(path)
+    source = "its NWB source_video" if recorded.video_key is not None else "its NWB original_videos"
+    video = None if recorded.video_file is None else VideoRecord(recorded.video_file, source, size=recorded.video_size)
+    return replace(pose, times=recorded.times, video=video)
 
 
 def pose_from_movement(dataset, path) -> Pose:

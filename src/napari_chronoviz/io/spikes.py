@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LabelError
+from .nwb import is_nwb, read_nwb_units
 from .tables import find_column, read_delimited, read_parquet, seconds_per_unit, unit_from_name
 
 UNIT_NAMES = ("unit", "unit_id", "cluster", "cluster_id", "neuron", "cell", "id", "label")
@@ -76,6 +77,8 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         )
     if isinstance(source, pd.DataFrame):
         return _from_table(source, "the DataFrame", time_unit)
+    if is_nwb(source):
+        return _from_nwb(source)
     path = Path(source).expanduser()
     name = path.name
     if name.endswith((PAIR_TIMES, PAIR_UNITS)):
@@ -83,8 +86,6 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         return _from_pair(path.with_name(stem + PAIR_TIMES), path.with_name(stem + PAIR_UNITS), time_unit)
     if not path.exists():
         raise FileNotFoundError(f"Spike file not found: {path}")
-    if path.suffix.lower() == ".nwb":
-        return _from_nwb(path)
     table = (
         read_parquet(path, LabelError)
         if path.suffix.lower() in (".parquet", ".pq")
@@ -125,18 +126,9 @@ def _from_pair(times_path: Path, units_path: Path, time_unit) -> Spikes:
     return _from_columns(units, times, str(times_path), time_unit)
 
 
-def _from_nwb(path: Path) -> Spikes:
-    import h5py
-
-    with h5py.File(path, "r") as file:
-        if "units" not in file or "spike_times" not in file["units"]:
-            raise LabelError(f"{path} has no units table with spike_times (NWB `units/spike_times`).")
-        table = file["units"]
-        times = table["spike_times"][()]
-        ends = table["spike_times_index"][()] if "spike_times_index" in table else np.array([len(times)])
-        ids = table["id"][()] if "id" in table else np.arange(len(ends))
-    counts = np.diff(np.r_[0, ends])
-    return _from_columns(np.repeat(ids, counts), times, str(path), None)
+def _from_nwb(path) -> Spikes:
+    times, units = read_nwb_units(path)
+    return _from_columns(units, times, str(path), None)
 
 
 def _from_columns(units: np.ndarray, times: np.ndarray, source: str, time_unit) -> Spikes:

@@ -19,6 +19,7 @@ from .._times import require_finite_increasing
 from ..errors import SignalError
 from .formats import HDF5_SUFFIXES, PAIR_TIMES, PAIR_VALUES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
+from .nwb import is_nwb, read_nwb_signal
 from .tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -70,7 +71,8 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         plain h5py datasets; NPY; NPZ; Parquet; a Loupe-style `<name>_t.npy` / `<name>_y.npy` pair), or a
         pandas DataFrame, a list, or a 1-D/2-D numpy array (samples along the first axis).
     key
-        The HDF5 key or dataset (or NPZ member) holding the values; needed when the file holds several.
+        The HDF5 key or dataset (or NPZ member) holding the values, or an NWB file's `TimeSeries` by its path in
+        the file ("acquisition/lick"); needed when the file holds several.
     time_column
         The column (or HDF5 dataset / NPZ member) holding sample times. Found by name when not given:
         `time`, `t`, `timestamp(s)`, `seconds`, or `frame` (frame indices), case-insensitive.
@@ -98,6 +100,8 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         return signal_from_table(source, "the DataFrame", time_column, time_unit, columns)
     if isinstance(source, (list, tuple, np.ndarray)):
         return _signal_from_array(np.asarray(source), "the array", names=None)
+    if is_nwb(source):  # also an address: read in place
+        return read_nwb_signal(source, key)
     path = Path(source).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Time series file not found: {path}")

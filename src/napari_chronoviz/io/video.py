@@ -53,6 +53,11 @@ class VideoSource(ABC):
         """Release open files and threads. The source can no longer read afterwards."""
 
     @property
+    def recorded_file(self) -> Path | None:
+        """The file the frames were recorded to, as tracking software names it (an NWB video: its first file)."""
+        return self.path
+
+    @property
     def shape(self) -> tuple[int, int, int, int]:
         """(n_frames, height, width, 3)."""
         return (self.n_frames, self.height, self.width, 3)

@@ -12,6 +12,8 @@ import numpy as np
 from .._times import UNIT_NAMES, mean_rate, require_finite_increasing, unit_read_as_seconds
 from ..errors import ChronovizWarning, FrameTimesError, advice
 from .imgstore import is_imgstore, open_imgstore
+from .nwb import NwbVideo, is_nwb
+from .remote import is_url
 from .timestamps import read_frame_times
 from .video import VideoSource
 
@@ -34,6 +36,7 @@ def open_video(
     *,
     backend: Literal["pyav", "opencv"] = "pyav",
     upright: bool = True,
+    key: str | None = None,
 ) -> VideoSource:
     """Open a video file or an imgstore store for exact frame access.
 
@@ -53,6 +56,10 @@ def open_video(
         Show a video file's frames turned as its display matrix says (phone videos), as players, OpenCV and
         hence DeepLabCut's poses do: frames, shape and exports are the displayed ones. False keeps the
         stored orientation (the "pyav" backend only).
+    key
+        For an NWB file (`.nwb`): its video (an `ImageSeries` with external files) by its path in the file
+        ("acquisition/front"); the first one when left out. The frames are read from the files it points at
+        (one after another when it is split), on the session clock.
 
     Returns
     -------
@@ -68,11 +75,17 @@ def open_video(
     FrameTimesError
         When `frame_times` cannot be read or does not hold one increasing time per frame.
     """
+    if is_url(path) and is_nwb(path):  # a streamed NWB session's video (downloaded once to the cache)
+        return _with_frame_times(NwbVideo(path, key), frame_times, path)
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Video not found: {path}. Check the path and that the drive is mounted.")
+    if key is not None and not is_nwb(path):
+        raise ValueError(f"key={key!r} names a video inside an NWB file; {path.name} is not one: leave key out.")
     if is_imgstore(path):
         video: VideoSource = open_imgstore(path)
+    elif is_nwb(path):
+        video = NwbVideo(path, key)
     elif backend == "pyav":
         from .pyav_video import PyAVVideo
 
@@ -83,16 +96,22 @@ def open_video(
         video = OpenCVVideo(path)
     else:
         raise ValueError(f"Unknown video backend {backend!r}: use 'pyav' (exact) or 'opencv' (napari-video).")
-    if frame_times is not None:
-        try:
-            given = checked_frame_times(frame_times, video.n_frames, video_path=path)
-            _warn_unit_mistake(given, video.frame_times, frame_times)
-            video.frame_times = given
-            if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
-                video.fps = mean_rate(given)
-        except Exception:
-            video.close()
-            raise
+    return _with_frame_times(video, frame_times, path)
+
+
+def _with_frame_times(video: VideoSource, frame_times, path) -> VideoSource:
+    """`video` with `frame_times` (see `open_video`) in place of its own, when given; closed on an error."""
+    if frame_times is None:
+        return video
+    try:
+        given = checked_frame_times(frame_times, video.n_frames, video_path=path)
+        _warn_unit_mistake(given, video.frame_times, frame_times)
+        video.frame_times = given
+        if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
+            video.fps = mean_rate(given)
+    except Exception:
+        video.close()
+        raise
     return video
 
 

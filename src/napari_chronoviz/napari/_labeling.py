@@ -19,7 +19,8 @@ from .._times import nominal_rate
 from ..annotation import Labeling
 from ..errors import ChronovizError
 from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
-from ..io.labels import read_events, read_intervals, write_boris_tabular, write_events, write_intervals
+from ..io.labels import LABEL_FORMATS, read_events, read_intervals, write_boris_tabular, write_events, write_intervals
+from ..io.nwb import is_nwb, read_nwb_labels, write_nwb_labels
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
 from ._metadata import METADATA_KEY
@@ -51,6 +52,9 @@ def autosave_path_of(video_layer) -> Path | None:
         return None
     path = Path(path)
     return (path if path.is_dir() else path.parent) / f"{path.stem if path.is_file() else path.name}{AUTOSAVE_SUFFIX}"
+
+
+SAVE_FORMATS = (*LABEL_FORMATS, "nwb")  # nwb: into a copy of the NWB session the video belongs to
 
 
 class Labeler:
@@ -334,7 +338,10 @@ class Labeler:
         path = Path(path)
         errors = []
         loaded = {}
-        for name, reader in (("intervals", read_intervals), ("events", read_events)):
+        if is_nwb(path):
+            intervals, events = read_nwb_labels(path)
+            loaded = {name: value for name, value in (("intervals", intervals), ("events", events)) if value}
+        for name, reader in (("intervals", read_intervals), ("events", read_events)) if not loaded else ():
             try:
                 loaded[name] = reader(path)
             except ChronovizError as error:
@@ -355,7 +362,8 @@ class Labeler:
 
     def save(self, path, *, format: str = "loupe", overwrite: bool = False) -> list[Path]:
         """Save the labels: "loupe" writes the bouts to `path` (CSV `start_s,end_s,label,note`) and the events, if
-        any, to `<stem>_events.csv` beside it; "boris" writes both to `path` as a BORIS tabular export (TSV). The
+        any, to `<stem>_events.csv` beside it; "boris" writes both to `path` as a BORIS tabular export (TSV);
+        "nwb", for a video of an NWB session, writes a copy of the session with them (`write_nwb_labels`). The
         ethogram goes to `<stem>.ethogram.yaml` beside them, so that `load` gives back the behaviors and keys.
 
         Returns
@@ -369,13 +377,29 @@ class Labeler:
             When a file exists and `overwrite` is False.
         """
         intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
-        if format == "boris":
+        if format == "nwb":
+            written = [
+                write_nwb_labels(intervals, events, _nwb_session_of(self.video_layer), path, overwrite=overwrite)
+            ]
+        elif format == "boris":
             written = [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
         else:
             written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
             if len(events.times):
                 written.append(write_events(events, events_path_of(path), overwrite=overwrite))
         return written + [write_ethogram(self.labeling.ethogram, ethogram_path_of(path))]
+
+
+def _nwb_session_of(video_layer) -> Path:
+    """The NWB session a video layer was opened from; a LabelError saying which formats to use otherwise."""
+    video = video_layer.metadata.get(METADATA_KEY, {}).get("path")
+    if video is None or not is_nwb(video):
+        raise ChronovizError(
+            f"The nwb format writes the labels into a copy of the NWB session the video belongs to, and "
+            f"{Path(video or video_layer.name).name} was not opened from an NWB file: choose the loupe or boris "
+            "format."
+        )
+    return Path(video)
 
 
 def events_path_of(labels_path) -> Path:

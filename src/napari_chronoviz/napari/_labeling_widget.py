@@ -15,10 +15,9 @@ from qtpy.QtWidgets import QListWidget, QSizePolicy
 from ..errors import ChronovizError, in_words
 from ..io.ethogram import ETHOGRAM_COLUMNS, Behavior, Ethogram, read_ethogram, write_ethogram
 from ..io.formats import ETHOGRAM_SUFFIXES, TEXT_TABLE_SUFFIXES, patterns
-from ..io.labels import LABEL_FORMATS
 from ._dock import ScrollingContainer
 from ._label_mouse import LabelMouse
-from ._labeling import PLAYBACK_KEYS, Labeler, autosave_path_of
+from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, Labeler, autosave_path_of
 from ._metadata import ETHOGRAM_KEY, METADATA_KEY
 
 STARTER_ETHOGRAM = Ethogram(
@@ -53,7 +52,7 @@ class LabelingWidget(ScrollingContainer):
         self.undo = PushButton(text="Undo (Ctrl+Z)")
         self.redo = PushButton(text="Redo (Ctrl+Shift+Z)")
         self.labels_file = FileEdit(label="labels file", mode="w", filter=" ".join(patterns(TEXT_TABLE_SUFFIXES)))
-        self.labels_format = ComboBox(label="format", choices=LABEL_FORMATS, value="loupe")
+        self.labels_format = ComboBox(label="format", choices=SAVE_FORMATS, value="loupe")
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.save_labels = PushButton(text="Save labels…")
         self.load_labels = PushButton(text="Load labels…")

@@ -42,6 +42,8 @@ from ..io.formats import (
     reader_of,
 )
 from ..io.imgstore import is_imgstore, read_store_metadata
+from ..io.nwb import is_nwb, nwb_parts
+from ..io.remote import is_url
 from ..io.tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -81,7 +83,8 @@ def get_reader(path: str | list[str]):
     Parameters
     ----------
     path : str or list of str
-        A file or folder, or several (all must be readable for the reader to claim them).
+        A file or folder, or several (all must be readable for the reader to claim them); or the `http(s)://`
+        address of an NWB session.
 
     Returns
     -------
@@ -90,6 +93,8 @@ def get_reader(path: str | list[str]):
         chronoviz does not read. A damaged or unsafe file with a chronoviz suffix gives a warning
         notification as well. Never raises.
     """
+    if is_url(path) and is_nwb(path):  # an NWB session on a server: read in place
+        return partial(read_layers, [(path, SESSION)])
     try:
         paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
         claims = [(file, _sniff(file)) for file in paths]
@@ -219,7 +224,14 @@ def _sniff_video(path: Path, head: bytes, kinds) -> str:
 
 
 def _sniff_hdf5(path: Path, head: bytes, kinds) -> str:
-    """HDF5 (DeepLabCut, SLEAP, NWB, netCDF-4, plain datasets) or, for .nc, netCDF-3: told by the signature."""
+    """HDF5 (DeepLabCut, SLEAP, NWB, netCDF-4, plain datasets) or, for .nc, netCDF-3: told by the signature. An NWB
+    file pointing at a video is a session (its videos with what it holds), another one a pose."""
+    if is_nwb(path) and _has_hdf5_signature(path):
+        try:
+            parts = nwb_parts(path)
+        except ChronovizError as error:
+            raise _Declined(str(error)) from None
+        return SESSION if any(part.kind == "video" for part in parts) else POSE
     if path.suffix.lower() == ".nc" and head[:4] in NETCDF3_SIGNATURES or _has_hdf5_signature(path):
         return POSE_OR_TIMESERIES if "timeseries" in kinds else POSE
     raise _Declined(
@@ -421,7 +433,7 @@ def session_layer_data(path: Path) -> list[tuple]:
     Parameters
     ----------
     path : Path
-        A session file (`.cvz`, see `napari_chronoviz.session`).
+        A session file (`.cvz`, see `napari_chronoviz.session`) or an NWB session (`open_nwb_session`).
 
     Returns
     -------
@@ -457,10 +469,12 @@ def _as_text(value):
 
 def open_layer_video(info: dict) -> VideoSource:
     """The video of a video layer's chronoviz metadata (`video_layer_data`), opened as the layer shows it: with its
-    frame-time file and orientation."""
+    frame-time file and orientation (and, for a video of an NWB file, its series)."""
     from ..io.video_factory import open_video
 
-    return open_video(info["path"], info.get("frame_times_file"), upright=info.get("upright", True))
+    return open_video(
+        info["path"], info.get("frame_times_file"), upright=info.get("upright", True), key=info.get("key")
+    )
 
 
 def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_times_file=None) -> tuple:
@@ -491,8 +505,10 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
         info["frame_times_file"] = str(frame_times_file)
     if not getattr(video, "upright", True):  # its stored orientation kept: exports and sessions open it so again
         info["upright"] = False
+    if getattr(video, "key", None) is not None:  # a video of an NWB file: which one
+        info["key"] = video.key
     attributes = {
-        "name": recording_name(video.path),
+        "name": recording_name(video.path) if info.get("key") is None else Path(info["key"]).name,
         "rgb": True,
         "axis_labels": ("frame", "y", "x"),
         "contrast_limits": (0, 255),  # uint8 RGB: known without scanning the video

@@ -27,6 +27,7 @@ from superqt import QCollapsible
 
 from ..errors import ChronovizError, ExportCancelled, in_words
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
+from ..io.nwb import is_nwb, nwb_parts
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import open_video
 from ..overlays.layout import POSITIONS
@@ -109,6 +110,8 @@ class ChronovizWidget(Container):
         self.kind = ComboBox(label="add as", choices=[(KIND_NAMES[kind], kind) for kind in ADDABLE_KINDS])
         self.file = FileEdit(label="file", mode="r")
         self.key = LineEdit(label="HDF5 key / NPZ member")
+        # an NWB file's parts of the chosen kind, with their units and rates: choosing one fills in the key
+        self.nwb_part = ComboBox(label="part of the NWB file", choices=self._nwb_part_choices, visible=False)
         self.time_column = LineEdit(label="time column")
         self.time_unit = ComboBox(label="time unit", choices=(FROM_NAME, *TIME_UNITS))
         self.rate = FloatSpinBox(label="rate (Hz, 0 = none)", min=0, max=1e7, step=1, value=0.0)
@@ -151,6 +154,7 @@ class ChronovizWidget(Container):
             "Add or edit a source": [
                 self.kind,
                 self.file,
+                self.nwb_part,
                 self.key,
                 self.time_column,
                 self.time_unit,
@@ -201,6 +205,8 @@ class ChronovizWidget(Container):
         self.sources.changed.connect(self._show_selected_source)
         self.add_layers.changed.connect(self.add_opened_layers)
         self.kind.changed.connect(self._show_fields_of_kind)
+        self.file.changed.connect(self._show_fields_of_kind)
+        self.nwb_part.changed.connect(self._key_from_nwb_part)
         self.remove.changed.connect(self._remove)
         self.export.changed.connect(self.start_export)
         self.cancel.changed.connect(self._request_cancel)
@@ -509,7 +515,7 @@ class ChronovizWidget(Container):
             return None
         try:
             upright = layer.metadata.get(METADATA_KEY, {}).get("upright", True)
-            video = open_video(path, times, upright=upright)
+            video = open_video(path, times, upright=upright, key=layer.metadata.get(METADATA_KEY, {}).get("key"))
         except (ChronovizError, OSError) as error:
             show_error(f"{Path(times).name} was not used: {in_words(error, 'dock')}")
             return None
@@ -541,6 +547,24 @@ class ChronovizWidget(Container):
             getattr(self, name).visible = name in READER_FIELDS[kind]
         for control in (self.mode, self.ratio, self.offset):
             control.visible = kind in ("signals", "pose")
+        self.nwb_part.reset_choices()
+        self.nwb_part.visible = bool(self.nwb_part.choices)
+
+    def _nwb_part_choices(self, *_) -> list[tuple[str, str]]:
+        """The parts of the chosen NWB file that can be added as the chosen kind: "acquisition/lick (1 channel at
+        1000 Hz, V)"; none for other files (or an NWB file pynwb cannot read: adding it says why)."""
+        path = self.file.value
+        if not path or not is_nwb(path) or not Path(path).is_file() or "key" not in READER_FIELDS[self.kind.value]:
+            return []
+        try:
+            parts = nwb_parts(path)
+        except ChronovizError:
+            return []
+        return [(f"{part.key} ({part.summary})", part.key) for part in parts if part.kind == self.kind.value]
+
+    def _key_from_nwb_part(self, *_) -> None:
+        if self.nwb_part.value is not None:
+            self.key.value = self.nwb_part.value
 
     def _show_selected_source(self, *_) -> None:
         """The selected source's kind, file and options in the form, to edit them."""
@@ -718,6 +742,7 @@ class ChronovizWidget(Container):
                 frame_times=[video.get("frame_times_file") for video in videos],
                 ethogram=labeler.labeling.ethogram if labeler is not None else None,
                 upright=[video.get("upright", True) for video in videos],
+                keys=[video.get("key") for video in videos],
             )
         except (ChronovizError, OSError) as error:
             show_error(in_words(error, "dock"))

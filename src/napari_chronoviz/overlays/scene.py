@@ -449,7 +449,7 @@ def build_scene(
         {"signals": signals, "pose": pose, "events": events, "intervals": intervals, "spikes": spikes}, paths
     )
     height, width = video.shape[1:3]
-    video_path = getattr(video, "path", None)
+    video_path = getattr(video, "recorded_file", None)
     _check_poses(loaded["poses"], video_path, (width, height), len(video.frame_times), pose_alignment or {})
     sources = Sources(paths=paths, **loaded)
     style = style if isinstance(style, Style) else Style.from_dict(style)
