@@ -305,7 +305,7 @@ def open_nwb_session(path: str | Path) -> OpenedSession:
     }
     poses = _poses_by_video(path, parts, keyed["video"])
     options["pose"] = poses if len(poses) > 1 else poses[0]
-    videos = [{"path": path, "frame_times": None, "key": key} for key in keyed["video"]]
+    videos = [{"path": path, "frame_times": None, "upright": True, "key": key} for key in keyed["video"]]
     return OpenedSession(videos, options)
 
 
