@@ -162,7 +162,7 @@ def test_command_line_render(stamped_videos, tmp_path, capsys):
     with open_video(output) as exported:
         assert len(exported) == 12 and read_stamp(exported[11]) == 11
     assert chronoviz(["render", str(stamped_videos["constant_rate"]), "-o", str(output), "--quiet"]) == 2
-    assert "exists; pass overwrite=True" in capsys.readouterr().err
+    assert "exists; add --overwrite to replace it" in capsys.readouterr().err  # the command's flag, not Python's
 
 
 # --- faults: nothing is left at the destination --------------------------------------------------------
@@ -426,7 +426,7 @@ def test_command_line_pose_alignment(short_dlc_pose, stamped_videos, tmp_path, c
     assert re.search(r"mouse_120_maDLC.h5 does not fit cfr.mp4.*--no-pose-video-check", capsys.readouterr().err)
     assert chronoviz([*too_long, "--no-pose-video-check"]) == 2
     said = capsys.readouterr().err  # the CLI prints chronoviz's warnings as "chronoviz: warning:" lines
-    assert "chronoviz: warning:" in said and "Drawn anyway, as check_video=False asks" in said
+    assert "chronoviz: warning:" in said and "Drawn anyway: the check is turned off" in said
     assert re.search(r"120 rows but the video has 90 frames.*--pose-align", said)
 
 
