@@ -108,7 +108,7 @@ class ClockMap:
     @classmethod
     def from_dict(cls, given: dict, where: str = "the clock map") -> ClockMap:
         if not isinstance(given, dict) or given.get("format") != CLOCK_MAP_FORMAT:
-            raise FrameTimesError(f"{where} is not a chronoviz clock map (no \"format\": \"{CLOCK_MAP_FORMAT}\").")
+            raise FrameTimesError(f'{where} is not a chronoviz clock map (no "format": "{CLOCK_MAP_FORMAT}").')
         try:
             return cls(
                 given["video_knots"],

@@ -3,7 +3,7 @@
 A sync LED, a cue light or a lever seen by the camera becomes a signal on the video's own clock: the mean red,
 green and blue of the region's pixels (as the frames are shown, 0-255), the region's motion energy (mean
 absolute change of those pixels since the frame before), and the motion of the whole picture (mean absolute
-change of luma on a 1-in-4 grid), which pinpoints dropped and repeated frames (`sync.fit`).
+change of luma on a 1-in-4 grid, the region left out), which pinpoints dropped and repeated frames (`sync.fit`).
 
 Each frame is decoded once, in order. For PyAV files stored as YUV 4:2:0 or 4:4:4 only the region's box is
 cut from the decoded planes; the boxes of a chunk of frames are stacked into one picture and converted to RGB
@@ -125,7 +125,8 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
     Signal
         Channels `CHANNELS`: "red", "green", "blue" (the region's mean, 0-255), "motion" (mean absolute
         change of the region's pixel values since the frame before, over the three channels), "frame motion"
-        (mean absolute change of luma over the whole picture on a 1-in-`MOTION_GRID` grid). The motions are
+        (mean absolute change of luma over the whole picture but the region's box, on a 1-in-`MOTION_GRID`
+        grid). The motions are
         NaN on the first frame read. `times` are the frames' times.
 
     Raises
@@ -139,7 +140,7 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
     if not 0 <= start < stop:
         raise ChronovizError(f"The frames {start}..{stop} to read are not inside the video (0..{video.n_frames}).")
     box, mask = region._box_and_mask(video.width, video.height)
-    stats = _RegionStats(mask, stop - start)
+    stats = _RegionStats(mask, box, stop - start)
     stored = getattr(video, "orientation", None) is None or video.orientation.is_stored
     if hasattr(video, "decoded_in_order") and stored:
         chunks = _decoded_chunks(video, box, start, stop)
@@ -160,8 +161,15 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
 class _RegionStats:
     """Accumulates the per-frame means of chunks of region boxes."""
 
-    def __init__(self, mask: np.ndarray, total: int):
+    def __init__(self, mask: np.ndarray, box: tuple[int, int, int, int], total: int):
         self.mask, self.total, self.done = mask, total, 0
+        x0, y0, x1, y1 = box
+        # the region's own changes (an LED switching) are left out of the whole picture's motion
+        self._region_on_grid = (
+            slice(None),
+            slice(y0 // MOTION_GRID, -(-y1 // MOTION_GRID)),
+            slice(x0 // MOTION_GRID, -(-x1 // MOTION_GRID)),
+        )
         self.values = np.full((total, len(CHANNELS)), np.nan)
         self._previous_box = None
         self._previous_grid = None
@@ -176,6 +184,7 @@ class _RegionStats:
         changes = np.abs(np.diff(previous, axis=0)).mean(axis=(1, 2))
         self.values[rows, 3][n - len(changes) :] = changes
         grid = luma_grid.astype(np.int16)
+        grid[self._region_on_grid] = 0
         previous = grid if self._previous_grid is None else np.concatenate([self._previous_grid, grid])
         changes = np.abs(np.diff(previous, axis=0)).mean(axis=(1, 2))
         self.values[rows, 4][n - len(changes) :] = changes
