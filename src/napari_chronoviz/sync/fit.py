@@ -177,6 +177,14 @@ def fit_sync(
     corrected = matched_video + _frame_shift_at(drops, frame_of, step)
     knots = _piecewise_knots(corrected, matched_rig)
     residuals = matched_rig - _map(corrected, knots)
+    spread = 1.4826 * float(np.median(np.abs(residuals)))
+    kept = np.abs(residuals) <= max(6 * spread, 0.5 * step)  # an edge matched to the wrong pulse
+    if not kept.all():
+        matched_video, matched_rig, frame_of, corrected = (
+            values[kept] for values in (matched_video, matched_rig, frame_of, corrected)
+        )
+        knots = _piecewise_knots(corrected, matched_rig)
+        residuals = matched_rig - _map(corrected, knots)
     clock = ClockMap(
         knots[0],
         knots[1],
@@ -200,7 +208,8 @@ def fit_sync(
 
 
 def _coarse_pairs(video: np.ndarray, rig: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (into `video`, into `rig`) of edges whose two following intervals agree at the best shift."""
+    """Indices (into `video`, into `rig`) of the longest block of edges whose following intervals agree at the
+    shift where most do."""
     video_intervals, rig_intervals = np.diff(video), np.diff(rig)
     best_score, best = 0, None
     tolerance = INTERVAL_TOLERANCE_FRAMES * step
@@ -213,7 +222,7 @@ def _coarse_pairs(video: np.ndarray, rig: np.ndarray, step: float) -> tuple[np.n
         runs = agree[:-1] & agree[1:]
         score = int(runs.sum())
         if score > best_score:
-            best_score, best = score, (first + np.flatnonzero(runs), shift)
+            best_score, best = score, (first + _longest_block(np.flatnonzero(runs)), shift)
     if best is None or best_score < 2:
         raise SyncError(
             "The intervals between the video's edges and the rig's pulses share no pattern: check that the "
@@ -223,6 +232,14 @@ def _coarse_pairs(video: np.ndarray, rig: np.ndarray, step: float) -> tuple[np.n
     starts, shift = best
     video_index = np.unique(np.concatenate([starts, starts + 1, starts + 2]))
     return video_index, video_index + shift
+
+
+def _longest_block(indices: np.ndarray) -> np.ndarray:
+    """The longest run of consecutive integers in sorted `indices` (where one shift holds without a gap)."""
+    breaks = np.flatnonzero(np.diff(indices) != 1)
+    starts, ends = np.r_[0, breaks + 1], np.r_[breaks + 1, len(indices)]
+    longest = int(np.argmax(ends - starts))
+    return indices[starts[longest] : ends[longest]]
 
 
 def _grow_matches(video, rig, pairs, step) -> tuple[np.ndarray, np.ndarray]:

@@ -2,8 +2,9 @@
 
 A sync LED, a cue light or a lever seen by the camera becomes a signal on the video's own clock: the mean red,
 green and blue of the region's pixels (as the frames are shown, 0-255), the region's motion energy (mean
-absolute change of those pixels since the frame before), and the motion of the whole picture (mean absolute
-change of luma on a 1-in-4 grid, the region left out), which pinpoints dropped and repeated frames (`sync.fit`).
+absolute change of those pixels since the frame before), and the motion of the whole picture (the share of it
+whose luma changed by more than a codec's noise, on a 1-in-4 grid, the region left out), which pinpoints
+dropped and repeated frames (`sync.fit`).
 
 Each frame is decoded once, in order. For PyAV files stored as YUV 4:2:0 or 4:4:4 only the region's box is
 cut from the decoded planes; the boxes of a chunk of frames are stacked into one picture and converted to RGB
@@ -24,6 +25,8 @@ from ..io.timeseries import Signal
 
 CHANNELS = ("red", "green", "blue", "motion", "frame motion")
 MOTION_GRID = 4  # the whole picture's motion is read on every 4th pixel of every 4th row
+# a change of luma that counts as motion: more than a codec's noise, which changes at every keyframe
+MOTION_LEVELS = 16
 MAX_STACKED_ROWS = 16384  # rows of region boxes converted to RGB in one call
 _CROPPED_FORMATS = {"yuv420p": 2, "yuvj420p": 2, "yuv444p": 1, "yuvj444p": 1}  # chroma subsampling
 # BT.601 luma of RGB in studio range, as the Y plane of the usual 8-bit YUV video holds it
@@ -125,8 +128,8 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
     Signal
         Channels `CHANNELS`: "red", "green", "blue" (the region's mean, 0-255), "motion" (mean absolute
         change of the region's pixel values since the frame before, over the three channels), "frame motion"
-        (mean absolute change of luma over the whole picture but the region's box, on a 1-in-`MOTION_GRID`
-        grid). The motions are
+        (the share of the whole picture, but the region's box, whose luma changed by more than
+        `MOTION_LEVELS` since the frame before, on a 1-in-`MOTION_GRID` grid). The motions are
         NaN on the first frame read. `times` are the frames' times.
 
     Raises
@@ -186,7 +189,7 @@ class _RegionStats:
         grid = luma_grid.astype(np.int16)
         grid[self._region_on_grid] = 0
         previous = grid if self._previous_grid is None else np.concatenate([self._previous_grid, grid])
-        changes = np.abs(np.diff(previous, axis=0)).mean(axis=(1, 2))
+        changes = (np.abs(np.diff(previous, axis=0)) > MOTION_LEVELS).mean(axis=(1, 2))
         self.values[rows, 4][n - len(changes) :] = changes
         self._previous_box, self._previous_grid = inside[-1:], grid[-1:]
         self.done += n
