@@ -161,6 +161,7 @@ def make_sync_video(
     drift_ppm: float = 80.0,
     dropped: tuple[int, ...] = (),
     led: tuple[int, int, int, int] | None = None,
+    unseen: float = 0.0,
     seed: int = 0,
 ) -> SyncRecording:
     """Write a video showing a sync LED driven by a random pulse train on a rig's clock; return the truth.
@@ -170,7 +171,8 @@ def make_sync_video(
     fps: the frames before each of `dropped` are skipped, as a camera that lost one. The LED (a box at `led`,
     x, y, w, h; default the top-right corner) is painted lit by the fraction of the frame's exposure (a frame
     step centred on its time) during which the rig's pulse was on, the rig's clock running at
-    `offset + (1 + drift_ppm * 1e-6) * video time`.
+    `offset + (1 + drift_ppm * 1e-6) * video time`. A share `unseen` of the pulses (chosen at random) leaves the
+    LED dark, as an LED the camera missed. `source` must hold `n_frames + len(dropped)` frames.
     """
     path = Path(path)
     frames = _source_pictures(source, n_frames, size)
@@ -180,6 +182,8 @@ def make_sync_video(
     total = n_frames + len(dropped)
     onsets, offsets = sync_pulses(offset + total / fps * (1 + drift_ppm * 1e-6) + 2, seed)
     onsets, offsets = onsets[onsets > offset - 1], offsets[onsets > offset - 1]
+    shown = np.ones(len(onsets), bool)
+    shown[np.random.default_rng(seed + 1).choice(len(onsets), int(round(unseen * len(onsets))), replace=False)] = False
     rate = Fraction(fps).limit_denominator(1001)
     x, y, w, h = led
     taken = _taken_indices(n_frames, dropped)
@@ -193,7 +197,8 @@ def make_sync_video(
             frame = picture.copy()
             middle = capture / fps
             start, end = offset + (1 + drift_ppm * 1e-6) * np.array([middle - 0.5 / fps, middle + 0.5 / fps])
-            lit = np.sum(np.clip(np.minimum(offsets, end) - np.maximum(onsets, start), 0, None)) / (end - start)
+            lit = np.sum(np.clip(np.minimum(offsets[shown], end) - np.maximum(onsets[shown], start), 0, None))
+            lit /= end - start
             frame[y : y + h, x : x + w] = np.round(30 + lit * (250 - 30)).astype(np.uint8)
             video_frame = av.VideoFrame.from_ndarray(frame[: stream.height, : stream.width], format="rgb24")
             video_frame.pts = index

@@ -10,7 +10,6 @@ rig times, and every source timed on the rig's clock lines up with them.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from .._times import extrapolate
 from ..errors import FrameTimesError
+from .tables import write_text_atomically
 
 CLOCK_MAP_FORMAT = "chronoviz_clock_map"
 CLOCK_MAP_VERSION = 1
@@ -130,13 +130,7 @@ class ClockMap:
         FileExistsError
             When `path` exists and `overwrite` is False.
         """
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it.")
-        partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-        partial.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-        os.replace(partial, path)
-        return path
+        return write_text_atomically(path, json.dumps(self.to_dict(), indent=1), overwrite=overwrite)
 
 
 def is_clock_map_file(path: str | Path) -> bool:
