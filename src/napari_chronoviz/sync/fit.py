@@ -30,6 +30,10 @@ INTERVAL_TOLERANCE_FRAMES = 1.5  # two intervals agree within this many frame st
 STEP_WINDOW = 7  # edges on each side whose median residual is compared at each gap
 MAX_SEGMENTS = 8
 MOTION_BASELINE = 5  # frames on each side whose median motion a frame's is compared with
+_CHECKS = (
+    "Check that the pulses are from this recording (and the line that drives the LED), that the region covers "
+    "the LED, and that the same edges (rising or falling) are matched on both sides."
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,11 +228,7 @@ def _coarse_pairs(video: np.ndarray, rig: np.ndarray, step: float) -> tuple[np.n
         if score > best_score:
             best_score, best = score, (first + _longest_block(np.flatnonzero(runs)), shift)
     if best is None or best_score < 2:
-        raise SyncError(
-            "The intervals between the video's edges and the rig's pulses share no pattern: check that the "
-            "pulses file is from this recording (and the same line as the LED), that the region covers the "
-            "LED, and that the edge kind (rising or falling) is the same on both sides."
-        )
+        raise SyncError(f"The intervals between the video's edges and the rig's pulses share no pattern. {_CHECKS}")
     starts, shift = best
     video_index = np.unique(np.concatenate([starts, starts + 1, starts + 2]))
     return video_index, video_index + shift
@@ -256,7 +256,7 @@ def _grow_matches(video, rig, pairs, step) -> tuple[np.ndarray, np.ndarray]:
         found_video, found_rig = _nearest_pairs(near, rig, slope * near + intercept, tolerance)
         covers_all = low <= video[0] and high >= video[-1]
         if len(found_video) < MIN_MATCHED:
-            raise SyncError(f"Only {len(found_video)} edges could be matched between the video and the rig.")
+            raise SyncError(f"Only {len(found_video)} edges could be matched between the video and the rig. {_CHECKS}")
         if covers_all and np.array_equal(found_video, matched_video):
             return found_video, found_rig
         matched_video, matched_rig = found_video, found_rig
