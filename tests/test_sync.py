@@ -159,10 +159,17 @@ def test_matching_finds_the_coarse_offset_and_skips_extra_pulses():
     video = (rig - 180.0) / (1 + 40e-6)
     video = video[(video > 0.5) & (video < frame_times[-1])]
     video = np.sort(np.r_[_missing(video, 0.05, 1), rng.uniform(0, frame_times[-1], 4)])  # 4 extra flashes
-    fit = fit_sync(video, _missing(rig, 0.05, 2), frame_times)
+    rig = _missing(rig, 0.05, 2)
+    fit = fit_sync(video, rig, frame_times)
     assert abs(fit.clock.offset - 180.0) < 1e-6
     assert abs(fit.clock.drift_ppm - 40) < 0.1
     assert len(fit.unmatched_video) >= 4
+    # a repeated frame: every later frame was taken a step earlier than its time says; found between two edges
+    repeated_at = 4000
+    shifted = np.where(video >= repeated_at / FPS, video + 1 / FPS, video)
+    fit = fit_sync(shifted, rig, frame_times)
+    (drop,) = fit.drops
+    assert drop.count == -1 and drop.between[0] < repeated_at <= drop.between[1] and not drop.pinpointed
     with pytest.raises(SyncError, match="pulses are from this recording"):
         fit_sync(video, 100 + np.arange(200) * 0.8, frame_times)
 

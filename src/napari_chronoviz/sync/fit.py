@@ -170,8 +170,8 @@ def fit_sync(
     shifts = np.zeros(len(matched_video))
     steps: list[tuple[int, int]] = []  # (position of the first matched edge after the jump, frames)
     for _ in range(5):
-        knots = _piecewise_knots(matched_video + shifts, matched_rig)
-        found = _residual_steps((matched_rig - _map(matched_video + shifts, knots)) / step)
+        slope, intercept = _line(matched_video + shifts, matched_rig)
+        found = _residual_steps((matched_rig - slope * (matched_video + shifts) - intercept) / step, matched_video)
         if not found:
             break
         steps = _merged(steps + found)
@@ -330,21 +330,33 @@ def _map(video: np.ndarray, knots) -> np.ndarray:
     return extrapolate(video, knots[0], knots[1])
 
 
-def _residual_steps(residual_frames: np.ndarray) -> list[tuple[int, int]]:
+def _residual_steps(residual_frames: np.ndarray, times: np.ndarray) -> list[tuple[int, int]]:
     """(position of the first edge after the jump, whole frames) where the median residual before a gap differs
-    from the one after by half a frame or more (the largest jump among nearby gaps)."""
+    from the one after by half a frame or more (the largest jump among nearby gaps).
+
+    The residuals are first detrended by their median slope between successive edges: a line fitted through
+    a staircase of lost frames is tilted, and a tilt would look like a jump between windows of edges."""
+    slopes = np.diff(residual_frames) / np.maximum(np.diff(times), 1e-9)
+    if len(slopes):
+        residual_frames = residual_frames - float(np.median(slopes)) * (times - times[0])
     n = len(residual_frames)
     jumps = np.zeros(max(n - 1, 0))
     for gap in range(n - 1):
         before = residual_frames[max(0, gap + 1 - STEP_WINDOW) : gap + 1]
         after = residual_frames[gap + 1 : gap + 1 + STEP_WINDOW]
         jumps[gap] = np.median(after) - np.median(before)
-    found = []
+    found = {}
+    differences = np.diff(residual_frames)
     for gap in np.flatnonzero(np.abs(jumps) >= 0.5):
-        nearby = np.abs(jumps[max(0, gap - STEP_WINDOW + 1) : gap + STEP_WINDOW])
-        if abs(jumps[gap]) == nearby.max() and round(jumps[gap]) != 0:
-            found.append((int(gap + 1), int(round(jumps[gap]))))
-    return found
+        first = max(0, gap - STEP_WINDOW + 1)
+        nearby = np.abs(jumps[first : gap + STEP_WINDOW])
+        if first + int(np.argmax(nearby)) != gap or round(jumps[gap]) == 0:
+            continue  # not the largest jump around (windows next to one jump see it too)
+        # the jump is between the two successive edges, near here, whose residuals differ most in its direction
+        sign = np.sign(jumps[gap])
+        near = np.arange(first, min(gap + STEP_WINDOW, len(differences)))
+        found[int(near[np.argmax(sign * differences[near])] + 1)] = int(round(jumps[gap]))
+    return sorted(found.items())
 
 
 def _shifts(steps, n: int) -> np.ndarray:
