@@ -43,7 +43,7 @@ class SyncWidget(ScrollingContainer):
         self.viewer = napari_viewer
         self.video = ComboBox(label="video layer", choices=self._video_layer_names)
         self.region_layer = ComboBox(label="LED region", choices=self._shapes_layer_names)
-        self.draw_region = PushButton(text="Draw the LED region (rectangle)")
+        self.draw_region = PushButton(text="Draw the LED region")
         self.channel = ComboBox(label="LED colour", choices=(BRIGHTNESS, "red", "green", "blue"), value=BRIGHTNESS)
         self.read_led = PushButton(text="Read the LED in every frame")
         self.pulses = FileEdit(label="rig pulses", mode="r", tooltip="CSV/NPY of edge times, or a sampled sync line")
@@ -54,7 +54,8 @@ class SyncWidget(ScrollingContainer):
         self.report = Label(value="")
         self.report.native.setWordWrap(True)
         self.plot = QLabel()
-        self.drops_title = Label(value="Lost or repeated frames (click one to go to it):")
+        self.drops_title = Label(value="Lost or repeated frames (click to go):")
+        self.drops_title.native.setWordWrap(True)
         self.drop_list = QListWidget()
         self.drop_list.setMaximumHeight(90)
         self.clock_file = FileEdit(label="clock map", mode="w", filter="*.json")
@@ -84,6 +85,8 @@ class SyncWidget(ScrollingContainer):
         layout.insertWidget(self.index(self.drops_title) + 2, self.drop_list)
         for control in self:
             control.native.setMinimumWidth(0)
+        self.plot.setMinimumWidth(0)
+        self.drop_list.setMinimumWidth(0)
         self.native.setMinimumWidth(320)
         self.signal = None  # the region's signal, read once per video and region
         self._signal_of = None  # (video path, region vertices) it was read from
