@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from qtpy.QtWidgets import QApplication
 
 from napari_chronoviz.io.clock_map import read_clock_map
 from napari_chronoviz.napari._metadata import METADATA_KEY
@@ -27,7 +28,7 @@ def recording(tmp_path_factory):
 @pytest.fixture
 def dock(make_napari_viewer, recording):
     made, _ = recording
-    viewer = make_napari_viewer()
+    viewer = make_napari_viewer(show=True)  # docks take their real sizes in a shown window
     (layer,) = viewer.open(made.path, plugin="napari-chronoviz")
     _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Sync to rig")
     return viewer, layer, widget
@@ -50,6 +51,9 @@ def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, mo
     assert [drop.frame for drop in result.fit.drops] == list(DROPPED)
     assert "drift" in widget.report.value and widget.plot.pixmap() is not None
     assert widget.drop_list.count() == len(DROPPED)
+    QApplication.processEvents()
+    scroll = widget.native  # the report and the picture do not widen the dock past napari's window
+    assert scroll.widget().width() <= scroll.viewport().width()
     widget.drop_list.setCurrentRow(1)
     assert viewer.dims.current_step[0] == DROPPED[1]
 

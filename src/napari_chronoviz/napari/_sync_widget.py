@@ -25,7 +25,7 @@ from ..errors import ChronovizError, ScanCancelled
 from ..io.tables import value_from_text
 from ..io.video_factory import open_video
 from ..sync import BRIGHTNESS, EDGE_KINDS, Region, SyncResult, read_pulses, region_signals, sync_video
-from ._dock import ScrollingContainer
+from ._dock import ScrollingContainer, wrapping
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
 from ._reader import replace_video_layer
@@ -51,11 +51,9 @@ class SyncWidget(ScrollingContainer):
         self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
         self.fit = PushButton(text="Match pulses and fit")
-        self.report = Label(value="")
-        self.report.native.setWordWrap(True)
+        self.report = wrapping(Label(value=""))
         self.plot = QLabel()
-        self.drops_title = Label(value="Lost or repeated frames (click to go):")
-        self.drops_title.native.setWordWrap(True)
+        self.drops_title = wrapping(Label(value="Lost or repeated frames (click one to go to it):"))
         self.drop_list = QListWidget()
         self.drop_list.setMaximumHeight(90)
         self.clock_file = FileEdit(label="clock map", mode="w", filter="*.json")
