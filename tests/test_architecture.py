@@ -23,6 +23,7 @@ LAYERS = {
     "napari_chronoviz.annotation": 2,
     "napari_chronoviz.calibration": 2,
     "napari_chronoviz.kinematics": 2,
+    "napari_chronoviz.sync": 2,
     "napari_chronoviz.overlays": 3,
     "napari_chronoviz.render": 4,
     "napari_chronoviz.napari": 5,

@@ -30,6 +30,9 @@ def main() -> int:
     if sys.argv[1:] == ["calibration"]:  # only the calibration picture
         make_calibration_screenshot()
         return 0
+    if sys.argv[1:] == ["sync"]:  # only the sync dock's pictures
+        make_sync_screenshots()
+        return 0
     if sys.argv[1:] == ["layers"]:  # only the layers display's picture
         print(f"wrote {make_layers_screenshot()}")
         return 0
@@ -49,6 +52,7 @@ def main() -> int:
     print(f"wrote {make_cameras_figure()}")
     make_labeling_screenshots()
     make_calibration_screenshot()
+    make_sync_screenshots()
     print(f"wrote {make_layers_screenshot()}")
     from alignment_figures import make_alignment_figures
 
@@ -239,6 +243,53 @@ def make_calibration_screenshot() -> None:
     viewer.screenshot(IMAGES / "calibration.png", canvas_only=False, flash=False)
     viewer.close()
     print(f"wrote {IMAGES / 'calibration.png'}")
+
+
+def make_sync_screenshots() -> None:
+    """The "Sync to rig" dock on the mouse sample with a painted sync LED (random pulses 0.5-1.5 s apart, the
+    rig's clock 12.5 s ahead and 95 ppm fast, three frames lost, 5% of the pulses missing on the rig): the
+    window at a lost frame, and the dock alone."""
+    import tempfile
+
+    import napari
+    import numpy as np
+    from qtpy.QtWidgets import QApplication
+
+    from napari_chronoviz import sample_file
+    from napari_chronoviz.testing import make_sync_video
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        recording = make_sync_video(
+            folder / "openfield_led.mp4",
+            source=sample_file("mouse.mp4"),
+            n_frames=2327,
+            offset=12.5,
+            drift_ppm=95,
+            dropped=(400, 1234, 2000),
+            led=(600, 20, 24, 24),
+            seed=5,
+        )
+        onsets = np.delete(recording.rig_onsets, np.random.default_rng(2).choice(len(recording.rig_onsets), 4))
+        (folder / "ttl_onsets.csv").write_text("time\n" + "\n".join(f"{time:.6f}" for time in onsets))
+        viewer = napari.Viewer()
+        viewer.window.resize(1600, 1100)
+        viewer.open(recording.path, plugin="napari-chronoviz")
+        _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Sync to rig")
+        region = dock.add_region_layer()  # as the user presses "Draw the LED region" and drags over the LED
+        region.add_rectangles(np.array([[20, 600], [43, 623]], dtype=float))
+        region.mode = "pan_zoom"
+        dock.pulses.value = folder / "ttl_onsets.csv"
+        dock.match_and_fit()
+        dock.drop_list.setCurrentRow(1)  # goes to the frame after the second lost one
+        dock.clock_file.value = folder / "clock.json"
+        QApplication.processEvents()
+        viewer.reset_view()
+        QApplication.processEvents()
+        viewer.screenshot(IMAGES / "sync.png", canvas_only=False, flash=False)
+        dock.native.widget().grab().save(str(IMAGES / "sync-dock.png"))
+        viewer.close()
+    print(f"wrote {IMAGES / 'sync.png'} and {IMAGES / 'sync-dock.png'}")
 
 
 if __name__ == "__main__":

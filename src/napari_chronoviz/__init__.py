@@ -26,11 +26,14 @@ _PUBLIC = {
         "LabelError",
         "PoseError",
         "SignalError",
+        "SyncError",
         "VideoReadError",
     ),
     "napari_chronoviz.annotation": ("Labeling",),
     "napari_chronoviz.calibration": ("Calibration", "read_calibration", "write_calibration"),
     "napari_chronoviz.kinematics": ("pose_speed",),
+    "napari_chronoviz.io.clock_map": ("ClockMap", "read_clock_map"),
+    "napari_chronoviz.sync": ("Region", "SyncResult", "read_pulses", "region_signals", "sync_video"),
     "napari_chronoviz.io.ethogram": ("Behavior", "Ethogram", "read_ethogram", "write_ethogram"),
     "napari_chronoviz.io.imgstore": ("read_imgstore_index",),
     "napari_chronoviz.io.labels": (
@@ -92,8 +95,10 @@ if TYPE_CHECKING:
         LabelError,
         PoseError,
         SignalError,
+        SyncError,
         VideoReadError,
     )
+    from .io.clock_map import ClockMap, read_clock_map
     from .io.ethogram import Behavior, Ethogram, read_ethogram, write_ethogram
     from .io.imgstore import read_imgstore_index
     from .io.labels import (
@@ -124,4 +129,5 @@ if TYPE_CHECKING:
     from .scene_options import SceneOptions
     from .session import OpenedSession, open_session, save_session
     from .sources import SourceSpec
+    from .sync import Region, SyncResult, read_pulses, region_signals, sync_video
     from .timeline import Alignment, SampleWindow, align

@@ -48,3 +48,14 @@ def unit_read_as_seconds(ratio: float) -> str | None:
         if 0.5 < ratio / factor < 2:
             return unit
     return None
+
+
+def extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
+    """Linear interpolation of `known_y` at `x`, continued beyond both ends with the end segments' slopes."""
+    if len(known_x) < 2:
+        return np.full(np.shape(x), known_y[0] if len(known_y) else np.nan, dtype=float)
+    result = np.interp(x, known_x, known_y)
+    first_slope = (known_y[1] - known_y[0]) / (known_x[1] - known_x[0])
+    last_slope = (known_y[-1] - known_y[-2]) / (known_x[-1] - known_x[-2])
+    result = np.where(np.less(x, known_x[0]), known_y[0] + (np.asarray(x) - known_x[0]) * first_slope, result)
+    return np.where(np.greater(x, known_x[-1]), known_y[-1] + (np.asarray(x) - known_x[-1]) * last_slope, result)

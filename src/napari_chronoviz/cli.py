@@ -1,6 +1,7 @@
 """The `chronoviz` command line: `chronoviz render` writes the composite, `chronoviz view` opens napari,
 `chronoviz check` tells whether a video's frames are read exactly, `chronoviz calibrate` writes a video's
-spatial calibration (pixels -> cm)."""
+spatial calibration (pixels -> cm), `chronoviz sync` puts a video on its rig's clock from a sync LED and the
+rig's pulses (a clock map)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ def _run_command(args: argparse.Namespace) -> int:
             return _check(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "sync":
+            return _sync(args)
         videos, options, frame_times = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
@@ -270,6 +273,30 @@ def _parser() -> argparse.ArgumentParser:
     _add_video_flags(check)
     check.add_argument("--seeks", type=int, default=20, help="random frames read by fresh sources (default 20)")
     check.add_argument("--seed", type=int, default=0, help="seed of the random frames (default 0)")
+    sync = commands.add_parser(
+        "sync", help="put a video on its rig's clock from a sync LED it films and the rig's pulses; write the map"
+    )
+    sync.add_argument("video", help="the video (on its own clock: its container's frame times)")
+    sync.add_argument("--roi", required=True, metavar="X,Y,W,H", help="the LED's box in pixels: top-left x,y, w, h")
+    sync.add_argument(
+        "--pulses",
+        required=True,
+        metavar="FILE",
+        help="the rig's pulses: a CSV/NPY of edge times (a state column tells rising from falling), a sampled sync "
+        "line (with --pulses-rate or a time column), or an Open Ephys TTL events folder",
+    )
+    sync.add_argument("--pulses-unit", choices=TIME_UNITS, help="unit of the pulse times (default s, or the column's)")
+    sync.add_argument("--pulses-rate", type=float, metavar="HZ", help="samples per second of a sampled sync line")
+    sync.add_argument("--line", type=int, help="Open Ephys: the TTL line (default the first)")
+    sync.add_argument("--edge", choices=("rising", "falling", "both"), default="rising", help="edges matched")
+    sync.add_argument("--threshold", type=float, help="the LED's level between off and on (default: Otsu's)")
+    sync.add_argument(
+        "--channel", choices=("brightness", "red", "green", "blue"), default="brightness", help="the LED's colour"
+    )
+    sync.add_argument("-o", "--output", required=True, help="the clock map to write (.json)")
+    sync.add_argument("--signal", metavar="CSV", help="also write the region's signal (colour, motion) per frame")
+    sync.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    sync.add_argument("--quiet", action="store_true", help="no progress, no report")
     return parser
 
 
@@ -290,6 +317,45 @@ def _add_video_flags(command) -> None:
         help="keep a video's stored orientation (frames as the camera stored them), not turned as its display "
         "matrix says (a phone video's rotation) as players and OpenCV show it",
     )
+
+
+def _sync(args) -> int:
+    """Sync the video, write its clock map (and the region's signal); print the report."""
+    from pathlib import Path
+
+    from .io.tables import write_text_atomically
+    from .io.video_factory import open_video
+    from .render.export import progress_reporter
+    from .sync import Region, read_pulses, sync_video
+
+    output = Path(args.output)
+    if output.suffix.lower() != ".json":
+        raise ChronovizError(f"The clock map is written as JSON: give -o a .json name, not {output.name}.")
+    outputs = [output] + ([Path(args.signal)] if args.signal else [])
+    existing = [str(path) for path in outputs if path.exists()]
+    if existing and not args.overwrite:
+        raise ChronovizError(f"{', '.join(existing)} exists; pass --overwrite to replace it.")
+    region = Region.from_text(args.roi)
+    pulses = read_pulses(args.pulses, time_unit=args.pulses_unit, rate=args.pulses_rate, line=args.line)
+    with open_video(args.video) as video:
+        report = progress_reporter(not args.quiet, video.n_frames, label="reading the LED")
+        result = sync_video(
+            video,
+            region,
+            pulses,
+            edge=args.edge,
+            threshold=args.threshold,
+            channel=args.channel,
+            progress=lambda done, total: report(done),
+        )
+    result.clock.write(output, overwrite=args.overwrite)
+    if args.signal:
+        write_text_atomically(args.signal, result.signal.to_dataframe().to_csv(index=False), overwrite=args.overwrite)
+    if not args.quiet:
+        print(result.report())
+        print(f"wrote {output}" + (f" and {args.signal}" if args.signal else ""))
+        print(f"open the video on the rig's clock with --frame-times {output}")
+    return 0
 
 
 def _check(args) -> int:

@@ -143,3 +143,11 @@ class ExportError(ChronovizError):
 
 class ExportCancelled(Exception):
     """Raised inside the export when the progress callback asks to stop; not an error of the user's input."""
+
+
+class SyncError(ChronovizError):
+    """Sync pulses cannot be read, found in the video, or matched between the video and the rig."""
+
+
+class ScanCancelled(Exception):
+    """Raised when a progress callback asks a scan of the video to stop; not an error of the user's input."""

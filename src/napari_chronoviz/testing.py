@@ -8,6 +8,7 @@ reader really returned.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -115,3 +116,118 @@ def _encode_tone(container, sound, seconds: float) -> None:
         chunk.sample_rate, chunk.pts = TONE_RATE, start
         container.mux(sound.encode(chunk))
     container.mux(sound.encode(None))
+
+
+@dataclass(frozen=True, eq=False)
+class SyncRecording:
+    """A video with a painted sync LED and the truth it was made from (`make_sync_video`).
+
+    `rig_onsets` / `rig_offsets` are the pulses' rising and falling edges on the rig's clock; frame k of the
+    video was taken at video time `(k + lost_before_k) / fps`, i.e. rig time `offset + (1 + drift_ppm * 1e-6) *`
+    that, where `dropped` are the frames just after each lost one.
+    """
+
+    path: Path
+    led: tuple[int, int, int, int]  # x, y, w, h
+    rig_onsets: np.ndarray
+    rig_offsets: np.ndarray
+    offset: float
+    drift_ppm: float
+    dropped: tuple[int, ...]
+    fps: float
+
+    def true_rig_times(self, n_frames: int) -> np.ndarray:
+        """Each frame's rig time, as the video was made."""
+        lost = np.zeros(n_frames)
+        for frame in self.dropped:
+            lost[frame:] += 1
+        return self.offset + (1 + self.drift_ppm * 1e-6) * (np.arange(n_frames) + lost) / self.fps
+
+
+def sync_pulses(seconds: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A random sync pulse train: onsets 0.5-1.5 s apart, each 0.15-0.35 s long; (onsets, offsets) in seconds."""
+    rng = np.random.default_rng(seed)
+    onsets = np.cumsum(rng.uniform(0.5, 1.5, int(seconds / 0.5) + 2))
+    onsets = onsets[onsets < seconds]
+    return onsets, onsets + rng.uniform(0.15, 0.35, len(onsets))
+
+
+def make_sync_video(
+    path: str | Path,
+    *,
+    source: str | Path | None = None,
+    n_frames: int = 1800,
+    size: tuple[int, int] = (160, 120),
+    fps: float = 30,
+    offset: float = 3.0,
+    drift_ppm: float = 80.0,
+    dropped: tuple[int, ...] = (),
+    led: tuple[int, int, int, int] | None = None,
+    unseen: float = 0.0,
+    seed: int = 0,
+) -> SyncRecording:
+    """Write a video showing a sync LED driven by a random pulse train on a rig's clock; return the truth.
+
+    The pictures are `source`'s frames (a video file, e.g. real footage) or, without one, smooth stripes
+    drifting one pixel per frame. Frame k shows the picture taken at video time (k + frames lost before k) /
+    fps: the frames before each of `dropped` are skipped, as a camera that lost one. The LED (a box at `led`,
+    x, y, w, h; default the top-right corner) is painted lit by the fraction of the frame's exposure (a frame
+    step centred on its time) during which the rig's pulse was on, the rig's clock running at
+    `offset + (1 + drift_ppm * 1e-6) * video time`. A share `unseen` of the pulses (chosen at random) leaves the
+    LED dark, as an LED the camera missed. `source` must hold `n_frames + len(dropped)` frames.
+    """
+    path = Path(path)
+    frames = _source_pictures(source, n_frames, size)
+    first = next(frames)
+    height, width = first.shape[:2]
+    led = led or (width - 28, 8, 20, 20)
+    total = n_frames + len(dropped)
+    onsets, offsets = sync_pulses(offset + total / fps * (1 + drift_ppm * 1e-6) + 2, seed)
+    onsets, offsets = onsets[onsets > offset - 1], offsets[onsets > offset - 1]
+    shown = np.ones(len(onsets), bool)
+    shown[np.random.default_rng(seed + 1).choice(len(onsets), int(round(unseen * len(onsets))), replace=False)] = False
+    rate = Fraction(fps).limit_denominator(1001)
+    x, y, w, h = led
+    taken = _taken_indices(n_frames, dropped)
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=rate, options={"crf": "18", "preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = width - width % 2, height - height % 2, "yuv420p"
+        picture, position = first, 0
+        for index, capture in enumerate(taken):
+            while position < capture:
+                picture, position = next(frames), position + 1
+            frame = picture.copy()
+            middle = capture / fps
+            start, end = offset + (1 + drift_ppm * 1e-6) * np.array([middle - 0.5 / fps, middle + 0.5 / fps])
+            lit = np.sum(np.clip(np.minimum(offsets[shown], end) - np.maximum(onsets[shown], start), 0, None))
+            lit /= end - start
+            frame[y : y + h, x : x + w] = np.round(30 + lit * (250 - 30)).astype(np.uint8)
+            video_frame = av.VideoFrame.from_ndarray(frame[: stream.height, : stream.width], format="rgb24")
+            video_frame.pts = index
+            video_frame.time_base = 1 / rate
+            container.mux(stream.encode(video_frame))
+        container.mux(stream.encode(None))
+    return SyncRecording(path, led, onsets, offsets, offset, drift_ppm, tuple(dropped), float(fps))
+
+
+def _taken_indices(n_frames: int, dropped) -> np.ndarray:
+    """The picture each output frame shows: frame k shows picture k + (frames lost before k)."""
+    lost = np.zeros(n_frames, int)
+    for frame in dropped:
+        lost[frame:] += 1
+    return np.arange(n_frames) + lost
+
+
+def _source_pictures(source, n_frames: int, size: tuple[int, int]):
+    """RGB pictures, one per capture: `source`'s frames in order, or drifting stripes."""
+    if source is not None:
+        with av.open(str(source)) as container:
+            for frame in container.decode(video=0):
+                yield frame.to_ndarray(format="rgb24")
+        return
+    width, height = size
+    columns, rows = np.meshgrid(np.arange(width), np.arange(height))
+    for index in range(n_frames + 64):
+        phase = 2 * np.pi * (columns + 0.5 * rows - index) / 48
+        gray = (128 + 90 * np.sin(phase)).astype(np.uint8)
+        yield np.repeat(gray[:, :, None], 3, axis=2)

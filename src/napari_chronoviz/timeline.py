@@ -21,7 +21,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._times import UNIT_NAMES, mean_rate, nominal_rate, require_finite_increasing, unit_read_as_seconds
+from ._times import UNIT_NAMES, extrapolate, mean_rate, nominal_rate, require_finite_increasing, unit_read_as_seconds
 from .errors import AlignmentError, ChronovizWarning, advice
 from .io.tables import TIME_COLUMN_NAMES
 
@@ -96,7 +96,7 @@ class Alignment:
                 "mode with a rate (frame, ratio, pad)."
             )
         frames = (times + self.offset) * nominal_rate(self.frame_times)
-        return _extrapolate(frames, np.arange(len(self.frame_times), dtype=float), self.frame_times)
+        return extrapolate(frames, np.arange(len(self.frame_times), dtype=float), self.frame_times)
 
     def sample_at(self, frame: int) -> float:
         """The fractional sample index at `frame` (NaN where there is no data)."""
@@ -154,7 +154,7 @@ class Alignment:
             return SampleWindow(start, stop, self.sample_times[start:stop] - center)
         if unit != "samples":
             raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")
-        position = _snap(_extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float)))
+        position = _snap(extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float)))
         start = int(np.clip(np.ceil(position - left), 0, self.n_samples))
         stop = int(np.clip(np.floor(position + right) + 1, start, self.n_samples))
         return SampleWindow(start, stop, np.arange(start, stop) - position)
@@ -341,7 +341,7 @@ def align(
             f" If it stops early on purpose, set {advice(pose + 'mode', 'pad')}." if n_samples < n_frames else ""
         )
         warnings.warn(ChronovizWarning(mismatch + early_end), stacklevel=2)
-    sample_times = _extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
+    sample_times = extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
     return Alignment(
         positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times, offset=offset
     )
@@ -371,17 +371,6 @@ def _positions(sample_frames: np.ndarray, n_frames: int, span_last_sample: bool)
     elif span_last_sample:
         positions[frames == sample_frames[0]] = 0.0
     return positions
-
-
-def _extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
-    """Linear interpolation of `known_y` at `x`, continued beyond both ends with the end segments' slopes."""
-    if len(known_x) < 2:
-        return np.full(np.shape(x), known_y[0] if len(known_y) else np.nan, dtype=float)
-    result = np.interp(x, known_x, known_y)
-    first_slope = (known_y[1] - known_y[0]) / (known_x[1] - known_x[0])
-    last_slope = (known_y[-1] - known_y[-2]) / (known_x[-1] - known_x[-2])
-    result = np.where(np.less(x, known_x[0]), known_y[0] + (np.asarray(x) - known_x[0]) * first_slope, result)
-    return np.where(np.greater(x, known_x[-1]), known_y[-1] + (np.asarray(x) - known_x[-1]) * last_slope, result)
 
 
 @dataclass(frozen=True, eq=False)

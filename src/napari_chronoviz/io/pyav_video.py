@@ -243,6 +243,23 @@ class PyAVVideo(VideoSource):
             planes = self._converter.reformat(frame, format="yuv420p").to_ndarray()
             return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
 
+    def decoded_in_order(self, start: int = 0, stop: int | None = None):
+        """Yield `(index, av.VideoFrame)` for frames `start` to `stop` (default: the end) in order, as decoded.
+
+        A decoder of its own (this source's index, no re-demux) decodes the range once, so a scan of the whole
+        video neither disturbs nor waits for the frames napari is showing. The frames are as stored: a caller
+        that needs them as displayed checks `orientation.is_stored`.
+        """
+        stop = self.n_frames if stop is None else min(stop, self.n_frames)
+        scan = self.reopened(readahead=0)
+        try:
+            for index in range(start, stop):
+                with scan._decoder_lock:
+                    frame, _ = scan._decoder.decode(index)
+                yield index, frame
+        finally:
+            scan.close()
+
     def _convert_or_decode(self, index: int) -> np.ndarray:
         """Frame `index` as RGB, converted from the cache if it was kept as decoded, else decoded now.
 

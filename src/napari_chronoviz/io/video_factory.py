@@ -11,6 +11,7 @@ import numpy as np
 
 from .._times import UNIT_NAMES, mean_rate, require_finite_increasing, unit_read_as_seconds
 from ..errors import ChronovizWarning, FrameTimesError, advice
+from .clock_map import ClockMap, is_clock_map_file, read_clock_map
 from .imgstore import is_imgstore, open_imgstore
 from .nwb import NwbVideo, is_nwb
 from .remote import is_url
@@ -48,7 +49,8 @@ def open_video(
     frame_times
         Seconds, one per frame, replacing the times the container or store reports: an array, or a file
         that `read_frame_times` understands (.npy, one-column .csv, camera timestamp logs, imgstore
-        indexes, ataraxis DataLogger archives). `fps` then becomes their mean rate.
+        indexes, ataraxis DataLogger archives), or a clock map (`ClockMap` or the JSON file `chronoviz sync`
+        writes), which puts the video's own frame times on its rig's clock. `fps` then becomes their mean rate.
     backend
         "pyav" (default: exact, indexed by presentation timestamps) or "opencv" (napari-video's
         OpenCV reader, for comparison; it derives times from the nominal rate).
@@ -104,7 +106,7 @@ def _with_frame_times(video: VideoSource, frame_times, path) -> VideoSource:
     if frame_times is None:
         return video
     try:
-        given = checked_frame_times(frame_times, video.n_frames, video_path=path)
+        given = checked_frame_times(frame_times, video.n_frames, video_path=path, own_times=video.frame_times)
         _warn_unit_mistake(given, video.frame_times, frame_times)
         video.frame_times = given
         if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
@@ -135,11 +137,21 @@ def _warn_unit_mistake(given: np.ndarray, own: np.ndarray, source) -> None:
 
 
 def checked_frame_times(
-    frame_times: str | Path | Sequence[float] | np.ndarray, n_frames: int, *, video_path: Path | None = None
+    frame_times: str | Path | Sequence[float] | np.ndarray | ClockMap,
+    n_frames: int,
+    *,
+    video_path: Path | None = None,
+    own_times: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Return `frame_times` (an array or a timestamp file) as float seconds, checked against `n_frames`."""
+    """Return `frame_times` (an array, a timestamp file, or a `ClockMap` or its file applied to the video's
+    `own_times`) as float seconds, checked against `n_frames`."""
     source = "the given frame_times"
-    if isinstance(frame_times, (str, Path)):
+    if isinstance(frame_times, ClockMap) or (isinstance(frame_times, (str, Path)) and is_clock_map_file(frame_times)):
+        if own_times is None:
+            raise FrameTimesError("A clock map turns the video's own frame times into rig times: open the video.")
+        clock = frame_times if isinstance(frame_times, ClockMap) else read_clock_map(frame_times)
+        frame_times = clock.rig_times(own_times)
+    elif isinstance(frame_times, (str, Path)):
         source = str(frame_times)
         frame_times = read_frame_times(frame_times)
     times = np.asarray(frame_times, dtype=float)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from magicgui.widgets import Container
+from magicgui.widgets import Container, Label
+from qtpy.QtWidgets import QSizePolicy
 
 
 class ScrollingContainer(Container):
@@ -20,3 +21,11 @@ class ScrollingContainer(Container):
     def native(self):
         """The scroll area around the controls (what napari docks)."""
         return self.root_native_widget
+
+
+def wrapping(label: Label) -> Label:
+    """`label` with its text wrapped to the dock's width: a long line (a key's description) does not widen the dock."""
+    label.native.setWordWrap(True)
+    # magicgui fixes a label's size policy, which makes the width of its longest line its minimum
+    label.native.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    return label

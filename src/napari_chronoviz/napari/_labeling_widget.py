@@ -10,12 +10,12 @@ from pathlib import Path
 
 from magicgui.widgets import CheckBox, ComboBox, FileEdit, Label, LineEdit, PushButton, SpinBox, Table
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtWidgets import QListWidget, QSizePolicy
+from qtpy.QtWidgets import QListWidget
 
 from ..errors import ChronovizError, in_words
 from ..io.ethogram import ETHOGRAM_COLUMNS, Behavior, Ethogram, read_ethogram, write_ethogram
 from ..io.formats import ETHOGRAM_SUFFIXES, TEXT_TABLE_SUFFIXES, patterns
-from ._dock import ScrollingContainer
+from ._dock import ScrollingContainer, wrapping
 from ._label_mouse import LabelMouse
 from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, Labeler, autosave_path_of
 from ._metadata import ETHOGRAM_KEY, METADATA_KEY
@@ -42,7 +42,7 @@ class LabelingWidget(ScrollingContainer):
         self.ethogram_file = FileEdit(label="ethogram file", mode="r", filter=" ".join(patterns(ETHOGRAM_SUFFIXES)))
         self.load_ethogram = PushButton(text="Load ethogram")
         self.save_ethogram = PushButton(text="Save ethogram as YAML/CSV")
-        self.keys = _wrapping(Label(label="keys", value=""))
+        self.keys = wrapping(Label(label="keys", value=""))
         self.step_frames = SpinBox(
             label="Shift+arrow step", min=2, max=10000, value=10, tooltip="Frames that Shift+Left and Shift+Right move"
         )
@@ -56,12 +56,12 @@ class LabelingWidget(ScrollingContainer):
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.save_labels = PushButton(text="Save labels…")
         self.load_labels = PushButton(text="Load labels…")
-        self.bouts_title = _wrapping(Label(value="Bouts (click one to go to it):"))
+        self.bouts_title = wrapping(Label(value="Bouts (click one to go to it):"))
         self.bout_list = QListWidget()
         self.bout_list.setMinimumHeight(160)
         self.note = LineEdit(label="bout note", tooltip="The note of the bout selected in the list above")
         self.delete_bout = PushButton(text="Delete selected bout")
-        self.status = _wrapping(Label(label="", value=""))
+        self.status = wrapping(Label(label="", value=""))
         self.mouse = None  # the plot panel's mouse editing, once labeling starts
         self.extend(
             [
@@ -349,11 +349,3 @@ class LabelingWidget(ScrollingContainer):
             show_error("Click a bout in the list first: Delete removes the selected bout.")
             return
         self.labeler.labeling.remove_bout(row)
-
-
-def _wrapping(label: Label) -> Label:
-    """`label` with its text wrapped to the dock's width: a long line (a key's description) does not widen the dock."""
-    label.native.setWordWrap(True)
-    # magicgui fixes a label's size policy, which makes the width of its longest line its minimum
-    label.native.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-    return label

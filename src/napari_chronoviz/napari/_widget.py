@@ -45,7 +45,7 @@ from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
-from ._reader import open_layer_video, video_layer_data
+from ._reader import open_layer_video, replace_video_layer
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
 ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
@@ -519,12 +519,10 @@ class ChronovizWidget(Container):
         except (ChronovizError, OSError) as error:
             show_error(f"{Path(times).name} was not used: {in_words(error, 'dock')}")
             return None
-        data, attributes, _ = video_layer_data(video, frame_times_file=times)
         listed = self.listed
         if self.session is not None:
             self.session.detach()
-        self.viewer.layers.remove(layer)
-        reopened = self.viewer.add_image(data, **attributes)
+        reopened = replace_video_layer(self.viewer, layer, video, times)
         self.video.value = reopened.name
         if listed:
             self._attach_listed(listed)

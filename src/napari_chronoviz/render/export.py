@@ -591,8 +591,9 @@ def _container_format(output: Path) -> str | None:
     return container.muxer if container else None
 
 
-def progress_reporter(progress, total: int) -> Callable[[int], bool]:
-    """A function of frames done that reports progress and returns True when asked to cancel."""
+def progress_reporter(progress, total: int, label: str = "export") -> Callable[[int], bool]:
+    """A function of frames done that reports progress (lines starting with `label`) and returns True when asked
+    to cancel."""
     if callable(progress):
         return lambda done: bool(progress(done, total))
     if not progress:
@@ -609,7 +610,7 @@ def progress_reporter(progress, total: int) -> Callable[[int], bool]:
             elapsed = time.perf_counter() - started
             rate = done / elapsed if elapsed > 0 else 0.0
             left = (total - done) / rate if rate else 0.0
-            line = f"export: {done}/{total} frames, {rate:.0f} frames/s, {left:.0f} s left"
+            line = f"{label}: {done}/{total} frames, {rate:.0f} frames/s, {left:.0f} s left"
             sys.stderr.write(f"\r{line} " if terminal else f"{line}\n")
             if terminal and done == total:
                 sys.stderr.write("\n")

@@ -1,0 +1,250 @@
+"""The "Sync to rig" dock: put a video on its rig's clock from the sync LED it films and the rig's pulses.
+
+Draw a rectangle or polygon over the LED in a Shapes layer, read the LED (its brightness in every frame, with a
+progress bar), choose the rig's pulses file, match and fit: the dock shows the LED lane with its edges over the
+rig's pulses, the residuals, the fit's numbers and the lost or repeated frames (click one to go to it). *Save
+and use the clock map* writes the map (JSON) and reopens the video with it as its frame times, so every source
+on the rig's clock lines up and a saved session keeps the map.
+
+Errors become napari notifications that say what to change in this dock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from magicgui.widgets import CheckBox, ComboBox, FileEdit, Label, LineEdit, PushButton
+from napari.layers import Shapes
+from napari.utils import progress
+from napari.utils.notifications import show_error, show_info
+from qtpy.QtGui import QImage, QPixmap
+from qtpy.QtWidgets import QLabel, QListWidget
+
+from ..errors import ChronovizError, ScanCancelled
+from ..io.tables import value_from_text
+from ..io.video_factory import open_video
+from ..sync import BRIGHTNESS, EDGE_KINDS, Region, SyncResult, read_pulses, region_signals, sync_video
+from ._dock import ScrollingContainer, wrapping
+from ._metadata import METADATA_KEY
+from ._progress import progress_callback
+from ._reader import replace_video_layer
+from ._sync_plot import sync_picture
+
+REGION_LAYER = "sync LED"
+PLOT_WIDTH = 300
+
+
+class SyncWidget(ScrollingContainer):
+    """Sync a video layer to its rig from a sync LED region and the rig's pulses."""
+
+    def __init__(self, napari_viewer):
+        super().__init__()
+        self.viewer = napari_viewer
+        self.video = ComboBox(label="video layer", choices=self._video_layer_names)
+        self.region_layer = ComboBox(label="LED region", choices=self._shapes_layer_names)
+        self.draw_region = PushButton(text="Draw the LED region")
+        self.channel = ComboBox(label="LED colour", choices=(BRIGHTNESS, "red", "green", "blue"), value=BRIGHTNESS)
+        self.read_led = PushButton(text="Read the LED in every frame")
+        self.pulses = FileEdit(label="rig pulses", mode="r", tooltip="CSV/NPY of edge times, or a sampled sync line")
+        self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
+        self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
+        self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
+        self.fit = PushButton(text="Match pulses and fit")
+        self.report = wrapping(Label(value=""))
+        self.plot = QLabel()
+        self.drops_title = wrapping(Label(value="Lost or repeated frames (click one to go to it):"))
+        self.drop_list = QListWidget()
+        self.drop_list.setMaximumHeight(90)
+        self.clock_file = FileEdit(label="clock map", mode="w", filter="*.json")
+        self.overwrite = CheckBox(label="overwrite", value=False)
+        self.apply = PushButton(text="Save and use the clock map")
+        self.extend(
+            [
+                self.video,
+                self.region_layer,
+                self.draw_region,
+                self.channel,
+                self.read_led,
+                self.pulses,
+                self.pulses_rate,
+                self.edge,
+                self.threshold,
+                self.fit,
+                self.report,
+                self.drops_title,
+                self.clock_file,
+                self.overwrite,
+                self.apply,
+            ]
+        )
+        layout = self._widget._layout
+        layout.insertWidget(self.index(self.report) + 1, self.plot)
+        layout.insertWidget(self.index(self.drops_title) + 2, self.drop_list)
+        for control in self:
+            control.native.setMinimumWidth(0)
+        self.plot.setMinimumWidth(0)
+        self.drop_list.setMinimumWidth(0)
+        self.native.setMinimumWidth(320)
+        self.signal = None  # the region's signal, read once per video and region
+        self._signal_of = None  # (video path, region vertices) it was read from
+        self.result: SyncResult | None = None
+        self.draw_region.changed.connect(self.add_region_layer)
+        self.read_led.changed.connect(self.read_region)
+        self.fit.changed.connect(self.match_and_fit)
+        self.apply.changed.connect(self.save_and_use)
+        self.drop_list.currentRowChanged.connect(self._go_to_drop)
+        for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
+            event.connect(self.video.reset_choices)
+            event.connect(self.region_layer.reset_choices)
+
+    # --- choices ------------------------------------------------------------------------------------------------
+
+    def _video_layer_names(self, *_) -> list[str]:
+        return [
+            layer.name for layer in self.viewer.layers if layer.metadata.get(METADATA_KEY, {}).get("kind") == "video"
+        ]
+
+    def _shapes_layer_names(self, *_) -> list[str]:
+        return [layer.name for layer in self.viewer.layers if isinstance(layer, Shapes)]
+
+    def _video_path(self) -> str | None:
+        if not self.video.value:
+            show_error("Open a video with napari-chronoviz first (File > Open): the LED is read from its frames.")
+            return None
+        return self.viewer.layers[self.video.value].metadata[METADATA_KEY]["path"]
+
+    def region(self) -> Region | None:
+        """The LED region: the selected shape of the chosen Shapes layer, else its last; None after an error."""
+        if not self.region_layer.value:
+            show_error("Draw the LED region first: press 'Draw the LED region', then drag a rectangle over the LED.")
+            return None
+        layer = self.viewer.layers[self.region_layer.value]
+        if not len(layer.data):
+            show_error(f"The Shapes layer {layer.name!r} holds no shape: drag a rectangle over the LED in it.")
+            return None
+        chosen = sorted(layer.selected_data)[-1] if layer.selected_data else len(layer.data) - 1
+        try:
+            return Region.from_napari(layer.data[chosen])
+        except ChronovizError as error:
+            show_error(f"{error} Draw a rectangle or polygon in {layer.name!r}.")
+            return None
+
+    # --- actions ------------------------------------------------------------------------------------------------
+
+    def add_region_layer(self, *_):
+        """Add a Shapes layer for the LED region, in rectangle mode; returns it."""
+        layer = self.viewer.add_shapes(
+            name=REGION_LAYER, edge_color="yellow", face_color="transparent", edge_width=2, ndim=2
+        )
+        layer.mode = "add_rectangle"
+        self.region_layer.value = layer.name
+        return layer
+
+    def read_region(self, *_) -> bool:
+        """Read the region's colour and motion in every frame of the video's file (on its own clock), with a
+        progress bar. Returns whether it was read."""
+        path, region = self._video_path(), self.region()
+        if path is None or region is None:
+            return False
+        try:
+            with open_video(path) as video, progress(total=video.n_frames, desc="reading the LED") as bar:
+                self.signal = region_signals(video, region, progress=progress_callback(bar))
+        except ScanCancelled:
+            return False
+        except (ChronovizError, OSError) as error:
+            show_error(f"{error}")
+            return False
+        self._signal_of = (path, region.vertices.tobytes())
+        show_info(f"Read the LED in {len(self.signal.values)} frames: now choose the rig's pulses and fit.")
+        return True
+
+    def match_and_fit(self, *_) -> SyncResult | None:
+        """Find the LED's edges, match them to the rig's pulses and fit the clock map; show it. Returns the result,
+        or None after an error notification."""
+        path, region = self._video_path(), self.region()
+        if path is None or region is None:
+            return None
+        if self.signal is None or self._signal_of != (path, region.vertices.tobytes()):
+            if not self.read_region():
+                return None
+        pulses_path = self.pulses.value
+        if not pulses_path or not Path(pulses_path).exists() or str(pulses_path) in ("", "."):
+            show_error("Choose the rig's pulses in 'rig pulses' (a CSV or NPY of edge times, or a sync line).")
+            return None
+        try:
+            rate, threshold = _number(self.pulses_rate.value, "line rate"), _number(self.threshold.value, "threshold")
+            pulses = read_pulses(pulses_path, rate=rate)
+            with open_video(path) as video:
+                self.result = sync_video(
+                    video,
+                    region,
+                    pulses,
+                    edge=self.edge.value,
+                    threshold=threshold,
+                    channel=self.channel.value,
+                    signal=self.signal,
+                )
+                frame_times = video.frame_times
+        except (ChronovizError, OSError) as error:
+            show_error(f"{error}")
+            return None
+        self._show(self.result, frame_times)
+        return self.result
+
+    def save_and_use(self, *_):
+        """Write the clock map and reopen the video with it as its frame times (rig times); returns the new layer,
+        or None after an error notification."""
+        if self.result is None:
+            show_error("Match the pulses and fit first ('Match pulses and fit').")
+            return None
+        target = self.clock_file.value
+        if not target or Path(target).is_dir() or str(target) == ".":
+            show_error("Choose the clock map file to write (e.g. clock.json) in 'clock map' first.")
+            return None
+        target = Path(target).with_suffix(".json")
+        try:
+            written = self.result.clock.write(target, overwrite=self.overwrite.value)
+            layer = self.viewer.layers[self.video.value]
+            video = open_video(layer.metadata[METADATA_KEY]["path"], written)
+        except FileExistsError:
+            show_error(f"{target} exists: tick 'overwrite' to replace it, or choose another name in 'clock map'.")
+            return None
+        except (ChronovizError, OSError) as error:
+            show_error(f"{error}")
+            return None
+        reopened = replace_video_layer(self.viewer, layer, video, written)
+        self.video.value = reopened.name
+        show_info(
+            f"{reopened.name} now runs on the rig's clock ({written.name}); add sources timed on the rig in the "
+            "Overlays dock, and save the session there to keep the map."
+        )
+        return reopened
+
+    # --- showing the fit ----------------------------------------------------------------------------------------
+
+    def _show(self, result: SyncResult, frame_times: np.ndarray) -> None:
+        self.report.value = result.report()
+        picture = np.ascontiguousarray(sync_picture(result, frame_times, PLOT_WIDTH))
+        height, width = picture.shape[:2]
+        image = QImage(picture.data, width, height, 3 * width, QImage.Format_RGB888)
+        self.plot.setPixmap(QPixmap.fromImage(image.copy()))
+        self.drop_list.clear()
+        for drop in result.fit.drops:
+            self.drop_list.addItem(str(drop))
+
+    def _go_to_drop(self, row: int) -> None:
+        if self.result is None or not 0 <= row < len(self.result.fit.drops):
+            return
+        self.viewer.dims.set_current_step(0, self.result.fit.drops[row].frame)
+
+
+def _number(text: str, name: str) -> float | None:
+    """A number typed in the dock, or None when empty."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = value_from_text(text)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ChronovizError(f"The {name} must be a number, not {text!r} (leave it empty for the default).")
+    return float(value)

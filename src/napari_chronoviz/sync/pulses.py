@@ -1,0 +1,138 @@
+"""The rig's side of the sync: pulse edges recorded by the acquisition system.
+
+`read_pulses` reads
+
+- a table (CSV/TSV/TXT) or `.npy` of edge times: one column of times (rising edges), or a time column with a
+  `state` column (1/0, or Open Ephys' +line/-line) telling rising from falling edges;
+- a sampled sync line: a table or `.npy` of voltages with a time column or a sample `rate`, thresholded
+  (Otsu's threshold by default) into edges placed between samples;
+- an Open Ephys (GUI 0.6+, binary format) TTL events folder: `timestamps.npy` (seconds) and `states.npy`
+  (+line on, -line off), `line` choosing the line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._times import require_finite_increasing
+from ..errors import SyncError
+from ..io.tables import TIME_COLUMN_NAMES, column_seconds_per_unit, find_column, read_delimited
+from .edges import Edges, detect_edges
+
+STATE_COLUMN_NAMES = ("state", "states", "level", "value", "ttl")
+OPEN_EPHYS_FILES = ("timestamps.npy", "states.npy")
+
+
+def read_pulses(
+    path,
+    *,
+    time_unit: str | None = None,
+    rate: float | None = None,
+    threshold: float | None = None,
+    line: int | None = None,
+) -> Edges:
+    """The rig's sync edges from a file or folder (see the module's docstring for the formats).
+
+    Parameters
+    ----------
+    path
+        A `.csv`/`.tsv`/`.txt` table, a `.npy` array, or an Open Ephys TTL events folder.
+    time_unit
+        "s", "ms", "us" or "ns" of the times (default: a unit suffix of the time column's name, or of a
+        `.npy` file's name such as `pulses_ms.npy`, else seconds).
+    rate
+        Samples per second of a sampled sync line without a time column (sample k at k / rate seconds).
+    threshold
+        The level between a sampled line's low and high (default: Otsu's).
+    line
+        Open Ephys: the TTL line (1-based, as the GUI numbers them; default the first seen).
+
+    Returns
+    -------
+    Edges
+        Rising and falling edge times in seconds on the rig's clock (falling empty when the file has only one
+        kind of edge: those are taken as rising).
+
+    Raises
+    ------
+    SyncError
+        When the file holds nothing that reads as pulse times or a sync line (the message says what was found).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Pulses file not found: {path}.")
+    if path.is_dir():
+        return _open_ephys_events(path, line)
+    if path.suffix.lower() == ".npy":
+        values = np.load(path, allow_pickle=False)
+        if values.ndim != 1 or not np.issubdtype(values.dtype, np.number):
+            raise SyncError(
+                f"{path.name} holds a {values.dtype} array of shape {values.shape}; a pulses .npy is one column of "
+                "edge times (or, with rate=, of sync line samples)."
+            )
+        values = values.astype(float)
+        if rate is not None:
+            return _sampled_line(values, np.arange(len(values)) / float(rate), threshold, path.name)
+        return _edge_times(
+            values * column_seconds_per_unit(path.stem, time_unit, path.name, SyncError), None, path.name
+        )
+    table = read_delimited(path, SyncError)
+    time_column = find_column(table.columns, TIME_COLUMN_NAMES)
+    if time_column is None and rate is None:
+        numeric = [name for name in table.columns if np.issubdtype(table[name].dtype, np.number)]
+        if len(numeric) != 1:
+            raise SyncError(
+                f"{path.name}: no time column among {list(map(str, table.columns))} (name it time, or time_ms ...), "
+                "or give the sample rate of a sync line (rate=, --pulses-rate)."
+            )
+        time_column = numeric[0]
+    state_column = find_column(table.columns, STATE_COLUMN_NAMES)
+    if rate is not None:
+        value_column = state_column or next(name for name in table.columns if name != time_column)
+        samples = table[value_column].to_numpy(dtype=float)
+        return _sampled_line(samples, np.arange(len(samples)) / float(rate), threshold, path.name)
+    times = table[time_column].to_numpy(dtype=float) * column_seconds_per_unit(
+        time_column, time_unit, path.name, SyncError
+    )
+    if state_column is None:
+        return _edge_times(times, None, path.name)
+    states = table[state_column].to_numpy(dtype=float)
+    if len(np.unique(states[np.isfinite(states)])) > 3:  # a sampled line, timed
+        return _sampled_line(states, times, threshold, path.name)
+    return _edge_times(times, states, path.name)
+
+
+def _edge_times(times: np.ndarray, states: np.ndarray | None, name: str) -> Edges:
+    """Edges from event times, split by `states` (> 0 on) when given."""
+    require_finite_increasing(
+        times, f"{name}: the pulse times", "rows", "Sort the pulses by time and remove repeats.", SyncError
+    )
+    if states is None:
+        return Edges(times, np.empty(0))
+    return Edges(times[states > 0], times[states <= 0])
+
+
+def _sampled_line(values: np.ndarray, times: np.ndarray, threshold, name: str) -> Edges:
+    return detect_edges(values, times, threshold=threshold, exposure=False, name=f"{name}'s sync line")
+
+
+def _open_ephys_events(folder: Path, line: int | None) -> Edges:
+    missing = [name for name in OPEN_EPHYS_FILES if not (folder / name).is_file()]
+    if missing:
+        raise SyncError(
+            f"{folder} is not an Open Ephys TTL events folder: it lacks {', '.join(missing)}. Give the folder "
+            "events/<processor>/TTL of a recording (Open Ephys GUI 0.6 or later, binary format)."
+        )
+    times = np.load(folder / "timestamps.npy", allow_pickle=False).astype(float)
+    states = np.load(folder / "states.npy", allow_pickle=False).astype(int)
+    if times.shape != states.shape:
+        raise SyncError(f"{folder}: timestamps.npy ({times.shape}) and states.npy ({states.shape}) differ in length.")
+    lines = sorted(set(np.abs(states).tolist()))
+    line = lines[0] if line is None and lines else line
+    if line not in lines:
+        raise SyncError(f"{folder}: no TTL line {line}; its events are on lines {lines}.")
+    chosen = np.abs(states) == line
+    order = np.argsort(times[chosen], kind="stable")
+    return _edge_times(times[chosen][order], states[chosen][order], f"{folder.name} line {line}")

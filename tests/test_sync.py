@@ -1,0 +1,254 @@
+"""Syncing a video to its rig from the data: region signals, LED edges, rig pulses, matching, the clock map."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from napari_chronoviz.cli import main
+from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError
+from napari_chronoviz.io.clock_map import ClockMap, read_clock_map
+from napari_chronoviz.io.video_factory import open_video
+from napari_chronoviz.session import open_session, save_session
+from napari_chronoviz.sync import (
+    Region,
+    detect_edges,
+    fit_sync,
+    otsu_threshold,
+    read_pulses,
+    region_signals,
+    sync_video,
+)
+from napari_chronoviz.sync.edges import HYSTERESIS
+from napari_chronoviz.testing import make_sync_video
+
+FPS = 30.0
+DROPPED = (300, 901, 1500)
+
+
+def _missing(times: np.ndarray, share: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.delete(times, rng.choice(len(times), int(round(share * len(times))), replace=False))
+
+
+def _check_targets(result, recording, n_frames: int) -> None:
+    """The issue's targets: offset within 1/2 frame, drift within 5 ppm, the lost frames at their exact indices,
+    residual RMS <= 1/4 frame; and every frame's rig time within 1/4 frame of the truth."""
+    clock = result.clock
+    step = 1 / recording.fps
+    assert abs(clock.offset - recording.offset) < 0.5 * step
+    assert abs(clock.drift_ppm - recording.drift_ppm) < 5
+    assert [(drop.frame, drop.count) for drop in result.fit.drops] == [(frame, 1) for frame in recording.dropped]
+    assert result.fit.rms_ms / 1e3 <= 0.25 * step
+    error = clock.rig_times(np.arange(n_frames) / recording.fps) - recording.true_rig_times(n_frames)
+    assert np.abs(error).max() < 0.25 * step
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sync")
+    made = {
+        "seen": make_sync_video(folder / "seen.mp4", offset=3.25, drift_ppm=-90, dropped=DROPPED, seed=3),
+        "unseen": make_sync_video(
+            folder / "unseen.mp4", offset=-7.5, drift_ppm=60, dropped=DROPPED, unseen=0.05, seed=4
+        ),
+    }
+    return made
+
+
+@pytest.mark.parametrize("case", ["all pulses", "5% missing on the rig", "5% missing in the video"])
+def test_sync_recovers_offset_drift_and_lost_frames(synthetic, case):
+    recording = synthetic["unseen" if "video" in case else "seen"]
+    pulses = _missing(recording.rig_onsets, 0.05, seed=1) if "rig" in case else recording.rig_onsets
+    with open_video(recording.path) as video:
+        result = sync_video(video, Region.rectangle(*recording.led), pulses)
+        _check_targets(result, recording, video.n_frames)
+    if "missing" in case:
+        assert len(result.fit.unmatched_rig) >= 1
+
+
+@pytest.mark.slow
+def test_sync_on_real_footage(shared_data, tmp_path):
+    """The bundled open-field video (real motion, yuv444p source re-encoded) with a painted LED; both edges and
+    rising edges, with 5% of the pulses missing on the rig."""
+    source = shared_data / "dlc_openfield" / "m3v1mp4.mp4"
+    dropped = (400, 1234, 2000)
+    recording = make_sync_video(
+        tmp_path / "openfield_sync.mp4",
+        source=source,
+        n_frames=2330 - len(dropped),
+        offset=12.5,
+        drift_ppm=95,
+        dropped=dropped,
+        led=(600, 20, 24, 24),
+        seed=5,
+    )
+    with open_video(recording.path) as video:
+        region = Region.rectangle(*recording.led)
+        signal = region_signals(video, region)
+        both = np.sort(np.concatenate([recording.rig_onsets, recording.rig_offsets]))
+        for edge, pulses in (("rising", recording.rig_onsets), ("both", both)):
+            result = sync_video(video, region, _missing(pulses, 0.05, seed=2), edge=edge, signal=signal)
+            _check_targets(result, recording, video.n_frames)
+
+
+def test_region_signals_equal_the_frames_shown(synthetic, shared_data):
+    """The region's means are those of `video[k]`'s pixels (4:2:0 boxes cut on odd pixels; a 4:4:4 real file)."""
+    triangle = Region(np.array([[3.2, 5.0], [40.7, 9.5], [15.0, 37.3]]))
+    cases = [(synthetic["seen"].path, Region.rectangle(37, 21, 13, 9)), (synthetic["seen"].path, triangle)]
+    if shared_data is not None:
+        cases.append((shared_data / "dlc_openfield" / "m3v1mp4.mp4", Region.rectangle(201, 99, 31, 17)))
+    for path, region in cases:
+        with open_video(path) as video:
+            signal = region_signals(video, region, stop=40)
+            frames = video[:40]
+        x0, y0 = np.ceil(region.vertices.min(axis=0) - 0.5).astype(int)
+        x1, y1 = np.floor(region.vertices.max(axis=0) + 0.5).astype(int)
+        mask = region.mask((x0, y0, x1, y1))
+        pixels = frames[:, y0:y1, x0:x1][:, mask].astype(float)  # (frames, pixels, 3)
+        np.testing.assert_allclose(signal.values[:, :3], pixels.mean(axis=1), atol=1e-9)
+        motion = np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
+        np.testing.assert_allclose(signal.values[1:, 3], motion, atol=1e-9)
+        assert np.isnan(signal.values[0, 3:]).all()
+        np.testing.assert_array_equal(signal.times, video.frame_times[:40])
+
+
+def test_region_must_hold_pixels(synthetic):
+    with open_video(synthetic["seen"].path) as video, pytest.raises(ChronovizError, match="holds no pixel"):
+        region_signals(video, Region.rectangle(500, 500, 10, 10))
+    with pytest.raises(ChronovizError, match="x,y,w,h"):
+        Region.from_text("10,20,30")
+
+
+def test_edges_are_placed_within_the_frame():
+    """A box exposure centred on each frame's time sees an LED switch at a level between off and on; the edge
+    is recovered to a small fraction of a frame wherever in the frame it fell."""
+    times = np.arange(300) / FPS
+    onsets = np.array([1.0137, 3.5, 5.5321, 7.77])
+    offsets = onsets + 0.3
+    lit = np.array(
+        [
+            np.sum(np.clip(np.minimum(offsets, t + 0.5 / FPS) - np.maximum(onsets, t - 0.5 / FPS), 0, None)) * FPS
+            for t in times
+        ]
+    )
+    edges = detect_edges(20 + 200 * lit, times)
+    np.testing.assert_allclose(edges.rising, onsets, atol=1e-6)
+    np.testing.assert_allclose(edges.falling, offsets, atol=1e-6)
+    values = 20 + 200 * lit
+    on = edges.threshold + HYSTERESIS * (edges.high - edges.low)  # the first frame past it shows the LED on
+    assert (values[edges.rising_frames] >= on).all() and (values[edges.rising_frames - 1] < on).all()
+
+
+def test_otsu_threshold_splits_two_levels_and_refuses_one():
+    rng = np.random.default_rng(0)
+    values = np.r_[rng.normal(30, 2, 500), rng.normal(200, 2, 100)]
+    threshold, effectiveness = otsu_threshold(values)
+    assert 40 < threshold < 190 and effectiveness > 0.9
+    with pytest.raises(SyncError, match="does not switch between two levels"):
+        detect_edges(rng.normal(30, 2, 600), np.arange(600) / FPS)
+
+
+def test_matching_finds_the_coarse_offset_and_skips_extra_pulses():
+    """Edges on the rig start long before the video's; extra and missing pulses on both sides."""
+    rng = np.random.default_rng(7)
+    rig = 100 + np.cumsum(rng.uniform(0.5, 1.5, 300))
+    frame_times = np.arange(9000) / FPS
+    video = (rig - 180.0) / (1 + 40e-6)
+    video = video[(video > 0.5) & (video < frame_times[-1])]
+    video = np.sort(np.r_[_missing(video, 0.05, 1), rng.uniform(0, frame_times[-1], 4)])  # 4 extra flashes
+    rig = _missing(rig, 0.05, 2)
+    fit = fit_sync(video, rig, frame_times)
+    assert abs(fit.clock.offset - 180.0) < 1e-6
+    assert abs(fit.clock.drift_ppm - 40) < 0.1
+    assert len(fit.unmatched_video) >= 4
+    # a repeated frame: every later frame was taken a step earlier than its time says; found between two edges
+    repeated_at = 4000
+    shifted = np.where(video >= repeated_at / FPS, video + 1 / FPS, video)
+    fit = fit_sync(shifted, rig, frame_times)
+    (drop,) = fit.drops
+    assert drop.count == -1 and drop.between[0] < repeated_at <= drop.between[1] and not drop.pinpointed
+    with pytest.raises(SyncError, match="pulses are from this recording"):
+        fit_sync(video, 100 + np.arange(200) * 0.8, frame_times)
+
+
+def test_clock_map_round_trips_through_files_and_sessions(synthetic, tmp_path):
+    recording = synthetic["seen"]
+    with open_video(recording.path) as video:
+        result = sync_video(video, Region.rectangle(*recording.led), recording.rig_onsets)
+        own = video.frame_times.copy()
+    path = result.clock.write(tmp_path / "clock.json")
+    with pytest.raises(FileExistsError):
+        result.clock.write(path)
+    clock = read_clock_map(path)
+    assert clock.drops == result.clock.drops
+    rig_times = result.clock.rig_times(own)
+    with open_video(recording.path, frame_times=path) as video:
+        np.testing.assert_allclose(video.frame_times, rig_times)
+    from napari_chronoviz.overlays.scene import build_scene
+
+    with open_video(recording.path, frame_times=path) as video:
+        scene = build_scene(video, signals=result.signal)
+    session = save_session(tmp_path / "synced.cvz", recording.path, scene, frame_times=[path])
+    opened = open_session(session)
+    (video,) = opened.open_videos()
+    with video:
+        np.testing.assert_allclose(video.frame_times, rig_times)
+    with pytest.raises(FrameTimesError, match="this video has 1799"):
+        ClockMap.from_dict(json.loads(path.read_text())).rig_times(own[:-1])
+
+
+def test_read_pulses_formats(tmp_path):
+    times = np.array([1.0, 2.5, 3.25, 4.0])
+    (tmp_path / "onsets.csv").write_text("time_ms\n" + "\n".join(str(t * 1000) for t in times))
+    np.testing.assert_allclose(read_pulses(tmp_path / "onsets.csv").rising, times)
+    np.save(tmp_path / "onsets.npy", times)
+    np.testing.assert_allclose(read_pulses(tmp_path / "onsets.npy").rising, times)
+    (tmp_path / "states.csv").write_text("time,state\n1,1\n1.2,0\n2.5,1\n2.7,0\n")
+    edges = read_pulses(tmp_path / "states.csv")
+    np.testing.assert_allclose(edges.rising, [1, 2.5])
+    np.testing.assert_allclose(edges.falling, [1.2, 2.7])
+    line = np.zeros(10000)
+    line[1234:2000] = 5.0
+    line[5000:5500] = 5.0
+    np.save(tmp_path / "line.npy", line)
+    edges = read_pulses(tmp_path / "line.npy", rate=1000)
+    np.testing.assert_allclose(edges.rising, [1.2335, 4.9995])
+    np.testing.assert_allclose(edges.falling, [1.9995, 5.4995])
+    events = tmp_path / "TTL"
+    events.mkdir()
+    np.save(events / "timestamps.npy", np.array([0.5, 0.6, 0.7, 0.9, 1.0, 1.3]))
+    np.save(events / "states.npy", np.array([1, 2, -1, -2, 1, -1]))
+    edges = read_pulses(events)
+    np.testing.assert_allclose(edges.rising, [0.5, 1.0])
+    np.testing.assert_allclose(read_pulses(events, line=2).falling, [0.9])
+    with pytest.raises(SyncError, match="lines \\[1, 2\\]"):
+        read_pulses(events, line=3)
+    (tmp_path / "shuffled.csv").write_text("time\n2\n1\n3\n")
+    with pytest.raises(SyncError, match="increasing"):
+        read_pulses(tmp_path / "shuffled.csv")
+
+
+def test_cli_sync_writes_the_clock_map(synthetic, tmp_path, capsys):
+    recording = synthetic["seen"]
+    pulses = tmp_path / "pulses.csv"
+    pulses.write_text("time\n" + "\n".join(f"{t:.6f}" for t in recording.rig_onsets))
+    output = tmp_path / "clock.json"
+    x, y, w, h = recording.led
+    arguments = ["sync", str(recording.path), "--roi", f"{x},{y},{w},{h}", "--pulses", str(pulses), "-o", str(output)]
+    assert main([*arguments, "--signal", str(tmp_path / "led.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "lost before frame 300" in printed and "drift" in printed
+    clock = read_clock_map(output)
+    assert abs(clock.offset - recording.offset) < 0.5 / FPS
+    assert (tmp_path / "led.csv").read_text().startswith("time,red,green,blue,motion,frame motion")
+    assert main(arguments) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert (
+        main(["sync", str(recording.path), "--roi", "1,1,4,4", "--pulses", str(pulses), "-o", str(tmp_path / "b.json")])
+        == 2
+    )
+    assert "the region" in capsys.readouterr().err
+    assert not (tmp_path / "b.json").exists()
