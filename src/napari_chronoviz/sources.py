@@ -27,7 +27,7 @@ TIME_UNITS = ("s", "ms", "us", "ns")
 ALIGNMENT_FIELDS = ("mode", "ratio", "offset")
 # which reader options each kind's reader takes
 READER_FIELDS = {
-    "signals": ("key", "time_column", "time_unit", "rate"),
+    "signals": ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain"),
     "pose": (),
     "events": ("time_unit",),
     "intervals": ("time_unit",),
@@ -54,6 +54,11 @@ class SourceSpec:
         an HDF5 attribute, else seconds).
     rate : float, optional
         Signals without a time column: samples per second; sample k then sits at k / rate seconds.
+    dtype, n_channels : optional
+        Signals in a headerless binary file (SpikeGLX, Open Ephys, Kilosort `.bin`/`.dat`): the samples' numpy
+        dtype ("int16") and how many channels are interleaved.
+    gain : float, optional
+        Signals: physical units per file unit (e.g. microvolts per bit).
     mode, ratio, offset : optional
         This source's alignment (see `align`); None keeps the scene's `alignment` / `pose_alignment`.
     """
@@ -64,6 +69,9 @@ class SourceSpec:
     time_column: str | None = None
     time_unit: str | None = None
     rate: float | None = None
+    dtype: str | None = None
+    n_channels: int | None = None
+    gain: float | None = None
     mode: str | None = None
     ratio: Fraction | float | None = None
     offset: float | None = None
@@ -72,7 +80,7 @@ class SourceSpec:
         if self.kind not in SOURCE_KINDS:
             raise ChronovizError(f"Unknown source kind {self.kind!r}: use one of {', '.join(SOURCE_KINDS)}.")
         object.__setattr__(self, "path", str(self.path))
-        given = [name for name in ("key", "time_column", "time_unit", "rate") if getattr(self, name) is not None]
+        given = [name for name in READER_FIELDS["signals"] if getattr(self, name) is not None]
         refused = [name for name in given if name not in READER_FIELDS[self.kind]]
         if refused:
             raise ChronovizError(
@@ -152,7 +160,15 @@ class SourceSpec:
 
     def _read(self):
         if self.kind == "signals":
-            signal = read_timeseries(self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit)
+            signal = read_timeseries(
+                self.path,
+                key=self.key,
+                time_column=self.time_column,
+                time_unit=self.time_unit,
+                dtype=self.dtype,
+                n_channels=self.n_channels,
+                gain=self.gain,
+            )
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
         if self.kind in ("events", "intervals"):
             reader = read_events if self.kind == "events" else read_intervals

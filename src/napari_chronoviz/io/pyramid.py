@@ -373,7 +373,8 @@ def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
         finite = True
         for start, block in samples.chunks(CHUNK_BINS * BASE_BIN):
             bins = len(block) >> BASE_SHIFT
-            if bins == 0:
+            if bins == 0:  # the last samples, fewer than a bin: read raw when asked
+                report(n_samples)
                 break
             cells = np.ascontiguousarray(block[: bins * BASE_BIN].reshape(bins, BASE_BIN, n_channels).swapaxes(1, 2))
             if dtype.kind == "f" and not np.isfinite(cells).all():
@@ -393,7 +394,6 @@ def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
                 top[part].append(parts[part])
             if report(start + len(block)):
                 raise PyramidCancelled(f"The pyramid of {samples.path} was cancelled; nothing was cached.")
-        report(n_samples)
         parts = {part: np.concatenate(top[part]) for part in PARTS}
         for level in range(in_chunk, n_levels):
             parts = _next_level(parts, level - 1)

@@ -675,18 +675,24 @@ class PlotPanel:
         """The channels of `lanes` from the sample before `reach[0]` to the one after `reach[1]`, thinned to
         two points per strip pixel (by value, then clipped to the lane)."""
         paths, colors = [], []
-        for index in lanes:
-            lane = place.lanes[index]
-            per_second = self.pixels_per_second(lane)
-            for channel in (self.channels[i] for i in self.lanes[index].channels):
-                times = self.traces[channel.trace].alignment.sample_times
-                first = max(int(np.searchsorted(times, reach[0], "left")) - 1, 0)
-                stop = min(int(np.searchsorted(times, reach[1], "right")) + 1, len(times))
-                slicer = self.slicers[channel.trace]
-                for piece in slicer.thinned_paths(channel.column, times, first, stop, self.strip_start, per_second):
-                    ys = self.y_of(channel, piece[:, 1], lane, frame)
-                    paths.append(np.column_stack([piece[:, 0] + shift, ys]))
-                    colors.append(channel.color)
+        drawn = [(i, index) for index in lanes for i in self.lanes[index].channels]
+        if not drawn:
+            return Polylines(paths, np.zeros((0, 4)), self.style.line_width)
+        per_second = self.pixels_per_second(place.lanes[lanes[0]])  # the lanes of a column share their x
+        pieces = {}
+        for trace in sorted({self.channels[i].trace for i, _ in drawn}):  # each trace's channels read together
+            times = self.traces[trace].alignment.sample_times
+            first = max(int(np.searchsorted(times, reach[0], "left")) - 1, 0)
+            stop = min(int(np.searchsorted(times, reach[1], "right")) + 1, len(times))
+            mine = [i for i, _ in drawn if self.channels[i].trace == trace]
+            columns = [self.channels[i].column for i in mine]
+            thinned = self.slicers[trace].thinned_paths(columns, times, first, stop, self.strip_start, per_second)
+            pieces.update(zip(mine, thinned))
+        for i, index in drawn:
+            channel, lane = self.channels[i], place.lanes[index]
+            for piece in pieces[i]:
+                paths.append(np.column_stack([piece[:, 0] + shift, self.y_of(channel, piece[:, 1], lane, frame)]))
+                colors.append(channel.color)
         return Polylines(paths, rgba(colors) if paths else np.zeros((0, 4)), self.style.line_width)
 
     def _heatmap_image(self, trace_index: int, lane: np.ndarray, start: int, stop: int, frame: int) -> Image:

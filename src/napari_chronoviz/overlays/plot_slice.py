@@ -66,22 +66,23 @@ class SignalSlicer:
         low[empty], high[empty] = np.nan, np.nan
         return low, high
 
-    def thinned_paths(self, column: int, times: np.ndarray, first: int, stop: int, strip_start: float, per_second):
-        """The samples `first:stop` of channel `column` as (n, 2) paths of (strip x, value), thinned to the first
-        lowest and first highest value per whole pixel column of strip x; NaN samples break the path.
+    def thinned_paths(self, columns: list[int], times: np.ndarray, first: int, stop: int, strip_start, per_second):
+        """The samples `first:stop` of each channel of `columns` as (n, 2) paths of (strip x, value), thinned to
+        the first lowest and first highest value per whole pixel column of strip x; NaN samples break a path.
 
         The same points as `thin_per_pixel` over every sample (values compared, not positions on screen, so a
-        trace clipped to its lane thins alike); from the pyramid when a column holds `PYRAMID_FROM` samples."""
+        trace clipped to its lane thins alike); from the pyramid when a pixel column holds `PYRAMID_FROM`
+        samples. Returns one list of paths per channel of `columns`."""
         if stop - first < 2:
-            return []
+            return [[] for _ in columns]
         spread = (times[stop - 1] - times[first]) * per_second
         if self.exact_from_pyramid and (stop - first) >= PYRAMID_FROM * max(spread, 1.0):
-            return [self._from_pyramid(column, times, first, stop, strip_start, per_second)]
+            return [[path] for path in self._from_pyramid(columns, times, first, stop, strip_start, per_second)]
         strip_x = (times[first:stop] - strip_start) * per_second
-        values = np.asarray(self.signal.values[first:stop, column], dtype=float)
-        return [thin_per_pixel(piece) for piece in _finite_pieces(strip_x, values)]
+        values = np.asarray(self.signal.values[first:stop, columns], dtype=float)
+        return [[thin_per_pixel(piece) for piece in _finite_pieces(strip_x, channel)] for channel in values.T]
 
-    def _from_pyramid(self, column: int, times, first: int, stop: int, strip_start: float, per_second) -> np.ndarray:
+    def _from_pyramid(self, columns, times, first: int, stop: int, strip_start: float, per_second) -> list:
         def pixel(rows):
             return np.floor((times[rows] - strip_start) * per_second)
 
@@ -94,13 +95,16 @@ class SignalSlicer:
         edges = np.r_[first, bounds, stop]
         starts, stops = edges[:-1], edges[1:]
         kept = stops > starts
-        low, low_at, high, high_at = self.pyramid.extremes(starts[kept], stops[kept], [column])
-        low, low_at, high, high_at = low[:, 0], low_at[:, 0], high[:, 0], high_at[:, 0]
-        low_first = low_at <= high_at
-        rows = np.column_stack([np.where(low_first, low_at, high_at), np.where(low_first, high_at, low_at)]).ravel()
-        values = np.column_stack([np.where(low_first, low, high), np.where(low_first, high, low)]).ravel()
-        keep = np.r_[True, rows[1:] != rows[:-1]]
-        return np.column_stack([(times[rows[keep]] - strip_start) * per_second, values[keep]])
+        paths = []
+        for low, low_at, high, high_at in zip(
+            *(part.T for part in self.pyramid.extremes(starts[kept], stops[kept], columns))
+        ):
+            low_first = low_at <= high_at
+            rows = np.column_stack([np.where(low_first, low_at, high_at), np.where(low_first, high_at, low_at)]).ravel()
+            values = np.column_stack([np.where(low_first, low, high), np.where(low_first, high, low)]).ravel()
+            keep = np.r_[True, rows[1:] != rows[:-1]]
+            paths.append(np.column_stack([(times[rows[keep]] - strip_start) * per_second, values[keep]]))
+        return paths
 
     def column_means(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """The mean of the finite samples of each range `start:stop` (ranges, channels); NaN where none.
