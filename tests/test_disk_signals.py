@@ -4,6 +4,7 @@ whole; the panel draws from the pyramid exactly the pixels it draws from every s
 from __future__ import annotations
 
 import os
+import pickle
 from types import SimpleNamespace
 
 import h5py
@@ -212,3 +213,12 @@ def test_values_at_a_frame_read_only_the_rows_around_it(tmp_path):
     samples = DiskSamples(counting, signal.values.path)
     np.testing.assert_allclose(alignment.values(samples, 7), alignment.values(values, 7))
     assert counting.rows <= 2
+
+
+def test_a_recording_on_disk_pickles_as_its_place_not_its_contents(tmp_path):
+    values = recording(200_000, 3)
+    np.save(tmp_path / "x.npy", values)
+    samples = read_timeseries(tmp_path / "x.npy", gain=0.5).values
+    sent = pickle.dumps(samples)  # how a chunked export hands scenes to its worker processes
+    assert len(sent) < 2000
+    np.testing.assert_array_equal(pickle.loads(sent)[1234:1240], values[1234:1240] * 0.5)

@@ -53,6 +53,16 @@ class DiskSamples:
                 f"({self.shape[1]}), got {self.gain!r}."
             )
 
+    def __reduce__(self):
+        """Pickled as where the array lives, not its contents (a chunked export sends scenes to other processes)."""
+        if isinstance(self.raw, np.ndarray):
+            where = ("memmap", np.dtype(self.raw.dtype).str, self.shape, self.byte_offset, self.raw.flags.f_contiguous)
+        elif hasattr(self.raw, "get_orthogonal_selection"):
+            where = ("zarr",)
+        else:
+            where = ("hdf5",)
+        return _reopened, (str(self.path), self.member, where, self.gain, self.offset)
+
     @property
     def shape(self) -> tuple[int, int]:
         return tuple(int(n) for n in self.raw.shape)
@@ -148,6 +158,24 @@ class DiskSamples:
             "shape": list(self.shape),
             "dtype": np.dtype(self.raw.dtype).str,
         }
+
+
+def _reopened(path: str, member: str, where: tuple, gain, offset) -> DiskSamples:
+    """The `DiskSamples` that `DiskSamples.__reduce__` describes, opened again."""
+    kind = where[0]
+    if kind == "memmap":
+        _, dtype, shape, byte_offset, fortran = where
+        order = "F" if fortran and shape[1] > 1 else "C"
+        raw = np.memmap(path, dtype=dtype, mode="r", offset=byte_offset or 0, shape=tuple(shape), order=order)
+    elif kind == "zarr":
+        import zarr
+
+        raw = zarr.open(path, mode="r")[member] if member else zarr.open(path, mode="r")
+    else:
+        import h5py
+
+        raw = h5py.File(path, "r")[member]
+    return DiskSamples(raw, Path(path), member, gain, offset, where[3] if kind == "memmap" else None)
 
 
 def memmap_of_npy(path: Path) -> tuple[np.ndarray, int]:
