@@ -137,12 +137,17 @@ class Alignment:
         )
 
     @cached_property
-    def _edge_tolerance(self) -> float:
-        """How near an edge a sample counts as inside it: a millionth of a step (sample times are computed).
+    def sample_rate(self) -> float:
+        """The source's nominal rate on the video's clock (samples per second).
 
-        Cached: the nominal rate is a median over every sample, and windows are taken on every frame.
+        Cached: it is a median over every sample, and windows are taken on every frame.
         """
-        return SNAP_TOLERANCE / nominal_rate(self.sample_times)
+        return nominal_rate(self.sample_times)
+
+    @property
+    def _edge_tolerance(self) -> float:
+        """How near an edge a sample counts as inside it: a millionth of a step (sample times are computed)."""
+        return SNAP_TOLERANCE / self.sample_rate
 
     def window(self, frame: int, left: float, right: float, unit: str = "s") -> SampleWindow:
         """The samples from `left` before to `right` after `frame`, for a sliding plot.

@@ -8,6 +8,7 @@ gain (e.g. microvolts per bit). Whole-recording summaries come from its min/max 
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,18 +107,52 @@ class DiskSamples:
         unique, inverse = np.unique(rows, return_inverse=True)
         return self.scaled(self.raw_take(unique, channels), channels)[inverse.reshape(rows.shape)]
 
+    @property
+    def _reads_file(self) -> bool:
+        """Whether rows are read from the file with plain reads rather than through the array: a memmapped
+        file in row order. Reads leave no pages mapped, so the process's resident memory does not grow with
+        the parts of a long recording it has shown."""
+        raw = self.raw
+        return self.byte_offset is not None and isinstance(raw, np.ndarray) and raw.flags.c_contiguous
+
     def raw_rows(self, rows: slice, channels=slice(None)) -> np.ndarray:
         """Rows `rows` (a slice) of `channels` in the file's dtype."""
-        block = self.raw[rows]
-        return np.asarray(block)[:, channels]
+        if self._reads_file:
+            start, stop, step = rows.indices(len(self))
+            if step == 1:
+                return self._read_runs(np.array([start]), np.array([max(stop, start)]))[:, channels]
+        return np.asarray(self.raw[rows])[:, channels]
 
     def raw_take(self, sorted_rows: np.ndarray, channels=slice(None)) -> np.ndarray:
         """The rows at increasing indices `sorted_rows`, in the file's dtype (HDF5 and Zarr need them sorted)."""
+        if self._reads_file:
+            breaks = np.flatnonzero(np.diff(sorted_rows) != 1) + 1
+            starts, ends = sorted_rows[np.r_[0, breaks]], sorted_rows[np.r_[breaks - 1, len(sorted_rows) - 1]] + 1
+            return self._read_runs(starts, ends)[:, channels]
         if isinstance(self.raw, np.ndarray):
             return self.raw[sorted_rows][:, channels]
         if hasattr(self.raw, "get_orthogonal_selection"):  # zarr
             return np.asarray(self.raw.get_orthogonal_selection((sorted_rows, slice(None))))[:, channels]
         return np.asarray(self.raw[sorted_rows])[:, channels]
+
+    def _read_runs(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Rows `start:end` of each run, one after another, read with `os.preadv` into one array."""
+        n_channels = self.shape[1]
+        row_bytes = n_channels * np.dtype(self.raw.dtype).itemsize
+        out = np.empty((int((ends - starts).sum()), n_channels), self.raw.dtype)
+        flat = out.reshape(-1).view(np.uint8)
+        descriptor = os.open(self.path, os.O_RDONLY)
+        try:
+            done = 0
+            for start, end in zip(starts.tolist(), ends.tolist()):
+                size = (end - start) * row_bytes
+                got = os.preadv(descriptor, [flat[done : done + size]], self.byte_offset + start * row_bytes)
+                if got != size:
+                    raise OSError(f"{self.path}: read {got} of {size} bytes at row {start}; was the file cut short?")
+                done += size
+        finally:
+            os.close(descriptor)
+        return out
 
     def scaled(self, raw: np.ndarray, channels=slice(None)) -> np.ndarray:
         """File values of `channels` as physical float values."""

@@ -17,6 +17,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ BASE_BIN = 1 << BASE_SHIFT  # samples per level-0 bin
 CHUNK_SHIFT = 10
 CHUNK_BINS = 1 << CHUNK_SHIFT  # level-0 bins read at a time while building (65536 samples)
 FORMAT_VERSION = 1
+SUMMARY_THREADS = 2
 CACHE_ENVIRONMENT = "CHRONOVIZ_CACHE_DIR"  # overrides the user cache directory (tests, benchmarks, clusters)
 PARTS = ("min", "max", "argmin", "argmax")
 
@@ -127,8 +130,7 @@ class Pyramid:
         ):
             rows, segments = _rows_of(edge_start, np.maximum(edge_stop, edge_start))
             if len(rows):
-                values = _gather(self.samples, rows, channels).astype(float)
-                total[segments.nonempty] += np.add.reduceat(values, segments.starts, axis=0)
+                total[segments.nonempty] += _segment_sums(_gather(self.samples, rows, channels), segments)
         gain, offset = _per_channel(self.samples.gain, channels), _per_channel(self.samples.offset, channels)
         return total * gain + (stops - starts)[:, None] * offset
 
@@ -222,6 +224,15 @@ def _rows_of(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, _Segmen
     total = int(kept_lengths.sum())
     rows = np.arange(total, dtype=np.int64) - np.repeat(begins - kept_starts, kept_lengths)
     return rows, _Segments(begins, kept_lengths, nonempty)
+
+
+def _segment_sums(values: np.ndarray, segments: _Segments) -> np.ndarray:
+    """Each segment's sum (float64), on its own: integers through exact running sums, floats reduced apart."""
+    if values.dtype.kind == "f":
+        return np.add.reduceat(values.astype(float), segments.starts, axis=0)
+    running = np.zeros((len(values) + 1, values.shape[1]), np.int64)
+    np.cumsum(values, axis=0, dtype=np.int64, out=running[1:])
+    return (running[segments.starts + segments.lengths] - running[segments.starts]).astype(float)
 
 
 def _gather(samples: DiskSamples, rows: np.ndarray, channels) -> np.ndarray:
@@ -371,17 +382,8 @@ def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
         running = np.zeros(n_channels)
         top: dict = {part: [] for part in PARTS}  # the last in-chunk level, for the levels above
         finite = True
-        for start, block in samples.chunks(CHUNK_BINS * BASE_BIN):
-            bins = len(block) >> BASE_SHIFT
-            if bins == 0:  # the last samples, fewer than a bin: read raw when asked
-                report(n_samples)
-                break
-            cells = np.ascontiguousarray(block[: bins * BASE_BIN].reshape(bins, BASE_BIN, n_channels).swapaxes(1, 2))
-            if dtype.kind == "f" and not np.isfinite(cells).all():
-                finite = False
-                cells = np.where(np.isfinite(cells), cells, np.nan)
-            parts = _base_level(cells)
-            sums = np.nansum(cells, axis=2, dtype=float) if not finite else cells.sum(axis=2, dtype=float)
+        for stop, (parts, sums, chunk_finite) in _summaries(samples):
+            finite = finite and chunk_finite
             cumulative = running + np.cumsum(sums, axis=0)
             running = cumulative[-1]
             sums_file.write(cumulative)
@@ -392,7 +394,7 @@ def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
                     files[part, level].write(parts[part])
             for part in PARTS:
                 top[part].append(parts[part])
-            if report(start + len(block)):
+            if report(stop):
                 raise PyramidCancelled(f"The pyramid of {samples.path} was cancelled; nothing was cached.")
         parts = {part: np.concatenate(top[part]) for part in PARTS}
         for level in range(in_chunk, n_levels):
@@ -413,21 +415,55 @@ def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
         raise
 
 
-def _base_level(cells: np.ndarray) -> dict:
-    """Level 0 of (bins, channels, BASE_BIN) file values: extremes and first positions (NaN skipped)."""
+def _summarise(block: np.ndarray) -> tuple[dict, np.ndarray, bool]:
+    """Level 0 of a chunk of rows (whole bins): each bin's extremes and their first positions (NaN skipped),
+    each bin's sum (float64), and whether every value is finite.
+
+    Reduced along the bins' middle axis (bins, BASE_BIN, channels), which numpy does a row of channels at a
+    time without copying the chunk; a first position is the least row index where the extreme occurs."""
+    bins, n_channels = len(block) >> BASE_SHIFT, block.shape[1]
+    cells = block[: bins * BASE_BIN].reshape(bins, BASE_BIN, n_channels)
+    finite = True
     if cells.dtype.kind == "f":
+        finite = bool(np.isfinite(cells).all())
+        if not finite:
+            cells = np.where(np.isfinite(cells), cells, np.nan)
         low_source, high_source = np.where(np.isnan(cells), np.inf, cells), np.where(np.isnan(cells), -np.inf, cells)
+        sums = np.nansum(cells, axis=1, dtype=float)
     else:
         low_source = high_source = cells
-    low, high = low_source.min(axis=2), high_source.max(axis=2)
-    if cells.dtype.kind == "f":
-        low[np.isinf(low) & (low > 0)], high[np.isinf(high) & (high < 0)] = np.nan, np.nan
-    return {
+        wide = np.int32 if cells.dtype.itemsize <= 2 else np.int64  # exact: 64 values of 16 bits fit 32 bits
+        sums = cells.sum(axis=1, dtype=wide).astype(float)
+    low, high = low_source.min(axis=1), high_source.max(axis=1)
+    rows = np.arange(BASE_BIN, dtype=_offset_dtype(0))[None, :, None]
+    none = _offset_dtype(0).type(BASE_BIN - 1)
+    parts = {
         "min": low,
         "max": high,
-        "argmin": low_source.argmin(axis=2).astype(_offset_dtype(0)),
-        "argmax": high_source.argmax(axis=2).astype(_offset_dtype(0)),
+        "argmin": np.where(low_source == low[:, None, :], rows, none).min(axis=1),
+        "argmax": np.where(high_source == high[:, None, :], rows, none).min(axis=1),
     }
+    if cells.dtype.kind == "f":
+        low[np.isinf(low) & (low > 0)], high[np.isinf(high) & (high < 0)] = np.nan, np.nan
+    return parts, sums, finite
+
+
+def _summaries(samples: DiskSamples):
+    """(rows done, `_summarise` of the chunk) of each chunk of whole bins in order, two chunks summarised at once
+    (numpy releases the GIL) while the next is read."""
+    n_samples = len(samples)
+    with ThreadPoolExecutor(max_workers=SUMMARY_THREADS) as pool:
+        pending = deque()
+        for start, block in samples.chunks(CHUNK_BINS * BASE_BIN):
+            if len(block) < BASE_BIN:  # the last samples, fewer than a bin: read raw when asked
+                break
+            pending.append((min(start + len(block), n_samples), pool.submit(_summarise, block)))
+            if len(pending) > SUMMARY_THREADS:
+                stop, summary = pending.popleft()
+                yield stop, summary.result()
+        while pending:
+            stop, summary = pending.popleft()
+            yield (n_samples if not pending else stop), summary.result()
 
 
 def _next_level(parts: dict, level: int) -> dict:

@@ -719,7 +719,7 @@ class PlotPanel:
         values = means
         if not dense.all():
             values[~dense] = trace.signal.values[nearest[~dense]]
-        half_step = 0.5 / nominal_rate(sample_times) if len(sample_times) > 1 else 0.5
+        half_step = 0.5 / trace.alignment.sample_rate if len(sample_times) > 1 else 0.5
         inside = (centers >= sample_times[0] - half_step) & (centers <= sample_times[-1] + half_step)
         low, high = heatmap.low, heatmap.high
         if np.ndim(low):
