@@ -124,13 +124,25 @@ class Pyramid:
         inner_start = np.minimum((starts + BASE_BIN - 1) >> BASE_SHIFT, stops >> BASE_SHIFT)
         inner_stop = np.maximum(stops >> BASE_SHIFT, inner_start)
         total = self.sums[inner_stop][:, channels] - self.sums[inner_start][:, channels]
-        for edge_start, edge_stop in (
-            (starts, np.minimum(inner_start << BASE_SHIFT, stops)),
-            (np.maximum(inner_stop << BASE_SHIFT, starts), stops),
-        ):
-            rows, segments = _rows_of(edge_start, np.maximum(edge_stop, edge_start))
+        head = (starts, np.maximum(np.minimum(inner_start << BASE_SHIFT, stops), starts))
+        tail = (np.maximum(inner_stop << BASE_SHIFT, starts), stops)
+        for edge_start, edge_stop in (head, tail):
+            bin_index = edge_start >> BASE_SHIFT
+            bin_start, bin_stop = bin_index << BASE_SHIFT, (bin_index + 1) << BASE_SHIFT
+            at_start, at_end = edge_start == bin_start, edge_stop == bin_stop
+            # an edge over half of a bin at one of its ends: the bin's sum less the rest of it, shorter to read
+            flip = (edge_stop - edge_start > BASE_BIN // 2) & (bin_index < len(self.mins[0])) & (at_start | at_end)
+            read_start = np.where(flip, np.where(at_start, edge_stop, bin_start), edge_start)
+            read_stop = np.where(flip, np.where(at_start, bin_stop, edge_start), edge_stop)
+            rows, segments = _rows_of(read_start, np.maximum(read_stop, read_start))
+            read = np.zeros_like(total)
             if len(rows):
-                total[segments.nonempty] += _segment_sums(_gather(self.samples, rows, channels), segments)
+                read[segments.nonempty] = _segment_sums(_gather(self.samples, rows, channels), segments)
+            whole_bin = (
+                self.sums[np.minimum(bin_index + 1, len(self.sums) - 1)][:, channels]
+                - self.sums[np.minimum(bin_index, len(self.sums) - 1)][:, channels]
+            )
+            total += np.where(flip[:, None], whole_bin - read, read)
         gain, offset = _per_channel(self.samples.gain, channels), _per_channel(self.samples.offset, channels)
         return total * gain + (stops - starts)[:, None] * offset
 
@@ -227,12 +239,14 @@ def _rows_of(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, _Segmen
 
 
 def _segment_sums(values: np.ndarray, segments: _Segments) -> np.ndarray:
-    """Each segment's sum (float64), on its own: integers through exact running sums, floats reduced apart."""
+    """Each segment's sum (float64), on its own (segments of up to a bin, padded with zeros to one length)."""
+    longest = int(segments.lengths.max())
+    index = segments.starts[:, None] + np.arange(longest)
+    index = np.where(np.arange(longest) < segments.lengths[:, None], index, len(values))  # past the end: a zero row
+    padded = np.concatenate([values, np.zeros((1, values.shape[1]), values.dtype)])[index]
     if values.dtype.kind == "f":
-        return np.add.reduceat(values.astype(float), segments.starts, axis=0)
-    running = np.zeros((len(values) + 1, values.shape[1]), np.int64)
-    np.cumsum(values, axis=0, dtype=np.int64, out=running[1:])
-    return (running[segments.starts + segments.lengths] - running[segments.starts]).astype(float)
+        return padded.sum(axis=1, dtype=float)
+    return padded.sum(axis=1, dtype=np.int64).astype(float)
 
 
 def _gather(samples: DiskSamples, rows: np.ndarray, channels) -> np.ndarray:
