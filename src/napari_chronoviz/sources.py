@@ -31,8 +31,9 @@ READER_FIELDS = {
     "pose": (),
     "events": ("time_unit",),
     "intervals": ("time_unit",),
-    "spikes": (),
+    "spikes": ("good_only", "order"),
 }
+READER_OPTIONS = tuple(dict.fromkeys(name for names in READER_FIELDS.values() for name in names))
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class SourceSpec:
         dtype ("int16") and how many channels are interleaved.
     gain : float, optional
         Signals: physical units per file unit (e.g. microvolts per bit).
+    good_only, order : optional
+        Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate".
     mode, ratio, offset : optional
         This source's alignment (see `align`); None keeps the scene's `alignment` / `pose_alignment`.
     """
@@ -72,6 +75,8 @@ class SourceSpec:
     dtype: str | None = None
     n_channels: int | None = None
     gain: float | None = None
+    good_only: bool | None = None
+    order: str | None = None
     mode: str | None = None
     ratio: Fraction | float | None = None
     offset: float | None = None
@@ -80,7 +85,7 @@ class SourceSpec:
         if self.kind not in SOURCE_KINDS:
             raise ChronovizError(f"Unknown source kind {self.kind!r}: use one of {', '.join(SOURCE_KINDS)}.")
         object.__setattr__(self, "path", str(self.path))
-        given = [name for name in READER_FIELDS["signals"] if getattr(self, name) is not None]
+        given = [name for name in READER_OPTIONS if getattr(self, name) is not None]
         refused = [name for name in given if name not in READER_FIELDS[self.kind]]
         if refused:
             raise ChronovizError(
@@ -173,7 +178,9 @@ class SourceSpec:
         if self.kind in ("events", "intervals"):
             reader = read_events if self.kind == "events" else read_intervals
             return reader(self.path, time_unit=self.time_unit)
-        return (read_pose if self.kind == "pose" else read_spikes)(self.path)
+        if self.kind == "spikes":
+            return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id")
+        return read_pose(self.path)
 
     def to_dict(self) -> dict:
         """JSON-able: the kind, the path and the options that were given (a ratio as text, e.g. "1/4")."""
