@@ -222,3 +222,31 @@ def test_a_recording_on_disk_pickles_as_its_place_not_its_contents(tmp_path):
     sent = pickle.dumps(samples)  # how a chunked export hands scenes to its worker processes
     assert len(sent) < 2000
     np.testing.assert_array_equal(pickle.loads(sent)[1234:1240], values[1234:1240] * 0.5)
+
+
+def test_the_dock_summarises_a_recording_on_disk_with_a_napari_progress_bar(make_napari_viewer, tmp_path, monkeypatch):
+    import napari.utils
+
+    from napari_chronoviz.io.pyramid import cache_dir
+    from napari_chronoviz.testing import make_stamped_video
+
+    shown = []
+    progress = napari.utils.cancelable_progress
+
+    def watched(*args, **kwargs):
+        bar = progress(*args, **kwargs)
+        shown.append(bar)
+        return bar
+
+    monkeypatch.setattr(napari.utils, "cancelable_progress", watched)
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    np.save(tmp_path / "probe.npy", recording(150_000, 4))
+    viewer = make_napari_viewer()
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value, dock.file.value, dock.rate.value = "signals", tmp_path / "probe.npy", RATE
+    dock.add.clicked()
+    assert [item.kind for item in dock.listed] == ["signals"]
+    assert dock.session.scene.plot.slicers[0].exact_from_pyramid
+    assert [bar.desc for bar in shown] == ["chronoviz: summarising probe.npy"] and shown[0].n == 150_000
+    assert len(list(cache_dir().iterdir())) == 1

@@ -27,6 +27,7 @@ from superqt import QCollapsible
 
 from ..errors import ChronovizError, ExportCancelled
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
+from ..io.pyramid import pyramid_of
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import open_video
 from ..overlays.layout import POSITIONS
@@ -561,6 +562,7 @@ class ChronovizWidget(Container):
             with warnings.catch_warnings(record=True) as doubts:
                 warnings.simplefilter("always")
                 alignment = spec.check(video_of_layer(layer).frame_times, self._kept_options.get(keyword))
+            _summarise_on_disk(spec)
         except (ChronovizError, OSError) as error:
             show_error(f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {error} {DOCK_FIXES[spec.kind]}")
             return False
@@ -791,3 +793,15 @@ def _export(videos: list[tuple], scene, output: Path, overwrite: bool, report) -
     finally:
         for video in opened:
             video.close()
+
+
+def _summarise_on_disk(spec: SourceSpec) -> None:
+    """Build (or find in the cache) the pyramid of a signal that stays on disk, with a napari progress bar that
+    can cancel it, before the panel needs it."""
+    from napari.utils import cancelable_progress
+
+    signal = spec.read()
+    if spec.kind != "signals" or not signal.on_disk:
+        return
+    with cancelable_progress(total=len(signal.values), desc=f"chronoviz: summarising {spec.name}") as bar:
+        pyramid_of(signal.values, progress=progress_callback(bar))
