@@ -149,14 +149,21 @@ class Pyramid:
     def _scaled(self, values: np.ndarray, channels) -> np.ndarray:
         return self.samples.scaled(values, channels)
 
-    def _levels(self, first, last, channels, want_positions: bool):
-        """Extremes (file values) over level-0 bins `first:last` of each range, from at most two bins per level."""
+    def _no_extremes(self, n_ranges: int, channels):
+        """(low, high, low_at, high_at) before any value is seen: lows at the largest value, highs at the least."""
         n_channels = len(np.arange(self.samples.shape[1])[channels])
         dtype = _working_dtype(self.mins[0].dtype)
-        low = np.full((len(first), n_channels), _largest(dtype), dtype)
-        high = np.full((len(first), n_channels), _smallest(dtype), dtype)
-        low_at = np.zeros((len(first), n_channels), np.int64)
-        high_at = np.zeros((len(first), n_channels), np.int64)
+        return (
+            np.full((n_ranges, n_channels), _largest(dtype), dtype),
+            np.full((n_ranges, n_channels), _smallest(dtype), dtype),
+            np.zeros((n_ranges, n_channels), np.int64),
+            np.zeros((n_ranges, n_channels), np.int64),
+        )
+
+    def _levels(self, first, last, channels, want_positions: bool):
+        """Extremes (file values) over level-0 bins `first:last` of each range, from at most two bins per level."""
+        dtype = _working_dtype(self.mins[0].dtype)
+        low, high, low_at, high_at = self._no_extremes(len(first), channels)
         first, last = first.copy(), last.copy()
         level = 0
         while (first < last).any():
@@ -192,12 +199,8 @@ class Pyramid:
 
     def _raw(self, starts, stops, channels):
         """Extremes (file values) and their first positions of short ranges read from the file."""
-        n_channels = len(np.arange(self.samples.shape[1])[channels])
         dtype = _working_dtype(self.mins[0].dtype)
-        low = np.full((len(starts), n_channels), _largest(dtype), dtype)
-        high = np.full((len(starts), n_channels), _smallest(dtype), dtype)
-        low_at = np.zeros((len(starts), n_channels), np.int64)
-        high_at = np.zeros((len(starts), n_channels), np.int64)
+        low, high, low_at, high_at = self._no_extremes(len(starts), channels)
         rows, segments = _rows_of(starts, stops)
         if len(rows):
             values = _gather(self.samples, rows, channels).astype(dtype)
