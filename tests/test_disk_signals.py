@@ -250,3 +250,18 @@ def test_the_dock_summarises_a_recording_on_disk_with_a_napari_progress_bar(make
     assert dock.session.scene.plot.slicers[0].exact_from_pyramid
     assert [bar.desc for bar in shown] == ["chronoviz: summarising probe.npy"] and shown[0].n == 150_000
     assert len(list(cache_dir().iterdir())) == 1
+
+
+def test_a_zarr_recording_stays_on_disk(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    values = recording(50_000, 3)
+    group = zarr.open_group(str(tmp_path / "session.zarr"), mode="w")
+    group.create_array("ap", shape=values.shape, chunks=(8192, 3), dtype="int16")[:] = values
+    group.create_array("sync", shape=(10, 2), dtype="int16")[:] = 0
+    with pytest.raises(SignalError, match="holds 2 arrays"):
+        read_timeseries(tmp_path / "session.zarr")
+    signal = read_timeseries(tmp_path / "session.zarr", key="ap", gain=0.5)
+    assert signal.on_disk
+    np.testing.assert_array_equal(signal.values.take(np.array([7, 3])), values[[7, 3]] * 0.5)
+    low, _, high, _ = pyramid_of(signal.values, progress=False).extremes([100], [40_000])
+    np.testing.assert_array_equal(high[0], values[100:40_000].max(axis=0) * 0.5)

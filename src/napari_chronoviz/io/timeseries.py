@@ -28,6 +28,7 @@ from .formats import (
     PARQUET_SUFFIXES,
     RAW_BINARY_SUFFIXES,
     TEXT_TABLE_SUFFIXES,
+    ZARR_SUFFIX,
     suffixes_of,
 )
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
@@ -156,6 +157,8 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
         return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
     if suffix in HDF5_SUFFIXES:
         return _read_hdf5(path, key, time_column, time_unit, columns)
+    if suffix == ZARR_SUFFIX:
+        return _read_zarr(path, key)
     if suffix == ".npy":
         array, byte_offset = memmap_of_npy(path)
         if _stays_on_disk(array):
@@ -173,6 +176,30 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
         f"`<name>{PAIR_TIMES}` + `<name>{PAIR_VALUES}` pairs, and headerless binary files "
         f"({', '.join(RAW_BINARY_SUFFIXES)}) given their dtype and channel count."
     )
+
+
+def _read_zarr(path: Path, key) -> Signal:
+    """A Zarr array (samples x channels), or the array `key` of a Zarr group, left on disk."""
+    try:
+        import zarr
+    except ImportError as missing:
+        raise SignalError(f"{path} is a Zarr store, and reading it needs zarr: `pip install zarr`.") from missing
+    opened = zarr.open(str(path), mode="r")
+    if hasattr(opened, "shape"):
+        array, member = opened, ""
+    else:
+        arrays = {name: array for name, array in opened.arrays()}
+        if key is None and len(arrays) != 1:
+            raise SignalError(f"{path} holds {len(arrays)} arrays {sorted(arrays)}; pass key= to choose one.")
+        member = key if key is not None else next(iter(arrays))
+        if member not in arrays:
+            raise SignalError(f"{path} has no array {member!r}; it holds {sorted(arrays)}. Pass one of these as key=.")
+        array = arrays[member]
+    if array.ndim != 2 or not _is_numeric(array):
+        raise SignalError(
+            f"{path}: a Zarr recording must be 2-D numbers (samples x channels); got {array.dtype} {array.shape}."
+        )
+    return _disk_signal(DiskSamples(array, path, member=member), path)
 
 
 def _read_binary(path: Path, dtype, n_channels) -> Signal:
