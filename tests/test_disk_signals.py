@@ -222,6 +222,9 @@ def test_a_recording_on_disk_pickles_as_its_place_not_its_contents(tmp_path):
     sent = pickle.dumps(samples)  # how a chunked export hands scenes to its worker processes
     assert len(sent) < 2000
     np.testing.assert_array_equal(pickle.loads(sent)[1234:1240], values[1234:1240] * 0.5)
+    pyramid = pickle.dumps(pyramid_of(samples, progress=False))
+    assert len(pyramid) < 2000
+    np.testing.assert_array_equal(pickle.loads(pyramid).channel_ranges()[1], values.max(axis=0) * 0.5)
 
 
 def test_the_dock_summarises_a_recording_on_disk_with_a_napari_progress_bar(make_napari_viewer, tmp_path, monkeypatch):

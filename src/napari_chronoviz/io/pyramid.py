@@ -69,6 +69,10 @@ class Pyramid:
     sums: np.ndarray
     finite: bool
 
+    def __reduce__(self):
+        """Pickled as its recording: opened again from the cache (a chunked export sends scenes to workers)."""
+        return pyramid_of, (self.samples, False)
+
     @property
     def n_levels(self) -> int:
         return len(self.mins)
