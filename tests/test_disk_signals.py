@@ -268,3 +268,31 @@ def test_a_zarr_recording_stays_on_disk(tmp_path):
     np.testing.assert_array_equal(signal.values.take(np.array([7, 3])), values[[7, 3]] * 0.5)
     low, _, high, _ = pyramid_of(signal.values, progress=False).extremes([100], [40_000])
     np.testing.assert_array_equal(high[0], values[100:40_000].max(axis=0) * 0.5)
+
+
+def test_the_dock_adds_a_binary_recording_given_its_dtype_channels_rate_and_gain(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    from napari_chronoviz.testing import make_stamped_video
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    values = recording(90_000, 6)
+    values.tofile(tmp_path / "run_g0_t0.imec0.ap.bin")
+    viewer = make_napari_viewer()
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value, dock.file.value = "signals", tmp_path / "run_g0_t0.imec0.ap.bin"
+    assert not any(field.native.isHidden() for field in (dock.dtype, dock.n_channels, dock.gain))
+    dock.add.clicked()
+    assert dock.listed == [] and "need their dtype and channel count" in errors[-1]
+    assert "a binary recording (.bin, .dat) needs its dtype, channel count and rate" in errors[-1]
+    dock.dtype.value, dock.n_channels.value, dock.rate.value, dock.gain.value = "int16", 6, RATE, 0.195
+    dock.add.clicked()
+    (spec,) = dock.listed
+    assert (spec.dtype, spec.n_channels, spec.rate, spec.gain) == ("int16", 6, RATE, 0.195)
+    signal = dock.session.scene.traces[0].signal
+    np.testing.assert_allclose(signal.values[100], values[100] * 0.195)
+    dock.kind.value = "events"
+    assert dock.dtype.native.isHidden()
