@@ -376,8 +376,8 @@ def _videos_with_frame_times(videos: list[str], frame_times: list[str]) -> list:
 
 
 def _signal_specs(args) -> list | None:
-    """Each `--signals` file with its reader options (`--key`, `--time-column`, `--time-unit`, `--rate`): one
-    value for every file, or one per file."""
+    """Each `--signals` file with its reader options (`--key`, `--time-column`, `--time-unit`, `--rate`, `--dtype`,
+    `--n-channels`, `--gain`): one value for every file, or one per file."""
     from .sources import SourceSpec
 
     if not args.signals:
@@ -420,6 +420,9 @@ SIGNAL_READER_FLAGS = (
     ("--time-column", "NAME", str, "the column of the sample times (default: found by name, e.g. time, t)"),
     ("--time-unit", "UNIT", lambda text: _choice(text, TIME_UNITS, "--time-unit"), "s, ms, us or ns of the times"),
     ("--rate", "HZ", _positive_hz, "samples per second of a file without a time column"),
+    ("--dtype", "DTYPE", str, "a headerless binary recording's sample type (e.g. int16: SpikeGLX, Open Ephys)"),
+    ("--n-channels", "N", int, "a headerless binary recording's interleaved channel count"),
+    ("--gain", "UNITS", float, "physical units per file unit (e.g. microvolts per bit)"),
 )
 
 

@@ -205,9 +205,10 @@ def _read_zarr(path: Path, key) -> Signal:
 def _read_binary(path: Path, dtype, n_channels) -> Signal:
     if dtype is None or n_channels is None:
         raise SignalError(
-            f"{path} is read as headerless binary samples, which need their dtype and channel count: pass "
-            "dtype= (e.g. 'int16') and n_channels= (a SourceSpec's dtype and n_channels), and the rate with the "
-            "source's rate. SpikeGLX's .meta gives nSavedChans; Open Ephys' structure.oebin num_channels."
+            f"{path} is read as headerless binary samples, which need their dtype and channel count: give them "
+            "and the sample rate (dtype='int16', n_channels=, rate= of a SourceSpec in a script; --dtype, "
+            "--n-channels, --rate on the command line; binary dtype, binary channels and rate in the dock). "
+            "SpikeGLX's .meta gives nSavedChans; Open Ephys' structure.oebin num_channels."
         )
     samples = DiskSamples(memmap_of_binary(path, dtype, n_channels), path, byte_offset=0)
     return _disk_signal(samples, path)
