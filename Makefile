@@ -18,7 +18,7 @@ XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --extra testing --universal --generate-hashes --quiet
 
 .PHONY: demo test lint lock test-latest test-oldest docs bench-video bench-overlays bench-export \
-	bench-distributed screenshots system-deps clean
+	bench-distributed bench-signals screenshots system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -74,6 +74,9 @@ bench-export: system-deps $(INSTALLED)
 
 bench-distributed: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_distributed.py
+
+bench-signals: system-deps $(INSTALLED)
+	$(PYTHON) benchmarks/bench_signals.py
 
 docs: system-deps $(INSTALLED)
 	$(PYTHON) -m mkdocs build --strict

@@ -66,6 +66,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.gui)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def pyramid_cache(tmp_path_factory):
+    """Pyramids of recordings on disk go to the session's own folder, not the user's cache directory."""
+    folder = tmp_path_factory.mktemp("pyramids")
+    previous = os.environ.get("CHRONOVIZ_CACHE_DIR")
+    os.environ["CHRONOVIZ_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CHRONOVIZ_CACHE_DIR", None)
+    else:
+        os.environ["CHRONOVIZ_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def stamped_videos(tmp_path_factory) -> dict[str, Path]:
     """Every timing case, written once per test session."""

@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "napari_chronoviz"
 # lower layers never import higher ones; the public face (__init__) loads names lazily and is not a layer
 LAYERS = {
     "napari_chronoviz._times": 0,
+    "napari_chronoviz._progress": 0,
     "napari_chronoviz.errors": 0,
     "napari_chronoviz.samples": 0,
     "napari_chronoviz.io": 1,

@@ -64,6 +64,21 @@ def test_rate_flag_places_a_table_without_a_time_column(files, exported, tmp_pat
     assert trace.alignment.mode == "timestamps" and trace.alignment.sample_times[-1] == pytest.approx(4.0)
 
 
+def test_binary_recording_flags_read_a_probe_file(files, exported, tmp_path, capsys):
+    probe = tmp_path / "run_g0_t0.imec0.ap.bin"
+    values = np.arange(4 * 3000 * 3, dtype=np.int16).reshape(-1, 3)  # 4 s of 3 channels at 3 kHz
+    values.tofile(probe)
+    output = ["-o", str(tmp_path / "a.mp4")]
+    assert render(files["video"], "--signals", str(probe), *output) == 2
+    assert "--dtype, --n-channels, --rate on the command line" in capsys.readouterr().err
+    flags = ["--dtype", "int16", "--n-channels", "3", "--rate", "3000", "--gain", "0.5"]
+    assert render(files["video"], "--signals", str(probe), *flags, *output) == 0
+    (trace,) = exported[-1]["scene"].traces
+    assert trace.signal.on_disk and trace.signal.n_channels == 3
+    np.testing.assert_array_equal(trace.signal.values[7], values[7] * 0.5)
+    assert trace.alignment.sample_times[-1] == pytest.approx((4 * 3000 - 1) / 3000)
+
+
 def test_reader_flags_take_one_value_per_signal_file(files, exported, tmp_path, capsys):
     arguments = [files["video"], "--signals", files["ms"], files["no_time"], "-o", str(tmp_path / "a.mp4")]
     assert render(*arguments, "--time-unit", "ms", "s", "--rate", "0.001", "40") == 2

@@ -323,9 +323,9 @@ def _sync(args) -> int:
     """Sync the video, write its clock map (and the region's signal); print the report."""
     from pathlib import Path
 
+    from ._progress import progress_reporter
     from .io.tables import write_text_atomically
     from .io.video_factory import open_video
-    from .render.export import progress_reporter
     from .sync import Region, read_pulses, sync_video
 
     output = Path(args.output)
@@ -338,7 +338,7 @@ def _sync(args) -> int:
     region = Region.from_text(args.roi)
     pulses = read_pulses(args.pulses, time_unit=args.pulses_unit, rate=args.pulses_rate, line=args.line)
     with open_video(args.video) as video:
-        report = progress_reporter(not args.quiet, video.n_frames, label="reading the LED")
+        report = progress_reporter(not args.quiet, video.n_frames, "reading the LED")
         result = sync_video(
             video,
             region,
@@ -469,8 +469,8 @@ def _opened_videos(videos: list[str], frame_times: list, upright: bool) -> list:
 
 
 def _signal_specs(args) -> list | None:
-    """Each `--signals` file with its reader options (`--key`, `--time-column`, `--time-unit`, `--rate`): one
-    value for every file, or one per file."""
+    """Each `--signals` file with its reader options (`--key`, `--time-column`, `--time-unit`, `--rate`, `--dtype`,
+    `--n-channels`, `--gain`): one value for every file, or one per file."""
     from .sources import SourceSpec
 
     if not args.signals:
@@ -513,6 +513,9 @@ SIGNAL_READER_FLAGS = (
     ("--time-column", "NAME", str, "the column of the sample times (default: found by name, e.g. time, t)"),
     ("--time-unit", "UNIT", lambda text: _choice(text, TIME_UNITS, "--time-unit"), "s, ms, us or ns of the times"),
     ("--rate", "HZ", _positive_hz, "samples per second of a file without a time column"),
+    ("--dtype", "DTYPE", str, "a headerless binary recording's sample type (e.g. int16: SpikeGLX, Open Ephys)"),
+    ("--n-channels", "N", int, "a headerless binary recording's interleaved channel count"),
+    ("--gain", "UNITS", float, "physical units per file unit (e.g. microvolts per bit)"),
 )
 
 

@@ -28,12 +28,13 @@ ALIGNMENT_FIELDS = ("mode", "ratio", "offset")
 CHECK_VIDEO = "check_video"  # the pose alignment option that turns the pose-against-video check off
 # which reader options each kind's reader takes
 READER_FIELDS = {
-    "signals": ("key", "time_column", "time_unit", "rate"),
+    "signals": ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain"),
     "pose": (),
     "events": ("time_unit",),
     "intervals": ("time_unit", "key"),
-    "spikes": (),
+    "spikes": ("good_only", "order"),
 }
+READER_OPTIONS = tuple(dict.fromkeys(name for names in READER_FIELDS.values() for name in names))
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ class SourceSpec:
         an HDF5 attribute, else seconds).
     rate : float, optional
         Signals without a time column: samples per second; sample k then sits at k / rate seconds.
+    dtype, n_channels : optional
+        Signals in a headerless binary file (SpikeGLX, Open Ephys, Kilosort `.bin`/`.dat`): the samples' numpy
+        dtype ("int16") and how many channels are interleaved.
+    gain : float, optional
+        Signals: physical units per file unit (e.g. microvolts per bit).
+    good_only, order : optional
+        Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate".
     mode, ratio, offset : optional
         This source's alignment (see `align`); None keeps the scene's `alignment` / `pose_alignment`.
     """
@@ -66,6 +74,11 @@ class SourceSpec:
     time_column: str | None = None
     time_unit: str | None = None
     rate: float | None = None
+    dtype: str | None = None
+    n_channels: int | None = None
+    gain: float | None = None
+    good_only: bool | None = None
+    order: str | None = None
     mode: str | None = None
     ratio: Fraction | float | None = None
     offset: float | None = None
@@ -74,7 +87,7 @@ class SourceSpec:
         if self.kind not in SOURCE_KINDS:
             raise ChronovizError(f"Unknown source kind {self.kind!r}: use one of {', '.join(SOURCE_KINDS)}.")
         object.__setattr__(self, "path", str(self.path))
-        given = [name for name in ("key", "time_column", "time_unit", "rate") if getattr(self, name) is not None]
+        given = [name for name in READER_OPTIONS if getattr(self, name) is not None]
         refused = [name for name in given if name not in READER_FIELDS[self.kind]]
         if refused:
             raise ChronovizError(
@@ -166,13 +179,23 @@ class SourceSpec:
 
     def _read(self):
         if self.kind == "signals":
-            signal = read_timeseries(self.path, key=self.key, time_column=self.time_column, time_unit=self.time_unit)
+            signal = read_timeseries(
+                self.path,
+                key=self.key,
+                time_column=self.time_column,
+                time_unit=self.time_unit,
+                dtype=self.dtype,
+                n_channels=self.n_channels,
+                gain=self.gain,
+            )
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
         if self.kind == "intervals":
             return read_intervals(self.path, time_unit=self.time_unit, key=self.key)
         if self.kind == "events":
             return read_events(self.path, time_unit=self.time_unit)
-        return (read_pose if self.kind == "pose" else read_spikes)(self.path)
+        if self.kind == "spikes":
+            return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id")
+        return read_pose(self.path)
 
     def to_dict(self) -> dict:
         """JSON-able: the kind, the path and the options that were given (a ratio as text, e.g. "1/4")."""

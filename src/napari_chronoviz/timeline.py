@@ -105,11 +105,12 @@ class Alignment:
     def values(self, samples: np.ndarray, frame: int | np.ndarray) -> np.ndarray:
         """The source's values at `frame` (or frames), interpolated as `interpolation` says.
 
-        `samples` is the source's (n_samples,) or (n_samples, n_channels) array; the result has the
-        channel axis last and NaN where there is no data.
+        `samples` is the source's (n_samples,) or (n_samples, n_channels) array, or anything indexed by rows
+        like one (a recording on disk: only the rows around the frames are read); the result has the channel
+        axis last and NaN where there is no data.
         """
-        samples = np.asarray(samples, dtype=float)
-        table = samples[:, None] if samples.ndim == 1 else samples
+        one_channel = np.ndim(samples) == 1
+        table = np.asarray(samples, dtype=float)[:, None] if one_channel else samples
         positions = np.atleast_1d(self.positions[frame])
         result = np.full((len(positions), table.shape[1]), np.nan)
         valid = np.isfinite(positions)
@@ -118,11 +119,12 @@ class Alignment:
             lower = np.clip(np.floor(where).astype(int), 0, len(table) - 1)
             upper = np.minimum(lower + 1, len(table) - 1)
             weight = (where - lower)[:, None]
-            result[valid] = table[lower] * (1 - weight) + table[upper] * weight
+            rows = np.asarray(table[np.r_[lower, upper]], dtype=float)
+            result[valid] = rows[: len(lower)] * (1 - weight) + rows[len(lower) :] * weight
         else:
             rounding = np.round if self.interpolation == "nearest" else np.floor
             result[valid] = table[np.clip(rounding(where).astype(int), 0, len(table) - 1)]
-        result = result[:, 0] if samples.ndim == 1 else result
+        result = result[:, 0] if one_channel else result
         return result[0] if np.ndim(frame) == 0 else result
 
     def window_bounds(self, centers, left: float, right: float) -> tuple[np.ndarray, np.ndarray]:
@@ -135,12 +137,17 @@ class Alignment:
         )
 
     @cached_property
-    def _edge_tolerance(self) -> float:
-        """How near an edge a sample counts as inside it: a millionth of a step (sample times are computed).
+    def sample_rate(self) -> float:
+        """The source's nominal rate on the video's clock (samples per second).
 
-        Cached: the nominal rate is a median over every sample, and windows are taken on every frame.
+        Cached: it is a median over every sample, and windows are taken on every frame.
         """
-        return SNAP_TOLERANCE / nominal_rate(self.sample_times)
+        return nominal_rate(self.sample_times)
+
+    @property
+    def _edge_tolerance(self) -> float:
+        """How near an edge a sample counts as inside it: a millionth of a step (sample times are computed)."""
+        return SNAP_TOLERANCE / self.sample_rate
 
     def window(self, frame: int, left: float, right: float, unit: str = "s") -> SampleWindow:
         """The samples from `left` before to `right` after `frame`, for a sliding plot.
@@ -397,7 +404,7 @@ class _SourceShape:
             times = None if source.times is None else np.asarray(source.times, dtype=float)
             frames = getattr(source, "frames", None)
             return cls(
-                len(np.asarray(source.values)),
+                len(source.values),  # a recording on disk (`DiskSamples`) is not read to be counted
                 times,
                 None if frames is None else np.asarray(frames, float),
                 columns_without_time=tuple(getattr(source, "columns_without_time", ())),

@@ -21,6 +21,9 @@ HDF5_CONTAINER_SUFFIXES = HDF5_SUFFIXES + (".slp", ".nwb", ".nc")  # SLEAP label
 PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".feather", ".arrow")  # Arrow IPC files
 NUMPY_SUFFIXES = (".npy", ".npz")
+# headerless interleaved samples (SpikeGLX, Open Ephys, Kilosort): read as signals given dtype and channel count
+RAW_BINARY_SUFFIXES = (".bin", ".raw", ".dat")
+ZARR_SUFFIX = ".zarr"  # a Zarr store (a folder): a recording read as signals, kept on disk
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
 SESSION_SUFFIX = ".cvz"  # a chronoviz session (YAML): videos, sources and settings, see session.py
 ETHOGRAM_SUFFIXES = (".yaml", ".yml", ".csv", ".boris")  # the behaviors to label: YAML, CSV, a BORIS project

@@ -1,12 +1,14 @@
 """Spike (or any point-event) times of several units, for the plot panel's raster lanes.
 
 Read from a long table (`unit, time`), a Loupe-style pair of arrays (`<name>_t.npy` times and
-`<name>_y.npy` the unit of each spike), the units table of an NWB file, or a dict of unit -> times.
-Times are seconds on one clock: the video's, or a signal's when the scene is told so (`labels_clock`).
+`<name>_y.npy` the unit of each spike), the units table of an NWB file, a phy / Kilosort output folder,
+or a dict of unit -> times. Times are seconds on one clock: the video's, or a signal's when the scene is
+told so (`labels_clock`).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +23,8 @@ from .tables import find_column, read_delimited, read_parquet, seconds_per_unit,
 UNIT_NAMES = ("unit", "unit_id", "cluster", "cluster_id", "neuron", "cell", "id", "label")
 TIME_NAMES = ("time", "t", "spike_time", "spike_times", "timestamp", "timestamps", "seconds")
 PAIR_TIMES, PAIR_UNITS = "_t.npy", "_y.npy"
+PHY_ORDERS = ("id", "depth", "rate")  # how a phy folder's units are ordered down the raster
+PHY_GROUPS = ("cluster_group.tsv", "cluster_info.tsv", "cluster_KSLabel.tsv")  # phy's labels, then Kilosort's
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,7 +45,7 @@ class Spikes:
         return replace(self, times=time_map(self.times))
 
 
-def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
+def read_spikes(source, *, time_unit: str | None = None, good_only: bool = False, order: str = "id") -> Spikes:
     """Read spike times of several units.
 
     Parameters
@@ -50,10 +54,13 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         A CSV/TSV/Parquet long table or a DataFrame with a unit column (`unit`, `cluster`, `neuron`, `cell`,
         `id`, ...) and a time column (`time`, `t`, `spike_time`, `timestamp`, ...; a unit suffix such as
         `_ms` or ` (s)` sets the unit); a Loupe-style pair, given by either file, `<name>_t.npy` (times) and
-        `<name>_y.npy` (the unit of each spike); an NWB file (its `units` table); or a dict of unit name ->
-        times.
+        `<name>_y.npy` (the unit of each spike); an NWB file (its `units` table); a phy / Kilosort output
+        folder (`spike_times.npy`, `spike_clusters.npy`, `params.py`, see `read_phy`); or a dict of unit
+        name -> times.
     time_unit
         The unit of times whose column name carries none: "s" (default), "ms", "us", "ns", "min".
+    good_only, order
+        A phy folder only: keep the units labelled "good", and order them by "id", "depth" or "rate".
 
     Returns
     -------
@@ -81,6 +88,10 @@ def read_spikes(source, *, time_unit: str | None = None) -> Spikes:
         return _from_nwb(source)
     path = Path(source).expanduser()
     name = path.name
+    if path.is_dir() or name == "params.py":
+        return read_phy(path if path.is_dir() else path.parent, good_only=good_only, order=order)
+    if good_only or order != "id":
+        raise LabelError(f"{path}: good_only and order apply to a phy / Kilosort folder; leave them out here.")
     if name.endswith((PAIR_TIMES, PAIR_UNITS)):
         stem = name[: -len(PAIR_TIMES)]
         return _from_pair(path.with_name(stem + PAIR_TIMES), path.with_name(stem + PAIR_UNITS), time_unit)
@@ -151,3 +162,142 @@ def _from_columns(units: np.ndarray, times: np.ndarray, source: str, time_unit) 
 def _natural_key(name: str) -> list:
     """Sorts names with numbers in them by the numbers' values: "unit 2" before "unit 10"."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
+def read_phy(folder, *, good_only: bool = False, order: str = "id") -> Spikes:
+    """The sorted units of a phy / Kilosort output folder, as raster rows.
+
+    Parameters
+    ----------
+    folder
+        The folder holding `spike_times.npy` (sample indices), `spike_clusters.npy` (each spike's cluster;
+        Kilosort's `spike_templates.npy` when phy never ran), `params.py` (its `sample_rate`) and optionally
+        `cluster_group.tsv` / `cluster_info.tsv` / `cluster_KSLabel.tsv` (labels, depth, firing rate).
+    good_only
+        Keep only the clusters labelled "good" (phy's label, else Kilosort's).
+    order
+        The raster's rows top down: "id" (cluster id), "depth" (as on the probe: the largest distance from its
+        tip first, the tip's units last; `cluster_info.tsv`'s depth, else the y of each template's largest
+        channel from `templates.npy` and `channel_positions.npy`) or "rate" (highest firing rate first).
+
+    Returns
+    -------
+    Spikes
+        Times in seconds (spike sample / sample_rate), names "cluster <id>" in the chosen order.
+
+    Raises
+    ------
+    LabelError
+        When a file is missing or the files disagree (lengths, a rate that is not a number), or the order
+        needs a depth the folder does not give.
+    """
+    folder = Path(folder).expanduser()
+    if order not in PHY_ORDERS:
+        raise LabelError(f"Unknown order {order!r} for {folder}: use one of {', '.join(PHY_ORDERS)}.")
+    rate = _phy_sample_rate(folder)
+    times = _load_column(folder / "spike_times.npy").astype(float) / rate
+    clusters_file = folder / "spike_clusters.npy"
+    if not clusters_file.exists():
+        clusters_file = folder / "spike_templates.npy"
+    clusters = _load_column(clusters_file).astype(np.int64)
+    if len(clusters) != len(times):
+        raise LabelError(
+            f"{folder}: spike_times.npy holds {len(times)} spikes but {clusters_file.name} {len(clusters)}; they "
+            "must be one per spike (the folder's files are from different sortings?)."
+        )
+    info = _phy_cluster_table(folder)
+    ids = np.unique(clusters)
+    if good_only:
+        if "group" not in info:
+            raise LabelError(
+                f"{folder} has no cluster labels (cluster_group.tsv, cluster_info.tsv or cluster_KSLabel.tsv), so "
+                "there is no 'good' unit to keep: label units in phy, or leave good_only out."
+            )
+        ids = ids[info["group"].reindex(ids).to_numpy() == "good"]
+    ids = ids[_phy_order(folder, ids, clusters, times, info, order)]
+    rank = np.full(int(clusters.max()) + 1 if len(clusters) else 1, -1)
+    rank[ids] = np.arange(len(ids))
+    units = rank[clusters]
+    kept = units >= 0
+    by_time = np.argsort(times[kept], kind="stable")
+    names = tuple(f"cluster {cluster}" for cluster in ids)
+    return Spikes(times[kept][by_time], units[kept][by_time], names, str(folder))
+
+
+def _load_column(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise LabelError(
+            f"{path.parent} is read as a phy / Kilosort folder but has no {path.name}; it needs spike_times.npy, "
+            "spike_clusters.npy (or spike_templates.npy) and params.py."
+        )
+    return np.load(path, allow_pickle=False).ravel()
+
+
+def _phy_sample_rate(folder: Path) -> float:
+    """`sample_rate` from `params.py`, read as literals (the file is never run)."""
+    params = folder / "params.py"
+    if not params.exists():
+        raise LabelError(
+            f"{folder} has no params.py, which gives the spikes' sample_rate (e.g. sample_rate = 30000.0)."
+        )
+    values = {}
+    for node in ast.parse(params.read_text()).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    rate = values.get("sample_rate")
+    if not isinstance(rate, (int, float)) or rate <= 0:
+        raise LabelError(f"{params}: sample_rate must be a positive number of Hz, got {rate!r}.")
+    return float(rate)
+
+
+def _phy_cluster_table(folder: Path) -> pd.DataFrame:
+    """One row per cluster id: `group` (phy's label before Kilosort's), `depth`, `fr` where the files give them."""
+    table = pd.DataFrame()
+    for name in reversed(PHY_GROUPS):  # the later files' columns give way to the earlier ones'
+        path = folder / name
+        if not path.exists():
+            continue
+        found = pd.read_csv(path, sep="\t")
+        key = "cluster_id" if "cluster_id" in found else "id" if "id" in found else None
+        if key is None:
+            raise LabelError(f"{path} has no cluster_id column; its columns are {list(found.columns)}.")
+        found = found.set_index(found[key].astype(np.int64)).drop(columns=[key])
+        if "KSLabel" in found and "group" not in found:
+            found = found.rename(columns={"KSLabel": "group"})
+        found = found.loc[:, ~found.columns.duplicated()]
+        table = found.combine_first(table) if len(table) else found
+    return table
+
+
+def _phy_order(folder: Path, ids, clusters, times, info: pd.DataFrame, order: str) -> np.ndarray:
+    """The positions of `ids` in raster order."""
+    if order == "id":
+        return np.arange(len(ids))
+    if order == "rate":
+        counts = np.bincount(clusters, minlength=int(ids.max()) + 1 if len(ids) else 1)[ids]
+        return np.argsort(-counts, kind="stable")
+    depth = info["depth"].reindex(ids).to_numpy(dtype=float) if "depth" in info else _template_depths(folder, ids)
+    if np.isnan(depth).any():
+        missing = ids[np.isnan(depth)][:5].tolist()
+        raise LabelError(f"{folder}: no depth for clusters {missing}; order by 'id' or 'rate', or run phy once.")
+    return np.argsort(-depth, kind="stable")
+
+
+def _template_depths(folder: Path, ids) -> np.ndarray:
+    """Each cluster's depth as the y of its template's largest channel (Kilosort: cluster = template)."""
+    templates, positions = folder / "templates.npy", folder / "channel_positions.npy"
+    if not (templates.exists() and positions.exists()):
+        raise LabelError(
+            f"{folder} gives no depth: it needs cluster_info.tsv (phy writes it) or templates.npy and "
+            "channel_positions.npy (Kilosort's); order by 'id' or 'rate' instead."
+        )
+    shapes = np.load(templates, mmap_mode="r", allow_pickle=False)
+    y = np.load(positions, allow_pickle=False)[:, 1]
+    depth = np.full(len(ids), np.nan)
+    inside = ids < len(shapes)
+    peaks = np.abs(np.asarray(shapes[ids[inside]])).max(axis=1).argmax(axis=1)
+    depth[inside] = y[peaks]
+    return depth

@@ -3,6 +3,9 @@
 A signal holds `values` (n_samples x n_channels, float, NaN = missing) and channel `names`, plus where its
 samples sit: `times` in seconds, or `frames` (video frame indices, from a `frame` column), or neither
 (the timeline then places the samples by rate: see `napari_chronoviz.align`).
+
+Large recordings stay on disk: a `.npy`, a headerless binary file or an HDF5 dataset of more than
+`LAZY_BYTES` gives `values` as a `DiskSamples`, read by rows (see io/disk_samples.py and io/pyramid.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ import pandas as pd
 
 from .._times import require_finite_increasing
 from ..errors import SignalError
-from .formats import HDF5_SUFFIXES, PAIR_TIMES, PAIR_VALUES, PARQUET_SUFFIXES, TEXT_TABLE_SUFFIXES, suffixes_of
+from .disk_samples import DiskSamples, memmap_of_binary, memmap_of_npy
+from .formats import (
+    HDF5_SUFFIXES,
+    PAIR_TIMES,
+    PAIR_VALUES,
+    PARQUET_SUFFIXES,
+    RAW_BINARY_SUFFIXES,
+    TEXT_TABLE_SUFFIXES,
+    ZARR_SUFFIX,
+    suffixes_of,
+)
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
 from .nwb import is_nwb, read_nwb_signal
 from .tables import (
@@ -30,13 +43,14 @@ from .tables import (
 )
 
 VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
+LAZY_BYTES = 64 << 20  # arrays in files larger than this stay on disk (`DiskSamples`)
 
 
 @dataclass(frozen=True, eq=False)
 class Signal:
     """Samples of one or more channels, and where they sit in time."""
 
-    values: np.ndarray  # (n_samples, n_channels) float; NaN where missing
+    values: np.ndarray | DiskSamples  # (n_samples, n_channels) float; NaN where missing; or read from disk
     names: tuple[str, ...]  # one per channel
     times: np.ndarray | None = None  # seconds, one per sample, increasing
     frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
@@ -51,8 +65,24 @@ class Signal:
     def n_channels(self) -> int:
         return self.values.shape[1]
 
+    @property
+    def on_disk(self) -> bool:
+        """Whether the values stay in their file (`DiskSamples`), read by rows."""
+        return isinstance(self.values, DiskSamples)
+
     def to_dataframe(self) -> pd.DataFrame:
-        """The samples as a table: a `time` (seconds) or `frame` column when known, then one column per channel."""
+        """The samples as a table: a `time` (seconds) or `frame` column when known, then one column per channel.
+
+        Raises
+        ------
+        SignalError
+            For a recording that stays on disk (`on_disk`): it is not copied into a table.
+        """
+        if self.on_disk:
+            raise SignalError(
+                f"{self.source} stays on disk ({self.values.nbytes / 1e9:.1f} GB): it is not copied into a table. "
+                "Read the rows you need with signal.values[a:b]."
+            )
         table = pd.DataFrame(self.values, columns=list(self.names))
         if self.times is not None:
             table.insert(0, "time", self.times)
@@ -61,7 +91,9 @@ class Signal:
         return table
 
 
-def read_timeseries(source, *, key=None, time_column=None, time_unit=None, columns=None) -> Signal:
+def read_timeseries(
+    source, *, key=None, time_column=None, time_unit=None, columns=None, dtype=None, n_channels=None, gain=None
+) -> Signal:
     """Read a time series from a file or from memory.
 
     Parameters
@@ -82,6 +114,13 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         Never guessed from the values' magnitude.
     columns
         The value columns to keep (default: every numeric column that is not the time).
+    dtype, n_channels
+        A headerless binary file (`.bin`, `.raw`, `.dat`: SpikeGLX, Open Ephys, Kilosort) of interleaved samples:
+        their numpy dtype (e.g. "int16") and how many channels each sample holds. Its rate is given to the
+        source (`SourceSpec.rate`) or its times by `align`'s modes.
+    gain
+        Physical units per file unit (e.g. microvolts per bit): one number, or one per channel; the values read
+        are `file value * gain`.
 
     Returns
     -------
@@ -96,6 +135,11 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         When the source holds no numeric values, its times do not increase, a key or column is missing, or
         the unit is unknown.
     """
+    signal = _read(source, key, time_column, time_unit, columns, dtype, n_channels)
+    return signal if gain is None else _with_gain(signal, gain)
+
+
+def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Signal:
     if isinstance(source, pd.DataFrame):
         return signal_from_table(source, "the DataFrame", time_column, time_unit, columns)
     if isinstance(source, (list, tuple, np.ndarray)):
@@ -106,17 +150,24 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
     if not path.exists():
         raise FileNotFoundError(f"Time series file not found: {path}")
     name = path.name.lower()
+    suffix = path.suffix.lower()
+    if dtype is not None or n_channels is not None or suffix in RAW_BINARY_SUFFIXES[:2]:
+        return _read_binary(path, dtype, n_channels)
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
-    suffix = path.suffix.lower()
     if suffix in TEXT_TABLE_SUFFIXES:
         return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:
         return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
     if suffix in HDF5_SUFFIXES:
         return _read_hdf5(path, key, time_column, time_unit, columns)
+    if suffix == ZARR_SUFFIX:
+        return _read_zarr(path, key)
     if suffix == ".npy":
-        array = np.load(path, allow_pickle=False)
+        array, byte_offset = memmap_of_npy(path)
+        if _stays_on_disk(array):
+            return _disk_signal(DiskSamples(array.reshape(len(array), -1), path, byte_offset=byte_offset), path)
+        array = np.asarray(array)
         if array.dtype.names:
             return signal_from_table(pd.DataFrame(array), path, time_column, time_unit, columns)
         return _signal_from_array(array, path, names=None)
@@ -126,8 +177,87 @@ def read_timeseries(source, *, key=None, time_column=None, time_unit=None, colum
         return signal_from_arrays(members, path, key, time_column, time_unit)
     raise SignalError(
         f"{path}: unknown time series format {suffix!r}. Supported: {', '.join(suffixes_of('timeseries'))}, "
-        f"and `<name>{PAIR_TIMES}` + `<name>{PAIR_VALUES}` pairs."
+        f"`<name>{PAIR_TIMES}` + `<name>{PAIR_VALUES}` pairs, and headerless binary files "
+        f"({', '.join(RAW_BINARY_SUFFIXES)}) given their dtype and channel count."
     )
+
+
+def _read_zarr(path: Path, key) -> Signal:
+    """A Zarr array (samples x channels), or the array `key` of a Zarr group, left on disk."""
+    try:
+        import zarr
+    except ImportError as missing:
+        raise SignalError(f"{path} is a Zarr store, and reading it needs zarr: `pip install zarr`.") from missing
+    opened = zarr.open(str(path), mode="r")
+    if hasattr(opened, "shape"):
+        array, member = opened, ""
+    else:
+        arrays = {name: array for name, array in opened.arrays()}
+        if key is None and len(arrays) != 1:
+            raise SignalError(f"{path} holds {len(arrays)} arrays {sorted(arrays)}; pass key= to choose one.")
+        member = key if key is not None else next(iter(arrays))
+        if member not in arrays:
+            raise SignalError(f"{path} has no array {member!r}; it holds {sorted(arrays)}. Pass one of these as key=.")
+        array = arrays[member]
+    if array.ndim != 2 or not _is_numeric(array):
+        raise SignalError(
+            f"{path}: a Zarr recording must be 2-D numbers (samples x channels); got {array.dtype} {array.shape}."
+        )
+    return _disk_signal(DiskSamples(array, path, member=member), path)
+
+
+def _read_binary(path: Path, dtype, n_channels) -> Signal:
+    if dtype is None or n_channels is None:
+        raise SignalError(
+            f"{path} is read as headerless binary samples, which need their dtype and channel count: give them "
+            "and the sample rate (dtype='int16', n_channels=, rate= of a SourceSpec in a script; --dtype, "
+            "--n-channels, --rate on the command line; binary dtype, binary channels and rate in the dock). "
+            "SpikeGLX's .meta gives nSavedChans; Open Ephys' structure.oebin num_channels."
+        )
+    samples = DiskSamples(memmap_of_binary(path, dtype, n_channels), path, byte_offset=0)
+    return _disk_signal(samples, path)
+
+
+def _stays_on_disk(array) -> bool:
+    """Whether a file's array is left on disk: a numeric 1-D or 2-D array larger than `LAZY_BYTES`."""
+    dtype = np.dtype(array.dtype)
+    return (
+        dtype.names is None
+        and (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating))
+        and np.ndim(array) in (1, 2)
+        and int(np.prod(np.shape(array))) * dtype.itemsize > LAZY_BYTES
+    )
+
+
+def _disk_signal(samples: DiskSamples, source, names=None) -> Signal:
+    n_samples, n_channels = samples.shape
+    if n_samples == 0:
+        raise SignalError(f"{source} holds no samples.")
+    if n_channels > n_samples:
+        raise SignalError(
+            f"{source} has {n_samples} samples of {n_channels} channels: a recording kept on disk must hold samples "
+            "along its first axis (time x channels); check the channel count, or write it transposed."
+        )
+    names = tuple(names) if names is not None else tuple(f"channel {i}" for i in range(n_channels))
+    return Signal(samples, names, source=str(source))
+
+
+def _with_gain(signal: Signal, gain) -> Signal:
+    """`signal` with its values multiplied by `gain` (one number, or one per channel)."""
+    gains = np.asarray(gain, dtype=float)
+    if gains.ndim > 1 or (gains.ndim == 1 and len(gains) != signal.n_channels) or not np.all(gains > 0):
+        raise SignalError(
+            f"{signal.source}: the gain must be a positive number or one per channel ({signal.n_channels}), "
+            f"got {gain!r}."
+        )
+    if signal.on_disk:
+        samples = signal.values
+        values = DiskSamples(
+            samples.raw, samples.path, samples.member, samples.gain * gains, samples.offset * gains, samples.byte_offset
+        )
+    else:
+        values = signal.values * gains
+    return replace(signal, values=values)
 
 
 def read_signal_pairs(folder) -> dict[str, Signal]:
@@ -152,12 +282,18 @@ def _read_pair(path: Path, time_unit) -> Signal:
 def _read_hdf5(path: Path, key, time_column, time_unit, columns) -> Signal:
     if pandas_keys(path):
         return signal_from_table(read_pandas_table(path, key, SignalError), path, time_column, time_unit, columns)
-    with h5py.File(path, "r") as handle:
+    handle = h5py.File(path, "r")
+    signal = None
+    try:
         datasets = datasets_by_name(handle)
         time_name = time_column or find_column(datasets, TIME_COLUMN_NAMES)
         if time_unit is None and time_name in datasets:
             time_unit = unit_attribute(datasets[time_name])
-        return signal_from_arrays(datasets, path, key, time_column, time_unit)
+        signal = signal_from_arrays(datasets, path, key, time_column, time_unit)
+        return signal
+    finally:
+        if signal is None or not signal.on_disk:  # a recording left on disk keeps its file open
+            handle.close()
 
 
 def signal_from_arrays(members: dict, source, key, time_column, time_unit) -> Signal:
@@ -181,8 +317,11 @@ def signal_from_arrays(members: dict, source, key, time_column, time_unit) -> Si
         chosen = candidates
     if not chosen:
         raise SignalError(f"{source} holds no numeric values besides the times: {_describe(members)}.")
+    times = None if time_name is None else np.asarray(members[time_name])
     if len(chosen) == 1:
         name, values = next(iter(chosen.items()))
+        if not isinstance(values, np.ndarray) and np.ndim(values) == 2 and _stays_on_disk(values):
+            return _disk_member(values, name, source, times, time_name, time_unit)
         values = np.asarray(values)
         names = [name] if values.ndim == 1 else [f"{name}[{i}]" for i in range(np.shape(values)[-1])]
     elif all(np.ndim(array) == 1 for array in chosen.values()) and len({len(a) for a in chosen.values()}) == 1:
@@ -192,12 +331,27 @@ def signal_from_arrays(members: dict, source, key, time_column, time_unit) -> Si
             f"{source} holds several arrays and it is unclear which are the values: {_describe(candidates)}. "
             "Pass key= to choose one."
         )
-    times = None if time_name is None else np.asarray(members[time_name])
     if times is not None and values.ndim == 2 and len(values) != len(times) and values.shape[1] == len(times):
         values = values.T
         names = [f"{names[0].split('[')[0]}[{i}]" for i in range(values.shape[1])]
     signal = _signal_from_array(values, source, names)
     if time_name is None:
+        return signal
+    is_frames = find_column([time_name], FRAME_COLUMN_NAMES) is not None
+    return _with_times(signal, times, str(time_name), time_unit, is_frames)
+
+
+def _disk_member(dataset, name: str, source, times, time_name, time_unit) -> Signal:
+    """A large 2-D HDF5 dataset (samples x channels) left on disk, with its times if any."""
+    if times is not None and len(times) != dataset.shape[0] and len(times) == dataset.shape[1]:
+        raise SignalError(
+            f"{source}: {name!r} holds channels along its first axis ({dataset.shape}); a recording this large is "
+            "read from disk by rows of samples, so it must be stored as samples x channels."
+        )
+    member = getattr(dataset, "name", name)
+    samples = DiskSamples(dataset, Path(str(source)), member=str(member))
+    signal = _disk_signal(samples, source, [f"{name}[{i}]" for i in range(dataset.shape[1])])
+    if times is None:
         return signal
     is_frames = find_column([time_name], FRAME_COLUMN_NAMES) is not None
     return _with_times(signal, times, str(time_name), time_unit, is_frames)

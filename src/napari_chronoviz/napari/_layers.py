@@ -374,9 +374,12 @@ class Session:
         lanes = plot.lane_boxes(box)
         frames = np.arange(scene.n_frames)
         rows, features = [], {"frame": [], "time": [], "channel": [], "value": [], "unit": []}
+        per_trace = {}  # every channel of a trace at every frame: the rows read once (a recording may stay on disk)
         for channel, lane in zip(plot.channels, lanes):
             trace = plot.traces[channel.trace]
-            values = trace.alignment.values(trace.signal.values[:, channel.column], frames)
+            if channel.trace not in per_trace:
+                per_trace[channel.trace] = trace.alignment.values(trace.signal.values, frames)
+            values = per_trace[channel.trace][:, channel.column]
             finite = np.isfinite(values)
             ys = plot.y_of(channel, values[finite], lane, frames[finite])
             xs = plot.cursor_x(lane, scene.frame_times[finite])

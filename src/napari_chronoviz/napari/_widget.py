@@ -28,6 +28,7 @@ from superqt import QCollapsible
 from ..errors import ChronovizError, ExportCancelled, in_words
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
 from ..io.nwb import is_nwb, nwb_parts
+from ..io.pyramid import pyramid_of
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import open_video
 from ..overlays.layout import POSITIONS
@@ -53,9 +54,13 @@ SINGLE_KINDS = ("events", "intervals")  # one table each: adding another replace
 FROM_NAME = "from name"
 POSE_CHECK_LABEL = "refuse a pose made on another video"
 YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
+NOT_BINARY = "not binary"  # the dtype field's value for files that say their own dtype
+BINARY_DTYPES = (NOT_BINARY, "int16", "uint16", "int32", "float32", "float64")
+DOCK_READER_FIELDS = ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain")  # the form's
 # what to change in the dock when a source does not fit the video, by kind
 DOCK_FIXES = {
-    "signals": "In the dock: a table without a time column needs its sample rate (Hz), times in another unit "
+    "signals": "In the dock: a binary recording (.bin, .dat) needs its dtype, channel count and rate; a table "
+    "without a time column needs its sample rate (Hz), times in another unit "
     "their time unit; else choose its alignment (ratio, stretch, pad) and offset. Then press Add again.",
     "pose": "In the dock: choose its alignment (ratio with rows per frame, pad for a pose that stops early) and "
     "press Add again, or add the pose of this video.",
@@ -115,6 +120,9 @@ class ChronovizWidget(Container):
         self.time_column = LineEdit(label="time column")
         self.time_unit = ComboBox(label="time unit", choices=(FROM_NAME, *TIME_UNITS))
         self.rate = FloatSpinBox(label="rate (Hz, 0 = none)", min=0, max=1e7, step=1, value=0.0)
+        self.dtype = ComboBox(label="binary dtype", choices=BINARY_DTYPES, value=NOT_BINARY)
+        self.n_channels = SpinBox(label="binary channels", min=0, max=100_000, value=0)
+        self.gain = FloatSpinBox(label="gain (units/bit, 0 = 1)", min=0, max=1e9, step=0.001, value=0.0)
         self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
         self.ratio = LineEdit(label="rows per frame", value="")
         self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
@@ -159,6 +167,9 @@ class ChronovizWidget(Container):
                 self.time_column,
                 self.time_unit,
                 self.rate,
+                self.dtype,
+                self.n_channels,
+                self.gain,
                 self.mode,
                 self.ratio,
                 self.offset,
@@ -304,6 +315,9 @@ class ChronovizWidget(Container):
             "time_column": self.time_column.value.strip() or None,
             "time_unit": None if self.time_unit.value == FROM_NAME else self.time_unit.value,
             "rate": self.rate.value or None,
+            "dtype": None if self.dtype.value == NOT_BINARY else self.dtype.value,
+            "n_channels": self.n_channels.value or None,
+            "gain": self.gain.value or None,
         }
         aligned = {}
         if kind in ("signals", "pose"):
@@ -541,7 +555,7 @@ class ChronovizWidget(Container):
     def _show_fields_of_kind(self, *_) -> None:
         """Only the form's fields that the chosen kind reads: a pose has no time column, events no alignment."""
         kind = self.kind.value
-        for name in ("key", "time_column", "time_unit", "rate"):
+        for name in DOCK_READER_FIELDS:
             getattr(self, name).visible = name in READER_FIELDS[kind]
         for control in (self.mode, self.ratio, self.offset):
             control.visible = kind in ("signals", "pose")
@@ -574,6 +588,8 @@ class ChronovizWidget(Container):
         self.key.value, self.time_column.value = spec.key or "", spec.time_column or ""
         self.time_unit.value = spec.time_unit or FROM_NAME
         self.rate.value = spec.rate or 0.0
+        self.dtype.value, self.n_channels.value = spec.dtype or NOT_BINARY, spec.n_channels or 0
+        self.gain.value = spec.gain or 0.0
         self.mode.value = spec.mode or "auto"
         self.ratio.value = "" if spec.ratio is None else str(spec.ratio)
         self.offset.value = spec.offset or 0.0
@@ -594,6 +610,7 @@ class ChronovizWidget(Container):
             with warnings.catch_warnings(record=True) as doubts:
                 warnings.simplefilter("always")
                 alignment = spec.check(video_of_layer(layer), self.options().get(keyword))
+            _summarise_on_disk(spec)
         except (ChronovizError, OSError) as error:
             show_error(
                 f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {in_words(error, 'dock')} "
@@ -832,3 +849,15 @@ def _export(videos: list[dict], scene, output: Path, overwrite: bool, report) ->
     finally:
         for video in opened:
             video.close()
+
+
+def _summarise_on_disk(spec: SourceSpec) -> None:
+    """Build (or find in the cache) the pyramid of a signal that stays on disk, with a napari progress bar that
+    can cancel it, before the panel needs it."""
+    from napari.utils import cancelable_progress
+
+    signal = spec.read()
+    if spec.kind != "signals" or not signal.on_disk:
+        return
+    with cancelable_progress(total=len(signal.values), desc=f"chronoviz: summarising {spec.name}") as bar:
+        pyramid_of(signal.values, progress=progress_callback(bar))

@@ -23,6 +23,7 @@ from ..io.labels import Events, Intervals
 from ..io.spikes import Spikes
 from ..io.timeseries import Signal
 from ..timeline import Alignment
+from .plot_slice import SignalSlicer
 from .primitives import Clip, Geometry, Image, Points, Polylines, Rectangles, Segments, Texts, rgba, text_width
 from .style import MAX_BAND_ALPHA, Style, colormap_table, palette
 
@@ -84,8 +85,6 @@ class _Heatmap:
     unit: str
     low: float | np.ndarray
     high: float | np.ndarray
-    sums: np.ndarray  # (n_samples + 1, n_channels) running sums of the finite values, for column means
-    counts: np.ndarray  # the same of how many are finite
 
 
 class _GutterLine(NamedTuple):
@@ -145,8 +144,9 @@ class PlotPanel:
         self.traces, self.left, self.right, self.style = traces, float(left), float(right), style
         self.events, self.intervals, self.spikes = events, intervals, tuple(spikes)
         heatmap_traces = self._heatmap_traces()
+        self.slicers = [SignalSlicer.of(trace.signal) for trace in traces]
         self.channels = self._channels(heatmap_traces)
-        self.heatmaps = {index: self._heatmap(traces[index]) for index in heatmap_traces}
+        self.heatmaps = {index: self._heatmap(index) for index in heatmap_traces}
         self.colormap = colormap_table(style.colormap)
         self.lanes = self._lanes(heatmap_traces)
         labels = sorted(set(intervals.labels)) if intervals is not None else []
@@ -186,38 +186,32 @@ class PlotPanel:
         lines = [(index, trace) for index, trace in enumerate(self.traces) if index not in heatmap_traces]
         colors = palette(sum(trace.signal.n_channels for _, trace in lines))
         ylim = self.style.ylim
-        values = [trace.signal.values.ravel() for _, trace in lines]
-        global_range = _finite_range(np.concatenate(values)) if values else (0.0, 1.0)
+        ranges = {index: self.slicers[index].channel_ranges(slice(None)) for index, _ in lines}
+        global_range = _finite_range(np.concatenate([np.r_[low, high] for low, high in ranges.values()] or [[]]))
         channels = []
         for index, trace in lines:
             for column, full_name in enumerate(trace.signal.names):
-                column_values = trace.signal.values[:, column]
                 if ylim == "window":
-                    low, high = self._window_limits(trace.alignment, column_values, column_values)
+                    low, high = self._window_limits(index, [column])
                 elif isinstance(ylim, str):
-                    low, high = global_range if ylim == "global" else _finite_range(column_values)
+                    own = np.r_[ranges[index][0][column], ranges[index][1][column]]
+                    low, high = global_range if ylim == "global" else _finite_range(own)
                 else:
                     low, high = map(float, ylim)
                 name, unit = _split_unit(full_name)
                 channels.append(_Channel(index, column, name, unit, colors[len(channels)], low, high))
         return channels
 
-    def _heatmap(self, trace: Trace) -> _Heatmap:
-        values = trace.signal.values
-        ylim = self.style.ylim
+    def _heatmap(self, index: int) -> _Heatmap:
+        trace, ylim = self.traces[index], self.style.ylim
         if ylim == "window":
-            low, high = self._window_limits(
-                trace.alignment, np.fmin.reduce(values, axis=1), np.fmax.reduce(values, axis=1)
-            )
+            low, high = self._window_limits(index, slice(None))
         elif isinstance(ylim, str):
-            low, high = _finite_range(values.ravel())
+            low, high = _finite_range(np.concatenate(self.slicers[index].channel_ranges(slice(None))))
         else:
             low, high = map(float, ylim)
-        finite = np.isfinite(values)
-        sums = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.where(finite, values, 0.0), axis=0)])
-        counts = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(finite, axis=0)])
         name, unit = _split_unit(_file_stem(trace.signal.source) or "heatmap")
-        return _Heatmap(name, unit, low, high, sums, counts)
+        return _Heatmap(name, unit, low, high)
 
     def _lanes(self, heatmap_traces: list[int]) -> list[_Lane]:
         lanes: list[_Lane] = []
@@ -232,27 +226,24 @@ class PlotPanel:
                 lanes.append(_Lane("lines", tuple(range(len(self.channels)))))
         return lanes + [_Lane("raster", source=index) for index in range(len(self.spikes))]
 
-    def _window_limits(self, alignment: Alignment, lows: np.ndarray, highs: np.ndarray):
-        """Per-frame y-limits holding every sample of each frame's window, eased over neighbouring frames.
+    def _window_limits(self, index: int, columns):
+        """Per-frame y-limits holding every sample of `columns` of trace `index` in each frame's window, eased
+        over neighbouring frames.
 
         The least and greatest sample of each window are widened by a moving extreme and then a moving mean
         over `SMOOTHING` of the window's span: the mean of extremes that each cover the frame still holds
         the frame's samples, and the limits glide instead of jumping when a peak enters or leaves the window.
         """
-        starts, stops = alignment.window_bounds(self.frame_times, self.left, self.right)
-        fallback = _finite_range(np.concatenate([lows, highs]))
-        empty = stops <= starts
-        bounds = np.column_stack([starts, stops]).ravel()
+        slicer = self.slicers[index]
+        starts, stops = self.traces[index].alignment.window_bounds(self.frame_times, self.left, self.right)
+        fallback = _finite_range(np.concatenate(slicer.channel_ranges(columns)))
+        lows, highs = slicer.range_bounds(starts, stops, columns)
         reach = 0
         if len(self.frame_times) > 1:
             reach = max(1, int(round(SMOOTHING * (self.left + self.right) * nominal_rate(self.frame_times))))
         limits = []
-        for values, reduce, extreme, default in (
-            (lows, np.fmin, np.min, fallback[0]),
-            (highs, np.fmax, np.max, fallback[1]),
-        ):
-            per_frame = reduce.reduceat(np.append(values, np.nan), bounds)[::2]
-            per_frame[empty | ~np.isfinite(per_frame)] = default
+        for per_frame, extreme, default in ((lows, np.min, fallback[0]), (highs, np.max, fallback[1])):
+            per_frame[~np.isfinite(per_frame)] = default
             eased = _moving_mean(_moving(per_frame, reach, extreme), reach)
             limits.append(extreme([eased, per_frame], axis=0))  # no rounding of the mean may cut a sample off
         low, high = limits
@@ -682,22 +673,26 @@ class PlotPanel:
 
     def _traces(self, lanes: np.ndarray, place: PanelPlacement, reach, shift: float, frame: int) -> Polylines:
         """The channels of `lanes` from the sample before `reach[0]` to the one after `reach[1]`, thinned to
-        two points per strip pixel."""
+        two points per strip pixel (by value, then clipped to the lane)."""
         paths, colors = [], []
-        for index in lanes:
-            lane = place.lanes[index]
-            per_second = self.pixels_per_second(lane)
-            for channel in (self.channels[i] for i in self.lanes[index].channels):
-                trace = self.traces[channel.trace]
-                times = trace.alignment.sample_times
-                first = max(int(np.searchsorted(times, reach[0], "left")) - 1, 0)
-                stop = min(int(np.searchsorted(times, reach[1], "right")) + 1, len(times))
-                strip_x = (times[first:stop] - self.strip_start) * per_second
-                ys = self.y_of(channel, trace.signal.values[first:stop, channel.column], lane, frame)
-                for piece in _finite_pieces(strip_x, ys):
-                    thinned = thin_per_pixel(piece)
-                    paths.append(thinned + [shift, 0.0])
-                    colors.append(channel.color)
+        drawn = [(i, index) for index in lanes for i in self.lanes[index].channels]
+        if not drawn:
+            return Polylines(paths, np.zeros((0, 4)), self.style.line_width)
+        per_second = self.pixels_per_second(place.lanes[lanes[0]])  # the lanes of a column share their x
+        pieces = {}
+        for trace in sorted({self.channels[i].trace for i, _ in drawn}):  # each trace's channels read together
+            times = self.traces[trace].alignment.sample_times
+            first = max(int(np.searchsorted(times, reach[0], "left")) - 1, 0)
+            stop = min(int(np.searchsorted(times, reach[1], "right")) + 1, len(times))
+            mine = [i for i, _ in drawn if self.channels[i].trace == trace]
+            columns = [self.channels[i].column for i in mine]
+            thinned = self.slicers[trace].thinned_paths(columns, times, first, stop, self.strip_start, per_second)
+            pieces.update(zip(mine, thinned))
+        for i, index in drawn:
+            channel, lane = self.channels[i], place.lanes[index]
+            for piece in pieces[i]:
+                paths.append(np.column_stack([piece[:, 0] + shift, self.y_of(channel, piece[:, 1], lane, frame)]))
+                colors.append(channel.color)
         return Polylines(paths, rgba(colors) if paths else np.zeros((0, 4)), self.style.line_width)
 
     def _heatmap_image(self, trace_index: int, lane: np.ndarray, start: int, stop: int, frame: int) -> Image:
@@ -710,8 +705,8 @@ class PlotPanel:
         edges = self.strip_start + np.arange(start, stop + 1) / self.pixels_per_second(lane)
         centers = (edges[:-1] + edges[1:]) / 2
         bins = np.searchsorted(sample_times, edges)
-        counts = heatmap.counts[bins[1:]] - heatmap.counts[bins[:-1]]
-        means = (heatmap.sums[bins[1:]] - heatmap.sums[bins[:-1]]) / np.maximum(counts, 1)
+        dense = np.diff(bins) >= 2
+        means = self.slicers[trace_index].column_means(np.where(dense, bins[:-1], 0), np.where(dense, bins[1:], 0))
         after = (
             np.clip(np.searchsorted(sample_times, centers), 1, len(sample_times) - 1)
             if len(sample_times) > 1
@@ -721,8 +716,10 @@ class PlotPanel:
         nearest = np.where(
             np.abs(sample_times[before] - centers) <= np.abs(sample_times[after] - centers), before, after
         )
-        values = np.where(np.diff(bins)[:, None] >= 2, means, trace.signal.values[nearest])
-        half_step = 0.5 / nominal_rate(sample_times) if len(sample_times) > 1 else 0.5
+        values = means
+        if not dense.all():
+            values[~dense] = trace.signal.values[nearest[~dense]]
+        half_step = 0.5 / trace.alignment.sample_rate if len(sample_times) > 1 else 0.5
         inside = (centers >= sample_times[0] - half_step) & (centers <= sample_times[-1] + half_step)
         low, high = heatmap.low, heatmap.high
         if np.ndim(low):
@@ -1187,32 +1184,6 @@ def _moving_mean(values: np.ndarray, reach: int) -> np.ndarray:
         return values
     sums = np.cumsum(np.pad(values, (reach + 1, reach), mode="edge"))
     return (sums[2 * reach + 1 :] - sums[: -2 * reach - 1]) / (2 * reach + 1)
-
-
-def thin_per_pixel(path: np.ndarray) -> np.ndarray:
-    """Thin an (n, 2) path, sorted by x, to at most two points (its first lowest and first highest y, in
-    order) per whole-pixel column of x; peaks survive. The columns are the pixels of x itself, so pieces of
-    one path cut at different places thin alike where they overlap."""
-    if len(path) <= 2:
-        return path
-    bins = np.floor(path[:, 0]).astype(np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(bins)) + 1]
-    ys, column = path[:, 1], np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(path)]))
-    rows, beyond = np.arange(len(path)), len(path)
-    lowest = np.minimum.reduceat(np.where(ys == np.minimum.reduceat(ys, starts)[column], rows, beyond), starts)
-    highest = np.minimum.reduceat(np.where(ys == np.maximum.reduceat(ys, starts)[column], rows, beyond), starts)
-    picks = np.sort(np.column_stack([lowest, highest]), axis=1).ravel()
-    keep = np.r_[True, picks[1:] != picks[:-1]]
-    return path[picks[keep]]
-
-
-def _finite_pieces(xs: np.ndarray, ys: np.ndarray) -> list[np.ndarray]:
-    """The runs of finite samples as (n, 2) paths: NaN samples break the line instead of bridging the gap."""
-    finite = np.isfinite(ys)
-    if finite.all():
-        return [np.column_stack([xs, ys])] if len(xs) > 1 else []
-    edges = np.flatnonzero(np.diff(np.r_[0, finite.astype(int), 0]))
-    return [np.column_stack([xs[a:b], ys[a:b]]) for a, b in zip(edges[::2], edges[1::2]) if b - a > 1]
 
 
 def _finite_range(values: np.ndarray) -> tuple[float, float]:

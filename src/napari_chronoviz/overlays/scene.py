@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .._times import nominal_rate
 from ..calibration import Calibration, calibration_of
 from ..errors import AlignmentError, ChronovizError, advice, marked
 from ..io.labels import Events, Intervals, read_events, read_intervals
@@ -86,7 +85,7 @@ class Window:
             return self.left, self.right
         if not traces or traces[0].alignment.n_samples < 2:
             raise ChronovizError("A window in samples needs a signal with at least 2 samples; give it in seconds.")
-        step = 1 / nominal_rate(traces[0].alignment.sample_times)
+        step = 1 / traces[0].alignment.sample_rate
         return self.left * step, self.right * step
 
     def to_dict(self) -> dict:

@@ -20,6 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .._progress import progress_reporter
 from ..errors import ExportCancelled, ExportError
 from ..overlays.tiles import TiledScene
 from .export import (
@@ -27,7 +28,6 @@ from .export import (
     copy_audio,
     export_scene,
     partial_path,
-    progress_reporter,
     remove_stale_partials,
     verify_written,
 )

@@ -19,9 +19,7 @@ import os
 import queue
 import re
 import shutil
-import sys
 import threading
-import time
 import warnings
 from collections.abc import Callable
 from fractions import Fraction
@@ -31,6 +29,7 @@ import av
 import cv2
 import numpy as np
 
+from .._progress import progress_reporter
 from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError, advice
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
@@ -589,32 +588,3 @@ def _frame_range(start, end, n_frames: int) -> range:
 def _container_format(output: Path) -> str | None:
     container = EXPORT_CONTAINERS.get(output.suffix.lower())
     return container.muxer if container else None
-
-
-def progress_reporter(progress, total: int, label: str = "export") -> Callable[[int], bool]:
-    """A function of frames done that reports progress (lines starting with `label`) and returns True when asked
-    to cancel."""
-    if callable(progress):
-        return lambda done: bool(progress(done, total))
-    if not progress:
-        return lambda done: False
-    started = time.perf_counter()
-    terminal = sys.stderr.isatty()  # a terminal gets one updating line, a log a line per 10%
-    every = 25 if terminal else max(total // 10, 1)
-
-    printed = [0]
-
-    def report(done: int) -> bool:
-        if done == total or done - printed[0] >= every:
-            printed[0] = done
-            elapsed = time.perf_counter() - started
-            rate = done / elapsed if elapsed > 0 else 0.0
-            left = (total - done) / rate if rate else 0.0
-            line = f"{label}: {done}/{total} frames, {rate:.0f} frames/s, {left:.0f} s left"
-            sys.stderr.write(f"\r{line} " if terminal else f"{line}\n")
-            if terminal and done == total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        return False
-
-    return report

@@ -5,10 +5,11 @@ them as one `TiledVideo`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._progress import Progress
 from ..errors import ExportError
 from ..io.video import VideoSource
 from ..io.video_factory import default_output, open_video
@@ -18,9 +19,6 @@ from ..scene_options import SCENE_OPTION_NAMES, SceneOptions
 from .distributed import export_chunked
 from .export import export_scene, output_frames
 from .tiles import TiledVideo
-
-Progress = bool | Callable[[int, int], bool | None]
-
 
 Videos = str | Path | VideoSource | Sequence[str | Path | VideoSource]
 

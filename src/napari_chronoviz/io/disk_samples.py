@@ -1,0 +1,243 @@
+"""Samples that stay on disk: an (n_samples, n_channels) array in a file, read by rows, scaled to float.
+
+A recording of hours of hundreds of channels does not fit in memory (an hour of one Neuropixels probe is
+83 GB as int16). `DiskSamples` wraps the file's array (a numpy memmap of a `.npy` or raw binary file, an HDF5
+dataset, a Zarr array) and reads only the rows asked for, converting just those to float with the file's
+gain (e.g. microvolts per bit). Whole-recording summaries come from its min/max pyramid (io/pyramid.py).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROWS_PER_READ = 1 << 16  # rows a chunked pass reads at a time
+
+
+@dataclass(frozen=True, eq=False)
+class DiskSamples:
+    """An on-disk (n_samples, n_channels) array, read as float64 `raw * gain + offset` by rows.
+
+    Attributes
+    ----------
+    raw : array-like
+        The file's array: a `numpy.memmap`, an `h5py.Dataset` or a `zarr.Array`, samples along the first axis.
+    path : Path
+        The file it lives in (the pyramid's cache is keyed by it, its size and its modification time).
+    member : str
+        The dataset inside `path` (HDF5, Zarr), "" for a plain array file.
+    gain, offset : float or numpy.ndarray
+        Physical value = raw * gain + offset; one number, or one per channel. Gains are positive.
+    byte_offset : int
+        Where a memmapped array starts in `path` (its header), so chunked passes read the file directly.
+    """
+
+    raw: Any
+    path: Path
+    member: str = ""
+    gain: Any = 1.0
+    offset: Any = 0.0
+    byte_offset: int | None = None
+
+    def __post_init__(self):
+        if np.ndim(self.raw) != 2:
+            raise ValueError(f"DiskSamples needs a 2-D (samples x channels) array, got shape {np.shape(self.raw)}.")
+        gain = np.asarray(self.gain, dtype=float)
+        if gain.ndim > 1 or (gain.ndim == 1 and len(gain) != self.shape[1]) or not np.all(gain > 0):
+            raise ValueError(
+                f"{self.path}: the gain must be a positive number or one positive number per channel "
+                f"({self.shape[1]}), got {self.gain!r}."
+            )
+
+    def __reduce__(self):
+        """Pickled as where the array lives, not its contents (a chunked export sends scenes to other processes)."""
+        if isinstance(self.raw, np.ndarray):
+            where = ("memmap", np.dtype(self.raw.dtype).str, self.shape, self.byte_offset, self.raw.flags.f_contiguous)
+        elif hasattr(self.raw, "get_orthogonal_selection"):
+            where = ("zarr",)
+        else:
+            where = ("hdf5",)
+        return _reopened, (str(self.path), self.member, where, self.gain, self.offset)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(int(n) for n in self.raw.shape)
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype rows are read as (float64); `raw.dtype` is the file's."""
+        return np.dtype(float)
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape)) * np.dtype(self.raw.dtype).itemsize
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            f"{self.path} stays on disk ({self.nbytes / 1e9:.1f} GB): read the rows you need (samples[a:b], "
+            "samples.take(rows)) instead of converting the whole recording."
+        )
+
+    def __getitem__(self, key) -> np.ndarray:
+        """Rows as float: `samples[a:b]`, `samples[a:b, channels]`, `samples[rows]` (any integer array)."""
+        rows, channels = key if isinstance(key, tuple) else (key, slice(None))
+        if isinstance(rows, (int, np.integer)):
+            return self.take(np.array([rows]), channels)[0]
+        if isinstance(rows, slice):
+            return self.scaled(self.raw_rows(rows, channels), channels)
+        return self.take(np.asarray(rows), channels)
+
+    def take(self, rows: np.ndarray, channels=slice(None)) -> np.ndarray:
+        """The rows at integer indices `rows` (any order, repeats allowed) of `channels`, as float."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return np.zeros((*rows.shape, len(np.arange(self.shape[1])[channels])))
+        unique, inverse = np.unique(rows, return_inverse=True)
+        return self.scaled(self.raw_take(unique, channels), channels)[inverse.reshape(rows.shape)]
+
+    @property
+    def _reads_file(self) -> bool:
+        """Whether rows are read from the file with plain reads rather than through the array: a memmapped
+        file in row order. Reads leave no pages mapped, so the process's resident memory does not grow with
+        the parts of a long recording it has shown."""
+        raw = self.raw
+        return self.byte_offset is not None and isinstance(raw, np.ndarray) and raw.flags.c_contiguous
+
+    def raw_rows(self, rows: slice, channels=slice(None)) -> np.ndarray:
+        """Rows `rows` (a slice) of `channels` in the file's dtype."""
+        if self._reads_file:
+            start, stop, step = rows.indices(len(self))
+            if step == 1:
+                return self._read_runs(np.array([start]), np.array([max(stop, start)]))[:, channels]
+        return np.asarray(self.raw[rows])[:, channels]
+
+    def raw_take(self, sorted_rows: np.ndarray, channels=slice(None)) -> np.ndarray:
+        """The rows at increasing indices `sorted_rows`, in the file's dtype (HDF5 and Zarr need them sorted)."""
+        if self._reads_file:
+            breaks = np.flatnonzero(np.diff(sorted_rows) != 1) + 1
+            starts, ends = sorted_rows[np.r_[0, breaks]], sorted_rows[np.r_[breaks - 1, len(sorted_rows) - 1]] + 1
+            return self._read_runs(starts, ends)[:, channels]
+        if isinstance(self.raw, np.ndarray):
+            return self.raw[sorted_rows][:, channels]
+        if hasattr(self.raw, "get_orthogonal_selection"):  # zarr
+            return np.asarray(self.raw.get_orthogonal_selection((sorted_rows, slice(None))))[:, channels]
+        return np.asarray(self.raw[sorted_rows])[:, channels]
+
+    def _read_runs(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Rows `start:end` of each run, one after another, read with `os.preadv` into one array."""
+        n_channels = self.shape[1]
+        row_bytes = n_channels * np.dtype(self.raw.dtype).itemsize
+        out = np.empty((int((ends - starts).sum()), n_channels), self.raw.dtype)
+        flat = out.reshape(-1).view(np.uint8)
+        descriptor = os.open(self.path, os.O_RDONLY)
+        try:
+            done = 0
+            for start, end in zip(starts.tolist(), ends.tolist()):
+                size = (end - start) * row_bytes
+                got = os.preadv(descriptor, [flat[done : done + size]], self.byte_offset + start * row_bytes)
+                if got != size:
+                    raise OSError(f"{self.path}: read {got} of {size} bytes at row {start}; was the file cut short?")
+                done += size
+        finally:
+            os.close(descriptor)
+        return out
+
+    def scaled(self, raw: np.ndarray, channels=slice(None)) -> np.ndarray:
+        """File values of `channels` as physical float values."""
+        gain, offset = (np.asarray(v, dtype=float) for v in (self.gain, self.offset))
+        gain = gain[channels] if gain.ndim else gain
+        offset = offset[channels] if offset.ndim else offset
+        return raw.astype(float) * gain + offset
+
+    def chunks(self, rows: int = ROWS_PER_READ):
+        """(start, raw rows) of the whole array in order, `rows` at a time, in the file's dtype.
+
+        A memmapped file is read with plain reads rather than through the map, so a pass over a recording
+        larger than memory does not keep its pages mapped (the process's resident memory stays flat)."""
+        n_samples, n_channels = self.shape
+        itemsize = np.dtype(self.raw.dtype).itemsize
+        fortran = isinstance(self.raw, np.ndarray) and self.raw.flags.f_contiguous and not self.raw.flags.c_contiguous
+        direct = self.byte_offset is not None and not fortran
+        with open(self.path, "rb") if direct else nullcontext() as file:
+            for start in range(0, n_samples, rows):
+                stop = min(start + rows, n_samples)
+                if file is None:
+                    yield start, np.asarray(self.raw[start:stop])
+                    continue
+                file.seek(self.byte_offset + start * n_channels * itemsize)
+                block = np.fromfile(file, dtype=self.raw.dtype, count=(stop - start) * n_channels)
+                yield start, block.reshape(stop - start, n_channels)
+
+    @property
+    def identity(self) -> dict:
+        """What the samples' pyramid depends on: the file (path, size, modification time), the member and
+        the array's layout (not the gain: the pyramid holds file values)."""
+        stat = Path(self.path).stat()
+        return {
+            "path": str(Path(self.path).resolve()),
+            "member": self.member,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "shape": list(self.shape),
+            "dtype": np.dtype(self.raw.dtype).str,
+        }
+
+
+def _reopened(path: str, member: str, where: tuple, gain, offset) -> DiskSamples:
+    """The `DiskSamples` that `DiskSamples.__reduce__` describes, opened again."""
+    kind = where[0]
+    if kind == "memmap":
+        _, dtype, shape, byte_offset, fortran = where
+        order = "F" if fortran and shape[1] > 1 else "C"
+        raw = np.memmap(path, dtype=dtype, mode="r", offset=byte_offset or 0, shape=tuple(shape), order=order)
+    elif kind == "zarr":
+        import zarr
+
+        raw = zarr.open(path, mode="r")[member] if member else zarr.open(path, mode="r")
+    else:
+        import h5py
+
+        raw = h5py.File(path, "r")[member]
+    return DiskSamples(raw, Path(path), member, gain, offset, where[3] if kind == "memmap" else None)
+
+
+def memmap_of_npy(path: Path) -> tuple[np.ndarray, int]:
+    """The array of a `.npy` file, memory-mapped, and the byte offset of its data."""
+    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    return array, int(array.offset) if isinstance(array, np.memmap) else 0
+
+
+def memmap_of_binary(path: Path, dtype, n_channels: int) -> np.memmap:
+    """A headerless binary file of interleaved `n_channels` samples of `dtype` (SpikeGLX, Open Ephys and
+    Kilosort `.bin`/`.dat`) as an (n_samples, n_channels) memmap; an error names what does not fit."""
+    from ..errors import SignalError
+
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise SignalError(
+            f"{path}: unknown dtype {dtype!r}; give a numpy dtype such as int16, uint16, float32."
+        ) from None
+    if not (isinstance(n_channels, (int, np.integer)) and n_channels > 0):
+        raise SignalError(f"{path}: the channel count must be a positive whole number, not {n_channels!r}.")
+    size = Path(path).stat().st_size
+    frame = dtype.itemsize * int(n_channels)
+    if size == 0 or size % frame:
+        raise SignalError(
+            f"{path} holds {size} bytes, which is not a whole number of samples of {n_channels} channels of "
+            f"{dtype} ({frame} bytes each): check the channel count and the dtype (SpikeGLX's .meta says "
+            "nSavedChans; Open Ephys' structure.oebin num_channels)."
+        )
+    return np.memmap(path, dtype=dtype, mode="r", shape=(size // frame, int(n_channels)))

@@ -1,0 +1,298 @@
+"""Recordings that stay on disk (io/disk_samples.py) and their min/max pyramid (io/pyramid.py): read by rows, never
+whole; the panel draws from the pyramid exactly the pixels it draws from every sample."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from types import SimpleNamespace
+
+import h5py
+import numpy as np
+import pytest
+
+from napari_chronoviz import build_scene
+from napari_chronoviz.errors import SignalError
+from napari_chronoviz.io import pyramid as pyramid_module
+from napari_chronoviz.io import timeseries
+from napari_chronoviz.io.disk_samples import DiskSamples
+from napari_chronoviz.io.pyramid import PyramidCancelled, pyramid_of
+from napari_chronoviz.io.timeseries import Signal, read_timeseries
+from napari_chronoviz.overlays.primitives import Image, Polylines
+from napari_chronoviz.render.panel import PanelPainter
+from napari_chronoviz.render.raster import draw
+from napari_chronoviz.sources import SourceSpec
+from napari_chronoviz.timeline import align
+
+RATE = 30_000.0
+
+
+@pytest.fixture(autouse=True)
+def on_disk(tmp_path, monkeypatch):
+    """Every array file stays on disk, and pyramids go to a folder of the test's own."""
+    monkeypatch.setattr(timeseries, "LAZY_BYTES", 0)
+    monkeypatch.setenv(pyramid_module.CACHE_ENVIRONMENT, str(tmp_path / "cache"))
+
+
+def recording(n_samples=600_000, n_channels=3, seed=0) -> np.ndarray:
+    """Noisy int16 traces with spikes, flat stretches (ties) and values past any y-limits."""
+    rng = np.random.default_rng(seed)
+    values = np.cumsum(rng.integers(-40, 41, (n_samples, n_channels)), axis=0) // 4
+    values[rng.integers(0, n_samples, 300)] += rng.integers(-3000, 3000, (300, n_channels))
+    flat = slice(n_samples // 6, n_samples // 6 + n_samples // 15)
+    values[flat] = values[flat.start]  # flat: every sample of a pixel column ties
+    return np.clip(values, -32768, 32767).astype(np.int16)
+
+
+class Counting:
+    """Wraps a DiskSamples' array and counts the rows read from it."""
+
+    def __init__(self, raw):
+        self.raw, self.rows = raw, 0
+        self.shape, self.dtype, self.ndim = raw.shape, raw.dtype, raw.ndim
+
+    def __getitem__(self, key):
+        block = self.raw[key]
+        self.rows += len(block)
+        return block
+
+
+def fake_video(seconds: float, fps=25.0, width=800, height=200):
+    n_frames = int(seconds * fps)
+    return SimpleNamespace(frame_times=np.arange(n_frames) / fps, shape=(n_frames, height, width, 3))
+
+
+def test_a_large_npy_stays_on_disk_and_reads_only_the_rows_asked(tmp_path):
+    values = recording(50_000)
+    np.save(tmp_path / "probe.npy", values)
+    signal = read_timeseries(tmp_path / "probe.npy", gain=0.195)
+    assert signal.on_disk and isinstance(signal.values.raw, np.memmap)
+    np.testing.assert_array_equal(signal.values[1000:1010, 1], values[1000:1010, 1] * 0.195)
+    with pytest.raises(TypeError, match="stays on disk"):
+        np.asarray(signal.values)
+    with pytest.raises(SignalError, match="stays on disk"):
+        signal.to_dataframe()
+
+
+def test_raw_binary_reads_with_its_dtype_channels_gain_and_rate(tmp_path):
+    values = recording(40_000, 4)
+    values.tofile(tmp_path / "run_g0_t0.imec0.ap.bin")
+    spec = SourceSpec(
+        "signals", str(tmp_path / "run_g0_t0.imec0.ap.bin"), dtype="int16", n_channels=4, gain=2.34, rate=RATE
+    )
+    signal = spec.read()
+    assert signal.on_disk and signal.n_channels == 4
+    np.testing.assert_allclose(signal.values[123], values[123] * 2.34)
+    np.testing.assert_allclose(signal.times[[0, 30_000]], [0.0, 1.0])
+    with pytest.raises(SignalError, match="not a whole number of samples of 3 channels"):
+        read_timeseries(tmp_path / "run_g0_t0.imec0.ap.bin", dtype="int16", n_channels=3)
+    with pytest.raises(SignalError, match="need their dtype and channel count"):
+        read_timeseries(tmp_path / "run_g0_t0.imec0.ap.bin")
+
+
+def test_a_large_hdf5_dataset_stays_on_disk(tmp_path):
+    values = recording(20_000, 3).astype(np.float32)
+    with h5py.File(tmp_path / "lfp.h5", "w") as file:
+        file["data"] = values
+        file["timestamps"] = np.arange(20_000) / 1000.0
+    signal = read_timeseries(tmp_path / "lfp.h5")
+    assert signal.on_disk and signal.values.member == "/data"
+    np.testing.assert_array_equal(signal.values[5:7], values[5:7])
+    np.testing.assert_allclose(signal.times[-1], 19.999)
+
+
+def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path):
+    values = recording(300_001, 2)
+    np.save(tmp_path / "x.npy", values)
+    pyramid = pyramid_of(read_timeseries(tmp_path / "x.npy").values, progress=False)
+    rng = np.random.default_rng(1)
+    starts = rng.integers(0, 300_000, 400)
+    stops = np.minimum(starts + rng.integers(1, 90_000, 400), 300_001)
+    low, low_at, high, high_at = pyramid.extremes(starts, stops)
+    sums = pyramid.sums_of(starts, stops)
+    for i, (start, stop) in enumerate(zip(starts, stops)):
+        piece = values[start:stop]
+        np.testing.assert_array_equal(low[i], piece.min(axis=0))
+        np.testing.assert_array_equal(high[i], piece.max(axis=0))
+        np.testing.assert_array_equal(low_at[i], start + piece.argmin(axis=0))  # the first occurrence
+        np.testing.assert_array_equal(high_at[i], start + piece.argmax(axis=0))
+        np.testing.assert_array_equal(sums[i], piece.sum(axis=0, dtype=float))
+
+
+def test_pyramid_is_cached_and_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
+    path = tmp_path / "x.npy"
+    np.save(path, recording(70_000, 2))
+    pyramid_of(read_timeseries(path).values, progress=False)
+    built = []
+    original = pyramid_module._build
+    monkeypatch.setattr(pyramid_module, "_build", lambda *args: built.append(1) or original(*args))
+    pyramid_of(read_timeseries(path).values, progress=False)
+    assert built == []  # from the cache
+    changed = recording(70_000, 2, seed=5)
+    np.save(path, changed)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    pyramid = pyramid_of(read_timeseries(path).values, progress=False)
+    assert built == [1]
+    np.testing.assert_array_equal(pyramid.channel_ranges()[1], changed.max(axis=0))
+
+
+def test_a_cancelled_build_leaves_nothing_in_the_cache(tmp_path):
+    np.save(tmp_path / "x.npy", recording(200_000, 2))
+    samples = read_timeseries(tmp_path / "x.npy").values
+    with pytest.raises(PyramidCancelled):
+        pyramid_of(samples, progress=lambda done, total: True)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+@pytest.mark.parametrize("ylim", ["channel", (-200.0, 200.0), "window"])
+def test_the_panel_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(tmp_path, ylim):
+    values = recording()
+    np.save(tmp_path / "probe.npy", values)
+    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
+    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
+    video = fake_video(len(values) / RATE)
+    options = {"window": 6.0, "alignment": {"mode": "stretch"}, "style": {"ylim": ylim}}
+    disk_scene = build_scene(video, signals=on_disk, **options)
+    memory_scene = build_scene(video, signals=in_memory, **options)
+    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    box = disk_scene.layout.panel_box
+    for frame in (0, 3, 90, 251, len(video.frame_times) - 1):
+        drawn = [
+            draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
+            for scene in (disk_scene, memory_scene)
+        ]
+        np.testing.assert_array_equal(drawn[0], drawn[1])
+        paths = [
+            traces(scene.plot.strip_geometry(0, 0, 2000, box, frame=frame)) for scene in (disk_scene, memory_scene)
+        ]
+        assert sum(len(path) for path in paths[0]) > 1000
+        assert len(paths[0]) == len(paths[1])
+        for a, b in zip(*paths):
+            np.testing.assert_array_equal(a, b)
+
+
+def traces(geometry) -> list[np.ndarray]:
+    return next(item for item in geometry.items if isinstance(item, Polylines)).paths
+
+
+def test_the_panel_reads_a_few_rows_per_pixel_not_the_window(tmp_path):
+    values = recording()
+    np.save(tmp_path / "probe.npy", values)
+    signal = read_timeseries(tmp_path / "probe.npy")
+    scene = build_scene(fake_video(len(values) / RATE), signals=signal, window=6.0, alignment={"mode": "stretch"})
+    counting = Counting(signal.values.raw)
+    object.__setattr__(signal.values, "raw", counting)
+    painter = PanelPainter(scene)
+    painter.paint(150)
+    window_samples = 12 * RATE
+    assert 0 < counting.rows < 0.25 * window_samples  # edges of pixel columns only, not the window
+
+
+def test_heatmap_of_a_recording_on_disk_matches_the_same_in_memory(tmp_path):
+    values = recording(400_000, 16)
+    np.save(tmp_path / "probe.npy", values)
+    on_disk = read_timeseries(tmp_path / "probe.npy")
+    in_memory = Signal(values.astype(float), on_disk.names, source=str(tmp_path / "probe.npy"))
+    video = fake_video(len(values) / RATE)
+    options = {"window": 5.0, "alignment": {"mode": "stretch"}, "style": {"heatmaps": [0]}}
+    scenes = [build_scene(video, signals=signal, **options) for signal in (on_disk, in_memory)]
+    box = scenes[0].layout.panel_box
+    images = [
+        next(item for item in scene.plot.strip_geometry(0, 0, 1500, box, frame=10).items if isinstance(item, Image))
+        for scene in scenes
+    ]
+    np.testing.assert_array_equal(images[0].pixels, images[1].pixels)
+
+
+def test_values_at_a_frame_read_only_the_rows_around_it(tmp_path):
+    values = recording(100_000, 2)
+    np.save(tmp_path / "x.npy", values)
+    signal = read_timeseries(tmp_path / "x.npy")
+    alignment = align(np.arange(40) / 10.0, signal, mode="stretch")
+    counting = Counting(signal.values.raw)
+    samples = DiskSamples(counting, signal.values.path)
+    np.testing.assert_allclose(alignment.values(samples, 7), alignment.values(values, 7))
+    assert counting.rows <= 2
+
+
+def test_a_recording_on_disk_pickles_as_its_place_not_its_contents(tmp_path):
+    values = recording(200_000, 3)
+    np.save(tmp_path / "x.npy", values)
+    samples = read_timeseries(tmp_path / "x.npy", gain=0.5).values
+    sent = pickle.dumps(samples)  # how a chunked export hands scenes to its worker processes
+    assert len(sent) < 2000
+    np.testing.assert_array_equal(pickle.loads(sent)[1234:1240], values[1234:1240] * 0.5)
+    pyramid = pickle.dumps(pyramid_of(samples, progress=False))
+    assert len(pyramid) < 2000
+    np.testing.assert_array_equal(pickle.loads(pyramid).channel_ranges()[1], values.max(axis=0) * 0.5)
+
+
+def test_the_dock_summarises_a_recording_on_disk_with_a_napari_progress_bar(make_napari_viewer, tmp_path, monkeypatch):
+    import napari.utils
+
+    from napari_chronoviz.io.pyramid import cache_dir
+    from napari_chronoviz.testing import make_stamped_video
+
+    shown = []
+    progress = napari.utils.cancelable_progress
+
+    def watched(*args, **kwargs):
+        bar = progress(*args, **kwargs)
+        shown.append(bar)
+        return bar
+
+    monkeypatch.setattr(napari.utils, "cancelable_progress", watched)
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    np.save(tmp_path / "probe.npy", recording(150_000, 4))
+    viewer = make_napari_viewer()
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value, dock.file.value, dock.rate.value = "signals", tmp_path / "probe.npy", RATE
+    dock.add.clicked()
+    assert [item.kind for item in dock.listed] == ["signals"]
+    assert dock.session.scene.plot.slicers[0].exact_from_pyramid
+    assert [bar.desc for bar in shown] == ["chronoviz: summarising probe.npy"] and shown[0].n == 150_000
+    assert len(list(cache_dir().iterdir())) == 1
+
+
+def test_a_zarr_recording_stays_on_disk(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    values = recording(50_000, 3)
+    group = zarr.open_group(str(tmp_path / "session.zarr"), mode="w")
+    group.create_array("ap", shape=values.shape, chunks=(8192, 3), dtype="int16")[:] = values
+    group.create_array("sync", shape=(10, 2), dtype="int16")[:] = 0
+    with pytest.raises(SignalError, match="holds 2 arrays"):
+        read_timeseries(tmp_path / "session.zarr")
+    signal = read_timeseries(tmp_path / "session.zarr", key="ap", gain=0.5)
+    assert signal.on_disk
+    np.testing.assert_array_equal(signal.values.take(np.array([7, 3])), values[[7, 3]] * 0.5)
+    low, _, high, _ = pyramid_of(signal.values, progress=False).extremes([100], [40_000])
+    np.testing.assert_array_equal(high[0], values[100:40_000].max(axis=0) * 0.5)
+
+
+def test_the_dock_adds_a_binary_recording_given_its_dtype_channels_rate_and_gain(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    from napari_chronoviz.testing import make_stamped_video
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    values = recording(90_000, 6)
+    values.tofile(tmp_path / "run_g0_t0.imec0.ap.bin")
+    viewer = make_napari_viewer()
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value, dock.file.value = "signals", tmp_path / "run_g0_t0.imec0.ap.bin"
+    assert not any(field.native.isHidden() for field in (dock.dtype, dock.n_channels, dock.gain))
+    dock.add.clicked()
+    assert dock.listed == [] and "need their dtype and channel count" in errors[-1]
+    assert "a binary recording (.bin, .dat) needs its dtype, channel count and rate" in errors[-1]
+    dock.dtype.value, dock.n_channels.value, dock.rate.value, dock.gain.value = "int16", 6, RATE, 0.195
+    dock.add.clicked()
+    (spec,) = dock.listed
+    assert (spec.dtype, spec.n_channels, spec.rate, spec.gain) == ("int16", 6, RATE, 0.195)
+    signal = dock.session.scene.traces[0].signal
+    np.testing.assert_allclose(signal.values[100], values[100] * 0.195)
+    dock.kind.value = "events"
+    assert dock.dtype.native.isHidden()
