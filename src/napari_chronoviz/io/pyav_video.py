@@ -24,7 +24,7 @@ from pathlib import Path
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
 from .._times import nominal_rate
 from ..errors import VideoReadError
@@ -49,6 +49,9 @@ _H264_NON_IDR_SLICE, _H264_ACCESS_UNIT_DELIMITER = 1, 9
 # timestamps (MPEG program streams: the video parser picks the stream up mid-frame). Decoding starts a group
 # earlier there, and that group's frames are only passed through.
 RESYNCING_FORMATS = ("mpeg",)
+# FFmpeg's YUV matrices (AVColorSpace) that swscale reads as BT.601: unspecified (2) and reserved (3) too,
+# as it shows such frames.
+BT601_MATRICES = (2, 3, int(Colorspace.ITU601), int(Colorspace.SMPTE170M))
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,11 +239,25 @@ class PyAVVideo(VideoSource):
         return frame
 
     def read_yuv420(self, index: int) -> np.ndarray:
-        """Frame `index` as an (H * 3/2, W) I420 array, straight from the decoder (not cached, no read-ahead)."""
+        """Frame `index` as an (H * 3/2, W) I420 array, BT.601 limited range (not cached, no read-ahead).
+
+        Straight from the decoder when it decodes to that; other frames (BT.709 or BT.2020, full range, 4:2:2,
+        4:4:4, 10-bit) are converted by swscale from the matrix and range they carry, as `read_frame` shows
+        them, so that an encoder that takes these planes keeps the colours."""
         index = self._checked_index(index)
         with self._decoder_lock:
             frame, _ = self._decoder.decode(index)
-            planes = self._converter.reformat(frame, format="yuv420p").to_ndarray()
+            if frame.format.name == "yuv420p" and frame.colorspace in BT601_MATRICES and frame.color_range != ColorRange.JPEG:
+                planes = frame.to_ndarray()
+            else:
+                matrix = Colorspace.ITU601 if frame.colorspace in BT601_MATRICES else frame.colorspace
+                planes = self._converter.reformat(
+                    frame,
+                    format="yuv420p",
+                    src_colorspace=matrix,
+                    dst_colorspace=Colorspace.ITU601,
+                    dst_color_range=ColorRange.MPEG,
+                ).to_ndarray()
             return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
 
     def _convert_or_decode(self, index: int) -> np.ndarray:
