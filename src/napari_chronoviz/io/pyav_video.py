@@ -247,7 +247,8 @@ class PyAVVideo(VideoSource):
         index = self._checked_index(index)
         with self._decoder_lock:
             frame, _ = self._decoder.decode(index)
-            if frame.format.name == "yuv420p" and frame.colorspace in BT601_MATRICES and frame.color_range != ColorRange.JPEG:
+            full_range = frame.color_range == ColorRange.JPEG
+            if frame.format.name == "yuv420p" and frame.colorspace in BT601_MATRICES and not full_range:
                 planes = frame.to_ndarray()
             else:
                 matrix = Colorspace.ITU601 if frame.colorspace in BT601_MATRICES else frame.colorspace
