@@ -31,7 +31,7 @@ from ..errors import VideoReadError
 from .frame_cache import FrameCache
 from .frame_index import FrameIndex, index_from_decoding, index_from_packets
 from .orientation import Orientation, read_orientation
-from .video import VideoSource, raise_unreadable
+from .video import VideoSource, i420_of_rgb, raise_unreadable
 
 DEFAULT_CACHE_BYTES = 128 * 2**20
 DEFAULT_READAHEAD = 12
@@ -242,24 +242,16 @@ class PyAVVideo(VideoSource):
         """Frame `index` as an (H * 3/2, W) I420 array, BT.601 limited range (not cached, no read-ahead).
 
         Straight from the decoder when it decodes to that; other frames (BT.709 or BT.2020, full range, 4:2:2,
-        4:4:4, 10-bit) are converted by swscale from the matrix and range they carry, as `read_frame` shows
-        them, so that an encoder that takes these planes keeps the colours."""
+        4:4:4, 10-bit) are converted from the RGB `read_frame` shows (swscale reads the matrix and range they
+        carry), so that an encoder that takes these planes keeps the colours."""
         index = self._checked_index(index)
         with self._decoder_lock:
             frame, _ = self._decoder.decode(index)
             full_range = frame.color_range == ColorRange.JPEG
             if frame.format.name == "yuv420p" and frame.colorspace in BT601_MATRICES and not full_range:
                 planes = frame.to_ndarray()
-            else:
-                matrix = Colorspace.ITU601 if frame.colorspace in BT601_MATRICES else frame.colorspace
-                planes = self._converter.reformat(
-                    frame,
-                    format="yuv420p",
-                    src_colorspace=matrix,
-                    dst_colorspace=Colorspace.ITU601,
-                    dst_color_range=ColorRange.MPEG,
-                ).to_ndarray()
-            return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
+                return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
+            return i420_of_rgb(self._rgb(frame))
 
     def _convert_or_decode(self, index: int) -> np.ndarray:
         """Frame `index` as RGB, converted from the cache if it was kept as decoded, else decoded now.
