@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import av
+import cv2
 import numpy as np
 import psutil
 from av.video.reformatter import VideoReformatter
@@ -297,6 +298,36 @@ class Fingerprints:
         return bool(np.abs(grid - self.grids[index]).max() > 2)
 
 
+def bench_conversion(path: Path, n_frames: int = 200, passes: int = 3) -> None:
+    """CPU time to convert decoded frames to RGB: swscale as the reader calls it (its reference conversion),
+    and OpenCV's cvtColor on the I420 planes (BT.601 limited range only), alternating; and how far apart
+    their pixels are."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = [frame for _, frame in zip(range(n_frames), container.decode(stream))]
+    converter = VideoReformatter()
+    conversions = {
+        "swscale (the reader)": lambda frame: converter.reformat(frame, format="rgb24").to_ndarray(),
+        "OpenCV cvtColor": lambda frame: cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420),
+    }
+    seconds = {name: [] for name in conversions}
+    for number in range(passes):
+        for name in list(conversions)[:: 1 if number % 2 == 0 else -1]:
+            start = time.process_time()
+            for frame in frames:
+                conversions[name](frame)
+            seconds[name].append(time.process_time() - start)
+    apart = max(
+        int(
+            np.abs(conversions["OpenCV cvtColor"](frame).astype(int) - conversions["swscale (the reader)"](frame)).max()
+        )
+        for frame in frames[:: max(1, n_frames // 10)]
+    )
+    figures = ", ".join(f"{name} {statistics.median(s) / n_frames * 1e3:.2f} ms" for name, s in seconds.items())
+    print(f"  yuv420p -> RGB, CPU per frame ({load()}): {figures}; at most {apart} levels apart on this clip")
+
+
 def bench_real_recording(path: Path) -> None:
     """Sequential and random reads of a real 1024x1024 recording, after a warm-up pass of each reader (the
     file in the page cache, both libraries' code loaded)."""
@@ -310,6 +341,7 @@ def bench_real_recording(path: Path) -> None:
                 video[index]
     what = f" of {path.parent.name}/{path.name} (1024x1024 H.264, real footage)"
     bench_sequential(path, fingerprints, what)
+    bench_conversion(path)
     bench_seek(path, passes=3, is_wrong=fingerprints, what=what)
 
 
