@@ -124,8 +124,7 @@ class StageLog(logging.Handler):
         self.seconds: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg.startswith("exported") and len(record.args) == 3:
-            self.seconds = dict(record.args[2].seconds)
+        self.seconds = getattr(record, "stage_seconds", self.seconds)
 
 
 STAGES = StageLog()

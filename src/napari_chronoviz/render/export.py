@@ -112,7 +112,11 @@ def export_scene(
             started = time.perf_counter()
             _run_pipeline(video, shown, compositor, stream, container, pts, report, clock)
             _log.debug(
-                "exported %d frames in %.2f s; time per stage: %s", len(shown), time.perf_counter() - started, clock
+                "exported %d frames in %.2f s; time per stage: %s",
+                len(shown),
+                time.perf_counter() - started,
+                clock,
+                extra={"stage_seconds": dict(clock.seconds)},
             )
         except BaseException:
             _close_quietly(container)
