@@ -36,6 +36,7 @@ import numpy as np
 from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
+from ..io.video import i420_of_rgb
 from ..overlays.scene import Scene
 from ..timeline import frames_at_or_before
 from .encode import EncoderSettings, output_timing
@@ -493,7 +494,7 @@ class _Compositor:
         with self.clock.timing("convert"):
             x0, y0, x1, y1 = box
             luma, blue, red = planes
-            drawn = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+            drawn = i420_of_rgb(rgb)
             drawn_luma, drawn_blue, drawn_red = _split_i420(drawn, y1 - y0, x1 - x0)
             luma[y0:y1, x0:x1] = drawn_luma
             blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_blue
