@@ -6,7 +6,7 @@ GOP 250 with B-frames, from benchmarks/.cache), a 4-channel plot panel below (so
 -crf 18. The reference, in the same run: `ffmpeg -i in.mp4 -vf pad=640:640 -c:v libx264 -preset
 veryfast -crf 18`. A second workload, a 640x480 SMPTE bars pattern (issue #13), encodes so fast that the
 drawing's share of the time shows. Peak memory is measured in a child process for a short and a 4x longer
-video (`--no-memory` skips it).
+video (`--no-memory` skips it; `--frames N` exports N frames instead of 3000).
 
 Each export also prints where its time went: the seconds each stage worked (decode, draw, convert, encode,
 mux; three threads run them at once) and how long the encoder waited for frames, and the time ffmpeg takes
@@ -132,7 +132,8 @@ logging.getLogger("napari_chronoviz.render.export").addHandler(STAGES)
 logging.getLogger("napari_chronoviz.render.export").setLevel(logging.DEBUG)
 
 
-def export(source: Path, output: Path, n_frames: int) -> float:
+def export(source: Path, output: Path, n_frames: int, end: int | None = None) -> float:
+    """Seconds to export the `n_frames`-frame `source` with the workload drawn on it (frames 0..end-1)."""
     from napari_chronoviz import create_visualization
 
     STAGES.seconds = {}
@@ -145,14 +146,16 @@ def export(source: Path, output: Path, n_frames: int) -> float:
         style={"trail_length": 30},
         overwrite=True,
         progress=False,
+        end=end,
         **workload(n_frames),
         **ENCODER,
     )
     return time.perf_counter() - start
 
 
-def ffmpeg_reference(source: Path, output: Path, pad: bool = True) -> float:
-    """Seconds ffmpeg takes to transcode `source` with the export's encoder settings, padded to 640x640."""
+def ffmpeg_reference(source: Path, output: Path, pad: bool = True, frames: int | None = None) -> float:
+    """Seconds ffmpeg takes to transcode `source` (its first `frames`) with the export's encoder settings, padded
+    to 640x640."""
     start = time.perf_counter()
     subprocess.run(
         [
@@ -163,6 +166,7 @@ def ffmpeg_reference(source: Path, output: Path, pad: bool = True) -> float:
             "-i",
             str(source),
             *(["-vf", "pad=640:640"] if pad else []),
+            *(["-frames:v", str(frames)] if frames else []),
             "-c:v",
             "libx264",
             "-preset",
@@ -192,13 +196,14 @@ def peak_memory_mb(source: Path, n_frames: int) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def compare(source: Path, n_frames: int) -> dict:
-    """Two rounds of: the reference, chronoviz's export, ffmpeg transcoding that export's output; the best of
-    each, and the stage times of chronoviz's best export."""
+def compare(source: Path, n_frames: int, source_frames: int) -> dict:
+    """Two rounds of: the reference, chronoviz's export, ffmpeg transcoding that export's output, each over the
+    first `n_frames` of the `source_frames`-frame `source`; the best of each, and the stage times of
+    chronoviz's best export."""
     best = {"reference": float("inf"), "chronoviz": float("inf"), "own output": float("inf")}
     for _ in range(2):
-        best["reference"] = min(best["reference"], ffmpeg_reference(source, CACHE / "reference.mp4"))
-        seconds = export(source, CACHE / "chronoviz.mp4", n_frames)
+        best["reference"] = min(best["reference"], ffmpeg_reference(source, CACHE / "reference.mp4", frames=n_frames))
+        seconds = export(source, CACHE / "chronoviz.mp4", source_frames, end=n_frames)
         if seconds < best["chronoviz"]:
             best["chronoviz"], stages = seconds, STAGES.seconds
         best["own output"] = min(
@@ -223,11 +228,11 @@ def report(name: str, measured: dict, n_frames: int) -> None:
 
 def main() -> int:
     CACHE.mkdir(exist_ok=True)
-    n_frames = 3000
+    n_frames = int(sys.argv[sys.argv.index("--frames") + 1]) if "--frames" in sys.argv else 3000
     source = make_input(n_frames)
     pattern = make_pattern(n_frames)
-    footage = compare(source, n_frames)
-    bars = compare(pattern, n_frames)
+    footage = compare(source, n_frames, max(n_frames, 3000))
+    bars = compare(pattern, n_frames, n_frames)
     print(
         f"workload: {n_frames} frames 640x480 -> 640x640 composite, 4-channel panel, 13 keypoints + skeleton, "
         f"30-frame trails, libx264 veryfast crf 18; {os.cpu_count()} cores"
