@@ -2,6 +2,8 @@
 drag (scrubbing), sequential reads, a variable-rate file, and opening a 1-hour video. Random seeks run on
 the footage as PyAV writes it (a slice per encoder thread) and, in fewer passes, as ffmpeg's command line
 writes it (one slice per picture), since slices per picture decide the decoder's threading for seeks.
+Sequential and random reads run again on a real 1024x1024 recording (the two-fly SLEAP clip in
+../shared/data), where converting each frame to RGB costs as much as a third of decoding it.
 
 Run: `make bench-video` (or `.venv/bin/python benchmarks/bench_video.py`). Every comparison is fair: each
 reader is opened afresh for each pass, both timed loops do the same work (read the frame, check its
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import av
+import cv2
 import numpy as np
 import psutil
 from av.video.reformatter import VideoReformatter
@@ -35,7 +38,10 @@ from napari_chronoviz.io.pyav_video import _h264_non_reference, slices_per_pictu
 from napari_chronoviz.testing import make_stamped_video, read_stamp, stamp_frame
 
 CACHE = Path(__file__).parent / ".cache"
-SHARED_VIDEO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc_openfield" / "m3v1mp4.mp4"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_VIDEO = SHARED_DATA / "dlc_openfield" / "m3v1mp4.mp4"
+FLIES_VIDEO = SHARED_DATA / "sleap_flies" / "clip.mp4"
+FINGERPRINT_STEP = 64  # a frame's fingerprint: every 64th pixel of every 64th row (a 16x16 grid at 1024x1024)
 STAMP_ROWS = 80  # the top band of each frame carries its index; the rest is real footage
 PASSES = 5
 SEEKS_PER_PASS = 60
@@ -122,17 +128,24 @@ class Measured(NamedTuple):
     wrong: int  # frames whose stamp is not the index asked for, over all passes
 
 
-def read_checked(video, indices: np.ndarray) -> tuple[float, float, int]:
-    """Wall-clock and CPU seconds to read `indices` in order, checking each frame's stamp, and how many
-    frames were wrong."""
+def stamp_is_wrong(index: int, frame: np.ndarray) -> bool:
+    """Whether a benchmark frame's stamp is not `index`."""
+    return stamp_of(frame) != index
+
+
+def read_checked(video, indices: np.ndarray, is_wrong=stamp_is_wrong) -> tuple[float, float, int]:
+    """Wall-clock and CPU seconds to read `indices` in order, checking each frame with `is_wrong(index,
+    frame)`, and how many frames were wrong."""
     wrong = 0
     start, start_cpu = time.perf_counter(), time.process_time()
     for index in indices:
-        wrong += stamp_of(video[int(index)]) != index
+        wrong += is_wrong(int(index), video[int(index)])
     return time.perf_counter() - start, time.process_time() - start_cpu, wrong
 
 
-def compare(path: Path, workloads: list[np.ndarray], readers: dict = READERS) -> dict[str, Measured]:
+def compare(
+    path: Path, workloads: list[np.ndarray], readers: dict = READERS, is_wrong=stamp_is_wrong
+) -> dict[str, Measured]:
     """Read each workload (one per pass) with every reader opened afresh, the first reader alternating."""
     wall = {name: [] for name in readers}
     cpu = {name: [] for name in readers}
@@ -140,7 +153,7 @@ def compare(path: Path, workloads: list[np.ndarray], readers: dict = READERS) ->
     for number, indices in enumerate(workloads):
         for name in list(readers)[:: 1 if number % 2 == 0 else -1]:
             with readers[name](path) as video:
-                elapsed, elapsed_cpu, errors = read_checked(video, indices)
+                elapsed, elapsed_cpu, errors = read_checked(video, indices, is_wrong)
             wall[name].append(elapsed)
             cpu[name].append(elapsed_cpu)
             wrong[name] += errors
@@ -192,6 +205,11 @@ class ReferenceChain:
         self.container.close()
 
 
+def load() -> str:
+    """The machine's 1-minute load average, printed with each comparison (the machine is shared)."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def figures_line(name: str, measured: Measured, figure: str) -> str:
     """One reader's line: its own figure (time per frame, rate), its ratios to napari-video and its errors."""
     return (
@@ -200,17 +218,18 @@ def figures_line(name: str, measured: Measured, figure: str) -> str:
     )
 
 
-def bench_seek(path: Path, passes: int = PASSES) -> None:
+def bench_seek(path: Path, passes: int = PASSES, is_wrong=stamp_is_wrong, what: str = "") -> None:
     """Random exact seeks to frames never asked for before in the pass (no cache can answer them)."""
     with open_video(path) as video:
-        n_frames, threads = len(video), video.seek_threads
+        n_frames, threads, gops = len(video), video.seek_threads, np.diff(video.keyframes)
     slices = slices_per_picture(path)
     workloads = [np.random.default_rng(seed).choice(n_frames, SEEKS_PER_PASS, replace=False) for seed in range(passes)]
-    results = compare(path, workloads, {**READERS, "floor": ReferenceChain})
+    results = compare(path, workloads, {**READERS, "floor": ReferenceChain}, is_wrong)
     ours = results["chronoviz"]
+    gop = f"GOP {int(np.median(gops))}" if len(gops) else "one GOP"
     print(
-        f"random seek, {SEEKS_PER_PASS} distinct frames x {passes} passes, GOP 250 + B-frames, "
-        f"{slices} slice{'s' if slices > 1 else ''} per picture (seek threads {threads[0]} x {threads[1]}):"
+        f"random seek{what}, {SEEKS_PER_PASS} distinct frames x {passes} passes, {gop} + B-frames, "
+        f"{slices} slice{'s' if slices > 1 else ''} per picture (seek threads {threads[0]} x {threads[1]}), {load()}:"
     )
     for name, measured in results.items():
         print(figures_line(name, measured, f"{measured.seconds * 1e3 / SEEKS_PER_PASS:8.1f} ms/frame"))
@@ -244,21 +263,86 @@ def bench_scrub(path: Path) -> None:
     results = compare(path, workloads)
     print(
         f"scrubbing, {DRAGS_PER_PASS} slider drags x {DRAG_STEPS} steps (1-3 frames forward and back) "
-        f"x {PASSES} passes:"
+        f"x {PASSES} passes, {load()}:"
     )
     for name, measured in results.items():
         print(figures_line(name, measured, f"{measured.seconds * 1e3 / len(workloads[0]):8.1f} ms/step"))
 
 
-def bench_sequential(path: Path) -> None:
+def bench_sequential(path: Path, is_wrong=stamp_is_wrong, what: str = "") -> None:
     with open_video(path) as video:
         indices = np.arange(len(video))
-    results = compare(path, [indices] * PASSES)
-    print(f"sequential read of {len(indices)} frames via v[k] x {PASSES} passes:")
+    results = compare(path, [indices] * PASSES, is_wrong=is_wrong)
+    print(f"sequential read{what} of {len(indices)} frames via v[k] x {PASSES} passes, {load()}:")
     for name, measured in results.items():
         print(figures_line(name, measured, f"{len(indices) / measured.seconds:8.0f} frames/s"))
     verdict = "OK" if results["chronoviz"].ratio <= 1 else "MISSED"
     print(f"  target >= napari-video's rate (<= 1.0x its time): {verdict}")
+
+
+class Fingerprints:
+    """Tells a wrong frame of a real recording (no stamps) by comparing a sparse grid of its pixels with
+    the frames of one plain sequential PyAV decode, within 2 levels (readers convert to RGB a level apart)."""
+
+    def __init__(self, path: Path):
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            self.grids = [
+                frame.to_ndarray(format="rgb24")[::FINGERPRINT_STEP, ::FINGERPRINT_STEP].astype(np.int16)
+                for frame in container.decode(stream)
+            ]
+
+    def __call__(self, index: int, frame: np.ndarray) -> bool:
+        grid = frame[::FINGERPRINT_STEP, ::FINGERPRINT_STEP]
+        return bool(np.abs(grid - self.grids[index]).max() > 2)
+
+
+def bench_conversion(path: Path, n_frames: int = 200, passes: int = 3) -> None:
+    """CPU time to convert decoded frames to RGB: swscale as the reader calls it (its reference conversion),
+    and OpenCV's cvtColor on the I420 planes (BT.601 limited range only), alternating; and how far apart
+    their pixels are."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames = [frame for _, frame in zip(range(n_frames), container.decode(stream))]
+    converter = VideoReformatter()
+    conversions = {
+        "swscale (the reader)": lambda frame: converter.reformat(frame, format="rgb24").to_ndarray(),
+        "OpenCV cvtColor": lambda frame: cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420),
+    }
+    seconds = {name: [] for name in conversions}
+    for number in range(passes):
+        for name in list(conversions)[:: 1 if number % 2 == 0 else -1]:
+            start = time.process_time()
+            for frame in frames:
+                conversions[name](frame)
+            seconds[name].append(time.process_time() - start)
+    apart = max(
+        int(
+            np.abs(conversions["OpenCV cvtColor"](frame).astype(int) - conversions["swscale (the reader)"](frame)).max()
+        )
+        for frame in frames[:: max(1, n_frames // 10)]
+    )
+    figures = ", ".join(f"{name} {statistics.median(s) / n_frames * 1e3:.2f} ms" for name, s in seconds.items())
+    print(f"  yuv420p -> RGB, CPU per frame ({load()}): {figures}; at most {apart} levels apart on this clip")
+
+
+def bench_real_recording(path: Path) -> None:
+    """Sequential and random reads of a real 1024x1024 recording, after a warm-up pass of each reader (the
+    file in the page cache, both libraries' code loaded)."""
+    if not path.exists():
+        print(f"real 1024x1024 recording: skipped, {path} is absent (../shared/data beside the repository)")
+        return
+    fingerprints = Fingerprints(path)
+    for open_reader in READERS.values():
+        with open_reader(path) as video:
+            for index in range(min(len(video), 100)):
+                video[index]
+    what = f" of {path.parent.name}/{path.name} (1024x1024 H.264, real footage)"
+    bench_sequential(path, fingerprints, what)
+    bench_conversion(path)
+    bench_seek(path, passes=3, is_wrong=fingerprints, what=what)
 
 
 def bench_variable_rate(folder: Path) -> None:
@@ -324,6 +408,7 @@ def main() -> int:
     bench_seek(make_seek_video(CACHE / "openfield_gop250_bframes_3000_one_slice.mp4", one_slice=True), passes=3)
     bench_scrub(seek_video)
     bench_sequential(seek_video)
+    bench_real_recording(FLIES_VIDEO)
     bench_variable_rate(CACHE)
     bench_hour(make_hour_video(CACHE / "testsrc_1h.mp4"))
     return 0

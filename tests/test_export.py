@@ -465,3 +465,16 @@ def test_an_output_that_is_not_a_video_file_is_refused_by_name(stamped_videos, t
     with pytest.raises(ChronovizError, match=rf"{name} {problem} chronoviz writes|{name} {problem};.*\.mp4, \.mov"):
         create_visualization(stamped_videos["constant_rate"], np.zeros(90), tmp_path / name, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_logs_the_time_of_each_stage(stamped_videos, tmp_path, caplog):
+    """The stage times `make bench-export` prints: every stage of the pipeline worked, the overlays drawn
+    and converted, and how long the encoder waited for frames."""
+    pose = Pose(np.full((90, 1, 1, 2), 40.0), np.ones((90, 1, 1)), ("nose",), ("mouse",), ())
+    with caplog.at_level("DEBUG", logger="napari_chronoviz.render.export"):
+        create_visualization(stamped_videos["constant_rate"], output=tmp_path / "out.mp4", pose=pose, **EXACT)
+    (record,) = [record for record in caplog.records if record.msg.startswith("exported")]
+    seconds = record.stage_seconds
+    assert {"decode", "draw", "convert", "encode", "mux", "encoder waiting for frames"} <= set(seconds)
+    assert all(value > 0 for value in seconds.values())
+    assert "exported 90 frames in" in record.getMessage()

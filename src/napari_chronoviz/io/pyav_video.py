@@ -24,14 +24,14 @@ from pathlib import Path
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
 
 from .._times import nominal_rate
 from ..errors import VideoReadError
 from .frame_cache import FrameCache
 from .frame_index import FrameIndex, index_from_decoding, index_from_packets
 from .orientation import Orientation, read_orientation
-from .video import VideoSource, raise_unreadable
+from .video import VideoSource, i420_of_rgb, raise_unreadable
 
 DEFAULT_CACHE_BYTES = 128 * 2**20
 DEFAULT_READAHEAD = 12
@@ -49,6 +49,9 @@ _H264_NON_IDR_SLICE, _H264_ACCESS_UNIT_DELIMITER = 1, 9
 # timestamps (MPEG program streams: the video parser picks the stream up mid-frame). Decoding starts a group
 # earlier there, and that group's frames are only passed through.
 RESYNCING_FORMATS = ("mpeg",)
+# FFmpeg's YUV matrices (AVColorSpace) that swscale reads as BT.601: unspecified (2) and reserved (3) too,
+# as it shows such frames.
+BT601_MATRICES = (2, 3, int(Colorspace.ITU601), int(Colorspace.SMPTE170M))
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,12 +239,19 @@ class PyAVVideo(VideoSource):
         return frame
 
     def read_yuv420(self, index: int) -> np.ndarray:
-        """Frame `index` as an (H * 3/2, W) I420 array, straight from the decoder (not cached, no read-ahead)."""
+        """Frame `index` as an (H * 3/2, W) I420 array, BT.601 limited range (not cached, no read-ahead).
+
+        Straight from the decoder when it decodes to that; other frames (BT.709 or BT.2020, full range, 4:2:2,
+        4:4:4, 10-bit) are converted from the RGB `read_frame` shows (swscale reads the matrix and range they
+        carry), so that an encoder that takes these planes keeps the colours."""
         index = self._checked_index(index)
         with self._decoder_lock:
             frame, _ = self._decoder.decode(index)
-            planes = self._converter.reformat(frame, format="yuv420p").to_ndarray()
-            return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
+            full_range = frame.color_range == ColorRange.JPEG
+            if frame.format.name == "yuv420p" and frame.colorspace in BT601_MATRICES and not full_range:
+                planes = frame.to_ndarray()
+                return self.orientation.apply_i420(planes, self._facts.width, self._facts.height)
+            return i420_of_rgb(self._rgb(frame))
 
     def decoded_in_order(self, start: int = 0, stop: int | None = None):
         """Yield `(index, av.VideoFrame)` for frames `start` to `stop` (default: the end) in order, as decoded.

@@ -45,9 +45,7 @@ class VideoSource(ABC):
         """Frame `index` as an (H * 3/2, W) I420 array (BT.601, limited range), for yuv420p encoders.
 
         Even sizes only. Sources that decode to YUV override this to skip the trip through RGB."""
-        import cv2
-
-        return cv2.cvtColor(self.read_frame(self._checked_index(index)), cv2.COLOR_RGB2YUV_I420)
+        return i420_of_rgb(self.read_frame(self._checked_index(index)))
 
     def close(self) -> None:  # noqa: B027 - not abstract: a source holding no files has nothing to release
         """Release open files and threads. The source can no longer read afterwards."""
@@ -116,6 +114,13 @@ class VideoSource(ABC):
             meta=np.empty((0, 0, 0, 0), dtype=self.dtype),
             name=f"chronoviz-video-{next(_dask_names)}",
         )
+
+
+def i420_of_rgb(rgb: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) RGB uint8 image of even size as an (H * 3/2, W) I420 array, BT.601 limited range."""
+    import cv2
+
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
 
 
 def raise_unreadable(path: Path, reason: str) -> None:

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+from av.video.reformatter import ColorRange, Colorspace
 
 from .._times import nominal_rate
 from ..errors import ExportError
@@ -18,6 +19,7 @@ DEFAULT_PIX_FMT = {"gif": "rgb8", "libvpx-vp9": "yuv420p"}
 EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
 SIXTEEN_BIT_TIME_BASE = ("mpeg4", "msmpeg4", "msmpeg4v2", "h263", "h263p", "flv")  # denominators <= 65535
 TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
+YUV_PIX_FMT_PREFIXES = ("yuv", "nv12", "nv21", "p010")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class EncoderSettings:
             stream.codec_context.bit_rate = self.bitrate
         if self.gop:
             stream.codec_context.gop_size = int(self.gop)
+        if self.pix_fmt.startswith(YUV_PIX_FMT_PREFIXES):
+            # Every frame is BT.601 (the YUV planes of the video, converted when they were not, and the overlays
+            # converted from RGB alike): say so, or players guess BT.709 for HD sizes and show other colours.
+            stream.codec_context.colorspace = Colorspace.SMPTE170M
+            stream.codec_context.color_range = ColorRange.JPEG if self.pix_fmt.startswith("yuvj") else ColorRange.MPEG
         stream.codec_context.thread_count = os.cpu_count() or 1
         stream.codec_context.thread_type = "AUTO"
         try:  # open now, so that an encoder that cannot run here fails before any frame is decoded

@@ -15,6 +15,8 @@ waiting. Partial files of processes that died are removed by the next export to 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import queue
 import re
@@ -33,6 +35,7 @@ from .._progress import progress_reporter
 from .._times import nominal_rate
 from ..errors import ExportCancelled, ExportError, advice
 from ..io.formats import EXPORT_CONTAINERS, EXPORT_SUFFIXES, VIDEO_SUFFIXES
+from ..io.video import i420_of_rgb
 from ..overlays.readable import seen_in_export, with_readable_font
 from ..overlays.scene import Scene
 from ..timeline import frames_at_or_before
@@ -46,6 +49,7 @@ MILLISECOND_CONTAINERS = (".mkv", ".webm")
 GIF_TIME_BASE = Fraction(1, 100)  # GIF stores each frame's delay in centiseconds
 PARTIAL_NAME = re.compile(r"^\..+\.partial-(\d+)")  # `.NAME.partial-PID...`: a file or folder being written
 _DONE = object()
+_log = logging.getLogger(__name__)
 
 
 def export_scene(
@@ -93,7 +97,10 @@ def export_scene(
     settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
     frames = _frame_range(start, end, len(video))
     shown, times = output_frames(scene.frame_times, frames, fps)
-    compositor = _Compositor(video, scene, settings, scale=scale, crop=crop, video_pixels=not plot_only, alpha=alpha)
+    clock = StageClock()
+    compositor = _Compositor(
+        video, scene, settings, scale=scale, crop=crop, video_pixels=not plot_only, alpha=alpha, clock=clock
+    )
     time_base, pts, rate = _container_timing(output, times, fps, getattr(video, "time_base", None), settings)
     report = progress_reporter(progress, len(shown))
     remove_stale_partials(output.parent)
@@ -106,7 +113,15 @@ def export_scene(
             stream = settings.open_stream(container, compositor.width, compositor.height, time_base, rate)
             if audio and not plot_only and output.suffix.lower() != ".gif":
                 _in_stage("audio", "copying the input's audio", copy_audio, video, container, scene.frame_times, frames)
-            _run_pipeline(video, shown, compositor, stream, container, pts, report)
+            started = time.perf_counter()
+            _run_pipeline(video, shown, compositor, stream, container, pts, report, clock)
+            _log.debug(
+                "exported %d frames in %.2f s; time per stage: %s",
+                len(shown),
+                time.perf_counter() - started,
+                clock,
+                extra={"stage_seconds": dict(clock.seconds)},
+            )
         except BaseException:
             _close_quietly(container)
             raise
@@ -238,10 +253,39 @@ def _process_alive(pid: int) -> bool:
 STAGES = ("open", "decode", "draw", "encode", "flush", "mux", "audio", "verify")
 
 
-def _in_stage(stage: str, doing: str, function, *args, **kwargs):
-    """Call `function`; turn any failure into an ExportError that names the export stage and what it was doing."""
+class StageClock:
+    """Wall-clock seconds each stage of an export spent working, summed over its frames.
+
+    The stages run on three threads at once (decode; draw and convert; encode and mux), so their sum exceeds
+    the export's time; a stage whose total is near the export's time is what the others wait for. "waiting
+    for frames" is the encoder's idle time: the frames it was not fed.
+    """
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def timing(self, stage: str):
+        """Add the time spent in the `with` block to `stage`."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            with self._lock:
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed
+
+    def __str__(self) -> str:
+        return ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in self.seconds.items())
+
+
+def _in_stage(stage: str, doing: str, function, *args, clock: StageClock | None = None, **kwargs):
+    """Call `function`; turn any failure into an ExportError that names the export stage and what it was doing.
+    With `clock`, the call's time is added to the stage's."""
     try:
-        return function(*args, **kwargs)
+        with clock.timing(stage) if clock is not None else contextlib.nullcontext():
+            return function(*args, **kwargs)
     except (ExportError, ExportCancelled):
         raise
     except Exception as error:
@@ -291,9 +335,19 @@ class _Compositor:
     """
 
     def __init__(
-        self, video, scene: Scene, settings: EncoderSettings, *, scale=None, crop=None, video_pixels=True, alpha=False
+        self,
+        video,
+        scene: Scene,
+        settings: EncoderSettings,
+        *,
+        scale=None,
+        crop=None,
+        video_pixels=True,
+        alpha=False,
+        clock: StageClock | None = None,
     ):
         self.scene, self.settings, self.video_pixels, self.alpha = scene, settings, video_pixels, alpha
+        self.clock = StageClock() if clock is None else clock
         x0, y0, x1, y1 = scene.layout.canvas_box if crop is None else np.asarray(crop, dtype=float)
         self.origin = np.array([x0, y0])
         self.scale = float(scale or 1.0)
@@ -328,21 +382,25 @@ class _Compositor:
         return video.read_yuv420(index) if self.yuv else video[index]
 
     def frame(self, index: int, pixels: np.ndarray) -> av.VideoFrame:
+        """Output frame of input frame `index`, whose pixels `read` gave, in the encoder's pixel format. The time
+        spent drawing and converting colours goes to the clock's "draw" and "convert" stages."""
         if self.yuv:
-            return av.VideoFrame.from_ndarray(self._yuv_frame(index, pixels), format="yuv420p")
-        canvas = np.zeros((self.height, self.width, 4 if self.alpha else 3), np.uint8)
-        if pixels is not None:
-            self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
-        draw(canvas, self.scene.video_geometry(index), origin=self.origin, scale=self.scale)
-        if self.painter is None and self.scene.plot is not None:
-            self._draw_scaled_panel(index, canvas)
-        elif self.painter is not None:
-            x0, y0 = (self.painter.box[:2] - self.origin).astype(int)
-            self._paint_panel(index, canvas, x0, y0)
-        if self.alpha:  # drawn premultiplied (render/raster.py); the encoder takes straight colors
-            unpremultiply(canvas)
-        frame = av.VideoFrame.from_ndarray(canvas, format="rgba" if self.alpha else "rgb24")
-        return frame.reformat(format=self.settings.pix_fmt)
+            return self._yuv_frame(index, pixels)
+        with self.clock.timing("draw"):
+            canvas = np.zeros((self.height, self.width, 4 if self.alpha else 3), np.uint8)
+            if pixels is not None:
+                self._place(canvas, pixels if self.scale == 1.0 else _resized(pixels, self.scale))
+            draw(canvas, self.scene.video_geometry(index), origin=self.origin, scale=self.scale)
+            if self.painter is None and self.scene.plot is not None:
+                self._draw_scaled_panel(index, canvas)
+            elif self.painter is not None:
+                x0, y0 = (self.painter.box[:2] - self.origin).astype(int)
+                self._paint_panel(index, canvas, x0, y0)
+            if self.alpha:  # drawn premultiplied (render/raster.py); the encoder takes straight colors
+                unpremultiply(canvas)
+        with self.clock.timing("convert"):
+            frame = av.VideoFrame.from_ndarray(canvas, format="rgba" if self.alpha else "rgb24")
+            return frame.reformat(format=self.settings.pix_fmt)
 
     def _place(self, canvas: np.ndarray, pixels: np.ndarray, top: int | None = None, left: int | None = None) -> None:
         """Copy `pixels` into `canvas` at (top, left) (default: the video's place), clipped to the canvas."""
@@ -376,28 +434,33 @@ class _Compositor:
             if target.shape[2] == 4:
                 region[..., 3] = 255
 
-    def _yuv_frame(self, index: int, i420: np.ndarray) -> np.ndarray:
-        width, height = self.video_size
-        luma, blue, red = _planes(self.height, self.width)
-        luma[...], blue[...], red[...] = 16, 128, 128  # black
-        video_luma, video_blue, video_red = _split_i420(i420, height, width)
-        self._place(luma, video_luma)
-        self._place(blue, video_blue, self.top // 2, self.left // 2)
-        self._place(red, video_red, self.top // 2, self.left // 2)
-        canvas = np.concatenate([luma.ravel(), blue.ravel(), red.ravel()]).reshape(-1, self.width)
-        geometry = self.scene.video_geometry(index)
+    def _yuv_frame(self, index: int, i420: np.ndarray) -> av.VideoFrame:
+        """The yuv420p output frame: the video's planes copied into the frame's own, and only the boxes the
+        overlays cover converted to RGB, drawn on and converted back."""
+        with self.clock.timing("convert"):
+            frame = av.VideoFrame(self.width, self.height, "yuv420p")
+            luma, blue, red = (_plane_view(plane) for plane in frame.planes)
+            luma[...], blue[...], red[...] = 16, 128, 128  # black
+            video_luma, video_blue, video_red = _split_i420(i420, *self.video_size[::-1])
+            self._place(luma, video_luma)
+            self._place(blue, video_blue, self.top // 2, self.left // 2)
+            self._place(red, video_red, self.top // 2, self.left // 2)
+        with self.clock.timing("draw"):
+            geometry = self.scene.video_geometry(index)
         box = self._even_box(geometry.extent()) if geometry.items else None
         if box is not None:
-            rgb = self._region_rgb(canvas, box, fresh=False)
-            draw(rgb, geometry, origin=self.origin + box[:2])
-            self._put_region(canvas, rgb, box)
+            rgb = self._region_rgb((luma, blue, red), box, fresh=False)
+            with self.clock.timing("draw"):
+                draw(rgb, geometry, origin=self.origin + box[:2])
+            self._put_region((luma, blue, red), rgb, box)
         if self.painter is not None:  # last: a panel in a corner lies over the pose, as a legend would
             box = self._even_box(self.painter.box)
             if box is not None:
-                rgb = self._region_rgb(canvas, box, fresh=not self.painter.translucent)
-                self._paint_panel(index, rgb, *(self.painter.box[:2] - self.origin).astype(int) - box[:2])
-                self._put_region(canvas, rgb, box)
-        return canvas
+                rgb = self._region_rgb((luma, blue, red), box, fresh=not self.painter.translucent)
+                with self.clock.timing("draw"):
+                    self._paint_panel(index, rgb, *(self.painter.box[:2] - self.origin).astype(int) - box[:2])
+                self._put_region((luma, blue, red), rgb, box)
+        return frame
 
     def _even_box(self, extent) -> np.ndarray | None:
         """The canvas pixels (x0, y0, x1, y1) of canvas coordinates `extent`, widened to even edges (4:2:0
@@ -408,30 +471,33 @@ class _Compositor:
         x1, y1 = np.minimum(-(-np.ceil(extent[2:] - self.origin).astype(int) // 2) * 2, [self.width, self.height])
         return None if x1 <= x0 or y1 <= y0 else np.array([x0, y0, x1, y1])
 
-    def _region_rgb(self, canvas: np.ndarray, box: np.ndarray, fresh: bool) -> np.ndarray:
-        """The I420 `canvas`'s pixels in `box` as RGB, or black when `fresh` (to be painted over entirely)."""
+    def _region_rgb(self, planes, box: np.ndarray, fresh: bool) -> np.ndarray:
+        """The pixels of the Y, U and V `planes` in `box` as RGB, or black when `fresh` (to be painted over
+        entirely)."""
         x0, y0, x1, y1 = box
         if fresh:
             return np.zeros((y1 - y0, x1 - x0, 3), np.uint8)
-        luma, blue, red = _split_i420(canvas, self.height, self.width)
-        region = np.concatenate(
-            [
-                luma[y0:y1, x0:x1].ravel(),
-                blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
-                red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
-            ]
-        ).reshape(-1, x1 - x0)
-        return cv2.cvtColor(region, cv2.COLOR_YUV2RGB_I420)
+        with self.clock.timing("convert"):
+            luma, blue, red = planes
+            region = np.concatenate(
+                [
+                    luma[y0:y1, x0:x1].ravel(),
+                    blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
+                    red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2].ravel(),
+                ]
+            ).reshape(-1, x1 - x0)
+            return cv2.cvtColor(region, cv2.COLOR_YUV2RGB_I420)
 
-    def _put_region(self, canvas: np.ndarray, rgb: np.ndarray, box: np.ndarray) -> None:
-        """Write RGB pixels back into the I420 `canvas` at `box`."""
-        x0, y0, x1, y1 = box
-        luma, blue, red = _split_i420(canvas, self.height, self.width)
-        drawn = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
-        drawn_luma, drawn_blue, drawn_red = _split_i420(drawn, y1 - y0, x1 - x0)
-        luma[y0:y1, x0:x1] = drawn_luma
-        blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_blue
-        red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_red
+    def _put_region(self, planes, rgb: np.ndarray, box: np.ndarray) -> None:
+        """Write RGB pixels back into the Y, U and V `planes` at `box`."""
+        with self.clock.timing("convert"):
+            x0, y0, x1, y1 = box
+            luma, blue, red = planes
+            drawn = i420_of_rgb(rgb)
+            drawn_luma, drawn_blue, drawn_red = _split_i420(drawn, y1 - y0, x1 - x0)
+            luma[y0:y1, x0:x1] = drawn_luma
+            blue[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_blue
+            red[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = drawn_red
 
 
 def _overlap(target: np.ndarray, pixels: np.ndarray, top: int, left: int) -> tuple[np.ndarray, np.ndarray]:
@@ -442,12 +508,9 @@ def _overlap(target: np.ndarray, pixels: np.ndarray, top: int, left: int) -> tup
     return target[rows, cols], pixels[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
 
 
-def _planes(height: int, width: int):
-    return (
-        np.empty((height, width), np.uint8),
-        np.empty((height // 2, width // 2), np.uint8),
-        np.empty((height // 2, width // 2), np.uint8),
-    )
+def _plane_view(plane) -> np.ndarray:
+    """A writable (height, width) view of a uint8 plane of a VideoFrame, without its rows' padding."""
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
 
 
 def _split_i420(i420: np.ndarray, height: int, width: int):
@@ -464,7 +527,9 @@ def _resized(pixels: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _run_pipeline(video, shown: np.ndarray, compositor: _Compositor, stream, container, pts, report) -> None:
+def _run_pipeline(
+    video, shown: np.ndarray, compositor: _Compositor, stream, container, pts, report, clock: StageClock
+) -> None:
     """Decode, composite and encode the input frames `shown` (one per output frame) on three threads.
 
     A failure in any thread, or a cancel, sets `abort`: the reader stops, the encoder skips the final flush,
@@ -481,7 +546,9 @@ def _run_pipeline(video, shown: np.ndarray, compositor: _Compositor, stream, con
                 if abort.is_set():
                     return
                 if index != previous:  # with fps= above the input rate a frame repeats: decode it once
-                    pixels = _in_stage("decode", f"reading input frame {index}", compositor.read, video, int(index))
+                    pixels = _in_stage(
+                        "decode", f"reading input frame {index}", compositor.read, video, int(index), clock=clock
+                    )
                     previous = index
                 decoded.put((int(index), pixels))
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
@@ -493,13 +560,19 @@ def _run_pipeline(video, shown: np.ndarray, compositor: _Compositor, stream, con
     def encode():
         finished = False
         try:
-            while (frame := composed.get()) is not _DONE:
-                packets = _in_stage("encode", f"encoding output frame {frame.index}", stream.encode, frame.picture)
-                _in_stage("mux", f"writing output frame {frame.index}", container.mux, packets)
+            while True:
+                with clock.timing("encoder waiting for frames"):
+                    frame = composed.get()
+                if frame is _DONE:
+                    break
+                packets = _in_stage(
+                    "encode", f"encoding output frame {frame.index}", stream.encode, frame.picture, clock=clock
+                )
+                _in_stage("mux", f"writing output frame {frame.index}", container.mux, packets, clock=clock)
             finished = True
             if not abort.is_set():
-                packets = _in_stage("flush", "encoding the last frames", stream.encode, None)
-                _in_stage("mux", "writing the last frames", container.mux, packets)
+                packets = _in_stage("flush", "encoding the last frames", stream.encode, None, clock=clock)
+                _in_stage("mux", "writing the last frames", container.mux, packets, clock=clock)
         except BaseException as error:  # noqa: BLE001 - handed to the main thread
             failures.append(error)
             abort.set()
