@@ -22,6 +22,7 @@ import queue
 import re
 import shutil
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from fractions import Fraction
