@@ -33,6 +33,9 @@ def main() -> int:
     if sys.argv[1:] == ["sync"]:  # only the sync dock's pictures
         make_sync_screenshots()
         return 0
+    if sys.argv[1:] == ["nwb"]:  # only the NWB session's picture
+        print(f"wrote {make_nwb_screenshot()}")
+        return 0
     if sys.argv[1:] == ["layers"]:  # only the layers display's picture
         print(f"wrote {make_layers_screenshot()}")
         return 0
@@ -53,6 +56,7 @@ def main() -> int:
     make_labeling_screenshots()
     make_calibration_screenshot()
     make_sync_screenshots()
+    print(f"wrote {make_nwb_screenshot()}")
     print(f"wrote {make_layers_screenshot()}")
     from alignment_figures import make_alignment_figures
 
@@ -290,6 +294,28 @@ def make_sync_screenshots() -> None:
         dock.native.widget().grab().save(str(IMAGES / "sync-dock.png"))
         viewer.close()
     print(f"wrote {IMAGES / 'sync.png'} and {IMAGES / 'sync-dock.png'}")
+
+
+def make_nwb_screenshot() -> Path:
+    """The fly sample's NWB session opened with File > Open, the Overlays dock from the Plugins menu listing the
+    session's parts, at napari's default window."""
+    import napari
+    from qtpy.QtWidgets import QApplication
+
+    from napari_chronoviz import sample_file
+
+    viewer = napari.Viewer()
+    viewer.open(sample_file("flies.nwb"), plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the session
+    dock.kind.value, dock.file.value = "signals", sample_file("flies.nwb")  # the session's series to choose from
+    viewer.dims.set_current_step(0, 1150)
+    QApplication.processEvents()
+    viewer.reset_view()
+    QApplication.processEvents()
+    path = IMAGES / "nwb_session.png"
+    viewer.screenshot(path, canvas_only=False, flash=False)
+    viewer.close()
+    return path
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from magicgui.widgets import (
 )
 from napari.utils.notifications import show_error, show_info, show_warning
 from qtpy.QtCore import Qt
+from qtpy.QtWidgets import QComboBox
 from superqt import QCollapsible
 
 from ..errors import ChronovizError, ExportCancelled, in_words
@@ -117,6 +118,9 @@ class ChronovizWidget(Container):
         self.key = LineEdit(label="HDF5 key / NPZ member")
         # an NWB file's parts of the chosen kind, with their units and rates: choosing one fills in the key
         self.nwb_part = ComboBox(label="part of the NWB file", choices=self._nwb_part_choices, visible=False)
+        # its long entries ("processing/behavior/Position/position (2 channels at 30 Hz, cm)") must not widen the dock
+        self.nwb_part.native.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.nwb_part.native.setMinimumContentsLength(12)
         self.time_column = LineEdit(label="time column")
         self.time_unit = ComboBox(label="time unit", choices=(FROM_NAME, *TIME_UNITS))
         self.rate = FloatSpinBox(label="rate (Hz, 0 = none)", min=0, max=1e7, step=1, value=0.0)
