@@ -225,6 +225,7 @@ def make_calibration_screenshot() -> None:
     from napari_chronoviz import sample_file
     from napari_chronoviz.napari._calibration import POINTS_LAYER
     from napari_chronoviz.napari._sample_data import MOUSE_POSE
+
     viewer = napari.Viewer()
     viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
