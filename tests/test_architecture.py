@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "napari_chronoviz"
 LAYERS = {
     "napari_chronoviz._times": 0,
     "napari_chronoviz._progress": 0,
+    "napari_chronoviz._cache": 0,
     "napari_chronoviz.errors": 0,
     "napari_chronoviz.samples": 0,
     "napari_chronoviz.io": 1,

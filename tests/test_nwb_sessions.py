@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from napari_chronoviz import read_intervals, read_timeseries
 from napari_chronoviz.errors import ChronovizError, SignalError, VideoReadError
-from napari_chronoviz.io.nwb import NwbVideo, nwb_parts, read_nwb_intervals, read_nwb_signal
+from napari_chronoviz.io.nwb import NwbVideo, nwb_parts
 from napari_chronoviz.testing import make_stamped_video, read_stamp
 
 pynwb = pytest.importorskip("pynwb")
@@ -129,22 +130,22 @@ def test_a_video_split_in_two_files_reads_as_one_on_the_session_clock(session):
 
 
 def test_series_and_trials_are_read_in_their_units_on_the_session_clock(session):
-    lick = read_nwb_signal(session["nwb"], "acquisition/lick")
+    lick = read_timeseries(session["nwb"], key="acquisition/lick")
     assert lick.names == ("lick (V)",)
     np.testing.assert_allclose(lick.values[:, 0], session["lick"])  # conversion applied
     np.testing.assert_allclose(lick.times[[0, -1]], [START - 0.5, START - 0.5 + 3.999])
-    ephys = read_nwb_signal(session["nwb"], "acquisition/ephys")
+    ephys = read_timeseries(session["nwb"], key="acquisition/ephys")
     assert ephys.values.shape == (3000, 32) and ephys.names[3] == "ephys 3 (volts)"
-    trials = read_nwb_intervals(session["nwb"], "intervals/trials")
+    trials = read_intervals(session["nwb"], key="intervals/trials")
     assert trials.labels == ("low", "high", "low") and trials.starts.tolist() == [START, START + 1, START + 2]
 
 
 def test_a_missing_part_or_video_file_says_what_the_session_holds(session, tmp_path):
     with pytest.raises(SignalError, match=r"no time series at 'acquisition/speed'.*acquisition/lick"):
-        read_nwb_signal(session["nwb"], "acquisition/speed")
+        read_timeseries(session["nwb"], key="acquisition/speed")
     listed = r"holds 3 time series \(acquisition/ephys, acquisition/lick, processing/ophys/dff\): name one as its key"
     with pytest.raises(SignalError, match=listed):
-        read_nwb_signal(session["nwb"])
+        read_timeseries(session["nwb"])
     moved = write_session(tmp_path, front_files=("front_a.mp4", "elsewhere/front_b.mp4"))
     with pytest.raises(VideoReadError, match=r"video files of acquisition/front are missing: .*elsewhere/front_b.mp4"):
         NwbVideo(moved["nwb"], "acquisition/front")
@@ -233,7 +234,7 @@ def test_pynwbs_back_compatibility_files_open_or_say_why_not(path, tmp_path):
     for part in nwb_parts(path):
         try:
             if part.kind == "signals":
-                assert read_nwb_signal(path, part.key).n_samples > 0
+                assert read_timeseries(path, key=part.key).n_samples > 0
             else:
                 NwbVideo(path, part.key).close()
         except ChronovizError as error:
@@ -259,7 +260,7 @@ def test_labels_go_into_a_copy_of_the_nwb_session_and_come_back(session, tmp_pat
     assert session["nwb"].read_bytes() == before  # the user's file is not touched
     copy = {part.key: part for part in nwb_parts(written[0])}
     assert {"intervals/chronoviz_labels", "intervals/chronoviz_events", "intervals/trials", "units"} <= set(copy)
-    bouts = read_nwb_intervals(written[0], "intervals/chronoviz_labels")
+    bouts = read_intervals(written[0], key="intervals/chronoviz_labels")
     times = front_times()
     assert bouts.labels == ("groom",) and bouts.starts.tolist() == [times[10]] and bouts.ends.tolist() == [times[40]]
     labeler.labeling.load(None, None)  # cleared, then loaded back from the copy
@@ -348,7 +349,7 @@ def test_a_streamed_session_reads_by_range_and_exports(served, session, tmp_path
 
     monkeypatch.setattr(remote, "BLOCK_SIZE", 2**14)  # blocks small beside this 0.5 MB file, as 1 MiB is beside GBs
     url = served.url + "session.nwb"
-    lick = read_nwb_signal(url, "acquisition/lick")
+    lick = read_timeseries(url, key="acquisition/lick")
     np.testing.assert_allclose(lick.values[:, 0], session["lick"])
     size = session["nwb"].stat().st_size
     read = sum(end - start + 1 for name, start, end in served.ranges if name == "session.nwb")
@@ -373,7 +374,7 @@ def test_a_dropped_connection_is_retried_and_a_failed_download_leaves_nothing(se
     from napari_chronoviz.io.remote import ATTEMPTS, cached_download
 
     served.drops["session.nwb"] = 1  # one read breaks off: retried on a fresh connection
-    assert read_nwb_signal(served.url + "session.nwb", "acquisition/lick").n_samples == 4000
+    assert read_timeseries(served.url + "session.nwb", key="acquisition/lick").n_samples == 4000
     served.drops["side.mp4"] = 1  # one broken download: done again
     side = session["nwb"].parent / "side.mp4"
     assert cached_download(served.url + "side.mp4").read_bytes() == side.read_bytes()

@@ -172,7 +172,9 @@ class SourceSpec:
         options = {**(alignment or {}), **self.alignment}
         if self.kind == "pose":
             height, width = video.shape[1:3]
-            check_pose_on_video(loaded, video.path, (width, height), len(video.frame_times), options)
+            check_pose_on_video(
+                loaded, getattr(video, "recorded_file", None), (width, height), len(video.frame_times), options
+            )
         return align(
             video.frame_times, loaded, **{name: value for name, value in options.items() if name != CHECK_VIDEO}
         )

@@ -5,7 +5,7 @@ Times are seconds on one clock: the video's, or a signal's when the scene is tol
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import LabelError
 from .formats import PARQUET_SUFFIXES
-from .nwb import is_nwb, read_nwb_intervals
+from .nwb import is_nwb, nwb_intervals, nwb_labels
 from .tables import column_seconds_per_unit, find_column, read_delimited, read_parquet, write_text_atomically
 
 EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds", "start")  # start: BORIS POINT rows
@@ -149,7 +149,7 @@ def read_intervals(source, *, time_unit: str | None = None, key: str | None = No
         starts, BORIS START and STOP rows do not pair up, or the unit is unknown.
     """
     if isinstance(source, (str, Path)) and is_nwb(source):
-        return read_nwb_intervals(source, key)
+        return Intervals(**asdict(nwb_intervals(source, key)))
     table, name = _table(source)
     boris_types = _boris_types(table)
     tabular = boris_types is not None and (
@@ -420,3 +420,18 @@ def _write_table(path, columns, rows, delimiter: str, overwrite: bool) -> Path:
     writer.writerow(columns)
     writer.writerows(rows)
     return write_text_atomically(path, text.getvalue(), overwrite=overwrite)
+
+
+def read_nwb_labels(path) -> tuple[Intervals | None, Events | None]:
+    """The bouts and point events the Label behaviors dock wrote into a copy of an NWB session (`write_nwb_labels`),
+    each None when the file holds none.
+
+    Raises
+    ------
+    LabelError
+        When the file holds no chronoviz labels.
+    """
+    bouts, points = nwb_labels(path)
+    intervals = None if bouts is None else Intervals(**asdict(bouts))
+    events = None if points is None else Events(points.starts, points.labels, points.source)
+    return intervals, events

@@ -253,8 +253,29 @@ def _part(key: str, item) -> NwbPart | None:
     return None
 
 
-def read_nwb_signal(path, key: str | None = None):
-    """A `TimeSeries` of an NWB file as a `Signal` on the session clock, in its unit (conversion applied).
+@dataclass(frozen=True)
+class NwbSeries:
+    """A `TimeSeries`' samples on the session clock: what `read_timeseries` makes a `Signal` of."""
+
+    values: np.ndarray  # (samples, channels) float, in the series' unit
+    names: tuple[str, ...]
+    times: np.ndarray
+    source: str
+
+
+@dataclass(frozen=True)
+class NwbIntervals:
+    """An interval table's rows on the session clock, sorted by start: what `read_intervals` makes `Intervals` of."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    labels: tuple[str, ...]
+    notes: tuple[str, ...]
+    source: str
+
+
+def nwb_series(path, key: str | None = None) -> NwbSeries:
+    """A `TimeSeries` of an NWB file on the session clock, in its unit (conversion applied).
 
     Parameters
     ----------
@@ -265,7 +286,7 @@ def read_nwb_signal(path, key: str | None = None):
 
     Returns
     -------
-    Signal
+    NwbSeries
         One channel per column, named "<series> (<unit>)" (with the channel's number when there are several),
         its times from the series' `timestamps` or `starting_time` + `rate`.
 
@@ -274,8 +295,6 @@ def read_nwb_signal(path, key: str | None = None):
     SignalError
         When no such series exists (the message lists those that do) or it has more than two dimensions.
     """
-    from .timeseries import Signal
-
     with opened_nwb(path) as contents:
         series = contents.find(key, "signals", SignalError)
         key = contents.key_of(series)
@@ -295,7 +314,7 @@ def read_nwb_signal(path, key: str | None = None):
             if values.shape[1] == 1
             else tuple(f"{series.name} {channel}{unit}" for channel in _channel_names(series, values.shape[1]))
         )
-    return Signal(values, names, times=times, source=f"{path}:{key}")
+    return NwbSeries(values, names, times, f"{path}:{key}")
 
 
 def _channel_names(series, n_channels: int) -> list[str]:
@@ -307,8 +326,8 @@ def _channel_names(series, n_channels: int) -> list[str]:
     return [str(column) for column in range(n_channels)]
 
 
-def read_nwb_intervals(path, key: str | None = None):
-    """An interval table of an NWB file (trials, epochs, any `TimeIntervals`) as `Intervals` on the session clock.
+def nwb_intervals(path, key: str | None = None) -> NwbIntervals:
+    """An interval table of an NWB file (trials, epochs, any `TimeIntervals`) on the session clock.
 
     Each interval is labelled by the table's `label` column, else its first text column (e.g. a trial's
     `condition`), else the table's name; its note is the `note` column, else the remaining text columns.
@@ -325,8 +344,6 @@ def read_nwb_intervals(path, key: str | None = None):
     LabelError
         When no such table exists (the message lists those that do).
     """
-    from .labels import Intervals
-
     with opened_nwb(path) as contents:
         found = contents.find(key, "intervals", LabelError)
         name, table = found.name, found.to_dataframe()
@@ -344,12 +361,12 @@ def read_nwb_intervals(path, key: str | None = None):
         else ["; ".join(f"{column}: {row[column]}" for column in others) for _, row in table.iterrows()]
     )
     order = np.argsort(table["start_time"].to_numpy(float), kind="stable")
-    return Intervals(
+    return NwbIntervals(
         table["start_time"].to_numpy(float)[order],
         table["stop_time"].to_numpy(float)[order],
         tuple(labels[i] for i in order),
         tuple(notes[i] for i in order),
-        source=f"{path}:{name}",
+        f"{path}:{name}",
     )
 
 
@@ -614,17 +631,15 @@ def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False
     return path
 
 
-def read_nwb_labels(path) -> tuple:
-    """The labels `write_nwb_labels` wrote into an NWB file: its bouts (`Intervals`) and point events (`Events`),
-    each None when the file holds none.
+def nwb_labels(path) -> tuple[NwbIntervals | None, NwbIntervals | None]:
+    """The labels `write_nwb_labels` wrote into an NWB file: its bouts and its point events (start = stop), each None
+    when the file holds none.
 
     Raises
     ------
     LabelError
         When the file holds neither table.
     """
-    from .labels import Events
-
     with opened_nwb(path) as contents:
         held = set(contents.nwbfile.intervals)
     if not {LABELS_TABLE, EVENTS_TABLE} & held:
@@ -632,9 +647,6 @@ def read_nwb_labels(path) -> tuple:
             f"{source_name(path)} holds no chronoviz labels (intervals/{LABELS_TABLE}); its interval tables: "
             f"{', '.join(sorted(held)) or 'none'}. Add those as intervals in the Overlays dock instead."
         )
-    intervals = read_nwb_intervals(path, f"intervals/{LABELS_TABLE}") if LABELS_TABLE in held else None
-    events = None
-    if EVENTS_TABLE in held:
-        points = read_nwb_intervals(path, f"intervals/{EVENTS_TABLE}")
-        events = Events(points.starts, points.labels, points.source)
-    return intervals, events
+    return tuple(
+        nwb_intervals(path, f"intervals/{name}") if name in held else None for name in (LABELS_TABLE, EVENTS_TABLE)
+    )

@@ -32,7 +32,7 @@ from .formats import (
     suffixes_of,
 )
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
-from .nwb import is_nwb, read_nwb_signal
+from .nwb import is_nwb, nwb_series
 from .tables import (
     FRAME_COLUMN_NAMES,
     TIME_COLUMN_NAMES,
@@ -145,7 +145,8 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
     if isinstance(source, (list, tuple, np.ndarray)):
         return _signal_from_array(np.asarray(source), "the array", names=None)
     if is_nwb(source):  # also an address: read in place
-        return read_nwb_signal(source, key)
+        series = nwb_series(source, key)
+        return Signal(series.values, series.names, times=series.times, source=series.source)
     path = Path(source).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Time series file not found: {path}")

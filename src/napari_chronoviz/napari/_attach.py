@@ -25,7 +25,7 @@ class _LayerVideo:
 
     frame_times: np.ndarray
     shape: tuple
-    path: str | None  # the video file, for checking that a pose was made on it
+    recorded_file: str | None  # the file the frames were recorded to, for checking that a pose was made on it
 
 
 def attach(
@@ -124,7 +124,8 @@ def video_of_layer(layer) -> _LayerVideo:
                 stacklevel=3,
             )
         frame_times = np.arange(shape[0]) / fps
-    return _LayerVideo(np.asarray(frame_times, dtype=float), shape, layer.metadata.get(METADATA_KEY, {}).get("path"))
+    info = layer.metadata.get(METADATA_KEY, {})
+    return _LayerVideo(np.asarray(frame_times, dtype=float), shape, info.get("recorded_file", info.get("path")))
 
 
 def sync_by_time(viewer: napari.Viewer, video_layers: list | None = None, *, tiles: str | dict | None = None) -> None:

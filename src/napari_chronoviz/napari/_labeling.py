@@ -19,8 +19,16 @@ from .._times import nominal_rate
 from ..annotation import Labeling
 from ..errors import ChronovizError
 from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
-from ..io.labels import LABEL_FORMATS, read_events, read_intervals, write_boris_tabular, write_events, write_intervals
-from ..io.nwb import is_nwb, read_nwb_labels, write_nwb_labels
+from ..io.labels import (
+    LABEL_FORMATS,
+    read_events,
+    read_intervals,
+    read_nwb_labels,
+    write_boris_tabular,
+    write_events,
+    write_intervals,
+)
+from ..io.nwb import is_nwb, write_nwb_labels
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
 from ._metadata import METADATA_KEY

@@ -505,8 +505,8 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
         info["frame_times_file"] = str(frame_times_file)
     if not getattr(video, "upright", True):  # its stored orientation kept: exports and sessions open it so again
         info["upright"] = False
-    if getattr(video, "key", None) is not None:  # a video of an NWB file: which one
-        info["key"] = video.key
+    if getattr(video, "key", None) is not None:  # a video of an NWB file: which one, and the file it points at
+        info["key"], info["recorded_file"] = video.key, str(video.recorded_file)
     attributes = {
         "name": recording_name(video.path) if info.get("key") is None else Path(info["key"]).name,
         "rgb": True,
