@@ -169,7 +169,7 @@ class SyncWidget(ScrollingContainer):
             if not self.read_region():
                 return None
         pulses_path = self.pulses.value
-        if not pulses_path or not Path(pulses_path).exists() or str(pulses_path) in ("", "."):
+        if not pulses_path or str(pulses_path) == "." or not Path(pulses_path).exists():  # "." is an empty field
             show_error("Choose the rig's pulses in 'rig pulses' (a CSV or NPY of edge times, or a sync line).")
             return None
         try:
