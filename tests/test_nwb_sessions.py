@@ -375,9 +375,11 @@ def test_a_dropped_connection_is_retried_and_a_failed_download_leaves_nothing(se
 
     served.drops["session.nwb"] = 1  # one read breaks off: retried on a fresh connection
     assert read_timeseries(served.url + "session.nwb", key="acquisition/lick").n_samples == 4000
-    served.drops["side.mp4"] = 1  # one broken download: done again
+    served.drops["side.mp4"] = 1  # one broken download: done again, its progress reported
     side = session["nwb"].parent / "side.mp4"
-    assert cached_download(served.url + "side.mp4").read_bytes() == side.read_bytes()
+    reported = []
+    downloaded = cached_download(served.url + "side.mp4", progress=lambda done, total: reported.append((done, total)))
+    assert downloaded.read_bytes() == side.read_bytes() and reported[-1] == (side.stat().st_size,) * 2
     served.drops["front_a.mp4"] = ATTEMPTS  # every try breaks off: a clear error, and nothing in the cache
     with pytest.raises(ChronovizError, match=f"Downloading .*front_a.mp4 failed {ATTEMPTS} times"):
         cached_download(served.url + "front_a.mp4")

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from .._cache import cache_dir
+from .._progress import progress_reporter
 from ..errors import ChronovizError
 
 ATTEMPTS = 3  # tries of each read or download before giving up
@@ -101,7 +102,7 @@ class RemoteFile(io.RawIOBase):
         super().close()
 
 
-def cached_download(url: str, progress: Callable[[int, int], None] | None = None) -> Path:
+def cached_download(url: str, progress: bool | Callable[[int, int], object] = True) -> Path:
     """The file at `url`, downloaded into the cache once (later calls return the cached copy).
 
     The download goes to a temporary file beside its place in the cache and is renamed when complete, so the
@@ -112,7 +113,8 @@ def cached_download(url: str, progress: Callable[[int, int], None] | None = None
     url
         The file's address.
     progress
-        Called with (bytes so far, total bytes) as the download goes.
+        True (default): a line on stderr as the download goes, in MB (one updating line on a terminal, a line per
+        10% in a log); False: silent; or a function called with (bytes so far, total bytes).
 
     Returns
     -------
@@ -149,11 +151,16 @@ def _download(url: str, destination: Path, progress) -> None:
     """Write the file at `url` to `destination`; an OSError when fewer bytes came than the server announced."""
     with _http().open(url, "rb", block_size=DOWNLOAD_CHUNK) as remote, open(destination, "wb") as local:
         total, done = remote.size, 0
+        megabytes = -(-total // 2**20)
+        report = progress_reporter(
+            progress if not callable(progress) else False, megabytes, f"downloading {url_name(url)}", "MB"
+        )
         while chunk := remote.read(DOWNLOAD_CHUNK):
             local.write(chunk)
             done += len(chunk)
-            if progress is not None:
+            if callable(progress):
                 progress(done, total)
+            report(-(-done // 2**20))
     if done != total:
         raise OSError(f"got {done} of {total} bytes")
 
