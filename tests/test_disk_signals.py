@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from napari_chronoviz import build_scene
+from napari_chronoviz._cache import CACHE_ENVIRONMENT
 from napari_chronoviz.errors import SignalError
 from napari_chronoviz.io import pyramid as pyramid_module
 from napari_chronoviz.io import timeseries
@@ -31,7 +32,7 @@ RATE = 30_000.0
 def on_disk(tmp_path, monkeypatch):
     """Every array file stays on disk, and pyramids go to a folder of the test's own."""
     monkeypatch.setattr(timeseries, "LAZY_BYTES", 0)
-    monkeypatch.setenv(pyramid_module.CACHE_ENVIRONMENT, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENVIRONMENT, str(tmp_path / "cache"))
 
 
 def recording(n_samples=600_000, n_channels=3, seed=0) -> np.ndarray:
@@ -141,7 +142,7 @@ def test_a_cancelled_build_leaves_nothing_in_the_cache(tmp_path):
     samples = read_timeseries(tmp_path / "x.npy").values
     with pytest.raises(PyramidCancelled):
         pyramid_of(samples, progress=lambda done, total: True)
-    assert list((tmp_path / "cache").iterdir()) == []
+    assert list(pyramid_module.cache_dir().iterdir()) == []
 
 
 @pytest.mark.parametrize("ylim", ["channel", (-200.0, 200.0), "window"])

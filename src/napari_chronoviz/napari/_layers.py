@@ -232,6 +232,9 @@ class Session:
     def _keep_text_readable(self) -> None:
         """After the view changed size (a dock opened or closed, the window resized), the text size it needs
         (never below `font_given`); the view is fitted again when the panel changed."""
+        qt_viewer = qt_viewer_of(self.viewer)
+        if qt_viewer is None or not qt_viewer.isVisible():  # a window closed (it takes no new layers) or never shown
+            return
         scene = readable_in_view(self.viewer, self.scene, self._font_given)
         if scene.style.font_size != self.scene.style.font_size:
             self._show(scene)

@@ -566,6 +566,8 @@ def _run_pipeline(
                     frame = composed.get()
                 if frame is _DONE:
                     break
+                if abort.is_set():  # stopped (a failure, a cancel, Ctrl+C): the frames queued are not encoded
+                    continue
                 packets = _in_stage(
                     "encode", f"encoding output frame {frame.index}", stream.encode, frame.picture, clock=clock
                 )
