@@ -235,6 +235,10 @@ def test_a_killed_exports_partial_file_is_removed_by_the_next_export(tmp_path):
     assert sorted(path.name for path in folder.iterdir()) == sorted([live.name, "next.mp4"])
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_a_render_stopped_by_kill_or_ctrl_c_says_so_and_leaves_nothing(tmp_path, stop):
     folder = tmp_path / "exports"
@@ -242,7 +246,8 @@ def test_a_render_stopped_by_kill_or_ctrl_c_says_so_and_leaves_nothing(tmp_path,
     output = folder / "slow.mp4"
     command = [sys.executable, "-m", "napari_chronoviz.cli", "render", str(sample_file("flies.mp4"))]
     command += ["-o", str(output), "--preset", "veryslow", "--quiet"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    # Ctrl+C as in a terminal: a shell running the suite in the background hands its children SIGINT ignored
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     deadline = time.monotonic() + 60
     while not list(folder.glob(".slow.partial-*")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
