@@ -9,6 +9,7 @@ import pytest
 from qtpy.QtWidgets import QApplication
 
 from napari_chronoviz.io.clock_map import read_clock_map
+from napari_chronoviz.io.video_factory import VideoEntry
 from napari_chronoviz.napari._metadata import METADATA_KEY
 from napari_chronoviz.session import open_session, save_session
 from napari_chronoviz.testing import make_sync_video
@@ -69,7 +70,7 @@ def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, mo
     from napari_chronoviz.napari._attach import attach
 
     session = attach(viewer, reopened, signals=result.signal)
-    saved = save_session(tmp_path / "synced.cvz", made.path, session.scene, frame_times=[tmp_path / "clock.json"])
+    saved = save_session(tmp_path / "synced.cvz", VideoEntry(made.path, tmp_path / "clock.json"), session.scene)
     (video,) = open_session(saved).open_videos()
     with video:
         np.testing.assert_allclose(video.frame_times, rig_times)

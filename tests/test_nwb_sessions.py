@@ -356,7 +356,7 @@ def test_a_streamed_session_reads_by_range_and_exports(served, session, tmp_path
     assert read < size  # read in place: the 32-channel series' samples never crossed the network
     with pytest.warns(UserWarning, match="its pose is not shown when the session is streamed"):
         opened = open_session(url)
-    assert opened.videos[0]["path"] == url and opened.options["signals"][0]["path"] == url
+    assert opened.videos[0].path == url and opened.options["signals"][0]["path"] == url
     videos = opened.open_videos()
     assert [read_stamp(videos[0][k]) for k in (0, 50, 89)] == [0, 50, 89]  # the split video, from the cache
     cached = sorted(path.name for path in (tmp_path / "cache" / "downloads").rglob("*") if path.is_file())

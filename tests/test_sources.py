@@ -15,6 +15,7 @@ from napari_chronoviz import (
     SceneOptions,
     SourceSpec,
     build_scene,
+    build_tiled_scene,
     open_session,
     read_pose,
     save_session,
@@ -154,3 +155,22 @@ def test_a_session_keeps_the_ethogram_of_its_labels(tables):
         ("groom", "g", "state"),
         ("rear", "r", "point"),
     ]
+
+
+def test_a_session_opened_and_saved_again_is_the_same_file(tables):
+    from napari_chronoviz import VideoEntry
+
+    for name in ("front.mp4", "side.mp4", "front_times.npy"):
+        (tables / name).write_bytes(b"")  # the session names them; nothing reads them here
+    videos = [VideoEntry(tables / "front.mp4", tables / "front_times.npy", upright=False), tables / "side.mp4"]
+    scene = build_tiled_scene([VIDEO, VIDEO], intervals=tables / "intervals.csv")
+    first = save_session(tables / "first.cvz", videos, scene)
+    saved = yaml.safe_load(first.read_text())["videos"]
+    assert [(video["path"], video["frame_times"], video.get("upright", True)) for video in saved] == [
+        ("front.mp4", "front_times.npy", False),
+        ("side.mp4", None, True),
+    ]
+    reopened = open_session(first)
+    assert reopened.videos[0] == VideoEntry(tables / "front.mp4", tables / "front_times.npy", upright=False)
+    again = save_session(tables / "again.cvz", reopened.videos, scene)  # a script's round trip: no list to rebuild
+    assert again.read_text() == first.read_text()

@@ -10,7 +10,7 @@ import pytest
 from napari_chronoviz.cli import main
 from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError
 from napari_chronoviz.io.clock_map import ClockMap, read_clock_map
-from napari_chronoviz.io.video_factory import open_video
+from napari_chronoviz.io.video_factory import VideoEntry, open_video
 from napari_chronoviz.session import open_session, save_session
 from napari_chronoviz.sync import (
     Region,
@@ -191,7 +191,7 @@ def test_clock_map_round_trips_through_files_and_sessions(synthetic, tmp_path):
 
     with open_video(recording.path, frame_times=path) as video:
         scene = build_scene(video, signals=result.signal)
-    session = save_session(tmp_path / "synced.cvz", recording.path, scene, frame_times=[path])
+    session = save_session(tmp_path / "synced.cvz", VideoEntry(recording.path, path), scene)
     opened = open_session(session)
     (video,) = opened.open_videos()
     with video:

@@ -50,7 +50,7 @@ _PUBLIC = {
     "napari_chronoviz.io.timeseries": ("Signal", "read_signal_pairs", "read_timeseries"),
     "napari_chronoviz.io.timestamps": ("read_frame_times",),
     "napari_chronoviz.io.video": ("VideoSource",),
-    "napari_chronoviz.io.video_factory": ("open_video",),
+    "napari_chronoviz.io.video_factory": ("VideoEntry", "open_video"),
     "napari_chronoviz.io.video_check": ("VideoCheck", "check_video"),
     "napari_chronoviz.samples": ("sample_file",),
     "napari_chronoviz.session": ("OpenedSession", "open_session", "save_session"),
@@ -116,7 +116,7 @@ if TYPE_CHECKING:
     from .io.timestamps import read_frame_times
     from .io.video import VideoSource
     from .io.video_check import VideoCheck, check_video
-    from .io.video_factory import open_video
+    from .io.video_factory import VideoEntry, open_video
     from .kinematics import pose_speed
     from .napari._attach import attach, sync_by_time
     from .overlays.layout import Layout

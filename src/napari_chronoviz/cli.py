@@ -437,7 +437,7 @@ def _session_or_options(args) -> tuple:
 
         session = open_session(args.video[0])
         videos = session.open_videos()
-        frame_times = [video["frame_times"] for video in session.videos]
+        frame_times = [video.frame_times for video in session.videos]
         return (videos if len(videos) > 1 else videos[0]), dict(session.options), frame_times
     frame_times = _frame_time_files(args.video, args.frame_times)
     videos = _opened_videos(args.video, frame_times, args.upright)

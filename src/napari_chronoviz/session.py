@@ -25,6 +25,7 @@ from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
 from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series, source_name
 from .io.remote import is_url
+from .io.video_factory import VideoEntry
 from .scene_options import SCENE_OPTION_NAMES
 from .sources import SourceSpec
 
@@ -38,10 +39,8 @@ class OpenedSession:
 
     Attributes
     ----------
-    videos : list of dict
-        One per video that exists, in tile order: `{"path": Path, "frame_times": Path or None, "upright": bool,
-        "key": str or None}` (`upright` False: its stored orientation kept; `key`: the video of an NWB file; see
-        `open_video`).
+    videos : list of VideoEntry
+        One per video that exists, in tile order: its file, frame-time file, orientation and NWB key.
     options : dict
         `signals`, `pose` (per video when there are several), `events`, `intervals`, `spikes`, `alignment`,
         `pose_alignment`, `labels_clock`, `window`, `layout`, `style`, `tiles` (several videos only), and
@@ -52,22 +51,17 @@ class OpenedSession:
         The ethogram file the labels were made with (`read_ethogram`), when the session has one.
     """
 
-    videos: list[dict]
+    videos: list[VideoEntry]
     options: dict
     missing: list[Path] = field(default_factory=list)
     ethogram: Path | None = None
 
     def open_videos(self) -> list:
         """The videos opened with their frame-time files and orientation (`open_video`); close them when done."""
-        from .io.video_factory import open_video
-
-        return [
-            open_video(video["path"], video["frame_times"], upright=video["upright"], key=video.get("key"))
-            for video in self.videos
-        ]
+        return [video.open() for video in self.videos]
 
 
-def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=None, upright=None, keys=None) -> Path:
+def save_session(path: str | Path, videos, scene, *, ethogram=None) -> Path:
     """Write the session of `videos` shown with `scene` to `path` (YAML, `.cvz`); return the path.
 
     Parameters
@@ -75,7 +69,9 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
     path
         The session file; `.cvz` is added when it has another suffix.
     videos
-        The video paths (or imgstores), one or a list (several cameras, in tile order).
+        The videos, one or a list (several cameras, in tile order): each a path (a video file, imgstore or NWB
+        file, opened with its own frame times) or a `VideoEntry` (with its frame-time file, orientation or NWB
+        key), as `open_session` gives them back in `OpenedSession.videos`.
     scene
         The `Scene` or `TiledScene` shown (from `build_scene`, `build_tiled_scene` or an attached napari
         session's `scene`): each source by path with its reader and alignment options (a `SourceSpec`), and
@@ -84,16 +80,9 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
         (tables, arrays) are written beside the session file (`<session>.signals-<n>.npy`,
         `<session>.events-1.csv`, `<session>.intervals-1.csv`) and saved by that path; poses and spikes given
         in memory cannot be, and are left out with a warning.
-    frame_times
-        The frame-time file of each video (None for a video's own times), in the order of `videos`.
-    keys
-        For each video that is an NWB file, its `ImageSeries` (see `open_video`); None for the others.
     ethogram
         The ethogram of the labels (the behaviors, their keys and colors): its file, or an `Ethogram`, written
         beside the session file as `<session>.ethogram.yaml`.
-    upright
-        Whether each video is shown turned as its display matrix says (`open_video`'s `upright`), in the order
-        of `videos`; None: all are.
 
     Returns
     -------
@@ -102,10 +91,7 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
     """
     path = Path(path)
     path = path if path.suffix == SESSION_SUFFIX else path.with_name(path.name + SESSION_SUFFIX)
-    videos = list(videos) if isinstance(videos, (list, tuple)) else [videos]
-    frame_times = list(frame_times) if frame_times is not None else [None] * len(videos)
-    upright = list(upright) if upright is not None else [True] * len(videos)
-    keys = list(keys) if keys is not None else [None] * len(videos)
+    videos = [VideoEntry.of(video) for video in (videos if isinstance(videos, (list, tuple)) else [videos])]
     config = scene.config
     sources = config["sources"]
     poses = [camera["pose"] for camera in config["cameras"]] if "cameras" in config else [sources.get("pose")]
@@ -115,13 +101,13 @@ def save_session(path: str | Path, videos, scene, *, frame_times=None, ethogram=
         "chronoviz_session": SESSION_VERSION,
         "videos": [
             {
-                "path": _relative(video, path),
-                "frame_times": _relative(times, path),
-                **({"key": key} if key is not None else {}),
+                "path": _relative(video.path, path),
+                "frame_times": _relative(video.frame_times, path),
+                **({"key": video.key} if video.key is not None else {}),
                 "pose": _saved_sources(pose, "pose", path, scene.sources, in_memory("pose")),
-                **({} if shown_upright else {"upright": False}),
+                **({} if video.upright else {"upright": False}),
             }
-            for video, times, key, pose, shown_upright in zip(videos, frame_times, keys, poses, upright)
+            for video, pose in zip(videos, poses)
         ],
         **{kind: _saved_sources(sources.get(kind), kind, path, scene.sources, in_memory(kind)) for kind in SOURCE_KEYS},
         **{key: config[key] for key in SCENE_OPTION_NAMES if key in config},
@@ -239,14 +225,8 @@ def open_session(path: str | Path) -> OpenedSession:
     for video in saved["videos"]:
         video_path = found(video["path"])
         if video_path is not None:
-            videos.append(
-                {
-                    "path": video_path,
-                    "frame_times": found(video.get("frame_times")),
-                    "upright": bool(video.get("upright", True)),
-                    "key": video.get("key"),
-                }
-            )
+            times, upright = found(video.get("frame_times")), bool(video.get("upright", True))
+            videos.append(VideoEntry(video_path, times, upright, video.get("key")))
             poses.append(found(video.get("pose")))
     if not videos:
         raise ChronovizError(
@@ -305,7 +285,7 @@ def open_nwb_session(path: str | Path) -> OpenedSession:
     }
     poses = _poses_by_video(path, parts, keyed["video"])
     options["pose"] = poses if len(poses) > 1 else poses[0]
-    videos = [{"path": path, "frame_times": None, "upright": True, "key": key} for key in keyed["video"]]
+    videos = [VideoEntry(path, key=key) for key in keyed["video"]]
     return OpenedSession(videos, options)
 
 

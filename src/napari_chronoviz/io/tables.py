@@ -43,10 +43,14 @@ def read_delimited(path: Path, error=ChronovizError, *, words_are_text: bool = F
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         text = "".join(line for _, line in _data_lines(handle))
     missing = {"keep_default_na": False, "na_values": [""]} if words_are_text else {}
-    # round_trip: numbers read back exactly as written (pandas before 3 parsed them to within a unit in the last place)
-    return pd.read_csv(
-        io.StringIO(text), sep=separator, header=0 if has_header else None, float_precision="round_trip", **missing
-    )
+    header = 0 if has_header else None
+    return pd.read_csv(io.StringIO(text), sep=separator, header=header, **_exact_floats(pd), **missing)
+
+
+def _exact_floats(pd) -> dict:
+    """`read_csv`'s option that reads numbers back exactly as written: before pandas 3 the default parser was off
+    by up to a unit in the last place unless asked for "round_trip", which pandas 3 (exact by default) deprecates."""
+    return {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 def read_parquet(path: Path, error=ChronovizError) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,52 @@ def recording_name(path: Path) -> str:
     """A recording's name: the file's stem, or an imgstore's folder name (not "metadata")."""
     path = Path(path)
     return path.parent.name if path.name == "metadata.yaml" else path.stem
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    """One video of a session as it is opened again: its file and `open_video`'s options.
+
+    Sessions, the layers' metadata and exports keep a video this way, so a new per-video option is one field here.
+
+    Attributes
+    ----------
+    path : str or Path
+        The video file, imgstore, NWB file or an address of a streamed NWB session.
+    frame_times : str, Path or None
+        The file its frame times were read from (a camera log, a clock map); None: its own times.
+    upright : bool
+        Whether it is shown turned as its display matrix says (False: its stored orientation kept).
+    key : str or None
+        For an NWB file, its video (`ImageSeries`) by path in the file.
+    """
+
+    path: str | Path
+    frame_times: str | Path | None = None
+    upright: bool = True
+    key: str | None = None
+
+    @classmethod
+    def of(cls, video) -> VideoEntry:
+        """The entry of `video`: an entry, a path, or the chronoviz metadata of a video layer (a dict)."""
+        if isinstance(video, cls):
+            return video
+        if isinstance(video, dict):
+            return cls(video["path"], video.get("frame_times_file"), video.get("upright", True), video.get("key"))
+        return cls(video)
+
+    def layer_metadata(self) -> dict:
+        """The fields a video layer's chronoviz metadata keeps, with the defaults left out (JSON-able)."""
+        return {
+            "path": str(self.path),
+            **({} if self.frame_times is None else {"frame_times_file": str(self.frame_times)}),
+            **({} if self.upright else {"upright": False}),
+            **({} if self.key is None else {"key": self.key}),
+        }
+
+    def open(self) -> VideoSource:
+        """The video opened as this entry says (`open_video`); close it when done."""
+        return open_video(self.path, self.frame_times, upright=self.upright, key=self.key)
 
 
 def default_output(video_path: Path) -> Path:

@@ -444,7 +444,7 @@ def session_layer_data(path: Path) -> list[tuple]:
 
     session = open_session(path)
     layers = [
-        video_layer_data(video, frame_times_file=entry["frame_times"])
+        video_layer_data(video, frame_times_file=entry.frame_times)
         for video, entry in zip(session.open_videos(), session.videos)
     ]
     for index, (_, attributes, _) in enumerate(layers):
@@ -467,16 +467,6 @@ def _as_text(value):
     return value
 
 
-def open_layer_video(info: dict) -> VideoSource:
-    """The video of a video layer's chronoviz metadata (`video_layer_data`), opened as the layer shows it: with its
-    frame-time file and orientation (and, for a video of an NWB file, its series)."""
-    from ..io.video_factory import open_video
-
-    return open_video(
-        info["path"], info.get("frame_times_file"), upright=info.get("upright", True), key=info.get("key")
-    )
-
-
 def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_times_file=None) -> tuple:
     """The (data, attributes, "image") tuple of a video layer: dask-backed, RGB, times in metadata.
 
@@ -496,17 +486,15 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
     tuple
         The lazy frames, attributes with the path, rate, frame count and `frame_times` in `metadata`, "image".
     """
-    from ..io.video_factory import recording_name
+    from ..io.video_factory import VideoEntry, recording_name
 
-    info = {"kind": "video", "path": str(video.path), "fps": video.fps, "n_frames": len(video)}
+    # how to open it again (exports, sessions), with the file an NWB video points at
+    entry = VideoEntry(video.path, frame_times_file, getattr(video, "upright", True), getattr(video, "key", None))
+    info = {"kind": "video", **entry.layer_metadata(), "fps": video.fps, "n_frames": len(video)}
     if overlays:
         info[OVERLAYS_KEY] = overlays
-    if frame_times_file is not None:
-        info["frame_times_file"] = str(frame_times_file)
-    if not getattr(video, "upright", True):  # its stored orientation kept: exports and sessions open it so again
-        info["upright"] = False
-    if getattr(video, "key", None) is not None:  # a video of an NWB file: which one, and the file it points at
-        info["key"], info["recorded_file"] = video.key, str(video.recorded_file)
+    if entry.key is not None:
+        info["recorded_file"] = str(video.recorded_file)
     attributes = {
         "name": recording_name(video.path) if info.get("key") is None else Path(info["key"]).name,
         "rgb": True,

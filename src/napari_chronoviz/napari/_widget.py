@@ -6,7 +6,7 @@ its error (a notification) says what to change in the dock. Adding the same file
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from magicgui.widgets import (
@@ -31,7 +31,7 @@ from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patter
 from ..io.nwb import is_nwb, nwb_parts
 from ..io.pyramid import pyramid_of
 from ..io.timeseries import signal_from_table
-from ..io.video_factory import open_video
+from ..io.video_factory import VideoEntry
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
@@ -47,7 +47,7 @@ from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
-from ._reader import open_layer_video, replace_video_layer
+from ._reader import replace_video_layer
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
 ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
@@ -532,8 +532,8 @@ class ChronovizWidget(Container):
             show_error("Choose the frame times file (e.g. timestamps.npy, a camera log) in 'frame times file' first.")
             return None
         try:
-            upright = layer.metadata.get(METADATA_KEY, {}).get("upright", True)
-            video = open_video(path, times, upright=upright, key=layer.metadata.get(METADATA_KEY, {}).get("key"))
+            shown = VideoEntry.of({**layer.metadata.get(METADATA_KEY, {}), "path": path})
+            video = replace(shown, frame_times=times).open()
         except (ChronovizError, OSError) as error:
             show_error(f"{Path(times).name} was not used: {in_words(error, 'dock')}")
             return None
@@ -753,15 +753,11 @@ class ChronovizWidget(Container):
             return None
         labeler = Labeler.of(session.video_layer)  # the labels' ethogram travels with them: the keys come back
         try:
-            videos = _video_infos(session)
             written = save_session(
                 path,
-                [video["path"] for video in videos],
+                [VideoEntry.of(info) for info in _video_infos(session)],
                 session.scene,
-                frame_times=[video.get("frame_times_file") for video in videos],
                 ethogram=labeler.labeling.ethogram if labeler is not None else None,
-                upright=[video.get("upright", True) for video in videos],
-                keys=[video.get("key") for video in videos],
             )
         except (ChronovizError, OSError) as error:
             show_error(in_words(error, "dock"))
@@ -843,7 +839,7 @@ def _video_infos(session) -> list[dict]:
 def _export(videos: list[dict], scene, output: Path, overwrite: bool, report) -> Path | None:
     """Write the export of the videos (`_video_infos`) in the worker thread, each opened as its layer shows it;
     the written path, or None when `report` cancelled it."""
-    opened = [open_layer_video(info) for info in videos]
+    opened = [VideoEntry.of(info).open() for info in videos]
     try:
         return export_video(
             opened if len(opened) > 1 else opened[0], scene, output, overwrite=overwrite, progress=report

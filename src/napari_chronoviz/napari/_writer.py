@@ -14,6 +14,7 @@ from napari.utils import progress
 from napari.utils.notifications import show_error
 
 from ..errors import ChronovizError
+from ..io.video_factory import VideoEntry
 from ..overlays.scene import build_scene
 from ..overlays.tiles import scene_of
 from ..render.visualization import export_video
@@ -21,7 +22,6 @@ from ..scene_options import SCENE_OPTION_NAMES, SceneOptions
 from ..sources import SOURCE_KINDS
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
-from ._reader import open_layer_video
 
 
 def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
@@ -32,7 +32,7 @@ def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
     """
     try:
         video_info, config = _video_and_config(layer_data)
-        with open_layer_video(video_info) as video:
+        with VideoEntry.of(video_info).open() as video:
             scene = scene_from_config(video, config)
             with progress(total=scene.n_frames, desc="chronoviz export") as bar:
                 written = export_video(video, scene, Path(path), progress=progress_callback(bar))
