@@ -164,7 +164,7 @@ def test_an_nwb_session_opens_with_its_cameras_and_sources_and_exports(session, 
     from napari_chronoviz.session import open_session
 
     opened = open_session(session["nwb"])
-    assert [video["key"] for video in opened.videos] == ["acquisition/front", "acquisition/side"]
+    assert [video.key for video in opened.videos] == ["acquisition/front", "acquisition/side"]
     assert [spec["key"] for spec in opened.options["signals"]] == ["acquisition/lick", "processing/ophys/dff"]
     assert opened.options["intervals"]["key"] == "intervals/trials" and opened.options["spikes"]
     assert opened.options["pose"] == [str(session["nwb"].resolve()), None]  # on the video it was made on
@@ -220,6 +220,31 @@ def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make
     assert [layer.metadata["chronoviz"]["key"] for layer in again] == ["acquisition/front", "acquisition/side"]
     ChronovizWidget(reopened)  # attaches what the session asks for
     assert len(scene.traces) == 2 and len(Session.of(again[0]).scene.traces) == 3
+
+
+def test_a_session_reads_its_nwb_file_once(session, tmp_path, make_napari_viewer, monkeypatch):
+    """pynwb reads a file's whole layout on each open (range requests over the network for a streamed session):
+    napari's sniff, the session's parts, each video, source and pose read from one open; movement reads the pose
+    with pynwb itself. A file changed on disk since is read again."""
+    from napari_chronoviz.io.nwb import close_nwb_files
+    from napari_chronoviz.napari._widget import ChronovizWidget
+
+    close_nwb_files()
+    reads = []
+    real_read = pynwb.NWBHDF5IO.read
+    monkeypatch.setattr(pynwb.NWBHDF5IO, "read", lambda io, *args, **kw: reads.append(io) or real_read(io, *args, **kw))
+    viewer = make_napari_viewer()
+    layers = viewer.open(session["nwb"], plugin="napari-chronoviz")
+    ChronovizWidget(viewer).attach_requested_overlays()
+    assert len(layers) == 2 and len(reads) == 2  # ours, and movement's for the pose
+    changed = tmp_path / "changed.nwb"
+    changed.write_bytes(session["nwb"].read_bytes())
+    before = {part.key for part in nwb_parts(changed)}
+    nwb = pynwb.NWBFile("changed", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
+    nwb.add_acquisition(pynwb.TimeSeries(name="only", data=np.ones(10), unit="V", rate=10.0))
+    with pynwb.NWBHDF5IO(str(changed), "w") as io:
+        io.write(nwb)
+    assert "acquisition/lick" in before and [part.key for part in nwb_parts(changed)] == ["acquisition/only"]
 
 
 BACK_COMPAT = sorted((Path(__file__).parent / "data" / "pynwb_back_compat").glob("*.nwb"))

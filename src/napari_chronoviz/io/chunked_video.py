@@ -27,13 +27,22 @@ class VideoChunks:
     mismatch
         `(file, decoded, expected) -> message` for a chunk that decodes to another number of frames than `starts`
         gives it (the message says what the recording's metadata claims and what to do).
+    opened
+        Chunks the caller has already opened (`PyAVVideo`s by chunk index, e.g. the last one, opened to count the
+        recording's frames): kept and closed with the others.
     """
 
-    def __init__(self, files: Sequence[Path], starts: Sequence[int], mismatch: Callable[[Path, int, int], str]):
+    def __init__(
+        self,
+        files: Sequence[Path],
+        starts: Sequence[int],
+        mismatch: Callable[[Path, int, int], str],
+        opened: dict[int, object] | None = None,
+    ):
         self.files = [Path(file) for file in files]
         self.starts = np.asarray(starts, dtype=np.int64)
         self._mismatch = mismatch
-        self._open: OrderedDict[int, object] = OrderedDict()
+        self._open: OrderedDict[int, object] = OrderedDict(opened or {})
         self._lock = threading.Lock()
 
     def read_frame(self, index: int) -> np.ndarray:

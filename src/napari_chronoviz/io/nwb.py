@@ -11,8 +11,11 @@ and poses from ndx-pose. Each part is named by its path in the file (its *key*),
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -115,9 +118,27 @@ def source_name(source) -> str:
     return url_name(source) if is_url(source) else Path(source).name
 
 
+OPEN_FILES_KEPT = 4  # NWB files kept open after use: a session's parts are all read from one open
+
+
+@dataclass
+class _OpenFile:
+    contents: NwbContents
+    close: Callable[[], None]
+    users: int = 0
+
+
+_open_files: OrderedDict[tuple, _OpenFile] = OrderedDict()  # by file identity, least recently used first
+_open_files_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def opened_nwb(path) -> Iterator[NwbContents]:
-    """The NWB file at `path` read with pynwb (extensions it embeds, such as ndx-pose, loaded), while open.
+    """The NWB file at `path` read with pynwb (extensions it embeds, such as ndx-pose, loaded), while in use.
+
+    pynwb reads a file's whole layout when it opens it (over the network for a streamed session), so the
+    last `OPEN_FILES_KEPT` files stay open: the parts of one session (the sniff when napari opens it, its list of
+    parts, each video, source and pose) are read from one open. A file changed on disk since is read again.
 
     Raises
     ------
@@ -126,37 +147,80 @@ def opened_nwb(path) -> Iterator[NwbContents]:
     ChronovizError
         When pynwb cannot read it.
     """
+    identity = _identity(path)
+    with _open_files_lock:
+        opened = _open_files.get(identity)
+        if opened is None:
+            opened = _open_files[identity] = _OpenFile(*_read_nwb(path))
+        _open_files.move_to_end(identity)
+        opened.users += 1
+    try:
+        yield opened.contents
+    finally:
+        with _open_files_lock:
+            opened.users -= 1
+            _close_unused(keep=OPEN_FILES_KEPT)
+
+
+def close_nwb_files(path=None) -> None:
+    """Close the NWB files kept open (`opened_nwb`) that are not being read: all, or those of `path`."""
+    with _open_files_lock:
+        _close_unused(keep=0, path=None if path is None else str(Path(path).resolve()))
+
+
+def _close_unused(keep: int, path: str | None = None) -> None:
+    """Close the least recently used open files not in use (of `path` only, when given) until at most `keep` stay
+    open (lock held)."""
+    unused = [identity for identity, opened in _open_files.items() if opened.users == 0]
+    for identity in unused if path is None else [identity for identity in unused if identity[0] == path]:
+        if len(_open_files) <= keep:
+            return
+        _open_files.pop(identity).close()
+
+
+def _identity(path) -> tuple:
+    """What tells an NWB file apart from another and from its own earlier versions: its address, or its resolved
+    path with its size and modification time."""
+    if is_url(path):
+        return (path,)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"NWB file not found: {path}. Check the path and that the drive is mounted.")
+    status = path.stat()
+    return (str(path.resolve()), status.st_size, status.st_mtime_ns)
+
+
+def _read_nwb(path) -> tuple[NwbContents, Callable[[], None]]:
+    """The NWB file at `path` opened and read with pynwb, and the function that closes it."""
     import h5py
 
     try:
         import pynwb
     except ImportError:
         raise ChronovizError(f'Reading {source_name(path)} needs pynwb: pip install "napari-chronoviz[nwb]"') from None
-    remote = handle = None
-    if not is_url(path):
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"NWB file not found: {path}. Check the path and that the drive is mounted.")
+    raw = handle = None
     try:
-        remote = RemoteFile(path) if is_url(path) else None  # an address is read in place, by range requests
-        handle = h5py.File(remote if remote is not None else path, "r")
+        # an address is read in place, by range requests. A local file is handed to HDF5 as a file object too:
+        # HDF5 refuses to rewrite a file it holds open by name, and the user may write this one again (with pynwb)
+        raw = RemoteFile(path) if is_url(path) else open(path, "rb")  # noqa: SIM115 - closed by `close` below
+        handle = h5py.File(raw, "r")
         io = pynwb.NWBHDF5IO(file=handle)
         nwbfile = io.read()
     except Exception as error:  # noqa: BLE001 - h5py and hdmf raise many kinds; all mean the same to the user
-        for opened in (handle, remote):
+        for opened in (handle, raw):
             if opened is not None:
                 opened.close()
         raise ChronovizError(
             f"pynwb cannot read {path}: {type(error).__name__}: {str(error).rstrip('.')}. Check it with "
             "`nwbinspector` or re-export it from the software that wrote it."
         ) from None
-    try:
-        yield NwbContents(source_name(path), nwbfile, _keyed(io, nwbfile))
-    finally:
+
+    def close() -> None:
         io.close()
         handle.close()
-        if remote is not None:
-            remote.close()
+        raw.close()
+
+    return NwbContents(source_name(path), nwbfile, _keyed(io, nwbfile)), close
 
 
 @dataclass(frozen=True)
@@ -167,16 +231,18 @@ class NwbContents:
     nwbfile: object
     objects: dict[str, object]
 
+    @cached_property
+    def parts(self) -> dict[str, NwbPart]:
+        """The parts chronoviz can show, by key, in file order (see `nwb_parts`)."""
+        parts = {key: _part(key, item) for key, item in self.objects.items()}
+        return {key: part for key, part in parts.items() if part is not None}
+
     def find(self, key: str | None, kind: str, error: type[ChronovizError]):
         """The part of `kind` ("video", "signals", "intervals", "spikes") at `key`, or with `key` None the only one.
 
         Raises `error` naming the parts of `kind` the file holds when there is no such part, or, without a key,
         when there are several."""
-        keyed = {}
-        for found, item in self.objects.items():
-            part = _part(found, item)
-            if part is not None and part.kind == kind:
-                keyed[found] = item
+        keyed = {found: self.objects[found] for found, part in self.parts.items() if part.kind == kind}
         one, several = PART_NAMES[kind]
         listed = ", ".join(keyed) or "none"
         if key is not None:
@@ -206,9 +272,7 @@ def nwb_parts(path) -> list[NwbPart]:
         Videos first (`ImageSeries` with external files), then the rest as the file orders them.
     """
     with opened_nwb(path) as contents:
-        parts = [_part(key, item) for key, item in contents.objects.items()]
-    parts = [part for part in parts if part is not None]
-    return sorted(parts, key=lambda part: part.kind != "video")
+        return sorted(contents.parts.values(), key=lambda part: part.kind != "video")
 
 
 def _keyed(io, nwbfile) -> dict[str, object]:
@@ -483,7 +547,7 @@ def nwb_pose_recording(path) -> NwbPoseRecording:
 
 def _first_video(contents: NwbContents):
     """The first video of an NWB file (a session's main camera), or a VideoReadError when it points at none."""
-    videos = [item for item in contents.objects.values() if _is_external_video(item)]
+    videos = [contents.objects[key] for key, part in contents.parts.items() if part.kind == "video"]
     if not videos:
         raise VideoReadError(
             f"{contents.name} holds no video: no ImageSeries with external files. Frames stored inside the NWB "
@@ -516,11 +580,16 @@ class NwbVideo(VideoSource):
         # every file's frame count is known from where the next one starts, the last one's by decoding it
         from .pyav_video import PyAVVideo
 
-        with PyAVVideo(self.series.files[-1]) as last:
-            self.n_frames = self.series.starting_frames[-1] + len(last)
-            self.height, self.width = last.height, last.width
-        self._chunks = VideoChunks(self.series.files, [*self.series.starting_frames, self.n_frames], self._mismatch)
-        self.frame_times = self.series.frame_times(self.n_frames, source_name(self.path))
+        last = PyAVVideo(self.series.files[-1])
+        self.n_frames = self.series.starting_frames[-1] + len(last)
+        self.height, self.width = last.height, last.width
+        starts = [*self.series.starting_frames, self.n_frames]
+        self._chunks = VideoChunks(self.series.files, starts, self._mismatch, {len(starts) - 2: last})
+        try:
+            self.frame_times = self.series.frame_times(self.n_frames, source_name(self.path))
+        except VideoReadError:
+            self.close()
+            raise
         self.fps = nominal_rate(self.frame_times) if self.series.rate is None else float(self.series.rate)
 
     @property
@@ -624,6 +693,7 @@ def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False
             nwbfile.set_modified()
             with pynwb.NWBHDF5IO(str(temporary), "w") as write_io:
                 write_io.export(src_io=read_io, nwbfile=nwbfile)
+        close_nwb_files(path)  # a copy written before and read since is replaced, not written under a reader
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
