@@ -153,3 +153,39 @@ def short_dlc_pose(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def add_pose_estimation():
+    """`add(nwb, positions, times, **recorded)`: an ndx-pose `PoseEstimation` of a snout and a tail (`positions`:
+    frames x 2 keypoints x 2, pixels) added to the `NWBFile` `nwb` in a "behavior" module, as DeepLabCut's NWB export
+    writes it; `recorded` names the video it was made on (`source_video=` an ImageSeries, or `original_videos=` and
+    `dimensions=`)."""
+    ndx_pose = pytest.importorskip("ndx_pose")
+
+    def add(nwb, positions, times, **recorded):
+        skeleton = ndx_pose.Skeleton(name="mouse", nodes=["snout", "tail"], edges=np.array([[0, 1]], dtype="uint8"))
+        series = [
+            ndx_pose.PoseEstimationSeries(
+                name=name,
+                data=positions[:, index],
+                unit="pixels",
+                reference_frame="top left",
+                timestamps=times,
+                confidence=np.ones(len(times)),
+            )
+            for index, name in enumerate(("snout", "tail"))
+        ]
+        estimation = ndx_pose.PoseEstimation(
+            name="PoseEstimation",
+            pose_estimation_series=series,
+            skeleton=skeleton,
+            source_software="DeepLabCut",
+            **recorded,
+        )
+        behavior = nwb.create_processing_module(name="behavior", description="pose")
+        behavior.add(ndx_pose.Skeletons(skeletons=[skeleton]))
+        behavior.add(estimation)
+        return estimation
+
+    return add

@@ -384,25 +384,12 @@ def test_the_advice_is_in_the_words_of_the_interface(clips, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("reference", ["source_video", "original_videos"])
-def test_an_nwb_pose_names_the_video_it_was_made_on(clips, tmp_path, reference):
+def test_an_nwb_pose_names_the_video_it_was_made_on(clips, tmp_path, reference, add_pose_estimation):
     pynwb = pytest.importorskip("pynwb")
-    ndx_pose = pytest.importorskip("ndx_pose")
     pytest.importorskip("movement")
     import datetime
 
     nwb = pynwb.NWBFile("session", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
-    skeleton = ndx_pose.Skeleton(name="mouse", nodes=["snout", "tail"], edges=np.array([[0, 1]], dtype="uint8"))
-    series = [
-        ndx_pose.PoseEstimationSeries(
-            name=name,
-            data=np.random.default_rng(0).uniform(0, 100, (90, 2)),
-            unit="pixels",
-            reference_frame="top left",
-            timestamps=np.arange(90) / 30,
-            confidence=np.ones(90),
-        )
-        for name in ("snout", "tail")
-    ]
     if reference == "source_video":
         video = pynwb.image.ImageSeries(
             name="front", external_file=["cam_front.mp4"], format="external", dimension=[640, 480], rate=30.0,
@@ -412,16 +399,7 @@ def test_an_nwb_pose_names_the_video_it_was_made_on(clips, tmp_path, reference):
         recorded = {"source_video": video}
     else:
         recorded = {"original_videos": ["cam_front.mp4"], "dimensions": np.array([[640, 480]], dtype="uint16")}
-    estimation = ndx_pose.PoseEstimation(
-        name="PoseEstimation",
-        pose_estimation_series=series,
-        skeleton=skeleton,
-        source_software="DeepLabCut",
-        **recorded,
-    )
-    behavior = nwb.create_processing_module(name="behavior", description="pose")
-    behavior.add(ndx_pose.Skeletons(skeletons=[skeleton]))
-    behavior.add(estimation)
+    add_pose_estimation(nwb, np.random.default_rng(0).uniform(0, 100, (90, 2, 2)), np.arange(90) / 30, **recorded)
     path = tmp_path / "front_pose.nwb"
     with pynwb.NWBHDF5IO(str(path), "w") as io:
         io.write(nwb)

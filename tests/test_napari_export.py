@@ -59,6 +59,28 @@ def test_writer_draws_what_create_visualization_draws(video_with_signal, stamped
         assert read_stamp(from_writer[45][:120]) == 45
 
 
+def test_writer_replaces_a_file_napari_asked_about_but_never_the_video(video_with_signal, stamped_videos, monkeypatch):
+    """napari's save dialog asks before replacing a file, then calls the writer: it replaces it (as napari's own
+    writers do). Saving over the video itself is refused, in the window's words, and the video is kept."""
+    import napari
+
+    shown = []
+    monkeypatch.setattr("napari_chronoviz.napari._writer.show_error", shown.append)
+    viewer, layer, signal = video_with_signal
+    session = attach(viewer, layer, signals=str(signal))
+    chosen = signal.with_name("chosen.mp4")
+    chosen.write_bytes(b"an older export")
+    saved = napari.save_layers(str(chosen), [layer, session.layers["overlay"]], plugin="napari-chronoviz")
+    assert saved == [str(chosen)]
+    with open_video(chosen) as written:
+        assert len(written) == 90
+    video = stamped_videos["constant_rate"]
+    before = video.read_bytes()
+    with pytest.warns(UserWarning, match="not a valid writer"):
+        assert napari.save_layers(str(video), [layer, session.layers["overlay"]], plugin="napari-chronoviz") == []
+    assert video.read_bytes() == before and "overwrite=True" not in shown[-1] and str(video.name) in shown[-1]
+
+
 def test_writer_explains_in_memory_sources(video_with_signal, tmp_path, monkeypatch):
     import napari
 

@@ -16,7 +16,6 @@ from napari_chronoviz.io.nwb import NwbVideo, nwb_parts
 from napari_chronoviz.testing import make_stamped_video, read_stamp
 
 pynwb = pytest.importorskip("pynwb")
-ndx_pose = pytest.importorskip("ndx_pose")
 
 START = 100.0  # the session clock's time of the front camera's first frame
 FRONT_FRAMES, FRONT_SPLIT, SIDE_FRAMES = 90, 50, 60
@@ -28,7 +27,7 @@ def front_times() -> np.ndarray:
     return START + np.arange(FRONT_FRAMES) / 30 + np.random.default_rng(1).uniform(-0.002, 0.002, FRONT_FRAMES)
 
 
-def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict:
+def write_session(folder, add_pose_estimation, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict:
     """Write a session's videos beside an NWB file that points at them; return what was written."""
     make_stamped_video(folder / "front_a.mp4", FRONT_SPLIT, size=SIZE)
     make_stamped_video(folder / "front_b.mp4", FRONT_FRAMES - FRONT_SPLIT, size=SIZE, first_stamp=FRONT_SPLIT)
@@ -68,28 +67,8 @@ def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict
     nwb.add_trial_column("condition", "the tone played")
     for trial, condition in enumerate(("low", "high", "low")):
         nwb.add_trial(start_time=START + trial, stop_time=START + trial + 0.5, condition=condition)
-    skeleton = ndx_pose.Skeleton(name="mouse", nodes=["snout", "tail"], edges=np.array([[0, 1]], dtype="uint8"))
     positions = np.random.default_rng(0).uniform(10, 100, (FRONT_FRAMES, 2, 2))
-    estimation = ndx_pose.PoseEstimation(
-        name="PoseEstimation",
-        pose_estimation_series=[
-            ndx_pose.PoseEstimationSeries(
-                name=name,
-                data=positions[:, index],
-                unit="pixels",
-                reference_frame="top left",
-                timestamps=front_times(),
-                confidence=np.ones(FRONT_FRAMES),
-            )  # fmt: skip
-            for index, name in enumerate(("snout", "tail"))
-        ],
-        skeleton=skeleton,
-        source_video=front,
-        source_software="DeepLabCut",
-    )
-    behavior = nwb.create_processing_module(name="behavior", description="pose")
-    behavior.add(ndx_pose.Skeletons(skeletons=[skeleton]))
-    behavior.add(estimation)
+    add_pose_estimation(nwb, positions, front_times(), source_video=front)
     path = folder / "session.nwb"
     with pynwb.NWBHDF5IO(str(path), "w") as io:
         io.write(nwb)
@@ -97,8 +76,8 @@ def write_session(folder, *, front_files=("front_a.mp4", "front_b.mp4")) -> dict
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory) -> dict:
-    return write_session(tmp_path_factory.mktemp("nwb"))
+def session(tmp_path_factory, add_pose_estimation) -> dict:
+    return write_session(tmp_path_factory.mktemp("nwb"), add_pose_estimation)
 
 
 def test_the_parts_of_a_session_are_listed_with_their_keys(session):
@@ -140,13 +119,13 @@ def test_series_and_trials_are_read_in_their_units_on_the_session_clock(session)
     assert trials.labels == ("low", "high", "low") and trials.starts.tolist() == [START, START + 1, START + 2]
 
 
-def test_a_missing_part_or_video_file_says_what_the_session_holds(session, tmp_path):
+def test_a_missing_part_or_video_file_says_what_the_session_holds(session, tmp_path, add_pose_estimation):
     with pytest.raises(SignalError, match=r"no time series at 'acquisition/speed'.*acquisition/lick"):
         read_timeseries(session["nwb"], key="acquisition/speed")
     listed = r"holds 3 time series \(acquisition/ephys, acquisition/lick, processing/ophys/dff\): name one as its key"
     with pytest.raises(SignalError, match=listed):
         read_timeseries(session["nwb"])
-    moved = write_session(tmp_path, front_files=("front_a.mp4", "elsewhere/front_b.mp4"))
+    moved = write_session(tmp_path, add_pose_estimation, front_files=("front_a.mp4", "elsewhere/front_b.mp4"))
     with pytest.raises(VideoReadError, match=r"video files of acquisition/front are missing: .*elsewhere/front_b.mp4"):
         NwbVideo(moved["nwb"], "acquisition/front")
 

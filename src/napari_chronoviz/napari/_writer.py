@@ -13,7 +13,7 @@ from pathlib import Path
 from napari.utils import progress
 from napari.utils.notifications import show_error
 
-from ..errors import ChronovizError
+from ..errors import ChronovizError, in_words
 from ..io.video_factory import VideoEntry
 from ..overlays.scene import build_scene
 from ..overlays.tiles import scene_of
@@ -27,17 +27,18 @@ from ._progress import progress_callback
 def write_composite(path: str, layer_data: list[tuple]) -> list[str]:
     """Write the selected video layer, with the overlays its chronoviz layers describe, to `path`.
 
-    A problem is also shown as a notification: napari reports a writer's ValueError only as "not a
-    valid writer", which would hide the reason.
+    An existing `path` is replaced, as napari's own writers do: napari's save dialog has asked first (the
+    video itself is never written over). A problem is also shown as a notification, in the words of napari's
+    window: napari reports a writer's ValueError only as "not a valid writer", which would hide the reason.
     """
     try:
         video_info, config = _video_and_config(layer_data)
         with VideoEntry.of(video_info).open() as video:
             scene = scene_from_config(video, config)
             with progress(total=scene.n_frames, desc="chronoviz export") as bar:
-                written = export_video(video, scene, Path(path), progress=progress_callback(bar))
+                written = export_video(video, scene, Path(path), progress=progress_callback(bar), overwrite=True)
     except ChronovizError as error:
-        show_error(str(error))
+        show_error(in_words(error, "dock"))
         raise
     return [str(written)]
 

@@ -1,6 +1,7 @@
 """Scale one export out on dask.distributed: the video in keyframe-aligned chunks, joined by stream copy.
 
-Workers get paths and the scene (picklable: arrays and small dataclasses), never decoded frames. A chunk
+Workers get how to open each video (`VideoEntry`) and the scene (picklable: arrays and small dataclasses), never
+decoded frames. A chunk
 renders and encodes its frames with the plain pipeline into a file of its own, starting with a
 keyframe and carrying the frames' final timestamps; the chunks are then joined by stream copy. Several
 videos (a `TiledScene`) are chunked the same way: each worker opens every video and reads them as one
@@ -22,6 +23,7 @@ import numpy as np
 
 from .._progress import progress_reporter
 from ..errors import ExportCancelled, ExportError
+from ..io.video_factory import VideoEntry
 from ..overlays.tiles import TiledScene
 from .export import (
     checked_output,
@@ -40,13 +42,12 @@ RETRIES = 2  # a chunk whose worker dies is run again this many times
 class ChunkJob:
     """Everything a worker needs to render frames `start..end-1` of one export."""
 
-    video_paths: tuple[str, ...]  # one video, or the tiles of a TiledScene in their order
+    videos: tuple[VideoEntry, ...]  # one video, or the tiles of a TiledScene in their order
     scene: object  # a Scene or TiledScene: picklable (arrays and small dataclasses)
     start: int
     end: int
     output: str
     encoder_kwargs: dict
-    upright: tuple[bool, ...]  # each video opened upright (its display matrix applied) or as stored
 
 
 def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> list[tuple[int, int]]:
@@ -63,15 +64,10 @@ def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> 
 def render_chunk(job: ChunkJob, before=None) -> str:
     """Render one chunk on a worker; `before()` runs first (tests use it to kill a worker). Several videos are
     read as the `TiledVideo` of the job's `TiledScene`: each tile's first read seeks its video exactly."""
-    from ..io.video_factory import open_video
-
     if before is not None:
         before()
     with ExitStack() as opened:
-        videos = [
-            opened.enter_context(open_video(path, upright=upright))
-            for path, upright in zip(job.video_paths, job.upright)
-        ]
+        videos = [opened.enter_context(video.open()) for video in job.videos]
         export_scene(
             TiledVideo(videos, job.scene) if isinstance(job.scene, TiledScene) else videos[0],
             job.scene,
@@ -120,25 +116,22 @@ def export_chunked(
     remove_stale_partials(output.parent)
     start = 0 if start is None else int(start)
     end = len(video) if end is None else int(end)
-    paths = getattr(video, "paths", [getattr(video, "path", None)])
-    if None in paths:
+    sources = getattr(video, "videos", [video])
+    if any(getattr(source, "path", None) is None for source in sources):
         raise ExportError("A chunked export needs every video as a file that workers can open.")
+    # frames are read by index: their times travel with the scene, not as the frame-time file they came from
+    entries = tuple(
+        VideoEntry(source.path, upright=getattr(source, "upright", True), key=getattr(source, "key", None))
+        for source in sources
+    )
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     keyframes = getattr(video, "keyframes", np.arange(start, end))
     ranges = chunk_ranges(keyframes, start, end, n_chunks or 2 * workers)
-    options = {**encoder_kwargs.pop("options", {}), "bf": "0"}
+    chunk_options = {**encoder_kwargs, "options": {**encoder_kwargs.get("options", {}), "bf": "0"}}
     chunk_folder = Path(tempfile.mkdtemp(prefix=partial_path(output, "-chunks-").stem, dir=output.parent))
     try:
         jobs = [
-            ChunkJob(
-                tuple(map(str, paths)),
-                scene,
-                a,
-                b,
-                str(chunk_folder / f"{index:05d}{output.suffix}"),
-                {**encoder_kwargs, "options": options},
-                tuple(getattr(source, "upright", True) for source in getattr(video, "videos", [video])),
-            )
+            ChunkJob(entries, scene, a, b, str(chunk_folder / f"{index:05d}{output.suffix}"), chunk_options)
             for index, (a, b) in enumerate(ranges)
         ]
         futures = [client.submit(render_chunk, job, before_chunk, retries=RETRIES, pure=False) for job in jobs]
