@@ -158,12 +158,12 @@ def short_dlc_pose(tmp_path):
 @pytest.fixture(scope="session")
 def add_pose_estimation():
     """`add(nwb, positions, times, **recorded)`: an ndx-pose `PoseEstimation` of a snout and a tail (`positions`:
-    frames x 2 keypoints x 2, pixels) added to the `NWBFile` `nwb` in a "behavior" module, as DeepLabCut's NWB export
-    writes it; `recorded` names the video it was made on (`source_video=` an ImageSeries, or `original_videos=` and
-    `dimensions=`)."""
+    frames x 2 keypoints x 2, pixels) added to the `NWBFile` `nwb` in processing module `module` under `name`
+    (DeepLabCut's NWB export writes behavior/PoseEstimation); `recorded` names the video it was made on
+    (`source_video=` an ImageSeries, or `original_videos=` and `dimensions=`)."""
     ndx_pose = pytest.importorskip("ndx_pose")
 
-    def add(nwb, positions, times, **recorded):
+    def add(nwb, positions, times, module="behavior", name="PoseEstimation", **recorded):
         skeleton = ndx_pose.Skeleton(name="mouse", nodes=["snout", "tail"], edges=np.array([[0, 1]], dtype="uint8"))
         series = [
             ndx_pose.PoseEstimationSeries(
@@ -177,13 +177,13 @@ def add_pose_estimation():
             for index, name in enumerate(("snout", "tail"))
         ]
         estimation = ndx_pose.PoseEstimation(
-            name="PoseEstimation",
+            name=name,
             pose_estimation_series=series,
             skeleton=skeleton,
             source_software="DeepLabCut",
             **recorded,
         )
-        behavior = nwb.create_processing_module(name="behavior", description="pose")
+        behavior = nwb.create_processing_module(name=module, description="pose")
         behavior.add(ndx_pose.Skeletons(skeletons=[skeleton]))
         behavior.add(estimation)
         return estimation

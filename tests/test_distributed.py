@@ -240,7 +240,7 @@ def test_chunks_of_an_nwb_video_read_the_video_it_names(client, gop_video, tmp_p
         nwb.add_acquisition(
             pynwb.image.ImageSeries(
                 name=name, external_file=[f"{name}.mp4"], starting_frame=[0], format="external", rate=30.0,
-                starting_time=0.0, unit="n.a.",
+                starting_time=0.0, unit="n.a.", num_samples=300,
             )
         )  # fmt: skip
     with pynwb.NWBHDF5IO(str(tmp_path / "session.nwb"), "w") as io:

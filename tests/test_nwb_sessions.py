@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from napari_chronoviz import read_intervals, read_timeseries
+from napari_chronoviz import read_intervals, read_pose, read_timeseries
 from napari_chronoviz.errors import ChronovizError, SignalError, VideoReadError
 from napari_chronoviz.io.nwb import NwbVideo, nwb_parts
 from napari_chronoviz.testing import make_stamped_video, read_stamp
@@ -226,6 +226,18 @@ def test_a_session_reads_its_nwb_file_once(session, tmp_path, make_napari_viewer
     assert "acquisition/lick" in before and [part.key for part in nwb_parts(changed)] == ["acquisition/only"]
 
 
+def test_a_pose_is_read_wherever_the_file_keeps_it(tmp_path, add_pose_estimation):
+    """movement alone reads processing/behavior/PoseEstimation; labs name their module and estimation."""
+    nwb = pynwb.NWBFile("a session", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
+    positions = np.random.default_rng(2).uniform(0, 50, (30, 2, 2))
+    add_pose_estimation(nwb, positions, np.arange(30) / 30, module="dlc", name="front_dlc_resnet50")
+    with pynwb.NWBHDF5IO(str(tmp_path / "named.nwb"), "w") as io:
+        io.write(nwb)
+    pose = read_pose(tmp_path / "named.nwb")
+    assert pose.keypoints == ("snout", "tail")
+    np.testing.assert_allclose(pose.xy[:, 0], positions)
+
+
 BACK_COMPAT = sorted((Path(__file__).parent / "data" / "pynwb_back_compat").glob("*.nwb"))
 
 
@@ -358,9 +370,10 @@ def test_a_streamed_session_reads_by_range_and_exports(served, session, tmp_path
     size = session["nwb"].stat().st_size
     read = sum(end - start + 1 for name, start, end in served.ranges if name == "session.nwb")
     assert read < size  # read in place: the 32-channel series' samples never crossed the network
-    with pytest.warns(UserWarning, match="its pose is not shown when the session is streamed"):
-        opened = open_session(url)
+    opened = open_session(url)
     assert opened.videos[0].path == url and opened.options["signals"][0]["path"] == url
+    assert opened.options["pose"] == [url, None]  # read by movement from the file held open, on its video
+    np.testing.assert_allclose(read_pose(url).xy[:, 0], session["positions"])
     videos = opened.open_videos()
     assert [read_stamp(videos[0][k]) for k in (0, 50, 89)] == [0, 50, 89]  # the split video, from the cache
     cached = sorted(path.name for path in (tmp_path / "cache" / "downloads").rglob("*") if path.is_file())

@@ -23,7 +23,7 @@ from .errors import ChronovizError
 from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
-from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series, source_name
+from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series
 from .io.remote import is_url
 from .io.video_factory import VideoEntry
 from .scene_options import SCENE_OPTION_NAMES
@@ -291,17 +291,9 @@ def open_nwb_session(path: str | Path) -> OpenedSession:
 
 def _poses_by_video(path: str, parts, videos: list[str]) -> list:
     """The NWB file's pose for each of its videos (None for a video without one): an NWB file holding one pose
-    estimation (what chronoviz reads of NWB poses) on the video its `source_video` names, else the first. A
-    streamed session's pose is left out, with a warning: movement, which reads NWB poses, reads local files."""
+    estimation (what chronoviz reads of NWB poses) on the video its `source_video` names, else the first."""
     poses: list = [None] * len(videos)
-    has_pose = [part.kind for part in parts].count("pose") == 1
-    if has_pose and is_url(path):
-        warnings.warn(
-            f"{source_name(path)}: its pose is not shown when the session is streamed (movement reads NWB poses "
-            "from local files): download the file to show it.",
-            stacklevel=3,
-        )
-    elif has_pose:
+    if [part.kind for part in parts].count("pose") == 1:
         recorded = nwb_pose_recording(path).video_key
         poses[videos.index(recorded) if recorded in videos else 0] = str(path)
     return poses

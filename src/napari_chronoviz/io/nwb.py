@@ -545,6 +545,33 @@ def nwb_pose_recording(path) -> NwbPoseRecording:
         )
 
 
+def nwb_pose_dataset(path, from_nwb_file):
+    """An NWB file's only ndx-pose `PoseEstimation` as a movement poses dataset, wherever it sits in the file.
+
+    Parameters
+    ----------
+    path
+        The NWB file, or the address of a streamed one.
+    from_nwb_file
+        movement's loader (`movement.io.load_poses.from_nwb_file`): it reads from the file chronoviz holds open,
+        by the estimation's processing module and name (movement alone looks for behavior/PoseEstimation).
+
+    Raises
+    ------
+    PoseError
+        When the file holds no pose estimation, several, or one outside a processing module.
+    """
+    with opened_nwb(path) as contents:
+        estimation = contents.find(None, "pose", PoseError)
+        module = estimation.parent
+        if contents.nwbfile.processing.get(module.name) is not module:
+            raise PoseError(
+                f"{contents.name}: its pose estimation {contents.key_of(estimation)} is not in a processing module, "
+                "where ndx-pose keeps them (processing/behavior/PoseEstimation): move it there when writing the file."
+            )
+        return from_nwb_file(contents.nwbfile, module.name, estimation.name)
+
+
 def _first_video(contents: NwbContents):
     """The first video of an NWB file (a session's main camera), or a VideoReadError when it points at none."""
     videos = [contents.objects[key] for key, part in contents.parts.items() if part.kind == "video"]

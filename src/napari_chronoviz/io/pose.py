@@ -24,11 +24,10 @@ import yaml
 from ..errors import ChronovizWarning, PoseError, advice
 from .formats import HDF5_SUFFIXES
 from .hdf5 import pandas_keys, read_pandas_table
-from .nwb import nwb_pose_recording
+from .nwb import is_nwb, nwb_pose_dataset, nwb_pose_recording
 
 POSE_EXTRA = 'pip install "napari-chronoviz[pose]"'
 DLC_HEADER_ROWS = ("scorer", "individuals", "bodyparts", "coords")
-MOVEMENT_SOFTWARE = {".nwb": "NWB"}
 DLC_NAME = re.compile(r"^(?P<video>.+?)DLC_")  # DeepLabCut names its output <video stem>DLC_<scorer>...
 # Keypoints further than this share of the frame's width or height outside it are not of this video's pixels;
 # trackers do place a few just outside the edge.
@@ -124,6 +123,10 @@ def read_pose(path, *, edges=None) -> Pose:
     attribute), SLEAP `.slp`, movement netCDF `.nc`, NWB `.nwb` (the last three need the `pose` extra).
     Missing points are NaN, including DeepLabCut's multi-animal 0.0 with likelihood 0.
     """
+    if is_nwb(path):  # also a streamed session's (an address)
+        load = _import_extra("movement.io.load_poses", path)
+        pose = _with_nwb_recording(pose_from_movement(nwb_pose_dataset(path, load.from_nwb_file), path), path)
+        return pose.with_edges(edges) if edges is not None else pose
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Pose file not found: {path}")
@@ -139,10 +142,6 @@ def read_pose(path, *, edges=None) -> Pose:
         pose = _read_slp(path)
     elif suffix == ".nc":
         pose = pose_from_movement(_import_extra("xarray", path).open_dataset(path), path)
-    elif suffix in MOVEMENT_SOFTWARE:
-        load = _import_extra("movement.io", path)
-        pose = pose_from_movement(load.load_dataset(path, source_software=MOVEMENT_SOFTWARE[suffix]), path)
-        pose = _with_nwb_recording(pose, path)
     else:
         raise PoseError(
             f"{path}: unknown pose format {suffix!r}. Supported: DeepLabCut .h5/.csv, SLEAP analysis .h5, "
