@@ -203,8 +203,8 @@ def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make
 
 def test_a_session_reads_its_nwb_file_once(session, tmp_path, make_napari_viewer, monkeypatch):
     """pynwb reads a file's whole layout on each open (range requests over the network for a streamed session):
-    napari's sniff, the session's parts, each video, source and pose read from one open; movement reads the pose
-    with pynwb itself. A file changed on disk since is read again."""
+    napari's sniff, the session's parts, each video, source and the pose (movement reads it from the open file)
+    read from one open. A file changed on disk since is read again."""
     from napari_chronoviz.io.nwb import close_nwb_files
     from napari_chronoviz.napari._widget import ChronovizWidget
 
@@ -215,7 +215,7 @@ def test_a_session_reads_its_nwb_file_once(session, tmp_path, make_napari_viewer
     viewer = make_napari_viewer()
     layers = viewer.open(session["nwb"], plugin="napari-chronoviz")
     ChronovizWidget(viewer).attach_requested_overlays()
-    assert len(layers) == 2 and len(reads) == 2  # ours, and movement's for the pose
+    assert len(layers) == 2 and len(reads) == 1
     changed = tmp_path / "changed.nwb"
     changed.write_bytes(session["nwb"].read_bytes())
     before = {part.key for part in nwb_parts(changed)}
