@@ -423,7 +423,7 @@ def _write_table(path, columns, rows, delimiter: str, overwrite: bool) -> Path:
 
 
 def read_nwb_labels(path) -> tuple[Intervals | None, Events | None]:
-    """The bouts and point events the Label behaviors dock wrote into a copy of an NWB session (`write_nwb_labels`),
+    """The bouts and point events the Label behaviors dock wrote to an NWB labels file (`write_nwb_labels`),
     each None when the file holds none.
 
     Raises

@@ -649,12 +649,13 @@ LABELS_TABLE, EVENTS_TABLE = "chronoviz_labels", "chronoviz_events"
 
 
 def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False) -> Path:
-    """Write labels made on an NWB session's video into a copy of that NWB file, never into the file itself.
+    """Write labels made on an NWB session's video to an NWB labels file of that session, never into the session.
 
-    The copy holds everything the session holds (written by pynwb's export), plus the bouts as a `TimeIntervals`
-    table `intervals/chronoviz_labels` (columns `label`, `note`) and the point events, if any, as
-    `intervals/chronoviz_events` (start = stop); labels the session already held under those names are replaced.
-    Times are on the session clock, as the video's frames are.
+    The labels file is small, whatever the session holds: an NWB file on the session's clock (its
+    `session_start_time` and `timestamps_reference_time`, its identifier with "-chronoviz-labels" added, its
+    subject) holding the bouts as a `TimeIntervals` table `intervals/chronoviz_labels` (columns `label`, `note`) and
+    the point events, if any, as `intervals/chronoviz_events` (start = stop), as derived files sit beside a
+    session on DANDI. Its `notes` name the session file.
 
     Parameters
     ----------
@@ -663,17 +664,17 @@ def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False
     events : Events
         The point events (may hold none).
     source
-        The NWB session the labels were made on.
+        The NWB session the labels were made on (a path, or the address of a streamed one).
     path
-        The copy to write (`.nwb`); written beside under a temporary name first, then renamed, so a failure leaves
-        no partial file.
+        The labels file to write (`.nwb`); written beside under a temporary name first, then renamed, so a failure
+        leaves no partial file.
     overwrite : bool
         Replace an existing `path`; without it an existing file is an error.
 
     Returns
     -------
     Path
-        The written copy.
+        The written labels file.
 
     Raises
     ------
@@ -688,39 +689,51 @@ def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False
     import pynwb
     from pynwb.epoch import TimeIntervals
 
-    source, path = Path(source).resolve(), Path(path).expanduser().resolve()
-    if path == source:
+    path = Path(path).expanduser().resolve()
+    if not is_url(source) and path == Path(source).resolve():
         raise LabelError(
-            f"The labels go into a copy of {source.name}, never into the session file itself: choose another file "
-            f"name (e.g. {source.stem}_labels{NWB_SUFFIX})."
+            f"The labels go into a labels file of {source_name(source)}, never into the session file itself: choose "
+            f"another file name (e.g. {Path(source).stem}_labels{NWB_SUFFIX})."
         )
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"{path} exists: choose another file name, or pass overwrite=True (tick *overwrite* in the dock) to "
             "replace it."
         )
+    with opened_nwb(source) as contents:
+        session = contents.nwbfile
+        labels_file = pynwb.NWBFile(
+            session_description=f"behavior labels of: {session.session_description}",
+            identifier=f"{session.identifier}-chronoviz-labels",
+            session_start_time=session.session_start_time,
+            timestamps_reference_time=session.timestamps_reference_time,
+            session_id=session.session_id,
+            notes=(
+                f"Behavior labels made in napari-chronoviz on the videos of {contents.name} (identifier "
+                f"{session.identifier}); times in seconds on its session clock."
+            ),
+        )
+        if session.subject is not None:
+            subject = session.subject
+            fields = ("subject_id", "species", "sex", "age", "description", "strain", "genotype")
+            labels_file.subject = pynwb.file.Subject(**{field: getattr(subject, field) for field in fields})
     tables = [(LABELS_TABLE, "behavior bouts labelled in napari-chronoviz", intervals.starts, intervals.ends)]
     if len(events.times):
         tables.append((EVENTS_TABLE, "point events labelled in napari-chronoviz", events.times, events.times))
+    for name, description, starts, ends in tables:
+        table = TimeIntervals(name=name, description=description)
+        table.add_column("label", "the behavior")
+        table.add_column("note", "the labeller's note")
+        labels = intervals.labels if name == LABELS_TABLE else events.kinds
+        notes = intervals.notes if name == LABELS_TABLE else [""] * len(labels)
+        for start, end, label, note in zip(starts, ends, labels, notes):
+            table.add_row(start_time=float(start), stop_time=float(end), label=label, note=note)
+        labels_file.add_time_intervals(table)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with pynwb.NWBHDF5IO(str(source), "r") as read_io:
-            nwbfile = read_io.read()
-            for name, description, starts, ends in tables:
-                if name in nwbfile.intervals:
-                    nwbfile.intervals.pop(name)
-                table = TimeIntervals(name=name, description=description)
-                table.add_column("label", "the behavior")
-                table.add_column("note", "the labeller's note")
-                labels = intervals.labels if name == LABELS_TABLE else events.kinds
-                notes = intervals.notes if name == LABELS_TABLE else [""] * len(labels)
-                for start, end, label, note in zip(starts, ends, labels, notes):
-                    table.add_row(start_time=float(start), stop_time=float(end), label=label, note=note)
-                nwbfile.add_time_intervals(table)
-            nwbfile.set_modified()
-            with pynwb.NWBHDF5IO(str(temporary), "w") as write_io:
-                write_io.export(src_io=read_io, nwbfile=nwbfile)
-        close_nwb_files(path)  # a copy written before and read since is replaced, not written under a reader
+        with pynwb.NWBHDF5IO(str(temporary), "w") as write_io:
+            write_io.write(labels_file)
+        close_nwb_files(path)  # a labels file written before and read since is replaced, not written under a reader
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

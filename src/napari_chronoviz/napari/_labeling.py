@@ -62,7 +62,7 @@ def autosave_path_of(video_layer) -> Path | None:
     return (path if path.is_dir() else path.parent) / f"{path.stem if path.is_file() else path.name}{AUTOSAVE_SUFFIX}"
 
 
-SAVE_FORMATS = (*LABEL_FORMATS, "nwb")  # nwb: into a copy of the NWB session the video belongs to
+SAVE_FORMATS = (*LABEL_FORMATS, "nwb")  # nwb: an NWB labels file of the NWB session the video belongs to
 
 
 class Labeler:
@@ -371,7 +371,7 @@ class Labeler:
     def save(self, path, *, format: str = "loupe", overwrite: bool = False) -> list[Path]:
         """Save the labels: "loupe" writes the bouts to `path` (CSV `start_s,end_s,label,note`) and the events, if
         any, to `<stem>_events.csv` beside it; "boris" writes both to `path` as a BORIS tabular export (TSV);
-        "nwb", for a video of an NWB session, writes a copy of the session with them (`write_nwb_labels`). The
+        "nwb", for a video of an NWB session, writes them to an NWB labels file of the session (`write_nwb_labels`). The
         ethogram goes to `<stem>.ethogram.yaml` beside them, so that `load` gives back the behaviors and keys.
 
         Returns
@@ -398,16 +398,17 @@ class Labeler:
         return written + [write_ethogram(self.labeling.ethogram, ethogram_path_of(path))]
 
 
-def _nwb_session_of(video_layer) -> Path:
-    """The NWB session a video layer was opened from; a LabelError saying which formats to use otherwise."""
+def _nwb_session_of(video_layer) -> str:
+    """The NWB session (a path or an address) a video layer was opened from; a LabelError saying which formats to use
+    otherwise."""
     video = video_layer.metadata.get(METADATA_KEY, {}).get("path")
     if video is None or not is_nwb(video):
         raise ChronovizError(
-            f"The nwb format writes the labels into a copy of the NWB session the video belongs to, and "
+            f"The nwb format writes the labels to an NWB labels file of the NWB session the video belongs to, and "
             f"{Path(video or video_layer.name).name} was not opened from an NWB file: choose the loupe or boris "
             "format."
         )
-    return Path(video)
+    return video
 
 
 def events_path_of(labels_path) -> Path:
