@@ -729,7 +729,7 @@ def write_nwb_labels(intervals, events, source, path, *, overwrite: bool = False
         for start, end, label, note in zip(starts, ends, labels, notes):
             table.add_row(start_time=float(start), stop_time=float(end), label=label, note=note)
         labels_file.add_time_intervals(table)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.partial{NWB_SUFFIX}")  # pynwb wants .nwb
     try:
         with pynwb.NWBHDF5IO(str(temporary), "w") as write_io:
             write_io.write(labels_file)
