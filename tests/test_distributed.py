@@ -13,7 +13,7 @@ from napari_chronoviz.cli import main as chronoviz
 from napari_chronoviz.overlays.tiles import Tiling, build_tiled_scene
 from napari_chronoviz.render.distributed import chunk_ranges
 from napari_chronoviz.render.tiles import TiledVideo
-from napari_chronoviz.testing import make_stamped_video, read_stamp
+from napari_chronoviz.testing import make_stamped_video, plain_decode, read_stamp
 from napari_chronoviz.timeline import frames_at_or_before
 
 distributed = pytest.importorskip("dask.distributed")
@@ -44,17 +44,6 @@ def cameras(tmp_path_factory) -> list[Path]:
         make_stamped_video(folder / "front.mp4", 150, gop=30, b_frames=3, options={"sc_threshold": "0"}),
         make_stamped_video(folder / "side.mp4", 100, size=(128, 96), fps=20, gop=25, options={"sc_threshold": "0"}),
     ]
-
-
-def decoded(path: Path) -> tuple[list[np.ndarray], np.ndarray]:
-    """Every frame (RGB) of a file and its time from the first, by a plain sequential PyAV decode (not chronoviz's
-    reader)."""
-    import av
-
-    with av.open(str(path)) as container:
-        frames = [(frame.to_ndarray(format="rgb24"), float(frame.time)) for frame in container.decode(video=0)]
-    times = np.array([time for _, time in frames])
-    return [pixels for pixels, _ in frames], times - times[0]
 
 
 def moving_dot(n_frames: int) -> Pose:
@@ -106,7 +95,7 @@ def test_chunked_export_of_several_cameras_matches_the_plain_one(client, cameras
     )
     chunked = create_visualization(cameras, output=tmp_path / "chunked.mp4", client=client, **options)
     plain = create_visualization(cameras, output=tmp_path / "plain.mp4", **options)
-    (chunked_frames, chunked_times), (plain_frames, plain_times) = decoded(chunked), decoded(plain)
+    (chunked_frames, chunked_times), (plain_frames, plain_times) = plain_decode(chunked), plain_decode(plain)
     videos = [open_video(path) for path in cameras]
     expected_times = videos[0].frame_times if fps is None else np.arange(125) / fps
     assert chunked_times == pytest.approx(expected_times, abs=1e-4)
@@ -125,7 +114,7 @@ def test_command_line_renders_several_cameras_in_chunks(cameras, tmp_path):
     output = tmp_path / "out.mp4"
     arguments = ["render", *map(str, cameras), "--workers", "2", "-o", str(output), "--layout", "none", "--quiet"]
     assert chronoviz(arguments) == 0
-    frames, times = decoded(output)
+    frames, times = plain_decode(output)
     assert len(frames) == 150 and times[-1] == pytest.approx(149 / 30, abs=1e-4)
     side = open_video(cameras[1])
     assert [read_stamp(frame[:96, 160:]) for frame in frames] == frames_at_or_before(side.frame_times, times).tolist()
@@ -221,7 +210,7 @@ def test_chunks_of_a_phone_video_keep_the_orientation_it_was_opened_with(client,
     )
     video = open_video(phone, upright=upright)
     output = create_visualization(video, output=tmp_path / "chunked.mp4", client=client, layout="none", **EXACT)
-    frames, _ = decoded(output)
+    frames, _ = plain_decode(output)
     assert frames[0].shape == ((160, 120, 3) if upright else (120, 160, 3))
     stamps = [read_stamp(np.rot90(frame, -1) if upright else frame) for frame in frames[::7]]
     assert stamps == list(range(0, 300, 7))
@@ -247,5 +236,5 @@ def test_chunks_of_an_nwb_video_read_the_video_it_names(client, gop_video, tmp_p
         io.write(nwb)
     video = open_video(tmp_path / "session.nwb", key="acquisition/side")
     output = create_visualization(video, output=tmp_path / "chunked.mp4", client=client, layout="none", **EXACT)
-    frames, _ = decoded(output)
+    frames, _ = plain_decode(output)
     assert [read_stamp(frame) for frame in frames[::50]] == list(range(0, 300, 50))

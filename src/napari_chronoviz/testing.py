@@ -46,6 +46,15 @@ def read_stamp(frame: np.ndarray) -> int:
     return value
 
 
+def plain_decode(path) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every frame (RGB) of a video file and its time from the first, by a plain sequential PyAV decode: how a test
+    checks what chronoviz wrote without chronoviz's own reader."""
+    with av.open(str(path)) as container:
+        frames = [(frame.to_ndarray(format="rgb24"), float(frame.time)) for frame in container.decode(video=0)]
+    times = np.array([time for _, time in frames])
+    return [pixels for pixels, _ in frames], times - times[0]
+
+
 def make_stamped_video(
     path: str | Path,
     n_frames: int,
