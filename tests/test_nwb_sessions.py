@@ -145,7 +145,8 @@ def test_an_nwb_session_opens_with_its_cameras_and_sources_and_exports(session, 
     assert [video.key for video in opened.videos] == ["acquisition/front", "acquisition/side"]
     assert [spec["key"] for spec in opened.options["signals"]] == ["acquisition/lick", "processing/ophys/dff"]
     assert opened.options["intervals"]["key"] == "intervals/trials" and opened.options["spikes"]
-    assert opened.options["pose"] == [str(session["nwb"].resolve()), None]  # on the video it was made on
+    pose = {"kind": "pose", "path": str(session["nwb"].resolve()), "key": "processing/behavior/PoseEstimation"}
+    assert opened.options["pose"] == [pose, None]  # on the video it was made on
     videos = opened.open_videos()
     output = create_visualization(videos, output=tmp_path / "session.mp4", **opened.options)
     frames, times = plain_decode(output)  # checked by a plain decode, not our reader
@@ -154,7 +155,7 @@ def test_an_nwb_session_opens_with_its_cameras_and_sources_and_exports(session, 
     assert read_stamp(frames[60][: SIZE[1], : SIZE[0]]) == 60
 
 
-def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make_napari_viewer, qtbot):
+def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make_napari_viewer, qtbot, capsys):
     from napari_chronoviz.cli import main
     from napari_chronoviz.io.video_factory import open_video
     from napari_chronoviz.napari._attach import Session
@@ -164,6 +165,14 @@ def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make
     assert main(["render", str(session["nwb"]), "-o", str(output), "--quiet"]) == 0
     with open_video(output) as written:
         assert len(written) == FRONT_FRAMES and written.width == 2 * SIZE[0]  # the two cameras side by side
+        assert written.height > SIZE[1]  # and the panel
+    # the scene's flags apply over the session's own; flags adding sources are refused, not ignored
+    bare = tmp_path / "bare.mp4"
+    assert main(["render", str(session["nwb"]), "-o", str(bare), "--layout", "none", "--quiet"]) == 0
+    with open_video(bare) as written:
+        assert (written.width, written.height) == (2 * SIZE[0], SIZE[1])
+    assert main(["render", str(session["nwb"]), "--signals", str(bare), "--key", "acquisition/x", "-o", "x.mp4"]) == 2
+    assert "its videos and sources come from it, so --signals, --key cannot be added" in capsys.readouterr().err
     viewer = make_napari_viewer()
     layers = viewer.open(session["nwb"], plugin="napari-chronoviz")
     assert [layer.name for layer in layers] == ["front (camera 1)", "side (camera 2)"]
@@ -225,16 +234,47 @@ def test_a_session_reads_its_nwb_file_once(session, tmp_path, make_napari_viewer
     assert "acquisition/lick" in before and [part.key for part in nwb_parts(changed)] == ["acquisition/only"]
 
 
-def test_a_pose_is_read_wherever_the_file_keeps_it(tmp_path, add_pose_estimation):
-    """movement alone reads processing/behavior/PoseEstimation; labs name their module and estimation."""
+def test_a_pose_is_read_wherever_the_file_keeps_it_with_its_skeleton(tmp_path, add_pose_estimation):
+    """movement alone reads processing/behavior/PoseEstimation; labs name their module and estimation. The
+    ndx-pose skeleton's edges (node indices) become the pose's edges."""
     nwb = pynwb.NWBFile("a session", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
     positions = np.random.default_rng(2).uniform(0, 50, (30, 2, 2))
     add_pose_estimation(nwb, positions, np.arange(30) / 30, module="dlc", name="front_dlc_resnet50")
     with pynwb.NWBHDF5IO(str(tmp_path / "named.nwb"), "w") as io:
         io.write(nwb)
     pose = read_pose(tmp_path / "named.nwb")
-    assert pose.keypoints == ("snout", "tail")
+    assert pose.keypoints == ("snout", "tail") and pose.edges == (("snout", "tail"),)
     np.testing.assert_allclose(pose.xy[:, 0], positions)
+
+
+def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimation):
+    """A pose naming its video by `original_videos` (a file name) goes on the camera whose files include it; a
+    second estimation of the same camera is named in a warning; each can be read by its key."""
+    from napari_chronoviz.session import open_session
+
+    make_stamped_video(tmp_path / "front.mp4", 30, size=SIZE)
+    make_stamped_video(tmp_path / "side.mp4", 30, size=SIZE)
+    nwb = pynwb.NWBFile("two cameras", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
+    for name in ("front", "side"):
+        nwb.add_acquisition(
+            pynwb.image.ImageSeries(
+                name=name, external_file=[f"{name}.mp4"], starting_frame=[0], format="external", rate=30.0,
+                starting_time=0.0, unit="n.a.", num_samples=30,
+            )
+        )  # fmt: skip
+    times, rng = np.arange(30) / 30, np.random.default_rng(3)
+    for module, animal in (("mouse1", "side_mouse1"), ("mouse2", "side_mouse2")):
+        add_pose_estimation(
+            nwb, rng.uniform(0, 100, (30, 2, 2)), times, module=module, name=animal, original_videos=["side.mp4"]
+        )
+    with pynwb.NWBHDF5IO(str(tmp_path / "two.nwb"), "w") as io:
+        io.write(nwb)
+    with pytest.warns(UserWarning, match=r"processing/mouse2/side_mouse2 are not shown \(one pose per video\)"):
+        opened = open_session(tmp_path / "two.nwb")
+    assert opened.options["pose"][0] is None and opened.options["pose"][1]["key"] == "processing/mouse1/side_mouse1"
+    with pytest.raises(ChronovizError, match="holds 2 pose estimations"):
+        read_pose(tmp_path / "two.nwb")
+    assert read_pose(tmp_path / "two.nwb", key="processing/mouse2/side_mouse2").video.path == "side.mp4"
 
 
 BACK_COMPAT = sorted((Path(__file__).parent / "data" / "pynwb_back_compat").glob("*.nwb"))
@@ -376,7 +416,7 @@ def test_a_streamed_session_reads_by_range_and_exports(served, session, tmp_path
     assert read < size  # read in place: the 32-channel series' samples never crossed the network
     opened = open_session(url)
     assert opened.videos[0].path == url and opened.options["signals"][0]["path"] == url
-    assert opened.options["pose"] == [url, None]  # read by movement from the file held open, on its video
+    assert opened.options["pose"][0]["path"] == url  # read by movement from the file held open, on its video
     np.testing.assert_allclose(read_pose(url).xy[:, 0], session["positions"])
     videos = opened.open_videos()
     assert [read_stamp(videos[0][k]) for k in (0, 50, 89)] == [0, 50, 89]  # the split video, from the cache

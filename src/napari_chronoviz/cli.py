@@ -124,8 +124,9 @@ def _parser() -> argparse.ArgumentParser:
             "video",
             nargs="+",
             help="video files or imgstores (several are cameras side by side "
-            "on the first one's clock), or one session file (.cvz), "
-            "whose settings replace the options below",
+            "on the first one's clock), or one session: a session file (.cvz) or an NWB file (.nwb), which brings "
+            "its own videos and sources (flags adding sources are refused) and whose settings the flags below "
+            "replace where given",
         )
         command.add_argument("--tiles", choices=("row", "grid"), help="arrangement of several videos (default row)")
         command.add_argument("--tile-height", type=int, metavar="PX", help="scale every video to this height")
@@ -436,9 +437,10 @@ def _session_or_options(args) -> tuple:
         from .session import open_session
 
         session = open_session(args.video[0])
+        options = _session_with_flags(session.options, args, len(session.videos))
         videos = session.open_videos()
         frame_times = [video.frame_times for video in session.videos]
-        return (videos if len(videos) > 1 else videos[0]), dict(session.options), frame_times
+        return (videos if len(videos) > 1 else videos[0]), options, frame_times
     frame_times = _frame_time_files(args.video, args.frame_times)
     videos = _opened_videos(args.video, frame_times, args.upright)
     options = {**_scene_options(args), "signals": _signal_specs(args)}
@@ -549,12 +551,68 @@ def _scene_options(args) -> dict:
         "pose_speed": args.pose_speed,
     }
     if several:
-        from .overlays.tiles import grid_columns
-
-        columns = grid_columns(len(args.video)) if args.tiles == "grid" else None
-        options["tiles"] = {"columns": columns, "height": args.tile_height}
+        options["tiles"] = _tiles(args, len(args.video))
     elif args.tiles or args.tile_height:
         raise ChronovizError("--tiles and --tile-height arrange several videos; with one video leave them out.")
+    return options
+
+
+def _tiles(args, n_videos: int) -> dict:
+    """The `tiles` option of `n_videos` videos from --tiles and --tile-height."""
+    from .overlays.tiles import grid_columns
+
+    return {"columns": grid_columns(n_videos) if args.tiles == "grid" else None, "height": args.tile_height}
+
+
+# flags that add sources or open videos: a session brings its own
+SESSION_OWN_FLAGS = {
+    "signals": "--signals",
+    "pose": "--pose",
+    "events": "--events",
+    "intervals": "--intervals",
+    "spikes": "--spikes",
+    "frame_times": "--frame-times",
+    "upright": "--no-upright",
+    **{_dest(flag): flag for flag, *_ in SIGNAL_READER_FLAGS},
+}
+# scene options set by flags (over a session's own), and the keys the flags set in the option's dict
+ALIGNMENT_FLAGS = {
+    "alignment": {"align": "mode", "offset": "offset", "ratio": "ratio"},
+    "pose_alignment": {
+        "pose_align": "mode",
+        "pose_offset": "offset",
+        "pose_ratio": "ratio",
+        "pose_check_video": "check_video",
+    },
+}
+SCENE_FLAGS = ("labels_clock", "window", "layout", "style", "calibration", "pose_speed")
+
+
+def _session_with_flags(session_options: dict, args, n_videos: int) -> dict:
+    """A session's (or NWB session's) options with the scene flags the command line gives (layout, window, style,
+    alignment, the pose check, ...) in place of its own. Flags that add sources or open videos are refused: the
+    session brings its own."""
+    defaults = vars(_parser().parse_args([args.command, *args.video]))
+    given = {dest for dest, value in vars(args).items() if defaults.get(dest) != value}
+    refused = [flag for dest, flag in SESSION_OWN_FLAGS.items() if dest in given]
+    if refused:
+        name = args.video[0]
+        raise ChronovizError(
+            f"{name} is a session: its videos and sources come from it, so {', '.join(refused)} cannot be added here. "
+            f"Open it with `chronoviz view {name}`, add them in the Overlays dock and save the session, or render the "
+            "video files themselves with these flags."
+        )
+    flagged = _scene_options(argparse.Namespace(**{**vars(args), "tiles": None, "tile_height": None}))
+    options = dict(session_options)
+    options.update({name: flagged[name] for name in SCENE_FLAGS if name in given})
+    for name, keys in ALIGNMENT_FLAGS.items():
+        chosen = {key: flagged[name][key] for dest, key in keys.items() if dest in given}
+        if chosen:
+            options[name] = {**(options.get(name) or {}), **chosen}
+    if {"tiles", "tile_height"} & given:
+        if n_videos < 2:
+            raise ChronovizError("--tiles and --tile-height arrange several videos; this session has one.")
+        options["tiles"] = _tiles(args, n_videos)
     return options
 
 

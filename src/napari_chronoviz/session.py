@@ -23,7 +23,7 @@ from .errors import ChronovizError
 from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
-from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series
+from .io.nwb import is_nwb, nwb_parts, nwb_pose_recording, nwb_video_series, source_name
 from .io.remote import is_url
 from .io.video_factory import VideoEntry
 from .scene_options import SCENE_OPTION_NAMES
@@ -290,12 +290,26 @@ def open_nwb_session(path: str | Path) -> OpenedSession:
 
 
 def _poses_by_video(path: str, parts, videos: list[str]) -> list:
-    """The NWB file's pose for each of its videos (None for a video without one): an NWB file holding one pose
-    estimation (what chronoviz reads of NWB poses) on the video its `source_video` names, else the first."""
+    """The NWB file's pose for each of its videos (None for a video without one), as a pose spec with its key: each
+    pose estimation on the video it was made on (`nwb_pose_recording`), else on the first video without one. A
+    video's second estimation (one per animal, say) is left out with a warning naming it."""
     poses: list = [None] * len(videos)
-    if [part.kind for part in parts].count("pose") == 1:
-        recorded = nwb_pose_recording(path).video_key
-        poses[videos.index(recorded) if recorded in videos else 0] = str(path)
+    left_out = []
+    for part in (part for part in parts if part.kind == "pose"):
+        made_on = nwb_pose_recording(path, part.key).video_key
+        free = [index for index, pose in enumerate(poses) if pose is None]
+        index = videos.index(made_on) if made_on in videos else (free[0] if free else None)
+        if index is None or poses[index] is not None:
+            left_out.append(part.key)
+        else:
+            poses[index] = {"kind": "pose", "path": str(path), "key": part.key}
+    if left_out:
+        warnings.warn(
+            f"{source_name(path)}: its pose estimations {', '.join(left_out)} are not shown (one pose per video). Add "
+            "one as a pose by its key (the Overlays dock's part list, SourceSpec('pose', path, key=...)) in place of "
+            "the one shown.",
+            stacklevel=3,
+        )
     return poses
 
 

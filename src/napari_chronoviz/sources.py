@@ -29,7 +29,7 @@ CHECK_VIDEO = "check_video"  # the pose alignment option that turns the pose-aga
 # which reader options each kind's reader takes
 READER_FIELDS = {
     "signals": ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain"),
-    "pose": (),
+    "pose": ("key",),
     "events": ("time_unit",),
     "intervals": ("time_unit", "key"),
     "spikes": ("good_only", "order"),
@@ -49,7 +49,8 @@ class SourceSpec:
         The file.
     key : str, optional
         Signals: the HDF5 key or dataset, or NPZ member, holding the values, or an NWB file's `TimeSeries` by its
-        path in the file ("acquisition/lick"). Intervals: an NWB file's interval table ("intervals/trials").
+        path in the file ("acquisition/lick"). Intervals: an NWB file's interval table ("intervals/trials"). Pose: an
+        NWB file's pose estimation ("processing/behavior/PoseEstimation").
     time_column : str, optional
         Signals: the column (or dataset / member) of the sample times; found by name when not given.
     time_unit : str, optional
@@ -197,7 +198,7 @@ class SourceSpec:
             return read_events(self.path, time_unit=self.time_unit)
         if self.kind == "spikes":
             return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id")
-        return read_pose(self.path)
+        return read_pose(self.path, key=self.key)
 
     def to_dict(self) -> dict:
         """JSON-able: the kind, the path and the options that were given (a ratio as text, e.g. "1/4")."""

@@ -10,6 +10,7 @@ and poses from ndx-pose. Each part is named by its path in the file (its *key*),
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 from collections import OrderedDict
@@ -130,6 +131,7 @@ class _OpenFile:
 
 _open_files: OrderedDict[tuple, _OpenFile] = OrderedDict()  # by file identity, least recently used first
 _open_files_lock = threading.Lock()
+atexit.register(lambda: close_nwb_files())  # closed before Python's teardown, which would warn of open files
 
 
 @contextlib.contextmanager
@@ -495,58 +497,97 @@ def nwb_video_series(path, key: str | None = None) -> NwbVideoSeries:
 
 @dataclass(frozen=True)
 class NwbPoseRecording:
-    """What an NWB file records of its pose estimation besides the keypoints.
+    """What an NWB file records of a pose estimation besides the keypoints.
 
     Attributes
     ----------
+    key : str
+        The estimation's path in the file ("processing/behavior/PoseEstimation").
     times : ndarray
         The pose's rows' times on the session clock.
     video_key : str or None
-        The key of the video in this file it was made on (its `source_video`), when it names one.
+        The key of the video in this file it was made on: the one its `source_video` names, else the one whose
+        files include the first of its `original_videos`.
     video_file : str or None
         That video's (first) file name, or the first of its `original_videos`.
     video_size : tuple of int or None
         (width, height) of the frames it was made on, when recorded.
+    edges : tuple of (str, str)
+        Its skeleton's edges by keypoint name (none when it has no skeleton).
     """
 
+    key: str
     times: np.ndarray
     video_key: str | None
     video_file: str | None
     video_size: tuple[int, int] | None
+    edges: tuple[tuple[str, str], ...] = ()
 
 
-def nwb_pose_recording(path) -> NwbPoseRecording:
-    """The times and the video of an NWB file's only ndx-pose `PoseEstimation` (what chronoviz reads of NWB poses).
+def nwb_pose_recording(path, key: str | None = None) -> NwbPoseRecording:
+    """The times, video and skeleton of an NWB file's ndx-pose `PoseEstimation`.
+
+    Parameters
+    ----------
+    path
+        The NWB file, or the address of a streamed one.
+    key
+        The estimation's path in the file; may be left out when the file holds one.
 
     Raises
     ------
     PoseError
-        When the file holds no pose estimation, or several.
+        When the file holds no such estimation, or several and no key names one.
     """
     with opened_nwb(path) as contents:
-        estimation = contents.find(None, "pose", PoseError)
+        estimation = contents.find(key, "pose", PoseError)
         first = next(iter(estimation.pose_estimation_series.values()))
         times = np.asarray(first.get_timestamps(), dtype=float)
+        edges = _skeleton_edges(estimation)
+        found = contents.key_of(estimation)
         source = getattr(estimation, "source_video", None)
         if source is not None and source.external_file is not None:
             size = source.dimension
             return NwbPoseRecording(
+                found,
                 times,
                 contents.key_of(source),
                 str(source.external_file[0]),
                 None if size is None else (int(size[0]), int(size[1])),
+                edges,
             )
         videos, sizes = estimation.original_videos, estimation.dimensions
+        video_file = None if videos is None else str(videos[0])
         return NwbPoseRecording(
+            found,
             times,
-            None,
-            None if videos is None else str(videos[0]),
+            None if video_file is None else _video_with_file(contents, video_file),
+            video_file,
             None if sizes is None else (int(sizes[0][0]), int(sizes[0][1])),
+            edges,
         )
 
 
-def nwb_pose_dataset(path, from_nwb_file):
-    """An NWB file's only ndx-pose `PoseEstimation` as a movement poses dataset, wherever it sits in the file.
+def _skeleton_edges(estimation) -> tuple[tuple[str, str], ...]:
+    """A pose estimation's skeleton edges as pairs of keypoint names (ndx-pose keeps node indices)."""
+    skeleton = getattr(estimation, "skeleton", None)
+    if skeleton is None or skeleton.edges is None:
+        return ()
+    nodes = [str(node) for node in skeleton.nodes[:]]
+    return tuple((nodes[int(a)], nodes[int(b)]) for a, b in np.asarray(skeleton.edges[:]).reshape(-1, 2))
+
+
+def _video_with_file(contents: NwbContents, video_file: str) -> str | None:
+    """The key of the file's video one of whose external files has `video_file`'s name, if any."""
+    name = Path(video_file).name
+    for key, part in contents.parts.items():
+        if part.kind == "video" and name in (Path(str(file)).name for file in contents.objects[key].external_file):
+            return key
+    return None
+
+
+def nwb_pose_dataset(path, from_nwb_file, key: str | None = None):
+    """An NWB file's ndx-pose `PoseEstimation` as a movement poses dataset, wherever it sits in the file.
 
     Parameters
     ----------
@@ -555,14 +596,17 @@ def nwb_pose_dataset(path, from_nwb_file):
     from_nwb_file
         movement's loader (`movement.io.load_poses.from_nwb_file`): it reads from the file chronoviz holds open,
         by the estimation's processing module and name (movement alone looks for behavior/PoseEstimation).
+    key
+        The estimation's path in the file; may be left out when the file holds one.
 
     Raises
     ------
     PoseError
-        When the file holds no pose estimation, several, or one outside a processing module.
+        When the file holds no such estimation, or several and no key names one, or it sits outside a processing
+        module.
     """
     with opened_nwb(path) as contents:
-        estimation = contents.find(None, "pose", PoseError)
+        estimation = contents.find(key, "pose", PoseError)
         module = estimation.parent
         if contents.nwbfile.processing.get(module.name) is not module:
             raise PoseError(

@@ -115,8 +115,9 @@ class Pose:
         return replace(self, edges=checked_edges(edges, self.keypoints, self.source))
 
 
-def read_pose(path, *, edges=None) -> Pose:
-    """Read pose tracks from `path`; `edges` (pairs of keypoint names) replaces the file's skeleton.
+def read_pose(path, *, edges=None, key: str | None = None) -> Pose:
+    """Read pose tracks from `path`; `edges` (pairs of keypoint names) replaces the file's skeleton; `key` names
+    the pose estimation of an NWB file that holds several ("processing/behavior/PoseEstimation").
 
     Formats: DeepLabCut `.h5`/`.csv` (single and multi-animal; the skeleton comes from the project's
     `config.yaml` when it sits beside or above the file), SLEAP analysis `.h5` (with or without the `dims`
@@ -125,8 +126,12 @@ def read_pose(path, *, edges=None) -> Pose:
     """
     if is_nwb(path):  # also a streamed session's (an address)
         load = _import_extra("movement.io.load_poses", path)
-        pose = _with_nwb_recording(pose_from_movement(nwb_pose_dataset(path, load.from_nwb_file), path), path)
-        return pose.with_edges(edges) if edges is not None else pose
+        recorded = nwb_pose_recording(path, key)
+        pose = pose_from_movement(nwb_pose_dataset(path, load.from_nwb_file, recorded.key), path)
+        pose = _with_nwb_recording(pose, recorded)
+        return pose.with_edges(edges if edges is not None else recorded.edges)
+    if key is not None:
+        raise PoseError(f"key={key!r} names a pose estimation inside an NWB file; {Path(path).name} is not one.")
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"Pose file not found: {path}")
@@ -425,10 +430,9 @@ def _slp_video_record(video) -> VideoRecord | None:
     )
 
 
-def _with_nwb_recording(pose: Pose, path: Path) -> Pose:
+def _with_nwb_recording(pose: Pose, recorded) -> Pose:
     """`pose` read by movement from an NWB file, with the times on the session clock (movement starts them at 0)
-    and the video the file says it was made on."""
-    recorded = nwb_pose_recording(path)
+    and the video the file says it was made on (`recorded`, its `NwbPoseRecording`)."""
     source = "its NWB source_video" if recorded.video_key is not None else "its NWB original_videos"
     video = None if recorded.video_file is None else VideoRecord(recorded.video_file, source, size=recorded.video_size)
     return replace(pose, times=recorded.times, video=video)
