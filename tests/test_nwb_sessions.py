@@ -277,6 +277,37 @@ def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimati
     assert read_pose(tmp_path / "two.nwb", key="processing/mouse2/side_mouse2").video.path == "side.mp4"
 
 
+def test_a_refused_pose_leaves_the_rest_of_the_session_shown(
+    tmp_path, add_pose_estimation, make_napari_viewer, monkeypatch
+):
+    """A session's pose made on another video is refused by the provenance check; its signals and trials stay."""
+    from napari_chronoviz.napari import _widget
+
+    errors = []
+    monkeypatch.setattr(_widget, "show_error", errors.append)
+    make_stamped_video(tmp_path / "front.mp4", 30, size=SIZE)
+    nwb = pynwb.NWBFile("a session", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
+    nwb.add_acquisition(
+        pynwb.image.ImageSeries(
+            name="front", external_file=["front.mp4"], starting_frame=[0], format="external", rate=30.0,
+            starting_time=0.0, unit="n.a.", num_samples=30,
+        )
+    )  # fmt: skip
+    nwb.add_acquisition(pynwb.TimeSeries(name="lick", data=np.ones(100), unit="V", rate=100.0, starting_time=0.0))
+    nwb.add_trial(start_time=0.2, stop_time=0.5)
+    made_on = {"original_videos": ["other_rig.mp4"], "dimensions": np.array([[640, 480]], dtype="uint16")}
+    add_pose_estimation(nwb, np.full((30, 2, 2), 300.0), np.arange(30) / 30, **made_on)
+    with pynwb.NWBHDF5IO(str(tmp_path / "s.nwb"), "w") as io:
+        io.write(nwb)
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(tmp_path / "s.nwb", plugin="napari-chronoviz")
+    widget = _widget.ChronovizWidget(viewer)
+    widget.attach_requested_overlays()
+    assert [source.kind for source in widget.listed] == ["signals", "intervals"]
+    assert "The pose of 'front' was left out, the rest is shown" in errors[-1] and "other_rig.mp4" in errors[-1]
+    assert "untick 'refuse a pose made on another video'" in errors[-1]
+
+
 BACK_COMPAT = sorted((Path(__file__).parent / "data" / "pynwb_back_compat").glob("*.nwb"))
 
 

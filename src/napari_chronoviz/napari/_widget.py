@@ -404,18 +404,37 @@ class ChronovizWidget(Container):
 
     def attach_requested_overlays(self, *_) -> None:
         """Attach the overlays that video layers ask for in `metadata["chronoviz"]["overlays"]` (the samples
-        and session files do), once each, and choose the video they were attached to. A failure is an error
-        notification."""
+        and session files do), once each, and choose the video they were attached to. A kind of source that
+        cannot be attached (a pose made on another video, say) is left out and the rest attached; what was left
+        out, and why, is an error notification."""
         for layer in list(self.viewer.layers):
             requested = layer.metadata.get(METADATA_KEY, {}).pop(OVERLAYS_KEY, None)
             if requested:
+                videos = requested.pop("cameras", layer)  # a session's cameras
                 try:
-                    attach(self.viewer, requested.pop("cameras", layer), **requested)  # a session's cameras
+                    attach(self.viewer, videos, **requested)
                 except (ChronovizError, ValueError, OSError) as error:
-                    show_error(f"The overlays of {layer.name!r} could not be attached: {in_words(error, 'dock')}")
-                    continue
+                    if not self._attach_without_one_kind(videos, requested, layer.name, error):
+                        show_error(f"The overlays of {layer.name!r} could not be attached: {in_words(error, 'dock')}")
+                        continue
                 self.video.value = layer.name
                 self.show_session()  # also when that video was chosen already
+
+    def _attach_without_one_kind(self, videos, requested: dict, name: str, error: Exception) -> bool:
+        """Attach `requested` without the one kind of source whose absence lets the rest attach (poses first:
+        the provenance check refuses them); say which was left out and why. Returns whether it attached."""
+        for kind in ("pose", "spikes", "events", "intervals", "signals"):
+            if not requested.get(kind):
+                continue
+            try:
+                attach(self.viewer, videos, **{**requested, kind: None})
+            except (ChronovizError, ValueError, OSError):
+                continue
+            show_error(
+                f"The {KIND_NAMES[kind]} of {name!r} was left out, the rest is shown: {in_words(error, 'dock')}"
+            )
+            return True
+        return False
 
     # --- actions on the list of sources ---------------------------------------------------------------------
 
