@@ -247,7 +247,7 @@ def test_a_pose_is_read_wherever_the_file_keeps_it_with_its_skeleton(tmp_path, a
     np.testing.assert_allclose(pose.xy[:, 0], positions)
 
 
-def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimation):
+def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimation, make_napari_viewer, monkeypatch):
     """A pose naming its video by `original_videos` (a file name) goes on the camera whose files include it; a
     second estimation of the same camera is named in a warning; each can be read by its key."""
     from napari_chronoviz.session import open_session
@@ -269,12 +269,21 @@ def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimati
         )
     with pynwb.NWBHDF5IO(str(tmp_path / "two.nwb"), "w") as io:
         io.write(nwb)
-    with pytest.warns(UserWarning, match=r"processing/mouse2/side_mouse2 are not shown \(one pose per video\)"):
+    with pytest.warns(UserWarning, match=r"processing/mouse2/side_mouse2 are not shown \(one pose per video\)") as said:
         opened = open_session(tmp_path / "two.nwb")
+    assert "key='processing/mouse2/side_mouse2'" in str(said[0].message)
     assert opened.options["pose"][0] is None and opened.options["pose"][1]["key"] == "processing/mouse1/side_mouse1"
     with pytest.raises(ChronovizError, match="holds 2 pose estimations"):
         read_pose(tmp_path / "two.nwb")
     assert read_pose(tmp_path / "two.nwb", key="processing/mouse2/side_mouse2").video.path == "side.mp4"
+    shown = []  # in napari, the warning is a notification in the dock's words
+    monkeypatch.setattr("napari.utils.notifications.show_warning", shown.append)
+    make_napari_viewer().open(tmp_path / "two.nwb", plugin="napari-chronoviz")
+    assert shown == [
+        "two.nwb: its pose estimations processing/mouse2/side_mouse2 are not shown (one pose per video). To show one "
+        "in place of the one shown, add it as pose in the Overlays dock, choosing the part "
+        "processing/mouse2/side_mouse2."
+    ]
 
 
 def test_a_refused_pose_leaves_the_rest_of_the_session_shown(

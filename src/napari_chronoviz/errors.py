@@ -52,6 +52,11 @@ ADVICE = {
     "overwrite": ("pass overwrite=True", "add --overwrite", "tick 'overwrite'"),
     "make_dirs": ("pass make_dirs=True", "add --make-dirs", "choose a file in an existing folder"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
+    "pose_key": (
+        "give SourceSpec('pose', path, key={value!r}) as that video's pose",
+        "open the session with `chronoviz view`, then add it in the Overlays dock (pose, part {value})",
+        "add it as pose in the Overlays dock, choosing the part {value}",
+    ),
 }
 _MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")
 

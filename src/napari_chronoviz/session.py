@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import ChronovizError
+from .errors import ChronovizError, ChronovizWarning, advice
 from .io.ethogram import write_ethogram
 from .io.formats import SESSION_SUFFIX
 from .io.labels import write_events, write_intervals
@@ -305,9 +305,10 @@ def _poses_by_video(path: str, parts, videos: list[str]) -> list:
             poses[index] = {"kind": "pose", "path": str(path), "key": part.key}
     if left_out:
         warnings.warn(
-            f"{source_name(path)}: its pose estimations {', '.join(left_out)} are not shown (one pose per video). Add "
-            "one as a pose by its key (the Overlays dock's part list, SourceSpec('pose', path, key=...)) in place of "
-            "the one shown.",
+            ChronovizWarning(
+                f"{source_name(path)}: its pose estimations {', '.join(left_out)} are not shown (one pose per video). "
+                f"To show one in place of the one shown, {advice('pose_key', left_out[0])}."
+            ),
             stacklevel=3,
         )
     return poses

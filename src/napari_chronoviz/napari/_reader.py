@@ -19,6 +19,7 @@ Importing this module loads none of PyAV, OpenCV, pandas, h5py or dask (napari i
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.lib import format as npy_format
 
-from ..errors import ChronovizError, PoseError
+from ..errors import ChronovizError, PoseError, in_words
 from ..io.formats import (
     FILE_KINDS,
     HDF5_CONTAINER_SUFFIXES,
@@ -440,9 +441,15 @@ def session_layer_data(path: Path) -> list[tuple]:
     list of tuple
         `(data, attributes, "image")` per video; a missing file is left out with a warning naming it.
     """
+    from napari.utils.notifications import show_warning
+
     from ..session import open_session
 
-    session = open_session(path)
+    with warnings.catch_warnings(record=True) as doubts:  # files gone, poses left out: said in napari's window
+        warnings.simplefilter("always", UserWarning)
+        session = open_session(path)
+    for doubt in doubts:
+        show_warning(in_words(doubt.message, "dock"))
     layers = [
         video_layer_data(video, frame_times_file=entry.frame_times)
         for video, entry in zip(session.open_videos(), session.videos)

@@ -412,11 +412,15 @@ class ChronovizWidget(Container):
             if requested:
                 videos = requested.pop("cameras", layer)  # a session's cameras
                 try:
-                    attach(self.viewer, videos, **requested)
+                    with warnings.catch_warnings(record=True) as doubts:
+                        warnings.simplefilter("always", UserWarning)
+                        attach(self.viewer, videos, **requested)
                 except (ChronovizError, ValueError, OSError) as error:
                     if not self._attach_without_one_kind(videos, requested, layer.name, error):
                         show_error(f"The overlays of {layer.name!r} could not be attached: {in_words(error, 'dock')}")
                         continue
+                for doubt in doubts:  # a unit that looks wrong, a pose that stops early: in the dock's words
+                    show_warning(f"{layer.name}: {in_words(doubt.message, 'dock')}")
                 self.video.value = layer.name
                 self.show_session()  # also when that video was chosen already
 
@@ -430,9 +434,7 @@ class ChronovizWidget(Container):
                 attach(self.viewer, videos, **{**requested, kind: None})
             except (ChronovizError, ValueError, OSError):
                 continue
-            show_error(
-                f"The {KIND_NAMES[kind]} of {name!r} was left out, the rest is shown: {in_words(error, 'dock')}"
-            )
+            show_error(f"The {KIND_NAMES[kind]} of {name!r} was left out, the rest is shown: {in_words(error, 'dock')}")
             return True
         return False
 
