@@ -245,3 +245,14 @@ def test_the_dock_saves_a_session_and_opens_it_again(video_with_signal, make_nap
     assert session.scene.config["window"] == saved_config["window"]
     assert session.scene.config["style"]["trail_length"] == 7
     assert session.scene.config["sources"]["signals"] == saved_config["sources"]["signals"]
+
+
+def test_open_session_opens_sessions_only(video_with_signal, monkeypatch):
+    """A table or a video chosen as the session file is not opened as a layer: the dock says what to choose."""
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    viewer, _, signal = video_with_signal
+    widget = ChronovizWidget(viewer)
+    widget.session_file.value = signal
+    assert widget.open_session() is None and len(viewer.layers) == 1
+    assert errors[-1] == "Choose an existing session file (.cvz, or an NWB session .nwb) to open."

@@ -67,3 +67,19 @@ def test_the_report_in_the_docs_is_what_check_prints(capsys):
     root = Path(__file__).resolve().parents[1]
     assert main(["check", *(str(root / path) for path in command.split())]) == 0
     assert capsys.readouterr().out.replace(f"{root}/", "") == printed
+
+
+def test_an_nwb_session_is_checked_file_by_file(capsys):
+    assert main(["check", str(sample_file("flies.nwb")), "--seeks", "3"]) == 0
+    assert "flies.mp4: EXACT" in capsys.readouterr().out  # the file its video points at
+    assert main(["check", str(sample_file("flies.nwb")), "--frame-times", "times.npy"]) == 2
+    assert "times its videos itself" in capsys.readouterr().err
+
+
+def test_frame_times_in_another_unit_are_doubted_as_render_doubts_them(tmp_path, capsys):
+    import numpy as np
+
+    video = sample_file("flies.mp4")
+    np.save(tmp_path / "camera_times.npy", np.arange(1500) * 40.0)  # milliseconds, saved without saying so
+    assert main(["check", str(video), "--frame-times", str(tmp_path / "camera_times.npy"), "--seeks", "2"]) == 0
+    assert "chronoviz: warning: camera_times.npy steps 40 s between frames" in capsys.readouterr().err

@@ -360,13 +360,25 @@ def _sync(args) -> int:
 
 
 def _check(args) -> int:
-    """Print each video's check; exit status 1 when any is not exact."""
+    """Print each video's check (an NWB session's: each file of each of its videos); exit status 1 when any is not
+    exact."""
+    from .io.nwb import is_nwb, nwb_parts, nwb_video_series
     from .io.video_check import check_video
 
-    frame_times = _frame_time_files(args.videos, args.frame_times)
+    checked = []
+    for video, times in zip(args.videos, _frame_time_files(args.videos, args.frame_times)):
+        if not is_nwb(video):
+            checked.append((video, times))
+            continue
+        if times is not None:
+            raise ChronovizError(f"{video} times its videos itself: leave --frame-times out for it ('-').")
+        keys = [part.key for part in nwb_parts(video) if part.kind == "video"]
+        checked.extend((file, None) for key in keys for file in nwb_video_series(video, key).files)
+        if not keys:
+            nwb_video_series(video)  # raises, saying the file points at no video
     reports = [
         check_video(video, seeks=args.seeks, seed=args.seed, frame_times=times, upright=args.upright)
-        for video, times in zip(args.videos, frame_times)
+        for video, times in checked
     ]
     print("\n".join(report.report("cli") for report in reports))
     return 0 if all(report.exact for report in reports) else 1

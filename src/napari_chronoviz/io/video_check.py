@@ -187,7 +187,9 @@ def check_video(
             )
             priming_needed = _digest(video.orientation.apply(without)) != reference.get(probe)
         times = (
-            video.frame_times if frame_times is None else checked_frame_times(frame_times, len(video), video_path=path)
+            video.frame_times
+            if frame_times is None
+            else checked_frame_times(frame_times, len(video), video_path=path, own_times=video.frame_times)
         )
         steps = np.diff(times)
         median_step = float(np.median(steps)) if len(steps) else 0.0

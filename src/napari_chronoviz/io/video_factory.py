@@ -154,7 +154,6 @@ def _with_frame_times(video: VideoSource, frame_times, path) -> VideoSource:
         return video
     try:
         given = checked_frame_times(frame_times, video.n_frames, video_path=path, own_times=video.frame_times)
-        _warn_unit_mistake(given, video.frame_times, frame_times)
         video.frame_times = given
         if len(given) > 1:  # napari's play button and the dock show this rate: the recorded one, not the header's
             video.fps = mean_rate(given)
@@ -191,7 +190,9 @@ def checked_frame_times(
     own_times: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return `frame_times` (an array, a timestamp file, or a `ClockMap` or its file applied to the video's
-    `own_times`) as float seconds, checked against `n_frames`."""
+    `own_times`) as float seconds, checked against `n_frames`; a warning when they step about 1e3, 1e6 or 1e9 times
+    `own_times` (another unit)."""
+    given = frame_times
     source = "the given frame_times"
     if isinstance(frame_times, ClockMap) or (isinstance(frame_times, (str, Path)) and is_clock_map_file(frame_times)):
         if own_times is None:
@@ -213,4 +214,6 @@ def checked_frame_times(
     require_finite_increasing(
         times, str(source), "frames", "Check that the file belongs to this video and is not shuffled.", FrameTimesError
     )
+    if own_times is not None:
+        _warn_unit_mistake(times, own_times, given)
     return times

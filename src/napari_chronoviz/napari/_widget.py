@@ -783,15 +783,16 @@ class ChronovizWidget(Container):
         except (ChronovizError, OSError) as error:
             show_error(in_words(error, "dock"))
             return None
-        show_info(f"Saved the session with {len(self.listed)} source(s) to {written}")
+        labels = " and the labels' ethogram" if labeler is not None else ""
+        show_info(f"Saved the session (the video, {len(self.listed)} source(s){labels}) to {written}")
         return written
 
     def open_session(self, *_) -> list | None:
         """Open the session file's videos in the viewer; the dock attaches their overlays (see
         `attach_requested_overlays`). Returns the new layers, or None after an error notification."""
         path = self.session_file.value
-        if not path or not Path(path).is_file():
-            show_error(f"Choose an existing session file ({SESSION_SUFFIX}) to open.")
+        if not path or not Path(path).is_file() or not (Path(path).suffix == SESSION_SUFFIX or is_nwb(path)):
+            show_error(f"Choose an existing session file ({SESSION_SUFFIX}, or an NWB session .nwb) to open.")
             return None
         try:
             return self.viewer.open(path, plugin="napari-chronoviz")
