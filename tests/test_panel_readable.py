@@ -170,3 +170,26 @@ def test_napari_grows_the_text_when_a_dock_narrows_the_view(make_napari_viewer, 
     assert seen[0] <= x0 and seen[1] <= y0 and x1 <= seen[2] and y1 <= seen[3], "part of the canvas is off-screen"
     viewer.window.remove_dock_widget(dock)  # the view widens again: the text goes back to the size it had
     qtbot.waitUntil(lambda: session.scene.style.font_size == font, timeout=5000)
+
+
+def test_a_dock_opened_after_a_session_leaves_the_whole_canvas_in_view(make_napari_viewer, qtbot):
+    """A session reopened in napari is fitted to the view, then the dock that attached it narrows the view: it is
+    fitted again, unless the user zoomed or panned in between."""
+    from napari_chronoviz import attach
+
+    viewer = make_napari_viewer(show=True)
+    if not hasattr(viewer, "canvas"):
+        pytest.skip("this napari has no viewer.canvas, whose events say when the view changes size")
+    (layer,) = viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
+    session = attach(viewer, layer, signals=sample_file("mouse_signals.csv"))
+    fitted = viewer.camera.zoom
+    viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    qtbot.waitUntil(lambda: viewer.camera.zoom != fitted, timeout=5000)
+    x0, y0, x1, y1 = session.scene.layout.canvas_box
+    seen = visible_world(viewer)
+    assert seen[0] <= x0 and seen[1] <= y0 and x1 <= seen[2] and y1 <= seen[3], "part of the canvas is off-screen"
+    viewer.camera.zoom *= 2  # the user looks closely: a resize no longer refits
+    zoomed = viewer.camera.zoom
+    dock, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    qtbot.wait(800)
+    assert viewer.camera.zoom == zoomed

@@ -171,7 +171,7 @@ class Session:
             self._view_resized.connect(self._on_view_resized)
         self._on_step()
         play_videos_at_frame_rate(viewer)
-        viewer.reset_view()  # the panel may lie outside the video's view
+        self._fit_view()  # the panel may lie outside the video's view
 
     @property
     def frame(self) -> int:
@@ -214,7 +214,13 @@ class Session:
         self._build_layers()
         self._on_step()
         if not same_canvas:  # a panel added, grown or moved: show all of it, its time axis too
-            self.viewer.reset_view()
+            self._fit_view()
+
+    def _fit_view(self) -> None:
+        """Show the whole canvas (the video and its panel); remember that view, so that a later resize of the view
+        fits it again unless the user has zoomed or panned since."""
+        self.viewer.reset_view()
+        self._fitted_view = _view_of(self.viewer)
 
     def detach(self) -> None:
         """Stop following the slider and remove this session's layers."""
@@ -231,13 +237,16 @@ class Session:
 
     def _keep_text_readable(self) -> None:
         """After the view changed size (a dock opened or closed, the window resized), the text size it needs
-        (never below `font_given`); the view is fitted again when the panel changed."""
+        (never below `font_given`); the view is fitted again when the panel changed, or when the user has not moved
+        it since it was last fitted (a dock opened after a session was: it was fitted to the wider view)."""
         qt_viewer = qt_viewer_of(self.viewer)
         if qt_viewer is None or not qt_viewer.isVisible():  # a window closed (it takes no new layers) or never shown
             return
         scene = readable_in_view(self.viewer, self.scene, self._font_given)
         if scene.style.font_size != self.scene.style.font_size:
             self._show(scene)
+        if _view_of(self.viewer) == self._fitted_view:
+            self._fit_view()
 
     # --- layers ---------------------------------------------------------------------------------------
 
@@ -434,3 +443,8 @@ class Session:
         if self._raster_frames is not None:
             self._raster_frames.close()
             self._raster_frames = None
+
+
+def _view_of(viewer) -> tuple:
+    """Where napari's camera looks and how near: what a user's zoom or pan changes."""
+    return tuple(viewer.camera.center), float(viewer.camera.zoom)
