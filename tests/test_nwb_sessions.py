@@ -181,6 +181,8 @@ def test_napari_and_the_command_line_open_an_nwb_session(session, tmp_path, make
     widget.attach_requested_overlays()
     scene = widget.session.scene
     assert [source.kind for source in widget.listed] == ["signals", "signals", "intervals", "spikes"]
+    first = widget.sources.native.item(0)  # the list shortens long lines; the whole line is its tooltip
+    assert first.toolTip() == first.text() and first.text().startswith("signal: session.nwb")
     assert [len(camera.pose_overlays) for camera in scene.cameras] == [1, 0]  # the pose on its video
     # the series a session does not show at once (32 channels) is listed in the dock, with its unit and rate
     widget.kind.value, widget.file.value = "signals", session["nwb"]

@@ -401,6 +401,9 @@ class ChronovizWidget(Container):
             self.sources.reset_choices()
             if selected is not None:
                 self.sources.value = listed.index(selected)
+        for row in range(self.sources.native.count()):  # the whole line, where the list shortens it
+            item = self.sources.native.item(row)
+            item.setToolTip(item.text())
 
     def attach_requested_overlays(self, *_) -> None:
         """Attach the overlays that video layers ask for in `metadata["chronoviz"]["overlays"]` (the samples
