@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import av
 import numpy as np
 import pytest
+from av.video.reformatter import ColorRange, Colorspace
 
 from napari_chronoviz.cli import main
 from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError
@@ -113,6 +115,59 @@ def test_region_signals_equal_the_frames_shown(synthetic, shared_data):
         np.testing.assert_allclose(signal.values[1:, 3], motion, atol=1e-9)
         assert np.isnan(signal.values[0, 3:]).all()
         np.testing.assert_array_equal(signal.times, video.frame_times[:40])
+
+
+def _coloured_video(path, codec: str, pix_fmt: str, size=(101, 75), n_frames=12, **tags):
+    """A short video of moving colour gradients in `pix_fmt`, its stream tagged with `tags` (colorspace,
+    color_range), written by PyAV."""
+    height, width = size[1], size[0]
+    rows, columns = np.mgrid[0:height, 0:width]
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        for name, value in tags.items():
+            setattr(stream.codec_context, name, value)
+        for index in range(n_frames):
+            rgb = np.stack(
+                [(3 * columns + 7 * index) % 256, (2 * rows + 5 * index) % 256, (columns + rows) % 256], axis=-1
+            ).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+                format=pix_fmt, **{f"dst_{name}": value for name, value in tags.items()}
+            )
+            for name, value in tags.items():
+                setattr(frame, name, value)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("codec", "pix_fmt", "tags"),
+    [
+        ("libx264", "yuv422p", {"colorspace": Colorspace.ITU709, "color_range": ColorRange.MPEG}),
+        ("ffv1", "yuv422p", {"colorspace": Colorspace.ITU709, "color_range": ColorRange.MPEG}),
+        ("mjpeg", "yuvj422p", {}),
+        ("ffv1", "yuv420p", {"colorspace": Colorspace.ITU709, "color_range": ColorRange.JPEG}),
+        ("ffv1", "gray", {}),
+        ("ffv1", "yuv420p10le", {}),
+    ],
+)
+def test_region_signals_in_every_pixel_format_equal_the_frames_shown(tmp_path, codec, pix_fmt, tags):
+    """Boxes cut from the planes of 4:2:2, BT.709, full-range and gray frames (and 10-bit or odd-sized 4:2:x
+    frames, converted whole) convert as the reader shows the frames: the per-channel means equal those of
+    `video[k]` (tolerance 1e-9: the same conversion of the same samples); boxes of odd and even sizes and
+    positions, and on the last row and column."""
+    sizes = [(100, 74)] if codec == "libx264" else [(100, 74), (101, 75)]  # H.264 takes whole chroma samples only
+    for size in sizes:
+        path = _coloured_video(tmp_path / f"colours_{pix_fmt}_{size[0]}.mkv", codec, pix_fmt, size, **tags)
+        for x, y, w, h in ((37, 21, 13, 9), (36, 20, 6, 4), (size[0] - 11, size[1] - 9, 11, 9)):
+            with open_video(path) as video:
+                assert video.pix_fmt == pix_fmt
+                signal = region_signals(video, Region.rectangle(x, y, w, h))
+                frames = video[:]
+            pixels = frames[:, y : y + h, x : x + w].reshape(len(frames), -1, 3).astype(float)
+            np.testing.assert_allclose(signal.values[:, :3], pixels.mean(axis=1), atol=1e-9)
+            assert np.ptp(signal.values[:, 0]) > 10  # the colours move: a wrong box would not match
 
 
 def test_region_must_hold_pixels(synthetic):
