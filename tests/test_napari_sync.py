@@ -99,3 +99,64 @@ def test_the_dock_says_what_is_missing(dock, recording, monkeypatch):
     viewer.layers[widget.region_layer.value].data = [np.array([[2.0, 2.0], [2.0, 6.0], [6.0, 6.0], [6.0, 2.0]])]
     assert widget.match_and_fit() is None
     assert "region" in errors[-1]
+
+
+def test_the_overlays_and_labels_follow_the_clock_map(make_napari_viewer, recording, tmp_path):
+    """The Overlays and Sync docks opened as the Plugins menu opens them, in napari's default window: a signal
+    recorded on the rig's clock is added, a bout is labeled, then the video is synced. After
+    "Save and use" the sources are still listed and drawn, aligned again on the rig's times (the signal's value
+    at each frame is the frame the rig recorded it at); the bout keeps its frames and takes rig times; the
+    saved session opens the same way."""
+    import pandas as pd
+
+    from napari_chronoviz.io.ethogram import Behavior, Ethogram
+    from napari_chronoviz.napari._labeling import Labeler
+
+    made, pulses = recording
+    viewer = make_napari_viewer(show=True)
+    (layer,) = viewer.open(made.path, plugin="napari-chronoviz")
+    _, overlays = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    _, sync = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Sync to rig")
+    n_frames = len(layer.metadata["frame_times"])
+    true_rig = made.true_rig_times(n_frames)
+    # the rig's own recording: which frame the camera took at each of its samples
+    rig_times = np.arange(true_rig[0] - 1, true_rig[-1] + 1, 0.005)
+    pd.DataFrame({"time": rig_times, "frame": np.interp(rig_times, true_rig, np.arange(n_frames))}).to_csv(
+        tmp_path / "rig_signal.csv", index=False
+    )
+    overlays.kind.value, overlays.file.value = "signals", tmp_path / "rig_signal.csv"
+    assert overlays.add_source()
+    labeler = Labeler(viewer, layer, Ethogram((Behavior("grooming", "g"),)))
+    labeler.labeling.add_bout("grooming", 100, 160)
+    frames = np.arange(0, n_frames, 37)
+
+    def shown_frames():
+        (trace,) = overlays.session.scene.traces
+        return trace.alignment.values(trace.signal.values, frames)[:, 0]
+
+    assert np.nanmax(np.abs(shown_frames() - frames)) > 100  # on the camera's own clock the rig's samples are off
+
+    draw_led(sync, made.led)
+    sync.pulses.value = pulses
+    assert sync.match_and_fit() is not None
+    sync.clock_file.value = tmp_path / "clock.json"
+    assert sync.save_and_use().name == layer.name and layer in viewer.layers  # the same layer, retimed
+    step = 1 / made.fps
+    assert [item.name for item in overlays.listed][0] == "rig_signal.csv"
+    assert overlays.session.layers and all(drawn in viewer.layers for drawn in overlays.session.layers.values())
+    np.testing.assert_allclose(overlays.session.scene.frame_times, true_rig, atol=0.25 * step)
+    np.testing.assert_allclose(shown_frames(), frames, atol=0.25)
+    np.testing.assert_allclose(labeler.labeling.time_of([100, 160]), true_rig[[100, 160]], atol=0.25 * step)
+    np.testing.assert_allclose(overlays.session.scene.sources.intervals.starts, [true_rig[100]], atol=0.25 * step)
+
+    overlays.session_file.value = tmp_path / "synced.cvz"
+    saved = overlays.save_session()
+    reopened = make_napari_viewer()
+    _, dock = reopened.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.session_file.value = saved
+    dock.open_session()
+    np.testing.assert_allclose(dock.session.scene.frame_times, true_rig, atol=0.25 * step)
+    assert [item.name for item in dock.listed][0] == "rig_signal.csv"
+    np.testing.assert_allclose(dock.session.scene.sources.intervals.starts, [true_rig[100]], atol=0.25 * step)
+    overlays = dock
+    np.testing.assert_allclose(shown_frames(), frames, atol=0.25)

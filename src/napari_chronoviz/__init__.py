@@ -64,6 +64,7 @@ _PUBLIC = {
     "napari_chronoviz.render.visualization": ("create_visualization", "export_video"),
     "napari_chronoviz.render.batch": ("batch_render", "read_jobs"),
     "napari_chronoviz.napari._attach": ("attach", "sync_by_time"),
+    "napari_chronoviz.napari._retime": ("use_frame_times",),
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 

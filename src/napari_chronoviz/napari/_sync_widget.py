@@ -3,8 +3,8 @@
 Draw a rectangle or polygon over the LED in a Shapes layer, read the LED (its brightness in every frame, with a
 progress bar), choose the rig's pulses file, match and fit: the dock shows the LED lane with its edges over the
 rig's pulses, the residuals, the fit's numbers and the lost or repeated frames (click one to go to it). *Save
-and use the clock map* writes the map (JSON) and reopens the video with it as its frame times, so every source
-on the rig's clock lines up and a saved session keeps the map.
+and use the clock map* writes the map (JSON) and times the video layer by it: its overlays are aligned again,
+so every source on the rig's clock lines up, its labels follow, and a saved session keeps the map.
 
 Errors become napari notifications that say what to change in this dock.
 """
@@ -28,7 +28,7 @@ from ..sync import BRIGHTNESS, EDGE_KINDS, Region, SyncResult, read_pulses, regi
 from ._dock import ScrollingContainer, wrapping
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
-from ._reader import replace_video_layer
+from ._retime import use_frame_times
 from ._sync_plot import sync_picture
 
 REGION_LAYER = "sync LED"
@@ -193,8 +193,9 @@ class SyncWidget(ScrollingContainer):
         return self.result
 
     def save_and_use(self, *_):
-        """Write the clock map and reopen the video with it as its frame times (rig times); returns the new layer,
-        or None after an error notification."""
+        """Write the clock map and time the video layer by it (`use_frame_times`): its frame times become rig
+        times, its overlays are aligned again on them and its labels follow. Returns the layer, or None after an
+        error notification."""
         if self.result is None:
             show_error("Match the pulses and fit first ('Match pulses and fit').")
             return None
@@ -203,23 +204,21 @@ class SyncWidget(ScrollingContainer):
             show_error("Choose the clock map file to write (e.g. clock.json) in 'clock map' first.")
             return None
         target = Path(target).with_suffix(".json")
+        layer = self.viewer.layers[self.video.value]
         try:
             written = self.result.clock.write(target, overwrite=self.overwrite.value)
-            layer = self.viewer.layers[self.video.value]
-            video = open_video(layer.metadata[METADATA_KEY]["path"], written)
+            use_frame_times(self.viewer, layer, written)
         except FileExistsError:
             show_error(f"{target} exists: tick 'overwrite' to replace it, or choose another name in 'clock map'.")
             return None
         except (ChronovizError, OSError) as error:
             show_error(f"{error}")
             return None
-        reopened = replace_video_layer(self.viewer, layer, video, written)
-        self.video.value = reopened.name
         show_info(
-            f"{reopened.name} now runs on the rig's clock ({written.name}); add sources timed on the rig in the "
-            "Overlays dock, and save the session there to keep the map."
+            f"{layer.name} now runs on the rig's clock ({written.name}); its overlays follow. Save the session in the "
+            "Overlays dock to keep the map."
         )
-        return reopened
+        return layer
 
     # --- showing the fit ----------------------------------------------------------------------------------------
 
