@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication
 
 from napari_chronoviz.io.clock_map import read_clock_map
 from napari_chronoviz.napari._metadata import METADATA_KEY
+from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 from napari_chronoviz.session import open_session, save_session
 from napari_chronoviz.testing import make_sync_video
 
@@ -40,7 +42,7 @@ def draw_led(widget, led) -> None:
     layer.add_rectangles(np.array([[y, x], [y + h - 1, x + w - 1]], dtype=float))
 
 
-def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, monkeypatch):
+def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, monkeypatch, qtbot):
     viewer, layer, widget = dock
     made, pulses = recording
     draw_led(widget, made.led)
@@ -56,6 +58,28 @@ def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, mo
     assert scroll.widget().width() <= scroll.viewport().width()
     widget.drop_list.setCurrentRow(1)
     assert viewer.dims.current_step[0] == DROPPED[1]
+
+    # nudging the offset: a key on the viewer's canvas and a button; the residuals follow, the map keeps it
+    step = 1 / made.fps
+    rms = result.fit.rms_ms
+    qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Right, Qt.AltModifier | Qt.ShiftModifier)
+    widget.nudge_buttons[2].clicked()  # +0.1 frame
+    assert widget.nudge_frames == pytest.approx(1.1)
+    assert widget.result.clock.offset == pytest.approx(result.clock.offset + 1.1 * step)
+    np.testing.assert_allclose(widget.result.fit.residuals, result.fit.residuals - 1.1 * step)
+    assert widget.result.fit.rms_ms > 1e3 * step > rms
+    assert "nudged by hand: +36.67 ms (+1.10 frame)" in widget.report.value
+    qtbot.keyClick(qt_viewer_of(viewer).canvas.native, Qt.Key_Left, Qt.AltModifier | Qt.ShiftModifier)
+    widget.nudge_buttons[1].clicked()  # -0.1 frame
+    assert widget.nudge_frames == 0 and widget.result.fit.rms_ms == pytest.approx(rms)
+    widget.nudge(-0.5)
+    widget.clock_file.value = tmp_path / "nudged.json"
+    widget.save_and_use()
+    nudged = read_clock_map(tmp_path / "nudged.json")
+    assert nudged.nudge == pytest.approx(-0.5 * step) and nudged.offset == pytest.approx(
+        result.clock.offset - 0.5 * step
+    )
+    widget.nudge(0.5)
 
     widget.clock_file.value = tmp_path / "clock.json"
     reopened = widget.save_and_use()

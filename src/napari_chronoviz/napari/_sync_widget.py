@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, FileEdit, Label, LineEdit, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, LineEdit, PushButton
 from napari.layers import Shapes
 from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
@@ -33,6 +33,13 @@ from ._sync_plot import sync_picture
 
 REGION_LAYER = "sync LED"
 PLOT_WIDTH = 300
+# the offset nudge: frames per press of each button and of its key on the viewer
+NUDGES = (
+    ("Alt-Shift-Left", "-1 frame", -1.0),
+    ("Alt-Left", "-0.1", -0.1),
+    ("Alt-Right", "+0.1", 0.1),
+    ("Alt-Shift-Right", "+1 frame", 1.0),
+)
 
 
 class SyncWidget(ScrollingContainer):
@@ -52,6 +59,10 @@ class SyncWidget(ScrollingContainer):
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
         self.fit = PushButton(text="Match pulses and fit")
         self.report = wrapping(Label(value=""))
+        self.nudge_title = wrapping(Label(value="Nudge the offset (Alt+Left/Right: 0.1 frame; with Shift: 1 frame):"))
+        self.nudge_buttons = Container(
+            layout="horizontal", widgets=[PushButton(text=text) for _, text, _ in NUDGES], labels=False
+        )
         self.plot = QLabel()
         self.drops_title = wrapping(Label(value="Lost or repeated frames (click one to go to it):"))
         self.drop_list = QListWidget()
@@ -72,6 +83,8 @@ class SyncWidget(ScrollingContainer):
                 self.threshold,
                 self.fit,
                 self.report,
+                self.nudge_title,
+                self.nudge_buttons,
                 self.drops_title,
                 self.clock_file,
                 self.overwrite,
@@ -88,7 +101,13 @@ class SyncWidget(ScrollingContainer):
         self.native.setMinimumWidth(320)
         self.signal = None  # the region's signal, read once per video and region
         self._signal_of = None  # (video path, region vertices) it was read from
-        self.result: SyncResult | None = None
+        self.fitted: SyncResult | None = None  # what matching and fitting found
+        self.result: SyncResult | None = None  # that, with the offset nudged by hand (saved with the map)
+        self.nudge_frames = 0.0
+        self._frame_times = None  # the video's own, for the picture
+        for button, (key, _, frames) in zip(self.nudge_buttons, NUDGES):
+            button.changed.connect(lambda *_, frames=frames: self.nudge(frames))
+            self.viewer.bind_key(key, lambda _viewer, frames=frames: self.nudge(frames), overwrite=True)
         self.draw_region.changed.connect(self.add_region_layer)
         self.read_led.changed.connect(self.read_region)
         self.fit.changed.connect(self.match_and_fit)
@@ -189,7 +208,20 @@ class SyncWidget(ScrollingContainer):
         except (ChronovizError, OSError) as error:
             show_error(f"{error}")
             return None
+        self.fitted, self.nudge_frames, self._frame_times = self.result, 0.0, frame_times
         self._show(self.result, frame_times)
+        return self.result
+
+    def nudge(self, frames: float) -> SyncResult | None:
+        """Move the fitted offset by `frames` frame steps more (the buttons and Alt+Left/Right); the report and the
+        picture show the residuals as they then are, and *Save and use* writes the nudged map. Returns the nudged
+        result, or None (no fit yet: an error notification)."""
+        if self.fitted is None:
+            show_error("Match the pulses and fit first ('Match pulses and fit'): the nudge moves the fitted offset.")
+            return None
+        self.nudge_frames = round(self.nudge_frames + frames, 6)
+        self.result = self.fitted.nudged(self.nudge_frames * self.fitted.fit.frame_step)
+        self._show(self.result, self._frame_times)
         return self.result
 
     def save_and_use(self, *_):

@@ -10,7 +10,7 @@ times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -60,6 +60,13 @@ class SyncResult:
     @property
     def clock(self) -> ClockMap:
         return self.fit.clock
+
+    def nudged(self, seconds: float) -> SyncResult:
+        """The result with the clock map's offset moved by `seconds` (the rig times of the frames later by that
+        much), its residuals as they then are: a check by eye, or a correction the pulses cannot give (an LED
+        that lights a known delay after its pulse)."""
+        fit = replace(self.fit, clock=self.fit.clock.shifted(seconds), residuals=self.fit.residuals - seconds)
+        return replace(self, fit=fit)
 
     def report(self) -> str:
         """The fit's report, with the edges found on each side."""

@@ -108,6 +108,8 @@ class SyncFit:
             f"residuals: RMS {self.rms_ms:.2f} ms ({self.rms_ms / 1e3 / self.frame_step:.3f} frame), "
             f"max {np.abs(self.residuals).max() * 1e3:.2f} ms",
         ]
+        if clock.nudge:
+            lines.append(f"nudged by hand: {clock.nudge * 1e3:+.2f} ms ({clock.nudge / self.frame_step:+.2f} frame)")
         if self.drops:
             lines.append("dropped or repeated frames: " + "; ".join(map(str, self.drops)))
         else:
