@@ -120,6 +120,10 @@ def test_the_dock_says_what_is_missing(dock, recording, monkeypatch):
     assert widget.match_and_fit() is None
     assert "threshold must be a number" in errors[-1]
     widget.threshold.value = ""
+    widget.barcodes.value = "16,100"
+    assert widget.match_and_fit() is None
+    assert "bits,bit_ms,interval_s" in errors[-1]
+    widget.barcodes.value = ""
     viewer.layers[widget.region_layer.value].data = [np.array([[2.0, 2.0], [2.0, 6.0], [6.0, 6.0], [6.0, 2.0]])]
     assert widget.match_and_fit() is None
     assert "region" in errors[-1]

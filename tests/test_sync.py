@@ -307,3 +307,49 @@ def test_cli_sync_writes_the_clock_map(synthetic, tmp_path, capsys):
     )
     assert "the region" in capsys.readouterr().err
     assert not (tmp_path / "b.json").exists()
+
+
+def test_bit_codes_read_back_and_name_the_matching_pulses(tmp_path):
+    """Open Ephys / Allen-style barcodes (a start bit, then 16 bits of a count, 0.1 s each, every 5 s) painted on
+    the LED: read from the video's edges and from the rig's (a time,state table), they match the pulses with the
+    offset, drift and lost frames recovered as with random intervals."""
+    from napari_chronoviz.sync import BitCodes
+    from napari_chronoviz.sync.barcodes import matching_codes
+    from napari_chronoviz.sync.edges import Edges
+
+    codes = BitCodes(bit=0.1, n_bits=16, interval=5.0)
+    rising, falling = codes.pulses(61, first=65530, start=0.7)  # the count wraps past 65535
+    numbers = codes.decode(Edges(rising, falling))[1]
+    assert numbers.tolist() == [(65531 + k) % 65536 for k in range(len(numbers))] and len(numbers) == 10
+    cut = codes.decode(Edges(rising[rising < 50.8], falling[falling < 50.8]))[1]  # a code cut by the end
+    assert cut.tolist() == numbers[:-1].tolist()
+
+    recording = make_sync_video(
+        tmp_path / "barcodes.mp4",
+        n_frames=2400,
+        offset=41.3,
+        drift_ppm=-75,
+        dropped=(500, 1700),
+        pulses=lambda seconds: codes.pulses(seconds, first=3),
+        seed=8,
+    )
+    edges = np.r_[recording.rig_onsets, recording.rig_offsets]
+    states = np.r_[np.ones(len(recording.rig_onsets)), np.zeros(len(recording.rig_offsets))]
+    order = np.argsort(edges)
+    np.savetxt(
+        tmp_path / "ttl.csv", np.c_[edges[order], states[order]], delimiter=",", header="time,state", comments=""
+    )
+    with open_video(recording.path) as video:
+        result = sync_video(video, Region.rectangle(*recording.led), read_pulses(tmp_path / "ttl.csv"), barcodes=codes)
+        _check_targets(result, recording, video.n_frames)
+        video_codes = codes.decode(result.video_edges)
+    started = matching_codes(video_codes, codes.decode(read_pulses(tmp_path / "ttl.csv")))
+    assert len(started[0]) >= 14  # every code the video saw whole
+    with open_video(recording.path) as video, pytest.raises(SyncError, match="state column"):
+        sync_video(video, Region.rectangle(*recording.led), recording.rig_onsets, barcodes=codes)
+    x, y, w, h = recording.led
+    arguments = ["sync", str(recording.path), "--roi", f"{x},{y},{w},{h}", "--pulses", str(tmp_path / "ttl.csv")]
+    assert main([*arguments, "--barcodes", "16,100,5", "-o", str(tmp_path / "clock.json"), "--quiet"]) == 0
+    assert abs(read_clock_map(tmp_path / "clock.json").offset - recording.offset) < 0.5 / recording.fps
+    assert main([*arguments, "--barcodes", "16,100", "-o", str(tmp_path / "other.json")]) == 2
+    assert not (tmp_path / "other.json").exists()

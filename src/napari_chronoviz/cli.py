@@ -293,6 +293,12 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--channel", choices=("brightness", "red", "green", "blue"), default="brightness", help="the LED's colour"
     )
+    sync.add_argument(
+        "--barcodes",
+        metavar="BITS,BIT_MS,EVERY_S",
+        help="the rig sends barcodes (Open Ephys style: a start bit, then BITS bits of a count, BIT_MS ms each, every "
+        "EVERY_S s), e.g. 16,100,5: they name the matching pulses (the pulses file needs both edges)",
+    )
     sync.add_argument("-o", "--output", required=True, help="the clock map to write (.json)")
     sync.add_argument("--signal", metavar="CSV", help="also write the region's signal (colour, motion) per frame")
     sync.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -326,7 +332,7 @@ def _sync(args) -> int:
     from ._progress import progress_reporter
     from .io.tables import write_text_atomically
     from .io.video_factory import open_video
-    from .sync import Region, read_pulses, sync_video
+    from .sync import BitCodes, Region, read_pulses, sync_video
 
     output = Path(args.output)
     if output.suffix.lower() != ".json":
@@ -336,6 +342,7 @@ def _sync(args) -> int:
     if existing and not args.overwrite:
         raise ChronovizError(f"{', '.join(existing)} exists; pass --overwrite to replace it.")
     region = Region.from_text(args.roi)
+    barcodes = BitCodes.from_text(args.barcodes) if args.barcodes else None
     pulses = read_pulses(args.pulses, time_unit=args.pulses_unit, rate=args.pulses_rate, line=args.line)
     with open_video(args.video) as video:
         report = progress_reporter(not args.quiet, video.n_frames, "reading the LED")
@@ -346,6 +353,7 @@ def _sync(args) -> int:
             edge=args.edge,
             threshold=args.threshold,
             channel=args.channel,
+            barcodes=barcodes,
             progress=lambda done, total: report(done),
         )
     result.clock.write(output, overwrite=args.overwrite)

@@ -24,7 +24,7 @@ from qtpy.QtWidgets import QLabel, QListWidget
 from ..errors import ChronovizError, ScanCancelled
 from ..io.tables import value_from_text
 from ..io.video_factory import open_video
-from ..sync import BRIGHTNESS, EDGE_KINDS, Region, SyncResult, read_pulses, region_signals, sync_video
+from ..sync import BRIGHTNESS, EDGE_KINDS, BitCodes, Region, SyncResult, read_pulses, region_signals, sync_video
 from ._dock import ScrollingContainer, wrapping
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
@@ -57,6 +57,10 @@ class SyncWidget(ScrollingContainer):
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
         self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
+        self.barcodes = LineEdit(
+            label="barcodes",
+            tooltip="When the rig sends barcodes: bits,bit_ms,interval_s (e.g. 16,100,5); empty: none",
+        )
         self.fit = PushButton(text="Match pulses and fit")
         self.report = wrapping(Label(value=""))
         self.nudge_title = wrapping(Label(value="Nudge the offset (Alt+Left/Right: 0.1 frame; with Shift: 1 frame):"))
@@ -81,6 +85,7 @@ class SyncWidget(ScrollingContainer):
                 self.pulses_rate,
                 self.edge,
                 self.threshold,
+                self.barcodes,
                 self.fit,
                 self.report,
                 self.nudge_title,
@@ -194,6 +199,7 @@ class SyncWidget(ScrollingContainer):
         try:
             rate, threshold = _number(self.pulses_rate.value, "line rate"), _number(self.threshold.value, "threshold")
             pulses = read_pulses(pulses_path, rate=rate)
+            barcodes = BitCodes.from_text(self.barcodes.value) if self.barcodes.value.strip() else None
             with open_video(path) as video:
                 self.result = sync_video(
                     video,
@@ -203,6 +209,7 @@ class SyncWidget(ScrollingContainer):
                     threshold=threshold,
                     channel=self.channel.value,
                     signal=self.signal,
+                    barcodes=barcodes,
                 )
                 frame_times = video.frame_times
         except (ChronovizError, OSError) as error:
