@@ -353,3 +353,43 @@ def test_bit_codes_read_back_and_name_the_matching_pulses(tmp_path):
     assert abs(read_clock_map(tmp_path / "clock.json").offset - recording.offset) < 0.5 / recording.fps
     assert main([*arguments, "--barcodes", "16,100", "-o", str(tmp_path / "other.json")]) == 2
     assert not (tmp_path / "other.json").exists()
+
+
+def test_an_analog_daq_channel_is_thresholded_into_the_rigs_pulses(synthetic, tmp_path):
+    """The sync line recorded as one analog input of an NI-DAQ among others (2 kHz, volts with noise), saved
+    with h5py (one dataset, the rate given) and with pandas (a CSV with a time column): read through the signal
+    readers, the chosen channel gives the pulses that sync the video to its targets."""
+    import h5py
+    import pandas as pd
+
+    recording = synthetic["seen"]
+    rate = 2000.0
+    times = np.arange(int((recording.rig_offsets[-1] + 1) * rate)) / rate
+    on = np.zeros(len(times), bool)
+    for onset, offset in zip(recording.rig_onsets, recording.rig_offsets):
+        on[np.searchsorted(times, onset) : np.searchsorted(times, offset)] = True
+    rng = np.random.default_rng(3)
+    inputs = np.column_stack(
+        [rng.normal(0, 1, len(times)), 0.2 + 4.8 * on + rng.normal(0, 0.05, len(times)), np.sin(times)]
+    )
+    with h5py.File(tmp_path / "daq.h5", "w") as file:
+        file["ai"] = inputs
+    pd.DataFrame({"time": times, "ai0": inputs[:, 0], "sync": inputs[:, 1], "ai2": inputs[:, 2]}).to_csv(
+        tmp_path / "daq.csv", index=False
+    )
+    for path, channel in ((tmp_path / "daq.h5", 1), (tmp_path / "daq.h5", "1"), (tmp_path / "daq.csv", "sync")):
+        pulses = read_pulses(path, channel=channel, rate=rate if path.suffix == ".h5" else None)
+        assert len(pulses.rising) == len(recording.rig_onsets)
+        np.testing.assert_allclose(pulses.rising, recording.rig_onsets, atol=1 / rate)
+        with open_video(recording.path) as video:
+            _check_targets(sync_video(video, Region.rectangle(*recording.led), pulses), recording, video.n_frames)
+    x, y, w, h = recording.led
+    arguments = ["sync", str(recording.path), "--roi", f"{x},{y},{w},{h}", "--pulses", str(tmp_path / "daq.h5")]
+    assert main([*arguments, "--pulses-channel", "1", "--pulses-rate", "2000", "-o", str(tmp_path / "c.json")]) == 0
+    assert abs(read_clock_map(tmp_path / "c.json").offset - recording.offset) < 0.5 / FPS
+    with pytest.raises(SyncError, match="3 channels"):
+        read_pulses(tmp_path / "daq.h5", rate=rate)
+    with pytest.raises(SyncError, match="sample rate"):
+        read_pulses(tmp_path / "daq.h5", channel=1)
+    with pytest.raises(SyncError, match="no channel 'ttl'"):
+        read_pulses(tmp_path / "daq.csv", channel="ttl")

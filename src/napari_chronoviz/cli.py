@@ -288,6 +288,12 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--pulses-unit", choices=TIME_UNITS, help="unit of the pulse times (default s, or the column's)")
     sync.add_argument("--pulses-rate", type=float, metavar="HZ", help="samples per second of a sampled sync line")
     sync.add_argument("--line", type=int, help="Open Ephys: the TTL line (default the first)")
+    sync.add_argument(
+        "--pulses-channel",
+        metavar="NAME|N",
+        help="an analog recording's channel carrying the sync line (an NI-DAQ input in a CSV/HDF5/NPZ/NWB file)",
+    )
+    sync.add_argument("--pulses-key", metavar="KEY", help="the HDF5 dataset / NPZ member / NWB series of the pulses")
     sync.add_argument("--edge", choices=("rising", "falling", "both"), default="rising", help="edges matched")
     sync.add_argument("--threshold", type=float, help="the LED's level between off and on (default: Otsu's)")
     sync.add_argument(
@@ -343,7 +349,14 @@ def _sync(args) -> int:
         raise ChronovizError(f"{', '.join(existing)} exists; pass --overwrite to replace it.")
     region = Region.from_text(args.roi)
     barcodes = BitCodes.from_text(args.barcodes) if args.barcodes else None
-    pulses = read_pulses(args.pulses, time_unit=args.pulses_unit, rate=args.pulses_rate, line=args.line)
+    pulses = read_pulses(
+        args.pulses,
+        time_unit=args.pulses_unit,
+        rate=args.pulses_rate,
+        line=args.line,
+        channel=args.pulses_channel,
+        key=args.pulses_key,
+    )
     with open_video(args.video) as video:
         report = progress_reporter(not args.quiet, video.n_frames, "reading the LED")
         result = sync_video(

@@ -55,6 +55,11 @@ class SyncWidget(ScrollingContainer):
         self.read_led = PushButton(text="Read the LED in every frame")
         self.pulses = FileEdit(label="rig pulses", mode="r", tooltip="CSV/NPY of edge times, or a sampled sync line")
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
+        self.line_channel = LineEdit(
+            label="line channel",
+            tooltip="The channel of an analog recording (an NI-DAQ's inputs) that carries the sync line: its name "
+            "or position; empty for a file of pulse times",
+        )
         self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
         self.barcodes = LineEdit(
@@ -83,6 +88,7 @@ class SyncWidget(ScrollingContainer):
                 self.read_led,
                 self.pulses,
                 self.pulses_rate,
+                self.line_channel,
                 self.edge,
                 self.threshold,
                 self.barcodes,
@@ -198,7 +204,7 @@ class SyncWidget(ScrollingContainer):
             return None
         try:
             rate, threshold = _number(self.pulses_rate.value, "line rate"), _number(self.threshold.value, "threshold")
-            pulses = read_pulses(pulses_path, rate=rate)
+            pulses = read_pulses(pulses_path, rate=rate, channel=self.line_channel.value.strip() or None)
             barcodes = BitCodes.from_text(self.barcodes.value) if self.barcodes.value.strip() else None
             with open_video(path) as video:
                 self.result = sync_video(
