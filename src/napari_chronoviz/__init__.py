@@ -120,6 +120,7 @@ if TYPE_CHECKING:
     from .io.video_factory import open_video
     from .kinematics import pose_speed
     from .napari._attach import attach, sync_by_time
+    from .napari._retime import use_frame_times
     from .overlays.layout import Layout
     from .overlays.scene import Scene, build_scene
     from .overlays.style import Style
