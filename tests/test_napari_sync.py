@@ -188,3 +188,28 @@ def test_the_overlays_and_labels_follow_the_clock_map(make_napari_viewer, record
     np.testing.assert_allclose(dock.session.scene.sources.intervals.starts, [true_rig[100]], atol=0.25 * step)
     overlays = dock
     np.testing.assert_allclose(shown_frames(), frames, atol=0.25)
+
+
+def test_use_frame_times_refuses_what_it_cannot_retime(make_napari_viewer, recording, tmp_path):
+    """A layer chronoviz did not open, one of several cameras on one clock, a clock map of another video: each is
+    refused with what to do, and the layer keeps its times."""
+    from napari_chronoviz import attach, use_frame_times
+    from napari_chronoviz.errors import ChronovizError, FrameTimesError
+    from napari_chronoviz.io.clock_map import ClockMap
+
+    made, _ = recording
+    viewer = make_napari_viewer()
+    (layer,) = viewer.open(made.path, plugin="napari-chronoviz")
+    own = np.array(layer.metadata["frame_times"])
+    other = ClockMap(np.array([0.0, 10.0]), np.array([5.0, 15.0]), 1 / 30, n_frames=99, video="other.mp4")
+    with pytest.raises(FrameTimesError, match="other.mp4 of 99 frames"):
+        use_frame_times(viewer, layer, other.write(tmp_path / "other.json"))
+    np.testing.assert_array_equal(layer.metadata["frame_times"], own)
+    viewer.add_image(np.zeros((3, 8, 8)), name="plain")
+    with pytest.raises(ChronovizError, match="not a video opened by napari-chronoviz"):
+        use_frame_times(viewer, "plain", tmp_path / "other.json")
+    (second,) = viewer.open(made.path, plugin="napari-chronoviz")
+    attach(viewer, [layer, second])
+    fitted = ClockMap(np.array([0.0, 10.0]), np.array([5.0, 15.0]), 1 / 30).write(tmp_path / "clock.json")
+    with pytest.raises(ChronovizError, match="on one clock with other cameras"):
+        use_frame_times(viewer, second, fitted)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..errors import ChronovizError
 from ._labeling import Labeler
 from ._layers import Session
-from ._metadata import METADATA_KEY
+from ._metadata import CLOCK_RATE_KEY, METADATA_KEY
 from ._reader import open_layer_video, video_layer_data
 
 if TYPE_CHECKING:
@@ -41,19 +41,19 @@ def use_frame_times(viewer: napari.Viewer, video_layer, frame_times: str | Path)
     Raises
     ------
     ChronovizError
-        When the layer is not a napari-chronoviz video, is one of several cameras on one clock, or the file does not
+        When the layer is not a napari-chronoviz video, is on one clock with other cameras, or the file does not
         fit the video (another frame count, a clock map of another video).
     """
     layer = viewer.layers[video_layer] if isinstance(video_layer, str) else video_layer
     info = layer.metadata.get(METADATA_KEY, {})
     if info.get("kind") != "video":
         raise ChronovizError(f"Layer {layer.name!r} is not a video opened by napari-chronoviz; open its file with it.")
-    session, labeler = Session.of(layer), Labeler.of(layer)
-    if session is not None and len(getattr(session, "video_layers", [layer])) > 1:
+    if CLOCK_RATE_KEY in info:  # its frames are shown through a clock shared with other cameras
         raise ChronovizError(
-            f"{layer.name!r} is one of several cameras on one clock: give each camera its frame times when the "
-            "session is opened (a session file's frame_times), then put them on one clock."
+            f"{layer.name!r} is on one clock with other cameras (sync_by_time): give each camera its frame times "
+            "when it is opened (a session file's frame_times, open_video's frame_times), then put them on one clock."
         )
+    session, labeler = Session.of(layer), Labeler.of(layer)
     info = {**info, "frame_times_file": str(frame_times)}
     video = open_layer_video(info)
     data, attributes, _ = video_layer_data(video, frame_times_file=frame_times)
