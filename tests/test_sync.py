@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import av
 import numpy as np
 import pytest
+from av.video.reformatter import ColorRange, Colorspace
 
 from napari_chronoviz.cli import main
 from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError
@@ -113,6 +115,59 @@ def test_region_signals_equal_the_frames_shown(synthetic, shared_data):
         np.testing.assert_allclose(signal.values[1:, 3], motion, atol=1e-9)
         assert np.isnan(signal.values[0, 3:]).all()
         np.testing.assert_array_equal(signal.times, video.frame_times[:40])
+
+
+def _coloured_video(path, codec: str, pix_fmt: str, size=(101, 75), n_frames=12, **tags):
+    """A short video of moving colour gradients in `pix_fmt`, its stream tagged with `tags` (colorspace,
+    color_range), written by PyAV."""
+    height, width = size[1], size[0]
+    rows, columns = np.mgrid[0:height, 0:width]
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        for name, value in tags.items():
+            setattr(stream.codec_context, name, value)
+        for index in range(n_frames):
+            rgb = np.stack(
+                [(3 * columns + 7 * index) % 256, (2 * rows + 5 * index) % 256, (columns + rows) % 256], axis=-1
+            ).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+                format=pix_fmt, **{f"dst_{name}": value for name, value in tags.items()}
+            )
+            for name, value in tags.items():
+                setattr(frame, name, value)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("codec", "pix_fmt", "tags"),
+    [
+        ("libx264", "yuv422p", {"colorspace": Colorspace.ITU709, "color_range": ColorRange.MPEG}),
+        ("ffv1", "yuv422p", {"colorspace": Colorspace.ITU709, "color_range": ColorRange.MPEG}),
+        ("mjpeg", "yuvj422p", {}),
+        ("ffv1", "yuv420p", {"colorspace": Colorspace.ITU709, "color_range": ColorRange.JPEG}),
+        ("ffv1", "gray", {}),
+        ("ffv1", "yuv420p10le", {}),
+    ],
+)
+def test_region_signals_in_every_pixel_format_equal_the_frames_shown(tmp_path, codec, pix_fmt, tags):
+    """Boxes cut from the planes of 4:2:2, BT.709, full-range and gray frames (and 10-bit or odd-sized 4:2:x
+    frames, converted whole) convert as the reader shows the frames: the per-channel means equal those of
+    `video[k]` (tolerance 1e-9: the same conversion of the same samples); boxes of odd and even sizes and
+    positions, and on the last row and column."""
+    sizes = [(100, 74)] if codec == "libx264" else [(100, 74), (101, 75)]  # H.264 takes whole chroma samples only
+    for size in sizes:
+        path = _coloured_video(tmp_path / f"colours_{pix_fmt}_{size[0]}.mkv", codec, pix_fmt, size, **tags)
+        for x, y, w, h in ((37, 21, 13, 9), (36, 20, 6, 4), (size[0] - 11, size[1] - 9, 11, 9)):
+            with open_video(path) as video:
+                assert video.pix_fmt == pix_fmt
+                signal = region_signals(video, Region.rectangle(x, y, w, h))
+                frames = video[:]
+            pixels = frames[:, y : y + h, x : x + w].reshape(len(frames), -1, 3).astype(float)
+            np.testing.assert_allclose(signal.values[:, :3], pixels.mean(axis=1), atol=1e-9)
+            assert np.ptp(signal.values[:, 0]) > 10  # the colours move: a wrong box would not match
 
 
 def test_region_must_hold_pixels(synthetic):
@@ -252,3 +307,89 @@ def test_cli_sync_writes_the_clock_map(synthetic, tmp_path, capsys):
     )
     assert "the region" in capsys.readouterr().err
     assert not (tmp_path / "b.json").exists()
+
+
+def test_bit_codes_read_back_and_name_the_matching_pulses(tmp_path):
+    """Open Ephys / Allen-style barcodes (a start bit, then 16 bits of a count, 0.1 s each, every 5 s) painted on
+    the LED: read from the video's edges and from the rig's (a time,state table), they match the pulses with the
+    offset, drift and lost frames recovered as with random intervals."""
+    from napari_chronoviz.sync import BitCodes
+    from napari_chronoviz.sync.barcodes import matching_codes
+    from napari_chronoviz.sync.edges import Edges
+
+    codes = BitCodes(bit=0.1, n_bits=16, interval=5.0)
+    rising, falling = codes.pulses(61, first=65530, start=0.7)  # the count wraps past 65535
+    numbers = codes.decode(Edges(rising, falling))[1]
+    assert numbers.tolist() == [(65531 + k) % 65536 for k in range(len(numbers))] and len(numbers) == 10
+    cut = codes.decode(Edges(rising[rising < 50.8], falling[falling < 50.8]))[1]  # a code cut by the end
+    assert cut.tolist() == numbers[:-1].tolist()
+
+    recording = make_sync_video(
+        tmp_path / "barcodes.mp4",
+        n_frames=2400,
+        offset=41.3,
+        drift_ppm=-75,
+        dropped=(500, 1700),
+        pulses=lambda seconds: codes.pulses(seconds, first=3),
+        seed=8,
+    )
+    edges = np.r_[recording.rig_onsets, recording.rig_offsets]
+    states = np.r_[np.ones(len(recording.rig_onsets)), np.zeros(len(recording.rig_offsets))]
+    order = np.argsort(edges)
+    np.savetxt(
+        tmp_path / "ttl.csv", np.c_[edges[order], states[order]], delimiter=",", header="time,state", comments=""
+    )
+    with open_video(recording.path) as video:
+        result = sync_video(video, Region.rectangle(*recording.led), read_pulses(tmp_path / "ttl.csv"), barcodes=codes)
+        _check_targets(result, recording, video.n_frames)
+        video_codes = codes.decode(result.video_edges)
+    started = matching_codes(video_codes, codes.decode(read_pulses(tmp_path / "ttl.csv")))
+    assert len(started[0]) >= 14  # every code the video saw whole
+    with open_video(recording.path) as video, pytest.raises(SyncError, match="state column"):
+        sync_video(video, Region.rectangle(*recording.led), recording.rig_onsets, barcodes=codes)
+    x, y, w, h = recording.led
+    arguments = ["sync", str(recording.path), "--roi", f"{x},{y},{w},{h}", "--pulses", str(tmp_path / "ttl.csv")]
+    assert main([*arguments, "--barcodes", "16,100,5", "-o", str(tmp_path / "clock.json"), "--quiet"]) == 0
+    assert abs(read_clock_map(tmp_path / "clock.json").offset - recording.offset) < 0.5 / recording.fps
+    assert main([*arguments, "--barcodes", "16,100", "-o", str(tmp_path / "other.json")]) == 2
+    assert not (tmp_path / "other.json").exists()
+
+
+def test_an_analog_daq_channel_is_thresholded_into_the_rigs_pulses(synthetic, tmp_path):
+    """The sync line recorded as one analog input of an NI-DAQ among others (2 kHz, volts with noise), saved
+    with h5py (one dataset, the rate given) and with pandas (a CSV with a time column): read through the signal
+    readers, the chosen channel gives the pulses that sync the video to its targets."""
+    import h5py
+    import pandas as pd
+
+    recording = synthetic["seen"]
+    rate = 2000.0
+    times = np.arange(int((recording.rig_offsets[-1] + 1) * rate)) / rate
+    on = np.zeros(len(times), bool)
+    for onset, offset in zip(recording.rig_onsets, recording.rig_offsets):
+        on[np.searchsorted(times, onset) : np.searchsorted(times, offset)] = True
+    rng = np.random.default_rng(3)
+    inputs = np.column_stack(
+        [rng.normal(0, 1, len(times)), 0.2 + 4.8 * on + rng.normal(0, 0.05, len(times)), np.sin(times)]
+    )
+    with h5py.File(tmp_path / "daq.h5", "w") as file:
+        file["ai"] = inputs
+    pd.DataFrame({"time": times, "ai0": inputs[:, 0], "sync": inputs[:, 1], "ai2": inputs[:, 2]}).to_csv(
+        tmp_path / "daq.csv", index=False
+    )
+    for path, channel in ((tmp_path / "daq.h5", 1), (tmp_path / "daq.h5", "1"), (tmp_path / "daq.csv", "sync")):
+        pulses = read_pulses(path, channel=channel, rate=rate if path.suffix == ".h5" else None)
+        assert len(pulses.rising) == len(recording.rig_onsets)
+        np.testing.assert_allclose(pulses.rising, recording.rig_onsets, atol=1 / rate)
+        with open_video(recording.path) as video:
+            _check_targets(sync_video(video, Region.rectangle(*recording.led), pulses), recording, video.n_frames)
+    x, y, w, h = recording.led
+    arguments = ["sync", str(recording.path), "--roi", f"{x},{y},{w},{h}", "--pulses", str(tmp_path / "daq.h5")]
+    assert main([*arguments, "--pulses-channel", "1", "--pulses-rate", "2000", "-o", str(tmp_path / "c.json")]) == 0
+    assert abs(read_clock_map(tmp_path / "c.json").offset - recording.offset) < 0.5 / FPS
+    with pytest.raises(SyncError, match="3 channels"):
+        read_pulses(tmp_path / "daq.h5", rate=rate)
+    with pytest.raises(SyncError, match="sample rate"):
+        read_pulses(tmp_path / "daq.h5", channel=1)
+    with pytest.raises(SyncError, match="no channel 'ttl'"):
+        read_pulses(tmp_path / "daq.csv", channel="ttl")

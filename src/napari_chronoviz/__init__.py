@@ -64,6 +64,7 @@ _PUBLIC = {
     "napari_chronoviz.render.visualization": ("create_visualization", "export_video"),
     "napari_chronoviz.render.batch": ("batch_render", "read_jobs"),
     "napari_chronoviz.napari._attach": ("attach", "sync_by_time"),
+    "napari_chronoviz.napari._retime": ("use_frame_times",),
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 
@@ -119,6 +120,7 @@ if TYPE_CHECKING:
     from .io.video_factory import VideoEntry, open_video
     from .kinematics import pose_speed
     from .napari._attach import attach, sync_by_time
+    from .napari._retime import use_frame_times
     from .overlays.layout import Layout
     from .overlays.scene import Scene, build_scene
     from .overlays.style import Style

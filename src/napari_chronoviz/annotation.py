@@ -116,6 +116,16 @@ class Labeling:
         nearest = np.where(times - edges[right - 1] <= edges[right] - times, right - 1, right)
         return int(nearest) if nearest.ndim == 0 else nearest
 
+    def retime(self, frame_times) -> None:
+        """Put the video's frames on another clock (e.g. the rig's, through a clock map): the labels stay on their
+        frames, and their times follow."""
+        frame_times = np.asarray(frame_times, dtype=float)
+        if frame_times.shape != self.frame_times.shape:
+            raise LabelError(f"New frame times are for the same {self.n_frames} frames, got {len(frame_times)} times.")
+        self.frame_times = frame_times
+        self._end_time = frame_times[-1] + (1 / nominal_rate(frame_times))
+        self._notify()
+
     def behavior(self, label: str) -> Behavior:
         """The ethogram's behavior of `label`, or a keyless state for a label it does not list."""
         return self.ethogram[label] if label in self.ethogram else Behavior(label)

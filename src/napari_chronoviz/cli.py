@@ -289,10 +289,22 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--pulses-unit", choices=TIME_UNITS, help="unit of the pulse times (default s, or the column's)")
     sync.add_argument("--pulses-rate", type=float, metavar="HZ", help="samples per second of a sampled sync line")
     sync.add_argument("--line", type=int, help="Open Ephys: the TTL line (default the first)")
+    sync.add_argument(
+        "--pulses-channel",
+        metavar="NAME|N",
+        help="an analog recording's channel carrying the sync line (an NI-DAQ input in a CSV/HDF5/NPZ/NWB file)",
+    )
+    sync.add_argument("--pulses-key", metavar="KEY", help="the HDF5 dataset / NPZ member / NWB series of the pulses")
     sync.add_argument("--edge", choices=("rising", "falling", "both"), default="rising", help="edges matched")
     sync.add_argument("--threshold", type=float, help="the LED's level between off and on (default: Otsu's)")
     sync.add_argument(
         "--channel", choices=("brightness", "red", "green", "blue"), default="brightness", help="the LED's colour"
+    )
+    sync.add_argument(
+        "--barcodes",
+        metavar="BITS,BIT_MS,EVERY_S",
+        help="the rig sends barcodes (Open Ephys style: a start bit, then BITS bits of a count, BIT_MS ms each, every "
+        "EVERY_S s), e.g. 16,100,5: they name the matching pulses (the pulses file needs both edges)",
     )
     sync.add_argument("-o", "--output", required=True, help="the clock map to write (.json)")
     sync.add_argument("--signal", metavar="CSV", help="also write the region's signal (colour, motion) per frame")
@@ -327,7 +339,7 @@ def _sync(args) -> int:
     from ._progress import progress_reporter
     from .io.tables import write_text_atomically
     from .io.video_factory import open_video
-    from .sync import Region, read_pulses, sync_video
+    from .sync import BitCodes, Region, read_pulses, sync_video
 
     output = Path(args.output)
     if output.suffix.lower() != ".json":
@@ -337,7 +349,15 @@ def _sync(args) -> int:
     if existing and not args.overwrite:
         raise ChronovizError(f"{', '.join(existing)} exists; pass --overwrite to replace it.")
     region = Region.from_text(args.roi)
-    pulses = read_pulses(args.pulses, time_unit=args.pulses_unit, rate=args.pulses_rate, line=args.line)
+    barcodes = BitCodes.from_text(args.barcodes) if args.barcodes else None
+    pulses = read_pulses(
+        args.pulses,
+        time_unit=args.pulses_unit,
+        rate=args.pulses_rate,
+        line=args.line,
+        channel=args.pulses_channel,
+        key=args.pulses_key,
+    )
     with open_video(args.video) as video:
         report = progress_reporter(not args.quiet, video.n_frames, "reading the LED")
         result = sync_video(
@@ -347,6 +367,7 @@ def _sync(args) -> int:
             edge=args.edge,
             threshold=args.threshold,
             channel=args.channel,
+            barcodes=barcodes,
             progress=lambda done, total: report(done),
         )
     result.clock.write(output, overwrite=args.overwrite)

@@ -174,6 +174,7 @@ def make_sync_video(
     led: tuple[int, int, int, int] | None = None,
     unseen: float = 0.0,
     seed: int = 0,
+    pulses=None,
 ) -> SyncRecording:
     """Write a video showing a sync LED driven by a random pulse train on a rig's clock; return the truth.
 
@@ -183,7 +184,9 @@ def make_sync_video(
     x, y, w, h; default the top-right corner) is painted lit by the fraction of the frame's exposure (a frame
     step centred on its time) during which the rig's pulse was on, the rig's clock running at
     `offset + (1 + drift_ppm * 1e-6) * video time`. A share `unseen` of the pulses (chosen at random) leaves the
-    LED dark, as an LED the camera missed. `source` must hold `n_frames + len(dropped)` frames.
+    LED dark, as an LED the camera missed. `source` must hold `n_frames + len(dropped)` frames. `pulses` is
+    the rig's train, as a function of the seconds it lasts returning its (rising, falling) edge times (e.g.
+    barcodes: `BitCodes.pulses`); default a random train (`sync_pulses`).
     """
     path = Path(path)
     frames = _source_pictures(source, n_frames, size)
@@ -191,7 +194,8 @@ def make_sync_video(
     height, width = first.shape[:2]
     led = led or (width - 28, 8, 20, 20)
     total = n_frames + len(dropped)
-    onsets, offsets = sync_pulses(offset + total / fps * (1 + drift_ppm * 1e-6) + 2, seed)
+    seconds = offset + total / fps * (1 + drift_ppm * 1e-6) + 2
+    onsets, offsets = sync_pulses(seconds, seed) if pulses is None else pulses(seconds)
     onsets, offsets = onsets[onsets > offset - 1], offsets[onsets > offset - 1]
     shown = np.ones(len(onsets), bool)
     shown[np.random.default_rng(seed + 1).choice(len(onsets), int(round(unseen * len(onsets))), replace=False)] = False

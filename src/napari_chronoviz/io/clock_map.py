@@ -10,7 +10,7 @@ rig times, and every source timed on the rig's clock lines up with them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,16 @@ class ClockMap:
         """How much faster the rig's clock runs than the video's, in parts per million, over the whole map."""
         slope = (self.rig_knots[-1] - self.rig_knots[0]) / (self.video_knots[-1] - self.video_knots[0])
         return float((slope - 1) * 1e6)
+
+    @property
+    def nudge(self) -> float:
+        """Seconds the fitted map was shifted by hand (`shifted`), 0 when it was not."""
+        return float(self.notes.get("nudge_s", 0.0))
+
+    def shifted(self, seconds: float) -> ClockMap:
+        """The map with every rig time `seconds` later (a hand nudge of the offset, kept in `nudge`)."""
+        notes = {**self.notes, "nudge_s": self.nudge + float(seconds)}
+        return replace(self, rig_knots=self.rig_knots + float(seconds), notes=notes)
 
     def frame_shifts(self, n_frames: int) -> np.ndarray:
         """Seconds each of `n_frames` frames was taken after its time says, from the lost and repeated frames."""

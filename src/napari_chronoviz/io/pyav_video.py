@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -159,19 +159,21 @@ class PyAVVideo(VideoSource):
         self._previous_request = -1
         self._readahead = _ReadAhead(self, readahead) if readahead > 0 else None
 
-    def reopened(self, *, readahead: int = DEFAULT_READAHEAD) -> PyAVVideo:
+    def reopened(self, *, readahead: int = DEFAULT_READAHEAD, threads: tuple[str, int] | None = None) -> PyAVVideo:
         """A new source on the same file with its own decoder and cache, reusing this one's index (no re-demux).
 
-        Its decoder starts with no history: what it decodes right must not depend on what this one read."""
+        Its decoder starts with no history: what it decodes right must not depend on what this one read.
+        `threads` (thread type, count) replaces the threading probed at open, for seeks and playing on alike."""
+        facts = self._facts if threads is None else replace(self._facts, thread_mode=threads, seek_thread_mode=threads)
         container = _open_container(self.path)
         try:
             stream = _video_stream(container, self.path)
-            _configure_decoder(stream, self._facts.decoder_options, self._facts.seek_thread_mode)
+            _configure_decoder(stream, facts.decoder_options, facts.seek_thread_mode)
         except Exception:
             container.close()
             raise
         video = object.__new__(type(self))
-        video._start(self.path, container, self._facts, self._cache_bytes, readahead)
+        video._start(self.path, container, facts, self._cache_bytes, readahead)
         video.frame_times = self.frame_times
         return video
 
@@ -257,11 +259,13 @@ class PyAVVideo(VideoSource):
         """Yield `(index, av.VideoFrame)` for frames `start` to `stop` (default: the end) in order, as decoded.
 
         A decoder of its own (this source's index, no re-demux) decodes the range once, so a scan of the whole
-        video neither disturbs nor waits for the frames napari is showing. The frames are as stored: a caller
-        that needs them as displayed checks `orientation.is_stored`.
+        video neither disturbs nor waits for the frames napari is showing. It decodes with FFmpeg's own threading
+        (frame threads where the codec has them), as a plain decode of the file does, whatever the probe at open
+        chose for seeks and playback: a scan decodes every frame in order, where frame threads pay most. The
+        frames are as stored: a caller that needs them as displayed checks `orientation.is_stored`.
         """
         stop = self.n_frames if stop is None else min(stop, self.n_frames)
-        scan = self.reopened(readahead=0)
+        scan = self.reopened(readahead=0, threads=("AUTO", 0))
         try:
             for index in range(start, stop):
                 with scan._decoder_lock:

@@ -513,11 +513,3 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
         "metadata": {METADATA_KEY: info, "frame_times": video.frame_times},
     }
     return (video.to_dask(), attributes, "image")
-
-
-def replace_video_layer(viewer, layer, video: VideoSource, frame_times_file):
-    """Replace the video `layer` by `video` (opened with `frame_times_file`: a camera's timestamps, a clock map)
-    under the same name; return the new layer."""
-    data, attributes, _ = video_layer_data(video, frame_times_file=frame_times_file)
-    viewer.layers.remove(layer)
-    return viewer.add_image(data, **attributes)

@@ -3,8 +3,8 @@
 Draw a rectangle or polygon over the LED in a Shapes layer, read the LED (its brightness in every frame, with a
 progress bar), choose the rig's pulses file, match and fit: the dock shows the LED lane with its edges over the
 rig's pulses, the residuals, the fit's numbers and the lost or repeated frames (click one to go to it). *Save
-and use the clock map* writes the map (JSON) and reopens the video with it as its frame times, so every source
-on the rig's clock lines up and a saved session keeps the map.
+and use the clock map* writes the map (JSON) and times the video layer by it: its overlays are aligned again,
+so every source on the rig's clock lines up, its labels follow, and a saved session keeps the map.
 
 Errors become napari notifications that say what to change in this dock.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, FileEdit, Label, LineEdit, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, LineEdit, PushButton
 from napari.layers import Shapes
 from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
@@ -24,15 +24,22 @@ from qtpy.QtWidgets import QLabel, QListWidget
 from ..errors import ChronovizError, ScanCancelled
 from ..io.tables import value_from_text
 from ..io.video_factory import open_video
-from ..sync import BRIGHTNESS, EDGE_KINDS, Region, SyncResult, read_pulses, region_signals, sync_video
+from ..sync import BRIGHTNESS, EDGE_KINDS, BitCodes, Region, SyncResult, read_pulses, region_signals, sync_video
 from ._dock import ScrollingContainer, wrapping
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
-from ._reader import replace_video_layer
+from ._retime import use_frame_times
 from ._sync_plot import sync_picture
 
 REGION_LAYER = "sync LED"
 PLOT_WIDTH = 300
+# the offset nudge: frames per press of each button and of its key on the viewer
+NUDGES = (
+    ("Alt-Shift-Left", "-1 frame", -1.0),
+    ("Alt-Left", "-0.1", -0.1),
+    ("Alt-Right", "+0.1", 0.1),
+    ("Alt-Shift-Right", "+1 frame", 1.0),
+)
 
 
 class SyncWidget(ScrollingContainer):
@@ -48,10 +55,23 @@ class SyncWidget(ScrollingContainer):
         self.read_led = PushButton(text="Read the LED in every frame")
         self.pulses = FileEdit(label="rig pulses", mode="r", tooltip="CSV/NPY of edge times, or a sampled sync line")
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
+        self.line_channel = LineEdit(
+            label="line channel",
+            tooltip="The channel of an analog recording (an NI-DAQ's inputs) that carries the sync line: its name "
+            "or position; empty for a file of pulse times",
+        )
         self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
+        self.barcodes = LineEdit(
+            label="barcodes",
+            tooltip="When the rig sends barcodes: bits,bit_ms,interval_s (e.g. 16,100,5); empty: none",
+        )
         self.fit = PushButton(text="Match pulses and fit")
         self.report = wrapping(Label(value=""))
+        self.nudge_title = wrapping(Label(value="Nudge the offset (Alt+Left/Right: 0.1 frame; with Shift: 1 frame):"))
+        self.nudge_buttons = Container(
+            layout="horizontal", widgets=[PushButton(text=text) for _, text, _ in NUDGES], labels=False
+        )
         self.plot = QLabel()
         self.drops_title = wrapping(Label(value="Lost or repeated frames (click one to go to it):"))
         self.drop_list = QListWidget()
@@ -68,10 +88,14 @@ class SyncWidget(ScrollingContainer):
                 self.read_led,
                 self.pulses,
                 self.pulses_rate,
+                self.line_channel,
                 self.edge,
                 self.threshold,
+                self.barcodes,
                 self.fit,
                 self.report,
+                self.nudge_title,
+                self.nudge_buttons,
                 self.drops_title,
                 self.clock_file,
                 self.overwrite,
@@ -88,7 +112,13 @@ class SyncWidget(ScrollingContainer):
         self.native.setMinimumWidth(320)
         self.signal = None  # the region's signal, read once per video and region
         self._signal_of = None  # (video path, region vertices) it was read from
-        self.result: SyncResult | None = None
+        self.fitted: SyncResult | None = None  # what matching and fitting found
+        self.result: SyncResult | None = None  # that, with the offset nudged by hand (saved with the map)
+        self.nudge_frames = 0.0
+        self._frame_times = None  # the video's own, for the picture
+        for button, (key, _, frames) in zip(self.nudge_buttons, NUDGES):
+            button.changed.connect(lambda *_, frames=frames: self.nudge(frames))
+            self.viewer.bind_key(key, lambda _viewer, frames=frames: self.nudge(frames), overwrite=True)
         self.draw_region.changed.connect(self.add_region_layer)
         self.read_led.changed.connect(self.read_region)
         self.fit.changed.connect(self.match_and_fit)
@@ -174,7 +204,8 @@ class SyncWidget(ScrollingContainer):
             return None
         try:
             rate, threshold = _number(self.pulses_rate.value, "line rate"), _number(self.threshold.value, "threshold")
-            pulses = read_pulses(pulses_path, rate=rate)
+            pulses = read_pulses(pulses_path, rate=rate, channel=self.line_channel.value.strip() or None)
+            barcodes = BitCodes.from_text(self.barcodes.value) if self.barcodes.value.strip() else None
             with open_video(path) as video:
                 self.result = sync_video(
                     video,
@@ -184,17 +215,32 @@ class SyncWidget(ScrollingContainer):
                     threshold=threshold,
                     channel=self.channel.value,
                     signal=self.signal,
+                    barcodes=barcodes,
                 )
                 frame_times = video.frame_times
         except (ChronovizError, OSError) as error:
             show_error(f"{error}")
             return None
+        self.fitted, self.nudge_frames, self._frame_times = self.result, 0.0, frame_times
         self._show(self.result, frame_times)
         return self.result
 
+    def nudge(self, frames: float) -> SyncResult | None:
+        """Move the fitted offset by `frames` frame steps more (the buttons and Alt+Left/Right); the report and the
+        picture show the residuals as they then are, and *Save and use* writes the nudged map. Returns the nudged
+        result, or None (no fit yet: an error notification)."""
+        if self.fitted is None:
+            show_error("Match the pulses and fit first ('Match pulses and fit'): the nudge moves the fitted offset.")
+            return None
+        self.nudge_frames = round(self.nudge_frames + frames, 6)
+        self.result = self.fitted.nudged(self.nudge_frames * self.fitted.fit.frame_step)
+        self._show(self.result, self._frame_times)
+        return self.result
+
     def save_and_use(self, *_):
-        """Write the clock map and reopen the video with it as its frame times (rig times); returns the new layer,
-        or None after an error notification."""
+        """Write the clock map and time the video layer by it (`use_frame_times`): its frame times become rig
+        times, its overlays are aligned again on them and its labels follow. Returns the layer, or None after an
+        error notification."""
         if self.result is None:
             show_error("Match the pulses and fit first ('Match pulses and fit').")
             return None
@@ -203,23 +249,21 @@ class SyncWidget(ScrollingContainer):
             show_error("Choose the clock map file to write (e.g. clock.json) in 'clock map' first.")
             return None
         target = Path(target).with_suffix(".json")
+        layer = self.viewer.layers[self.video.value]
         try:
             written = self.result.clock.write(target, overwrite=self.overwrite.value)
-            layer = self.viewer.layers[self.video.value]
-            video = open_video(layer.metadata[METADATA_KEY]["path"], written)
+            use_frame_times(self.viewer, layer, written)
         except FileExistsError:
             show_error(f"{target} exists: tick 'overwrite' to replace it, or choose another name in 'clock map'.")
             return None
         except (ChronovizError, OSError) as error:
             show_error(f"{error}")
             return None
-        reopened = replace_video_layer(self.viewer, layer, video, written)
-        self.video.value = reopened.name
         show_info(
-            f"{reopened.name} now runs on the rig's clock ({written.name}); add sources timed on the rig in the "
-            "Overlays dock, and save the session there to keep the map."
+            f"{layer.name} now runs on the rig's clock ({written.name}); its overlays follow. Save the session in the "
+            "Overlays dock to keep the map."
         )
-        return reopened
+        return layer
 
     # --- showing the fit ----------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ its error (a notification) says what to change in the dock. Adding the same file
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from magicgui.widgets import (
@@ -47,7 +47,7 @@ from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
-from ._reader import replace_video_layer
+from ._retime import use_frame_times
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
 ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
@@ -544,9 +544,9 @@ class ChronovizWidget(Container):
         return opened
 
     def reopen_with_frame_times(self, *_) -> list | None:
-        """Reopen the chosen video with the frame-time file (a camera's timestamps, an ataraxis archive) in place
-        of its container's times; its sources follow. Returns the new layer in a list, or None after an error
-        notification."""
+        """Time the chosen video by the frame-time file (a camera's timestamps, an ataraxis archive, a clock map) in
+        place of its container's times (`use_frame_times`); its sources follow. Returns the layer in a list, or
+        None after an error notification."""
         layer, times = self._video_layer(), self.frame_times_file.value
         path = None if layer is None else layer.metadata.get(METADATA_KEY, {}).get("path") or _video_file_of(layer)
         if path is None:
@@ -555,22 +555,20 @@ class ChronovizWidget(Container):
         if not times or not Path(times).is_file():
             show_error("Choose the frame times file (e.g. timestamps.npy, a camera log) in 'frame times file' first.")
             return None
+        if not _is_video(layer):  # opened by another reader: read it with chronoviz first
+            opened = self.read_video_with_chronoviz()
+            if opened is None:
+                return None
+            layer = opened[0]
         try:
-            shown = VideoEntry.of({**layer.metadata.get(METADATA_KEY, {}), "path": path})
-            video = replace(shown, frame_times=times).open()
+            use_frame_times(self.viewer, layer, times)
         except (ChronovizError, OSError) as error:
             show_error(f"{Path(times).name} was not used: {in_words(error, 'dock')}")
             return None
-        listed = self.listed
-        if self.session is not None:
-            self.session.detach()
-        reopened = replace_video_layer(self.viewer, layer, video, times)
-        self.video.value = reopened.name
-        if listed:
-            self._attach_listed(listed)
-        span = video.frame_times[-1] - video.frame_times[0]
-        show_info(f"{reopened.name}: {len(video)} frames over {span:.3f} s, timed by {Path(times).name}")
-        return [reopened]
+        frame_times = layer.metadata["frame_times"]
+        span = frame_times[-1] - frame_times[0]
+        show_info(f"{layer.name}: {len(frame_times)} frames over {span:.3f} s, timed by {Path(times).name}")
+        return [layer]
 
     def _video_file_to_take_over(self) -> str | None:
         layer = self._video_layer()

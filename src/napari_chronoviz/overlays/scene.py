@@ -307,9 +307,10 @@ class Scene:
     def updated(self, **changes) -> Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
         the current ones), `labels_clock`, sources (`signals`, `pose`, `events`, `intervals`, `spikes`),
-        `calibration` or `pose_speed` (as `build_scene` takes them, None for none). Only the sources that are new
-        or whose alignment options changed are aligned again."""
-        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | set(SOURCE_KINDS)
+        `calibration` or `pose_speed` (as `build_scene` takes them, None for none), or the video's `frame_times`
+        (the same frames on another clock, e.g. a clock map's rig times). Only the sources that are new or whose
+        alignment options changed are aligned again; every source when the frame times changed."""
+        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | set(SOURCE_KINDS) | {"frame_times"}
         unknown = set(changes) - allowed
         if unknown:
             raise ChronovizError(f"Cannot update {sorted(unknown)}: use {', '.join(sorted(allowed))}.")
@@ -328,8 +329,14 @@ class Scene:
         if sources.poses != self.sources.poses:  # the check build_scene makes, of the poses added
             added = [pose for pose in sources.poses if not any(pose is kept for kept in self.sources.poses)]
             _check_poses(added, self.video_path, self.video_size, self.n_frames, pose_alignment)
+        frame_times = np.asarray(changes.get("frame_times", self.frame_times), dtype=float)
+        if frame_times.shape != self.frame_times.shape:
+            raise ChronovizError(
+                f"New frame times are for the same {self.n_frames} frames, got {frame_times.shape[0]} times."
+            )
+        retimed = not np.array_equal(frame_times, self.frame_times)
         return Scene(
-            self.frame_times,
+            frame_times,
             self.video_size,
             sources,
             alignment=alignment,
@@ -340,7 +347,7 @@ class Scene:
             style=style,
             calibration=calibration_of(changes["calibration"]) if "calibration" in changes else self.calibration,
             pose_speed=changes.get("pose_speed", self.pose_speed),
-            aligned=self._aligned,
+            aligned=None if retimed else self._aligned,
             video_path=self.video_path,
         )
 

@@ -10,13 +10,14 @@ times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import SyncError
 from ..io.clock_map import ClockMap, read_clock_map
 from ..io.timeseries import Signal
+from .barcodes import BitCodes, matching_codes
 from .edges import Edges, detect_edges, otsu_threshold
 from .fit import DroppedFrames, SyncFit, fit_sync
 from .pulses import read_pulses
@@ -28,6 +29,7 @@ BRIGHTNESS = "brightness"  # the mean of the red, green and blue channels
 __all__ = [
     "BRIGHTNESS",
     "CHANNELS",
+    "BitCodes",
     "EDGE_KINDS",
     "ClockMap",
     "DroppedFrames",
@@ -61,6 +63,13 @@ class SyncResult:
     def clock(self) -> ClockMap:
         return self.fit.clock
 
+    def nudged(self, seconds: float) -> SyncResult:
+        """The result with the clock map's offset moved by `seconds` (the rig times of the frames later by that
+        much), its residuals as they then are: a check by eye, or a correction the pulses cannot give (an LED
+        that lights a known delay after its pulse)."""
+        fit = replace(self.fit, clock=self.fit.clock.shifted(seconds), residuals=self.fit.residuals - seconds)
+        return replace(self, fit=fit)
+
     def report(self) -> str:
         """The fit's report, with the edges found on each side."""
         video, rig = self.video_edges.times(self.edge), self.rig_edges.times(self.edge)
@@ -89,6 +98,7 @@ def sync_video(
     threshold: float | None = None,
     channel: str = BRIGHTNESS,
     signal: Signal | None = None,
+    barcodes: BitCodes | None = None,
     progress=None,
 ) -> SyncResult:
     """Sync `video` to its rig from the LED in `region` and the rig's `pulses`.
@@ -110,6 +120,9 @@ def sync_video(
         "blue" (a coloured LED).
     signal
         The region's signal when already read (`region_signals` of this region): the video is not read again.
+    barcodes
+        How the rig sends barcodes (`BitCodes`), when it does: the codes read on both sides (the rig's pulses
+        then need both edges) name the matching pulses, in place of the pattern of intervals.
     progress
         Called as `progress(done, total)` while the video is read; returning True cancels.
 
@@ -137,6 +150,9 @@ def sync_video(
     kinds = ("rising", "falling") if edge == "both" else (edge,)
     video_times = np.concatenate([getattr(video_edges, kind) for kind in kinds])
     frames = np.concatenate([getattr(video_edges, f"{kind}_frames") for kind in kinds])
+    coarse = None
+    if barcodes is not None:
+        coarse = matching_codes(barcodes.decode(video_edges), barcodes.decode(rig_edges))
     fit = fit_sync(
         video_times,
         rig_times,
@@ -144,5 +160,6 @@ def sync_video(
         video_frames=frames,
         frame_motion=signal.values[:, CHANNELS.index("frame motion")],
         video_name=getattr(getattr(video, "path", None), "name", ""),
+        coarse=coarse,
     )
     return SyncResult(signal, values, video_edges, rig_edges, fit, edge)

@@ -108,6 +108,8 @@ class SyncFit:
             f"residuals: RMS {self.rms_ms:.2f} ms ({self.rms_ms / 1e3 / self.frame_step:.3f} frame), "
             f"max {np.abs(self.residuals).max() * 1e3:.2f} ms",
         ]
+        if clock.nudge:
+            lines.append(f"nudged by hand: {clock.nudge * 1e3:+.2f} ms ({clock.nudge / self.frame_step:+.2f} frame)")
         if self.drops:
             lines.append("dropped or repeated frames: " + "; ".join(map(str, self.drops)))
         else:
@@ -123,6 +125,7 @@ def fit_sync(
     video_frames=None,
     frame_motion=None,
     video_name: str = "",
+    coarse=None,
 ) -> SyncFit:
     """Match the video's edges to the rig's and fit the clock map (see the module's docstring).
 
@@ -141,6 +144,9 @@ def fit_sync(
         `region_signals`): pinpoints lost and repeated frames.
     video_name : str
         The video's file name, kept in the map.
+    coarse : tuple of array_like, optional
+        (video times, rig times) known to match, e.g. the starts of the barcodes read on both sides
+        (`barcodes.matching_codes`): they replace the coarse offset from the intervals.
 
     Returns
     -------
@@ -165,8 +171,10 @@ def fit_sync(
             raise SyncError(
                 f"The {side} has {len(times)} sync edges; at least {MIN_MATCHED} are needed to match the clocks."
             )
-    pairs = _coarse_pairs(video, rig, step)
-    matched_video, matched_rig = _grow_matches(video, rig, pairs, step)
+    if coarse is None:
+        video_index, rig_index = _coarse_pairs(video, rig, step)
+        coarse = (video[video_index], rig[rig_index])
+    matched_video, matched_rig = _grow_matches(video, rig, *(np.asarray(times, dtype=float) for times in coarse), step)
     shifts = np.zeros(len(matched_video))
     steps: list[tuple[int, int]] = []  # (position of the first matched edge after the jump, frames)
     for _ in range(5):
@@ -242,12 +250,11 @@ def _longest_block(indices: np.ndarray) -> np.ndarray:
     return indices[starts[longest] : ends[longest]]
 
 
-def _grow_matches(video, rig, pairs, step) -> tuple[np.ndarray, np.ndarray]:
-    """Match every edge it can from the coarse `pairs`, over a span that doubles each round."""
-    video_index, rig_index = pairs
+def _grow_matches(video, rig, matched_video, matched_rig, step) -> tuple[np.ndarray, np.ndarray]:
+    """Match every edge it can from the times known to match (`matched_video`, `matched_rig`), over a span that
+    doubles each round."""
     tolerance = min(0.25 * float(np.median(np.diff(rig))), 0.25 * float(np.median(np.diff(video))))
     tolerance = max(tolerance, 3 * step)
-    matched_video, matched_rig = video[video_index], rig[rig_index]
     while True:
         slope, intercept = _line(matched_video, matched_rig)
         span = matched_video[-1] - matched_video[0]

@@ -6,6 +6,9 @@
   `state` column (1/0, or Open Ephys' +line/-line) telling rising from falling edges;
 - a sampled sync line: a table or `.npy` of voltages with a time column or a sample `rate`, thresholded
   (Otsu's threshold by default) into edges placed between samples;
+- an analog channel of a recording (an NI-DAQ's analog input saved as CSV, HDF5, NPZ, Parquet, or an NWB
+  `TimeSeries`), read through the signal readers (`read_timeseries`) and thresholded the same way: `channel`
+  chooses the channel (by name or position), `key` the HDF5 dataset / NPZ member / NWB series;
 - an Open Ephys (GUI 0.6+, binary format) TTL events folder: `timestamps.npy` (seconds) and `states.npy`
   (+line on, -line off), `line` choosing the line.
 """
@@ -19,9 +22,13 @@ import numpy as np
 from .._times import require_finite_increasing
 from ..errors import SyncError
 from ..io.tables import TIME_COLUMN_NAMES, column_seconds_per_unit, find_column, read_delimited
+from ..io.timeseries import read_timeseries
 from .edges import Edges, detect_edges
 
 STATE_COLUMN_NAMES = ("state", "states", "level", "value", "ttl")
+# recordings read through the signal readers as sampled lines (a CSV or NPY may hold edge times instead)
+RECORDING_SUFFIXES = (".h5", ".hdf5", ".hdf", ".npz", ".parquet", ".nwb")
+LINE_CHUNK = 2**20  # rows of a recording on disk read at a time
 OPEN_EPHYS_FILES = ("timestamps.npy", "states.npy")
 
 
@@ -32,6 +39,8 @@ def read_pulses(
     rate: float | None = None,
     threshold: float | None = None,
     line: int | None = None,
+    channel: str | int | None = None,
+    key: str | None = None,
 ) -> Edges:
     """The rig's sync edges from a file or folder (see the module's docstring for the formats).
 
@@ -48,6 +57,11 @@ def read_pulses(
         The level between a sampled line's low and high (default: Otsu's).
     line
         Open Ephys: the TTL line (1-based, as the GUI numbers them; default the first seen).
+    channel
+        The channel of an analog recording that carries the sync line: its name, or its position (0-based);
+        needed when the recording has several. Giving it reads the file as a sampled line.
+    key
+        The HDF5 dataset / NPZ member / NWB series of an analog recording (see `read_timeseries`).
 
     Returns
     -------
@@ -65,6 +79,8 @@ def read_pulses(
         raise FileNotFoundError(f"Pulses file not found: {path}.")
     if path.is_dir():
         return _open_ephys_events(path, line)
+    if channel is not None or key is not None or path.suffix.lower() in RECORDING_SUFFIXES:
+        return _analog_line(path, channel, key, time_unit, rate, threshold)
     if path.suffix.lower() == ".npy":
         values = np.load(path, allow_pickle=False)
         if values.ndim != 1 or not np.issubdtype(values.dtype, np.number):
@@ -116,6 +132,43 @@ def _edge_times(times: np.ndarray, states: np.ndarray | None, name: str) -> Edge
 
 def _sampled_line(values: np.ndarray, times: np.ndarray, threshold, name: str) -> Edges:
     return detect_edges(values, times, threshold=threshold, exposure=False, name=f"{name}'s sync line")
+
+
+def _analog_line(path: Path, channel, key, time_unit, rate, threshold) -> Edges:
+    """The edges of one channel of a recording read by the signal readers, thresholded."""
+    signal = read_timeseries(path, key=key, time_unit=time_unit)
+    names = list(signal.names)
+    if channel is None and len(names) > 1:
+        raise SyncError(
+            f"{path.name} holds {len(names)} channels ({', '.join(names)}): choose the one carrying the sync line "
+            "(channel=, --pulses-channel, the dock's 'line channel'), by name or position."
+        )
+    if channel is None:
+        index = 0
+    elif str(channel) in names:
+        index = names.index(str(channel))
+    elif isinstance(channel, int) or str(channel).isdigit():
+        index = int(channel)
+        if not 0 <= index < len(names):
+            raise SyncError(f"{path.name} has channels 0..{len(names) - 1} ({', '.join(names)}), not {channel}.")
+    else:
+        raise SyncError(f"{path.name} has no channel {channel!r}; its channels are {', '.join(names)}.")
+    if signal.times is not None:
+        times = signal.times
+    elif rate is not None:
+        times = np.arange(signal.n_samples) / float(rate)
+    else:
+        raise SyncError(
+            f"{path.name} has no sample times: give the recording's sample rate (rate=, --pulses-rate, the dock's "
+            "'line rate')."
+        )
+    values = np.concatenate(
+        [
+            np.asarray(signal.values[start : start + LINE_CHUNK], dtype=np.float32)[:, index]
+            for start in range(0, signal.n_samples, LINE_CHUNK)
+        ]
+    )
+    return _sampled_line(values, times, threshold, f"{path.name} channel {names[index]}")
 
 
 def _open_ephys_events(folder: Path, line: int | None) -> Edges:
