@@ -13,6 +13,7 @@ gives. napari takes straight colors: `unpremultiply` converts the part of an ima
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -111,7 +112,13 @@ def _pixel_values(rgb: np.ndarray, plane: str | None, channels: int) -> np.ndarr
 
 
 def _rgb_color(channels: int):
-    return lambda rgb: tuple(int(round(c * 255)) for c in rgb) + ((255,) if channels == 4 else ())
+    opaque = (255,) if channels == 4 else ()
+    return lambda rgb: _rgb_value(*rgb) + opaque
+
+
+@lru_cache(maxsize=4096)  # a frame asks for the same few colors dozens of times
+def _rgb_value(red: float, green: float, blue: float) -> tuple[int, int, int]:
+    return int(round(red * 255)), int(round(green * 255)), int(round(blue * 255))
 
 
 class _Transform:
