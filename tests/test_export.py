@@ -477,4 +477,6 @@ def test_an_export_logs_the_time_of_each_stage(stamped_videos, tmp_path, caplog)
     seconds = record.stage_seconds
     assert {"decode", "draw", "convert", "encode", "mux", "encoder waiting for frames"} <= set(seconds)
     assert all(value > 0 for value in seconds.values())
+    cpu = record.stage_cpu_seconds  # what each stage's thread used, whatever else shares the cores
+    assert set(cpu) == set(seconds) and cpu["draw"] > 0 and cpu["decode"] > 0
     assert "exported 90 frames in" in record.getMessage()

@@ -8,6 +8,7 @@ the rasterizer draw exactly these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -189,6 +190,7 @@ def text_thickness(size: float) -> int:
     return max(1, int(round(size * 1.6 / 22)))
 
 
+@lru_cache(maxsize=4096)  # the panel measures the same names, labels and values on every frame
 def text_width(text: str, size: float) -> float:
     """How wide `text` is drawn at `size` pixels high, in pixels: what OpenCV draws, plus a pixel of margin.
 

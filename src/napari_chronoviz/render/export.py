@@ -121,7 +121,7 @@ def export_scene(
                 len(shown),
                 time.perf_counter() - started,
                 clock,
-                extra={"stage_seconds": dict(clock.seconds)},
+                extra={"stage_seconds": dict(clock.seconds), "stage_cpu_seconds": dict(clock.cpu_seconds)},
             )
         except BaseException:
             _close_quietly(container)
@@ -255,27 +255,31 @@ STAGES = ("open", "decode", "draw", "encode", "flush", "mux", "audio", "verify")
 
 
 class StageClock:
-    """Wall-clock seconds each stage of an export spent working, summed over its frames.
+    """Wall-clock seconds each stage of an export spent working, summed over its frames, and the CPU seconds
+    its thread used meanwhile.
 
     The stages run on three threads at once (decode; draw and convert; encode and mux), so their sum exceeds
     the export's time; a stage whose total is near the export's time is what the others wait for. "waiting
-    for frames" is the encoder's idle time: the frames it was not fed.
+    for frames" is the encoder's idle time: the frames it was not fed. CPU seconds do not grow when other
+    programs share the cores, as wall-clock seconds do; they leave out the codec's own worker threads.
     """
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def timing(self, stage: str):
         """Add the time spent in the `with` block to `stage`."""
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         try:
             yield
         finally:
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu_start
             with self._lock:
                 self.seconds[stage] = self.seconds.get(stage, 0.0) + elapsed
+                self.cpu_seconds[stage] = self.cpu_seconds.get(stage, 0.0) + cpu
 
     def __str__(self) -> str:
         return ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in self.seconds.items())

@@ -13,6 +13,7 @@ gives. napari takes straight colors: `unpremultiply` converts the part of an ima
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -111,7 +112,13 @@ def _pixel_values(rgb: np.ndarray, plane: str | None, channels: int) -> np.ndarr
 
 
 def _rgb_color(channels: int):
-    return lambda rgb: tuple(int(round(c * 255)) for c in rgb) + ((255,) if channels == 4 else ())
+    opaque = (255,) if channels == 4 else ()
+    return lambda rgb: _rgb_value(*rgb) + opaque
+
+
+@lru_cache(maxsize=4096)  # a frame asks for the same few colors dozens of times
+def _rgb_value(red: float, green: float, blue: float) -> tuple[int, int, int]:
+    return int(round(red * 255)), int(round(green * 255)), int(round(blue * 255))
 
 
 class _Transform:
@@ -230,9 +237,14 @@ def _draw_segments(painter: _Painter, item: Segments, transform: _Transform) -> 
 
 
 def _lines(target: np.ndarray, starts: np.ndarray, ends: np.ndarray, color, thickness: int) -> None:
-    lines = np.empty((len(starts), 2, 1, 2), np.int32)
-    lines[:, 0, 0], lines[:, 1, 0] = starts, ends
-    cv2.polylines(target, list(lines), False, color, thickness, cv2.LINE_AA, SHIFT)
+    cv2.polylines(target, list(_as_paths(starts, ends)), False, color, thickness, cv2.LINE_AA, SHIFT)
+
+
+def _as_paths(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Segments as OpenCV paths of two points: an (n, 2, 1, 2) array."""
+    paths = np.empty((len(starts), 2, 1, 2), np.int32)
+    paths[:, 0, 0], paths[:, 1, 0] = starts, ends
+    return paths
 
 
 def _blend_lines(
@@ -249,6 +261,7 @@ def _blend_lines(
     region = image[y0:y1, x0:x1]
     mask = np.zeros(region.shape[:2], np.uint8)
     offset = np.array([x0, y0], np.int32) << SHIFT
+    paths = _as_paths(starts - offset, ends - offset)
     by_value: dict[tuple, list] = {}  # colors that are one value in the target (every color on an alpha plane)
     for rgb, indices in _groups(np.round(colors[:, :3] * 255).astype(int)):
         by_value.setdefault(color_of(np.asarray(rgb) / 255), []).append(indices)
@@ -257,11 +270,11 @@ def _blend_lines(
     else:
         painted = region.copy()
         for value, groups in by_value.items():
-            indices = np.concatenate(groups)
-            _lines(painted, starts[indices] - offset, ends[indices] - offset, value, thickness)
+            chosen = paths[groups[0] if len(groups) == 1 else np.concatenate(groups)]
+            cv2.polylines(painted, list(chosen), False, value, thickness, cv2.LINE_AA, SHIFT)
     levels = np.round(colors[:, 3:] * TRAIL_ALPHA_LEVELS) / TRAIL_ALPHA_LEVELS  # a few passes, not one per age
     for (alpha,), indices in _groups(np.round(levels * 255).astype(int)):
-        _lines(mask, starts[indices] - offset, ends[indices] - offset, int(alpha), thickness)
+        cv2.polylines(mask, list(paths[indices]), False, int(alpha), thickness, cv2.LINE_AA, SHIFT)
     touched = np.nonzero(mask)  # thin lines cover few of the region's pixels: blend only those
     weight = mask[touched].astype(np.uint16)
     weight = weight[:, None] if image.ndim == 3 else weight
