@@ -303,6 +303,7 @@ def test_labels_and_their_ethogram_travel_with_the_session(make_napari_viewer, q
     overlays.session_file.value = tmp_path / "labeled.cvz"
     written = overlays.save_session()
     assert yaml.safe_load(written.read_text())["ethogram"] == "labeled.ethogram.yaml"
+    viewer.close()  # two shown windows at once: Xvfb's OpenGL then fails to draw an image now and then
 
     fresh = make_napari_viewer(show=True)
     reopened_labels = label_dock(fresh)  # open before the session, as a user whose docks napari remembers

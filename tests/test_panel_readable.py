@@ -12,7 +12,7 @@ import pytest
 
 from napari_chronoviz import build_scene, sample_file
 from napari_chronoviz.io.labels import Events, Intervals
-from napari_chronoviz.napari._layers import view_size
+from napari_chronoviz.napari._layers import camera_of, view_size
 from napari_chronoviz.napari._sample_data import flies_sources
 from napari_chronoviz.overlays.plot import smallest_text
 from napari_chronoviz.overlays.primitives import Texts
@@ -110,8 +110,9 @@ def test_a_scaled_export_is_drawn_with_the_text_grown(tmp_path):
 
 def visible_world(viewer) -> np.ndarray:
     """(x0, y0, x1, y1) of the world napari's view shows."""
-    center_y, center_x = viewer.camera.center[-2:]
-    height, width = np.asarray(view_size(viewer)) / viewer.camera.zoom
+    camera = camera_of(viewer)
+    center_y, center_x = camera.center[-2:]
+    height, width = np.asarray(view_size(viewer)) / camera.zoom
     return np.array([center_x - width / 2, center_y - height / 2, center_x + width / 2, center_y + height / 2])
 
 
@@ -182,14 +183,14 @@ def test_a_dock_opened_after_a_session_leaves_the_whole_canvas_in_view(make_napa
         pytest.skip("this napari has no viewer.canvas, whose events say when the view changes size")
     (layer,) = viewer.open(sample_file("mouse.mp4"), plugin="napari-chronoviz")
     session = attach(viewer, layer, signals=sample_file("mouse_signals.csv"))
-    fitted = viewer.camera.zoom
+    fitted = camera_of(viewer).zoom
     viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
-    qtbot.waitUntil(lambda: viewer.camera.zoom != fitted, timeout=5000)
+    qtbot.waitUntil(lambda: camera_of(viewer).zoom != fitted, timeout=5000)
     x0, y0, x1, y1 = session.scene.layout.canvas_box
     seen = visible_world(viewer)
     assert seen[0] <= x0 and seen[1] <= y0 and x1 <= seen[2] and y1 <= seen[3], "part of the canvas is off-screen"
-    viewer.camera.zoom *= 2  # the user looks closely: a resize no longer refits
-    zoomed = viewer.camera.zoom
+    camera_of(viewer).zoom *= 2  # the user looks closely: a resize no longer refits
+    zoomed = camera_of(viewer).zoom
     dock, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
     qtbot.wait(800)
-    assert viewer.camera.zoom == zoomed
+    assert camera_of(viewer).zoom == zoomed

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._labeling import Labeler
-from ._layers import LayerPlacement, Session
+from ._layers import LayerPlacement, Session, camera_of
 
 EDGE_GRAB_PIXELS = 6.0  # how near an edge (canvas pixels) a press grabs it
 CLICK_PIXELS = 3.0  # a release nearer than this to its press is a click
@@ -83,7 +83,7 @@ class LabelMouse:
             return int(labeling.frame_of(plot.time_of_x(canvas_x, now, box)))
 
         grabbed = self._edge_near(x, now, box, plot)
-        camera = _camera(viewer)
+        camera = camera_of(viewer)
         pan, camera.mouse_pan = camera.mouse_pan, False
         try:
             end_x = x
@@ -138,8 +138,3 @@ class LabelMouse:
             edit()
         except ValueError as error:  # LabelError: an empty bout or an edge past the other one
             self.viewer.status = str(error)
-
-
-def _camera(viewer):
-    """The viewer's camera: `viewer.scene.camera` since napari 0.9, `viewer.camera` before."""
-    return viewer.scene.camera if hasattr(viewer, "scene") else viewer.camera

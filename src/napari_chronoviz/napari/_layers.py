@@ -445,6 +445,12 @@ class Session:
             self._raster_frames = None
 
 
+def camera_of(viewer):
+    """The viewer's camera: `viewer.scene.camera` since napari 0.9, `viewer.camera` before."""
+    return viewer.scene.camera if hasattr(viewer, "scene") else viewer.camera
+
+
 def _view_of(viewer) -> tuple:
     """Where napari's camera looks and how near: what a user's zoom or pan changes."""
-    return tuple(viewer.camera.center), float(viewer.camera.zoom)
+    camera = camera_of(viewer)
+    return tuple(camera.center), float(camera.zoom)

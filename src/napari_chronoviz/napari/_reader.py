@@ -448,7 +448,7 @@ def session_layer_data(path: Path) -> list[tuple]:
     with warnings.catch_warnings(record=True) as doubts:  # files gone, poses left out: said in napari's window
         warnings.simplefilter("always", UserWarning)
         session = open_session(path)
-    for doubt in doubts:
+    for doubt in user_doubts(doubts):
         show_warning(in_words(doubt.message, "dock"))
     layers = [
         video_layer_data(video, frame_times_file=entry.frame_times)
@@ -513,3 +513,11 @@ def video_layer_data(video: VideoSource, overlays: dict | None = None, frame_tim
         "metadata": {METADATA_KEY: info, "frame_times": video.frame_times},
     }
     return (video.to_dask(), attributes, "image")
+
+
+def user_doubts(caught: list) -> list:
+    """The warnings meant for the user (UserWarning: chronoviz's doubts about the input) among those `caught` by
+    `warnings.catch_warnings(record=True)`; the others (a library's deprecations) are shown as Python shows them."""
+    for other in (caught_one for caught_one in caught if not issubclass(caught_one.category, UserWarning)):
+        warnings.showwarning(other.message, other.category, other.filename, other.lineno)
+    return [doubt for doubt in caught if issubclass(doubt.category, UserWarning)]

@@ -47,6 +47,7 @@ from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
 from ._progress import progress_callback
+from ._reader import user_doubts
 from ._retime import use_frame_times
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
@@ -422,7 +423,7 @@ class ChronovizWidget(Container):
                     if not self._attach_without_one_kind(videos, requested, layer.name, error):
                         show_error(f"The overlays of {layer.name!r} could not be attached: {in_words(error, 'dock')}")
                         continue
-                for doubt in doubts:  # a unit that looks wrong, a pose that stops early: in the dock's words
+                for doubt in user_doubts(doubts):  # a unit that looks wrong, a pose that stops early
                     show_warning(f"{layer.name}: {in_words(doubt.message, 'dock')}")
                 self.video.value = layer.name
                 self.show_session()  # also when that video was chosen already
