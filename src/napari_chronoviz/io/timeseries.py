@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .._times import require_finite_increasing
+from .._times import RegularTimes, require_finite_increasing
 from ..errors import SignalError
 from .disk_samples import DiskSamples, memmap_of_binary, memmap_of_npy
 from .formats import (
@@ -52,7 +52,7 @@ class Signal:
 
     values: np.ndarray | DiskSamples  # (n_samples, n_channels) float; NaN where missing; or read from disk
     names: tuple[str, ...]  # one per channel
-    times: np.ndarray | None = None  # seconds, one per sample, increasing
+    times: np.ndarray | RegularTimes | None = None  # seconds, one per sample, increasing
     frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
     source: str = ""  # where it came from, for messages
     columns_without_time: tuple[str, ...] = ()  # a table's columns, when none of them is a time (for messages)
@@ -85,7 +85,7 @@ class Signal:
             )
         table = pd.DataFrame(self.values, columns=list(self.names))
         if self.times is not None:
-            table.insert(0, "time", self.times)
+            table.insert(0, "time", np.asarray(self.times))
         elif self.frames is not None:
             table.insert(0, "frame", self.frames)
         return table

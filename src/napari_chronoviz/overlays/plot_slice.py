@@ -87,7 +87,7 @@ class SignalSlicer:
             return np.floor((times[rows] - strip_start) * per_second)
 
         pixels = np.arange(pixel(first) + 1, pixel(stop - 1) + 1)
-        bounds = np.clip(np.searchsorted(times, strip_start + pixels / per_second), first + 1, stop - 1)
+        bounds = np.clip(times.searchsorted(strip_start + pixels / per_second), first + 1, stop - 1)
         while (move := (bounds > first) & (pixel(bounds - 1) >= pixels)).any():  # the first sample of each pixel
             bounds[move] -= 1
         while (move := (bounds < stop) & (pixel(np.minimum(bounds, stop - 1)) < pixels)).any():
