@@ -75,6 +75,21 @@ def test_a_large_npy_stays_on_disk_and_reads_only_the_rows_asked(tmp_path):
         signal.to_dataframe()
 
 
+def test_rows_far_apart_and_close_together_read_as_they_are(tmp_path, monkeypatch):
+    """Rows a few apart are read in one go through the gap between them (fewer reads); each row is still its own."""
+    values = recording(50_000)
+    np.save(tmp_path / "probe.npy", values)
+    samples = read_timeseries(tmp_path / "probe.npy").values
+    reads = []
+    read_runs = DiskSamples._read_runs
+    monkeypatch.setattr(
+        DiskSamples, "_read_runs", lambda self, starts, ends: reads.append(len(starts)) or read_runs(self, starts, ends)
+    )
+    rows = np.r_[3, 5, 6, 900, 40_000, 40_002, 49_999, 100, 5]
+    np.testing.assert_array_equal(samples.take(rows, [2, 0]), values[rows][:, [2, 0]])
+    assert reads == [3]  # 3..6..900 one read (gaps of a few kB), 40_000..40_002 another, 49_999 a third
+
+
 def test_raw_binary_reads_with_its_dtype_channels_gain_and_rate(tmp_path):
     values = recording(40_000, 4)
     values.tofile(tmp_path / "run_g0_t0.imec0.ap.bin")

@@ -118,32 +118,38 @@ class Pyramid:
         return self._scaled(low, channels), low_at, self._scaled(high, channels), high_at
 
     def sums_of(self, starts, stops, channels=slice(None)) -> np.ndarray:
-        """The sum of each range `start:stop`, (ranges, channels), physical units (for finite recordings)."""
+        """The sum of each range `start:stop`, (ranges, channels), physical units (for finite recordings).
+
+        The difference of the running sums at the range's ends: each depends on that end alone (a range's sum
+        does not depend on which others are asked with it), and ranges that share an end read it once."""
         starts, stops = np.asarray(starts, np.int64), np.asarray(stops, np.int64)
-        inner_start = np.minimum((starts + BASE_BIN - 1) >> BASE_SHIFT, stops >> BASE_SHIFT)
-        inner_stop = np.maximum(stops >> BASE_SHIFT, inner_start)
-        total = self.sums[inner_stop][:, channels] - self.sums[inner_start][:, channels]
-        head = (starts, np.maximum(np.minimum(inner_start << BASE_SHIFT, stops), starts))
-        tail = (np.maximum(inner_stop << BASE_SHIFT, starts), stops)
-        for edge_start, edge_stop in (head, tail):
-            bin_index = edge_start >> BASE_SHIFT
-            bin_start, bin_stop = bin_index << BASE_SHIFT, (bin_index + 1) << BASE_SHIFT
-            at_start, at_end = edge_start == bin_start, edge_stop == bin_stop
-            # an edge over half of a bin at one of its ends: the bin's sum less the rest of it, shorter to read
-            flip = (edge_stop - edge_start > BASE_BIN // 2) & (bin_index < len(self.mins[0])) & (at_start | at_end)
-            read_start = np.where(flip, np.where(at_start, edge_stop, bin_start), edge_start)
-            read_stop = np.where(flip, np.where(at_start, bin_stop, edge_start), edge_stop)
-            rows, segments = _rows_of(read_start, np.maximum(read_stop, read_start))
-            read = np.zeros_like(total)
-            if len(rows):
-                read[segments.nonempty] = _segment_sums(_gather(self.samples, rows, channels), segments)
-            whole_bin = (
-                self.sums[np.minimum(bin_index + 1, len(self.sums) - 1)][:, channels]
-                - self.sums[np.minimum(bin_index, len(self.sums) - 1)][:, channels]
-            )
-            total += np.where(flip[:, None], whole_bin - read, read)
+        ends, where = np.unique(np.r_[starts, stops], return_inverse=True)
+        running = self._running_sums(ends, channels)
+        total = running[where[len(starts) :]] - running[where[: len(starts)]]
         gain, offset = _per_channel(self.samples.gain, channels), _per_channel(self.samples.offset, channels)
         return total * gain + (stops - starts)[:, None] * offset
+
+    def _running_sums(self, ends: np.ndarray, channels) -> np.ndarray:
+        """The sum of the file values before each sample index of `ends`, (ends, channels): level 0's running sum
+        to the end's bin, plus the samples of the bin before it (or the bin's sum less those from it on, when
+        that is shorter to read)."""
+        n_bins = len(self.mins[0])
+        bins, inside = ends >> BASE_SHIFT, ends & (BASE_BIN - 1)
+        whole = self.sums[np.minimum(bins, n_bins)][:, channels]
+        flip = (inside > BASE_BIN // 2) & (bins < n_bins)
+        bin_start = bins << BASE_SHIFT
+        read_start = np.where(flip, ends, bin_start)
+        read_stop = np.where(flip, bin_start + BASE_BIN, ends)
+        rows, segments = _rows_of(read_start, read_stop)
+        read = np.zeros_like(whole)
+        if len(rows):
+            values = _gather(self.samples, rows, channels)
+            wide = float if values.dtype.kind == "f" else np.int64  # integers summed exactly
+            read[segments.nonempty] = np.add.reduceat(values, segments.starts, axis=0, dtype=wide)
+        if flip.any():
+            after = self.sums[bins[flip] + 1][:, channels]
+            read[flip] = (after - whole[flip]) - read[flip]
+        return whole + read
 
     def _scaled(self, values: np.ndarray, channels) -> np.ndarray:
         return self.samples.scaled(values, channels)
@@ -240,19 +246,10 @@ def _rows_of(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, _Segmen
     return rows, _Segments(begins, kept_lengths, nonempty)
 
 
-def _segment_sums(values: np.ndarray, segments: _Segments) -> np.ndarray:
-    """Each segment's sum (float64), on its own (segments of up to a bin, padded with zeros to one length)."""
-    longest = int(segments.lengths.max())
-    index = segments.starts[:, None] + np.arange(longest)
-    index = np.where(np.arange(longest) < segments.lengths[:, None], index, len(values))  # past the end: a zero row
-    padded = np.concatenate([values, np.zeros((1, values.shape[1]), values.dtype)])[index]
-    if values.dtype.kind == "f":
-        return padded.sum(axis=1, dtype=float)
-    return padded.sum(axis=1, dtype=np.int64).astype(float)
-
-
 def _gather(samples: DiskSamples, rows: np.ndarray, channels) -> np.ndarray:
     """File values of `rows` (any order) of `channels`."""
+    if len(rows) < 2 or (np.diff(rows) > 0).all():  # already increasing: read as they are
+        return samples.raw_take(rows, channels)
     unique, inverse = np.unique(rows, return_inverse=True)
     return samples.raw_take(unique, channels)[inverse]
 
