@@ -117,8 +117,21 @@ def test_a_large_hdf5_dataset_stays_on_disk(tmp_path):
     np.testing.assert_allclose(signal.times[-1], 19.999)
 
 
-def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path):
-    values = recording(300_001, 2)
+def in_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
+    """`values` spread over the whole range of an integer `dtype` (its least and greatest values included), or as
+    floats with NaN runs."""
+    if np.dtype(dtype).kind == "f":
+        floats = values.astype(dtype) / 7
+        floats[1000:1100, 0] = np.nan  # a run of NaN inside bins and across one's edge
+        return floats
+    info = np.iinfo(dtype)
+    scaled = (values.astype(float) - values.min()) / np.ptp(values) * (float(info.max) - info.min) + info.min
+    return np.clip(np.round(scaled), info.min, info.max).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["int16", "uint16", "uint8", "int8", "int32", "float32"])
+def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path, dtype):
+    values = in_dtype(recording(300_001, 2), dtype)
     np.save(tmp_path / "x.npy", values)
     pyramid = pyramid_of(read_timeseries(tmp_path / "x.npy").values, progress=False)
     rng = np.random.default_rng(1)
@@ -126,13 +139,15 @@ def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path):
     stops = np.minimum(starts + rng.integers(1, 90_000, 400), 300_001)
     low, low_at, high, high_at = pyramid.extremes(starts, stops)
     sums = pyramid.sums_of(starts, stops)
+    assert pyramid.finite == (dtype != "float32")
     for i, (start, stop) in enumerate(zip(starts, stops)):
         piece = values[start:stop]
-        np.testing.assert_array_equal(low[i], piece.min(axis=0))
-        np.testing.assert_array_equal(high[i], piece.max(axis=0))
-        np.testing.assert_array_equal(low_at[i], start + piece.argmin(axis=0))  # the first occurrence
-        np.testing.assert_array_equal(high_at[i], start + piece.argmax(axis=0))
-        np.testing.assert_array_equal(sums[i], piece.sum(axis=0, dtype=float))
+        np.testing.assert_array_equal(low[i], np.nanmin(piece, axis=0))
+        np.testing.assert_array_equal(high[i], np.nanmax(piece, axis=0))
+        np.testing.assert_array_equal(low_at[i], start + np.nanargmin(piece, axis=0))  # the first occurrence
+        np.testing.assert_array_equal(high_at[i], start + np.nanargmax(piece, axis=0))
+        if pyramid.finite:  # sums are asked of finite recordings only
+            np.testing.assert_array_equal(sums[i], piece.sum(axis=0, dtype=float))
 
 
 def test_pyramid_is_cached_and_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
