@@ -3,6 +3,7 @@ whole; the panel draws from the pyramid exactly the pixels it draws from every s
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from types import SimpleNamespace
@@ -327,3 +328,27 @@ def test_the_dock_adds_a_binary_recording_given_its_dtype_channels_rate_and_gain
     np.testing.assert_allclose(signal.values[100], values[100] * 0.195)
     dock.kind.value = "events"
     assert dock.dtype.native.isHidden()
+
+
+def test_a_subset_of_columns_in_another_order_reads_and_summarises_as_those_columns(tmp_path):
+    """A recording shown as some of its file's columns, reordered (a probe's channels by depth, its sync column
+    left out): rows, extremes and sums are those columns', through the file's one pyramid."""
+    values = recording(200_000, 4)
+    np.save(tmp_path / "x.npy", values)
+    whole = read_timeseries(tmp_path / "x.npy").values
+    shown = dataclasses.replace(whole, columns=(3, 0, 2), gain=np.array([1.0, 2.0, 0.5]))
+    assert shown.shape == (200_000, 3)
+    np.testing.assert_array_equal(shown[10:20], values[10:20][:, [3, 0, 2]] * [1.0, 2.0, 0.5])
+    np.testing.assert_array_equal(shown.take(np.array([7, 3, 7]), [1, 2]), values[[7, 3, 7]][:, [0, 2]] * [2.0, 0.5])
+    pyramid = pyramid_of(shown, progress=False)
+    starts = np.array([0, 17, 5_000, 123_457])
+    stops = np.array([200_000, 18, 70_001, 199_999])
+    low, low_at, high, high_at = pyramid.extremes(starts, stops, [2, 0])
+    sums = pyramid.sums_of(starts, stops)
+    for i, (start, stop) in enumerate(zip(starts, stops)):
+        piece = values[start:stop][:, [2, 3]]
+        np.testing.assert_array_equal(low[i], piece.min(axis=0) * [0.5, 1.0])
+        np.testing.assert_array_equal(high_at[i], start + piece.argmax(axis=0))
+        np.testing.assert_array_equal(sums[i], values[start:stop][:, [3, 0, 2]].sum(axis=0) * [1.0, 2.0, 0.5])
+    again = pickle.loads(pickle.dumps(shown))
+    assert again.columns == (3, 0, 2) and np.array_equal(again[5:9], shown[5:9])

@@ -135,7 +135,8 @@ class Pyramid:
         that is shorter to read)."""
         n_bins = len(self.mins[0])
         bins, inside = ends >> BASE_SHIFT, ends & (BASE_BIN - 1)
-        whole = self.sums[np.minimum(bins, n_bins)][:, channels]
+        columns = self.samples.file_columns(channels)
+        whole = self.sums[np.minimum(bins, n_bins)][:, columns]
         flip = (inside > BASE_BIN // 2) & (bins < n_bins)
         bin_start = bins << BASE_SHIFT
         read_start = np.where(flip, ends, bin_start)
@@ -147,7 +148,7 @@ class Pyramid:
             wide = float if values.dtype.kind == "f" else np.int64  # integers summed exactly
             read[segments.nonempty] = np.add.reduceat(values, segments.starts, axis=0, dtype=wide)
         if flip.any():
-            after = self.sums[bins[flip] + 1][:, channels]
+            after = self.sums[bins[flip] + 1][:, columns]
             read[flip] = (after - whole[flip]) - read[flip]
         return whole + read
 
@@ -169,6 +170,7 @@ class Pyramid:
         """Extremes (file values) over level-0 bins `first:last` of each range, from at most two bins per level."""
         dtype = _working_dtype(self.mins[0].dtype)
         low, high, low_at, high_at = self._no_extremes(len(first), channels)
+        columns = self.samples.file_columns(channels)
         first, last = first.copy(), last.copy()
         level = 0
         while (first < last).any():
@@ -191,10 +193,10 @@ class Pyramid:
                     (self.mins, self.argmins, low, low_at, np.less),
                     (self.maxs, self.argmaxs, high, high_at, np.greater),
                 ):
-                    found = np.asarray(values[level][rows])[:, channels][index].astype(dtype)
+                    found = np.asarray(values[level][rows])[:, columns][index].astype(dtype)
                     at = None
                     if want_positions:
-                        offsets = np.asarray(positions[level][rows])[:, channels][index].astype(np.int64)
+                        offsets = np.asarray(positions[level][rows])[:, columns][index].astype(np.int64)
                         at = (bins[:, None] << (level + BASE_SHIFT)) + offsets
                     chosen_best, chosen_at = best[take], best_at[take]
                     _keep_better(chosen_best, chosen_at, found, at, better)
@@ -369,7 +371,7 @@ class _ArrayFile:
 
 def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
     """Summarise the samples chunk by chunk into a temporary folder beside `folder`, then rename it."""
-    n_samples, n_channels = samples.shape
+    n_samples, n_channels = samples.raw.shape  # the pyramid is the file's: every column
     n_base = n_samples >> BASE_SHIFT
     if n_base == 0:
         raise ChronovizError(
@@ -521,7 +523,7 @@ def _summaries(samples: DiskSamples, chunk_shift: int, levels: int):
 
 def _summarise_rows(samples: DiskSamples, start: int, stop: int, levels: int) -> tuple[list, np.ndarray, bool]:
     """Rows `start:stop` read and summarised: their first `levels` levels, level-0 sums, and whether finite."""
-    parts, sums, finite = _summarise(samples.raw_rows(slice(start, stop), once=True))
+    parts, sums, finite = _summarise(samples.file_rows(slice(start, stop), once=True))
     found = [parts]
     for level in range(1, levels):
         found.append(_next_level(found[-1], level - 1))

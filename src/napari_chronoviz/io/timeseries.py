@@ -253,9 +253,7 @@ def _with_gain(signal: Signal, gain) -> Signal:
         )
     if signal.on_disk:
         samples = signal.values
-        values = DiskSamples(
-            samples.raw, samples.path, samples.member, samples.gain * gains, samples.offset * gains, samples.byte_offset
-        )
+        values = replace(samples, gain=samples.gain * gains, offset=samples.offset * gains)
     else:
         values = signal.values * gains
     return replace(signal, values=values)
