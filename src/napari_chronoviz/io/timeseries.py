@@ -21,6 +21,7 @@ import pandas as pd
 from .._times import RegularTimes, require_finite_increasing
 from ..errors import SignalError
 from .disk_samples import DiskSamples, memmap_of_binary, memmap_of_npy
+from .ephys import is_raw_ephys, read_raw_ephys
 from .formats import (
     HDF5_SUFFIXES,
     PAIR_TIMES,
@@ -152,6 +153,9 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
         raise FileNotFoundError(f"Time series file not found: {path}")
     name = path.name.lower()
     suffix = path.suffix.lower()
+    if dtype is None and n_channels is None and is_raw_ephys(path):
+        stream = read_raw_ephys(path, key)
+        return Signal(stream.samples, stream.names, times=stream.times, source=stream.source)
     if dtype is not None or n_channels is not None or suffix in RAW_BINARY_SUFFIXES[:2]:
         return _read_binary(path, dtype, n_channels)
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
