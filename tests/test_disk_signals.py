@@ -352,3 +352,18 @@ def test_a_subset_of_columns_in_another_order_reads_and_summarises_as_those_colu
         np.testing.assert_array_equal(sums[i], values[start:stop][:, [3, 0, 2]].sum(axis=0) * [1.0, 2.0, 0.5])
     again = pickle.loads(pickle.dumps(shown))
     assert again.columns == (3, 0, 2) and np.array_equal(again[5:9], shown[5:9])
+
+
+def test_a_zoomed_out_heatmap_reads_no_sample_of_the_file(tmp_path):
+    """Columns of 128 samples or more take their edges on the pyramid's bins: their means come from the pyramid's
+    running sums alone (a jump on a cold disk read hundreds of scattered pieces of the file)."""
+    values = recording(400_000, 16)
+    np.save(tmp_path / "probe.npy", values)
+    signal = read_timeseries(tmp_path / "probe.npy")
+    video = fake_video(len(values) / RATE)
+    scene = build_scene(video, signals=signal, window=5.0, alignment={"mode": "stretch"}, style={"heatmaps": [0]})
+    counting = Counting(signal.values.raw)
+    object.__setattr__(signal.values, "raw", counting)
+    box = scene.layout.panel_box
+    image = next(item for item in scene.plot.strip_geometry(0, 0, 1500, box, frame=10).items if isinstance(item, Image))
+    assert counting.rows <= 2 and image.pixels.shape[1] == 1500  # columns past the data's ends: their nearest sample

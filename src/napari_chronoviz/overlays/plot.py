@@ -697,14 +697,16 @@ class PlotPanel:
 
     def _heatmap_image(self, trace_index: int, lane: np.ndarray, start: int, stop: int, frame: int) -> Image:
         """Channels x time as colors, one cell per channel and strip pixel `start` to `stop`: the mean of the
-        samples in the pixel, or the nearest sample where samples are sparser than pixels; transparent outside
-        the data."""
+        samples in the pixel (its edges on the pyramid's bins when it holds many, `SignalSlicer.column_edges`), or
+        the nearest sample where samples are sparser than pixels; transparent outside the data."""
         trace, heatmap = self.traces[trace_index], self.heatmaps[trace_index]
         sample_times = trace.alignment.sample_times
         n_columns = stop - start
         edges = self.strip_start + np.arange(start, stop + 1) / self.pixels_per_second(lane)
         centers = (edges[:-1] + edges[1:]) / 2
-        bins = sample_times.searchsorted(edges)
+        bins = self.slicers[trace_index].column_edges(
+            sample_times.searchsorted(edges), trace.alignment.sample_rate / self.pixels_per_second(lane)
+        )
         dense = np.diff(bins) >= 2
         means = self.slicers[trace_index].column_means(np.where(dense, bins[:-1], 0), np.where(dense, bins[1:], 0))
         after = (
