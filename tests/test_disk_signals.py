@@ -3,6 +3,7 @@ whole; the panel draws from the pyramid exactly the pixels it draws from every s
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from types import SimpleNamespace
@@ -75,6 +76,21 @@ def test_a_large_npy_stays_on_disk_and_reads_only_the_rows_asked(tmp_path):
         signal.to_dataframe()
 
 
+def test_rows_far_apart_and_close_together_read_as_they_are(tmp_path, monkeypatch):
+    """Rows a few apart are read in one go through the gap between them (fewer reads); each row is still its own."""
+    values = recording(50_000)
+    np.save(tmp_path / "probe.npy", values)
+    samples = read_timeseries(tmp_path / "probe.npy").values
+    reads = []
+    read_runs = DiskSamples._read_runs
+    monkeypatch.setattr(
+        DiskSamples, "_read_runs", lambda self, starts, ends: reads.append(len(starts)) or read_runs(self, starts, ends)
+    )
+    rows = np.r_[3, 5, 6, 900, 40_000, 40_002, 49_999, 100, 5]
+    np.testing.assert_array_equal(samples.take(rows, [2, 0]), values[rows][:, [2, 0]])
+    assert reads == [3]  # 3..6..900 one read (gaps of a few kB), 40_000..40_002 another, 49_999 a third
+
+
 def test_raw_binary_reads_with_its_dtype_channels_gain_and_rate(tmp_path):
     values = recording(40_000, 4)
     values.tofile(tmp_path / "run_g0_t0.imec0.ap.bin")
@@ -102,8 +118,21 @@ def test_a_large_hdf5_dataset_stays_on_disk(tmp_path):
     np.testing.assert_allclose(signal.times[-1], 19.999)
 
 
-def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path):
-    values = recording(300_001, 2)
+def in_dtype(values: np.ndarray, dtype: str) -> np.ndarray:
+    """`values` spread over the whole range of an integer `dtype` (its least and greatest values included), or as
+    floats with NaN runs."""
+    if np.dtype(dtype).kind == "f":
+        floats = values.astype(dtype) / 7
+        floats[1000:1100, 0] = np.nan  # a run of NaN inside bins and across one's edge
+        return floats
+    info = np.iinfo(dtype)
+    scaled = (values.astype(float) - values.min()) / np.ptp(values) * (float(info.max) - info.min) + info.min
+    return np.clip(np.round(scaled), info.min, info.max).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["int16", "uint16", "uint8", "int8", "int32", "float32"])
+def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path, dtype):
+    values = in_dtype(recording(300_001, 2), dtype)
     np.save(tmp_path / "x.npy", values)
     pyramid = pyramid_of(read_timeseries(tmp_path / "x.npy").values, progress=False)
     rng = np.random.default_rng(1)
@@ -111,13 +140,15 @@ def test_pyramid_extremes_and_sums_are_those_of_the_samples(tmp_path):
     stops = np.minimum(starts + rng.integers(1, 90_000, 400), 300_001)
     low, low_at, high, high_at = pyramid.extremes(starts, stops)
     sums = pyramid.sums_of(starts, stops)
+    assert pyramid.finite == (dtype != "float32")
     for i, (start, stop) in enumerate(zip(starts, stops)):
         piece = values[start:stop]
-        np.testing.assert_array_equal(low[i], piece.min(axis=0))
-        np.testing.assert_array_equal(high[i], piece.max(axis=0))
-        np.testing.assert_array_equal(low_at[i], start + piece.argmin(axis=0))  # the first occurrence
-        np.testing.assert_array_equal(high_at[i], start + piece.argmax(axis=0))
-        np.testing.assert_array_equal(sums[i], piece.sum(axis=0, dtype=float))
+        np.testing.assert_array_equal(low[i], np.nanmin(piece, axis=0))
+        np.testing.assert_array_equal(high[i], np.nanmax(piece, axis=0))
+        np.testing.assert_array_equal(low_at[i], start + np.nanargmin(piece, axis=0))  # the first occurrence
+        np.testing.assert_array_equal(high_at[i], start + np.nanargmax(piece, axis=0))
+        if pyramid.finite:  # sums are asked of finite recordings only
+            np.testing.assert_array_equal(sums[i], piece.sum(axis=0, dtype=float))
 
 
 def test_pyramid_is_cached_and_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
@@ -297,3 +328,42 @@ def test_the_dock_adds_a_binary_recording_given_its_dtype_channels_rate_and_gain
     np.testing.assert_allclose(signal.values[100], values[100] * 0.195)
     dock.kind.value = "events"
     assert dock.dtype.native.isHidden()
+
+
+def test_a_subset_of_columns_in_another_order_reads_and_summarises_as_those_columns(tmp_path):
+    """A recording shown as some of its file's columns, reordered (a probe's channels by depth, its sync column
+    left out): rows, extremes and sums are those columns', through the file's one pyramid."""
+    values = recording(200_000, 4)
+    np.save(tmp_path / "x.npy", values)
+    whole = read_timeseries(tmp_path / "x.npy").values
+    shown = dataclasses.replace(whole, columns=(3, 0, 2), gain=np.array([1.0, 2.0, 0.5]))
+    assert shown.shape == (200_000, 3)
+    np.testing.assert_array_equal(shown[10:20], values[10:20][:, [3, 0, 2]] * [1.0, 2.0, 0.5])
+    np.testing.assert_array_equal(shown.take(np.array([7, 3, 7]), [1, 2]), values[[7, 3, 7]][:, [0, 2]] * [2.0, 0.5])
+    pyramid = pyramid_of(shown, progress=False)
+    starts = np.array([0, 17, 5_000, 123_457])
+    stops = np.array([200_000, 18, 70_001, 199_999])
+    low, low_at, high, high_at = pyramid.extremes(starts, stops, [2, 0])
+    sums = pyramid.sums_of(starts, stops)
+    for i, (start, stop) in enumerate(zip(starts, stops)):
+        piece = values[start:stop][:, [2, 3]]
+        np.testing.assert_array_equal(low[i], piece.min(axis=0) * [0.5, 1.0])
+        np.testing.assert_array_equal(high_at[i], start + piece.argmax(axis=0))
+        np.testing.assert_array_equal(sums[i], values[start:stop][:, [3, 0, 2]].sum(axis=0) * [1.0, 2.0, 0.5])
+    again = pickle.loads(pickle.dumps(shown))
+    assert again.columns == (3, 0, 2) and np.array_equal(again[5:9], shown[5:9])
+
+
+def test_a_zoomed_out_heatmap_reads_no_sample_of_the_file(tmp_path):
+    """Columns of 128 samples or more take their edges on the pyramid's bins: their means come from the pyramid's
+    running sums alone (a jump on a cold disk read hundreds of scattered pieces of the file)."""
+    values = recording(400_000, 16)
+    np.save(tmp_path / "probe.npy", values)
+    signal = read_timeseries(tmp_path / "probe.npy")
+    video = fake_video(len(values) / RATE)
+    scene = build_scene(video, signals=signal, window=5.0, alignment={"mode": "stretch"}, style={"heatmaps": [0]})
+    counting = Counting(signal.values.raw)
+    object.__setattr__(signal.values, "raw", counting)
+    box = scene.layout.panel_box
+    image = next(item for item in scene.plot.strip_geometry(0, 0, 1500, box, frame=10).items if isinstance(item, Image))
+    assert counting.rows <= 2 and image.pixels.shape[1] == 1500  # columns past the data's ends: their nearest sample

@@ -188,3 +188,102 @@ def test_a_window_in_samples_on_timestamps_keeps_its_boundary_samples():
     for n in (1, 3, 4, 10):
         assert alignment.window(30, n, n, unit="samples").samples == slice(100 - n, 101 + n)
         assert alignment.window(30, n * 0.01, n * 0.01).samples == slice(100 - n, 101 + n)
+
+
+# --- a regular clock: times from a rate, not held per sample ---------------------------------------------
+
+JITTERED = np.sort(np.arange(750) / 25 + np.random.default_rng(3).normal(0, 2e-4, 750))  # a camera's own times
+
+
+@pytest.mark.parametrize(
+    "rate, n_samples, frames, offset, sync",
+    [
+        (30_000.0, 30_000 * 31, JITTERED, 0.0, None),  # a probe under a jittery camera
+        (1000 / 3, 9_001, frame_times(400), 0.37, None),  # a rate with no exact binary step
+        (
+            30_000.0,
+            30_000 * 20,
+            JITTERED,
+            -1.2,
+            ([1.5001, 8.5008, 15.5015], [1.0, 8.0, 15.0]),
+        ),  # a fitted clock map and an offset
+        (25.0, 750, JITTERED, 0.0, None),  # one sample per frame
+    ],
+)
+def test_a_regular_clock_places_samples_exactly_where_their_times_would(rate, n_samples, frames, offset, sync):
+    """The rate path (times computed when asked) and the array path (every sample's time) are one way: the same
+    positions, windows, values and searches, to the last bit."""
+    from napari_chronoviz._times import RegularTimes
+    from napari_chronoviz.io.timeseries import Signal
+
+    values = np.sin(np.arange(n_samples) / 97.0)[:, None]
+    regular = RegularTimes(n_samples, rate)
+    assert np.array_equal(np.asarray(regular), np.arange(n_samples) / rate)
+    by_array = align(frames, Signal(values, ("x",), times=np.arange(n_samples) / rate), offset=offset, sync=sync)
+    by_rate = align(frames, Signal(values, ("x",), times=regular), offset=offset, sync=sync)
+    assert isinstance(by_rate.sample_times, RegularTimes)
+    np.testing.assert_array_equal(by_rate.positions, by_array.positions)
+    np.testing.assert_array_equal(np.asarray(by_rate.sample_times), by_array.sample_times)
+    every = np.arange(len(frames))
+    np.testing.assert_array_equal(by_rate.values(values, every), by_array.values(values, every))
+    for side, bounds in zip(("left", "right"), by_array.window_bounds(frames, 0.3, 0.7)):
+        np.testing.assert_array_equal(by_rate.window_bounds(frames, 0.3, 0.7)[side == "right"], bounds)
+    for frame in range(0, len(frames), 23):
+        for unit, reach in (("s", (0.5, 0.25)), ("samples", (40, 7))):
+            expected, got = by_array.window(frame, *reach, unit=unit), by_rate.window(frame, *reach, unit=unit)
+            assert (got.start, got.stop) == (expected.start, expected.stop)
+            np.testing.assert_array_equal(got.offsets, expected.offsets)
+    rng = np.random.default_rng(0)
+    times = by_array.sample_times
+    queries = np.r_[times[rng.integers(0, n_samples, 500)], rng.uniform(times[0] - 2, times[-1] + 2, 500), np.nan]
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(
+            by_rate.sample_times.searchsorted(queries, side), times.searchsorted(queries, side)
+        )
+    rows = rng.integers(-n_samples, n_samples, 50)
+    np.testing.assert_array_equal(by_rate.sample_times[rows], times[rows])
+    assert by_rate.sample_times[-1] == times[-1] and np.array_equal(by_rate.sample_times[5:90:3], times[5:90:3])
+
+
+def test_a_signal_given_a_rate_holds_no_time_per_sample(tmp_path):
+    """An hour at 30 kHz would hold 864 MB of times twice (the signal's and the alignment's): the rate is kept."""
+    from napari_chronoviz._times import RegularTimes
+    from napari_chronoviz.sources import SourceSpec
+
+    np.save(tmp_path / "trace.npy", np.arange(3000.0))
+    signal = SourceSpec("signals", str(tmp_path / "trace.npy"), rate=1000.0).read()
+    assert isinstance(signal.times, RegularTimes) and signal.times.rate == 1000.0
+    alignment = align(frame_times(90), signal, offset=0.5)
+    assert isinstance(alignment.sample_times, RegularTimes)
+    assert alignment.sample_rate == 1000.0
+    np.testing.assert_allclose(alignment.positions[15:90], (frame_times(90)[15:90] - 0.5) * 1000)
+    assert list(signal.to_dataframe()["time"][:3]) == [0.0, 0.001, 0.002]
+
+
+def test_a_clock_map_that_runs_backwards_is_refused_on_a_regular_clock():
+    from napari_chronoviz._times import RegularTimes
+    from napari_chronoviz.io.timeseries import Signal
+
+    signal = Signal(np.zeros((1000, 1)), ("x",), times=RegularTimes(1000, 100.0))
+    with pytest.raises(AlignmentError, match="runs backwards"):
+        align(frame_times(300), signal, sync=([1.0, 2.0], [2.0, 1.0]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 5000),
+    rate=st.floats(0.01, 1e6),
+    start=st.floats(-1e4, 1e4),
+    scale=st.floats(0.5, 2.0),
+    shift=st.floats(-100, 100),
+    fractions=st.lists(st.floats(-0.2, 1.2), min_size=1, max_size=20),
+)
+def test_regular_times_search_and_index_as_their_array(n, rate, start, scale, shift, fractions):
+    from napari_chronoviz._times import RegularTimes
+
+    regular = RegularTimes(n, rate, start).mapped(scale, shift)
+    times = np.asarray(regular)
+    assert np.array_equal(times, scale * (np.arange(n) / rate + start) + shift)
+    queries = np.r_[times[0] + np.array(fractions) * (times[-1] - times[0] + 1), times[:: max(n // 7, 1)]]
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(regular.searchsorted(queries, side), times.searchsorted(queries, side))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 SHOWN = 5  # how many offending indices a message lists
@@ -31,6 +33,8 @@ def require_finite_increasing(times: np.ndarray, where: str, items: str, fix: st
 
 def nominal_rate(frame_times: np.ndarray) -> float:
     """Frames per second from the median step between frame times (1.0 when it cannot be told)."""
+    if isinstance(frame_times, RegularTimes):
+        return frame_times.rate_on_clock
     steps = np.diff(frame_times)
     return float(1 / np.median(steps)) if len(steps) and np.median(steps) > 0 else 1.0
 
@@ -59,3 +63,115 @@ def extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
     last_slope = (known_y[-1] - known_y[-2]) / (known_x[-1] - known_x[-2])
     result = np.where(np.less(x, known_x[0]), known_y[0] + (np.asarray(x) - known_x[0]) * first_slope, result)
     return np.where(np.greater(x, known_x[-1]), known_y[-1] + (np.asarray(x) - known_x[-1]) * last_slope, result)
+
+
+@dataclass(frozen=True, eq=False)
+class RegularTimes:
+    """The times of `n` samples taken at a regular `rate`, computed when asked rather than held.
+
+    Sample k sits at `k / rate + start` seconds, then through each `(scale, shift)` of `maps` in turn
+    (`scale * t + shift`: a fitted clock map, an offset). It stands in for the array of those times wherever
+    one is read by index, slice or `searchsorted`, and gives the very same numbers (the same floating-point
+    operations in the same order), without holding them: an hour at 30 kHz would be 864 MB of float64.
+    `numpy.asarray` gives the whole array.
+    """
+
+    n: int
+    rate: float  # samples per second on the samples' own clock
+    start: float = 0.0  # seconds, sample 0's time on that clock
+    maps: tuple[tuple[float, float], ...] = ()
+
+    def __post_init__(self):
+        if not (np.isfinite(self.rate) and self.rate > 0 and np.isfinite(self.start)):
+            raise ValueError(
+                f"A regular clock needs a positive rate and a finite start, got {self.rate!r}, {self.start!r}."
+            )
+        if any(not (np.isfinite(scale) and scale > 0 and np.isfinite(shift)) for scale, shift in self.maps):
+            raise ValueError(f"A regular clock's maps must keep times increasing, got {self.maps!r}.")
+
+    def mapped(self, scale: float = 1.0, shift: float = 0.0) -> RegularTimes:
+        """These times through `scale * t + shift` (a clock map; `shift` alone: an offset)."""
+        return RegularTimes(self.n, self.rate, self.start, (*self.maps, (float(scale), float(shift))))
+
+    @property
+    def rate_on_clock(self) -> float:
+        """Samples per second on the clock the maps lead to."""
+        return self.rate / float(np.prod([scale for scale, _ in self.maps]))
+
+    def at(self, indices) -> np.ndarray:
+        """The times of samples `indices` (integers, not checked against `n`)."""
+        times = np.asarray(indices, dtype=float) / self.rate + self.start
+        for scale, shift in self.maps:
+            times = scale * times + shift
+        return times
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self.n,)
+
+    @property
+    def ndim(self) -> int:
+        return 1
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(float)
+
+    def __getitem__(self, key):
+        """Times by index (negative counts from the end), slice or integer array, as an array's would be."""
+        if isinstance(key, slice):
+            return self.at(np.arange(*key.indices(self.n)))
+        indices = np.asarray(key)
+        if indices.dtype.kind not in "iu":
+            raise IndexError(f"Regular sample times are indexed by integers or slices, not {indices.dtype}.")
+        if np.any((indices < -self.n) | (indices >= self.n)):
+            raise IndexError(f"Sample index out of range for {self.n} samples.")
+        return self.at(np.where(indices < 0, indices + self.n, indices))[()]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.at(np.arange(self.n)).astype(dtype or float, copy=False)
+
+    def searchsorted(self, values, side: str = "left"):
+        """Where `values` would go to keep the times sorted, as `numpy.ndarray.searchsorted` (NaN goes last)."""
+        values = np.where(np.isnan(values), np.inf, values)  # NaN goes last, as infinity would
+        guess = values
+        for scale, shift in reversed(self.maps):
+            guess = (guess - shift) / scale
+        guess = np.clip((guess - self.start) * self.rate, -1, self.n + 1)
+        found = np.clip(np.ceil(guess) if side == "left" else np.floor(guess) + 1, 0, self.n).astype(np.int64)
+        before = np.less if side == "left" else np.less_equal  # the times that go before a value
+        while True:  # the guess is off by at most a step or two of rounding: settle it on the computed times
+            down = (found > 0) & ~before(self.at(found - 1), values)
+            up = (found < self.n) & before(self.at(found), values) & ~down
+            if not (down.any() or up.any()):
+                break
+            found = found - down + up
+        return found[()]
+
+    def rows_around(self, times, ends: bool = False) -> np.ndarray:
+        """The samples on either side of each of `times` (and with `ends`, the first two and last two), sorted:
+        interpolating over just these gives what interpolating over every sample would."""
+        after = np.clip(np.atleast_1d(self.searchsorted(times, "right")), 0, self.n - 1)
+        rows = [after, np.maximum(after - 1, 0)]
+        if ends:
+            rows.append(np.array([0, 1, self.n - 2, self.n - 1]).clip(0, self.n - 1))
+        return np.unique(np.concatenate(rows))
+
+
+def sample_positions(sample_times, times, extrapolated: bool = False):
+    """The fractional sample index at each of `times` (seconds) by linear interpolation over the samples' times;
+    outside the samples NaN, or with `extrapolated` the end steps continued.
+
+    `sample_times` is an increasing array, or a `RegularTimes`, of which only the samples around `times` are
+    computed (the same result)."""
+    if isinstance(sample_times, RegularTimes):
+        rows = sample_times.rows_around(times, ends=extrapolated)
+        known = sample_times.at(rows)
+    else:
+        rows, known = np.arange(len(sample_times)), sample_times
+    if extrapolated:
+        return extrapolate(times, known, rows.astype(float))
+    return np.interp(times, known, rows.astype(float), left=np.nan, right=np.nan)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._times import RegularTimes
 from .errors import ChronovizError
 from .io.labels import read_events, read_intervals
 from .io.pose import check_pose_video, read_pose
@@ -274,7 +275,7 @@ def _timed_by_rate(signal, rate: float, name: str):
             f"{name} has its own {column} column, so a sample rate does not apply: leave the rate empty, or read "
             "another column as the time."
         )
-    return replace(signal, times=np.arange(signal.n_samples) / float(rate))
+    return replace(signal, times=RegularTimes(signal.n_samples, float(rate)))
 
 
 def ratio_from_text(text: str, name: str = "The ratio") -> Fraction | None:

@@ -21,7 +21,16 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from ._times import UNIT_NAMES, extrapolate, mean_rate, nominal_rate, require_finite_increasing, unit_read_as_seconds
+from ._times import (
+    UNIT_NAMES,
+    RegularTimes,
+    extrapolate,
+    mean_rate,
+    nominal_rate,
+    require_finite_increasing,
+    sample_positions,
+    unit_read_as_seconds,
+)
 from .errors import AlignmentError, ChronovizWarning, advice
 from .io.tables import TIME_COLUMN_NAMES
 
@@ -41,7 +50,15 @@ class ClockFit:
     intercept: float
     residuals: np.ndarray  # seconds, video clock, one per event
 
-    def __call__(self, source_times: np.ndarray) -> np.ndarray:
+    def __call__(self, source_times):
+        """`source_times` (an array, or a `RegularTimes` and then one too) on the video's clock."""
+        if isinstance(source_times, RegularTimes):
+            if not self.slope > 0:
+                raise AlignmentError(
+                    f"The sync events give a clock map that runs backwards (slope {self.slope:g}): check that each "
+                    "pair holds the same event seen on the video's clock and on the source's."
+                )
+            return source_times.mapped(self.slope, self.intercept)
         return self.slope * np.asarray(source_times, dtype=float) + self.intercept
 
     @property
@@ -74,7 +91,7 @@ class Alignment:
     interpolation: str
     message: str  # what was decided, for the user (e.g. what `auto` chose)
     frame_times: np.ndarray  # the video's, seconds
-    sample_times: np.ndarray  # each sample's time on the video's clock, seconds
+    sample_times: np.ndarray | RegularTimes  # each sample's time on the video's clock, seconds
     clock: ClockFit | None = None
     offset: float = 0.0  # seconds, as given to `align`
 
@@ -132,15 +149,15 @@ class Alignment:
         (seconds on the video's clock; a scalar or an array, e.g. every frame's time)."""
         centers = np.asarray(centers, dtype=float)
         return (
-            np.searchsorted(self.sample_times, centers - left - self._edge_tolerance, "left"),
-            np.searchsorted(self.sample_times, centers + right + self._edge_tolerance, "right"),
+            self.sample_times.searchsorted(centers - left - self._edge_tolerance, "left"),
+            self.sample_times.searchsorted(centers + right + self._edge_tolerance, "right"),
         )
 
     @cached_property
     def sample_rate(self) -> float:
         """The source's nominal rate on the video's clock (samples per second).
 
-        Cached: it is a median over every sample, and windows are taken on every frame.
+        Cached: for times of their own it is a median over every sample, and windows are taken on every frame.
         """
         return nominal_rate(self.sample_times)
 
@@ -161,7 +178,7 @@ class Alignment:
             return SampleWindow(start, stop, self.sample_times[start:stop] - center)
         if unit != "samples":
             raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")
-        position = _snap(extrapolate(center, self.sample_times, np.arange(self.n_samples, dtype=float)))
+        position = _snap(sample_positions(self.sample_times, center, extrapolated=True))
         start = int(np.clip(np.ceil(position - left), 0, self.n_samples))
         stop = int(np.clip(np.floor(position + right) + 1, start, self.n_samples))
         return SampleWindow(start, stop, np.arange(start, stop) - position)
@@ -401,7 +418,11 @@ class _SourceShape:
             times = None if source.times is None else np.asarray(source.times, dtype=float)
             return cls(len(source.xy), times, frames, is_pose=True)
         if hasattr(source, "values") and hasattr(source, "times") and not hasattr(source, "columns"):  # a Signal
-            times = None if source.times is None else np.asarray(source.times, dtype=float)
+            times = (
+                source.times
+                if isinstance(source.times, (RegularTimes, type(None)))
+                else np.asarray(source.times, float)
+            )
             frames = getattr(source, "frames", None)
             return cls(
                 len(source.values),  # a recording on disk (`DiskSamples`) is not read to be counted
@@ -479,17 +500,19 @@ def _align_timestamps(frame_times, source_times, n_samples, offset, interpolatio
         )
     if len(source_times) != n_samples:
         raise AlignmentError(f"The source has {n_samples} samples but {len(source_times)} times.")
-    require_finite_increasing(
-        source_times,
-        "The source's times",
-        "samples",
-        "Sort the table by time or remove duplicated rows.",
-        AlignmentError,
-    )
+    if not isinstance(source_times, RegularTimes):  # regular times increase by construction
+        require_finite_increasing(
+            source_times,
+            "The source's times",
+            "samples",
+            "Sort the table by time or remove duplicated rows.",
+            AlignmentError,
+        )
     clock = fit_clock(sync) if sync is not None else None
-    on_video_clock = (clock(source_times) if clock else source_times) + offset
+    on_clock = clock(source_times) if clock else source_times
+    on_video_clock = on_clock.mapped(shift=offset) if isinstance(on_clock, RegularTimes) else on_clock + offset
     _check_overlap(frame_times, on_video_clock)
-    positions = np.interp(frame_times, on_video_clock, np.arange(n_samples, dtype=float), left=np.nan, right=np.nan)
+    positions = sample_positions(on_video_clock, frame_times)
     message = f"timestamps: source times {'through the fitted clock map ' if clock else ''}plus {offset:g} s"
     return Alignment(
         positions, "timestamps", None, n_samples, interpolation, message, frame_times, on_video_clock, clock, offset

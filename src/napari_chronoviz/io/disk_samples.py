@@ -9,14 +9,14 @@ gain (e.g. microvolts per bit). Whole-recording summaries come from its min/max 
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROWS_PER_READ = 1 << 16  # rows a chunked pass reads at a time
+ROWS_PER_READ = 1 << 16  # rows a pass over many ranges reads at a time
+READ_THROUGH = 16 << 10  # bytes between two wanted rows read rather than skipped: costs less than another read
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +35,9 @@ class DiskSamples:
         Physical value = raw * gain + offset; one number, or one per channel. Gains are positive.
     byte_offset : int
         Where a memmapped array starts in `path` (its header), so chunked passes read the file directly.
+    columns : tuple of int, optional
+        The file's column of each channel, in the order shown (a subset, or channels ordered by their place on
+        a probe); None: every column in file order. Gains and offsets are per channel, in this order.
     """
 
     raw: Any
@@ -43,10 +46,15 @@ class DiskSamples:
     gain: Any = 1.0
     offset: Any = 0.0
     byte_offset: int | None = None
+    columns: tuple[int, ...] | None = None
 
     def __post_init__(self):
         if np.ndim(self.raw) != 2:
             raise ValueError(f"DiskSamples needs a 2-D (samples x channels) array, got shape {np.shape(self.raw)}.")
+        if self.columns is not None:
+            columns = np.asarray(self.columns)
+            if columns.ndim != 1 or not len(columns) or columns.min() < 0 or columns.max() >= self.raw.shape[1]:
+                raise ValueError(f"{self.path}: columns {self.columns!r} are not columns of {self.raw.shape[1]}.")
         gain = np.asarray(self.gain, dtype=float)
         if gain.ndim > 1 or (gain.ndim == 1 and len(gain) != self.shape[1]) or not np.all(gain > 0):
             raise ValueError(
@@ -57,16 +65,23 @@ class DiskSamples:
     def __reduce__(self):
         """Pickled as where the array lives, not its contents (a chunked export sends scenes to other processes)."""
         if isinstance(self.raw, np.ndarray):
-            where = ("memmap", np.dtype(self.raw.dtype).str, self.shape, self.byte_offset, self.raw.flags.f_contiguous)
+            raw = self.raw
+            where = ("memmap", np.dtype(raw.dtype).str, raw.shape, self.byte_offset, raw.flags.f_contiguous)
         elif hasattr(self.raw, "get_orthogonal_selection"):
             where = ("zarr",)
         else:
             where = ("hdf5",)
-        return _reopened, (str(self.path), self.member, where, self.gain, self.offset)
+        return _reopened, (str(self.path), self.member, where, self.gain, self.offset, self.columns)
 
     @property
     def shape(self) -> tuple[int, int]:
-        return tuple(int(n) for n in self.raw.shape)
+        """(samples, channels) as shown; `raw.shape` is the file's."""
+        n_columns = len(self.columns) if self.columns is not None else self.raw.shape[1]
+        return int(self.raw.shape[0]), int(n_columns)
+
+    def file_columns(self, channels=slice(None)):
+        """The file's columns of `channels` (an index, slice or list of channels as shown)."""
+        return channels if self.columns is None else np.asarray(self.columns)[channels]
 
     @property
     def ndim(self) -> int:
@@ -117,41 +132,59 @@ class DiskSamples:
 
     def raw_rows(self, rows: slice, channels=slice(None)) -> np.ndarray:
         """Rows `rows` (a slice) of `channels` in the file's dtype."""
+        return self.file_rows(rows)[:, self.file_columns(channels)]
+
+    def file_rows(self, rows: slice, once: bool = False) -> np.ndarray:
+        """Rows `rows` (a slice) of every column of the file, in its dtype.
+
+        `once`: the rows are read once, in a pass over the whole file (a pyramid's build): their pages are then
+        dropped from the system's file cache where it allows, rather than evicting everything else cached
+        (which, for a recording larger than the free memory, costs this process too: it reads at a third of
+        the speed)."""
         if self._reads_file:
             start, stop, step = rows.indices(len(self))
             if step == 1:
-                return self._read_runs(np.array([start]), np.array([max(stop, start)]))[:, channels]
-        return np.asarray(self.raw[rows])[:, channels]
+                return self._read_runs(np.array([start]), np.array([max(stop, start)]), once)
+        return np.asarray(self.raw[rows])
 
     def raw_take(self, sorted_rows: np.ndarray, channels=slice(None)) -> np.ndarray:
         """The rows at increasing indices `sorted_rows`, in the file's dtype (HDF5 and Zarr need them sorted)."""
-        if self._reads_file:
-            breaks = np.flatnonzero(np.diff(sorted_rows) != 1) + 1
+        channels = self.file_columns(channels)
+        if self._reads_file:  # runs of rows, read through gaps shorter than `READ_THROUGH` bytes: fewer reads
+            row_bytes = self.raw.shape[1] * np.dtype(self.raw.dtype).itemsize
+            breaks = np.flatnonzero(np.diff(sorted_rows) * row_bytes > READ_THROUGH) + 1
             starts, ends = sorted_rows[np.r_[0, breaks]], sorted_rows[np.r_[breaks - 1, len(sorted_rows) - 1]] + 1
-            return self._read_runs(starts, ends)[:, channels]
+            block = self._read_runs(starts, ends)
+            if len(block) == len(sorted_rows):  # no gap read through
+                return block[:, channels]
+            run = np.repeat(np.arange(len(starts)), np.diff(np.r_[0, breaks, len(sorted_rows)]))
+            begins = np.r_[0, np.cumsum(ends - starts)[:-1]]
+            return block[sorted_rows - starts[run] + begins[run]][:, channels]
         if isinstance(self.raw, np.ndarray):
             return self.raw[sorted_rows][:, channels]
         if hasattr(self.raw, "get_orthogonal_selection"):  # zarr
             return np.asarray(self.raw.get_orthogonal_selection((sorted_rows, slice(None))))[:, channels]
         return np.asarray(self.raw[sorted_rows])[:, channels]
 
-    def _read_runs(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        """Rows `start:end` of each run, one after another, read with `os.preadv` into one array."""
-        n_channels = self.shape[1]
+    def _read_runs(self, starts: np.ndarray, ends: np.ndarray, once: bool = False) -> np.ndarray:
+        """Rows `start:end` of each run, one after another, read into one array (see `file_rows` for `once`)."""
+        n_channels = self.raw.shape[1]
         row_bytes = n_channels * np.dtype(self.raw.dtype).itemsize
         out = np.empty((int((ends - starts).sum()), n_channels), self.raw.dtype)
-        flat = out.reshape(-1).view(np.uint8)
-        descriptor = os.open(self.path, os.O_RDONLY)
-        try:
+        flat = memoryview(out.reshape(-1).view(np.uint8))
+        with open(self.path, "rb", buffering=0) as file:
             done = 0
             for start, end in zip(starts.tolist(), ends.tolist()):
-                size = (end - start) * row_bytes
-                got = os.preadv(descriptor, [flat[done : done + size]], self.byte_offset + start * row_bytes)
+                size, position = (end - start) * row_bytes, self.byte_offset + start * row_bytes
+                file.seek(position)
+                got = 0
+                while got < size and (count := file.readinto(flat[done + got : done + size])):
+                    got += count
                 if got != size:
                     raise OSError(f"{self.path}: read {got} of {size} bytes at row {start}; was the file cut short?")
+                if once and hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(file.fileno(), position, size, os.POSIX_FADV_DONTNEED)
                 done += size
-        finally:
-            os.close(descriptor)
         return out
 
     def scaled(self, raw: np.ndarray, channels=slice(None)) -> np.ndarray:
@@ -160,25 +193,6 @@ class DiskSamples:
         gain = gain[channels] if gain.ndim else gain
         offset = offset[channels] if offset.ndim else offset
         return raw.astype(float) * gain + offset
-
-    def chunks(self, rows: int = ROWS_PER_READ):
-        """(start, raw rows) of the whole array in order, `rows` at a time, in the file's dtype.
-
-        A memmapped file is read with plain reads rather than through the map, so a pass over a recording
-        larger than memory does not keep its pages mapped (the process's resident memory stays flat)."""
-        n_samples, n_channels = self.shape
-        itemsize = np.dtype(self.raw.dtype).itemsize
-        fortran = isinstance(self.raw, np.ndarray) and self.raw.flags.f_contiguous and not self.raw.flags.c_contiguous
-        direct = self.byte_offset is not None and not fortran
-        with open(self.path, "rb") if direct else nullcontext() as file:
-            for start in range(0, n_samples, rows):
-                stop = min(start + rows, n_samples)
-                if file is None:
-                    yield start, np.asarray(self.raw[start:stop])
-                    continue
-                file.seek(self.byte_offset + start * n_channels * itemsize)
-                block = np.fromfile(file, dtype=self.raw.dtype, count=(stop - start) * n_channels)
-                yield start, block.reshape(stop - start, n_channels)
 
     @property
     def identity(self) -> dict:
@@ -190,12 +204,12 @@ class DiskSamples:
             "member": self.member,
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
-            "shape": list(self.shape),
+            "shape": list(self.raw.shape),
             "dtype": np.dtype(self.raw.dtype).str,
         }
 
 
-def _reopened(path: str, member: str, where: tuple, gain, offset) -> DiskSamples:
+def _reopened(path: str, member: str, where: tuple, gain, offset, columns) -> DiskSamples:
     """The `DiskSamples` that `DiskSamples.__reduce__` describes, opened again."""
     kind = where[0]
     if kind == "memmap":
@@ -210,7 +224,7 @@ def _reopened(path: str, member: str, where: tuple, gain, offset) -> DiskSamples
         import h5py
 
         raw = h5py.File(path, "r")[member]
-    return DiskSamples(raw, Path(path), member, gain, offset, where[3] if kind == "memmap" else None)
+    return DiskSamples(raw, Path(path), member, gain, offset, where[3] if kind == "memmap" else None, columns)
 
 
 def memmap_of_npy(path: Path) -> tuple[np.ndarray, int]:

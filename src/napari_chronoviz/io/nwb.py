@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._times import nominal_rate
+from .._times import RegularTimes, nominal_rate
 from ..errors import ChronovizError, LabelError, PoseError, SignalError, VideoReadError
 from .chunked_video import VideoChunks
 from .remote import RemoteFile, beside, cached_download, is_url, url_name
@@ -325,7 +325,7 @@ class NwbSeries:
 
     values: np.ndarray  # (samples, channels) float, in the series' unit
     names: tuple[str, ...]
-    times: np.ndarray
+    times: np.ndarray | RegularTimes  # a series stored with `starting_time` and `rate` keeps just those
     source: str
 
 
@@ -373,7 +373,10 @@ def nwb_series(path, key: str | None = None) -> NwbSeries:
                 "samples (1-D) or samples x channels (2-D)."
             )
         values = values.reshape(len(values), -1) * series.conversion + getattr(series, "offset", 0.0)
-        times = np.asarray(series.get_timestamps(), dtype=float)
+        if series.timestamps is None:  # pynwb's own formula, `arange(n) / rate + starting_time`, computed when asked
+            times = RegularTimes(len(values), float(series.rate), float(series.starting_time or 0.0))
+        else:
+            times = np.asarray(series.timestamps, dtype=float)
         unit = f" ({series.unit})" if series.unit and series.unit != UNKNOWN_UNIT else ""
         names = (
             (f"{series.name}{unit}",)

@@ -31,10 +31,10 @@ from .disk_samples import DiskSamples
 
 BASE_SHIFT = 6
 BASE_BIN = 1 << BASE_SHIFT  # samples per level-0 bin
-CHUNK_SHIFT = 10
-CHUNK_BINS = 1 << CHUNK_SHIFT  # level-0 bins read at a time while building (65536 samples)
+CHUNK_BYTES = 16 << 20  # about how much of the file a build reads at a time (a power of two of bins)
+SLAB_BINS = 16  # bins reduced at a time: a slab's working arrays stay in the processor's cache
 FORMAT_VERSION = 1
-SUMMARY_THREADS = 2
+SUMMARY_THREADS = max(2, min(8, os.cpu_count() or 2))  # chunks read and summarised at once
 PARTS = ("min", "max", "argmin", "argmax")
 
 
@@ -118,32 +118,39 @@ class Pyramid:
         return self._scaled(low, channels), low_at, self._scaled(high, channels), high_at
 
     def sums_of(self, starts, stops, channels=slice(None)) -> np.ndarray:
-        """The sum of each range `start:stop`, (ranges, channels), physical units (for finite recordings)."""
+        """The sum of each range `start:stop`, (ranges, channels), physical units (for finite recordings).
+
+        The difference of the running sums at the range's ends: each depends on that end alone (a range's sum
+        does not depend on which others are asked with it), and ranges that share an end read it once."""
         starts, stops = np.asarray(starts, np.int64), np.asarray(stops, np.int64)
-        inner_start = np.minimum((starts + BASE_BIN - 1) >> BASE_SHIFT, stops >> BASE_SHIFT)
-        inner_stop = np.maximum(stops >> BASE_SHIFT, inner_start)
-        total = self.sums[inner_stop][:, channels] - self.sums[inner_start][:, channels]
-        head = (starts, np.maximum(np.minimum(inner_start << BASE_SHIFT, stops), starts))
-        tail = (np.maximum(inner_stop << BASE_SHIFT, starts), stops)
-        for edge_start, edge_stop in (head, tail):
-            bin_index = edge_start >> BASE_SHIFT
-            bin_start, bin_stop = bin_index << BASE_SHIFT, (bin_index + 1) << BASE_SHIFT
-            at_start, at_end = edge_start == bin_start, edge_stop == bin_stop
-            # an edge over half of a bin at one of its ends: the bin's sum less the rest of it, shorter to read
-            flip = (edge_stop - edge_start > BASE_BIN // 2) & (bin_index < len(self.mins[0])) & (at_start | at_end)
-            read_start = np.where(flip, np.where(at_start, edge_stop, bin_start), edge_start)
-            read_stop = np.where(flip, np.where(at_start, bin_stop, edge_start), edge_stop)
-            rows, segments = _rows_of(read_start, np.maximum(read_stop, read_start))
-            read = np.zeros_like(total)
-            if len(rows):
-                read[segments.nonempty] = _segment_sums(_gather(self.samples, rows, channels), segments)
-            whole_bin = (
-                self.sums[np.minimum(bin_index + 1, len(self.sums) - 1)][:, channels]
-                - self.sums[np.minimum(bin_index, len(self.sums) - 1)][:, channels]
-            )
-            total += np.where(flip[:, None], whole_bin - read, read)
+        ends, where = np.unique(np.r_[starts, stops], return_inverse=True)
+        running = self._running_sums(ends, channels)
+        total = running[where[len(starts) :]] - running[where[: len(starts)]]
         gain, offset = _per_channel(self.samples.gain, channels), _per_channel(self.samples.offset, channels)
         return total * gain + (stops - starts)[:, None] * offset
+
+    def _running_sums(self, ends: np.ndarray, channels) -> np.ndarray:
+        """The sum of the file values before each sample index of `ends`, (ends, channels): level 0's running sum
+        to the end's bin, plus the samples of the bin before it (or the bin's sum less those from it on, when
+        that is shorter to read)."""
+        n_bins = len(self.mins[0])
+        bins, inside = ends >> BASE_SHIFT, ends & (BASE_BIN - 1)
+        columns = self.samples.file_columns(channels)
+        whole = self.sums[np.minimum(bins, n_bins)][:, columns]
+        flip = (inside > BASE_BIN // 2) & (bins < n_bins)
+        bin_start = bins << BASE_SHIFT
+        read_start = np.where(flip, ends, bin_start)
+        read_stop = np.where(flip, bin_start + BASE_BIN, ends)
+        rows, segments = _rows_of(read_start, read_stop)
+        read = np.zeros_like(whole)
+        if len(rows):
+            values = _gather(self.samples, rows, channels)
+            wide = float if values.dtype.kind == "f" else np.int64  # integers summed exactly
+            read[segments.nonempty] = np.add.reduceat(values, segments.starts, axis=0, dtype=wide)
+        if flip.any():
+            after = self.sums[bins[flip] + 1][:, columns]
+            read[flip] = (after - whole[flip]) - read[flip]
+        return whole + read
 
     def _scaled(self, values: np.ndarray, channels) -> np.ndarray:
         return self.samples.scaled(values, channels)
@@ -163,6 +170,7 @@ class Pyramid:
         """Extremes (file values) over level-0 bins `first:last` of each range, from at most two bins per level."""
         dtype = _working_dtype(self.mins[0].dtype)
         low, high, low_at, high_at = self._no_extremes(len(first), channels)
+        columns = self.samples.file_columns(channels)
         first, last = first.copy(), last.copy()
         level = 0
         while (first < last).any():
@@ -185,10 +193,10 @@ class Pyramid:
                     (self.mins, self.argmins, low, low_at, np.less),
                     (self.maxs, self.argmaxs, high, high_at, np.greater),
                 ):
-                    found = np.asarray(values[level][rows])[:, channels][index].astype(dtype)
+                    found = np.asarray(values[level][rows])[:, columns][index].astype(dtype)
                     at = None
                     if want_positions:
-                        offsets = np.asarray(positions[level][rows])[:, channels][index].astype(np.int64)
+                        offsets = np.asarray(positions[level][rows])[:, columns][index].astype(np.int64)
                         at = (bins[:, None] << (level + BASE_SHIFT)) + offsets
                     chosen_best, chosen_at = best[take], best_at[take]
                     _keep_better(chosen_best, chosen_at, found, at, better)
@@ -240,19 +248,10 @@ def _rows_of(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, _Segmen
     return rows, _Segments(begins, kept_lengths, nonempty)
 
 
-def _segment_sums(values: np.ndarray, segments: _Segments) -> np.ndarray:
-    """Each segment's sum (float64), on its own (segments of up to a bin, padded with zeros to one length)."""
-    longest = int(segments.lengths.max())
-    index = segments.starts[:, None] + np.arange(longest)
-    index = np.where(np.arange(longest) < segments.lengths[:, None], index, len(values))  # past the end: a zero row
-    padded = np.concatenate([values, np.zeros((1, values.shape[1]), values.dtype)])[index]
-    if values.dtype.kind == "f":
-        return padded.sum(axis=1, dtype=float)
-    return padded.sum(axis=1, dtype=np.int64).astype(float)
-
-
 def _gather(samples: DiskSamples, rows: np.ndarray, channels) -> np.ndarray:
     """File values of `rows` (any order) of `channels`."""
+    if len(rows) < 2 or (np.diff(rows) > 0).all():  # already increasing: read as they are
+        return samples.raw_take(rows, channels)
     unique, inverse = np.unique(rows, return_inverse=True)
     return samples.raw_take(unique, channels)[inverse]
 
@@ -372,14 +371,16 @@ class _ArrayFile:
 
 def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
     """Summarise the samples chunk by chunk into a temporary folder beside `folder`, then rename it."""
-    n_samples, n_channels = samples.shape
+    n_samples, n_channels = samples.raw.shape  # the pyramid is the file's: every column
     n_base = n_samples >> BASE_SHIFT
     if n_base == 0:
         raise ChronovizError(
             f"{samples.path} holds {n_samples} samples: fewer than one pyramid bin ({BASE_BIN}); read it whole."
         )
     n_levels = n_base.bit_length()  # levels 0 .. n_levels - 1, the last with one bin
-    in_chunk = min(n_levels, CHUNK_SHIFT + 1)  # levels built inside each chunk
+    bin_bytes = BASE_BIN * n_channels * np.dtype(samples.raw.dtype).itemsize
+    chunk_shift = max(CHUNK_BYTES // bin_bytes, 1).bit_length() - 1  # chunks of 2**chunk_shift bins
+    in_chunk = min(n_levels, chunk_shift + 1)  # levels built inside each chunk
     dtype = np.dtype(samples.raw.dtype)
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
@@ -398,14 +399,12 @@ def _build(samples: DiskSamples, folder: Path, progress: Progress) -> None:
         running = np.zeros(n_channels)
         top: dict = {part: [] for part in PARTS}  # the last in-chunk level, for the levels above
         finite = True
-        for stop, (parts, sums, chunk_finite) in _summaries(samples):
+        for stop, (levels, sums, chunk_finite) in _summaries(samples, chunk_shift, in_chunk):
             finite = finite and chunk_finite
             cumulative = running + np.cumsum(sums, axis=0)
             running = cumulative[-1]
             sums_file.write(cumulative)
-            for level in range(in_chunk):
-                if level:
-                    parts = _next_level(parts, level - 1)
+            for level, parts in enumerate(levels):
                 for part in PARTS:
                     files[part, level].write(parts[part])
             for part in PARTS:
@@ -435,10 +434,49 @@ def _summarise(block: np.ndarray) -> tuple[dict, np.ndarray, bool]:
     """Level 0 of a chunk of rows (whole bins): each bin's extremes and their first positions (NaN skipped),
     each bin's sum (float64), and whether every value is finite.
 
-    Reduced along the bins' middle axis (bins, BASE_BIN, channels), which numpy does a row of channels at a
-    time without copying the chunk; a first position is the least row index where the extreme occurs."""
+    Reduced `SLAB_BINS` bins at a time, along the bins' middle axis (bins, BASE_BIN, channels), which numpy does
+    a row of channels at a time without copying."""
     bins, n_channels = len(block) >> BASE_SHIFT, block.shape[1]
     cells = block[: bins * BASE_BIN].reshape(bins, BASE_BIN, n_channels)
+    parts = {part: np.empty((bins, n_channels), block.dtype) for part in ("min", "max")}
+    parts.update({part: np.empty((bins, n_channels), _offset_dtype(0)) for part in ("argmin", "argmax")})
+    sums = np.empty((bins, n_channels))
+    small_integers = cells.dtype.kind in "iu" and cells.dtype.itemsize <= 2
+    keys = np.empty((SLAB_BINS, BASE_BIN, n_channels), np.int32) if small_integers else None
+    finite = True
+    for first in range(0, bins, SLAB_BINS):
+        slab = slice(first, first + SLAB_BINS)
+        if small_integers:
+            found = _small_integer_extremes(cells[slab], keys[: len(cells[slab])])
+            sums[slab] = cells[slab].sum(axis=1, dtype=np.int32)  # exact: 64 values of 16 bits fit 32 bits
+        else:
+            found, sums[slab], slab_finite = _extremes_by_search(cells[slab])
+            finite = finite and slab_finite
+        for part, values in zip(PARTS, found):
+            parts[part][slab] = values
+    return parts, sums, finite
+
+
+_POSITIONS = np.arange(BASE_BIN, dtype=np.int32)[None, :, None]
+
+
+def _small_integer_extremes(cells: np.ndarray, keys: np.ndarray) -> tuple:
+    """(min, max, argmin, argmax) over the middle axis of integers of up to 16 bits, in two reductions: each
+    value and its position packed in one 32-bit key (`value * BASE_BIN + position`), whose least is the first
+    lowest value; with the positions counted from the bin's end, the greatest key is the first highest. `keys`
+    is an int32 array of the cells' shape to work in (reused: fresh memory for every slab costs page faults)."""
+    np.left_shift(cells, BASE_SHIFT, out=keys, dtype=np.int32)
+    keys |= _POSITIONS
+    lowest = keys.min(axis=1)
+    keys ^= BASE_BIN - 1
+    highest = keys.max(axis=1)
+    last = BASE_BIN - 1
+    return lowest >> BASE_SHIFT, highest >> BASE_SHIFT, lowest & last, last - (highest & last)
+
+
+def _extremes_by_search(cells: np.ndarray) -> tuple[tuple, np.ndarray, bool]:
+    """(min, max, argmin, argmax) over the middle axis of any numbers (NaN skipped), each bin's sum, and whether
+    every value is finite: each extreme's first position found by comparing the bin with it."""
     finite = True
     if cells.dtype.kind == "f":
         finite = bool(np.isfinite(cells).all())
@@ -448,38 +486,48 @@ def _summarise(block: np.ndarray) -> tuple[dict, np.ndarray, bool]:
         sums = np.nansum(cells, axis=1, dtype=float)
     else:
         low_source = high_source = cells
-        wide = np.int32 if cells.dtype.itemsize <= 2 else np.int64  # exact: 64 values of 16 bits fit 32 bits
-        sums = cells.sum(axis=1, dtype=wide).astype(float)
+        sums = cells.sum(axis=1, dtype=np.int64).astype(float)
     low, high = low_source.min(axis=1), high_source.max(axis=1)
     rows = np.arange(BASE_BIN, dtype=_offset_dtype(0))[None, :, None]
     none = _offset_dtype(0).type(BASE_BIN - 1)
-    parts = {
-        "min": low,
-        "max": high,
-        "argmin": np.where(low_source == low[:, None, :], rows, none).min(axis=1),
-        "argmax": np.where(high_source == high[:, None, :], rows, none).min(axis=1),
-    }
+    low_at = np.where(low_source == low[:, None, :], rows, none).min(axis=1)
+    high_at = np.where(high_source == high[:, None, :], rows, none).min(axis=1)
     if cells.dtype.kind == "f":
         low[np.isinf(low) & (low > 0)], high[np.isinf(high) & (high < 0)] = np.nan, np.nan
-    return parts, sums, finite
+    return (low, high, low_at, high_at), sums, finite
 
 
-def _summaries(samples: DiskSamples):
-    """(rows done, `_summarise` of the chunk) of each chunk of whole bins in order, two chunks summarised at once
-    (numpy releases the GIL) while the next is read."""
+def _summaries(samples: DiskSamples, chunk_shift: int, levels: int):
+    """(rows done, (the chunk's first `levels` levels, its level-0 sums, whether it is finite)) of each chunk of
+    2**chunk_shift whole bins in order; `SUMMARY_THREADS` chunks are read and summarised at once (reads and
+    numpy release the GIL), while the caller writes the ones done."""
     n_samples = len(samples)
+    whole = (n_samples >> BASE_SHIFT) << BASE_SHIFT  # the last samples, fewer than a bin: read raw when asked
+    chunk_rows = 1 << (chunk_shift + BASE_SHIFT)
     with ThreadPoolExecutor(max_workers=SUMMARY_THREADS) as pool:
         pending = deque()
-        for start, block in samples.chunks(CHUNK_BINS * BASE_BIN):
-            if len(block) < BASE_BIN:  # the last samples, fewer than a bin: read raw when asked
-                break
-            pending.append((min(start + len(block), n_samples), pool.submit(_summarise, block)))
-            if len(pending) > SUMMARY_THREADS:
-                stop, summary = pending.popleft()
-                yield stop, summary.result()
-        while pending:
-            stop, summary = pending.popleft()
-            yield (n_samples if not pending else stop), summary.result()
+        try:
+            for start in range(0, whole, chunk_rows):
+                stop = min(start + chunk_rows, whole)
+                pending.append((stop, pool.submit(_summarise_rows, samples, start, stop, levels)))
+                if len(pending) > SUMMARY_THREADS:
+                    done, summary = pending.popleft()
+                    yield done, summary.result()
+            while pending:
+                done, summary = pending.popleft()
+                yield (n_samples if not pending else done), summary.result()
+        finally:  # cancelled or failed: the chunks not started are dropped
+            for _, summary in pending:
+                summary.cancel()
+
+
+def _summarise_rows(samples: DiskSamples, start: int, stop: int, levels: int) -> tuple[list, np.ndarray, bool]:
+    """Rows `start:stop` read and summarised: their first `levels` levels, level-0 sums, and whether finite."""
+    parts, sums, finite = _summarise(samples.file_rows(slice(start, stop), once=True))
+    found = [parts]
+    for level in range(1, levels):
+        found.append(_next_level(found[-1], level - 1))
+    return found, sums, finite
 
 
 def _next_level(parts: dict, level: int) -> dict:

@@ -18,9 +18,10 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .._times import require_finite_increasing
+from .._times import RegularTimes, require_finite_increasing
 from ..errors import SignalError
 from .disk_samples import DiskSamples, memmap_of_binary, memmap_of_npy
+from .ephys import is_raw_ephys, read_raw_ephys
 from .formats import (
     HDF5_SUFFIXES,
     PAIR_TIMES,
@@ -52,7 +53,7 @@ class Signal:
 
     values: np.ndarray | DiskSamples  # (n_samples, n_channels) float; NaN where missing; or read from disk
     names: tuple[str, ...]  # one per channel
-    times: np.ndarray | None = None  # seconds, one per sample, increasing
+    times: np.ndarray | RegularTimes | None = None  # seconds, one per sample, increasing
     frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
     source: str = ""  # where it came from, for messages
     columns_without_time: tuple[str, ...] = ()  # a table's columns, when none of them is a time (for messages)
@@ -85,7 +86,7 @@ class Signal:
             )
         table = pd.DataFrame(self.values, columns=list(self.names))
         if self.times is not None:
-            table.insert(0, "time", self.times)
+            table.insert(0, "time", np.asarray(self.times))
         elif self.frames is not None:
             table.insert(0, "frame", self.frames)
         return table
@@ -152,6 +153,9 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
         raise FileNotFoundError(f"Time series file not found: {path}")
     name = path.name.lower()
     suffix = path.suffix.lower()
+    if dtype is None and n_channels is None and is_raw_ephys(path):
+        stream = read_raw_ephys(path, key)
+        return Signal(stream.samples, stream.names, times=stream.times, source=stream.source)
     if dtype is not None or n_channels is not None or suffix in RAW_BINARY_SUFFIXES[:2]:
         return _read_binary(path, dtype, n_channels)
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
@@ -253,9 +257,7 @@ def _with_gain(signal: Signal, gain) -> Signal:
         )
     if signal.on_disk:
         samples = signal.values
-        values = DiskSamples(
-            samples.raw, samples.path, samples.member, samples.gain * gains, samples.offset * gains, samples.byte_offset
-        )
+        values = replace(samples, gain=samples.gain * gains, offset=samples.offset * gains)
     else:
         values = signal.values * gains
     return replace(signal, values=values)

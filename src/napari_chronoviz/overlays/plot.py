@@ -682,8 +682,8 @@ class PlotPanel:
         pieces = {}
         for trace in sorted({self.channels[i].trace for i, _ in drawn}):  # each trace's channels read together
             times = self.traces[trace].alignment.sample_times
-            first = max(int(np.searchsorted(times, reach[0], "left")) - 1, 0)
-            stop = min(int(np.searchsorted(times, reach[1], "right")) + 1, len(times))
+            first = max(int(times.searchsorted(reach[0], "left")) - 1, 0)
+            stop = min(int(times.searchsorted(reach[1], "right")) + 1, len(times))
             mine = [i for i, _ in drawn if self.channels[i].trace == trace]
             columns = [self.channels[i].column for i in mine]
             thinned = self.slicers[trace].thinned_paths(columns, times, first, stop, self.strip_start, per_second)
@@ -697,18 +697,20 @@ class PlotPanel:
 
     def _heatmap_image(self, trace_index: int, lane: np.ndarray, start: int, stop: int, frame: int) -> Image:
         """Channels x time as colors, one cell per channel and strip pixel `start` to `stop`: the mean of the
-        samples in the pixel, or the nearest sample where samples are sparser than pixels; transparent outside
-        the data."""
+        samples in the pixel (its edges on the pyramid's bins when it holds many, `SignalSlicer.column_edges`), or
+        the nearest sample where samples are sparser than pixels; transparent outside the data."""
         trace, heatmap = self.traces[trace_index], self.heatmaps[trace_index]
         sample_times = trace.alignment.sample_times
         n_columns = stop - start
         edges = self.strip_start + np.arange(start, stop + 1) / self.pixels_per_second(lane)
         centers = (edges[:-1] + edges[1:]) / 2
-        bins = np.searchsorted(sample_times, edges)
+        bins = self.slicers[trace_index].column_edges(
+            sample_times.searchsorted(edges), trace.alignment.sample_rate / self.pixels_per_second(lane)
+        )
         dense = np.diff(bins) >= 2
         means = self.slicers[trace_index].column_means(np.where(dense, bins[:-1], 0), np.where(dense, bins[1:], 0))
         after = (
-            np.clip(np.searchsorted(sample_times, centers), 1, len(sample_times) - 1)
+            np.clip(sample_times.searchsorted(centers), 1, len(sample_times) - 1)
             if len(sample_times) > 1
             else np.zeros(n_columns, int)
         )

@@ -1,7 +1,8 @@
 """The plot panel's slicing: which samples of a signal each pixel column of a lane draws.
 
 A trace draws at most two samples per whole-pixel column of the strip (its first lowest and first highest,
-`thin_per_pixel`); a heatmap cell the mean of the column's samples. A signal in memory is sliced directly;
+`thin_per_pixel`); a heatmap cell the mean of the column's samples (the column's edges on the pyramid's bins
+when it holds many: `column_edges`). A signal in memory is sliced directly;
 a recording on disk (`DiskSamples`) through its pyramid (io/pyramid.py), which gives the same samples
 without reading the window: the exact extremes and sums of any range from a few bins per level.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.disk_samples import ROWS_PER_READ
-from ..io.pyramid import BASE_BIN, Pyramid, pyramid_of
+from ..io.pyramid import BASE_BIN, BASE_SHIFT, Pyramid, pyramid_of
 from ..io.timeseries import Signal
 
 PYRAMID_FROM = 2 * BASE_BIN  # samples per pixel column from which a trace is drawn from the pyramid
@@ -87,7 +88,7 @@ class SignalSlicer:
             return np.floor((times[rows] - strip_start) * per_second)
 
         pixels = np.arange(pixel(first) + 1, pixel(stop - 1) + 1)
-        bounds = np.clip(np.searchsorted(times, strip_start + pixels / per_second), first + 1, stop - 1)
+        bounds = np.clip(times.searchsorted(strip_start + pixels / per_second), first + 1, stop - 1)
         while (move := (bounds > first) & (pixel(bounds - 1) >= pixels)).any():  # the first sample of each pixel
             bounds[move] -= 1
         while (move := (bounds < stop) & (pixel(np.minimum(bounds, stop - 1)) < pixels)).any():
@@ -105,6 +106,16 @@ class SignalSlicer:
             keep = np.r_[True, rows[1:] != rows[:-1]]
             paths.append(np.column_stack([(times[rows[keep]] - strip_start) * per_second, values[keep]]))
         return paths
+
+    def column_edges(self, first_rows: np.ndarray, per_column: float) -> np.ndarray:
+        """The first sample of each pixel column of a heatmap (`first_rows`, increasing), moved to the nearest edge
+        of the pyramid's bins when columns hold `PYRAMID_FROM` samples or more (`per_column`, the lane's zoom): a
+        column's mean then comes from whole bins, with no read of the file, in memory and on disk alike, and its
+        edges move by less than half a bin (a quarter of a column at most)."""
+        if per_column < PYRAMID_FROM:
+            return first_rows
+        snapped = ((np.asarray(first_rows, np.int64) + BASE_BIN // 2) >> BASE_SHIFT) << BASE_SHIFT
+        return np.minimum(snapped, self.signal.n_samples)
 
     def column_means(self, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
         """The mean of the finite samples of each range `start:stop` (ranges, channels); NaN where none.
