@@ -17,7 +17,7 @@ from napari.utils.notifications import show_error
 
 from .._times import nominal_rate
 from ..annotation import Labeling
-from ..errors import ChronovizError
+from ..errors import ChronovizError, LabelError, OutputExistsError, advice
 from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
 from ..io.labels import (
     LABEL_FORMATS,
@@ -63,6 +63,7 @@ def autosave_path_of(video_layer) -> Path | None:
 
 
 SAVE_FORMATS = (*LABEL_FORMATS, "nwb")  # nwb: an NWB labels file of the NWB session the video belongs to
+SAVE_SUFFIXES = {"loupe": ".csv", "boris": ".tsv", "nwb": ".nwb"}  # the file each format writes
 
 
 class Labeler:
@@ -385,6 +386,8 @@ class Labeler:
             When a file exists and `overwrite` is False.
         """
         intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
+        path = Path(path).expanduser()
+        _check_labels_suffix(path, format)
         if format == "nwb":
             written = [
                 write_nwb_labels(intervals, events, _nwb_session_of(self.video_layer), path, overwrite=overwrite)
@@ -392,10 +395,35 @@ class Labeler:
         elif format == "boris":
             written = [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
         else:
+            files = [path, events_path_of(path)] if len(events.times) else [path]
+            _check_none_exist(files, overwrite)  # all or nothing: no bouts written beside events refused
             written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
             if len(events.times):
                 written.append(write_events(events, events_path_of(path), overwrite=overwrite))
         return written + [write_ethogram(self.labeling.ethogram, ethogram_path_of(path))]
+
+
+def _check_labels_suffix(path: Path, format: str) -> None:
+    """A LabelError when `path`'s suffix is not the one `format` writes (a BORIS TSV named .csv would not be read
+    back as one), naming the suffix to use."""
+    suffix = SAVE_SUFFIXES.get(format)
+    if suffix is None:
+        raise LabelError(f"Unknown labels format {format!r}: use one of {', '.join(SAVE_FORMATS)}.")
+    if path.suffix.lower() != suffix:
+        raise LabelError(
+            f"The {format} format writes a {suffix} file, and {path.name} ends in {path.suffix or 'no suffix'}: "
+            f"name the labels file {path.stem}{suffix}, or choose the format of {path.suffix or 'that name'}."
+        )
+
+
+def _check_none_exist(paths: list[Path], overwrite: bool) -> None:
+    """An OutputExistsError naming every one of `paths` that exists, before any is written (unless `overwrite`)."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(
+            f"{' and '.join(existing)} {'exists' if len(existing) == 1 else 'exist'}, so nothing was saved: choose "
+            f"another file name, or {advice('overwrite')} to replace {'it' if len(existing) == 1 else 'them'}."
+        )
 
 
 def _nwb_session_of(video_layer) -> str:
