@@ -366,3 +366,25 @@ def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tm
     widget.overwrite.value, widget.labels_format.value, widget.labels_file.value = True, "loupe", tmp_path / "x.csv"
     widget.save_labels.clicked.emit()
     assert read_events(tmp_path / "x_events.csv").kinds == ("wing extension",)
+
+
+def test_load_labels_says_once_what_a_wrong_file_is(fly_video, qtbot, monkeypatch):
+    """The trial: a DeepLabCut .h5 or a video in Load labels said "ragged rows" twice; a signal table replaced the
+    bouts with one event per sample."""
+    viewer, _ = fly_video
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._labeling_widget.show_error", errors.append)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    labeler = widget.start_labeling()
+    labeler.labeling.press("courting", 10)
+    labeler.labeling.press("courting", 20)
+    pose, video = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5"), sample_file("mouse.mp4")
+    for path, kind in ((pose, "an HDF5 (NWB?) file"), (video, "a video")):
+        widget.labels_file.value = path
+        widget.load_labels.clicked.emit()
+        assert errors[-1].count("not a text table") == 1 and f"{path.name} is {kind}" in errors[-1], errors[-1]
+    widget.labels_file.value = sample_file("flies_signals.csv")
+    widget.load_labels.clicked.emit()
+    assert errors[-1].count("looks like a signal") == 1, errors[-1]
+    assert "choose 'signal' in 'add as' of the Overlays dock" in errors[-1] and "*" not in errors[-1]
+    assert [bout.label for bout in labeler.labeling.bouts] == ["courting"] and not len(labeler.labeling.events().times)

@@ -51,6 +51,8 @@ ADVICE = {
     "fps": ("pass fps={value} or lower", "add --fps {value} or lower", "choose .mp4 or .webm in 'export to' instead"),
     "overwrite": ("pass overwrite=True", "add --overwrite", "tick 'overwrite'"),
     "make_dirs": ("pass make_dirs=True", "add --make-dirs", "choose a file in an existing folder"),
+    "as_signals": ("pass it as signals=PATH", "give it to --signals", "choose 'signal' in 'add as' of the Overlays dock"),
+    "as_pose": ("pass it as pose=PATH", "give it to --pose", "choose 'pose' in 'add as'"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
 }
 _MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")

@@ -43,6 +43,7 @@ from .tables import (
 )
 
 VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
+SIGNAL_FILE = "a time series: a table (CSV, TSV) with a time column and value columns, .npy, .h5, ..."
 LAZY_BYTES = 64 << 20  # arrays in files larger than this stay on disk (`DiskSamples`)
 
 
@@ -157,7 +158,7 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
     if suffix in TEXT_TABLE_SUFFIXES:
-        return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
+        return signal_from_table(read_delimited(path, SignalError, expected=SIGNAL_FILE), path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:
         return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
     if suffix in HDF5_SUFFIXES:

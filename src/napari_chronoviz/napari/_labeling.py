@@ -17,7 +17,7 @@ from napari.utils.notifications import show_error
 
 from .._times import nominal_rate
 from ..annotation import Labeling
-from ..errors import ChronovizError, LabelError, OutputExistsError, advice
+from ..errors import ChronovizError, LabelError, OutputExistsError, advice, marked
 from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
 from ..io.labels import (
     LABEL_FORMATS,
@@ -29,6 +29,7 @@ from ..io.labels import (
     write_intervals,
 )
 from ..io.nwb import is_nwb, write_nwb_labels
+from ..io.tables import binary_kind
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
 from ._metadata import METADATA_KEY
@@ -296,7 +297,7 @@ class Labeler:
         except OSError as error:
             show_error(
                 f"The labels could not be autosaved to {self.autosave_path}: {error}. Choose a folder you can "
-                "write to in *autosave to* of the Label behaviors dock and press Start labeling again."
+                "write to in 'autosave to' of the Label behaviors dock and press Start labeling again."
             )
             self.autosave_path = None
         self.show(colors_changed=False)
@@ -347,6 +348,12 @@ class Labeler:
         path = Path(path)
         errors = []
         loaded = {}
+        kind = None if is_nwb(path) or not path.is_file() else binary_kind(path)
+        if kind is not None:  # said once, not by each reader
+            raise LabelError(
+                f"{path.name} is {kind}, not a text table: choose a labels file, an intervals or events table (CSV, "
+                "TSV, a BORIS export) or an NWB labels file."
+            )
         if is_nwb(path):
             intervals, events = read_nwb_labels(path)
             loaded = {name: value for name, value in (("intervals", intervals), ("events", events)) if value}
@@ -354,9 +361,9 @@ class Labeler:
             try:
                 loaded[name] = reader(path)
             except ChronovizError as error:
-                errors.append(str(error))
+                errors.append(marked(error))
         if not loaded:
-            raise ChronovizError(f"{path} holds no labels that can be read: {' '.join(errors)}")
+            raise LabelError(f"{path} holds no labels that can be read: {' '.join(dict.fromkeys(errors))}")
         if "intervals" in loaded and "events" in loaded and _same_rows(loaded["intervals"], loaded["events"]):
             del loaded["events"]  # a Loupe interval CSV also reads as events at the starts: keep the intervals
         if "events" not in loaded and events_path_of(path).is_file():

@@ -146,7 +146,7 @@ class LabelingWidget(ScrollingContainer):
                 self.show_ethogram(read_ethogram(saved))
             except (ChronovizError, OSError) as error:
                 show_error(
-                    f"The session's ethogram was not loaded: {in_words(error, 'dock')} Load it in *ethogram file*."
+                    f"The session's ethogram was not loaded: {in_words(error, 'dock')} Load it in 'ethogram file'."
                 )
         self._show_bouts()
 
@@ -220,14 +220,14 @@ class LabelingWidget(ScrollingContainer):
         try:
             self.show_ethogram(read_ethogram(self.ethogram_file.value))
         except (ChronovizError, OSError) as error:
-            show_error(f"{in_words(error, 'dock')} Choose a YAML, CSV or BORIS project file in *ethogram file*.")
+            show_error(f"{in_words(error, 'dock')} Choose a YAML, CSV or BORIS project file in 'ethogram file'.")
 
     def _save_ethogram(self) -> None:
         path = Path(self.ethogram_file.value)
         try:
             written = write_ethogram(self.ethogram(), path)
         except (ChronovizError, OSError) as error:
-            show_error(f"{in_words(error, 'dock')} Type a file name ending in .yaml or .csv in *ethogram file*.")
+            show_error(f"{in_words(error, 'dock')} Type a file name ending in .yaml or .csv in 'ethogram file'.")
             return
         show_info(f"Saved the ethogram to {written}")
 
@@ -239,7 +239,7 @@ class LabelingWidget(ScrollingContainer):
         if layer is None:
             show_error(
                 "Open a video with napari-chronoviz first (File ▸ Open, or File ▸ Open Sample ▸ chronoviz), "
-                "then choose it in *video layer*."
+                "then choose it in 'video layer'."
             )
             return None
         try:
@@ -282,7 +282,7 @@ class LabelingWidget(ScrollingContainer):
             return
         path = self.labels_file.value
         if not path or Path(path).is_dir():
-            show_error("Type the file to save to in *labels file* (e.g. flies_labels.csv), then press Save labels.")
+            show_error("Type the file to save to in 'labels file' (e.g. flies_labels.csv), then press Save labels.")
             return
         try:
             written = self.labeler.save(path, format=self.labels_format.value, overwrite=self.overwrite.value)
@@ -299,15 +299,12 @@ class LabelingWidget(ScrollingContainer):
             return
         path = self.labels_file.value
         if not path or not Path(path).is_file():
-            show_error(f"Choose an existing labels file in *labels file* first (got {str(path)!r}).")
+            show_error(f"Choose an existing labels file in 'labels file' first (got {str(path)!r}).")
             return
         try:
             self.labeler.load(path)
         except (ChronovizError, OSError) as error:
-            show_error(
-                f"{in_words(error, 'dock')} Choose an intervals or events table (CSV, TSV, BORIS export) in "
-                "*labels file*."
-            )
+            show_error(f"The labels were not loaded: {in_words(error, 'dock')}")
             return
         self.show_ethogram(self.labeler.labeling.ethogram)
 

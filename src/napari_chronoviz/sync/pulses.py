@@ -22,6 +22,7 @@ from ..io.tables import TIME_COLUMN_NAMES, column_seconds_per_unit, find_column,
 from .edges import Edges, detect_edges
 
 STATE_COLUMN_NAMES = ("state", "states", "level", "value", "ttl")
+PULSES_FILE = "the rig's pulse times: a column of edge times (CSV, TXT, .npy) or an Open Ephys events folder"
 OPEN_EPHYS_FILES = ("timestamps.npy", "states.npy")
 
 
@@ -78,7 +79,7 @@ def read_pulses(
         return _edge_times(
             values * column_seconds_per_unit(path.stem, time_unit, path.name, SyncError), None, path.name
         )
-    table = read_delimited(path, SyncError)
+    table = read_delimited(path, SyncError, expected=PULSES_FILE)
     time_column = find_column(table.columns, TIME_COLUMN_NAMES)
     if time_column is None and rate is None:
         numeric = [name for name in table.columns if np.issubdtype(table[name].dtype, np.number)]

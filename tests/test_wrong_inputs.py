@@ -1,0 +1,72 @@
+"""Files given where another kind of file is expected, and options out of range: each refused before anything is
+read or written, saying what the file is and what to choose, in the words of the interface in use."""
+
+from __future__ import annotations
+
+import pytest
+
+from napari_chronoviz import read_events, read_intervals, sample_file
+from napari_chronoviz.errors import FrameTimesError, LabelError, SignalError, SyncError, in_words
+from napari_chronoviz.io.timeseries import read_timeseries
+from napari_chronoviz.io.timestamps import read_frame_times
+from napari_chronoviz.sync.pulses import read_pulses
+
+MOUSE_VIDEO = sample_file("mouse.mp4")
+MOUSE_POSE = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5")
+FLIES_NWB = sample_file("flies.nwb")
+
+
+@pytest.mark.parametrize(
+    ("read", "error", "expected"),
+    [
+        (read_events, LabelError, "choose an events table"),
+        (read_intervals, LabelError, "choose an intervals table"),
+        (read_frame_times, FrameTimesError, "choose a frame times file"),
+        (read_pulses, SyncError, "choose the rig's pulse times"),
+    ],
+)
+@pytest.mark.parametrize(("path", "kind"), [(MOUSE_VIDEO, "a video"), (MOUSE_POSE, "an HDF5 (NWB?) file")])
+def test_a_binary_file_where_a_table_is_expected_says_what_it_is(tmp_path, read, error, expected, path, kind):
+    """The trial: a video or an HDF5 file given as events, frame times or rig pulses said "ragged rows". A frame
+    times or pulses file of any name is read as text, so the same file copied to a .csv must be recognised too."""
+    for given in (path, tmp_path / f"{path.stem}.csv"):
+        if given != path:
+            given.write_bytes(path.read_bytes())
+        with pytest.raises(error) as raised:
+            read(given)
+        message = str(raised.value)
+        assert f"{given.name} is {kind}, not a text table: {expected}" in message and "ragged" not in message
+
+
+def test_an_nwb_file_added_as_events_says_it_is_hdf5(tmp_path):
+    with pytest.raises(LabelError, match=r"flies\.nwb is an HDF5 \(NWB\?\) file, not a text table: choose an events"):
+        read_events(FLIES_NWB)
+    signal_named_csv = tmp_path / "signal.csv"
+    signal_named_csv.write_bytes(FLIES_NWB.read_bytes())
+    with pytest.raises(SignalError, match=r"signal\.csv is an HDF5 \(NWB\?\) file, not a text table: choose a time"):
+        read_timeseries(signal_named_csv)
+
+
+def test_a_signal_table_is_refused_as_events_and_intervals_naming_its_column():
+    """The trial: a speed signal (time, speed; 2330 rows) added as events gave 2330 events named "event"."""
+    signal = sample_file("flies_signals.csv")
+    for read in (read_events, read_intervals):
+        with pytest.raises(LabelError) as raised:
+            read(signal)
+        assert "looks like a signal, not labels" in str(raised.value)
+        assert "'female speed (px/s)' over 'time'" in str(raised.value)
+        assert "signals=PATH" in str(raised.value) and "--signals" in in_words(raised.value, "cli")
+        assert "'add as'" in in_words(raised.value, "dock")
+    assert read_events(sample_file("flies_events.csv")).kinds[0] == "male sprint"  # real events still read
+
+
+def test_labels_without_label_column_are_still_read(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    trials = tmp_path / "trials.csv"
+    pd.DataFrame({"start": np.arange(200.0), "end": np.arange(200.0) + 0.5}).to_csv(trials, index=False)
+    assert len(read_intervals(trials).starts) == 200
+    pokes = tmp_path / "pokes.csv"
+    pd.DataFrame({"time": np.arange(20.0), "trial": np.arange(20)}).to_csv(pokes, index=False)
+    assert read_events(pokes).kinds == ("event",) * 20
