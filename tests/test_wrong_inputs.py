@@ -70,3 +70,64 @@ def test_labels_without_label_column_are_still_read(tmp_path):
     pokes = tmp_path / "pokes.csv"
     pd.DataFrame({"time": np.arange(20.0), "trial": np.arange(20)}).to_csv(pokes, index=False)
     assert read_events(pokes).kinds == ("event",) * 20
+
+
+def test_the_overlays_dock_gives_each_wrong_file_the_advice_of_its_cause(make_napari_viewer, tmp_path, monkeypatch):
+    """The trial: every Add error ended with one tail per kind ("a binary recording (.bin, .dat) needs its
+    dtype..." for a video added as a signal, "choose its alignment" for a table that is no DeepLabCut CSV, "check the
+    time unit" for intervals without an end column) and a .bin's message listed the Python and CLI words too."""
+    from napari_chronoviz.napari import _widget
+
+    errors, warnings = [], []
+    monkeypatch.setattr(_widget, "show_error", errors.append)
+    monkeypatch.setattr(_widget, "show_warning", warnings.append)
+    recording = tmp_path / "rec.bin"
+    recording.write_bytes(bytes(4 * 2 * 3000))
+    viewer = make_napari_viewer()
+    viewer.open(MOUSE_VIDEO, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    cases = [
+        ("signals", MOUSE_VIDEO, "mouse.mp4 is a video, not a time series: open it in napari (File > Open)"),
+        ("pose", sample_file("flies_signals.csv"), "is not a DeepLabCut CSV"),
+        ("intervals", sample_file("flies_events.csv"), "has no start column"),
+        ("events", sample_file("flies_signals.csv"), "choose 'signal' in 'add as'"),
+        ("events", FLIES_NWB, "flies.nwb is an HDF5 (NWB?) file, not a text table: choose an events table"),
+        ("signals", recording, "'binary dtype', 'binary channels' and 'rate (Hz)' in the form"),
+    ]
+    for kind, path, expected in cases:
+        dock.kind.value, dock.file.value = kind, path
+        dock.add.clicked()
+        message = errors[-1]
+        assert expected in message, message
+        for misfit in ("binary recording (.bin", "choose its alignment", "check the time unit", "SourceSpec", "--"):
+            assert misfit not in message, message
+        assert "*" not in message and "`" not in message
+    assert dock.listed == []
+
+
+def test_a_sleap_file_added_as_a_signal_says_to_add_it_as_pose(shared_data):
+    slp = shared_data / "sleap_flies" / "clip.slp"
+    with pytest.raises(SignalError) as raised:
+        read_timeseries(slp)
+    assert "clip.slp is a pose file, not a time series: pass it as pose=PATH" in str(raised.value)
+    assert "give it to --pose" in in_words(raised.value, "cli")
+    assert "choose 'pose' in 'add as'" in in_words(raised.value, "dock")
+
+
+def test_the_ratio_advice_reads_well_in_every_interface(tmp_path):
+    """The trial: the dock said "(or rows per frame N per frame)"."""
+    import numpy as np
+    import pandas as pd
+
+    from napari_chronoviz import open_video
+    from napari_chronoviz.errors import AlignmentError
+    from napari_chronoviz.overlays.scene import build_scene
+
+    path = tmp_path / "photometry.csv"
+    pd.DataFrame({"dff": np.arange(5000.0)}).to_csv(path, index=False)
+    with pytest.raises(AlignmentError) as raised:
+        build_scene(open_video(MOUSE_VIDEO), signals=path)
+    words = {interface: in_words(raised.value, interface) for interface in ("python", "cli", "dock")}
+    assert "(or N samples per frame: ratio=N)" in words["python"]
+    assert "(or N samples per frame: --ratio N)" in words["cli"]
+    assert "(or N samples per frame: rows per frame N)" in words["dock"]

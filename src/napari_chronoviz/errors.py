@@ -53,6 +53,16 @@ ADVICE = {
     "make_dirs": ("pass make_dirs=True", "add --make-dirs", "choose a file in an existing folder"),
     "as_signals": ("pass it as signals=PATH", "give it to --signals", "choose 'signal' in 'add as' of the Overlays dock"),
     "as_pose": ("pass it as pose=PATH", "give it to --pose", "choose 'pose' in 'add as'"),
+    "as_video": (
+        "give it as the video (the first argument)",
+        "give it as the VIDEO argument",
+        "open it in napari (File > Open) and choose it in 'video layer'",
+    ),
+    "binary": (
+        "dtype='int16', n_channels=N and rate=HZ (of a SourceSpec)",
+        "--dtype int16 --n-channels N --rate HZ",
+        "'binary dtype', 'binary channels' and 'rate (Hz)' in the form",
+    ),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
 }
 _MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")
