@@ -131,3 +131,43 @@ def test_the_ratio_advice_reads_well_in_every_interface(tmp_path):
     assert "(or N samples per frame: ratio=N)" in words["python"]
     assert "(or N samples per frame: --ratio N)" in words["cli"]
     assert "(or N samples per frame: rows per frame N)" in words["dock"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--crop", "0", "0", "10000", "10"], "is not inside the canvas, which is 640x480 pixels"),
+        (["--fps", "0"], "a positive number of frames per second, not 0.0: set --fps RATE above 0"),
+        (["--window", "-1", "2"], "each side must be 0 or more"),
+        (["--start", "100", "--end", "50"], "(100) must come before the end (50, the frame after the last): set --start"),
+        (["--option", "tune=nonsense"], "The libx264 encoder refused its options ("),
+    ],
+)
+def test_render_flags_out_of_range_are_refused_in_the_flags_words(tmp_path, capsys, flags, expected):
+    """The trial: --crop outside the canvas wrote a 10000x10 video, --fps 0 and --window -1 2 were accepted,
+    --start after --end said the range is not inside the video, and a bad --option value blamed the GPU."""
+    from napari_chronoviz.cli import main
+
+    output = tmp_path / "out.mp4"
+    assert main(["render", str(MOUSE_VIDEO), "-o", str(output), "--end", "30", "--quiet", *flags]) == 2
+    error = capsys.readouterr().err
+    assert expected in error, error
+    assert "Hardware encoders" not in error and "=(" not in error and not output.exists()
+
+
+def test_the_api_refuses_the_same_options_in_its_arguments_words(tmp_path):
+    from napari_chronoviz import create_visualization
+    from napari_chronoviz.errors import ChronovizError, ExportError
+
+    output = tmp_path / "out.mp4"
+    refused = [
+        ({"crop": (0, 0, 10000, 10)}, ExportError, r"set crop=\(x0, y0, x1, y1\)"),
+        ({"fps": 0}, ExportError, "set fps=RATE above 0"),
+        ({"window": (-1, 2)}, ChronovizError, r"set window=\(left, right\)"),
+        ({"start": 100, "end": 50}, ExportError, "set start= and end="),
+        ({"options": {"tune": "nonsense"}, "end": 5}, ExportError, r"one of tune=nonsense.*options=\{...\}"),
+    ]
+    for options, error, message in refused:
+        with pytest.raises(error, match=message):
+            create_visualization(MOUSE_VIDEO, output=output, progress=False, **options)
+        assert not output.exists()

@@ -63,6 +63,16 @@ ADVICE = {
         "--dtype int16 --n-channels N --rate HZ",
         "'binary dtype', 'binary channels' and 'rate (Hz)' in the form",
     ),
+    "frame_range": (
+        "start= and end= (frames; end is the frame after the last)",
+        "--start and --end (frames; --end is the frame after the last)",
+        "start= and end= of export_video in a script (the dock exports every frame)",
+    ),
+    "crop": ("crop=(x0, y0, x1, y1)", "--crop X0 Y0 X1 Y1", "crop= of export_video in a script"),
+    "export_fps": ("fps=RATE", "--fps RATE", "fps= of export_video in a script"),
+    "window": ("window=(left, right)", "--window LEFT RIGHT", "'window before (s)' and 'window after (s)'"),
+    "encoder_options": ("options={{...}} (and crf=, preset=, ...)", "--option KEY=VALUE (and --crf, --preset, ...)",
+                        "options= of export_video in a script"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
 }
 _MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")
