@@ -139,7 +139,7 @@ def test_the_ratio_advice_reads_well_in_every_interface(tmp_path):
         (["--crop", "0", "0", "10000", "10"], "is not inside the canvas, which is 640x480 pixels"),
         (["--fps", "0"], "a positive number of frames per second, not 0.0: set --fps RATE above 0"),
         (["--window", "-1", "2"], "each side must be 0 or more"),
-        (["--start", "100", "--end", "50"], "(100) must come before the end (50, the frame after the last): set --start"),
+        (["--start", "100", "--end", "50"], "(100) must come before the end (50, the frame after the last): set --st"),
         (["--option", "tune=nonsense"], "The libx264 encoder refused its options ("),
     ],
 )

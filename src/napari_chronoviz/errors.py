@@ -51,7 +51,11 @@ ADVICE = {
     "fps": ("pass fps={value} or lower", "add --fps {value} or lower", "choose .mp4 or .webm in 'export to' instead"),
     "overwrite": ("pass overwrite=True", "add --overwrite", "tick 'overwrite'"),
     "make_dirs": ("pass make_dirs=True", "add --make-dirs", "choose a file in an existing folder"),
-    "as_signals": ("pass it as signals=PATH", "give it to --signals", "choose 'signal' in 'add as' of the Overlays dock"),
+    "as_signals": (
+        "pass it as signals=PATH",
+        "give it to --signals",
+        "choose 'signal' in 'add as' of the Overlays dock",
+    ),
     "as_pose": ("pass it as pose=PATH", "give it to --pose", "choose 'pose' in 'add as'"),
     "as_video": (
         "give it as the video (the first argument)",
@@ -71,8 +75,11 @@ ADVICE = {
     "crop": ("crop=(x0, y0, x1, y1)", "--crop X0 Y0 X1 Y1", "crop= of export_video in a script"),
     "export_fps": ("fps=RATE", "--fps RATE", "fps= of export_video in a script"),
     "window": ("window=(left, right)", "--window LEFT RIGHT", "'window before (s)' and 'window after (s)'"),
-    "encoder_options": ("options={{...}} (and crf=, preset=, ...)", "--option KEY=VALUE (and --crf, --preset, ...)",
-                        "options= of export_video in a script"),
+    "encoder_options": (
+        "options={{...}} (and crf=, preset=, ...)",
+        "--option KEY=VALUE (and --crf, --preset, ...)",
+        "options= of export_video in a script",
+    ),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
 }
 _MARKER = re.compile(r"\[\[(\w+)(?:=([^\]]*))?\]\]")

@@ -33,10 +33,10 @@ def read_delimited(
     """Read a CSV/TSV/SSV table: delimiter sniffed from the first data line, header kept when it is not numbers.
 
     A binary file (HDF5, a video, ...) is a `error` saying what it is and to choose `expected` (e.g. "an events
-    table (time, kind)") instead. Lines starting with '#' are comments. Rows with a different number of fields than the header raise a
-    `error` naming the line, instead of being silently padded or cut. Empty cells are missing (NaN); so are
-    pandas' missing-value words ("NA", "null", "NaN", ...) unless `words_are_text`, for tables of names and
-    notes where "NA" may be a behavior's name.
+    table (time, kind)") instead. Lines starting with '#' are comments. Rows with a different number of fields
+    than the header raise a `error` naming the line, instead of being silently padded or cut. Empty cells are
+    missing (NaN); so are pandas' missing-value words ("NA", "null", "NaN", ...) unless `words_are_text`, for
+    tables of names and notes where "NA" may be a behavior's name.
     """
     import pandas as pd
 

@@ -159,7 +159,8 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
     if suffix in TEXT_TABLE_SUFFIXES:
-        return signal_from_table(read_delimited(path, SignalError, expected=SIGNAL_FILE), path, time_column, time_unit, columns)
+        table = read_delimited(path, SignalError, expected=SIGNAL_FILE)
+        return signal_from_table(table, path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:
         return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
     if suffix in HDF5_SUFFIXES:

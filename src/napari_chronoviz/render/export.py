@@ -99,7 +99,7 @@ def export_scene(
         scene = scene.updated(style={"panel_color": (0.0, 0.0, 0.0, 0.0)})
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
     settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
-    frames = _frame_range(start, end, len(video))
+    frames = frame_range(start, end, len(video))
     shown, times = output_frames(scene.frame_times, frames, fps)
     clock = StageClock()
     compositor = _Compositor(
@@ -676,7 +676,9 @@ def _check_crop(crop, canvas_box) -> None:
         )
 
 
-def _frame_range(start, end, n_frames: int) -> range:
+def frame_range(start, end, n_frames: int) -> range:
+    """The frames `start..end-1` to export (None: from the first, to the last); an ExportError saying which
+    argument to change when they are not a range inside the video's `n_frames`."""
     start = 0 if start is None else int(start)
     end = n_frames if end is None else int(end)
     if start >= end:
