@@ -171,3 +171,19 @@ def test_the_api_refuses_the_same_options_in_its_arguments_words(tmp_path):
         with pytest.raises(error, match=message):
             create_visualization(MOUSE_VIDEO, output=output, progress=False, **options)
         assert not output.exists()
+
+
+def test_the_cli_refuses_a_signal_table_given_as_events(tmp_path, capsys):
+    from napari_chronoviz.cli import main
+
+    output = tmp_path / "out.mp4"
+    signal = str(sample_file("flies_signals.csv"))
+    assert main(["render", str(MOUSE_VIDEO), "--events", signal, "-o", str(output), "--end", "5", "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "looks like a signal, not labels" in error and "give it to --signals" in error and not output.exists()
+
+
+def test_dock_messages_carry_no_code_marks():
+    message = LabelError("Reading x.parquet needs pyarrow: `pip install pyarrow`.")
+    assert in_words(message, "dock") == "Reading x.parquet needs pyarrow: pip install pyarrow."
+    assert "`pip install pyarrow`" in in_words(message, "cli")

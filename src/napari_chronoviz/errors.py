@@ -95,14 +95,16 @@ def advice(name: str, value=None) -> str:
 
 def in_words(message, interface: str) -> str:
     """`message` (text with `advice` markers, or an exception or warning) with each advised option in the words of
-    `interface`: "python" (arguments), "cli" (flags) or "dock" (the dock's controls)."""
+    `interface`: "python" (arguments), "cli" (flags) or "dock" (the dock's controls, without backticks)."""
     column = INTERFACES.index(interface)
 
     def written(match) -> str:
         template = ADVICE[match[1]][column]
         return template.format(value=ast.literal_eval(match[2]) if match[2] else None)
 
-    return _MARKER.sub(written, marked(message))
+    text = _MARKER.sub(written, marked(message))
+    # napari's notifications show plain text: a message's `code` marks would show as backticks
+    return text.replace("`", "") if interface == "dock" else text
 
 
 def marked(message) -> str:
