@@ -341,16 +341,22 @@ def test_space_plays_at_the_videos_rate_times_the_speed_and_pauses(fly_video, qt
     qtbot.waitUntil(lambda: not labeler.playing, timeout=5000)
 
 
-def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tmp_path, monkeypatch):
-    """The trial: loupe labels to x.csv while x_events.csv exists (overwrite off) wrote x.csv, then said
-    x_events.csv exists. Now nothing is written; a name whose suffix the format does not write is refused."""
-    viewer, layer = fly_video
+def labeling_with_a_bout(fly_video, monkeypatch):
+    """The Label behaviors dock labeling the flies with one courting bout; its error notifications in a list."""
+    viewer, _ = fly_video
     errors = []
     monkeypatch.setattr("napari_chronoviz.napari._labeling_widget.show_error", errors.append)
     _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
     labeler = widget.start_labeling()
     labeler.labeling.press("courting", 10)
     labeler.labeling.press("courting", 20)
+    return widget, labeler, errors
+
+
+def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tmp_path, monkeypatch):
+    """The trial: loupe labels to x.csv while x_events.csv exists (overwrite off) wrote x.csv, then said
+    x_events.csv exists. Now nothing is written; a name whose suffix the format does not write is refused."""
+    widget, labeler, errors = labeling_with_a_bout(fly_video, monkeypatch)
     labeler.labeling.press("wing extension", 15)
     (tmp_path / "x_events.csv").write_text("time_s,kind\n1.0,old\n")
     widget.labels_file.value = tmp_path / "x.csv"
@@ -371,13 +377,7 @@ def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tm
 def test_load_labels_says_once_what_a_wrong_file_is(fly_video, qtbot, monkeypatch):
     """The trial: a DeepLabCut .h5 or a video in Load labels said "ragged rows" twice; a signal table replaced the
     bouts with one event per sample."""
-    viewer, _ = fly_video
-    errors = []
-    monkeypatch.setattr("napari_chronoviz.napari._labeling_widget.show_error", errors.append)
-    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
-    labeler = widget.start_labeling()
-    labeler.labeling.press("courting", 10)
-    labeler.labeling.press("courting", 20)
+    widget, labeler, errors = labeling_with_a_bout(fly_video, monkeypatch)
     pose, video = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5"), sample_file("mouse.mp4")
     for path, kind in ((pose, "an HDF5 (NWB?) file"), (video, "a video")):
         widget.labels_file.value = path
