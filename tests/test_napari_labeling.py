@@ -364,6 +364,8 @@ def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tm
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.ethogram.yaml").exists()
     assert (tmp_path / "x_events.csv").read_text() == "time_s,kind\n1.0,old\n"
     assert "x_events.csv exists, so nothing was saved" in errors[-1] and "tick 'overwrite'" in errors[-1]
+    widget.labels_format.value = "boris"  # the file name follows the format
+    assert widget.labels_file.value == tmp_path / "x.tsv"
     for format, name, suffix in (("nwb", "y.csv", ".nwb"), ("loupe", "y.xlsx", ".csv"), ("boris", "y.csv", ".tsv")):
         widget.labels_format.value, widget.labels_file.value = format, tmp_path / name
         widget.save_labels.clicked.emit()

@@ -17,7 +17,7 @@ from ..io.ethogram import ETHOGRAM_COLUMNS, Behavior, Ethogram, read_ethogram, w
 from ..io.formats import ETHOGRAM_SUFFIXES, TEXT_TABLE_SUFFIXES, patterns
 from ._dock import ScrollingContainer, wrapping
 from ._label_mouse import LabelMouse
-from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, Labeler, autosave_path_of
+from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, SAVE_SUFFIXES, Labeler, autosave_path_of
 from ._metadata import ETHOGRAM_KEY, METADATA_KEY
 
 STARTER_ETHOGRAM = Ethogram(
@@ -105,6 +105,7 @@ class LabelingWidget(ScrollingContainer):
         self.stop.changed.connect(self.stop_labeling)
         self.undo.changed.connect(lambda: self._with_labeler(Labeler.undo))
         self.redo.changed.connect(lambda: self._with_labeler(Labeler.redo))
+        self.labels_format.changed.connect(self._labels_suffix_of_format)
         self.save_labels.changed.connect(self._save_labels)
         self.load_labels.changed.connect(self._load_labels)
         self.bout_list.currentRowChanged.connect(self._select_bout)
@@ -275,6 +276,12 @@ class LabelingWidget(ScrollingContainer):
             self.labeler.stop()
         self.start.enabled, self.stop.enabled = True, False
         self.status.value = "Labeling stopped; the keys are napari's again."
+
+    def _labels_suffix_of_format(self, format: str) -> None:
+        """A labels file named for another format takes the chosen format's suffix (x.csv becomes x.tsv for boris)."""
+        path = Path(self.labels_file.value or "")
+        if path.suffix.lower() in SAVE_SUFFIXES.values():
+            self.labels_file.value = path.with_suffix(SAVE_SUFFIXES[format])
 
     def _save_labels(self) -> None:
         if self.labeler is None:
