@@ -56,6 +56,7 @@ ADVICE = {
         "give it to --signals",
         "choose 'signal' in 'add as' of the Overlays dock",
     ),
+    "as_events": ("pass it as events=PATH", "give it to --events", "choose 'events' in 'add as'"),
     "as_pose": ("pass it as pose=PATH", "give it to --pose", "choose 'pose' in 'add as'"),
     "as_video": (
         "give it as the video (the first argument)",
