@@ -89,11 +89,7 @@ def test_the_overlays_dock_gives_each_wrong_file_the_advice_of_its_cause(make_na
     cases = [
         ("signals", MOUSE_VIDEO, "mouse.mp4 is a video, not a time series: open it in napari (File > Open)"),
         ("pose", sample_file("flies_signals.csv"), "is not a DeepLabCut CSV"),
-        (
-            "intervals",
-            sample_file("flies_events.csv"),
-            "looks like events (a time and a kind per row): add it as events (choose 'events' in 'add as')",
-        ),
+        ("intervals", sample_file("flies_events.csv"), "looks like events. Add it as events (choose 'events' in"),
         ("events", sample_file("flies_signals.csv"), "choose 'signal' in 'add as'"),
         ("events", FLIES_NWB, "flies.nwb is an HDF5 (NWB?) file, not a text table: choose an events table"),
         ("signals", recording, "'binary dtype', 'binary channels' and 'rate (Hz)' in the form"),

@@ -171,11 +171,12 @@ def read_intervals(source, *, time_unit: str | None = None, key: str | None = No
         table = table[(boris_types == "STATE").to_numpy()].reset_index(drop=True)
     else:
         _refuse_signal(table, name)
-    if find_column(table.columns, START_NAMES) is None and find_column(table.columns, EVENT_TIME_NAMES) is not None:
+    one_time_per_row = find_column(table.columns, (*START_NAMES, *EVENT_TIME_NAMES)) is not None
+    if one_time_per_row and find_column(table.columns, (*END_NAMES, *DURATION_NAMES)) is None:
         raise LabelError(
-            f"{name} has no start column but a time column: its columns are {list(table.columns)}. It looks like "
-            f"events (a time and a kind per row): add it as events ({advice('as_events')}). Intervals need a start "
-            "column (start, start_time, onset, begin), an end (or duration) and a label column."
+            f"{name} has one time per row and no end or duration column (its columns are {list(table.columns)}): "
+            f"it looks like events. Add it as events ({advice('as_events')}); intervals need a start column "
+            f"({', '.join(START_NAMES)}), an end ({', '.join(END_NAMES)}) or duration, and a label column."
         )
     start_column = _required(table, START_NAMES, "start", name)
     end_column = find_column(table.columns, END_NAMES)
