@@ -70,7 +70,8 @@ def test_binary_recording_flags_read_a_probe_file(files, exported, tmp_path, cap
     values.tofile(probe)
     output = ["-o", str(tmp_path / "a.mp4")]
     assert render(files["video"], "--signals", str(probe), *output) == 2
-    assert "--dtype, --n-channels, --rate on the command line" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "(--dtype int16 --n-channels N --rate HZ)" in error and "SourceSpec" not in error
     flags = ["--dtype", "int16", "--n-channels", "3", "--rate", "3000", "--gain", "0.5"]
     assert render(files["video"], "--signals", str(probe), *flags, *output) == 0
     (trace,) = exported[-1]["scene"].traces

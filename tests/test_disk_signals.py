@@ -319,7 +319,8 @@ def test_the_dock_adds_a_binary_recording_given_its_dtype_channels_rate_and_gain
     assert not any(field.native.isHidden() for field in (dock.dtype, dock.n_channels, dock.gain))
     dock.add.clicked()
     assert dock.listed == [] and "need their dtype and channel count" in errors[-1]
-    assert "a binary recording (.bin, .dat) needs its dtype, channel count and rate" in errors[-1]
+    assert "'binary dtype', 'binary channels' and 'rate (Hz)' in the form" in errors[-1]
+    assert "SourceSpec" not in errors[-1]
     dock.dtype.value, dock.n_channels.value, dock.rate.value, dock.gain.value = "int16", 6, RATE, 0.195
     dock.add.clicked()
     (spec,) = dock.listed

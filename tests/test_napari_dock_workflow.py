@@ -96,7 +96,7 @@ def test_a_users_session_in_the_overlays_dock(make_napari_viewer, qtbot, recordi
     dock.kind.value, dock.file.value = "signals", recording["no_time"]
     dock.add.clicked()
     assert dock.listed == [] and dock.session is None
-    assert "no_time.csv was not added as signal" in errors[-1] and "sample rate (Hz)" in errors[-1]
+    assert "no_time.csv was not added as signal" in errors[-1] and "'rate (Hz)' of the source" in errors[-1]
     assert "'rate (Hz)' of the source" in errors[-1] and "alignment 'stretch' of the source" in errors[-1]
     assert_in_dock_words(errors[-1])
 

@@ -339,3 +339,54 @@ def test_space_plays_at_the_videos_rate_times_the_speed_and_pauses(fly_video, qt
     finally:
         press(qtbot, viewer, "Space")
     qtbot.waitUntil(lambda: not labeler.playing, timeout=5000)
+
+
+def labeling_with_a_bout(fly_video, monkeypatch):
+    """The Label behaviors dock labeling the flies with one courting bout; its error notifications in a list."""
+    viewer, _ = fly_video
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._labeling_widget.show_error", errors.append)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    labeler = widget.start_labeling()
+    labeler.labeling.press("courting", 10)
+    labeler.labeling.press("courting", 20)
+    return widget, labeler, errors
+
+
+def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tmp_path, monkeypatch):
+    """The trial: loupe labels to x.csv while x_events.csv exists (overwrite off) wrote x.csv, then said
+    x_events.csv exists. Now nothing is written; a name whose suffix the format does not write is refused."""
+    widget, labeler, errors = labeling_with_a_bout(fly_video, monkeypatch)
+    labeler.labeling.press("wing extension", 15)
+    (tmp_path / "x_events.csv").write_text("time_s,kind\n1.0,old\n")
+    widget.labels_file.value = tmp_path / "x.csv"
+    widget.save_labels.clicked.emit()
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.ethogram.yaml").exists()
+    assert (tmp_path / "x_events.csv").read_text() == "time_s,kind\n1.0,old\n"
+    assert "x_events.csv exists, so nothing was saved" in errors[-1] and "tick 'overwrite'" in errors[-1]
+    widget.labels_format.value = "boris"  # the file name follows the format
+    assert widget.labels_file.value == tmp_path / "x.tsv"
+    for format, name, suffix in (("nwb", "y.csv", ".nwb"), ("loupe", "y.xlsx", ".csv"), ("boris", "y.csv", ".tsv")):
+        widget.labels_format.value, widget.labels_file.value = format, tmp_path / name
+        widget.save_labels.clicked.emit()
+        assert f"name the labels file y{suffix}" in errors[-1], errors[-1]
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(("x", "y"))) == ["x_events.csv"]
+    widget.overwrite.value, widget.labels_format.value, widget.labels_file.value = True, "loupe", tmp_path / "x.csv"
+    widget.save_labels.clicked.emit()
+    assert read_events(tmp_path / "x_events.csv").kinds == ("wing extension",)
+
+
+def test_load_labels_says_once_what_a_wrong_file_is(fly_video, qtbot, monkeypatch):
+    """The trial: a DeepLabCut .h5 or a video in Load labels said "ragged rows" twice; a signal table replaced the
+    bouts with one event per sample."""
+    widget, labeler, errors = labeling_with_a_bout(fly_video, monkeypatch)
+    pose, video = sample_file("mouseDLC_resnet50_openfieldAug20shuffle1_30000.h5"), sample_file("mouse.mp4")
+    for path, kind in ((pose, "an HDF5 (NWB?) file"), (video, "a video")):
+        widget.labels_file.value = path
+        widget.load_labels.clicked.emit()
+        assert errors[-1].count("not a text table") == 1 and f"{path.name} is {kind}" in errors[-1], errors[-1]
+    widget.labels_file.value = sample_file("flies_signals.csv")
+    widget.load_labels.clicked.emit()
+    assert errors[-1].count("looks like a signal") == 1, errors[-1]
+    assert "choose 'signal' in 'add as' of the Overlays dock" in errors[-1] and "*" not in errors[-1]
+    assert [bout.label for bout in labeler.labeling.bouts] == ["courting"] and not len(labeler.labeling.events().times)

@@ -51,6 +51,36 @@ ADVICE = {
     "fps": ("pass fps={value} or lower", "add --fps {value} or lower", "choose .mp4 or .webm in 'export to' instead"),
     "overwrite": ("pass overwrite=True", "add --overwrite", "tick 'overwrite'"),
     "make_dirs": ("pass make_dirs=True", "add --make-dirs", "choose a file in an existing folder"),
+    "as_signals": (
+        "pass it as signals=PATH",
+        "give it to --signals",
+        "choose 'signal' in 'add as' of the Overlays dock",
+    ),
+    "as_events": ("pass it as events=PATH", "give it to --events", "choose 'events' in 'add as'"),
+    "as_pose": ("pass it as pose=PATH", "give it to --pose", "choose 'pose' in 'add as'"),
+    "as_video": (
+        "give it as the video (the first argument)",
+        "give it as the VIDEO argument",
+        "open it in napari (File > Open) and choose it in 'video layer'",
+    ),
+    "binary": (
+        "dtype='int16', n_channels=N and rate=HZ (of a SourceSpec)",
+        "--dtype int16 --n-channels N --rate HZ",
+        "'binary dtype', 'binary channels' and 'rate (Hz)' in the form",
+    ),
+    "frame_range": (
+        "start= and end= (frames; end is the frame after the last)",
+        "--start and --end (frames; --end is the frame after the last)",
+        "start= and end= of export_video in a script (the dock exports every frame)",
+    ),
+    "crop": ("crop=(x0, y0, x1, y1)", "--crop X0 Y0 X1 Y1", "crop= of export_video in a script"),
+    "export_fps": ("fps=RATE", "--fps RATE", "fps= of export_video in a script"),
+    "window": ("window=(left, right)", "--window LEFT RIGHT", "'window before (s)' and 'window after (s)'"),
+    "encoder_options": (
+        "options={{...}} (and crf=, preset=, ...)",
+        "--option KEY=VALUE (and --crf, --preset, ...)",
+        "options= of export_video in a script",
+    ),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
     "pose_key": (
         "give SourceSpec('pose', path, key={value!r}) as that video's pose",
@@ -71,14 +101,16 @@ def advice(name: str, value=None) -> str:
 
 def in_words(message, interface: str) -> str:
     """`message` (text with `advice` markers, or an exception or warning) with each advised option in the words of
-    `interface`: "python" (arguments), "cli" (flags) or "dock" (the dock's controls)."""
+    `interface`: "python" (arguments), "cli" (flags) or "dock" (the dock's controls, without backticks)."""
     column = INTERFACES.index(interface)
 
     def written(match) -> str:
         template = ADVICE[match[1]][column]
         return template.format(value=ast.literal_eval(match[2]) if match[2] else None)
 
-    return _MARKER.sub(written, marked(message))
+    text = _MARKER.sub(written, marked(message))
+    # napari's notifications show plain text: a message's `code` marks would show as backticks
+    return text.replace("`", "") if interface == "dock" else text
 
 
 def marked(message) -> str:

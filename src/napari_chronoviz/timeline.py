@@ -478,8 +478,9 @@ def _detect_ratio(n_samples: int, n_frames: int, columns_without_time: tuple[str
         f"{untimed}{n_samples} samples do not fit {n_frames} video frames at any ratio (k or 1/k samples per frame, "
         f"k <= {MAX_AUTO_RATIO}); the nearest is {n_samples / n_frames:.4g} samples per frame. Choose how to "
         f"align them: {advice('mode', 'stretch')} spreads the samples over the whole video (their rate becomes "
-        f"{n_samples / n_frames:.4g} per frame), {advice('mode', 'pad')} keeps one sample per frame (or "
-        f"{advice('ratio', 'N')} per frame) and leaves frames past the end blank; or give the samples' times and use "
+        f"{n_samples / n_frames:.4g} per frame), {advice('mode', 'pad')} keeps one sample per frame (or N "
+        f"samples per frame: {advice('ratio', 'N')}) and leaves frames past the end blank; or give the samples' "
+        "times and use "
         f"{advice('mode', 'timestamps')}."
     )
 

@@ -11,10 +11,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import LabelError
+from ..errors import LabelError, advice
 from .formats import PARQUET_SUFFIXES
 from .nwb import is_nwb, nwb_intervals, nwb_labels
-from .tables import column_seconds_per_unit, find_column, read_delimited, read_parquet, write_text_atomically
+from .tables import (
+    TIME_COLUMN_NAMES,
+    column_seconds_per_unit,
+    find_column,
+    read_delimited,
+    read_parquet,
+    write_text_atomically,
+)
 
 EVENT_TIME_NAMES = ("time", "t", "timestamp", "onset", "seconds", "start")  # start: BORIS POINT rows
 EVENT_KIND_NAMES = ("kind", "event", "type", "label", "name", "behavior", "behaviour")
@@ -28,6 +35,7 @@ BORIS_TYPE_NAMES = (
     "status",
 )  # aggregated exports: STATE / POINT; tabular events: START / STOP / POINT
 BORIS_TYPES = {"STATE", "POINT", "START", "STOP"}
+SIGNAL_LIKE_ROWS = 100  # a table of this many rows of numbers and no label column is a signal, not labels
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,10 +108,12 @@ def read_events(source, *, time_unit: str | None = None) -> Events:
     LabelError
         When the table has no time column, a time is missing or not a number, or the unit is unknown.
     """
-    table, name = _table(source)
+    table, name = _table(source, EVENTS_TABLE)
     boris_types = _boris_types(table)
     if boris_types is not None:
         table = table[(boris_types == "POINT").to_numpy()].reset_index(drop=True)
+    else:
+        _refuse_signal(table, name)
     time_column = _required(table, EVENT_TIME_NAMES, "time", name)
     kind_column = find_column([c for c in table.columns if c != time_column], EVENT_KIND_NAMES)
     times = _seconds(table[time_column], time_column, time_unit, name)
@@ -150,7 +160,7 @@ def read_intervals(source, *, time_unit: str | None = None, key: str | None = No
     """
     if isinstance(source, (str, Path)) and is_nwb(source):
         return Intervals(**asdict(nwb_intervals(source, key)))
-    table, name = _table(source)
+    table, name = _table(source, INTERVALS_TABLE)
     boris_types = _boris_types(table)
     tabular = boris_types is not None and (
         boris_types.isin(["START", "STOP"]).any() or find_column(table.columns, START_NAMES) is None
@@ -159,6 +169,15 @@ def read_intervals(source, *, time_unit: str | None = None, key: str | None = No
         return _paired_intervals(table, boris_types, name, time_unit)
     if boris_types is not None:
         table = table[(boris_types == "STATE").to_numpy()].reset_index(drop=True)
+    else:
+        _refuse_signal(table, name)
+    one_time_per_row = find_column(table.columns, (*START_NAMES, *EVENT_TIME_NAMES)) is not None
+    if one_time_per_row and find_column(table.columns, (*END_NAMES, *DURATION_NAMES)) is None:
+        raise LabelError(
+            f"{name} has one time per row and no end or duration column (its columns are {list(table.columns)}): "
+            f"it looks like events. Add it as events ({advice('as_events')}); intervals need a start column "
+            f"({', '.join(START_NAMES)}), an end ({', '.join(END_NAMES)}) or duration, and a label column."
+        )
     start_column = _required(table, START_NAMES, "start", name)
     end_column = find_column(table.columns, END_NAMES)
     starts = _seconds(table[start_column], start_column, time_unit, name)
@@ -249,7 +268,11 @@ def _boris_labels(table: pd.DataFrame, behavior_column) -> list[str]:
     return [f"{subject}: {behavior}" for subject, behavior in zip(subjects, behaviors)]
 
 
-def _table(source) -> tuple[pd.DataFrame, str]:
+EVENTS_TABLE = "an events table (CSV, TSV or Parquet with a time column and a kind column)"
+INTERVALS_TABLE = "an intervals table (CSV, TSV or Parquet with start, end and label columns; a BORIS export)"
+
+
+def _table(source, expected: str) -> tuple[pd.DataFrame, str]:
     if isinstance(source, pd.DataFrame):
         return source, "the DataFrame"
     path = Path(source).expanduser()
@@ -259,7 +282,25 @@ def _table(source) -> tuple[pd.DataFrame, str]:
         return read_parquet(path, LabelError), str(path)
     if path.suffix.lower() in (".xlsx", ".xls"):
         raise LabelError(f"{path}: save the sheet as CSV (or TSV) to read it here.")
-    return read_delimited(path, LabelError, words_are_text=True), str(path)
+    return read_delimited(path, LabelError, words_are_text=True, expected=expected), str(path)
+
+
+def _refuse_signal(table: pd.DataFrame, source: str) -> None:
+    """A LabelError when `table` looks like a signal (a time column, a column of numbers, many rows, no column of
+    labels nor of ends), which read as events would give one unnamed event per sample."""
+    labelled = find_column(table.columns, (*EVENT_KIND_NAMES, *LABEL_NAMES, *END_NAMES, *DURATION_NAMES))
+    if len(table) < SIGNAL_LIKE_ROWS or labelled is not None:
+        return
+    time_column = find_column(table.columns, (*EVENT_TIME_NAMES, *TIME_COLUMN_NAMES))
+    values = [c for c in table.columns if c != time_column and pd.api.types.is_numeric_dtype(table[c])]
+    if time_column is None or not values:
+        return
+    raise LabelError(
+        f"{source} looks like a signal, not labels: {len(table)} rows of numbers in {values[0]!r} over "
+        f"{time_column!r}, and no column of labels. Add it as a signal ({advice('as_signals')}). Events need a time "
+        "column and a kind column (kind, event, label, ...); intervals a start, an end (or duration) and a label "
+        "column."
+    )
 
 
 def _required(table: pd.DataFrame, names, what: str, source: str):

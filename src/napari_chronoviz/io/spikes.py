@@ -100,7 +100,7 @@ def read_spikes(source, *, time_unit: str | None = None, good_only: bool = False
     table = (
         read_parquet(path, LabelError)
         if path.suffix.lower() in (".parquet", ".pq")
-        else read_delimited(path, LabelError)
+        else read_delimited(path, LabelError, expected="a spike times table (CSV, TSV or Parquet)")
     )
     return _from_table(table, str(path), time_unit)
 

@@ -23,19 +23,24 @@ TIME_COLUMN_NAMES = ("time", "times", "t", "timestamp", "timestamps", "seconds",
 FRAME_COLUMN_NAMES = ("frame", "frames", "frame_idx", "frame_index", "frame_number")
 _UNIT_SUFFIX = re.compile(r"(?:[_ ]+[(\[]?|[(\[])(s|sec|ms|us|µs|ns)[)\]]?$")
 _UNIT_ALIASES = {"sec": "s", "µs": "us"}
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+TEXT_TABLE = "a text table (CSV, TSV)"  # what a table reader expects, unless its caller says more
 
 
-def read_delimited(path: Path, error=ChronovizError, *, words_are_text: bool = False) -> pd.DataFrame:
+def read_delimited(
+    path: Path, error=ChronovizError, *, words_are_text: bool = False, expected: str = TEXT_TABLE
+) -> pd.DataFrame:
     """Read a CSV/TSV/SSV table: delimiter sniffed from the first data line, header kept when it is not numbers.
 
-    Lines starting with '#' are comments. Rows with a different number of fields than the header raise a
-    `error` naming the line, instead of being silently padded or cut. Empty cells are missing (NaN); so are
-    pandas' missing-value words ("NA", "null", "NaN", ...) unless `words_are_text`, for tables of names and
-    notes where "NA" may be a behavior's name.
+    A binary file (HDF5, a video, ...) is a `error` saying what it is and to choose `expected` (e.g. "an events
+    table (time, kind)") instead. Lines starting with '#' are comments. Rows with a different number of fields
+    than the header raise a `error` naming the line, instead of being silently padded or cut. Empty cells are
+    missing (NaN); so are pandas' missing-value words ("NA", "null", "NaN", ...) unless `words_are_text`, for
+    tables of names and notes where "NA" may be a behavior's name.
     """
     import pandas as pd
 
-    first_line = first_data_line(path, error)
+    first_line = first_data_line(path, error, expected)
     separator = delimiter_of(first_line)
     has_header = not is_number(split_fields(first_line, separator)[0])
     _check_field_counts(path, separator, error)
@@ -83,13 +88,34 @@ def is_data_line(line: str) -> bool:
     return bool(line.strip()) and not line.startswith("#")
 
 
-def first_data_line(path: Path, error=ChronovizError) -> str:
-    """The first line that is neither blank nor a '#' comment; an error when there is none."""
+def first_data_line(path: Path, error=ChronovizError, expected: str = TEXT_TABLE) -> str:
+    """The first line that is neither blank nor a '#' comment; an `error` when there is none, or when the file is
+    binary (`binary_kind`), which says to choose `expected` instead."""
+    kind = binary_kind(path)
+    if kind is not None:
+        raise error(f"{Path(path).name} is {kind}, not a text table: choose {expected}.")
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if is_data_line(line):
                 return line
     raise error(f"{path} is empty: it holds no data rows.")
+
+
+def binary_kind(path) -> str | None:
+    """What a file that is not UTF-8 text is, from its first KiB: "an HDF5 (NWB?) file", "a video", UTF-16 text or
+    "a binary file"; None for text."""
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if head.startswith(HDF5_SIGNATURE):
+        return "an HDF5 (NWB?) file"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # NUL bytes, but text: Excel's "Unicode text"
+        return "UTF-16 text (save it as UTF-8 CSV)"
+    is_mp4 = head[4:8] == b"ftyp"  # MP4, MOV: an ISO base media file starts with its 'ftyp' box
+    is_avi = head[:4] == b"RIFF" and head[8:12] == b"AVI "
+    is_matroska = head.startswith(b"\x1a\x45\xdf\xa3")  # MKV, WebM (EBML)
+    if is_mp4 or is_avi or is_matroska:
+        return "a video"
+    return "a binary file" if b"\0" in head else None
 
 
 def delimiter_of(line: str) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._times import RegularTimes, require_finite_increasing
-from ..errors import SignalError
+from ..errors import SignalError, advice
 from .disk_samples import DiskSamples, memmap_of_binary, memmap_of_npy
 from .ephys import is_raw_ephys, read_raw_ephys
 from .formats import (
@@ -30,6 +30,7 @@ from .formats import (
     RAW_BINARY_SUFFIXES,
     TEXT_TABLE_SUFFIXES,
     ZARR_SUFFIX,
+    kinds_of,
     suffixes_of,
 )
 from .hdf5 import datasets_by_name, pandas_keys, read_pandas_table, unit_attribute
@@ -44,6 +45,7 @@ from .tables import (
 )
 
 VALUE_MEMBER_NAMES = ("values", "signals", "signal", "data", "y")
+SIGNAL_FILE = "a time series: a table (CSV, TSV) with a time column and value columns, .npy, .h5, ..."
 LAZY_BYTES = 64 << 20  # arrays in files larger than this stay on disk (`DiskSamples`)
 
 
@@ -161,7 +163,8 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):
         return _read_pair(path, time_unit)
     if suffix in TEXT_TABLE_SUFFIXES:
-        return signal_from_table(read_delimited(path, SignalError), path, time_column, time_unit, columns)
+        table = read_delimited(path, SignalError, expected=SIGNAL_FILE)
+        return signal_from_table(table, path, time_column, time_unit, columns)
     if suffix in PARQUET_SUFFIXES:
         return signal_from_table(read_parquet(path, SignalError), path, time_column, time_unit, columns)
     if suffix in HDF5_SUFFIXES:
@@ -180,9 +183,14 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
         with np.load(path, allow_pickle=False) as archive:
             members = {member: archive[member] for member in archive.files}
         return signal_from_arrays(members, path, key, time_column, time_unit)
+    kinds = kinds_of(path)
+    if "video" in kinds:
+        raise SignalError(f"{path.name} is a video, not a time series: {advice('as_video')}.")
+    if "pose" in kinds:
+        raise SignalError(f"{path.name} is a pose file, not a time series: {advice('as_pose')}.")
     raise SignalError(
         f"{path}: unknown time series format {suffix!r}. Supported: {', '.join(suffixes_of('timeseries'))}, "
-        f"`<name>{PAIR_TIMES}` + `<name>{PAIR_VALUES}` pairs, and headerless binary files "
+        f"<name>{PAIR_TIMES} + <name>{PAIR_VALUES} pairs, and headerless binary files "
         f"({', '.join(RAW_BINARY_SUFFIXES)}) given their dtype and channel count."
     )
 
@@ -215,9 +223,8 @@ def _read_binary(path: Path, dtype, n_channels) -> Signal:
     if dtype is None or n_channels is None:
         raise SignalError(
             f"{path} is read as headerless binary samples, which need their dtype and channel count: give them "
-            "and the sample rate (dtype='int16', n_channels=, rate= of a SourceSpec in a script; --dtype, "
-            "--n-channels, --rate on the command line; binary dtype, binary channels and rate in the dock). "
-            "SpikeGLX's .meta gives nSavedChans; Open Ephys' structure.oebin num_channels."
+            f"and the sample rate ({advice('binary')}). SpikeGLX's .meta gives nSavedChans; Open Ephys' "
+            "structure.oebin num_channels."
         )
     samples = DiskSamples(memmap_of_binary(path, dtype, n_channels), path, byte_offset=0)
     return _disk_signal(samples, path)

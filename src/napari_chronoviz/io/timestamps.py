@@ -25,6 +25,7 @@ from .tables import (
 )
 
 _ATARAXIS_KEY = re.compile(r"^(\d{3})_(\d{20})$")
+FRAME_TIMES_FILE = "a frame times file: one time per frame in a text column (CSV, TSV, SSV) or a .npy"
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 
@@ -182,13 +183,13 @@ def _read_ataraxis_log(path: Path, archive, source_id: int | None) -> np.ndarray
 
 
 def _read_text_times(path: Path, time_unit: str | None) -> np.ndarray:
-    first_field = re.split(r"[\s,;]+", first_data_line(path, FrameTimesError).strip())[0]
+    first_field = re.split(r"[\s,;]+", first_data_line(path, FrameTimesError, FRAME_TIMES_FILE).strip())[0]
     if _ISO_TIME.match(first_field):
         _refuse_time_unit(path, time_unit, "its ISO-8601 times are wall-clock dates, read as seconds since the epoch")
         table = pd.read_csv(path, sep=r"\s+", header=None, usecols=[0], dtype=str, engine="python")
         stamps = pd.to_datetime(table[0], format="ISO8601", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
-    return _times_from_table(read_delimited(path, FrameTimesError), path, time_unit)
+    return _times_from_table(read_delimited(path, FrameTimesError, expected=FRAME_TIMES_FILE), path, time_unit)
 
 
 def _times_from_table(table: pd.DataFrame, path: Path, time_unit: str | None) -> np.ndarray:

@@ -17,7 +17,7 @@ from napari.utils.notifications import show_error
 
 from .._times import nominal_rate
 from ..annotation import Labeling
-from ..errors import ChronovizError
+from ..errors import ChronovizError, LabelError, OutputExistsError, advice, marked
 from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
 from ..io.labels import (
     LABEL_FORMATS,
@@ -29,6 +29,7 @@ from ..io.labels import (
     write_intervals,
 )
 from ..io.nwb import is_nwb, write_nwb_labels
+from ..io.tables import binary_kind
 from ._attach import attach, video_of_layer
 from ._layers import LayerPlacement, Session
 from ._metadata import METADATA_KEY
@@ -63,6 +64,7 @@ def autosave_path_of(video_layer) -> Path | None:
 
 
 SAVE_FORMATS = (*LABEL_FORMATS, "nwb")  # nwb: an NWB labels file of the NWB session the video belongs to
+SAVE_SUFFIXES = {"loupe": ".csv", "boris": ".tsv", "nwb": ".nwb"}  # the file each format writes
 
 
 class Labeler:
@@ -295,7 +297,7 @@ class Labeler:
         except OSError as error:
             show_error(
                 f"The labels could not be autosaved to {self.autosave_path}: {error}. Choose a folder you can "
-                "write to in *autosave to* of the Label behaviors dock and press Start labeling again."
+                "write to in 'autosave to' of the Label behaviors dock and press Start labeling again."
             )
             self.autosave_path = None
         self.show(colors_changed=False)
@@ -346,6 +348,12 @@ class Labeler:
         path = Path(path)
         errors = []
         loaded = {}
+        kind = None if is_nwb(path) or not path.is_file() else binary_kind(path)
+        if kind is not None:  # said once, not by each reader
+            raise LabelError(
+                f"{path.name} is {kind}, not a text table: choose a labels file, an intervals or events table (CSV, "
+                "TSV, a BORIS export) or an NWB labels file."
+            )
         if is_nwb(path):
             intervals, events = read_nwb_labels(path)
             loaded = {name: value for name, value in (("intervals", intervals), ("events", events)) if value}
@@ -353,9 +361,9 @@ class Labeler:
             try:
                 loaded[name] = reader(path)
             except ChronovizError as error:
-                errors.append(str(error))
+                errors.append(marked(error))
         if not loaded:
-            raise ChronovizError(f"{path} holds no labels that can be read: {' '.join(errors)}")
+            raise LabelError(f"{path} holds no labels that can be read: {' '.join(dict.fromkeys(errors))}")
         if "intervals" in loaded and "events" in loaded and _same_rows(loaded["intervals"], loaded["events"]):
             del loaded["events"]  # a Loupe interval CSV also reads as events at the starts: keep the intervals
         if "events" not in loaded and events_path_of(path).is_file():
@@ -385,6 +393,8 @@ class Labeler:
             When a file exists and `overwrite` is False.
         """
         intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
+        path = Path(path).expanduser()
+        _check_labels_suffix(path, format)
         if format == "nwb":
             written = [
                 write_nwb_labels(intervals, events, _nwb_session_of(self.video_layer), path, overwrite=overwrite)
@@ -392,10 +402,35 @@ class Labeler:
         elif format == "boris":
             written = [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
         else:
+            files = [path, events_path_of(path)] if len(events.times) else [path]
+            _check_none_exist(files, overwrite)  # all or nothing: no bouts written beside events refused
             written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
             if len(events.times):
                 written.append(write_events(events, events_path_of(path), overwrite=overwrite))
         return written + [write_ethogram(self.labeling.ethogram, ethogram_path_of(path))]
+
+
+def _check_labels_suffix(path: Path, format: str) -> None:
+    """A LabelError when `path`'s suffix is not the one `format` writes (a BORIS TSV named .csv would not be read
+    back as one), naming the suffix to use."""
+    suffix = SAVE_SUFFIXES.get(format)
+    if suffix is None:
+        raise LabelError(f"Unknown labels format {format!r}: use one of {', '.join(SAVE_FORMATS)}.")
+    if path.suffix.lower() != suffix:
+        raise LabelError(
+            f"The {format} format writes a {suffix} file, and {path.name} ends in {path.suffix or 'no suffix'}: "
+            f"name the labels file {path.stem}{suffix}, or choose the format of {path.suffix or 'that name'}."
+        )
+
+
+def _check_none_exist(paths: list[Path], overwrite: bool) -> None:
+    """An OutputExistsError naming every one of `paths` that exists, before any is written (unless `overwrite`)."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(
+            f"{' and '.join(existing)} {'exists' if len(existing) == 1 else 'exist'}, so nothing was saved: choose "
+            f"another file name, or {advice('overwrite')} to replace {'it' if len(existing) == 1 else 'them'}."
+        )
 
 
 def _nwb_session_of(video_layer) -> str:

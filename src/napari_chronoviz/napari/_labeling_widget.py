@@ -17,7 +17,7 @@ from ..io.ethogram import ETHOGRAM_COLUMNS, Behavior, Ethogram, read_ethogram, w
 from ..io.formats import ETHOGRAM_SUFFIXES, TEXT_TABLE_SUFFIXES, patterns
 from ._dock import ScrollingContainer, wrapping
 from ._label_mouse import LabelMouse
-from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, Labeler, autosave_path_of
+from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, SAVE_SUFFIXES, Labeler, autosave_path_of
 from ._metadata import ETHOGRAM_KEY, METADATA_KEY
 
 STARTER_ETHOGRAM = Ethogram(
@@ -105,6 +105,7 @@ class LabelingWidget(ScrollingContainer):
         self.stop.changed.connect(self.stop_labeling)
         self.undo.changed.connect(lambda: self._with_labeler(Labeler.undo))
         self.redo.changed.connect(lambda: self._with_labeler(Labeler.redo))
+        self.labels_format.changed.connect(self._labels_suffix_of_format)
         self.save_labels.changed.connect(self._save_labels)
         self.load_labels.changed.connect(self._load_labels)
         self.bout_list.currentRowChanged.connect(self._select_bout)
@@ -146,7 +147,7 @@ class LabelingWidget(ScrollingContainer):
                 self.show_ethogram(read_ethogram(saved))
             except (ChronovizError, OSError) as error:
                 show_error(
-                    f"The session's ethogram was not loaded: {in_words(error, 'dock')} Load it in *ethogram file*."
+                    f"The session's ethogram was not loaded: {in_words(error, 'dock')} Load it in 'ethogram file'."
                 )
         self._show_bouts()
 
@@ -220,14 +221,14 @@ class LabelingWidget(ScrollingContainer):
         try:
             self.show_ethogram(read_ethogram(self.ethogram_file.value))
         except (ChronovizError, OSError) as error:
-            show_error(f"{in_words(error, 'dock')} Choose a YAML, CSV or BORIS project file in *ethogram file*.")
+            show_error(f"{in_words(error, 'dock')} Choose a YAML, CSV or BORIS project file in 'ethogram file'.")
 
     def _save_ethogram(self) -> None:
         path = Path(self.ethogram_file.value)
         try:
             written = write_ethogram(self.ethogram(), path)
         except (ChronovizError, OSError) as error:
-            show_error(f"{in_words(error, 'dock')} Type a file name ending in .yaml or .csv in *ethogram file*.")
+            show_error(f"{in_words(error, 'dock')} Type a file name ending in .yaml or .csv in 'ethogram file'.")
             return
         show_info(f"Saved the ethogram to {written}")
 
@@ -239,7 +240,7 @@ class LabelingWidget(ScrollingContainer):
         if layer is None:
             show_error(
                 "Open a video with napari-chronoviz first (File ▸ Open, or File ▸ Open Sample ▸ chronoviz), "
-                "then choose it in *video layer*."
+                "then choose it in 'video layer'."
             )
             return None
         try:
@@ -276,13 +277,19 @@ class LabelingWidget(ScrollingContainer):
         self.start.enabled, self.stop.enabled = True, False
         self.status.value = "Labeling stopped; the keys are napari's again."
 
+    def _labels_suffix_of_format(self, format: str) -> None:
+        """A labels file named for another format takes the chosen format's suffix (x.csv becomes x.tsv for boris)."""
+        path = Path(self.labels_file.value or "")
+        if path.suffix.lower() in SAVE_SUFFIXES.values():
+            self.labels_file.value = path.with_suffix(SAVE_SUFFIXES[format])
+
     def _save_labels(self) -> None:
         if self.labeler is None:
             show_error("Press Start labeling first: there are no labels to save yet.")
             return
         path = self.labels_file.value
         if not path or Path(path).is_dir():
-            show_error("Type the file to save to in *labels file* (e.g. flies_labels.csv), then press Save labels.")
+            show_error("Type the file to save to in 'labels file' (e.g. flies_labels.csv), then press Save labels.")
             return
         try:
             written = self.labeler.save(path, format=self.labels_format.value, overwrite=self.overwrite.value)
@@ -299,15 +306,12 @@ class LabelingWidget(ScrollingContainer):
             return
         path = self.labels_file.value
         if not path or not Path(path).is_file():
-            show_error(f"Choose an existing labels file in *labels file* first (got {str(path)!r}).")
+            show_error(f"Choose an existing labels file in 'labels file' first (got {str(path)!r}).")
             return
         try:
             self.labeler.load(path)
         except (ChronovizError, OSError) as error:
-            show_error(
-                f"{in_words(error, 'dock')} Choose an intervals or events table (CSV, TSV, BORIS export) in "
-                "*labels file*."
-            )
+            show_error(f"The labels were not loaded: {in_words(error, 'dock')}")
             return
         self.show_ethogram(self.labeler.labeling.ethogram)
 

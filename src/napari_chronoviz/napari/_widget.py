@@ -26,7 +26,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QComboBox
 from superqt import QCollapsible
 
-from ..errors import ChronovizError, ExportCancelled, in_words
+from ..errors import AlignmentError, ChronovizError, ExportCancelled, in_words
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
 from ..io.nwb import is_nwb, nwb_parts
 from ..io.pyramid import pyramid_of
@@ -59,16 +59,7 @@ YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 NOT_BINARY = "not binary"  # the dtype field's value for files that say their own dtype
 BINARY_DTYPES = (NOT_BINARY, "int16", "uint16", "int32", "float32", "float64")
 DOCK_READER_FIELDS = ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain")  # the form's
-# what to change in the dock when a source does not fit the video, by kind
-DOCK_FIXES = {
-    "signals": "In the dock: a binary recording (.bin, .dat) needs its dtype, channel count and rate; a table "
-    "without a time column needs its sample rate (Hz), times in another unit "
-    "their time unit; else choose its alignment (ratio, stretch, pad) and offset. Then press Add again.",
-    "pose": "In the dock: choose its alignment (ratio with rows per frame, pad for a pose that stops early) and "
-    "press Add again, or add the pose of this video.",
-    "events": "In the dock: check the time unit and press Add again.",
-    "intervals": "In the dock: check the time unit and press Add again.",
-}
+ADD_AGAIN = "Change that in the form and press Add again."  # after an error that says which control to set
 
 
 @dataclass(frozen=True, eq=False)
@@ -639,13 +630,12 @@ class ChronovizWidget(Container):
                 alignment = spec.check(video_of_layer(layer), self.options().get(keyword))
             _summarise_on_disk(spec)
         except (ChronovizError, OSError) as error:
-            show_error(
-                f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {in_words(error, 'dock')} "
-                f"{DOCK_FIXES[spec.kind]}"
-            )
+            # each error gives the fix of its own cause; one about the alignment is set in the form
+            again = f" {ADD_AGAIN}" if isinstance(error, AlignmentError) else ""
+            show_error(f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: {in_words(error, 'dock')}{again}")
             return False
         for doubt in doubts:
-            show_warning(f"{spec.name}: {in_words(doubt.message, 'dock')} {DOCK_FIXES[spec.kind]}")
+            show_warning(f"{spec.name}: {in_words(doubt.message, 'dock')}")
         if alignment is not None:
             show_info(f"{spec.name}: {alignment.message}")
         return True

@@ -78,6 +78,11 @@ class Window:
     def __post_init__(self):
         if self.unit not in ("s", "samples"):
             raise ChronovizError(f"Unknown window unit {self.unit!r}: use 's' or 'samples'.")
+        if not (self.left >= 0 and self.right >= 0 and 0 < self.left + self.right < np.inf):
+            raise ChronovizError(
+                f"The plot window is {self.left:g} {self.unit} before and {self.right:g} {self.unit} after the frame: "
+                f"each side must be 0 or more, and both together more than 0 (e.g. 2 and 2): set {advice('window')}."
+            )
 
     def seconds(self, traces: list[Trace]) -> tuple[float, float]:
         """(left, right) in seconds; a window in samples counts samples of the first signal."""

@@ -26,9 +26,11 @@ from ..errors import ExportCancelled, ExportError
 from ..io.video_factory import VideoEntry
 from ..overlays.tiles import TiledScene
 from .export import (
+    check_fps,
     checked_output,
     copy_audio,
     export_scene,
+    frame_range,
     partial_path,
     remove_stale_partials,
     verify_written,
@@ -107,6 +109,7 @@ def export_chunked(
     """
     from dask.distributed import as_completed
 
+    check_fps(encoder_kwargs.get("fps"))
     if encoder_kwargs.get("fps"):
         raise ExportError(
             "fps= picks input frames for a constant output rate, which a chunked export cannot do yet: "
@@ -114,8 +117,8 @@ def export_chunked(
         )
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
     remove_stale_partials(output.parent)
-    start = 0 if start is None else int(start)
-    end = len(video) if end is None else int(end)
+    frames = frame_range(start, end, len(video))
+    start, end = frames.start, frames.stop
     sources = getattr(video, "videos", [video])
     if any(getattr(source, "path", None) is None for source in sources):
         raise ExportError("A chunked export needs every video as a file that workers can open.")

@@ -11,7 +11,7 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
 from .._times import nominal_rate
-from ..errors import ExportError
+from ..errors import ExportError, advice
 from ..io.formats import EXPORT_CONTAINERS
 
 DEFAULT_CODEC = {suffix: container.codec for suffix, container in EXPORT_CONTAINERS.items()}
@@ -68,6 +68,22 @@ class EncoderSettings:
             raise ExportError(f"The {codec} encoder cannot write pix_fmt={pix_fmt!r}; it supports {sorted(supported)}.")
         return cls(codec, pix_fmt, settings, None if bitrate is None else int(_bits(bitrate)), gop)
 
+    def _refused(self, error) -> str:
+        """Why the encoder did not open: a value of the options given (FFmpeg's "invalid argument", with its log
+        line when FFmpeg kept one), else a hardware encoder without its GPU."""
+        if isinstance(error, av.error.ArgumentError) and self.options:
+            last_log = str(error).partition("last error log: ")[2]  # kept when PyAV's logging is on
+            given = ", ".join(f"{key}={value}" for key, value in self.options.items())
+            refused = f"FFmpeg says: {last_log.strip()}" if last_log else f"one of {given} is not a value it takes"
+            return (
+                f"The {self.codec} encoder refused its options ({refused}). Change or remove that value "
+                f"({advice('encoder_options')}); ffmpeg -h encoder={self.codec} lists each option's values."
+            )
+        return (
+            f"The {self.codec} encoder could not start here ({error}). Hardware encoders need their GPU and "
+            "driver; the software encoders libx264, libx265, libvpx-vp9 and libsvtav1 always work."
+        )
+
     @property
     def max_time_base_denominator(self) -> int | None:
         """The largest time-base denominator the encoder accepts (None: no limit that matters here)."""
@@ -99,10 +115,7 @@ class EncoderSettings:
         try:  # open now, so that an encoder that cannot run here fails before any frame is decoded
             stream.codec_context.open()
         except (av.error.FFmpegError, OSError) as error:
-            raise ExportError(
-                f"The {self.codec} encoder could not start here ({error}). Hardware encoders need their GPU and "
-                "driver; the software encoders libx264, libx265, libvpx-vp9 and libsvtav1 always work."
-            ) from error
+            raise ExportError(self._refused(error)) from error
         return stream
 
 

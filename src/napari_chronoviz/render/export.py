@@ -84,6 +84,9 @@ def export_scene(
         raise ExportError("alpha=True makes the plot panel's background transparent: it needs plot_only=True.")
     if scale is not None and not float(scale) > 0:
         raise ExportError(f"scale is the factor of the output's size (0.5 halves it, 2 doubles it); got {scale}.")
+    check_fps(fps)
+    if crop is not None and not plot_only:
+        _check_crop(crop, scene.layout.canvas_box)
     scene = with_readable_font(scene, seen_in_export(float(scale or 1.0)))  # text scaled down grows to stay readable
     if plot_only:
         if scene.plot is None:
@@ -96,7 +99,7 @@ def export_scene(
         scene = scene.updated(style={"panel_color": (0.0, 0.0, 0.0, 0.0)})
     output = checked_output(Path(output), video, overwrite=overwrite, make_dirs=make_dirs)
     settings = EncoderSettings.from_kwargs(output.suffix.lower(), **encoder_kwargs)
-    frames = _frame_range(start, end, len(video))
+    frames = frame_range(start, end, len(video))
     shown, times = output_frames(scene.frame_times, frames, fps)
     clock = StageClock()
     compositor = _Compositor(
@@ -147,10 +150,9 @@ def output_frames(frame_times: np.ndarray, frames: range, fps: float | None) -> 
     and each tick shows the input frame on screen at that time: the last one whose time is not after it.
     """
     times = np.asarray(frame_times, dtype=float)[frames.start : frames.stop]
-    if not fps:
+    if fps is None:
         return np.arange(frames.start, frames.stop), times
-    if fps <= 0:
-        raise ExportError(f"fps must be a positive number of frames per second; got {fps}.")
+    check_fps(fps)
     step = 1 / nominal_rate(times) if len(times) > 1 else 1 / fps
     span = times[-1] + step - times[0]
     ticks = times[0] + np.arange(max(1, int(np.floor(span * fps + 1e-6)))) / fps
@@ -657,11 +659,42 @@ def _varies(times: np.ndarray) -> bool:
     return len(steps) > 1 and float(np.ptp(steps)) > 0.01 * float(np.median(steps))
 
 
-def _frame_range(start, end, n_frames: int) -> range:
+def check_fps(fps) -> None:
+    """An ExportError unless `fps` (the output's constant rate) is None (the input's own times) or positive."""
+    if fps is not None and not float(fps) > 0:
+        raise ExportError(
+            f"fps is the output's constant frame rate, a positive number of frames per second, not {fps}: set "
+            f"{advice('export_fps')} above 0, or leave it out to keep the input's frame times."
+        )
+
+
+def _check_crop(crop, canvas_box) -> None:
+    """An ExportError unless `crop` (x0, y0, x1, y1) is a box of pixels inside the canvas."""
+    x0, y0, x1, y1 = np.asarray(crop, dtype=float)
+    left, top, right, bottom = canvas_box
+    if not (left <= x0 < x1 <= right and top <= y0 < y1 <= bottom):
+        raise ExportError(
+            f"The crop box {tuple(float(value) for value in crop)} is not inside the canvas, which is "
+            f"{right - left:g}x{bottom - top:g} pixels (x {left:g}..{right:g}, y {top:g}..{bottom:g}): set "
+            f"{advice('crop')} with x0 < x1 and y0 < y1 within it."
+        )
+
+
+def frame_range(start, end, n_frames: int) -> range:
+    """The frames `start..end-1` to export (None: from the first, to the last); an ExportError saying which
+    argument to change when they are not a range inside the video's `n_frames`."""
     start = 0 if start is None else int(start)
     end = n_frames if end is None else int(end)
+    if start >= end:
+        raise ExportError(
+            f"The first frame to export ({start}) must come before the end ({end}, the frame after the last): set "
+            f"{advice('frame_range')} with start < end."
+        )
     if not 0 <= start < end <= n_frames:
-        raise ExportError(f"The frame range {start}..{end} is not inside the video (0..{n_frames}).")
+        raise ExportError(
+            f"The frame range {start}..{end} is not inside the video (frames 0..{n_frames}): set "
+            f"{advice('frame_range')} within it."
+        )
     return range(start, end)
 
 

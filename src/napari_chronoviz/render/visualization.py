@@ -107,7 +107,7 @@ def export_video(
         source = opened[0]
         if tiled:
             fps = ffmpeg_kwargs.pop("fps", None)
-            if fps:  # the tiles are picked at the ticks of the constant rate, not at the first video's frames
+            if fps is not None:  # the tiles are picked at the constant rate's ticks, not at the first video's frames
                 scene = scene.retimed(output_frames(scene.frame_times, range(scene.n_frames), fps)[1])
             source = TiledVideo(opened, scene)
         output = Path(output) if output is not None else default_output(source.path)

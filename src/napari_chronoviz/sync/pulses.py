@@ -29,6 +29,10 @@ STATE_COLUMN_NAMES = ("state", "states", "level", "value", "ttl")
 # recordings read through the signal readers as sampled lines (a CSV or NPY may hold edge times instead)
 RECORDING_SUFFIXES = (".h5", ".hdf5", ".hdf", ".npz", ".parquet", ".nwb")
 LINE_CHUNK = 2**20  # rows of a recording on disk read at a time
+PULSES_FILE = (
+    "the rig's pulses: a column of edge times (CSV, TXT, .npy), a sampled sync line (CSV, NPY, HDF5, NPZ, Parquet, "
+    "NWB) or an Open Ephys events folder"
+)
 OPEN_EPHYS_FILES = ("timestamps.npy", "states.npy")
 
 
@@ -94,7 +98,7 @@ def read_pulses(
         return _edge_times(
             values * column_seconds_per_unit(path.stem, time_unit, path.name, SyncError), None, path.name
         )
-    table = read_delimited(path, SyncError)
+    table = read_delimited(path, SyncError, expected=PULSES_FILE)
     time_column = find_column(table.columns, TIME_COLUMN_NAMES)
     if time_column is None and rate is None:
         numeric = [name for name in table.columns if np.issubdtype(table[name].dtype, np.number)]
