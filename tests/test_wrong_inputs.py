@@ -22,7 +22,7 @@ FLIES_NWB = sample_file("flies.nwb")
         (read_events, LabelError, "choose an events table"),
         (read_intervals, LabelError, "choose an intervals table"),
         (read_frame_times, FrameTimesError, "choose a frame times file"),
-        (read_pulses, SyncError, "choose the rig's pulse times"),
+        (read_pulses, SyncError, "choose the rig's pulses"),
     ],
 )
 @pytest.mark.parametrize(("path", "kind"), [(MOUSE_VIDEO, "a video"), (MOUSE_POSE, "an HDF5 (NWB?) file")])
