@@ -32,6 +32,8 @@ def test_a_binary_file_where_a_table_is_expected_says_what_it_is(tmp_path, read,
     for given in (path, tmp_path / f"{path.stem}.csv"):
         if given != path:
             given.write_bytes(path.read_bytes())
+        elif read is read_pulses and path.suffix == ".h5":  # an HDF5 recording is a sampled sync line to read_pulses
+            continue
         with pytest.raises(error) as raised:
             read(given)
         message = str(raised.value)
