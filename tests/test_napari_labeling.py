@@ -11,7 +11,8 @@ from qtpy.QtCore import Qt
 
 from napari_chronoviz import read_events, read_intervals, sample_file
 from napari_chronoviz.io.ethogram import Behavior, Ethogram
-from napari_chronoviz.napari._label_mouse import LabelMouse, _camera
+from napari_chronoviz.napari._label_mouse import LabelMouse
+from napari_chronoviz.napari._layers import camera_of
 from napari_chronoviz.napari._labeling import AUTOSAVE_SUFFIX, Labeler
 from napari_chronoviz.napari._layers import LayerPlacement
 from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
@@ -223,7 +224,7 @@ def test_drags_on_the_panel_draw_bouts_and_move_edges_to_frame_times(fly_video, 
     assert labeler.labeling.intervals().ends.tolist() == [times[540]]
     drag(viewer, mouse, [(x_of(times[490]) - 1, middle_y), (x_of(times[470]), middle_y)])  # the start edge
     assert labeler.labeling.intervals().starts.tolist() == [times[470]]
-    assert _camera(viewer).mouse_pan  # given back after each drag
+    assert camera_of(viewer).mouse_pan  # given back after each drag
     selected = []
     mouse.on_select.append(selected.append)
     labeler.labeling.set_note(0, "female still")
