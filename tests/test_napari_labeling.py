@@ -12,9 +12,8 @@ from qtpy.QtCore import Qt
 from napari_chronoviz import read_events, read_intervals, sample_file
 from napari_chronoviz.io.ethogram import Behavior, Ethogram
 from napari_chronoviz.napari._label_mouse import LabelMouse
-from napari_chronoviz.napari._layers import camera_of
 from napari_chronoviz.napari._labeling import AUTOSAVE_SUFFIX, Labeler
-from napari_chronoviz.napari._layers import LayerPlacement
+from napari_chronoviz.napari._layers import LayerPlacement, camera_of
 from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 from napari_chronoviz.overlays.primitives import Texts
 
