@@ -189,3 +189,21 @@ def add_pose_estimation():
         return estimation
 
     return add
+
+
+@pytest.fixture(scope="session")
+def add_cameras():
+    """`add(nwb, names, n_frames)`: an external-file `ImageSeries` per name (`<name>.mp4` beside the NWB file, 30
+    frames/s from 0 s) added to the `NWBFile` `nwb`'s acquisition, as a lab's NWB conversion points at its videos."""
+    pynwb = pytest.importorskip("pynwb")
+
+    def add(nwb, names, n_frames: int):
+        for name in names:
+            nwb.add_acquisition(
+                pynwb.image.ImageSeries(
+                    name=name, external_file=[f"{name}.mp4"], starting_frame=[0], format="external", rate=30.0,
+                    starting_time=0.0, unit="n.a.", num_samples=n_frames,
+                )
+            )  # fmt: skip
+
+    return add

@@ -216,7 +216,7 @@ def test_chunks_of_a_phone_video_keep_the_orientation_it_was_opened_with(client,
     assert stamps == list(range(0, 300, 7))
 
 
-def test_chunks_of_an_nwb_video_read_the_video_it_names(client, gop_video, tmp_path):
+def test_chunks_of_an_nwb_video_read_the_video_it_names(client, gop_video, tmp_path, add_cameras):
     """Workers open the NWB file's video the export was made of, not its first one."""
     import datetime
     import shutil
@@ -225,13 +225,7 @@ def test_chunks_of_an_nwb_video_read_the_video_it_names(client, gop_video, tmp_p
     shutil.copy(gop_video, tmp_path / "side.mp4")
     make_stamped_video(tmp_path / "front.mp4", 300, gop=60, first_stamp=1000)
     nwb = pynwb.NWBFile("two cameras", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
-    for name in ("front", "side"):
-        nwb.add_acquisition(
-            pynwb.image.ImageSeries(
-                name=name, external_file=[f"{name}.mp4"], starting_frame=[0], format="external", rate=30.0,
-                starting_time=0.0, unit="n.a.", num_samples=300,
-            )
-        )  # fmt: skip
+    add_cameras(nwb, ("front", "side"), 300)
     with pynwb.NWBHDF5IO(str(tmp_path / "session.nwb"), "w") as io:
         io.write(nwb)
     video = open_video(tmp_path / "session.nwb", key="acquisition/side")

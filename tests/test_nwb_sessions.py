@@ -249,7 +249,9 @@ def test_a_pose_is_read_wherever_the_file_keeps_it_with_its_skeleton(tmp_path, a
     np.testing.assert_allclose(pose.xy[:, 0], positions)
 
 
-def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimation, make_napari_viewer, monkeypatch):
+def test_each_pose_goes_on_the_camera_it_was_made_on(
+    tmp_path, add_pose_estimation, add_cameras, make_napari_viewer, monkeypatch
+):
     """A pose naming its video by `original_videos` (a file name) goes on the camera whose files include it; a
     second estimation of the same camera is named in a warning; each can be read by its key."""
     from napari_chronoviz.session import open_session
@@ -257,13 +259,7 @@ def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimati
     make_stamped_video(tmp_path / "front.mp4", 30, size=SIZE)
     make_stamped_video(tmp_path / "side.mp4", 30, size=SIZE)
     nwb = pynwb.NWBFile("two cameras", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
-    for name in ("front", "side"):
-        nwb.add_acquisition(
-            pynwb.image.ImageSeries(
-                name=name, external_file=[f"{name}.mp4"], starting_frame=[0], format="external", rate=30.0,
-                starting_time=0.0, unit="n.a.", num_samples=30,
-            )
-        )  # fmt: skip
+    add_cameras(nwb, ("front", "side"), 30)
     times, rng = np.arange(30) / 30, np.random.default_rng(3)
     for module, animal in (("mouse1", "side_mouse1"), ("mouse2", "side_mouse2")):
         add_pose_estimation(
@@ -289,7 +285,7 @@ def test_each_pose_goes_on_the_camera_it_was_made_on(tmp_path, add_pose_estimati
 
 
 def test_a_refused_pose_leaves_the_rest_of_the_session_shown(
-    tmp_path, add_pose_estimation, make_napari_viewer, monkeypatch
+    tmp_path, add_pose_estimation, add_cameras, make_napari_viewer, monkeypatch
 ):
     """A session's pose made on another video is refused by the provenance check; its signals and trials stay."""
     from napari_chronoviz.napari import _widget
@@ -298,12 +294,7 @@ def test_a_refused_pose_leaves_the_rest_of_the_session_shown(
     monkeypatch.setattr(_widget, "show_error", errors.append)
     make_stamped_video(tmp_path / "front.mp4", 30, size=SIZE)
     nwb = pynwb.NWBFile("a session", "id", datetime.datetime(2026, 1, 21, tzinfo=datetime.timezone.utc))
-    nwb.add_acquisition(
-        pynwb.image.ImageSeries(
-            name="front", external_file=["front.mp4"], starting_frame=[0], format="external", rate=30.0,
-            starting_time=0.0, unit="n.a.", num_samples=30,
-        )
-    )  # fmt: skip
+    add_cameras(nwb, ("front",), 30)
     nwb.add_acquisition(pynwb.TimeSeries(name="lick", data=np.ones(100), unit="V", rate=100.0, starting_time=0.0))
     nwb.add_trial(start_time=0.2, stop_time=0.5)
     made_on = {"original_videos": ["other_rig.mp4"], "dimensions": np.array([[640, 480]], dtype="uint16")}
