@@ -80,3 +80,28 @@ def test_an_intan_file_is_refused_with_what_to_do(tmp_path):
     (tmp_path / "run.rhd").write_bytes(b"\x00" * 64)
     with pytest.raises(SignalError, match="one-file-per-signal format and open its amplifier.dat"):
         read_timeseries(tmp_path / "run.rhd")
+
+
+def test_the_sync_pulses_of_a_spikeglx_probe_are_read_from_its_sync_word(spikeglx):
+    """Bit 6 of the imec stream's sync word (its last saved channel) carries the rig's sync pulses; other bits of the
+    word (here bit 2, always on) are not pulses. Edges lie between samples, on the probe's own clock."""
+    from napari_chronoviz.errors import SyncError
+    from napari_chronoviz.sync import read_pulses
+
+    data = patterned(90_000, 121)
+    rises, width = np.array([3000, 21_000, 50_000, 71_000]), 3000
+    data[:, 120] = 1 << 2
+    for rise in rises:
+        data[rise : rise + width, 120] |= 1 << 6
+    data.tofile(spikeglx.with_suffix(".bin"))
+    first = 920_506  # the .meta's firstSample: the probe's clock
+    for given in (spikeglx, spikeglx.with_suffix(".bin")):
+        edges = read_pulses(given)
+        np.testing.assert_allclose(edges.rising * 30_000, first + rises - 0.5)
+        np.testing.assert_allclose(edges.falling * 30_000, first + rises + width - 0.5)
+    with pytest.raises(SyncError, match=r"Bit 2 of .* is always high: the sync pulses are on another bit"):
+        read_pulses(spikeglx, line=2)
+    with pytest.raises(SyncError, match=r"Bit 5 of .* is always low"):
+        read_pulses(spikeglx, line=5)
+    with pytest.raises(SyncError, match="has bits 0..15, not 16"):
+        read_pulses(spikeglx, line=16)

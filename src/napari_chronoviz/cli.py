@@ -284,11 +284,14 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="the rig's pulses: a CSV/NPY of edge times (a state column tells rising from falling), a sampled sync "
-        "line (with --pulses-rate or a time column), or an Open Ephys TTL events folder",
+        "line (with --pulses-rate or a time column), an Open Ephys TTL events folder, or a SpikeGLX imec .meta/.bin "
+        "(its sync word)",
     )
     sync.add_argument("--pulses-unit", choices=TIME_UNITS, help="unit of the pulse times (default s, or the column's)")
     sync.add_argument("--pulses-rate", type=float, metavar="HZ", help="samples per second of a sampled sync line")
-    sync.add_argument("--line", type=int, help="Open Ephys: the TTL line (default the first)")
+    sync.add_argument(
+        "--line", type=int, help="Open Ephys: the TTL line (default the first); SpikeGLX: the sync word's bit (6)"
+    )
     sync.add_argument(
         "--pulses-channel",
         metavar="NAME|N",

@@ -44,12 +44,20 @@ def is_raw_ephys(path: Path) -> bool:
     """Whether `path` is a recording `read_raw_ephys` reads: a SpikeGLX `.meta` or its `.bin` (beside its
     `.meta`), an Open Ephys `structure.oebin`, or an Intan file (refused there with what to do)."""
     path = Path(path)
-    return (
-        path.suffix.lower() == SPIKEGLX_META
-        or (path.suffix.lower() == ".bin" and path.with_suffix(SPIKEGLX_META).exists())
-        or path.name == OPEN_EPHYS_STRUCTURE
-        or path.suffix.lower() in INTAN_SUFFIXES
-    )
+    return is_spikeglx(path) or path.name == OPEN_EPHYS_STRUCTURE or path.suffix.lower() in INTAN_SUFFIXES
+
+
+def is_spikeglx(path) -> bool:
+    """Whether `path` is a SpikeGLX recording: its `.meta`, or its `.bin` beside its `.meta`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    return suffix == SPIKEGLX_META or (suffix == ".bin" and path.with_suffix(SPIKEGLX_META).exists())
+
+
+def spikeglx_stream(path) -> str:
+    """A SpikeGLX file's stream, from its name (`run_g0_t0.imec0.ap.meta` -> "imec0.ap", `... .nidq.bin` -> "nidq")."""
+    name = Path(path).name
+    return name.split(".", 1)[1].rsplit(".", 1)[0] if name.count(".") >= 2 else ""
 
 
 def read_raw_ephys(path, stream: str | None = None) -> RawStream:
@@ -130,7 +138,7 @@ def _opened(path: Path, stream: str | None):
         reader, default = OpenEphysBinaryRawIO(dirname=str(path.parent)), None
     else:
         reader = SpikeGLXRawIO(dirname=str(path.parent))
-        default = path.name.split(".", 1)[1].rsplit(".", 1)[0] if path.name.count(".") >= 2 else None  # x.imec0.ap.meta
+        default = spikeglx_stream(path) or None
     reader.parse_header()
     names = [str(name) for name in reader.header["signal_streams"]["name"]]
     wanted = stream if stream is not None else default

@@ -10,7 +10,10 @@
   `TimeSeries`), read through the signal readers (`read_timeseries`) and thresholded the same way: `channel`
   chooses the channel (by name or position), `key` the HDF5 dataset / NPZ member / NWB series;
 - an Open Ephys (GUI 0.6+, binary format) TTL events folder: `timestamps.npy` (seconds) and `states.npy`
-  (+line on, -line off), `line` choosing the line.
+  (+line on, -line off), `line` choosing the line;
+- a SpikeGLX Neuropixels recording (`.meta` or `.bin` of an imec stream): a bit of its sync word (the stream's
+  last saved channel, which Neo reads as the stream `<stream>-SYNC`), bit 6 by default (where the imec card
+  records the sync pulse), on the probe's own clock.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 
 from .._times import require_finite_increasing
 from ..errors import SyncError
+from ..io.ephys import is_spikeglx, spikeglx_stream
 from ..io.tables import TIME_COLUMN_NAMES, column_seconds_per_unit, find_column, read_delimited
 from ..io.timeseries import read_timeseries
 from .edges import Edges, detect_edges
@@ -34,6 +38,7 @@ PULSES_FILE = (
     "NWB) or an Open Ephys events folder"
 )
 OPEN_EPHYS_FILES = ("timestamps.npy", "states.npy")
+SPIKEGLX_SYNC_BIT = 6  # the imec card's sync input in the sync word (SpikeGLX's documentation)
 
 
 def read_pulses(
@@ -60,7 +65,8 @@ def read_pulses(
     threshold
         The level between a sampled line's low and high (default: Otsu's).
     line
-        Open Ephys: the TTL line (1-based, as the GUI numbers them; default the first seen).
+        Open Ephys: the TTL line (1-based, as the GUI numbers them; default the first seen). SpikeGLX: the bit of
+        the sync word (0-based; default 6, the imec card's sync input).
     channel
         The channel of an analog recording that carries the sync line: its name, or its position (0-based);
         needed when the recording has several. Giving it reads the file as a sampled line.
@@ -83,6 +89,8 @@ def read_pulses(
         raise FileNotFoundError(f"Pulses file not found: {path}.")
     if path.is_dir():
         return _open_ephys_events(path, line)
+    if is_spikeglx(path):
+        return _spikeglx_sync(path, SPIKEGLX_SYNC_BIT if line is None else line)
     if channel is not None or key is not None or path.suffix.lower() in RECORDING_SUFFIXES:
         return _analog_line(path, channel, key, time_unit, rate, threshold)
     if path.suffix.lower() == ".npy":
@@ -173,6 +181,38 @@ def _analog_line(path: Path, channel, key, time_unit, rate, threshold) -> Edges:
         ]
     )
     return _sampled_line(values, times, threshold, f"{path.name} channel {names[index]}")
+
+
+def _spikeglx_sync(path: Path, bit: int) -> Edges:
+    """The edges of bit `bit` of a SpikeGLX imec stream's sync word, on the probe's own clock."""
+    stream = spikeglx_stream(path)
+    if not stream.startswith("imec"):
+        raise SyncError(
+            f"{path.name} is SpikeGLX's {stream} stream, whose sync arrives on one of its channels: choose that "
+            "channel (channel=, --pulses-channel, the dock's 'line channel')."
+        )
+    if not 0 <= bit < 16:
+        raise SyncError(f"The sync word of {path.name} has bits 0..15, not {bit} (line=, --line).")
+    signal = read_timeseries(path, key=f"{stream}-SYNC")
+    words = signal.values  # the word times its gain, as Neo scales it: the file's integers are recovered
+    bits = np.concatenate(
+        [
+            (
+                np.rint((np.asarray(words[start : start + LINE_CHUNK])[:, 0] - words.offset[0]) / words.gain[0]).astype(
+                    np.int64
+                )
+                >> bit
+            )
+            & 1
+            for start in range(0, signal.n_samples, LINE_CHUNK)
+        ]
+    )
+    if bits.min() == bits.max():
+        raise SyncError(
+            f"Bit {bit} of {path.name}'s sync word is always {'high' if bits[0] else 'low'}: the sync pulses are on "
+            "another bit (line=, --line) or were not recorded."
+        )
+    return _sampled_line(bits.astype(np.float32), signal.times, 0.5, f"{path.name} sync bit {bit}")
 
 
 def _open_ephys_events(folder: Path, line: int | None) -> Edges:
