@@ -53,7 +53,11 @@ class SyncWidget(ScrollingContainer):
         self.draw_region = PushButton(text="Draw the LED region")
         self.channel = ComboBox(label="LED colour", choices=(BRIGHTNESS, "red", "green", "blue"), value=BRIGHTNESS)
         self.read_led = PushButton(text="Read the LED in every frame")
-        self.pulses = FileEdit(label="rig pulses", mode="r", tooltip="CSV/NPY of edge times, a sampled sync line, or a SpikeGLX imec .meta (its sync word)")
+        self.pulses = FileEdit(
+            label="rig pulses",
+            mode="r",
+            tooltip="CSV/NPY of edge times, a sampled sync line, or a SpikeGLX imec .meta (its sync word)",
+        )
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
         self.line_channel = LineEdit(
             label="line channel",
