@@ -397,9 +397,9 @@ def _check(args) -> int:
         if times is not None:
             raise ChronovizError(f"{video} times its videos itself: leave --frame-times out for it ('-').")
         keys = [part.key for part in nwb_parts(video) if part.kind == "video"]
-        checked.extend((file, None) for key in keys for file in nwb_video_series(video, key).files)
         if not keys:
             nwb_video_series(video)  # raises, saying the file points at no video
+        checked.extend((file, None) for key in keys for file in nwb_video_series(video, key).files)
     reports = [
         check_video(video, seeks=args.seeks, seed=args.seed, frame_times=times, upright=args.upright)
         for video, times in checked

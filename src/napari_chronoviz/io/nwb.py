@@ -131,7 +131,6 @@ class _OpenFile:
 
 _open_files: OrderedDict[tuple, _OpenFile] = OrderedDict()  # by file identity, least recently used first
 _open_files_lock = threading.Lock()
-atexit.register(lambda: close_nwb_files())  # closed before Python's teardown, which would warn of open files
 
 
 @contextlib.contextmanager
@@ -168,6 +167,9 @@ def close_nwb_files(path=None) -> None:
     """Close the NWB files kept open (`opened_nwb`) that are not being read: all, or those of `path`."""
     with _open_files_lock:
         _close_unused(keep=0, path=None if path is None else str(Path(path).resolve()))
+
+
+atexit.register(close_nwb_files)  # closed before Python's teardown, which would warn of files left open
 
 
 def _close_unused(keep: int, path: str | None = None) -> None:

@@ -174,13 +174,19 @@ def _analog_line(path: Path, channel, key, time_unit, rate, threshold) -> Edges:
             f"{path.name} has no sample times: give the recording's sample rate (rate=, --pulses-rate, the dock's "
             "'line rate')."
         )
-    values = np.concatenate(
+    values = _channel(signal, index, np.float32)
+    return _sampled_line(values, times, threshold, f"{path.name} channel {names[index]}")
+
+
+def _channel(signal, index: int, dtype) -> np.ndarray:
+    """Channel `index` of `signal` as one array of `dtype`, read `LINE_CHUNK` rows at a time (a recording on disk
+    is never read whole)."""
+    return np.concatenate(
         [
-            np.asarray(signal.values[start : start + LINE_CHUNK], dtype=np.float32)[:, index]
+            np.asarray(signal.values[start : start + LINE_CHUNK], dtype=dtype)[:, index]
             for start in range(0, signal.n_samples, LINE_CHUNK)
         ]
     )
-    return _sampled_line(values, times, threshold, f"{path.name} channel {names[index]}")
 
 
 def _spikeglx_sync(path: Path, bit: int) -> Edges:
@@ -194,19 +200,9 @@ def _spikeglx_sync(path: Path, bit: int) -> Edges:
     if not 0 <= bit < 16:
         raise SyncError(f"The sync word of {path.name} has bits 0..15, not {bit} (line=, --line).")
     signal = read_timeseries(path, key=f"{stream}-SYNC")
-    words = signal.values  # the word times its gain, as Neo scales it: the file's integers are recovered
-    bits = np.concatenate(
-        [
-            (
-                np.rint((np.asarray(words[start : start + LINE_CHUNK])[:, 0] - words.offset[0]) / words.gain[0]).astype(
-                    np.int64
-                )
-                >> bit
-            )
-            & 1
-            for start in range(0, signal.n_samples, LINE_CHUNK)
-        ]
-    )
+    scaled = _channel(signal, 0, np.float64)  # the word times its gain, as Neo scales it
+    words = np.rint((scaled - signal.values.offset[0]) / signal.values.gain[0]).astype(np.int64)  # the file's integers
+    bits = (words >> bit) & 1
     if bits.min() == bits.max():
         raise SyncError(
             f"Bit {bit} of {path.name}'s sync word is always {'high' if bits[0] else 'low'}: the sync pulses are on "
