@@ -42,9 +42,7 @@ def fly_video_path(tmp_path) -> Path:
     return video
 
 
-def test_labeling_s_controls_and_bouts_show_without_scrolling_at_the_default_window(
-    make_napari_viewer, fly_video_path
-):
+def test_labeling_s_controls_and_bouts_show_without_scrolling_at_the_default_window(make_napari_viewer, fly_video_path):
     """What a labeler uses all the time (start, undo, the bouts) is in view, not below the ethogram and key lists."""
     viewer = make_napari_viewer(show=True)
     viewer.open(fly_video_path, plugin="napari-chronoviz")
