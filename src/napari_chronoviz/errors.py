@@ -82,6 +82,12 @@ ADVICE = {
         "options= of export_video in a script",
     ),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
+    "panel_size": (
+        "layout={{'size': PIXELS}}, or a wide signal as one heatmap lane: style={{'heatmaps': [N]}}",
+        "--layout right (a panel beside the video is as high as the video), or a wide signal as one heatmap lane: "
+        "--style heatmaps=N",
+        "'panel size (px, 0 = auto)'",
+    ),
     "camera_frame_times": (
         "give each video its frame times when the cameras are opened (open_video(path, frame_times=...), or a "
         "session's VideoEntry(path, frame_times=...)), then put them on one clock with sync_by_time",

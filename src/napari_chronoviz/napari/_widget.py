@@ -33,6 +33,7 @@ from ..io.video_factory import VideoEntry
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
+from ..render.encode import LARGEST_SIDE
 from ..render.visualization import export_video
 from ..session import save_session
 from ..sources import CHECK_VIDEO, READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, ratio_from_text, spec_of
@@ -122,7 +123,7 @@ class ChronovizWidget(ScrollingContainer):
         self.right = FloatSpinBox(label="window after (s)", min=0, max=3600, step=0.1, value=2.0)
         self.plot_layout = ComboBox(label="plot layout", choices=PLOT_LAYOUTS, value="stacked")
         self.position = ComboBox(label="panel position", choices=POSITIONS, value="below")
-        self.panel_size = SpinBox(label="panel size (px, 0 = auto)", min=0, max=10000, value=0)
+        self.panel_size = SpinBox(label="panel size (px, 0 = auto)", min=0, max=LARGEST_SIDE, value=0)
         self.ylim = ComboBox(label="y-limits", choices=YLIM_MODES, value="channel")
         self.y_low = FloatSpinBox(label="y low", min=-1e12, max=1e12, value=0.0)
         self.y_high = FloatSpinBox(label="y high", min=-1e12, max=1e12, value=1.0)
@@ -340,14 +341,14 @@ class ChronovizWidget(ScrollingContainer):
             "pose_alignment": pose_alignment,
             "labels_clock": scene.labels_clock,
         }
-        style, layout = scene.style, scene.layout
+        style, layout = scene.style, scene.requested_layout  # an automatic panel size stays automatic (0)
         ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
         size = layout.size[0] if isinstance(layout.size, tuple) else layout.size
         values = {
             self.left: scene.window.left,
             self.right: scene.window.right,
             self.plot_layout: style.plot_layout,
-            self.position: scene.requested_layout.position,
+            self.position: layout.position,
             self.panel_size: size or 0,
             self.ylim: ylim,
             self.show_values: style.show_values,
