@@ -234,7 +234,9 @@ def test_drags_on_the_panel_draw_bouts_and_move_edges_to_frame_times(fly_video, 
     assert labeler.labeling.intervals().starts.tolist() == [times[490]]
 
 
-def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
+def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path, monkeypatch):
+    told = []
+    monkeypatch.setattr("napari_chronoviz.napari._labeling_widget.show_info", told.append)
     viewer, layer = fly_video
     _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
     assert widget.video.value == layer.name
@@ -263,6 +265,10 @@ def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
     widget.load_labels.clicked.emit()
     assert labeler.labeling.intervals().labels == ("courting",) and labeler.labeling.events().kinds == (
         "wing extension",
+    )
+    assert told[-1] == (
+        "Loaded 1 bouts and 1 events from flies_labels.csv; the 1 labels shown before were replaced (Undo brings "
+        "them back)"
     )
     widget.stop_labeling()
     assert not labeler.active

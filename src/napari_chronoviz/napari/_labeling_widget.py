@@ -304,12 +304,17 @@ class LabelingWidget(ScrollingContainer):
         if not path or not Path(path).is_file():
             show_error(f"Choose an existing labels file in 'labels file' first (got {str(path)!r}).")
             return
+        labeling = self.labeler.labeling
+        before = len(labeling.bouts) + len(labeling.marks)
         try:
             self.labeler.load(path)
         except (ChronovizError, OSError) as error:
             show_error(f"The labels were not loaded: {in_words(error, 'dock')}")
             return
-        self.show_ethogram(self.labeler.labeling.ethogram)
+        self.show_ethogram(labeling.ethogram)
+        replaced = f"; the {before} labels shown before were replaced (Undo brings them back)" if before else ""
+        loaded = f"{len(labeling.bouts)} bouts and {len(labeling.marks)} events"
+        show_info(f"Loaded {loaded} from {Path(path).name}{replaced}")
 
     # --- the bouts -----------------------------------------------------------------------------------------------
 
