@@ -393,3 +393,31 @@ def test_an_analog_daq_channel_is_thresholded_into_the_rigs_pulses(synthetic, tm
         read_pulses(tmp_path / "daq.h5", channel=1)
     with pytest.raises(SyncError, match="no channel 'ttl'"):
         read_pulses(tmp_path / "daq.csv", channel="ttl")
+
+
+def test_region_signals_on_dask_workers_equal_the_scan_in_one_process(synthetic, shared_data):
+    """Keyframe-aligned ranges read by worker processes give the one-process scan's values to the bit, the motions
+    at the ranges' borders included; progress counts the frames read, and asking to stop stops."""
+    from napari_chronoviz.errors import ScanCancelled
+    from napari_chronoviz.io.frame_index import chunk_ranges
+
+    distributed = pytest.importorskip("dask.distributed")
+    triangle = Region(np.array([[3.2, 5.0], [40.7, 9.5], [15.0, 37.3]]))
+    cases = [(synthetic["seen"].path, Region.rectangle(*synthetic["seen"].led)), (synthetic["seen"].path, triangle)]
+    if shared_data is not None:
+        cases.append((shared_data / "dlc_openfield" / "m3v1mp4.mp4", Region.rectangle(600, 20, 24, 24)))
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        for path, region in cases:
+            with open_video(path) as video:
+                assert len(chunk_ranges(video.keyframes, 0, video.n_frames, 4)) > 1  # the borders are tested
+                alone = region_signals(video, region)
+                counted = []
+                chunked = region_signals(video, region, client=client, progress=lambda *done: counted.append(done))
+            np.testing.assert_array_equal(chunked.values, alone.values)
+            np.testing.assert_array_equal(chunked.times, alone.times)
+            assert counted[-1] == (video.n_frames, video.n_frames) and len(counted) > 1
+        with open_video(synthetic["seen"].path) as video, pytest.raises(ScanCancelled):
+            region_signals(video, triangle, client=client, progress=lambda done, total: True)
