@@ -414,8 +414,10 @@ def test_region_signals_on_dask_workers_equal_the_scan_in_one_process(synthetic,
             with open_video(path) as video:
                 assert len(chunk_ranges(video.keyframes, 0, video.n_frames, 4)) > 1  # the borders are tested
                 alone = region_signals(video, region)
-                counted = []
-                chunked = region_signals(video, region, client=client, progress=lambda *done: counted.append(done))
+                counted: list = []
+                chunked = region_signals(
+                    video, region, client=client, progress=lambda *done, to=counted: to.append(done)
+                )
             np.testing.assert_array_equal(chunked.values, alone.values)
             np.testing.assert_array_equal(chunked.times, alone.times)
             assert counted[-1] == (video.n_frames, video.n_frames) and len(counted) > 1
