@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import av
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from av.video.reformatter import ColorRange, Colorspace
 
 from napari_chronoviz.cli import main
-from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError
+from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError, in_words
 from napari_chronoviz.io.clock_map import ClockMap, read_clock_map
 from napari_chronoviz.io.video_factory import VideoEntry, open_video
 from napari_chronoviz.session import open_session, save_session
@@ -423,3 +424,39 @@ def test_region_signals_on_dask_workers_equal_the_scan_in_one_process(synthetic,
             assert counted[-1] == (video.n_frames, video.n_frames) and len(counted) > 1
         with open_video(synthetic["seen"].path) as video, pytest.raises(ScanCancelled):
             region_signals(video, triangle, client=client, progress=lambda done, total: True)
+
+
+NIDQ_HEADER = Path(__file__).parent / "data" / "ibllib" / "spikeglx" / "sample3B_g0_t0.nidq.meta"
+
+
+def test_a_nidq_digital_line_is_read_bit_by_bit_on_the_nidq_clock(tmp_path):
+    """A real NI-DAQ header (PXIe-6341, one analog input, digital lines 0..7 in one word, the sync recorded on digital
+    line 3): its samples written at the header's layout. The header's line is read by default, another by `line`;
+    edges lie between samples on the NI-DAQ's clock (its firstSample); the analog input is read with `channel`."""
+    pytest.importorskip("neo")
+    pytest.importorskip("probeinterface")
+    import shutil
+
+    shutil.copy(NIDQ_HEADER, tmp_path / NIDQ_HEADER.name)
+    meta = tmp_path / NIDQ_HEADER.name
+    rate, first = 30003.0003, 1738164  # niSampRate, firstSample
+    data = np.zeros((60_000, 2), np.int16)  # nSavedChans=2: XA0, then the digital word XD0
+    data[:, 1] = 1 << 0  # line 0 always high
+    sync_rises, other_rises = np.array([2000, 17_000, 31_000, 44_000]), np.array([9000, 38_000])
+    for rise in sync_rises:
+        data[rise : rise + 5000, 1] |= 1 << 3
+    for rise in other_rises:
+        data[rise : rise + 700, 1] |= 1 << 7
+        data[rise : rise + 700, 0] = 16_000  # the analog input follows line 7
+    data.tofile(meta.with_suffix(".bin"))
+    for given in (meta, meta.with_suffix(".bin")):
+        edges = read_pulses(given)
+        np.testing.assert_allclose(edges.rising * rate, first + sync_rises - 0.5, atol=1e-6)
+        np.testing.assert_allclose(edges.falling * rate, first + sync_rises + 5000 - 0.5, atol=1e-6)
+    np.testing.assert_allclose(read_pulses(meta, line=7).rising * rate, first + other_rises - 0.5, atol=1e-6)
+    np.testing.assert_allclose(read_pulses(meta, channel="XA0 (V)").rising * rate, first + other_rises - 0.5, atol=1e-6)
+    with pytest.raises(SyncError, match=r"digital line 0, bit 0 is always high|Bit 0 of .* is always high"):
+        read_pulses(meta, line=0)
+    with pytest.raises(SyncError, match=r"saved the digital lines 0..7, not line 12") as refused:
+        read_pulses(meta, line=12)
+    assert "--line N" in in_words(refused.value, "cli") and "'line / bit'" in in_words(refused.value, "dock")

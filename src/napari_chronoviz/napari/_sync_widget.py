@@ -21,7 +21,7 @@ from napari.utils.notifications import show_error, show_info
 from qtpy.QtGui import QImage, QPixmap
 from qtpy.QtWidgets import QLabel, QListWidget
 
-from ..errors import ChronovizError, ScanCancelled
+from ..errors import ChronovizError, ScanCancelled, in_words
 from ..io.tables import value_from_text
 from ..io.video_factory import open_video
 from ..sync import BRIGHTNESS, EDGE_KINDS, BitCodes, Region, SyncResult, read_pulses, region_signals, sync_video
@@ -56,13 +56,19 @@ class SyncWidget(ScrollingContainer):
         self.pulses = FileEdit(
             label="rig pulses",
             mode="r",
-            tooltip="CSV/NPY of edge times, a sampled sync line, or a SpikeGLX imec .meta (its sync word)",
+            tooltip="CSV/NPY of edge times, a sampled sync line, an Open Ephys TTL events folder, or a SpikeGLX .meta "
+            "(an imec probe's sync word, a NI-DAQ's digital line)",
         )
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
         self.line_channel = LineEdit(
             label="line channel",
             tooltip="The channel of an analog recording (an NI-DAQ's inputs) that carries the sync line: its name "
             "or position; empty for a file of pulse times",
+        )
+        self.line = LineEdit(
+            label="line / bit",
+            tooltip="Open Ephys: the TTL line (empty: the first); SpikeGLX: the imec sync word's bit (empty: 6) or the "
+            "NI-DAQ's digital line (empty: the one its header names)",
         )
         self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
@@ -93,6 +99,7 @@ class SyncWidget(ScrollingContainer):
                 self.pulses,
                 self.pulses_rate,
                 self.line_channel,
+                self.line,
                 self.edge,
                 self.threshold,
                 self.barcodes,
@@ -161,7 +168,7 @@ class SyncWidget(ScrollingContainer):
         try:
             return Region.from_napari(layer.data[chosen])
         except ChronovizError as error:
-            show_error(f"{error} Draw a rectangle or polygon in {layer.name!r}.")
+            show_error(f"{in_words(error, 'dock')} Draw a rectangle or polygon in {layer.name!r}.")
             return None
 
     # --- actions ------------------------------------------------------------------------------------------------
@@ -187,7 +194,7 @@ class SyncWidget(ScrollingContainer):
         except ScanCancelled:
             return False
         except (ChronovizError, OSError) as error:
-            show_error(f"{error}")
+            show_error(in_words(error, "dock"))
             return False
         self._signal_of = (path, region.vertices.tobytes())
         show_info(f"Read the LED in {len(self.signal.values)} frames: now choose the rig's pulses and fit.")
@@ -208,7 +215,15 @@ class SyncWidget(ScrollingContainer):
             return None
         try:
             rate, threshold = _number(self.pulses_rate.value, "line rate"), _number(self.threshold.value, "threshold")
-            pulses = read_pulses(pulses_path, rate=rate, channel=self.line_channel.value.strip() or None)
+            line = _number(self.line.value, "line / bit")
+            if line is not None and line != int(line):
+                raise ChronovizError(f"The line / bit is a whole number, not {self.line.value!r}.")
+            pulses = read_pulses(
+                pulses_path,
+                rate=rate,
+                line=None if line is None else int(line),
+                channel=self.line_channel.value.strip() or None,
+            )
             barcodes = BitCodes.from_text(self.barcodes.value) if self.barcodes.value.strip() else None
             with open_video(path) as video:
                 self.result = sync_video(
@@ -223,7 +238,7 @@ class SyncWidget(ScrollingContainer):
                 )
                 frame_times = video.frame_times
         except (ChronovizError, OSError) as error:
-            show_error(f"{error}")
+            show_error(in_words(error, "dock"))
             return None
         self.fitted, self.nudge_frames, self._frame_times = self.result, 0.0, frame_times
         self._show(self.result, frame_times)
@@ -261,7 +276,7 @@ class SyncWidget(ScrollingContainer):
             show_error(f"{target} exists: tick 'overwrite' to replace it, or choose another name in 'clock map'.")
             return None
         except (ChronovizError, OSError) as error:
-            show_error(f"{error}")
+            show_error(in_words(error, "dock"))
             return None
         show_info(
             f"{layer.name} now runs on the rig's clock ({written.name}); its overlays follow. Save the session in the "

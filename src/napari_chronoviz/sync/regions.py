@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from ..errors import ChronovizError, ScanCancelled
+from ..errors import ChronovizError, ScanCancelled, advice
 from ..io.frame_index import chunk_ranges
 from ..io.timeseries import Signal
 from ..io.video_factory import VideoEntry
@@ -109,7 +109,7 @@ class Region:
         low, high = self.vertices.min(axis=0), self.vertices.max(axis=0)
         raise ChronovizError(
             f"The region (x {low[0]:g}..{high[0]:g}, y {low[1]:g}..{high[1]:g}) holds no pixel of the "
-            f"{width}x{height} picture. Draw it over the LED, inside the frame."
+            f"{width}x{height} picture. Draw it over the LED, inside the frame ({advice('roi')})."
         )
 
 
