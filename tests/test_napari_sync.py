@@ -106,7 +106,7 @@ def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, mo
     assert "tick 'overwrite'" in errors[-1]
 
 
-def test_the_dock_says_what_is_missing(dock, recording, monkeypatch):
+def test_the_dock_says_what_is_missing(dock, recording, monkeypatch, tmp_path):
     viewer, layer, widget = dock
     made, pulses = recording
     errors = []
@@ -127,7 +127,21 @@ def test_the_dock_says_what_is_missing(dock, recording, monkeypatch):
     widget.barcodes.value = ""
     viewer.layers[widget.region_layer.value].data = [np.array([[2.0, 2.0], [2.0, 6.0], [6.0, 6.0], [6.0, 2.0]])]
     assert widget.match_and_fit() is None
-    assert "region" in errors[-1]
+    # what to change is named by the dock's controls, not by Python's arguments or the command line's flags
+    assert "does not switch" in errors[-1] and "the shape in 'LED region'" in errors[-1] and "'threshold'" in errors[-1]
+    assert "--" not in errors[-1] and "=" not in errors[-1]
+    draw_led(widget, made.led)
+    few = tmp_path / "two_pulses.csv"
+    few.write_text("time\n1.0\n2.5\n")
+    widget.pulses.value = few
+    assert widget.match_and_fit() is None
+    assert "The rig has 2 sync edges; at least 4 are needed" in errors[-1]
+    assert "'rig pulses'" in errors[-1] and "'line / bit'" in errors[-1] and "'line channel'" in errors[-1]
+    assert "--" not in errors[-1] and "=" not in errors[-1]
+    widget.pulses.value = pulses
+    widget.line.value = "2.5"
+    assert widget.match_and_fit() is None
+    assert "line / bit is a whole number" in errors[-1]
 
 
 def test_the_overlays_and_labels_follow_the_clock_map(make_napari_viewer, recording, tmp_path):

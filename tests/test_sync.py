@@ -460,3 +460,18 @@ def test_a_nidq_digital_line_is_read_bit_by_bit_on_the_nidq_clock(tmp_path):
     with pytest.raises(SyncError, match=r"saved the digital lines 0..7, not line 12") as refused:
         read_pulses(meta, line=12)
     assert "--line N" in in_words(refused.value, "cli") and "'line / bit'" in in_words(refused.value, "dock")
+
+
+def test_too_few_edges_say_what_to_change_in_each_interface():
+    """One edge in the video: move the region or set the threshold; two on the rig: choose the pulses' file, line or
+    channel; each in the words of the interface in use."""
+    frame_times = np.arange(300) / FPS
+    with pytest.raises(SyncError, match="The video has 1 sync edge; at least 4") as video_side:
+        fit_sync([1.0], np.arange(10.0), frame_times)
+    assert "region=Region.rectangle" in str(video_side.value) and "threshold=" in str(video_side.value)
+    assert "--roi X,Y,W,H" in in_words(video_side.value, "cli") and "--threshold" in in_words(video_side.value, "cli")
+    assert "'LED region'" in in_words(video_side.value, "dock") and "'threshold'" in in_words(video_side.value, "dock")
+    with pytest.raises(SyncError, match="The rig has 2 sync edges") as rig_side:
+        fit_sync(np.arange(10.0), [1.0, 2.0], frame_times)
+    assert "--pulses FILE" in in_words(rig_side.value, "cli") and "--line N" in in_words(rig_side.value, "cli")
+    assert "'rig pulses'" in in_words(rig_side.value, "dock")
