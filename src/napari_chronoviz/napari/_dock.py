@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from magicgui.widgets import Container, Label
 from qtpy.QtWidgets import QSizePolicy
+from superqt import QCollapsible
 
 
 class ScrollingContainer(Container):
@@ -29,3 +30,15 @@ def wrapping(label: Label) -> Label:
     # magicgui fixes a label's size policy, which makes the width of its longest line its minimum
     label.native.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     return label
+
+
+def collapsible_group(title: str, controls: list, *, expanded: bool) -> QCollapsible:
+    """`controls` in a group that the user folds away, so a dock is as short as they want; the caller places it."""
+    group = Container(widgets=controls)
+    for control in controls:  # file paths and long names must not widen the dock past the window
+        control.native.setMinimumWidth(0)
+    collapsible = QCollapsible(title)
+    collapsible.addWidget(group.native)
+    if expanded:
+        collapsible.expand(animate=False)
+    return collapsible

@@ -43,6 +43,7 @@ from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
 from ._camera_frames import CameraFrames
 from ._cameras import CamerasSession
+from ._dock import collapsible_group
 from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
@@ -232,13 +233,7 @@ class ChronovizWidget(Container):
 
     def _add_group(self, title: str, controls: list, *, expanded: bool) -> QCollapsible:
         """`controls` in a collapsible group below the others, so the dock is as short as the user wants."""
-        group = Container(widgets=controls)
-        for control in controls:  # file paths and long names must not widen the dock past the window
-            control.native.setMinimumWidth(0)
-        collapsible = QCollapsible(title)
-        collapsible.addWidget(group.native)
-        if expanded:
-            collapsible.expand(animate=False)
+        collapsible = collapsible_group(title, controls, expanded=expanded)
         self.native.widget().layout().addWidget(collapsible)
         return collapsible
 
