@@ -258,6 +258,7 @@ def make_sync_screenshots() -> None:
 
     import napari
     import numpy as np
+    from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import sample_file
@@ -293,7 +294,7 @@ def make_sync_screenshots() -> None:
         QApplication.processEvents()
         viewer.screenshot(IMAGES / "sync.png", canvas_only=False, flash=False)
         dock.options_group.expand(animate=False)  # the dock alone shows every control
-        QApplication.processEvents()
+        QTest.qWait(200)  # the dock lays its controls out again
         dock.native.widget().grab().save(str(IMAGES / "sync-dock.png"))
         viewer.close()
     print(f"wrote {IMAGES / 'sync.png'} and {IMAGES / 'sync-dock.png'}")
