@@ -67,8 +67,11 @@ class FrameIndex:
         """The frame index of a decoded frame with timestamp `pts`, decoded right after frame `previous`.
 
         Frames without a timestamp, or with one the index lacks, are taken to follow `previous`."""
+        following = previous + 1
+        if pts is not None and following < len(self.pts) and self.pts[following] == pts:
+            return following  # the usual case, without a search
         found = self.frame_of_pts(pts) if pts is not None else -1
-        return found if found >= 0 else previous + 1
+        return found if found >= 0 else following
 
     def truncated(self, n_frames: int) -> FrameIndex:
         """Return the index of the first `n_frames` frames."""
