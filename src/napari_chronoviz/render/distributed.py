@@ -113,10 +113,7 @@ def export_chunked(
     if any(getattr(source, "path", None) is None for source in sources):
         raise ExportError("A chunked export needs every video as a file that workers can open.")
     # frames are read by index: their times travel with the scene, not as the frame-time file they came from
-    entries = tuple(
-        VideoEntry(source.path, upright=getattr(source, "upright", True), key=getattr(source, "key", None))
-        for source in sources
-    )
+    entries = tuple(VideoEntry.reading_frames_of(source) for source in sources)
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     keyframes = getattr(video, "keyframes", np.arange(start, end))
     ranges = chunk_ranges(keyframes, start, end, n_chunks or 2 * workers)

@@ -128,7 +128,8 @@ def detect_edges(values, times, *, threshold: float | None = None, exposure: boo
         if effectiveness < MIN_SEPARATION:
             fix = (
                 f"is the sync LED inside the region, and does it flash during the recording? Move the region onto "
-                f"the LED ({advice('roi')}), or give the threshold ({advice('led_threshold')})"
+                f"the LED ({advice('roi')}), read a coloured LED in its colour ({advice('led_channel')}), or give the "
+                f"threshold ({advice('led_threshold')})"
                 if exposure
                 else f"is this the line that carries the sync pulses? Choose another file ({advice('pulses')}), "
                 f"channel ({advice('pulses_channel')}) or line ({advice('line')})"

@@ -209,10 +209,9 @@ def _scan_on_dask(video, region: Region, start: int, stop: int, progress, client
     """The statistics of frames `start..stop-1` read in keyframe-aligned ranges by `client`'s workers, joined."""
     from dask.distributed import as_completed
 
-    path = getattr(video, "path", None)
-    if path is None:
+    if getattr(video, "path", None) is None:
         raise ChronovizError("Reading a region on workers needs the video as a file that they can open.")
-    entry = VideoEntry(path, upright=getattr(video, "upright", True), key=getattr(video, "key", None))
+    entry = VideoEntry.reading_frames_of(video)
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     keyframes = getattr(video, "keyframes", np.arange(start, stop))
     ranges = chunk_ranges(keyframes, start, stop, 2 * workers)
