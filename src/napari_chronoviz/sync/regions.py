@@ -32,6 +32,7 @@ MOTION_GRID = 4  # the whole picture's motion is read on every 4th pixel of ever
 # a change of luma that counts as motion: more than a codec's noise, which changes at every keyframe
 MOTION_LEVELS = 16
 MIN_CHUNKED_FRAMES = 3000  # fewer frames are read in this process: starting workers costs more (bench_sync.py)
+RANGE_FRAMES = 9000  # frames of a worker's range at most, where keyframes allow (5 minutes at 30 fps)
 MAX_STACKED_ROWS = 16384  # rows of region boxes converted to RGB in one call
 # BT.601 luma of RGB in studio range, as the Y plane of the usual 8-bit YUV video holds it
 _LUMA_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255
@@ -214,7 +215,8 @@ def _scan_on_dask(video, region: Region, start: int, stop: int, progress, client
     entry = VideoEntry.reading_frames_of(video)
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     keyframes = getattr(video, "keyframes", np.arange(start, stop))
-    ranges = chunk_ranges(keyframes, start, stop, 2 * workers)
+    # a few ranges per worker (one may be slower), and more for long videos: progress comes range by range
+    ranges = chunk_ranges(keyframes, start, stop, max(2 * workers, -(-(stop - start) // RANGE_FRAMES)))
     futures = [client.submit(_scan_range, entry, region, a, b, pure=False) for a, b in ranges]
     frames_of = {future.key: b - a for (a, b), future in zip(ranges, futures)}
     done = 0
