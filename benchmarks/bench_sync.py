@@ -2,8 +2,9 @@
 plus the whole picture's motion) against a plain decode of the same video, in the same run.
 
 Run: `.venv/bin/python benchmarks/bench_sync.py [VIDEO]` (default: the bundled open-field footage, 640x480
-H.264 4:4:4, and a 640x480 4:2:0 re-encoding of it made once into benchmarks/.cache). Each pass times, on a
-freshly opened file:
+H.264 4:4:4, and a 640x480 4:2:0 re-encoding of it made once into benchmarks/.cache), or
+`.venv/bin/python benchmarks/bench_sync.py --long MINUTES` (the long-video pass below alone). Each pass times, on
+a freshly opened file:
 
 - "plain decode": PyAV decoding every frame with FFmpeg's own threading (frame threads), nothing converted:
   what a user's script that only decodes runs, and the reference of the ratios;
@@ -19,6 +20,12 @@ CPU time is the fairer measure: the wall time then depends on what else runs. Pa
 the median of each is printed with the ratios. A last pass of the lane times its stages: decoding (the
 decoder's own calls), cutting the box and the luma grid from the planes, converting the boxes to RGB, and the
 statistics.
+
+The long-video pass (`--long MINUTES`, default 6; the issue's target is an hour of 30 fps 640x480) loops the 4:2:0
+footage into a video of that length (made once into benchmarks/.cache, a keyframe every 250 frames) and times,
+the plain decode, the lane in this process, and the lane on a dask cluster of 2 single-threaded worker processes
+started beforehand (its start-up printed apart; the workers' CPU time is theirs, not counted), alternating as
+above, and scales them to an hour.
 """
 
 from __future__ import annotations
@@ -183,7 +190,73 @@ def measure(path: Path) -> None:
         print(f"    {stage:42s} {seconds:6.2f} s  {seconds / frames * 1e3:6.3f} ms/frame")
 
 
+def long_copy(source: Path, minutes: float) -> Path:
+    """`source`'s frames looped into a video of `minutes` (H.264 4:2:0, a keyframe every 250 frames), made once."""
+    target = CACHE / f"{source.stem}_{minutes:g}min.mp4"
+    if target.exists():
+        return target
+    partial = target.with_suffix(".partial.mp4")
+    with av.open(str(source)) as given:
+        rate = given.streams.video[0].average_rate
+        pictures = [frame.to_ndarray(format="yuv420p") for frame in given.decode(video=0)]
+    with av.open(str(partial), "w") as written:
+        stream = written.add_stream("libx264", rate=rate, options={"crf": "20", "preset": "veryfast", "g": "250"})
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        for index in range(round(minutes * 60 * rate)):
+            frame = av.VideoFrame.from_ndarray(pictures[index % len(pictures)], format="yuv420p")
+            written.mux(stream.encode(frame))
+        written.mux(stream.encode(None))
+    partial.replace(target)
+    return target
+
+
+def measure_long(minutes: float) -> None:
+    """The lane of a long video in this process and on 2 dask workers against a plain decode, scaled to an hour."""
+    from dask.distributed import Client, LocalCluster
+
+    path = long_copy(yuv420_copy(SHARED_VIDEO), minutes)
+    started = time.perf_counter()
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        client.submit(len, [0]).result()
+        start_up = time.perf_counter() - started
+        with open_video(path) as video:
+            frames = video.n_frames
+            jobs = {
+                "plain decode": lambda: plain_decode(path, rgb=False),
+                "lane, one process": lambda: region_signals(video, REGION),
+                "lane, 2 dask workers": lambda: region_signals(video, REGION, client=client),
+            }
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in jobs}
+            for index in range(PASSES):
+                for name in list(jobs) if index % 2 == 0 else list(jobs)[::-1]:
+                    started_at = _clocks()
+                    jobs[name]()
+                    runs[name].append(_since(started_at))
+    wall = {name: statistics.median(run[0] for run in values) for name, values in runs.items()}
+    cpu = {name: statistics.median(run[1] for run in values) for name, values in runs.items()}
+    hour = 3600 * 30  # frames of an hour at 30 fps
+    print(f"{path.name}: {frames} frames ({minutes:g} min), {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    for name in jobs:
+        cpu_text = (
+            "(in the workers)"
+            if "dask" in name
+            else f"{cpu[name]:6.2f} s, / plain {cpu[name] / cpu['plain decode']:.2f}"
+        )
+        print(
+            f"  {name:22s} wall {wall[name]:6.2f} s ({frames / wall[name]:5.0f} frames/s, an hour at 30 fps in "
+            f"{wall[name] * hour / frames / 60:4.1f} min), / plain {wall[name] / wall['plain decode']:.2f}   "
+            f"CPU {cpu_text}"
+        )
+    print(f"  (starting the 2 workers: {start_up:.1f} s, not counted)")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--long"]:
+        measure_long(float(sys.argv[2]) if len(sys.argv) > 2 else 6)
+        return
     videos = [Path(sys.argv[1])] if len(sys.argv) > 1 else [SHARED_VIDEO, yuv420_copy(SHARED_VIDEO)]
     for video in videos:
         measure(video)

@@ -10,8 +10,8 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Pose, batch_render, create_visualization, open_video, read_jobs
 from napari_chronoviz.cli import main as chronoviz
+from napari_chronoviz.io.frame_index import chunk_ranges
 from napari_chronoviz.overlays.tiles import Tiling, build_tiled_scene
-from napari_chronoviz.render.distributed import chunk_ranges
 from napari_chronoviz.render.tiles import TiledVideo
 from napari_chronoviz.testing import make_stamped_video, plain_decode, read_stamp
 from napari_chronoviz.timeline import frames_at_or_before

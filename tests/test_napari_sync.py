@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qtpy.QtCore import Qt
+from qtpy.QtCore import QPoint, Qt
 from qtpy.QtWidgets import QApplication
 
 from napari_chronoviz.io.clock_map import read_clock_map
@@ -57,6 +57,11 @@ def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, mo
     QApplication.processEvents()
     scroll = widget.native  # the report and the picture do not widen the dock past napari's window
     assert scroll.widget().width() <= scroll.viewport().width()
+    # at napari's default window the controls fill the dock: it scrolls to the fit, the report and its picture
+    qtbot.wait(100)  # the dock lays out the report's and the picture's heights
+    report_top = widget.report.native.mapTo(scroll.viewport(), QPoint(0, 0)).y()
+    plot_bottom = widget.plot.mapTo(scroll.viewport(), QPoint(0, widget.plot.height())).y()
+    assert 0 <= report_top and plot_bottom <= scroll.viewport().height()
     widget.drop_list.setCurrentRow(1)
     assert viewer.dims.current_step[0] == DROPPED[1]
 
@@ -106,7 +111,7 @@ def test_the_dock_syncs_the_video_and_uses_the_map(dock, recording, tmp_path, mo
     assert "tick 'overwrite'" in errors[-1]
 
 
-def test_the_dock_says_what_is_missing(dock, recording, monkeypatch):
+def test_the_dock_says_what_is_missing(dock, recording, monkeypatch, tmp_path):
     viewer, layer, widget = dock
     made, pulses = recording
     errors = []
@@ -126,8 +131,24 @@ def test_the_dock_says_what_is_missing(dock, recording, monkeypatch):
     assert "bits,bit_ms,interval_s" in errors[-1]
     widget.barcodes.value = ""
     viewer.layers[widget.region_layer.value].data = [np.array([[2.0, 2.0], [2.0, 6.0], [6.0, 6.0], [6.0, 2.0]])]
+    widget.options_group.collapse(animate=False)
     assert widget.match_and_fit() is None
-    assert "region" in errors[-1]
+    # what to change is named by the dock's controls, not by Python's arguments or the command line's flags
+    assert "does not switch" in errors[-1] and "the shape in 'LED region'" in errors[-1] and "'threshold'" in errors[-1]
+    assert "--" not in errors[-1] and "=" not in errors[-1]
+    draw_led(widget, made.led)
+    few = tmp_path / "two_pulses.csv"
+    few.write_text("time\n1.0\n2.5\n")
+    widget.pulses.value = few
+    assert widget.match_and_fit() is None
+    assert "The rig has 2 sync edges; at least 4 are needed" in errors[-1]
+    assert "'rig pulses'" in errors[-1] and "'line / bit'" in errors[-1] and "'line channel'" in errors[-1]
+    assert "--" not in errors[-1] and "=" not in errors[-1]
+    assert widget.options_group.isExpanded()  # the options the message names are folded away: they open
+    widget.pulses.value = pulses
+    widget.line.value = "2.5"
+    assert widget.match_and_fit() is None
+    assert "line / bit is a whole number" in errors[-1]
 
 
 def test_the_overlays_and_labels_follow_the_clock_map(make_napari_viewer, recording, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import av
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from av.video.reformatter import ColorRange, Colorspace
 
 from napari_chronoviz.cli import main
-from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError
+from napari_chronoviz.errors import ChronovizError, FrameTimesError, SyncError, in_words
 from napari_chronoviz.io.clock_map import ClockMap, read_clock_map
 from napari_chronoviz.io.video_factory import VideoEntry, open_video
 from napari_chronoviz.session import open_session, save_session
@@ -393,3 +394,84 @@ def test_an_analog_daq_channel_is_thresholded_into_the_rigs_pulses(synthetic, tm
         read_pulses(tmp_path / "daq.h5", channel=1)
     with pytest.raises(SyncError, match="no channel 'ttl'"):
         read_pulses(tmp_path / "daq.csv", channel="ttl")
+
+
+def test_region_signals_on_dask_workers_equal_the_scan_in_one_process(synthetic, shared_data):
+    """Keyframe-aligned ranges read by worker processes give the one-process scan's values to the bit, the motions
+    at the ranges' borders included; progress counts the frames read, and asking to stop stops."""
+    from napari_chronoviz.errors import ScanCancelled
+    from napari_chronoviz.io.frame_index import chunk_ranges
+
+    distributed = pytest.importorskip("dask.distributed")
+    triangle = Region(np.array([[3.2, 5.0], [40.7, 9.5], [15.0, 37.3]]))
+    cases = [(synthetic["seen"].path, Region.rectangle(*synthetic["seen"].led)), (synthetic["seen"].path, triangle)]
+    if shared_data is not None:
+        cases.append((shared_data / "dlc_openfield" / "m3v1mp4.mp4", Region.rectangle(600, 20, 24, 24)))
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        for path, region in cases:
+            with open_video(path) as video:
+                assert len(chunk_ranges(video.keyframes, 0, video.n_frames, 4)) > 1  # the borders are tested
+                alone = region_signals(video, region)
+                counted: list = []
+                chunked = region_signals(
+                    video, region, client=client, progress=lambda *done, to=counted: to.append(done)
+                )
+            np.testing.assert_array_equal(chunked.values, alone.values)
+            np.testing.assert_array_equal(chunked.times, alone.times)
+            assert counted[-1] == (video.n_frames, video.n_frames) and len(counted) > 1
+        with open_video(synthetic["seen"].path) as video, pytest.raises(ScanCancelled):
+            region_signals(video, triangle, client=client, progress=lambda done, total: True)
+
+
+NIDQ_HEADER = Path(__file__).parent / "data" / "ibllib" / "spikeglx" / "sample3B_g0_t0.nidq.meta"
+
+
+def test_a_nidq_digital_line_is_read_bit_by_bit_on_the_nidq_clock(tmp_path):
+    """A real NI-DAQ header (PXIe-6341, one analog input, digital lines 0..7 in one word, the sync recorded on digital
+    line 3): its samples written at the header's layout. The header's line is read by default, another by `line`;
+    edges lie between samples on the NI-DAQ's clock (its firstSample); the analog input is read with `channel`."""
+    pytest.importorskip("neo")
+    pytest.importorskip("probeinterface")
+    import shutil
+
+    shutil.copy(NIDQ_HEADER, tmp_path / NIDQ_HEADER.name)
+    meta = tmp_path / NIDQ_HEADER.name
+    rate, first = 30003.0003, 1738164  # niSampRate, firstSample
+    data = np.zeros((60_000, 2), np.int16)  # nSavedChans=2: XA0, then the digital word XD0
+    data[:, 1] = 1 << 0  # line 0 always high
+    sync_rises, other_rises = np.array([2000, 17_000, 31_000, 44_000]), np.array([9000, 38_000])
+    for rise in sync_rises:
+        data[rise : rise + 5000, 1] |= 1 << 3
+    for rise in other_rises:
+        data[rise : rise + 700, 1] |= 1 << 7
+        data[rise : rise + 700, 0] = 16_000  # the analog input follows line 7
+    data.tofile(meta.with_suffix(".bin"))
+    for given in (meta, meta.with_suffix(".bin")):
+        edges = read_pulses(given)
+        np.testing.assert_allclose(edges.rising * rate, first + sync_rises - 0.5, atol=1e-6)
+        np.testing.assert_allclose(edges.falling * rate, first + sync_rises + 5000 - 0.5, atol=1e-6)
+    np.testing.assert_allclose(read_pulses(meta, line=7).rising * rate, first + other_rises - 0.5, atol=1e-6)
+    np.testing.assert_allclose(read_pulses(meta, channel="XA0 (V)").rising * rate, first + other_rises - 0.5, atol=1e-6)
+    with pytest.raises(SyncError, match=r"digital line 0, bit 0 is always high|Bit 0 of .* is always high"):
+        read_pulses(meta, line=0)
+    with pytest.raises(SyncError, match=r"saved the digital lines 0..7, not line 12") as refused:
+        read_pulses(meta, line=12)
+    assert "--line N" in in_words(refused.value, "cli") and "'line / bit'" in in_words(refused.value, "dock")
+
+
+def test_too_few_edges_say_what_to_change_in_each_interface():
+    """One edge in the video: move the region or set the threshold; two on the rig: choose the pulses' file, line or
+    channel; each in the words of the interface in use."""
+    frame_times = np.arange(300) / FPS
+    with pytest.raises(SyncError, match="The video has 1 sync edge; at least 4") as video_side:
+        fit_sync([1.0], np.arange(10.0), frame_times)
+    assert "region=Region.rectangle" in str(video_side.value) and "threshold=" in str(video_side.value)
+    assert "--roi X,Y,W,H" in in_words(video_side.value, "cli") and "--threshold" in in_words(video_side.value, "cli")
+    assert "'LED region'" in in_words(video_side.value, "dock") and "'threshold'" in in_words(video_side.value, "dock")
+    with pytest.raises(SyncError, match="The rig has 2 sync edges") as rig_side:
+        fit_sync(np.arange(10.0), [1.0, 2.0], frame_times)
+    assert "--pulses FILE" in in_words(rig_side.value, "cli") and "--line N" in in_words(rig_side.value, "cli")
+    assert "'rig pulses'" in in_words(rig_side.value, "dock")

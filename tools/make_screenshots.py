@@ -261,11 +261,12 @@ def make_calibration_screenshot() -> None:
 def make_sync_screenshots() -> None:
     """The "Sync to rig" dock on the mouse sample with a painted sync LED (random pulses 0.5-1.5 s apart, the
     rig's clock 12.5 s ahead and 95 ppm fast, three frames lost, 5% of the pulses missing on the rig): the
-    window at a lost frame, and the dock alone."""
+    window at a lost frame, at napari's default size (the dock scrolled to the fit, as it does), and the dock alone."""
     import tempfile
 
     import napari
     import numpy as np
+    from qtpy.QtTest import QTest
     from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import sample_file
@@ -286,12 +287,12 @@ def make_sync_screenshots() -> None:
         onsets = np.delete(recording.rig_onsets, np.random.default_rng(2).choice(len(recording.rig_onsets), 4))
         (folder / "ttl_onsets.csv").write_text("time\n" + "\n".join(f"{time:.6f}" for time in onsets))
         viewer = napari.Viewer()
-        viewer.window.resize(1600, 1100)
-        viewer.open(recording.path, plugin="napari-chronoviz")
+        (video,) = viewer.open(recording.path, plugin="napari-chronoviz")
         _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Sync to rig")
         region = dock.add_region_layer()  # as the user presses "Draw the LED region" and drags over the LED
         region.add_rectangles(np.array([[20, 600], [43, 623]], dtype=float))
         region.mode = "pan_zoom"
+        viewer.layers.selection.active = video
         dock.pulses.value = folder / "ttl_onsets.csv"
         dock.match_and_fit()
         dock.drop_list.setCurrentRow(1)  # goes to the frame after the second lost one
@@ -300,6 +301,8 @@ def make_sync_screenshots() -> None:
         viewer.reset_view()
         QApplication.processEvents()
         viewer.screenshot(IMAGES / "sync.png", canvas_only=False, flash=False)
+        dock.options_group.expand(animate=False)  # the dock alone shows every control
+        QTest.qWait(200)  # the dock lays its controls out again
         dock.native.widget().grab().save(str(IMAGES / "sync-dock.png"))
         viewer.close()
     print(f"wrote {IMAGES / 'sync.png'} and {IMAGES / 'sync-dock.png'}")

@@ -289,13 +289,16 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="the rig's pulses: a CSV/NPY of edge times (a state column tells rising from falling), a sampled sync "
-        "line (with --pulses-rate or a time column), an Open Ephys TTL events folder, or a SpikeGLX imec .meta/.bin "
-        "(its sync word)",
+        "line (with --pulses-rate or a time column), an Open Ephys TTL events folder, or a SpikeGLX .meta/.bin (an "
+        "imec probe's sync word, a NI-DAQ's digital line)",
     )
     sync.add_argument("--pulses-unit", choices=TIME_UNITS, help="unit of the pulse times (default s, or the column's)")
     sync.add_argument("--pulses-rate", type=float, metavar="HZ", help="samples per second of a sampled sync line")
     sync.add_argument(
-        "--line", type=int, help="Open Ephys: the TTL line (default the first); SpikeGLX: the sync word's bit (6)"
+        "--line",
+        type=int,
+        help="Open Ephys: the TTL line (default the first); SpikeGLX: the imec sync word's bit (6) or the NI-DAQ's "
+        "digital line (default the one its header names)",
     )
     sync.add_argument(
         "--pulses-channel",
@@ -318,6 +321,7 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--signal", metavar="CSV", help="also write the region's signal (colour, motion) per frame")
     sync.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     sync.add_argument("--quiet", action="store_true", help="no progress, no report")
+    sync.add_argument("--workers", type=int, help="read a long video on a local dask cluster of N processes")
     return parser
 
 
@@ -377,6 +381,7 @@ def _sync(args) -> int:
             channel=args.channel,
             barcodes=barcodes,
             progress=lambda done, total: report(done),
+            workers=args.workers,
         )
     result.clock.write(output, overwrite=args.overwrite)
     if args.signal:

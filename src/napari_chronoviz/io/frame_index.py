@@ -67,8 +67,11 @@ class FrameIndex:
         """The frame index of a decoded frame with timestamp `pts`, decoded right after frame `previous`.
 
         Frames without a timestamp, or with one the index lacks, are taken to follow `previous`."""
+        following = previous + 1
+        if pts is not None and following < len(self.pts) and self.pts[following] == pts:
+            return following  # the usual case, without a search
         found = self.frame_of_pts(pts) if pts is not None else -1
-        return found if found >= 0 else previous + 1
+        return found if found >= 0 else following
 
     def truncated(self, n_frames: int) -> FrameIndex:
         """Return the index of the first `n_frames` frames."""
@@ -188,3 +191,14 @@ def _index_from_decode_order(
         hidden=int(np.count_nonzero(~shown)),
         leading=int(np.count_nonzero(leading & shown)),
     )
+
+
+def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> list[tuple[int, int]]:
+    """Split `start..end` into at most `n_chunks` ranges that begin on keyframes of the input."""
+    cuts = [int(k) for k in np.asarray(keyframes) if start < k < end]
+    if not cuts or n_chunks <= 1:
+        return [(start, end)]
+    wanted = np.linspace(start, end, n_chunks + 1)[1:-1]
+    chosen = sorted({min(cuts, key=lambda k: abs(k - target)) for target in wanted})
+    bounds = [start, *chosen, end]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]

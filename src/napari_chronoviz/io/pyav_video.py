@@ -269,7 +269,7 @@ class PyAVVideo(VideoSource):
         try:
             for index in range(start, stop):
                 with scan._decoder_lock:
-                    frame, _ = scan._decoder.decode(index)
+                    frame = scan._decoder.decode_next(index)
                 yield index, frame
         finally:
             scan.close()
@@ -407,6 +407,15 @@ class _Decoder:
                 passed = []
             elif self.position >= max(first_kept, self._trusted_from):
                 passed.append((self.position, frame))
+
+    def decode_next(self, target: int) -> av.VideoFrame:
+        """Frame `target`, the one after the frame decoded last in a scan in order: taken as it comes, without
+        `decode`'s planning, when it is the next frame to come; else as `decode` finds it."""
+        if self._frames is not None and self.position == target - 1:
+            frame = self._next_frame(target)
+            if self.position == target:
+                return frame
+        return self.decode(target)[0]
 
     def _reaches_by_decoding_on(self, target: int, point: int, first_kept: int) -> bool:
         """Whether to reach `target` by decoding on from `position` rather than by a seek to `point`: when

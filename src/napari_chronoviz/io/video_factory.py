@@ -58,6 +58,12 @@ class VideoEntry:
             return cls(video["path"], video.get("frame_times_file"), video.get("upright", True), video.get("key"))
         return cls(video)
 
+    @classmethod
+    def reading_frames_of(cls, video) -> VideoEntry:
+        """How a worker process opens an open `video` again to read its frames by index: its file, orientation and
+        NWB key, without its frame-time file (the frames' times stay with the caller)."""
+        return cls(video.path, upright=getattr(video, "upright", True), key=getattr(video, "key", None))
+
     def layer_metadata(self) -> dict:
         """The fields a video layer's chronoviz metadata keeps, with the defaults left out (JSON-able)."""
         return {

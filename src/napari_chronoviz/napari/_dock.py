@@ -24,25 +24,9 @@ class ScrollingContainer(Container):
         return self.root_native_widget
 
     def add_group(self, title: str, controls: list, *, expanded: bool) -> QCollapsible:
-        """`controls` in a collapsible group below the others, so the dock is as short as the user wants.
-
-        `controls` are magicgui widgets, or Qt widgets where magicgui has none (a single-choice list).
-
-        Returns
-        -------
-        QCollapsible
-            The group.
-        """
-        group = Container(widgets=[control for control in controls if not isinstance(control, QWidget)])
-        for position, control in enumerate(controls):
-            if isinstance(control, QWidget):
-                group.native.layout().insertWidget(position, control)
-            else:  # file paths and long names must not widen the dock past the window
-                control.native.setMinimumWidth(0)
-        collapsible = QCollapsible(title)
-        collapsible.addWidget(group.native)
-        if expanded:
-            collapsible.expand(animate=False)
+        """`controls` in a collapsible group (`collapsible_group`) below the others, so the dock is as short as the
+        user wants; the group is returned."""
+        collapsible = collapsible_group(title, controls, expanded=expanded)
         self.native.widget().layout().addWidget(collapsible)
         return collapsible
 
@@ -60,3 +44,21 @@ def wrapping(label: Label) -> Label:
     # magicgui fixes a label's size policy, which makes the width of its longest line its minimum
     label.native.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     return label
+
+
+def collapsible_group(title: str, controls: list, *, expanded: bool) -> QCollapsible:
+    """`controls` in a group that the user folds away, so a dock is as short as they want; the caller places it.
+
+    `controls` are magicgui widgets, or Qt widgets where magicgui has none (a single-choice list).
+    """
+    group = Container(widgets=[control for control in controls if not isinstance(control, QWidget)])
+    for position, control in enumerate(controls):
+        if isinstance(control, QWidget):
+            group.native.layout().insertWidget(position, control)
+        else:  # file paths and long names must not widen the dock past the window
+            control.native.setMinimumWidth(0)
+    collapsible = QCollapsible(title)
+    collapsible.addWidget(group.native)
+    if expanded:
+        collapsible.expand(animate=False)
+    return collapsible

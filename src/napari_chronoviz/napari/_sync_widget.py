@@ -18,21 +18,23 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, Lin
 from napari.layers import Shapes
 from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
+from qtpy.QtCore import QPoint
 from qtpy.QtGui import QImage, QPixmap
 from qtpy.QtWidgets import QLabel, QListWidget
 
-from ..errors import ChronovizError, ScanCancelled
+from ..errors import ChronovizError, ScanCancelled, in_words
 from ..io.tables import value_from_text
 from ..io.video_factory import open_video
 from ..sync import BRIGHTNESS, EDGE_KINDS, BitCodes, Region, SyncResult, read_pulses, region_signals, sync_video
-from ._dock import ScrollingContainer, wrapping
+from ._dock import ScrollingContainer, collapsible_group, wrapping
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
 from ._retime import use_frame_times
 from ._sync_plot import sync_picture
 
 REGION_LAYER = "sync LED"
-PLOT_WIDTH = 300
+OPTIONS_TITLE = "pulse and edge options"
+PLOT_WIDTH = 280  # fits the dock's narrowest width (320) with its scroll bar and margins
 # the offset nudge: frames per press of each button and of its key on the viewer
 NUDGES = (
     ("Alt-Shift-Left", "-1 frame", -1.0),
@@ -56,13 +58,19 @@ class SyncWidget(ScrollingContainer):
         self.pulses = FileEdit(
             label="rig pulses",
             mode="r",
-            tooltip="CSV/NPY of edge times, a sampled sync line, or a SpikeGLX imec .meta (its sync word)",
+            tooltip="CSV/NPY of edge times, a sampled sync line, an Open Ephys TTL events folder, or a SpikeGLX .meta "
+            "(an imec probe's sync word, a NI-DAQ's digital line)",
         )
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
         self.line_channel = LineEdit(
             label="line channel",
             tooltip="The channel of an analog recording (an NI-DAQ's inputs) that carries the sync line: its name "
             "or position; empty for a file of pulse times",
+        )
+        self.line = LineEdit(
+            label="line / bit",
+            tooltip="Open Ephys: the TTL line (empty: the first); SpikeGLX: the imec sync word's bit (empty: 6) or the "
+            "NI-DAQ's digital line (empty: the one its header names)",
         )
         self.edge = ComboBox(label="edges", choices=EDGE_KINDS, value="rising")
         self.threshold = LineEdit(label="threshold", tooltip="The LED's level between off and on; empty: Otsu's")
@@ -83,6 +91,15 @@ class SyncWidget(ScrollingContainer):
         self.clock_file = FileEdit(label="clock map", mode="w", filter="*.json")
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.apply = PushButton(text="Save and use the clock map")
+        # what most recordings leave at their defaults, folded away so that the fit shows at napari's default window
+        self.option_controls = [
+            self.pulses_rate,
+            self.line_channel,
+            self.line,
+            self.edge,
+            self.threshold,
+            self.barcodes,
+        ]
         self.extend(
             [
                 self.video,
@@ -91,25 +108,20 @@ class SyncWidget(ScrollingContainer):
                 self.channel,
                 self.read_led,
                 self.pulses,
-                self.pulses_rate,
-                self.line_channel,
-                self.edge,
-                self.threshold,
-                self.barcodes,
                 self.fit,
-                self.report,
-                self.nudge_title,
-                self.nudge_buttons,
-                self.drops_title,
                 self.clock_file,
                 self.overwrite,
                 self.apply,
             ]
         )
+        self.options_group = collapsible_group(OPTIONS_TITLE, self.option_controls, expanded=False)
         layout = self._widget._layout
-        layout.insertWidget(self.index(self.report) + 1, self.plot)
-        layout.insertWidget(self.index(self.drops_title) + 2, self.drop_list)
-        for control in self:
+        layout.insertWidget(self.index(self.fit), self.options_group)
+        # the fit's results span the dock's width, below its button
+        results = [self.report, self.plot, self.nudge_title, self.nudge_buttons, self.drops_title, self.drop_list]
+        for offset, shown in enumerate(results, start=self.index(self.fit) + 2):
+            layout.insertWidget(offset, getattr(shown, "native", shown))
+        for control in [*self, self.report, self.nudge_title, self.nudge_buttons, self.drops_title]:
             control.native.setMinimumWidth(0)
         self.plot.setMinimumWidth(0)
         self.drop_list.setMinimumWidth(0)
@@ -128,6 +140,10 @@ class SyncWidget(ScrollingContainer):
         self.fit.changed.connect(self.match_and_fit)
         self.apply.changed.connect(self.save_and_use)
         self.drop_list.currentRowChanged.connect(self._go_to_drop)
+        self._scroll_to_fit_pending = False
+        bar = self.native.verticalScrollBar()
+        bar.rangeChanged.connect(self._scroll_to_fit)
+        bar.actionTriggered.connect(self._user_scrolled)
         for event in (self.viewer.layers.events.inserted, self.viewer.layers.events.removed):
             event.connect(self.video.reset_choices)
             event.connect(self.region_layer.reset_choices)
@@ -161,7 +177,7 @@ class SyncWidget(ScrollingContainer):
         try:
             return Region.from_napari(layer.data[chosen])
         except ChronovizError as error:
-            show_error(f"{error} Draw a rectangle or polygon in {layer.name!r}.")
+            show_error(f"{in_words(error, 'dock')} Draw a rectangle or polygon in {layer.name!r}.")
             return None
 
     # --- actions ------------------------------------------------------------------------------------------------
@@ -187,7 +203,7 @@ class SyncWidget(ScrollingContainer):
         except ScanCancelled:
             return False
         except (ChronovizError, OSError) as error:
-            show_error(f"{error}")
+            self._show_error(error)
             return False
         self._signal_of = (path, region.vertices.tobytes())
         show_info(f"Read the LED in {len(self.signal.values)} frames: now choose the rig's pulses and fit.")
@@ -208,7 +224,15 @@ class SyncWidget(ScrollingContainer):
             return None
         try:
             rate, threshold = _number(self.pulses_rate.value, "line rate"), _number(self.threshold.value, "threshold")
-            pulses = read_pulses(pulses_path, rate=rate, channel=self.line_channel.value.strip() or None)
+            line = _number(self.line.value, "line / bit")
+            if line is not None and line != int(line):
+                raise ChronovizError(f"The line / bit is a whole number, not {self.line.value!r}.")
+            pulses = read_pulses(
+                pulses_path,
+                rate=rate,
+                line=None if line is None else int(line),
+                channel=self.line_channel.value.strip() or None,
+            )
             barcodes = BitCodes.from_text(self.barcodes.value) if self.barcodes.value.strip() else None
             with open_video(path) as video:
                 self.result = sync_video(
@@ -223,7 +247,7 @@ class SyncWidget(ScrollingContainer):
                 )
                 frame_times = video.frame_times
         except (ChronovizError, OSError) as error:
-            show_error(f"{error}")
+            self._show_error(error)
             return None
         self.fitted, self.nudge_frames, self._frame_times = self.result, 0.0, frame_times
         self._show(self.result, frame_times)
@@ -261,13 +285,20 @@ class SyncWidget(ScrollingContainer):
             show_error(f"{target} exists: tick 'overwrite' to replace it, or choose another name in 'clock map'.")
             return None
         except (ChronovizError, OSError) as error:
-            show_error(f"{error}")
+            self._show_error(error)
             return None
         show_info(
             f"{layer.name} now runs on the rig's clock ({written.name}); its overlays follow. Save the session in the "
             "Overlays dock to keep the map."
         )
         return layer
+
+    def _show_error(self, error: Exception) -> None:
+        """`error` as a notification in the dock's words; the folded options open when it names one of them."""
+        message = in_words(error, "dock")
+        if any(f"'{control.label}'" in message for control in self.option_controls):
+            self.options_group.expand(animate=False)
+        show_error(message)
 
     # --- showing the fit ----------------------------------------------------------------------------------------
 
@@ -280,6 +311,21 @@ class SyncWidget(ScrollingContainer):
         self.drop_list.clear()
         for drop in result.fit.drops:
             self.drop_list.addItem(str(drop))
+        # the dock scrolls to the fit: at napari's default window the controls above it fill the dock
+        self._scroll_to_fit_pending = True
+        self._scroll_to_fit()
+
+    def _user_scrolled(self, *_) -> None:
+        self._scroll_to_fit_pending = False  # where the user scrolls to wins
+
+    def _scroll_to_fit(self, *_) -> None:
+        """Scroll the fit's button to the dock's top, when asked and once the dock's new heights allow it."""
+        if not self._scroll_to_fit_pending:
+            return
+        bar = self.native.verticalScrollBar()
+        top = self.fit.native.mapTo(self.native.widget(), QPoint(0, 0)).y()
+        bar.setValue(top)
+        self._scroll_to_fit_pending = bar.maximum() < top
 
     def _go_to_drop(self, row: int) -> None:
         if self.result is None or not 0 <= row < len(self.result.fit.drops):

@@ -23,6 +23,7 @@ import numpy as np
 
 from .._progress import progress_reporter
 from ..errors import ExportCancelled, ExportError
+from ..io.frame_index import chunk_ranges
 from ..io.video_factory import VideoEntry
 from ..overlays.tiles import TiledScene
 from .export import (
@@ -50,17 +51,6 @@ class ChunkJob:
     end: int
     output: str
     encoder_kwargs: dict
-
-
-def chunk_ranges(keyframes: np.ndarray, start: int, end: int, n_chunks: int) -> list[tuple[int, int]]:
-    """Split `start..end` into at most `n_chunks` ranges that begin on keyframes of the input."""
-    cuts = [int(k) for k in np.asarray(keyframes) if start < k < end]
-    if not cuts or n_chunks <= 1:
-        return [(start, end)]
-    wanted = np.linspace(start, end, n_chunks + 1)[1:-1]
-    chosen = sorted({min(cuts, key=lambda k: abs(k - target)) for target in wanted})
-    bounds = [start, *chosen, end]
-    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
 def render_chunk(job: ChunkJob, before=None) -> str:
@@ -123,10 +113,7 @@ def export_chunked(
     if any(getattr(source, "path", None) is None for source in sources):
         raise ExportError("A chunked export needs every video as a file that workers can open.")
     # frames are read by index: their times travel with the scene, not as the frame-time file they came from
-    entries = tuple(
-        VideoEntry(source.path, upright=getattr(source, "upright", True), key=getattr(source, "key", None))
-        for source in sources
-    )
+    entries = tuple(VideoEntry.reading_frames_of(source) for source in sources)
     workers = max(len(client.scheduler_info().get("workers", {})), 1)
     keyframes = getattr(video, "keyframes", np.arange(start, end))
     ranges = chunk_ranges(keyframes, start, end, n_chunks or 2 * workers)

@@ -100,6 +100,8 @@ def sync_video(
     signal: Signal | None = None,
     barcodes: BitCodes | None = None,
     progress=None,
+    workers: int | None = None,
+    client=None,
 ) -> SyncResult:
     """Sync `video` to its rig from the LED in `region` and the rig's `pulses`.
 
@@ -125,6 +127,8 @@ def sync_video(
         then need both edges) name the matching pulses, in place of the pattern of intervals.
     progress
         Called as `progress(done, total)` while the video is read; returning True cancels.
+    workers, client
+        Read the video on dask worker processes (`region_signals`).
 
     Returns
     -------
@@ -139,7 +143,7 @@ def sync_video(
     if edge not in EDGE_KINDS:
         raise SyncError(f"Unknown edge {edge!r}: use one of {', '.join(EDGE_KINDS)}.")
     if signal is None:
-        signal = region_signals(video, region, progress=progress)
+        signal = region_signals(video, region, progress=progress, workers=workers, client=client)
     values = led_values(signal, channel)
     video_edges = detect_edges(values, signal.times, threshold=threshold, name=f"The region's {channel}")
     if isinstance(pulses, Edges):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import SyncError
+from ..errors import SyncError, advice
 from .edges import Edges
 
 
@@ -114,8 +114,8 @@ def matching_codes(video: tuple[np.ndarray, np.ndarray], rig: tuple[np.ndarray, 
     if len(common) < 2:
         raise SyncError(
             f"Barcodes: {len(video[1])} read in the video, {len(rig[1])} on the rig, {len(common)} in common; two "
-            "are needed. Check the bit length and count, and that the rig's file has both rising and falling "
-            "edges (a state column)."
+            f"are needed. Check the bit length and count ({advice('barcodes')}), and that the rig's file has both "
+            f"rising and falling edges (a state column; {advice('pulses')})."
         )
     return np.array([video_by[number] for number in common]), np.array([rig_by[number] for number in common])
 

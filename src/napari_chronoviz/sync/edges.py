@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import SyncError
+from ..errors import SyncError, advice
 
 HISTOGRAM_BINS = 256
 HYSTERESIS = 0.1  # of the gap between the two levels, on each side of the threshold
@@ -126,17 +126,24 @@ def detect_edges(values, times, *, threshold: float | None = None, exposure: boo
     if threshold is None:
         threshold, effectiveness = otsu_threshold(values)
         if effectiveness < MIN_SEPARATION:
+            fix = (
+                f"is the sync LED inside the region, and does it flash during the recording? Move the region onto "
+                f"the LED ({advice('roi')}), read a coloured LED in its colour ({advice('led_channel')}), or give the "
+                f"threshold ({advice('led_threshold')})"
+                if exposure
+                else f"is this the line that carries the sync pulses? Choose another file ({advice('pulses')}), "
+                f"channel ({advice('pulses_channel')}) or line ({advice('line')})"
+            )
             raise SyncError(
                 f"{name} does not switch between two levels (Otsu's split explains {100 * effectiveness:.0f}% of "
-                "its variance): is the sync LED inside the region, and does it flash during the recording? Move "
-                "the region onto the LED, or give the threshold."
+                f"its variance): {fix}."
             )
     finite = values[np.isfinite(values)]
     low_values, high_values = finite[finite < threshold], finite[finite >= threshold]
     if not len(low_values) or not len(high_values):
         raise SyncError(
             f"{name}: the threshold {threshold:g} is outside its values ({finite.min():g}..{finite.max():g}); "
-            "choose one between the LED's off and on levels."
+            f"choose one between the LED's off and on levels ({advice('led_threshold')}), or leave it to Otsu's."
         )
     low, high = float(np.median(low_values)), float(np.median(high_values))
     state = _hysteresis_state(values, threshold, HYSTERESIS * (high - low))

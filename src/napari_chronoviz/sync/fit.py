@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._times import extrapolate, nominal_rate
-from ..errors import SyncError
+from ..errors import SyncError, advice
 from ..io.clock_map import ClockMap
 
 MIN_MATCHED = 4
@@ -31,9 +31,17 @@ STEP_WINDOW = 7  # edges on each side whose median residual is compared at each 
 MAX_SEGMENTS = 8
 MOTION_BASELINE = 5  # frames on each side whose median motion a frame's is compared with
 _CHECKS = (
-    "Check that the pulses are from this recording (and the line that drives the LED), that the region covers "
-    "the LED, and that the same edges (rising or falling) are matched on both sides."
+    f"Check that the pulses are from this recording ({advice('pulses')}) and the line that drives the LED "
+    f"({advice('line')}, {advice('pulses_channel')}), that the region covers the LED ({advice('roi')}), and that "
+    f"the same edges are matched on both sides ({advice('edge')})."
 )
+# what to change when one side has too few edges
+_FEW_EDGES = {
+    "video": f"Move the region onto the LED ({advice('roi')}) or set the LED's threshold ({advice('led_threshold')}); "
+    "the LED must switch at least that often in the video.",
+    "rig": f"Choose the file with the rig's sync pulses ({advice('pulses')}) and the line or channel that carries them "
+    f"({advice('line')}, {advice('pulses_channel')}).",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,7 +177,8 @@ def fit_sync(
     for side, times in (("video", video), ("rig", rig)):
         if len(times) < MIN_MATCHED:
             raise SyncError(
-                f"The {side} has {len(times)} sync edges; at least {MIN_MATCHED} are needed to match the clocks."
+                f"The {side} has {len(times)} sync edge{'' if len(times) == 1 else 's'}; at least {MIN_MATCHED} are "
+                f"needed to match the clocks. {_FEW_EDGES[side]}"
             )
     if coarse is None:
         video_index, rig_index = _coarse_pairs(video, rig, step)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .._times import require_finite_increasing
-from ..errors import SyncError
+from ..errors import SyncError, advice
 from ..io.ephys import is_spikeglx, spikeglx_stream
 from ..io.tables import TIME_COLUMN_NAMES, column_seconds_per_unit, find_column, read_delimited
 from ..io.timeseries import read_timeseries
@@ -90,7 +90,7 @@ def read_pulses(
     if path.is_dir():
         return _open_ephys_events(path, line)
     if is_spikeglx(path):
-        return _spikeglx_sync(path, SPIKEGLX_SYNC_BIT if line is None else line)
+        return _spikeglx_sync(path, line, channel, threshold)
     if channel is not None or key is not None or path.suffix.lower() in RECORDING_SUFFIXES:
         return _analog_line(path, channel, key, time_unit, rate, threshold)
     if path.suffix.lower() == ".npy":
@@ -98,7 +98,7 @@ def read_pulses(
         if values.ndim != 1 or not np.issubdtype(values.dtype, np.number):
             raise SyncError(
                 f"{path.name} holds a {values.dtype} array of shape {values.shape}; a pulses .npy is one column of "
-                "edge times (or, with rate=, of sync line samples)."
+                f"edge times (or, with {advice('pulses_rate')}, of sync line samples)."
             )
         values = values.astype(float)
         if rate is not None:
@@ -113,7 +113,7 @@ def read_pulses(
         if len(numeric) != 1:
             raise SyncError(
                 f"{path.name}: no time column among {list(map(str, table.columns))} (name it time, or time_ms ...), "
-                "or give the sample rate of a sync line (rate=, --pulses-rate)."
+                f"or give the sample rate of a sync line ({advice('pulses_rate')})."
             )
         time_column = numeric[0]
     state_column = find_column(table.columns, STATE_COLUMN_NAMES)
@@ -153,7 +153,7 @@ def _analog_line(path: Path, channel, key, time_unit, rate, threshold) -> Edges:
     if channel is None and len(names) > 1:
         raise SyncError(
             f"{path.name} holds {len(names)} channels ({', '.join(names)}): choose the one carrying the sync line "
-            "(channel=, --pulses-channel, the dock's 'line channel'), by name or position."
+            f"({advice('pulses_channel')}), by name or position."
         )
     if channel is None:
         index = 0
@@ -162,18 +162,20 @@ def _analog_line(path: Path, channel, key, time_unit, rate, threshold) -> Edges:
     elif isinstance(channel, int) or str(channel).isdigit():
         index = int(channel)
         if not 0 <= index < len(names):
-            raise SyncError(f"{path.name} has channels 0..{len(names) - 1} ({', '.join(names)}), not {channel}.")
+            raise SyncError(
+                f"{path.name} has channels 0..{len(names) - 1} ({', '.join(names)}), not {channel} "
+                f"({advice('pulses_channel')})."
+            )
     else:
-        raise SyncError(f"{path.name} has no channel {channel!r}; its channels are {', '.join(names)}.")
+        raise SyncError(
+            f"{path.name} has no channel {channel!r}; its channels are {', '.join(names)} ({advice('pulses_channel')})."
+        )
     if signal.times is not None:
         times = signal.times
     elif rate is not None:
         times = np.arange(signal.n_samples) / float(rate)
     else:
-        raise SyncError(
-            f"{path.name} has no sample times: give the recording's sample rate (rate=, --pulses-rate, the dock's "
-            "'line rate')."
-        )
+        raise SyncError(f"{path.name} has no sample times: give the recording's sample rate ({advice('pulses_rate')}).")
     values = _channel(signal, index, np.float32)
     return _sampled_line(values, times, threshold, f"{path.name} channel {names[index]}")
 
@@ -189,26 +191,79 @@ def _channel(signal, index: int, dtype) -> np.ndarray:
     )
 
 
-def _spikeglx_sync(path: Path, bit: int) -> Edges:
-    """The edges of bit `bit` of a SpikeGLX imec stream's sync word, on the probe's own clock."""
+def _spikeglx_sync(path: Path, line: int | None, channel, threshold) -> Edges:
+    """The edges of a SpikeGLX recording's sync: a bit of an imec stream's sync word on the probe's own clock, or a
+    digital line (or, with `channel`, an analog channel) of a NI-DAQ stream on the NI-DAQ's clock."""
     stream = spikeglx_stream(path)
-    if not stream.startswith("imec"):
+    if stream.startswith("imec"):
+        bit = SPIKEGLX_SYNC_BIT if line is None else line
+        if not 0 <= bit < 16:
+            raise SyncError(f"The sync word of {path.name} has bits 0..15, not {bit} ({advice('line')}).")
+        return _word_bit(read_timeseries(path, key=f"{stream}-SYNC"), 0, bit, f"{path.name}'s sync word")
+    if channel is not None:
+        return _analog_line(path, channel, None, None, None, threshold)
+    if stream != "nidq":
         raise SyncError(
-            f"{path.name} is SpikeGLX's {stream} stream, whose sync arrives on one of its channels: choose that "
-            "channel (channel=, --pulses-channel, the dock's 'line channel')."
+            f"{path.name} is SpikeGLX's {stream} stream: choose the channel that carries the sync pulses "
+            f"({advice('pulses_channel')})."
         )
-    if not 0 <= bit < 16:
-        raise SyncError(f"The sync word of {path.name} has bits 0..15, not {bit} (line=, --line).")
-    signal = read_timeseries(path, key=f"{stream}-SYNC")
-    scaled = _channel(signal, 0, np.float64)  # the word times its gain, as Neo scales it
-    words = np.rint((scaled - signal.values.offset[0]) / signal.values.gain[0]).astype(np.int64)  # the file's integers
-    bits = (words >> bit) & 1
+    return _nidq_line(path, line)
+
+
+def _nidq_line(path: Path, line: int | None) -> Edges:
+    """The edges of digital line `line` of a NI-DAQ stream (default: the line SpikeGLX records the sync on), read
+    as a bit of its digital words: word k (the channel "XDk") holds lines 16k..16k+15, line 0 in its lowest bit."""
+    from probeinterface import parse_spikeglx_meta
+
+    meta = parse_spikeglx_meta(path.with_suffix(".meta"))
+    recorded = _line_numbers(meta.get("niXDChans1", ""))
+    if not recorded:
+        raise SyncError(
+            f"{path.name} saved no digital lines (niXDChans1 is empty): its sync is on an analog channel; choose it "
+            f"({advice('pulses_channel')})."
+        )
+    if line is None:
+        if meta.get("syncNiChanType") != "0":  # 0: SpikeGLX records the sync on a digital line, syncNiChan
+            raise SyncError(
+                f"{path.name}'s header does not say which digital line carries the sync pulses: choose one of lines "
+                f"{_ranges(recorded)} ({advice('line')}), or an analog channel ({advice('pulses_channel')})."
+            )
+        line = int(meta["syncNiChan"])
+    if line not in recorded:
+        raise SyncError(
+            f"{path.name} saved the digital lines {_ranges(recorded)}, not line {line}: choose one of them "
+            f"({advice('line')})."
+        )
+    signal = read_timeseries(path)
+    words = [name.split(" ")[0] for name in signal.names]
+    return _word_bit(signal, words.index(f"XD{line // 16}"), line % 16, f"{path.name}'s digital line {line}")
+
+
+def _line_numbers(text: str) -> list[int]:
+    """The lines of a SpikeGLX channel list such as "0:7" or "0,3,5:6"."""
+    lines: list[int] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        first, _, last = item.partition(":")
+        lines.extend(range(int(first), int(last or first) + 1))
+    return lines
+
+
+def _ranges(lines: list[int]) -> str:
+    return f"{lines[0]}..{lines[-1]}" if lines == list(range(lines[0], lines[-1] + 1)) else ", ".join(map(str, lines))
+
+
+def _word_bit(signal, index: int, bit: int, name: str) -> Edges:
+    """The edges of bit `bit` of channel `index` of `signal`, a SpikeGLX word of 16 bits that Neo scales by a
+    gain, on `signal`'s clock."""
+    scaled = _channel(signal, index, np.float64)
+    words = np.rint((scaled - signal.values.offset[index]) / signal.values.gain[index]).astype(np.int64)
+    bits = (words >> bit) & 1  # the file's 16-bit integers, bit 15 their sign
     if bits.min() == bits.max():
         raise SyncError(
-            f"Bit {bit} of {path.name}'s sync word is always {'high' if bits[0] else 'low'}: the sync pulses are on "
-            "another bit (line=, --line) or were not recorded."
+            f"Bit {bit} of {name} is always {'high' if bits[0] else 'low'}: the sync pulses are on another bit "
+            f"({advice('line')}) or were not recorded."
         )
-    return _sampled_line(bits.astype(np.float32), signal.times, 0.5, f"{path.name} sync bit {bit}")
+    return _sampled_line(bits.astype(np.float32), signal.times, 0.5, f"{name}, bit {bit}")
 
 
 def _open_ephys_events(folder: Path, line: int | None) -> Edges:
@@ -225,7 +280,7 @@ def _open_ephys_events(folder: Path, line: int | None) -> Edges:
     lines = sorted(set(np.abs(states).tolist()))
     line = lines[0] if line is None and lines else line
     if line not in lines:
-        raise SyncError(f"{folder}: no TTL line {line}; its events are on lines {lines}.")
+        raise SyncError(f"{folder}: no TTL line {line}; its events are on lines {lines} ({advice('line')}).")
     chosen = np.abs(states) == line
     order = np.argsort(times[chosen], kind="stable")
     return _edge_times(times[chosen][order], states[chosen][order], f"{folder.name} line {line}")

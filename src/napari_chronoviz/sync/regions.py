@@ -22,13 +22,17 @@ import cv2
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from ..errors import ChronovizError, ScanCancelled
+from ..errors import ChronovizError, ScanCancelled, advice
+from ..io.frame_index import chunk_ranges
 from ..io.timeseries import Signal
+from ..io.video_factory import VideoEntry
 
 CHANNELS = ("red", "green", "blue", "motion", "frame motion")
 MOTION_GRID = 4  # the whole picture's motion is read on every 4th pixel of every 4th row
 # a change of luma that counts as motion: more than a codec's noise, which changes at every keyframe
 MOTION_LEVELS = 16
+MIN_CHUNKED_FRAMES = 3000  # fewer frames are read in this process: starting workers costs more (bench_sync.py)
+RANGE_FRAMES = 9000  # frames of a worker's range at most, where keyframes allow (5 minutes at 30 fps)
 MAX_STACKED_ROWS = 16384  # rows of region boxes converted to RGB in one call
 # BT.601 luma of RGB in studio range, as the Y plane of the usual 8-bit YUV video holds it
 _LUMA_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255
@@ -106,11 +110,20 @@ class Region:
         low, high = self.vertices.min(axis=0), self.vertices.max(axis=0)
         raise ChronovizError(
             f"The region (x {low[0]:g}..{high[0]:g}, y {low[1]:g}..{high[1]:g}) holds no pixel of the "
-            f"{width}x{height} picture. Draw it over the LED, inside the frame."
+            f"{width}x{height} picture. Draw it over the LED, inside the frame ({advice('roi')})."
         )
 
 
-def region_signals(video, region: Region, *, start: int = 0, stop: int | None = None, progress=None) -> Signal:
+def region_signals(
+    video,
+    region: Region,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    progress=None,
+    workers: int | None = None,
+    client=None,
+) -> Signal:
     """The mean colour and motion of `region` in every frame of `video`, one sample per frame.
 
     Parameters
@@ -123,6 +136,11 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
         The frames to read (default: all).
     progress
         Called as `progress(done, total)` after each chunk of frames; returning True cancels the scan.
+    workers, client
+        Read the video in keyframe-aligned ranges of frames on dask: `workers=N` starts a local cluster of N
+        worker processes for the scan (but for fewer than `MIN_CHUNKED_FRAMES` frames, read here: starting the
+        workers would cost more than they save), `client` uses a running cluster. Each worker opens the video
+        file itself. The values are those of the scan in one process, to the bit.
 
     Returns
     -------
@@ -136,13 +154,38 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
     Raises
     ------
     ChronovizError
-        When the region holds no pixel of the picture.
+        When the region holds no pixel of the picture, or workers are asked for a video that is not a file.
     ScanCancelled
         When `progress` asked to stop.
     """
     stop = video.n_frames if stop is None else min(int(stop), video.n_frames)
     if not 0 <= start < stop:
         raise ChronovizError(f"The frames {start}..{stop} to read are not inside the video (0..{video.n_frames}).")
+    region._box_and_mask(video.width, video.height)  # refused here, before any worker starts
+    if client is None and ((workers or 1) <= 1 or stop - start < MIN_CHUNKED_FRAMES):
+        stats = _scan(video, region, start, stop, progress)
+    elif client is not None:
+        stats = _scan_on_dask(video, region, start, stop, progress, client)
+    else:
+        from dask.distributed import Client, LocalCluster
+
+        with (
+            LocalCluster(
+                n_workers=int(workers), threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as own,
+        ):
+            stats = _scan_on_dask(video, region, start, stop, progress, own)
+    return Signal(
+        stats.values,
+        CHANNELS,
+        times=np.asarray(video.frame_times[start:stop], dtype=float).copy(),
+        source=f"region of {getattr(video, 'path', None) or 'the video'}",
+    )
+
+
+def _scan(video, region: Region, start: int, stop: int, progress) -> _RegionStats:
+    """The statistics of frames `start..stop-1`, decoded once, in order, in this process."""
     box, mask = region._box_and_mask(video.width, video.height)
     stats = _RegionStats(mask, box, stop - start)
     stored = getattr(video, "orientation", None) is None or video.orientation.is_stored
@@ -154,12 +197,36 @@ def region_signals(video, region: Region, *, start: int = 0, stop: int | None = 
         stats.add(rgb, luma_grid)
         if progress is not None and progress(stats.done, stats.total):
             raise ScanCancelled(f"Reading the region was cancelled after {stats.done} of {stats.total} frames.")
-    return Signal(
-        stats.values,
-        CHANNELS,
-        times=np.asarray(video.frame_times[start:stop], dtype=float).copy(),
-        source=f"region of {getattr(video, 'path', None) or 'the video'}",
-    )
+    return stats
+
+
+def _scan_range(entry: VideoEntry, region: Region, start: int, stop: int) -> _RegionStats:
+    """A worker's part: the statistics of frames `start..stop-1` of the video it opens itself."""
+    with entry.open() as video:
+        return _scan(video, region, start, stop, None)
+
+
+def _scan_on_dask(video, region: Region, start: int, stop: int, progress, client) -> _RegionStats:
+    """The statistics of frames `start..stop-1` read in keyframe-aligned ranges by `client`'s workers, joined."""
+    from dask.distributed import as_completed
+
+    if getattr(video, "path", None) is None:
+        raise ChronovizError("Reading a region on workers needs the video as a file that they can open.")
+    entry = VideoEntry.reading_frames_of(video)
+    workers = max(len(client.scheduler_info().get("workers", {})), 1)
+    keyframes = getattr(video, "keyframes", np.arange(start, stop))
+    # a few ranges per worker (one may be slower), and more for long videos: progress comes range by range
+    ranges = chunk_ranges(keyframes, start, stop, max(2 * workers, -(-(stop - start) // RANGE_FRAMES)))
+    futures = [client.submit(_scan_range, entry, region, a, b, pure=False) for a, b in ranges]
+    frames_of = {future.key: b - a for (a, b), future in zip(ranges, futures)}
+    done = 0
+    for future in as_completed(futures):
+        future.result()
+        done += frames_of[future.key]
+        if progress is not None and progress(done, stop - start):
+            client.cancel(futures)
+            raise ScanCancelled(f"Reading the region was cancelled after {done} of {stop - start} frames.")
+    return _RegionStats.joined([future.result() for future in futures])
 
 
 class _RegionStats:
@@ -176,6 +243,7 @@ class _RegionStats:
             slice(x0 // MOTION_GRID, -(-x1 // MOTION_GRID)),
         )
         self.values = np.full((total, len(CHANNELS)), np.nan)
+        self._first_box = self._first_grid = None  # the first frame's, which a range read before it needs
         self._previous_box = None
         self._previous_grid = None
 
@@ -185,17 +253,38 @@ class _RegionStats:
         n = len(rgb)
         inside = rgb.reshape(n, -1, 3) if self._pixels is None else rgb[:, self._pixels]
         inside = inside.astype(np.int16)  # (n, pixels, 3)
+        luma_grid[self._region_on_grid] = 0
+        if self._first_box is None:
+            self._first_box, self._first_grid = inside[:1], luma_grid[:1].copy()
         rows = slice(self.done, self.done + n)
         self.values[rows, :3] = inside.mean(axis=1)
+        self._add_motions(inside, luma_grid)
+        self._previous_box, self._previous_grid = inside[-1:], luma_grid[-1:].copy()
+        self.done += n
+
+    def _add_motions(self, inside: np.ndarray, luma_grid: np.ndarray) -> None:
+        """The motions of the frames from `self.done` on, each since the one before (the previous chunk's last
+        for the first, when there was one)."""
+        n = len(inside)
         previous = inside if self._previous_box is None else np.concatenate([self._previous_box, inside])
         changes = np.abs(np.diff(previous, axis=0)).mean(axis=(1, 2))
-        self.values[rows, 3][n - len(changes) :] = changes
-        luma_grid[self._region_on_grid] = 0
+        self.values[self.done : self.done + n, 3][n - len(changes) :] = changes
         if self._previous_grid is not None:
             self.values[self.done, 4] = _changed_shares(luma_grid[:1], self._previous_grid)[0]
         self.values[self.done + 1 : self.done + n, 4] = _changed_shares(luma_grid[1:], luma_grid[:-1])
-        self._previous_box, self._previous_grid = inside[-1:], luma_grid[-1:].copy()
-        self.done += n
+
+    @staticmethod
+    def joined(ranges: list[_RegionStats]) -> _RegionStats:
+        """The statistics of consecutive ranges as one: each range's first motions are taken since the last frame
+        of the range before, as a scan of the whole would have them."""
+        whole = ranges[0]
+        for later in ranges[1:]:
+            whole.values = np.concatenate([whole.values, later.values])
+            whole._add_motions(later._first_box, later._first_grid)
+            whole.done += later.done
+            whole._previous_box, whole._previous_grid = later._previous_box, later._previous_grid
+        whole.total = whole.done
+        return whole
 
 
 def _changed_shares(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
@@ -274,17 +363,23 @@ class _PlaneBoxes:
             np.empty((self.chunk, (wy1 - wy0) // rows, (wx1 - wx0) // columns), np.uint8)
             for columns, rows in self.steps
         ]
-        luma = _planes(first)[0][::MOTION_GRID, ::MOTION_GRID]
+        # each plane's box, and the luma grid, as indices into its rows with their padding (computed once: a
+        # frame's cut is a few microseconds of Python, beside the ~0.5 ms of decoding it)
+        self.cuts = [
+            (slice(wy0 // rows, wy1 // rows), slice(wx0 // columns, wx1 // columns)) for columns, rows in self.steps
+        ]
+        self.grid_cut = (slice(None, None, MOTION_GRID), slice(0, first.width, MOTION_GRID))
+        luma = _planes(first)[0][self.grid_cut]
         self.grids = np.empty((self.chunk, *luma.shape), np.uint8)
         self.count = 0
 
     def add(self, frame: av.VideoFrame) -> bool:
         """Cut `frame`'s box and luma grid into the buffers; returns whether the chunk is full."""
-        wx0, wy0, wx1, wy1 = self.widened
-        planes = _planes(frame)
-        for plane, buffer, (columns, rows) in zip(planes, self.buffers, self.steps):
-            buffer[self.count] = plane[wy0 // rows : wy1 // rows, wx0 // columns : wx1 // columns]
-        self.grids[self.count] = planes[0][::MOTION_GRID, ::MOTION_GRID]
+        planes = frame.planes
+        for plane, buffer, cut in zip(planes, self.buffers, self.cuts):
+            buffer[self.count] = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[cut]
+        luma = planes[0]
+        self.grids[self.count] = np.frombuffer(luma, np.uint8).reshape(luma.height, luma.line_size)[self.grid_cut]
         self.count += 1
         return self.count == self.chunk
 
