@@ -285,6 +285,8 @@ def test_read_pulses_formats(tmp_path):
     (tmp_path / "shuffled.csv").write_text("time\n2\n1\n3\n")
     with pytest.raises(SyncError, match="increasing"):
         read_pulses(tmp_path / "shuffled.csv")
+    with pytest.raises(SyncError, match="holds edge times .* not the samples of a sync line"):  # was StopIteration
+        read_pulses(tmp_path / "onsets.csv", rate=30000)
 
 
 def test_cli_sync_writes_the_clock_map(synthetic, tmp_path, capsys):

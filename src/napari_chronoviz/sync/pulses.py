@@ -118,7 +118,13 @@ def read_pulses(
         time_column = numeric[0]
     state_column = find_column(table.columns, STATE_COLUMN_NAMES)
     if rate is not None:
-        value_column = state_column or next(name for name in table.columns if name != time_column)
+        others = [name for name in table.columns if name != time_column]
+        if state_column is None and not others:
+            raise SyncError(
+                f"{path.name} holds edge times (its column {time_column!r}), not the samples of a sync line: a line "
+                f"rate is for sampled lines. Leave out {advice('pulses_rate')}."
+            )
+        value_column = state_column or others[0]
         samples = table[value_column].to_numpy(dtype=float)
         return _sampled_line(samples, np.arange(len(samples)) / float(rate), threshold, path.name)
     times = table[time_column].to_numpy(dtype=float) * column_seconds_per_unit(
