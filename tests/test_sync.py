@@ -228,6 +228,9 @@ def test_matching_finds_the_coarse_offset_and_skips_extra_pulses():
     assert drop.count == -1 and drop.between[0] < repeated_at <= drop.between[1] and not drop.pinpointed
     with pytest.raises(SyncError, match="pulses are from this recording"):
         fit_sync(video, 100 + np.arange(200) * 0.8, frame_times)
+    with pytest.raises(SyncError, match="milliseconds read as seconds") as in_ms:  # the rig's times in ms
+        fit_sync(video, rig * 1000, frame_times)
+    assert "--pulses-unit ms" in in_words(in_ms.value, "cli")
 
 
 def test_clock_map_round_trips_through_files_and_sessions(synthetic, tmp_path):

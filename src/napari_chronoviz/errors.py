@@ -106,6 +106,11 @@ ADVICE = {
     "pulses_rate": ("read_pulses(..., rate=HZ)", "--pulses-rate HZ", "'line rate (Hz)'"),
     "pulses_channel": ("read_pulses(..., channel=NAME or position)", "--pulses-channel NAME|N", "'line channel'"),
     "line": ("read_pulses(..., line=N)", "--line N", "'line / bit'"),
+    "pulses_unit": (
+        "read_pulses(..., time_unit='ms')",
+        "--pulses-unit ms",
+        "name the pulses file's time column after its unit (time_ms)",
+    ),
     "barcodes": ("barcodes=BitCodes(bit=, n_bits=, interval=)", "--barcodes BITS,BIT_MS,EVERY_S", "'barcodes'"),
     "pose_key": (
         "give SourceSpec('pose', path, key={value!r}) as that video's pose",

@@ -245,7 +245,16 @@ def _coarse_pairs(video: np.ndarray, rig: np.ndarray, step: float) -> tuple[np.n
         if score > best_score:
             best_score, best = score, (first + _longest_block(np.flatnonzero(runs)), shift)
     if best is None or best_score < 2:
-        raise SyncError(f"The intervals between the video's edges and the rig's pulses share no pattern. {_CHECKS}")
+        ratio = np.median(rig_intervals) / np.median(video_intervals)
+        unit = (
+            f"The rig's pulses are ~{ratio:.0f} times further apart than the video's edges: their times look like "
+            f"milliseconds read as seconds ({advice('pulses_unit')}). "
+            if 300 < ratio < 3000
+            else ""
+        )
+        raise SyncError(
+            f"The intervals between the video's edges and the rig's pulses share no pattern. {unit}{_CHECKS}"
+        )
     starts, shift = best
     video_index = np.unique(np.concatenate([starts, starts + 1, starts + 2]))
     return video_index, video_index + shift
