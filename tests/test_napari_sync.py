@@ -4,6 +4,8 @@ become notifications saying what to do in the dock."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from qtpy.QtCore import QPoint, Qt
@@ -149,6 +151,15 @@ def test_the_dock_says_what_is_missing(dock, recording, monkeypatch, tmp_path):
     widget.line.value = "2.5"
     assert widget.match_and_fit() is None
     assert "line / bit is a whole number" in errors[-1]
+    widget.line.value = ""
+    widget.pulses_rate.value = "30000"  # a file of edge times given a line rate: it raised StopIteration
+    assert widget.match_and_fit() is None
+    assert "holds edge times" in errors[-1] and "Leave out 'line rate (Hz)'" in errors[-1]
+    ttl = tmp_path / "events" / "TTL"  # an Open Ephys recording's TTL events are a folder: its own button
+    ttl.mkdir(parents=True)
+    monkeypatch.setattr("napari_chronoviz.napari._sync_widget.QFileDialog.getExistingDirectory", lambda *args: str(ttl))
+    widget.pulses_folder.clicked.emit()
+    assert Path(widget.pulses.value) == ttl
 
 
 def test_the_overlays_and_labels_follow_the_clock_map(make_napari_viewer, recording, tmp_path):

@@ -20,7 +20,7 @@ from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import QPoint
 from qtpy.QtGui import QImage, QPixmap
-from qtpy.QtWidgets import QLabel, QListWidget
+from qtpy.QtWidgets import QFileDialog, QLabel, QListWidget
 
 from ..errors import ChronovizError, ScanCancelled, in_words
 from ..io.tables import value_from_text
@@ -61,6 +61,8 @@ class SyncWidget(ScrollingContainer):
             tooltip="CSV/NPY of edge times, a sampled sync line, an Open Ephys TTL events folder, or a SpikeGLX .meta "
             "(an imec probe's sync word, a NI-DAQ's digital line)",
         )
+        # 'rig pulses' picks files; an Open Ephys recording's TTL events are a folder
+        self.pulses_folder = PushButton(text="Select a TTL events folder…")
         self.pulses_rate = LineEdit(label="line rate (Hz)", tooltip="Samples per second of a sampled sync line")
         self.line_channel = LineEdit(
             label="line channel",
@@ -108,6 +110,7 @@ class SyncWidget(ScrollingContainer):
                 self.channel,
                 self.read_led,
                 self.pulses,
+                self.pulses_folder,
                 self.fit,
                 self.clock_file,
                 self.overwrite,
@@ -138,6 +141,7 @@ class SyncWidget(ScrollingContainer):
         self.draw_region.changed.connect(self.add_region_layer)
         self.read_led.changed.connect(self.read_region)
         self.fit.changed.connect(self.match_and_fit)
+        self.pulses_folder.changed.connect(self._choose_pulses_folder)
         self.apply.changed.connect(self.save_and_use)
         self.drop_list.currentRowChanged.connect(self._go_to_drop)
         self._scroll_to_fit_pending = False
@@ -208,6 +212,11 @@ class SyncWidget(ScrollingContainer):
         self._signal_of = (path, region.vertices.tobytes())
         show_info(f"Read the LED in {len(self.signal.values)} frames: now choose the rig's pulses and fit.")
         return True
+
+    def _choose_pulses_folder(self, *_) -> None:
+        folder = QFileDialog.getExistingDirectory(self.native, "An Open Ephys TTL events folder (events/.../TTL)")
+        if folder:
+            self.pulses.value = folder
 
     def match_and_fit(self, *_) -> SyncResult | None:
         """Find the LED's edges, match them to the rig's pulses and fit the clock map; show it. Returns the result,
