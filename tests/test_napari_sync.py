@@ -248,3 +248,16 @@ def test_use_frame_times_refuses_what_it_cannot_retime(make_napari_viewer, recor
         use_frame_times(viewer, second, fitted)
     in_the_dock = in_words(refused.value, "dock")  # the dock's Reopen button shows it: its words, not the API's
     assert "'Open session'" in in_the_dock and "sync_by_time" not in in_the_dock
+
+
+def test_the_whole_frame_is_in_view_once_the_sync_dock_has_its_width(dock, recording, qtbot):
+    """Opening the dock narrows napari's view: the frame is fitted again, so the LED in its corner is in sight."""
+    viewer, layer, _ = dock
+    _, height, width = layer.data.shape[:3]
+    canvas = qt_viewer_of(viewer).canvas.native
+
+    def whole_frame_shown() -> bool:
+        zoom = viewer.camera.zoom
+        return width * zoom <= canvas.width() + 1 and height * zoom <= canvas.height() + 1
+
+    qtbot.waitUntil(whole_frame_shown, timeout=3000)

@@ -18,7 +18,7 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, Lin
 from napari.layers import Shapes
 from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import QPoint
+from qtpy.QtCore import QPoint, QTimer
 from qtpy.QtGui import QImage, QPixmap
 from qtpy.QtWidgets import QFileDialog, QLabel, QListWidget
 
@@ -27,6 +27,7 @@ from ..io.tables import value_from_text
 from ..io.video_factory import open_video
 from ..sync import BRIGHTNESS, EDGE_KINDS, BitCodes, Region, SyncResult, read_pulses, region_signals, sync_video
 from ._dock import ScrollingContainer, collapsible_group, wrapping
+from ._layers import RESIZE_SETTLING_MS
 from ._metadata import METADATA_KEY
 from ._progress import progress_callback
 from ._retime import use_frame_times
@@ -144,6 +145,10 @@ class SyncWidget(ScrollingContainer):
         self.pulses_folder.changed.connect(self._choose_pulses_folder)
         self.apply.changed.connect(self.save_and_use)
         self.drop_list.currentRowChanged.connect(self._go_to_drop)
+        # the dock narrows napari's view: fit it again once the dock has its width, so the LED is in sight to outline
+        self._fit_when_docked = QTimer(self.native, singleShot=True, interval=RESIZE_SETTLING_MS)
+        self._fit_when_docked.timeout.connect(self.viewer.reset_view)
+        self._fit_when_docked.start()
         self._scroll_to_fit_pending = False
         bar = self.native.verticalScrollBar()
         bar.rangeChanged.connect(self._scroll_to_fit)
