@@ -23,10 +23,9 @@ import numpy as np
 from .._times import RegularTimes
 from ..errors import ChronovizWarning, SignalError
 from .disk_samples import DiskSamples
+from .formats import INTAN_SUFFIXES, OPEN_EPHYS_STRUCTURE, SPIKEGLX_SUFFIXES
 
-SPIKEGLX_META = ".meta"
-OPEN_EPHYS_STRUCTURE = "structure.oebin"
-INTAN_SUFFIXES = (".rhd", ".rhs")
+SPIKEGLX_META, SPIKEGLX_BINARY = SPIKEGLX_SUFFIXES
 INSTALL = 'pip install "napari-chronoviz[ephys]"'
 
 
@@ -51,7 +50,7 @@ def is_spikeglx(path) -> bool:
     """Whether `path` is a SpikeGLX recording: its `.meta`, or its `.bin` beside its `.meta`."""
     path = Path(path)
     suffix = path.suffix.lower()
-    return suffix == SPIKEGLX_META or (suffix == ".bin" and path.with_suffix(SPIKEGLX_META).exists())
+    return suffix == SPIKEGLX_META or (suffix == SPIKEGLX_BINARY and path.with_suffix(SPIKEGLX_META).exists())
 
 
 def spikeglx_stream(path) -> str:
