@@ -3,11 +3,13 @@ and the Open Ephys GUI), their samples written here at the layout the headers de
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from napari_chronoviz._times import RegularTimes
 from napari_chronoviz.errors import SignalError
@@ -105,3 +107,142 @@ def test_the_sync_pulses_of_a_spikeglx_probe_are_read_from_its_sync_word(spikegl
         read_pulses(spikeglx, line=5)
     with pytest.raises(SyncError, match="has bits 0..15, not 16"):
         read_pulses(spikeglx, line=16)
+
+
+# --- choosing channels, the rate of a recording with its own clock ------------------------------------------------
+
+
+def test_channels_are_chosen_by_index_range_or_name_and_stay_on_disk(spikeglx):
+    whole = read_timeseries(spikeglx)
+    name = whole.names[50].split(" ")[0]  # e.g. "AP77 (uV)" named without its unit
+    chosen = read_timeseries(spikeglx, channels=f"0-3, 10, {name}, 2")  # in the order given, each once
+    expected = [0, 1, 2, 3, 10, 50]
+    assert chosen.on_disk and chosen.names == tuple(whole.names[index] for index in expected)
+    assert chosen.values.columns == tuple(whole.values.columns[index] for index in expected)
+    np.testing.assert_array_equal(chosen.values[50:60], whole.values[50:60][:, expected])
+    assert chosen.values.identity == whole.values.identity  # the file's one pyramid serves both
+    assert read_timeseries(spikeglx, channels=range(64)).names == whole.names[:64]
+
+
+@pytest.mark.parametrize(
+    ("channels", "words"),
+    [
+        ("0-120", "has no channel 120. It has 120 channels, 0-119 in the order shown"),
+        ("AP999", "has no channel 'AP999'. It has 120 channels, 0-119"),
+        ("9-3", "runs backwards; write it from low to high (3-9)"),
+        ([-1], "has no channel -1"),
+    ],
+)
+def test_a_channel_that_is_not_there_names_the_valid_range_in_each_interfaces_words(spikeglx, channels, words):
+    from napari_chronoviz.errors import in_words
+
+    with pytest.raises(SignalError, match=re.escape(words)) as refused:
+        read_timeseries(spikeglx, channels=channels)
+    assert "channels='0-63'" in str(refused.value)
+    assert "--channels 0-63" in in_words(refused.value, "cli")
+    assert "'channels' of the source (e.g. 0-63)" in in_words(refused.value, "dock")
+
+
+def test_a_rate_given_to_a_recording_with_its_own_clock_names_that_clock(spikeglx):
+    from napari_chronoviz.errors import ChronovizError, in_words
+    from napari_chronoviz.sources import SourceSpec
+
+    with pytest.raises(ChronovizError, match=r"carries its own clock: 30000 Hz, its first sample at 30\.68") as refused:
+        SourceSpec("signals", str(spikeglx), rate=1000.0).read()
+    assert "time column" not in str(refused.value) and "leave rate= out" in str(refused.value)
+    assert "leave --rate out" in in_words(refused.value, "cli")
+    assert "set 'rate (Hz)' to 0" in in_words(refused.value, "dock")
+
+
+def test_the_channels_travel_with_the_spec_the_cli_and_the_session(spikeglx, tmp_path):
+    from napari_chronoviz.cli import _parser, _signal_specs
+    from napari_chronoviz.io.video_factory import open_video
+    from napari_chronoviz.overlays.scene import build_scene
+    from napari_chronoviz.session import open_session, save_session
+    from napari_chronoviz.sources import SourceSpec
+    from napari_chronoviz.testing import make_stamped_video
+
+    args = _parser().parse_args(["render", "clip.mp4", "--signals", str(spikeglx), "--channels", "0-7,AP2"])
+    (spec,) = _signal_specs(args)
+    assert spec == SourceSpec("signals", str(spikeglx), channels="0-7,AP2")
+    path = make_stamped_video(tmp_path / "clip.mp4", 6, fps=30)
+    as_list = SourceSpec("signals", str(spikeglx), channels=[3, "AP2"], mode="ratio", ratio=1000)
+    with open_video(path) as video:
+        scene = build_scene(video, signals=[as_list])
+        written = save_session(tmp_path / "probe.cvz", path, scene)
+        reopened = open_session(written)
+        (saved,) = reopened.options["signals"]
+        assert SourceSpec.from_dict(saved, "signals") == as_list and saved["channels"] == [3, "AP2"]
+        again = build_scene(video, **reopened.options)
+    assert [trace.signal.names for trace in again.traces] == [scene.traces[0].signal.names]
+    assert len(scene.traces[0].signal.names) == 2
+
+
+# --- in napari: File > Open, the Overlays dock -----------------------------------------------------------------------
+
+
+def texts_drawn(scene, frame: int) -> list[str]:
+    from napari_chronoviz.overlays.primitives import Texts
+
+    return [text for item in scene.geometry(frame).of_type(Texts) for text in item.strings]
+
+
+def test_a_raw_recording_opens_in_napari_and_shows_the_chosen_channels_under_its_video(
+    make_napari_viewer, spikeglx, tmp_path, monkeypatch
+):
+    from napari.utils.notifications import notification_manager
+
+    from napari_chronoviz.testing import make_stamped_video
+
+    patterned(60_000, 121).tofile(spikeglx.with_suffix(".bin"))  # 2 s at 30 kHz
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    caught = []
+    monkeypatch.setattr(notification_manager, "dispatch", caught.append)
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    viewer = make_napari_viewer()
+
+    # File > Open of the .meta alone: a hidden layer naming the file, without its samples, and what to do next
+    (layer,) = viewer.open(spikeglx, plugin=None)  # as File > Open: the readers that take the file
+    assert layer.metadata["chronoviz"] == {
+        "kind": "signal",
+        "path": str(spikeglx),
+        "n_samples": 60_000,
+        "n_channels": 120,
+    }
+    assert len(layer.data) == 0 and list(layer.features.columns)[:2] == ["AP0 (uV)", "AP1 (uV)"]
+    (note,) = [note.message for note in caught]
+    assert "no video is open" in note and "Add opened signal/pose layers" in note
+
+    # its video, then the Overlays dock as the Plugins menu opens it: the opened layer is read from its file, and
+    # placed on the probe's clock, which starts 30.68 s into the recording: the error says to set the offset
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.add_layers.clicked()
+    assert dock.listed == [] and "do not overlap" in errors[-1] and "offset (s) -30.684 of the source" in errors[-1]
+
+    # the form: the signal file dialog offers raw recordings; 8 channels and the offset: the lane shows those 8
+    dock.kind.value = "signals"
+    assert "*.meta" in dock.file.filter and "*structure.oebin" in dock.file.filter
+    dock.file.value, dock.channels.value, dock.offset.value = spikeglx, "0-7", -920_506 / 30_000
+    dock.add.clicked()
+    (trace,) = dock.session.scene.traces
+    whole = read_timeseries(spikeglx)
+    assert trace.signal.names == whole.names[:8] and trace.signal.on_disk
+    drawn = texts_drawn(dock.session.scene, 30)
+    assert [name for name in whole.names if any(name.split(" ")[0] in text for text in drawn)] == list(whole.names[:8])
+
+    # an index past the probe's channels: not added, the error names the range in the dock's words
+    dock.channels.value = "0-500"
+    dock.add.clicked()
+    assert "has no channel 500. It has 120 channels, 0-119" in errors[-1] and "'channels' of the source" in errors[-1]
+    assert dock.session.scene.traces[0].signal.names == whole.names[:8]
+
+    # the session keeps the channels, and the dock shows them when the source is selected
+    dock.session_file.value = tmp_path / "probe.cvz"
+    dock.save_session()
+    (saved,) = yaml.safe_load((tmp_path / "probe.cvz").read_text())["signals"]
+    assert saved["channels"] == "0-7"
+    dock.channels.value = ""
+    dock.sources.changed.emit(dock.sources.value)  # the user clicks the selected source
+    assert dock.channels.value == "0-7"

@@ -154,7 +154,7 @@ def read_layers(claims: list[tuple[Path, str]], path=None, stack: bool = False) 
 
             play_videos_at_frame_rate(viewer)
         if viewer is not None and "video" not in kinds and not _holds_video(viewer):
-            signals = [attributes["name"] for _, attributes, kind in zip(layers, kinds) if kind == "signal"]
+            signals = [attributes["name"] for (_, attributes, _), kind in zip(layers, kinds) if kind == "signal"]
             _notify("info", _shown_under_a_video(signals))
     return layers
 
