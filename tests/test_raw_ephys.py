@@ -34,6 +34,19 @@ def spikeglx(tmp_path) -> Path:
     return tmp_path / META
 
 
+@pytest.fixture
+def open_ephys(tmp_path) -> Path:
+    """The Open Ephys GUI's structure.oebin and settings.xml, its Neuropixels stream's samples written here."""
+    shutil.copytree(DATA / "openephys", tmp_path / "session")
+    recording = tmp_path / "session" / "Record_Node_101" / "experiment1" / "recording1"
+    stream = recording / "continuous" / "Neuropix-PXI-100.ProbeA"
+    stream.mkdir(parents=True)
+    patterned(4500, 384).tofile(stream / "continuous.dat")
+    np.save(stream / "sample_numbers.npy", np.arange(4500, dtype=np.int64) + 90_000)
+    np.save(stream / "timestamps.npy", (np.arange(4500) + 90_000) / 30_000)
+    return recording / "structure.oebin"
+
+
 def test_a_spikeglx_probe_opens_in_microvolts_on_its_clock_along_the_probe(spikeglx):
     signal = read_timeseries(spikeglx)
     samples = signal.values
@@ -61,15 +74,8 @@ def test_the_lf_band_or_another_stream_is_chosen_by_name(spikeglx):
     assert read_timeseries(spikeglx.with_suffix(".bin"), key="imec0.ap").values.shape == (6000, 120)
 
 
-def test_an_open_ephys_recording_opens_in_microvolts_on_its_sample_numbers(tmp_path):
-    shutil.copytree(DATA / "openephys", tmp_path / "session")
-    recording = tmp_path / "session" / "Record_Node_101" / "experiment1" / "recording1"
-    stream = recording / "continuous" / "Neuropix-PXI-100.ProbeA"
-    stream.mkdir(parents=True)
-    patterned(4500, 384).tofile(stream / "continuous.dat")
-    np.save(stream / "sample_numbers.npy", np.arange(4500, dtype=np.int64) + 90_000)
-    np.save(stream / "timestamps.npy", (np.arange(4500) + 90_000) / 30_000)
-    signal = read_timeseries(recording / "structure.oebin")
+def test_an_open_ephys_recording_opens_in_microvolts_on_its_sample_numbers(open_ephys):
+    signal = read_timeseries(open_ephys)
     samples = signal.values
     assert samples.shape == (4500, 384) and signal.names[0].endswith("(uV)")
     np.testing.assert_allclose(samples.gain, 0.1949999928)  # bit_volts
@@ -246,3 +252,46 @@ def test_a_raw_recording_opens_in_napari_and_shows_the_chosen_channels_under_its
     dock.channels.value = ""
     dock.sources.changed.emit(dock.sources.value)  # the user clicks the selected source
     assert dock.channels.value == "0-7"
+
+
+@pytest.fixture
+def notifications(monkeypatch):
+    from napari.utils.notifications import notification_manager
+
+    caught = []
+    monkeypatch.setattr(notification_manager, "dispatch", caught.append)
+    return lambda: [(str(note.severity), note.message) for note in caught]
+
+
+def test_napari_opens_each_raw_format_as_a_layer_without_its_samples(spikeglx, open_ephys, tmp_path, notifications):
+    from napari_chronoviz.napari._reader import get_reader
+
+    for path, name, shape in (
+        (spikeglx, "NP2_2013_subset_channels.imec0.ap", (6000, 120)),
+        (spikeglx.with_suffix(".bin"), "NP2_2013_subset_channels.imec0.ap", (6000, 120)),
+        (open_ephys, "recording1", (4500, 384)),
+    ):
+        ((data, attributes, layer_type),) = get_reader(str(path))(str(path))
+        info = attributes["metadata"]["chronoviz"]
+        assert (layer_type, data.shape, attributes["name"]) == ("points", (0, 2), name)
+        assert (info["path"], (info["n_samples"], info["n_channels"])) == (str(path), shape)
+    assert notifications() == []  # no viewer: nothing to say
+
+
+def test_other_meta_and_bin_files_are_left_to_other_readers_and_intan_files_say_what_to_do(tmp_path, notifications):
+    from napari_chronoviz.napari._reader import get_reader
+
+    (tmp_path / "camera.meta").write_text("exposure=10\n")
+    (tmp_path / "headerless.bin").write_bytes(b"\x00" * 64)
+    assert get_reader(str(tmp_path / "camera.meta")) is None and get_reader(str(tmp_path / "headerless.bin")) is None
+    (tmp_path / "other.rhd").write_bytes(b"\x00" * 64)
+    assert get_reader(str(tmp_path / "other.rhd")) is None
+    assert notifications() == []
+    (tmp_path / "run.rhd").write_bytes((0xC6912702).to_bytes(4, "little") + b"\x00" * 60)
+    assert get_reader(str(tmp_path / "run.rhd"))(str(tmp_path / "run.rhd")) == []
+    ((severity, message),) = notifications()
+    assert severity == "error" and "open its amplifier.dat as headerless binary" in message
+    (tmp_path / "structure.oebin").write_text("{}")
+    assert get_reader(str(tmp_path / "structure.oebin")) is None
+    ((severity, message),) = notifications()[1:]
+    assert severity == "warning" and "lists no continuous streams" in message
