@@ -58,7 +58,8 @@ POSE_CHECK_LABEL = "refuse a pose made on another video"
 YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 NOT_BINARY = "not binary"  # the dtype field's value for files that say their own dtype
 BINARY_DTYPES = (NOT_BINARY, "int16", "uint16", "int32", "float32", "float64")
-DOCK_READER_FIELDS = ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain", "channels")  # the form's
+# the form's reader fields
+DOCK_READER_FIELDS = ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain", "channels")
 ADD_AGAIN = "Change that in the form and press Add again."  # after an error that says which control to set
 
 
