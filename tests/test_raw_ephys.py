@@ -295,3 +295,23 @@ def test_other_meta_and_bin_files_are_left_to_other_readers_and_intan_files_say_
     assert get_reader(str(tmp_path / "structure.oebin")) is None
     ((severity, message),) = notifications()[1:]
     assert severity == "warning" and "lists no continuous streams" in message
+
+
+def test_a_recording_layer_whose_file_is_gone_says_so_in_the_dock(make_napari_viewer, tmp_path, monkeypatch):
+    from napari_chronoviz.testing import make_stamped_video
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    monkeypatch.setattr("napari_chronoviz.io.timeseries.LAZY_BYTES", 1000)  # this .npy stays on disk
+    np.save(tmp_path / "probe.npy", np.zeros((3000, 4), np.int16))
+    viewer = make_napari_viewer()
+    viewer.open(make_stamped_video(tmp_path / "clip.mp4", 30, fps=30), plugin="napari-chronoviz")
+    (layer,) = viewer.open(tmp_path / "probe.npy", plugin="napari-chronoviz")
+    assert len(layer.data) == 0 and layer.metadata["chronoviz"]["n_channels"] == 4
+    (tmp_path / "probe.npy").unlink()
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.add_layers.clicked()
+    assert dock.listed == [] and errors == [
+        f"signal layer 'probe' was not added: its file {tmp_path / 'probe.npy'} is gone. Open the recording again "
+        "(File > Open)."
+    ]

@@ -514,10 +514,14 @@ class ChronovizWidget(Container):
     def _layer_source(self, layer, kind: str) -> Listed | None:
         """A signal or pose layer's source: its file, or (a signal read from memory) its table by the layer's
         name; None after an error notification when its table holds no signal."""
-        path = layer.metadata[METADATA_KEY].get("path")
+        info = layer.metadata[METADATA_KEY]
+        path = info.get("path")
         if path and Path(path).is_file():
             return SourceSpec(kind, path)
         name = f"{KIND_NAMES[kind]} layer {layer.name!r}"
+        if "n_samples" in info:  # a recording kept on disk: the layer holds none of its samples
+            show_error(f"{name} was not added: its file {path} is gone. Open the recording again (File > Open).")
+            return None
         if kind != "signals":
             show_error(f"{name} has no file to read it from; open its pose file to add it.")
             return None
