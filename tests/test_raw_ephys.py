@@ -315,3 +315,24 @@ def test_a_recording_layer_whose_file_is_gone_says_so_in_the_dock(make_napari_vi
         f"signal layer 'probe' was not added: its file {tmp_path / 'probe.npy'} is gone. Open the recording again "
         "(File > Open)."
     ]
+
+
+def test_chronoviz_render_takes_channels_and_says_what_is_wrong_in_flags(spikeglx, tmp_path, monkeypatch, capsys):
+    from napari_chronoviz.cli import main as chronoviz
+    from napari_chronoviz.render import visualization
+    from napari_chronoviz.testing import make_stamped_video
+
+    scenes = []
+    monkeypatch.setattr(visualization, "export_video", lambda video, scene, output, **_: scenes.append(scene) or output)
+    video = str(make_stamped_video(tmp_path / "clip.mp4", 6, fps=30))
+    arguments = ["render", video, "--signals", str(spikeglx), "-o", str(tmp_path / "out.mp4"), "--quiet"]
+    assert chronoviz([*arguments, "--channels", "0-500"]) == 2
+    error = capsys.readouterr().err
+    assert "has no channel 500. It has 120 channels, 0-119" in error and "--channels 0-63" in error
+    assert "channels=" not in error
+    assert chronoviz([*arguments, "--rate", "30000"]) == 2
+    error = capsys.readouterr().err
+    assert "carries its own clock: 30000 Hz" in error and "leave --rate out" in error and "time column" not in error
+    assert chronoviz([*arguments, "--channels", "0-7", "--align", "ratio", "--ratio", "1000"]) == 0
+    (scene,) = scenes
+    assert scene.traces[0].signal.names == read_timeseries(spikeglx).names[:8]
