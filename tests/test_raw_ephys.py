@@ -336,3 +336,22 @@ def test_chronoviz_render_takes_channels_and_says_what_is_wrong_in_flags(spikegl
     assert chronoviz([*arguments, "--channels", "0-7", "--align", "ratio", "--ratio", "1000"]) == 0
     (scene,) = scenes
     assert scene.traces[0].signal.names == read_timeseries(spikeglx).names[:8]
+
+
+def test_a_shank_of_a_four_shank_probe_is_chosen_by_its_name(spikeglx):
+    whole = read_timeseries(spikeglx)
+    probe = probeinterface.read_spikeglx(spikeglx)
+    shank_of = dict(zip(probe.device_channel_indices.tolist(), probe.shank_ids.tolist()))
+    for shank in ("0", "1", "2", "3"):
+        chosen = read_timeseries(spikeglx, channels=f"shank {shank}")
+        columns = [column for column in whole.values.columns if shank_of[column] == shank]
+        assert chosen.values.columns == tuple(columns) and chosen.channel_groups == {
+            f"shank {shank}": tuple(range(len(columns)))
+        }
+    both = read_timeseries(spikeglx, channels="shank 3, shank 1")
+    assert (
+        both.names
+        == read_timeseries(spikeglx, channels="shank 3").names + read_timeseries(spikeglx, channels="shank 1").names
+    )
+    with pytest.raises(SignalError, match=re.escape("or group (shank 0, shank 1, shank 2, shank 3)")):
+        read_timeseries(spikeglx, channels="shank 4")

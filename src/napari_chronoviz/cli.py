@@ -559,7 +559,7 @@ SIGNAL_READER_FLAGS = (
         "SPEC",
         str,
         "the channels to show: indices from 0 (along the probe for a raw recording), ranges with both ends, or "
-        "names, e.g. 0-63 or 0-31,64-95 or AP12,AP13",
+        "names or a probe's shanks, e.g. 0-63, 0-31,64-95, AP12,AP13 or 'shank 1'",
     ),
 )
 

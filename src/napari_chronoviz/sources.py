@@ -65,9 +65,9 @@ class SourceSpec:
     gain : float, optional
         Signals: physical units per file unit (e.g. microvolts per bit).
     channels : str or tuple, optional
-        Signals: the channels to show, as text ("0-63", "0-31, 64-95", "AP12, AP13") or indices and names (a list
-        or a `range` is kept as a tuple); indices count from 0 in the order the channels are read (along the probe
-        for a raw recording). See `read_timeseries`.
+        Signals: the channels to show, as text ("0-63", "0-31, 64-95", "AP12, AP13", "shank 1") or indices and
+        names (a list or a `range` is kept as a tuple); indices count from 0 in the order the channels are read
+        (along the probe for a raw recording). See `read_timeseries`.
     good_only, order : optional
         Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate".
     mode, ratio, offset : optional

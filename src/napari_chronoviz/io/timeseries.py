@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
@@ -60,6 +60,7 @@ class Signal:
     frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
     source: str = ""  # where it came from, for messages
     columns_without_time: tuple[str, ...] = ()  # a table's columns, when none of them is a time (for messages)
+    channel_groups: dict[str, tuple[int, ...]] = field(default_factory=dict)  # "shank 1": its channels' indices
 
     @property
     def n_samples(self) -> int:
@@ -137,8 +138,9 @@ def read_timeseries(
     channels
         The channels to show, of any source (a recording on disk is not read to choose them): text such as
         "0-63", "0-31, 64-95" or "AP12, AP13" (indices count from 0 in the order the channels are read, which for
-        a probe is along it; ranges include both ends; a name may leave out its unit, "AP12" for "AP12 (uV)"), or
-        a list of indices and names (a `range` too). Default: every channel.
+        a probe is along it; ranges include both ends; a name may leave out its unit, "AP12" for "AP12 (uV)"; a
+        probe of several shanks names each, "shank 1"), or a list of indices and names (a `range` too). Default:
+        every channel.
 
     Returns
     -------
@@ -184,7 +186,11 @@ def select_channels(signal: Signal, channels) -> Signal:
         values = replace(samples, columns=tuple(int(column) for column in samples.file_columns(indices)), **per_channel)
     else:
         values = signal.values[:, indices]
-    return replace(signal, values=values, names=names)
+    position = {index: new for new, index in enumerate(indices)}
+    groups = {
+        name: tuple(position[i] for i in members if i in position) for name, members in signal.channel_groups.items()
+    }
+    return replace(signal, values=values, names=names, channel_groups={k: v for k, v in groups.items() if v})
 
 
 CHANNEL_RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|\.\.)\s*(\d+)\s*$")  # "0-63", "0–63", "0..63": both ends
@@ -203,6 +209,9 @@ def _channel_indices(signal: Signal, channels) -> list[int]:
     indices = []
     for item in items:
         text = str(item).strip()
+        if text in signal.channel_groups:  # a probe's shank
+            indices.extend(signal.channel_groups[text])
+            continue
         if text in by_name and not isinstance(item, (int, np.integer)):
             indices.append(by_name[text])
             continue
@@ -230,9 +239,14 @@ def _channels_help(signal: Signal) -> str:
     """Which channels there are and how to choose them, for an error about `channels`."""
     names = [name.rsplit(" (", 1)[0] for name in signal.names]
     shown = ", ".join(names[:3]) + (f", ..., {names[-1]}" if len(names) > 3 else "")
+    ways = (
+        f"index, range, name or group ({', '.join(signal.channel_groups)})"
+        if signal.channel_groups
+        else "index, range or name"
+    )
     return (
         f"It has {signal.n_channels} channels, 0-{signal.n_channels - 1} in the order shown ({shown}); choose them "
-        f"by index, range or name with {advice('channels')}."
+        f"by {ways} with {advice('channels')}."
     )
 
 
@@ -251,7 +265,9 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
     suffix = path.suffix.lower()
     if dtype is None and n_channels is None and is_raw_ephys(path):
         stream = read_raw_ephys(path, key)
-        return Signal(stream.samples, stream.names, times=stream.times, source=stream.source)
+        return Signal(
+            stream.samples, stream.names, times=stream.times, source=stream.source, channel_groups=stream.shanks
+        )
     if dtype is not None or n_channels is not None or suffix in RAW_BINARY_SUFFIXES[:2]:
         return _read_binary(path, dtype, n_channels)
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):

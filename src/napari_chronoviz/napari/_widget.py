@@ -123,7 +123,7 @@ class ChronovizWidget(Container):
         self.channels = LineEdit(label="channels", value="")
         self.channels.tooltip = (
             "The channels to show, empty for all: indices from 0 in the order read (along the probe for a raw "
-            "recording), ranges including both ends, or names: 0-63, 0-31, 64-95, AP12, AP13"
+            "recording), ranges including both ends, names, or a probe's shanks: 0-63, 0-31, 64-95, AP12, shank 1"
         )
         self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
         self.ratio = LineEdit(label="rows per frame", value="")
