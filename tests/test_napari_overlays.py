@@ -77,9 +77,13 @@ def test_raster_image_is_the_geometry_of_the_current_frame(dlc):
     draw(expected[y0:y1, x0:x1], session.scene.panel_geometry(1000), origin=session.scene.layout.panel_box[:2])
     np.testing.assert_array_equal(raster.data, unpremultiply(expected))  # drawn premultiplied, napari takes straight
     assert not np.array_equal(before, raster.data)
-    values = session.layers["values"]
+    values = session.layers["values"]  # hidden in the raster display: shown, it holds the frame shown's values
+    assert len(values.data) == 0
+    values.visible = True
     row = values.features[values.features["frame"] == 1000]
-    assert row["value"].item() == pytest.approx(speed["x"][1000])
+    assert row["value"].item() == pytest.approx(speed["x"][1000]) and len(values.data) == 1
+    viewer.dims.set_current_step(0, 1200)
+    assert values.features["frame"].tolist() == [1200] and values.features["value"].item() == speed["x"][1200]
 
 
 def drawn_from_scratch(session, frame: int) -> np.ndarray:

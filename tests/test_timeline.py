@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -287,3 +289,82 @@ def test_regular_times_search_and_index_as_their_array(n, rate, start, scale, sh
     queries = np.r_[times[0] + np.array(fractions) * (times[-1] - times[0] + 1), times[:: max(n // 7, 1)]]
     for side in ("left", "right"):
         np.testing.assert_array_equal(regular.searchsorted(queries, side), times.searchsorted(queries, side))
+
+
+def samples_per_frame_by_array(frame_times, n_samples: int, ratio: float, offset: float):
+    """What the rate modes computed before they kept a regular clock: every sample's frame and time as arrays."""
+    from napari_chronoviz._times import extrapolate, nominal_rate, snapped
+
+    frames = np.arange(len(frame_times), dtype=float)
+    sample_frames = snapped(np.arange(n_samples) / ratio + offset * nominal_rate(frame_times))
+    positions = np.interp(frames, sample_frames, np.arange(n_samples, dtype=float), left=np.nan, right=np.nan)
+    if n_samples > 1:
+        step = sample_frames[-1] - sample_frames[-2]
+        beyond = (frames > sample_frames[-1]) & (frames < sample_frames[-1] + step - 1e-9 * n_samples * step)
+        positions[beyond] = n_samples - 1 + (frames[beyond] - sample_frames[-1]) / step
+    else:
+        positions[frames == sample_frames[0]] = 0.0
+    return positions, extrapolate(sample_frames, frames, frame_times)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n_frames=st.integers(2, 200),
+    fps=st.sampled_from([25.0, 29.97, 30.0, 59.94, 120.0]),
+    jitter=st.floats(0.0, 0.45),
+    gaps=st.lists(st.integers(1, 199), max_size=3),
+    ratio=st.sampled_from([1, 2, 3, 4, 1 / 2, 1 / 3, 1000 / 3, 1200]),
+    extra=st.integers(-5, 5),
+    offset=st.floats(-2.0, 2.0),
+    mode=st.sampled_from(["ratio", "pad", "frame"]),
+)
+def test_samples_per_frame_keep_a_regular_clock_that_gives_the_arrays_numbers(
+    n_frames, fps, jitter, gaps, ratio, extra, offset, mode
+):
+    """ratio, pad and frame place samples by a number per frame: their clock is computed when asked, and gives the
+    positions, times, windows, values and searches the arrays gave, to the last bit, on any camera's times."""
+    from napari_chronoviz._times import RegularTimes
+
+    rng = np.random.default_rng(n_frames)
+    steps = np.full(n_frames - 1, 1 / fps) * (1 + jitter * rng.uniform(-1, 1, n_frames - 1))
+    steps[[gap % (n_frames - 1) for gap in gaps]] *= 3  # dropped frames
+    frames = np.r_[0.0, np.cumsum(steps)] + 12.5
+    ratio = 1 if mode == "frame" else ratio
+    n_samples = max(int(n_frames * ratio) + extra, 1)
+    values = np.cos(np.arange(n_samples) / 7.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # frame mode: lengths that differ are said
+        aligned = align(frames, values, mode=mode, ratio=None if mode == "frame" else ratio, offset=offset)
+    positions, times = samples_per_frame_by_array(frames, n_samples, float(ratio), offset)
+    assert isinstance(aligned.sample_times, RegularTimes)
+    np.testing.assert_array_equal(aligned.positions, positions)
+    np.testing.assert_array_equal(np.asarray(aligned.sample_times), times)
+    by_array = dataclasses.replace(aligned, sample_times=times)
+    every = np.arange(n_frames)
+    np.testing.assert_array_equal(aligned.values(values, every), by_array.values(values, every))
+    queries = np.r_[times[rng.integers(0, n_samples, 50)], rng.uniform(frames[0] - 1, frames[-1] + 1, 50), np.nan]
+    for side in ("left", "right"):
+        found = aligned.sample_times.searchsorted(queries, side)
+        np.testing.assert_array_equal(found, times.searchsorted(queries, side))
+    for frame in range(0, n_frames, 17):
+        for unit, reach in (("s", (0.2, 0.1)), ("samples", (9, 4))):
+            expected, got = by_array.window(frame, *reach, unit=unit), aligned.window(frame, *reach, unit=unit)
+            assert (got.start, got.stop) == (expected.start, expected.stop)
+            np.testing.assert_array_equal(got.offsets, expected.offsets)
+
+
+def test_an_hour_at_30_khz_placed_by_samples_per_frame_holds_no_time_per_sample():
+    """1200 samples per 25 fps frame: the alignment holds one position per frame, not a time per sample (108 million
+    of them, 864 MB each array, for an hour)."""
+    import tracemalloc
+
+    frames = np.arange(25 * 360) / 25.0  # 6 minutes of video
+    n_samples = 30_000 * 360
+    tracemalloc.start()
+    aligned = align(frames, n_samples, mode="ratio", ratio=1200)
+    window = aligned.window(4500, 0.5, 0.5)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20e6, f"{peak / 1e6:.0f} MB"  # a few arrays of one number per frame
+    at = 4500 * 1200
+    assert aligned.positions[4500] == at and (window.start, window.stop) == (at - 15_000, at + 15_001)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 SHOWN = 5  # how many offending indices a message lists
+SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
 UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
 
 
@@ -65,21 +66,32 @@ def extrapolate(x, known_x: np.ndarray, known_y: np.ndarray):
     return np.where(np.greater(x, known_x[-1]), known_y[-1] + (np.asarray(x) - known_x[-1]) * last_slope, result)
 
 
+def snapped(values):
+    """`values` within `SNAP_TOLERANCE` of an integer set to it: rates from float frame times are not exact, and a
+    sample a millionth of a frame off a frame (or a window's edge) sits on it."""
+    rounded = np.round(values)
+    return np.where(np.abs(values - rounded) < SNAP_TOLERANCE, rounded, values)
+
+
 @dataclass(frozen=True, eq=False)
 class RegularTimes:
     """The times of `n` samples taken at a regular `rate`, computed when asked rather than held.
 
-    Sample k sits at `k / rate + start` seconds, then through each `(scale, shift)` of `maps` in turn
-    (`scale * t + shift`: a fitted clock map, an offset). It stands in for the array of those times wherever
-    one is read by index, slice or `searchsorted`, and gives the very same numbers (the same floating-point
-    operations in the same order), without holding them: an hour at 30 kHz would be 864 MB of float64.
-    `numpy.asarray` gives the whole array.
+    Sample k sits at the tick `k / rate + start` (with `snap`, a tick within `SNAP_TOLERANCE` of a whole number is
+    set to it); with `frame_times`, ticks count the frames of a video and are placed on its clock by linear
+    interpolation between those times (continued beyond both ends: samples placed by a number of samples per frame);
+    then through each `(scale, shift)` of `maps` in turn (`scale * t + shift`: a fitted clock map, an offset). It
+    stands in for the array of those times wherever one is read by index, slice or `searchsorted`, and gives the
+    very same numbers (the same floating-point operations in the same order), without holding them: an hour at
+    30 kHz would be 864 MB of float64. `numpy.asarray` gives the whole array.
     """
 
     n: int
-    rate: float  # samples per second on the samples' own clock
-    start: float = 0.0  # seconds, sample 0's time on that clock
+    rate: float  # samples per second on the samples' own clock (per frame with `frame_times`)
+    start: float = 0.0  # seconds, sample 0's time on that clock (its frame with `frame_times`)
     maps: tuple[tuple[float, float], ...] = ()
+    snap: bool = False
+    frame_times: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if not (np.isfinite(self.rate) and self.rate > 0 and np.isfinite(self.start)):
@@ -88,19 +100,26 @@ class RegularTimes:
             )
         if any(not (np.isfinite(scale) and scale > 0 and np.isfinite(shift)) for scale, shift in self.maps):
             raise ValueError(f"A regular clock's maps must keep times increasing, got {self.maps!r}.")
+        if self.frame_times is not None:
+            object.__setattr__(self, "frame_times", np.asarray(self.frame_times, dtype=float))
 
     def mapped(self, scale: float = 1.0, shift: float = 0.0) -> RegularTimes:
         """These times through `scale * t + shift` (a clock map; `shift` alone: an offset)."""
-        return RegularTimes(self.n, self.rate, self.start, (*self.maps, (float(scale), float(shift))))
+        return replace(self, maps=(*self.maps, (float(scale), float(shift))))
 
     @property
     def rate_on_clock(self) -> float:
         """Samples per second on the clock the maps lead to."""
-        return self.rate / float(np.prod([scale for scale, _ in self.maps]))
+        rate = self.rate if self.frame_times is None else self.rate * nominal_rate(self.frame_times)
+        return rate / float(np.prod([scale for scale, _ in self.maps]))
 
     def at(self, indices) -> np.ndarray:
         """The times of samples `indices` (integers, not checked against `n`)."""
         times = np.asarray(indices, dtype=float) / self.rate + self.start
+        if self.snap:
+            times = snapped(times)
+        if self.frame_times is not None:
+            times = extrapolate(times, np.arange(len(self.frame_times), dtype=float), self.frame_times)
         for scale, shift in self.maps:
             times = scale * times + shift
         return times
@@ -140,6 +159,8 @@ class RegularTimes:
         guess = values
         for scale, shift in reversed(self.maps):
             guess = (guess - shift) / scale
+        if self.frame_times is not None:
+            guess = extrapolate(guess, self.frame_times, np.arange(len(self.frame_times), dtype=float))
         guess = np.clip((guess - self.start) * self.rate, -1, self.n + 1)
         found = np.clip(np.ceil(guess) if side == "left" else np.floor(guess) + 1, 0, self.n).astype(np.int64)
         before = np.less if side == "left" else np.less_equal  # the times that go before a value

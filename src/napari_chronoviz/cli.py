@@ -518,7 +518,7 @@ def _opened_videos(videos: list[str], frame_times: list, upright: bool) -> list:
 
 def _signal_specs(args) -> list | None:
     """Each `--signals` file with its reader options (`--key`, `--time-column`, `--time-unit`, `--rate`, `--dtype`,
-    `--n-channels`, `--gain`): one value for every file, or one per file."""
+    `--n-channels`, `--gain`, `--channels`): one value for every file, or one per file."""
     from .sources import SourceSpec
 
     if not args.signals:
@@ -564,6 +564,13 @@ SIGNAL_READER_FLAGS = (
     ("--dtype", "DTYPE", str, "a headerless binary recording's sample type (e.g. int16: SpikeGLX, Open Ephys)"),
     ("--n-channels", "N", int, "a headerless binary recording's interleaved channel count"),
     ("--gain", "UNITS", float, "physical units per file unit (e.g. microvolts per bit)"),
+    (
+        "--channels",
+        "SPEC",
+        str,
+        "the channels to show: indices from 0 (along the probe for a raw recording), ranges with both ends, or "
+        "names or a probe's shanks, e.g. 0-63, 0-31,64-95, AP12,AP13 or 'shank 1'",
+    ),
 )
 
 

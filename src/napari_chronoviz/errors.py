@@ -25,6 +25,8 @@ ADVICE = {
     ),
     "offset": ("offset={value}", "--offset {value} (--pose-offset for a pose)", "offset (s) {value} of the source"),
     "rate": ("rate=HZ", "--rate HZ", "'rate (Hz)' of the source"),
+    "channels": ("channels='0-63'", "--channels 0-63", "'channels' of the source (e.g. 0-63)"),
+    "no_rate": ("leave rate= out", "leave --rate out", "set 'rate (Hz)' to 0"),
     "time_column": ("time_column=NAME", "--time-column NAME", "'time column' of the source"),
     "time_unit": ("time_unit=UNIT", "--time-unit UNIT", "'time unit' of the source"),
     "frame_times_unit": (

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ._times import RegularTimes
-from .errors import ChronovizError
+from .errors import ChronovizError, advice
 from .io.labels import read_events, read_intervals
 from .io.pose import check_pose_video, read_pose
 from .io.spikes import read_spikes
@@ -29,7 +29,7 @@ ALIGNMENT_FIELDS = ("mode", "ratio", "offset")
 CHECK_VIDEO = "check_video"  # the pose alignment option that turns the pose-against-video check off
 # which reader options each kind's reader takes
 READER_FIELDS = {
-    "signals": ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain"),
+    "signals": ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain", "channels"),
     "pose": ("key",),
     "events": ("time_unit",),
     "intervals": ("time_unit", "key"),
@@ -64,6 +64,10 @@ class SourceSpec:
         dtype ("int16") and how many channels are interleaved.
     gain : float, optional
         Signals: physical units per file unit (e.g. microvolts per bit).
+    channels : str or tuple, optional
+        Signals: the channels to show, as text ("0-63", "0-31, 64-95", "AP12, AP13", "shank 1") or indices and
+        names (a list or a `range` is kept as a tuple); indices count from 0 in the order the channels are read
+        (along the probe for a raw recording). See `read_timeseries`.
     good_only, order : optional
         Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate".
     mode, ratio, offset : optional
@@ -79,6 +83,7 @@ class SourceSpec:
     dtype: str | None = None
     n_channels: int | None = None
     gain: float | None = None
+    channels: str | tuple[int | str, ...] | None = None
     good_only: bool | None = None
     order: str | None = None
     mode: str | None = None
@@ -89,6 +94,9 @@ class SourceSpec:
         if self.kind not in SOURCE_KINDS:
             raise ChronovizError(f"Unknown source kind {self.kind!r}: use one of {', '.join(SOURCE_KINDS)}.")
         object.__setattr__(self, "path", str(self.path))
+        if self.channels is not None and not isinstance(self.channels, str):  # a list, a range: a tuple
+            given = self.channels if np.ndim(self.channels) else [self.channels]
+            object.__setattr__(self, "channels", tuple(item if isinstance(item, str) else int(item) for item in given))
         given = [name for name in READER_OPTIONS if getattr(self, name) is not None]
         refused = [name for name in given if name not in READER_FIELDS[self.kind]]
         if refused:
@@ -191,6 +199,7 @@ class SourceSpec:
                 dtype=self.dtype,
                 n_channels=self.n_channels,
                 gain=self.gain,
+                channels=self.channels,
             )
             return signal if self.rate is None else _timed_by_rate(signal, self.rate, self.name)
         if self.kind == "intervals":
@@ -206,6 +215,8 @@ class SourceSpec:
         written = {key: value for key, value in asdict(self).items() if value is not None}
         if self.ratio is not None:
             written["ratio"] = str(self.ratio)
+        if isinstance(self.channels, tuple):
+            written["channels"] = list(self.channels)
         return written
 
     @classmethod
@@ -269,6 +280,11 @@ def _ratio_text(ratio) -> str:
 
 def _timed_by_rate(signal, rate: float, name: str):
     """`signal` with sample k at k / rate seconds; refused when it has its own times or frames."""
+    if isinstance(signal.times, RegularTimes):  # a raw recording's or an NWB series' own rate
+        raise ChronovizError(
+            f"{name} carries its own clock: {signal.times.rate:g} Hz, its first sample at {signal.times.start:g} s, "
+            f"from the file itself, so a sample rate is not needed and would not apply: {advice('no_rate')}."
+        )
     if signal.times is not None or signal.frames is not None:
         column = "time" if signal.times is not None else "frame"
         raise ChronovizError(

@@ -14,7 +14,7 @@ frame, the source's fractional sample index at that frame's time:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 from typing import Literal, get_args
@@ -22,6 +22,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from ._times import (
+    SNAP_TOLERANCE,
     UNIT_NAMES,
     RegularTimes,
     extrapolate,
@@ -29,6 +30,7 @@ from ._times import (
     nominal_rate,
     require_finite_increasing,
     sample_positions,
+    snapped,
     unit_read_as_seconds,
 )
 from .errors import AlignmentError, ChronovizWarning, advice
@@ -39,7 +41,6 @@ Interpolation = Literal["linear", "nearest", "previous"]
 MODES: tuple[str, ...] = get_args(AlignMode)
 INTERPOLATIONS: tuple[str, ...] = get_args(Interpolation)
 MAX_AUTO_RATIO = 16
-SNAP_TOLERANCE = 1e-6  # of a frame or a sample step
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,7 +179,7 @@ class Alignment:
             return SampleWindow(start, stop, self.sample_times[start:stop] - center)
         if unit != "samples":
             raise AlignmentError(f"Unknown window unit {unit!r}: use 's' or 'samples'.")
-        position = _snap(sample_positions(self.sample_times, center, extrapolated=True))
+        position = snapped(sample_positions(self.sample_times, center, extrapolated=True))
         start = int(np.clip(np.ceil(position - left), 0, self.n_samples))
         stop = int(np.clip(np.floor(position + right) + 1, start, self.n_samples))
         return SampleWindow(start, stop, np.arange(start, stop) - position)
@@ -332,12 +333,13 @@ def align(
     if mode == "timestamps":
         return _align_timestamps(frame_times, source.times, n_samples, offset, interpolation, sync)
 
+    # each sample's (fractional) frame: an array, or for a number of samples per frame, computed when asked
     if mode == "frame" and source.frames is not None:
-        sample_frames = source.frames + offset * rate
+        sample_frames = snapped(source.frames + offset * rate)
         message = "frame: the source's frame indices" + (f" plus {offset:g} s" if offset else "")
         ratio_used = None
     elif mode == "stretch":
-        sample_frames = np.linspace(0, n_frames - 1, n_samples) if n_samples > 1 else np.zeros(n_samples)
+        sample_frames = snapped(np.linspace(0, n_frames - 1, n_samples) if n_samples > 1 else np.zeros(n_samples))
         ratio_used = (n_samples - 1) / (n_frames - 1) if n_frames > 1 else None
         message = f"stretch: {n_samples} samples spread over {n_frames} frames"
     else:
@@ -348,9 +350,8 @@ def align(
         if ratio is None or float(ratio) <= 0:
             raise AlignmentError(f"Mode {mode!r} needs a positive ratio (samples per frame), got {ratio!r}.")
         ratio_used = float(ratio)
-        sample_frames = np.arange(n_samples) / ratio_used + offset * rate
+        sample_frames = RegularTimes(n_samples, ratio_used, offset * rate, snap=True)
         message = message or f"{mode}: {_ratio_text(ratio)}"
-    sample_frames = _snap(sample_frames)
     positions = _positions(sample_frames, n_frames, span_last_sample=mode != "stretch" and ratio_used is not None)
     if mode == "frame" and source.frames is None and n_samples != n_frames:
         mismatch = _length_mismatch(n_samples, n_frames, sample_frames, positions, source.is_pose)
@@ -365,33 +366,30 @@ def align(
             f" If it stops early on purpose, set {advice(pose + 'mode', 'pad')}." if n_samples < n_frames else ""
         )
         warnings.warn(ChronovizWarning(mismatch + early_end), stacklevel=2)
-    sample_times = extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
+    if isinstance(sample_frames, RegularTimes):
+        sample_times = replace(sample_frames, frame_times=frame_times)
+    else:
+        sample_times = extrapolate(sample_frames, np.arange(n_frames, dtype=float), frame_times)
     return Alignment(
         positions, mode, ratio_used, n_samples, interpolation, message, frame_times, sample_times, offset=offset
     )
 
 
-def _snap(values):
-    """`values` within `SNAP_TOLERANCE` of an integer set to it: rates from float frame times are not exact, and a
-    sample a millionth of a frame off a frame (or a window's edge) sits on it."""
-    rounded = np.round(values)
-    return np.where(np.abs(values - rounded) < SNAP_TOLERANCE, rounded, values)
-
-
-def _positions(sample_frames: np.ndarray, n_frames: int, span_last_sample: bool) -> np.ndarray:
-    """Fractional sample index at each frame, from each sample's (fractional) frame; NaN outside the samples.
+def _positions(sample_frames, n_frames: int, span_last_sample: bool) -> np.ndarray:
+    """Fractional sample index at each frame, from each sample's (fractional) frame (an increasing array or a
+    `RegularTimes`); NaN outside the samples.
 
     With `span_last_sample`, a sample lasts until the next would start, so the last one also covers the
     frames of its own duration (a sample every 2 frames: the last sample holds for 2 frames).
     """
-    samples = np.arange(len(sample_frames), dtype=float)
+    n_samples = len(sample_frames)
     frames = np.arange(n_frames, dtype=float)
-    positions = np.interp(frames, sample_frames, samples, left=np.nan, right=np.nan)
-    if span_last_sample and len(sample_frames) > 1:
-        step = sample_frames[-1] - sample_frames[-2]
-        tolerance = 1e-9 * max(len(samples), 1) * step
-        beyond = (frames > sample_frames[-1]) & (frames < sample_frames[-1] + step - tolerance)
-        positions[beyond] = samples[-1] + (frames[beyond] - sample_frames[-1]) / step
+    positions = sample_positions(sample_frames, frames)
+    if span_last_sample and n_samples > 1:
+        last, step = sample_frames[-1], sample_frames[-1] - sample_frames[-2]
+        tolerance = 1e-9 * n_samples * step
+        beyond = (frames > last) & (frames < last + step - tolerance)
+        positions[beyond] = float(n_samples - 1) + (frames[beyond] - last) / step
     elif span_last_sample:
         positions[frames == sample_frames[0]] = 0.0
     return positions
@@ -434,7 +432,7 @@ class _SourceShape:
 
 
 def _length_mismatch(
-    n_samples: int, n_frames: int, sample_frames: np.ndarray, positions: np.ndarray, is_pose: bool
+    n_samples: int, n_frames: int, sample_frames: RegularTimes, positions: np.ndarray, is_pose: bool
 ) -> str:
     """Both counts, which frames get no data and which samples fall outside the video, for a 1:1 alignment."""
     what, rows = ("pose", "rows") if is_pose else ("data", "samples")
@@ -442,9 +440,14 @@ def _length_mismatch(
     missing = np.flatnonzero(np.isnan(positions))
     if len(missing):
         parts.append(f"frames {_ranges(missing)} ({len(missing)} frames) have no {what}")
-    outside = np.flatnonzero((sample_frames < 0) | (sample_frames > n_frames - 1))
-    if len(outside):
-        parts.append(f"{rows} {_ranges(outside)} ({len(outside)} {rows}) are past the video's ends and not shown")
+    before_first = int(sample_frames.searchsorted(0.0, "left"))  # the samples increase: those outside are runs
+    after_last = int(sample_frames.searchsorted(float(n_frames - 1), "right"))
+    runs = ((0, n_samples),) if before_first >= after_last else ((0, before_first), (after_last, n_samples))
+    outside = [(first, stop) for first, stop in runs if stop > first]
+    if outside:
+        runs = ", ".join(str(first) if stop == first + 1 else f"{first}-{stop - 1}" for first, stop in outside)
+        count = sum(stop - first for first, stop in outside)
+        parts.append(f"{rows} {runs} ({count} {rows}) are past the video's ends and not shown")
     source = "pose" if is_pose else "source"
     return f"The {source} has {n_samples} {rows} but the video has {n_frames} frames: {' and '.join(parts)}."
 

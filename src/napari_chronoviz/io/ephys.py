@@ -23,10 +23,9 @@ import numpy as np
 from .._times import RegularTimes
 from ..errors import ChronovizWarning, SignalError
 from .disk_samples import DiskSamples
+from .formats import INTAN_SUFFIXES, OPEN_EPHYS_STRUCTURE, SPIKEGLX_SUFFIXES
 
-SPIKEGLX_META = ".meta"
-OPEN_EPHYS_STRUCTURE = "structure.oebin"
-INTAN_SUFFIXES = (".rhd", ".rhs")
+SPIKEGLX_META, SPIKEGLX_BINARY = SPIKEGLX_SUFFIXES
 INSTALL = 'pip install "napari-chronoviz[ephys]"'
 
 
@@ -38,6 +37,7 @@ class RawStream:
     names: tuple[str, ...]  # "<name> (<unit>)"
     times: RegularTimes  # from the stream's rate and its first sample's time on the recording's clock
     source: str  # the file and the stream, for messages
+    shanks: dict[str, tuple[int, ...]]  # "shank 1": its channels (indices as shown), for a probe of several shanks
 
 
 def is_raw_ephys(path: Path) -> bool:
@@ -51,7 +51,7 @@ def is_spikeglx(path) -> bool:
     """Whether `path` is a SpikeGLX recording: its `.meta`, or its `.bin` beside its `.meta`."""
     path = Path(path)
     suffix = path.suffix.lower()
-    return suffix == SPIKEGLX_META or (suffix == ".bin" and path.with_suffix(SPIKEGLX_META).exists())
+    return suffix == SPIKEGLX_META or (suffix == SPIKEGLX_BINARY and path.with_suffix(SPIKEGLX_META).exists())
 
 
 def spikeglx_stream(path) -> str:
@@ -104,7 +104,7 @@ def read_raw_ephys(path, stream: str | None = None) -> RawStream:
     mine = channels["stream_id"] == streams["id"][index]
     columns = np.flatnonzero(np.isin(in_buffer["id"], channels[mine]["id"]))  # this stream's columns of the array
     mine = channels[mine]
-    order = _probe_order(path, reader, chosen, len(mine))
+    order, shank_of = _probe_order(path, reader, chosen, len(mine))
     raw = np.memmap(
         description["file_path"],
         dtype=description["dtype"],
@@ -123,7 +123,11 @@ def read_raw_ephys(path, stream: str | None = None) -> RawStream:
     rate = float(reader.get_signal_sampling_rate(index))
     times = RegularTimes(len(raw), rate, float(reader.get_signal_t_start(0, 0, index)))
     names = tuple(f"{name} ({unit})" if unit else name for name, unit in zip(mine["name"][order], mine["units"][order]))
-    return RawStream(samples, names, times, f"{path} ({chosen})")
+    shanks = {
+        f"shank {shank}": tuple(int(index) for index in np.flatnonzero(shank_of == shank))
+        for shank in dict.fromkeys(shank_of.tolist())
+    }
+    return RawStream(samples, names, times, f"{path} ({chosen})", shanks if len(shanks) > 1 else {})
 
 
 def _opened(path: Path, stream: str | None):
@@ -150,14 +154,15 @@ def _opened(path: Path, stream: str | None):
     return reader, found[0]
 
 
-def _probe_order(path: Path, reader, stream: str, n_channels: int) -> np.ndarray:
+def _probe_order(path: Path, reader, stream: str, n_channels: int) -> tuple[np.ndarray, np.ndarray]:
     """The stream's channels ordered along the probe (by shank, depth, then across), or in file order when
     probeinterface is missing or does not know the probe (the channels of an NI-DAQ, a LF band's of a probe
-    it reads as the AP band's)."""
+    it reads as the AP band's); and the shank of each channel in that order ("" where unknown)."""
+    in_file_order = np.arange(n_channels), np.full(n_channels, "")
     try:
         import probeinterface
     except ImportError:
-        return np.arange(n_channels)
+        return in_file_order
     try:
         if path.name == OPEN_EPHYS_STRUCTURE:
             settings = next(folder / "settings.xml" for folder in path.parents if (folder / "settings.xml").exists())
@@ -165,18 +170,18 @@ def _probe_order(path: Path, reader, stream: str, n_channels: int) -> np.ndarray
         elif stream.startswith("imec"):
             probe = probeinterface.read_spikeglx(path.with_suffix(SPIKEGLX_META))
         else:
-            return np.arange(n_channels)
+            return in_file_order
     except Exception as error:  # noqa: BLE001 - any failure to read the probe leaves the file's order
         warnings.warn(
             ChronovizWarning(f"{path}: the probe's geometry could not be read ({error}); channels in file order."),
             stacklevel=3,
         )
-        return np.arange(n_channels)
+        return in_file_order
     device = np.asarray(probe.device_channel_indices)
     if len(device) != n_channels or sorted(device) != list(range(n_channels)):
-        return np.arange(n_channels)
+        return in_file_order
     x, y = np.asarray(probe.contact_positions, dtype=float).T
-    shanks = np.asarray(probe.shank_ids)
-    shanks = shanks if shanks.shape == x.shape else np.zeros(len(x))  # a one-shank probe may give none
+    shanks = np.asarray(probe.shank_ids).astype(str)
+    shanks = shanks if shanks.shape == x.shape else np.full(len(x), "")  # a one-shank probe may give none
     by_place = np.lexsort((x, y, shanks))  # contacts by shank, then depth, then across
-    return device[by_place]
+    return device[by_place], shanks[by_place]

@@ -23,6 +23,12 @@ ARROW_SUFFIXES = (".feather", ".arrow")  # Arrow IPC files
 NUMPY_SUFFIXES = (".npy", ".npz")
 # headerless interleaved samples (SpikeGLX, Open Ephys, Kilosort): read as signals given dtype and channel count
 RAW_BINARY_SUFFIXES = (".bin", ".raw", ".dat")
+# raw extracellular recordings, read through Neo (io/ephys.py): a SpikeGLX stream by its .meta or its .bin beside it,
+# an Open Ephys recording by its structure.oebin; Intan files are recognised to be refused with what to do
+SPIKEGLX_SUFFIXES = (".meta", ".bin")
+OPEN_EPHYS_STRUCTURE = "structure.oebin"
+INTAN_SUFFIXES = (".rhd", ".rhs")
+RAW_EPHYS_SUFFIXES = SPIKEGLX_SUFFIXES + INTAN_SUFFIXES
 ZARR_SUFFIX = ".zarr"  # a Zarr store (a folder): a recording read as signals, kept on disk
 IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by the folder holding it
 SESSION_SUFFIX = ".cvz"  # a chronoviz session (YAML): videos, sources and settings, see session.py
@@ -88,8 +94,9 @@ FILE_KINDS: dict[str, FileKind] = {
         ),
         FileKind(
             "timeseries",
-            TEXT_TABLE_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + NUMPY_SUFFIXES,
+            TEXT_TABLE_SUFFIXES + HDF5_SUFFIXES + PARQUET_SUFFIXES + NUMPY_SUFFIXES + RAW_EPHYS_SUFFIXES,
             "napari_chronoviz.io.timeseries:read_timeseries",
+            file_names=(OPEN_EPHYS_STRUCTURE,),
             opened_in_napari=True,
         ),
         FileKind(

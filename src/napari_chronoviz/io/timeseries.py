@@ -10,8 +10,9 @@ Large recordings stay on disk: a `.npy`, a headerless binary file or an HDF5 dat
 
 from __future__ import annotations
 
+import re
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import h5py
@@ -59,6 +60,7 @@ class Signal:
     frames: np.ndarray | None = None  # video frame index of each sample (from a `frame` column)
     source: str = ""  # where it came from, for messages
     columns_without_time: tuple[str, ...] = ()  # a table's columns, when none of them is a time (for messages)
+    channel_groups: dict[str, tuple[int, ...]] = field(default_factory=dict)  # "shank 1": its channels' indices
 
     @property
     def n_samples(self) -> int:
@@ -95,7 +97,16 @@ class Signal:
 
 
 def read_timeseries(
-    source, *, key=None, time_column=None, time_unit=None, columns=None, dtype=None, n_channels=None, gain=None
+    source,
+    *,
+    key=None,
+    time_column=None,
+    time_unit=None,
+    columns=None,
+    dtype=None,
+    n_channels=None,
+    gain=None,
+    channels=None,
 ) -> Signal:
     """Read a time series from a file or from memory.
 
@@ -124,6 +135,12 @@ def read_timeseries(
     gain
         Physical units per file unit (e.g. microvolts per bit): one number, or one per channel; the values read
         are `file value * gain`.
+    channels
+        The channels to show, of any source (a recording on disk is not read to choose them): text such as
+        "0-63", "0-31, 64-95" or "AP12, AP13" (indices count from 0 in the order the channels are read, which for
+        a probe is along it; ranges include both ends; a name may leave out its unit, "AP12" for "AP12 (uV)"; a
+        probe of several shanks names each, "shank 1"), or a list of indices and names (a `range` too). Default:
+        every channel.
 
     Returns
     -------
@@ -135,11 +152,102 @@ def read_timeseries(
     FileNotFoundError
         When the file does not exist.
     SignalError
-        When the source holds no numeric values, its times do not increase, a key or column is missing, or
-        the unit is unknown.
+        When the source holds no numeric values, its times do not increase, a key or column is missing, the
+        unit is unknown, or a channel asked for is not one of its channels.
     """
     signal = _read(source, key, time_column, time_unit, columns, dtype, n_channels)
-    return signal if gain is None else _with_gain(signal, gain)
+    signal = signal if gain is None else _with_gain(signal, gain)
+    return signal if channels is None else select_channels(signal, channels)
+
+
+def select_channels(signal: Signal, channels) -> Signal:
+    """`signal` with only `channels`, in the order given (each once): see `read_timeseries`'s `channels`.
+
+    A recording on disk stays there: its `DiskSamples` shows the chosen columns of its file through the file's one
+    pyramid.
+
+    Raises
+    ------
+    SignalError
+        When a channel is neither an index of the signal's (0 to n - 1) nor one of its names; the message names
+        the valid range and some names, in the words of the interface in use.
+    """
+    indices = list(dict.fromkeys(_channel_indices(signal, channels)))
+    if not indices:
+        raise SignalError(f"{signal.source}: no channels were chosen ({channels!r}); {_channels_help(signal)}")
+    names = tuple(signal.names[index] for index in indices)
+    if signal.on_disk:
+        samples = signal.values
+        per_channel = {
+            name: value[indices]
+            for name in ("gain", "offset")
+            if np.ndim(value := np.asarray(getattr(samples, name), dtype=float))
+        }
+        values = replace(samples, columns=tuple(int(column) for column in samples.file_columns(indices)), **per_channel)
+    else:
+        values = signal.values[:, indices]
+    position = {index: new for new, index in enumerate(indices)}
+    groups = {
+        name: tuple(position[i] for i in members if i in position) for name, members in signal.channel_groups.items()
+    }
+    return replace(signal, values=values, names=names, channel_groups={k: v for k, v in groups.items() if v})
+
+
+CHANNEL_RANGE = re.compile(r"^\s*(\d+)\s*(?:-|–|\.\.)\s*(\d+)\s*$")  # "0-63", "0–63", "0..63": both ends
+
+
+def _channel_indices(signal: Signal, channels) -> list[int]:
+    """The indices of `channels` (text, or a list of indices and names) among `signal`'s channels."""
+    if isinstance(channels, str):
+        items = channels.split(",")
+    else:
+        items = list(channels) if np.ndim(channels) else [channels]
+    by_name = {}
+    for index, name in enumerate(signal.names):  # a name, and the name without its unit ("AP12 (uV)" -> "AP12")
+        by_name.setdefault(name, index)
+        by_name.setdefault(name.rsplit(" (", 1)[0], index)
+    indices = []
+    for item in items:
+        text = str(item).strip()
+        if text in signal.channel_groups:  # a probe's shank
+            indices.extend(signal.channel_groups[text])
+            continue
+        if text in by_name and not isinstance(item, (int, np.integer)):
+            indices.append(by_name[text])
+            continue
+        bounds = CHANNEL_RANGE.match(text)
+        if bounds:
+            first, last = int(bounds[1]), int(bounds[2])
+            if first > last:
+                raise SignalError(
+                    f"{signal.source}: the channel range {text!r} runs backwards; write it from low to high "
+                    f"({last}-{first}). {_channels_help(signal)}"
+                )
+            wanted = range(first, last + 1)
+        elif re.fullmatch(r"-?\d+", text):
+            wanted = range(int(text), int(text) + 1)
+        else:
+            raise SignalError(f"{signal.source} has no channel {text!r}. {_channels_help(signal)}")
+        outside = [index for index in (wanted[0], wanted[-1]) if not 0 <= index < signal.n_channels]
+        if outside:
+            raise SignalError(f"{signal.source} has no channel {outside[-1]}. {_channels_help(signal)}")
+        indices.extend(wanted)
+    return indices
+
+
+def _channels_help(signal: Signal) -> str:
+    """Which channels there are and how to choose them, for an error about `channels`."""
+    names = [name.rsplit(" (", 1)[0] for name in signal.names]
+    shown = ", ".join(names[:3]) + (f", ..., {names[-1]}" if len(names) > 3 else "")
+    ways = (
+        f"index, range, name or group ({', '.join(signal.channel_groups)})"
+        if signal.channel_groups
+        else "index, range or name"
+    )
+    return (
+        f"It has {signal.n_channels} channels, 0-{signal.n_channels - 1} in the order shown ({shown}); choose them "
+        f"by {ways} with {advice('channels')}."
+    )
 
 
 def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Signal:
@@ -157,7 +265,9 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
     suffix = path.suffix.lower()
     if dtype is None and n_channels is None and is_raw_ephys(path):
         stream = read_raw_ephys(path, key)
-        return Signal(stream.samples, stream.names, times=stream.times, source=stream.source)
+        return Signal(
+            stream.samples, stream.names, times=stream.times, source=stream.source, channel_groups=stream.shanks
+        )
     if dtype is not None or n_channels is not None or suffix in RAW_BINARY_SUFFIXES[:2]:
         return _read_binary(path, dtype, n_channels)
     if name.endswith(PAIR_TIMES) or name.endswith(PAIR_VALUES):

@@ -6,8 +6,8 @@ Two displays:
   covering the canvas, by the same rasterizer the exporter uses, so napari shows the export's pixels.
   napari's cost of a step grows with every visible layer and with the size of (frame, y, x) layers, so
   one image is the fastest way to follow the slider (see benchmarks/bench_overlays.py). The keypoints
-  and the signals sampled at each frame are also there as hidden points layers whose `features` can be
-  inspected (make them visible to hover).
+  (at each frame) and the signals (at the frame shown) are also there as hidden points layers whose `features`
+  can be inspected (make them visible to hover).
 - "layers" (for inspecting and editing): pose as (frame, y, x) points, vectors and tracks layers holding
   every frame, built once and sliced by napari; the plot panel as vector layers (shapes, texts, and
   images for heatmaps) whose data is replaced per step from the same panel geometry (`_vector_layers`),
@@ -379,41 +379,55 @@ class Session:
         )
 
     def _value_markers(self, stacked: dict):
-        """A marker on each channel's trace at the cursor, every frame; features: the values per frame."""
+        """The values layer: a marker on each channel's trace at the cursor, its value, unit and time as features
+        (napari shows them on hover). It holds the frame shown only, refreshed on each step while it is visible: a
+        marker per frame and channel would be millions of points under an hour of a probe's channels."""
         from napari.layers import Points
 
-        plot, scene = self.scene.plot, self.scene
-        box = scene.layout.panel_box
-        lanes = plot.lane_boxes(box)
-        frames = np.arange(scene.n_frames)
-        rows, features = [], {"frame": [], "time": [], "channel": [], "value": [], "unit": []}
-        per_trace = {}  # every channel of a trace at every frame: the rows read once (a recording may stay on disk)
-        for channel, lane in zip(plot.channels, lanes):
-            trace = plot.traces[channel.trace]
-            if channel.trace not in per_trace:
-                per_trace[channel.trace] = trace.alignment.values(trace.signal.values, frames)
-            values = per_trace[channel.trace][:, channel.column]
-            finite = np.isfinite(values)
-            ys = plot.y_of(channel, values[finite], lane, frames[finite])
-            xs = plot.cursor_x(lane, scene.frame_times[finite])
-            rows.append(np.column_stack([frames[finite], ys, xs]))
-            features["frame"].append(frames[finite])
-            features["time"].append(scene.frame_times[finite])
-            features["channel"].append(np.full(finite.sum(), channel.name, dtype=object))
-            features["value"].append(values[finite])
-            features["unit"].append(np.full(finite.sum(), channel.unit, dtype=object))
-        colors = np.concatenate([np.tile(c.color, (len(r), 1)) for c, r in zip(plot.channels, rows)]) if rows else None
-        data = np.concatenate(rows) if rows else np.zeros((0, 3))
-        return Points(
-            data,
-            face_color=colors if colors is not None and len(colors) else "white",
+        columns = {"frame": int, "time": float, "channel": object, "value": float, "unit": object}
+        layer = Points(
+            np.zeros((0, 3)),
             size=6,
             border_width=0,
-            features={k: np.concatenate(v) if v else [] for k, v in features.items()},
+            features={name: np.zeros(0, dtype) for name, dtype in columns.items()},
             name=f"{self.video_layer.name} values",
             metadata=self._metadata("values"),
             **stacked,
         )
+        layer.events.visible.connect(lambda _: self._show_values(self.frame))
+        return layer
+
+    def _show_values(self, frame: int) -> None:
+        """The values layer's markers at `frame`, when it is visible (hidden, it is left as it is)."""
+        layer = self.layers.get("values")
+        if layer is None or not layer.visible:
+            return
+        plot, scene = self.scene.plot, self.scene
+        lanes = plot.lane_boxes(scene.layout.panel_box)
+        at = np.array([frame])
+        per_trace = {}  # every channel of a trace at the frame: the rows read once (a recording may stay on disk)
+        rows, colors, features = [], [], {"frame": [], "time": [], "channel": [], "value": [], "unit": []}
+        for channel, lane in zip(plot.channels, lanes):
+            trace = plot.traces[channel.trace]
+            if channel.trace not in per_trace:
+                per_trace[channel.trace] = trace.alignment.values(trace.signal.values, at)
+            value = per_trace[channel.trace][0, channel.column]
+            if not np.isfinite(value):
+                continue
+            rows.append(
+                [
+                    frame,
+                    plot.y_of(channel, np.array([value]), lane, at)[0],
+                    plot.cursor_x(lane, scene.frame_times[at])[0],
+                ]
+            )
+            colors.append(channel.color)
+            for name, item in zip(features, (frame, scene.frame_times[frame], channel.name, value, channel.unit)):
+                features[name].append(item)
+        layer.data = np.array(rows, dtype=float).reshape(-1, 3)
+        layer.features = features
+        if colors:
+            layer.face_color = np.array(colors)
 
     def _remove_layers(self) -> None:
         self._close_raster_frames()
@@ -430,6 +444,7 @@ class Session:
         """Show frame `frame`'s overlays now (the slider's frame on each step)."""
         if self.panel is not None:
             self.panel.show(self.scene.panel_geometry(frame))
+        self._show_values(frame)
         raster = self.layers.get("overlay")
         if raster is None:
             return

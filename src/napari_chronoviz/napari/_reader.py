@@ -11,7 +11,10 @@ notification, and the file gives no layers (all failing: `[]`, so napari tries a
 
 Videos and imgstore stores open as lazy, dask-backed RGB image layers; pose files as (frame, y, x) points
 whose `features` hold individual, keypoint and confidence; time series as a hidden points layer whose
-`features` hold the table (one row per sample), for the dock widget to attach to a video.
+`features` hold the table (one row per sample), for the dock widget to attach to a video. A recording that stays
+on disk (a raw SpikeGLX or Open Ephys recording, a large `.npy`) is such a layer without points: its samples are
+read by the overlays, by window, never copied into the layer. A time series opened where no video is open says
+how to show it.
 
 Importing this module loads none of PyAV, OpenCV, pandas, h5py or dask (napari imports it to ask
 `get_reader`); the readers are imported through the registry when a file is read.
@@ -33,10 +36,13 @@ from ..io.formats import (
     FILE_KINDS,
     HDF5_CONTAINER_SUFFIXES,
     IMGSTORE_METADATA,
+    INTAN_SUFFIXES,
+    OPEN_EPHYS_STRUCTURE,
     PAIR_TIMES,
     PAIR_VALUES,
     PARQUET_SUFFIXES,
     SESSION_SUFFIX,
+    SPIKEGLX_SUFFIXES,
     TEXT_TABLE_SUFFIXES,
     VIDEO_SUFFIXES,
     kinds_of,
@@ -62,6 +68,8 @@ if TYPE_CHECKING:
     from ..io.video import VideoSource
 
 SNIFF_BYTES = 65536  # what is read of a text table to tell what it holds
+SPIKEGLX_META_KEY = b"nSavedChans="  # every SpikeGLX .meta says how many channels its .bin interleaves
+INTAN_MAGIC = {".rhd": 0xC6912702, ".rhs": 0xD69127AC}  # the first 4 bytes (little-endian) of Intan's files
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # at byte 0, or 512, 1024, 2048, ... after a user block
 NETCDF3_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
 PARQUET_SIGNATURE = b"PAR1"
@@ -136,14 +144,32 @@ def read_layers(claims: list[tuple[Path, str]], path=None, stack: bool = False) 
             layers.extend(session_layer_data(file) if kind == SESSION else [_layer_data(file, kind)])
         except Exception as error:  # noqa: BLE001 - a notification, not a traceback, and other files still open
             _notify("error", _failure_message(file, error))
-    if any(attributes["metadata"][METADATA_KEY]["kind"] == "video" for _, attributes, _ in layers):
+    kinds = [attributes["metadata"][METADATA_KEY]["kind"] for _, attributes, _ in layers]
+    if "video" in kinds or "signal" in kinds:
         from napari import current_viewer
 
-        from ._layers import play_videos_at_frame_rate
+        viewer = current_viewer()  # the viewer opening the files
+        if viewer is not None and "video" in kinds:  # videos play at their rate
+            from ._layers import play_videos_at_frame_rate
 
-        if (viewer := current_viewer()) is not None:  # the viewer opening the files: videos play at their rate
             play_videos_at_frame_rate(viewer)
+        if viewer is not None and "video" not in kinds and not _holds_video(viewer):
+            signals = [attributes["name"] for (_, attributes, _), kind in zip(layers, kinds) if kind == "signal"]
+            _notify("info", _shown_under_a_video(signals))
     return layers
+
+
+def _holds_video(viewer) -> bool:
+    return any(layer.metadata.get(METADATA_KEY, {}).get("kind") == "video" for layer in viewer.layers)
+
+
+def _shown_under_a_video(names: list[str]) -> str:
+    """What to do with time series opened where no video is: they are drawn under one, by the Overlays dock."""
+    return (
+        f"{', '.join(names)}: opened as a hidden layer; a time series is drawn under a video, and no video is open. "
+        "Open the video (File > Open), then in the Overlays dock (Plugins > chronoviz > Overlays) choose it and "
+        "press 'Add opened signal/pose layers', or add the file there as a signal."
+    )
 
 
 def _layer_data(file: Path, kind: str) -> tuple:
@@ -156,7 +182,7 @@ def _layer_data(file: Path, kind: str) -> tuple:
             return pose_layer_data(reader_of("pose")(file))
         except PoseError:  # neither DeepLabCut nor SLEAP: read it as a table
             pass
-    return signal_layer_data(reader_of("timeseries")(file))
+    return signal_layer_data(reader_of("timeseries")(file), file)
 
 
 def _failure_message(file: Path, error: Exception) -> str:
@@ -195,7 +221,8 @@ def _sniff(path: Path) -> str | None:
         )
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    return SNIFFERS[path.suffix.lower()](path, head, kinds)
+    sniffer = NAMED_SNIFFERS.get(path.name.lower()) or SNIFFERS[path.suffix.lower()]
+    return sniffer(path, head, kinds)
 
 
 def _is_store(path: Path) -> bool:
@@ -345,6 +372,32 @@ def _sniff_text_table(path: Path, head: bytes, kinds) -> str | None:
     return TIMESERIES if len(row) == len(header) and any(is_number(value) for value in values) else None
 
 
+def _sniff_spikeglx(path: Path, head: bytes, kinds) -> str | None:
+    """A SpikeGLX stream: its `.meta` (which names its channel count), or its `.bin` beside such a `.meta`. Other
+    `.meta` and `.bin` files are left to other readers (a `.bin` alone is headerless: the dock reads it given its
+    dtype and channel count)."""
+    meta = path.with_suffix(SPIKEGLX_SUFFIXES[0])
+    if not meta.is_file():
+        return None
+    with open(meta, "rb") as handle:
+        return TIMESERIES if SPIKEGLX_META_KEY in handle.read(SNIFF_BYTES) else None
+
+
+def _sniff_open_ephys(path: Path, head: bytes, kinds) -> str:
+    if b'"continuous"' in head:
+        return TIMESERIES
+    raise _Declined(
+        f"{path} lists no continuous streams (it has no 'continuous' entry): it is damaged or not the Open Ephys "
+        "GUI's. Open the structure.oebin of the recording folder the GUI wrote (Record Node/experiment/recording)."
+    )
+
+
+def _sniff_intan(path: Path, head: bytes, kinds) -> str | None:
+    """An Intan file, claimed by its magic number so that opening it says how to read it (see io/ephys.py)."""
+    magic = int.from_bytes(head[:4], "little") if len(head) >= 4 else None
+    return TIMESERIES if magic == INTAN_MAGIC[path.suffix.lower()] else None
+
+
 def _sniff_session(path: Path, head: bytes, kinds) -> str:
     if b"chronoviz_session" not in head:
         raise _Declined(
@@ -362,7 +415,10 @@ SNIFFERS = {  # suffix -> (path, first bytes, its kinds) -> what it opens as, or
     ".npy": _sniff_npy,
     ".npz": _sniff_npz,
     **dict.fromkeys(TEXT_TABLE_SUFFIXES, _sniff_text_table),
+    **dict.fromkeys(SPIKEGLX_SUFFIXES, _sniff_spikeglx),
+    **dict.fromkeys(INTAN_SUFFIXES, _sniff_intan),
 }
+NAMED_SNIFFERS = {OPEN_EPHYS_STRUCTURE: _sniff_open_ephys}  # files told by their whole name
 
 
 # --- layer data ----------------------------------------------------------------------------------------------
@@ -404,26 +460,39 @@ def pose_layer_data(pose: Pose) -> tuple:
     return (data, attributes, "points")
 
 
-def signal_layer_data(signal: Signal) -> tuple:
-    """The (data, attributes, "points") tuple of a time series: a hidden layer whose features are its table.
+def signal_layer_data(signal: Signal, path=None) -> tuple:
+    """The (data, attributes, "points") tuple of a time series: a hidden layer whose features are its table, or
+    for a recording that stays on disk, a layer without points naming its file (its samples are not copied).
 
     Parameters
     ----------
     signal : Signal
         Samples read by `read_timeseries`.
+    path : str or Path, optional
+        The file it was read from, which the Overlays dock reads again (default: the signal's `source`).
 
     Returns
     -------
     tuple
-        One point per sample, attributes whose `features` are the samples' table, "points".
+        One point per sample (none for a recording on disk), attributes whose `features` are the samples' table
+        (only the channel names for a recording on disk), "points".
     """
+    path = Path(path if path is not None else signal.source)
+    info = {"kind": "signal", "path": str(path)}
+    if signal.on_disk:
+        import pandas as pd
+
+        info.update(n_samples=signal.n_samples, n_channels=signal.n_channels)
+        features, n_points = pd.DataFrame(columns=list(signal.names)), 0
+    else:
+        features, n_points = signal.to_dataframe(), signal.n_samples
     attributes = {
-        "name": Path(signal.source).stem or "signal",
-        "features": signal.to_dataframe(),
+        "name": (path.parent.name if path.name.lower() == OPEN_EPHYS_STRUCTURE else path.stem) or "signal",
+        "features": features,
         "visible": False,
-        "metadata": {METADATA_KEY: {"kind": "signal", "path": signal.source}},
+        "metadata": {METADATA_KEY: info},
     }
-    return (np.zeros((signal.n_samples, 2)), attributes, "points")
+    return (np.zeros((n_points, 2)), attributes, "points")
 
 
 def session_layer_data(path: Path) -> list[tuple]:

@@ -25,7 +25,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QComboBox
 
 from ..errors import AlignmentError, ChronovizError, ExportCancelled, in_words
-from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
+from ..io.formats import EXPORT_SUFFIXES, FILE_KINDS, RAW_BINARY_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
 from ..io.nwb import is_nwb, nwb_parts
 from ..io.pyramid import pyramid_of
 from ..io.timeseries import signal_from_table
@@ -58,7 +58,8 @@ POSE_CHECK_LABEL = "refuse a pose made on another video"
 YLIM_MODES = (*STYLE_YLIM_MODES, "fixed")
 NOT_BINARY = "not binary"  # the dtype field's value for files that say their own dtype
 BINARY_DTYPES = (NOT_BINARY, "int16", "uint16", "int32", "float32", "float64")
-DOCK_READER_FIELDS = ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain")  # the form's
+# the form's reader fields
+DOCK_READER_FIELDS = ("key", "time_column", "time_unit", "rate", "dtype", "n_channels", "gain", "channels")
 ADD_AGAIN = "Change that in the form and press Add again."  # after an error that says which control to set
 
 
@@ -113,6 +114,11 @@ class ChronovizWidget(ScrollingContainer):
         self.dtype = ComboBox(label="binary dtype", choices=BINARY_DTYPES, value=NOT_BINARY)
         self.n_channels = SpinBox(label="binary channels", min=0, max=100_000, value=0)
         self.gain = FloatSpinBox(label="gain (units/bit, 0 = 1)", min=0, max=1e9, step=0.001, value=0.0)
+        self.channels = LineEdit(label="channels", value="")
+        self.channels.tooltip = (
+            "The channels to show, empty for all: indices from 0 in the order read (along the probe for a raw "
+            "recording), ranges including both ends, names, or a probe's shanks: 0-63, 0-31, 64-95, AP12, shank 1"
+        )
         self.mode = ComboBox(label="alignment", choices=MODES, value="auto")
         self.ratio = LineEdit(label="rows per frame", value="")
         self.offset = FloatSpinBox(label="offset (s)", min=-1e6, max=1e6, step=0.001, value=0.0)
@@ -160,6 +166,7 @@ class ChronovizWidget(ScrollingContainer):
                 self.dtype,
                 self.n_channels,
                 self.gain,
+                self.channels,
                 self.mode,
                 self.ratio,
                 self.offset,
@@ -296,6 +303,7 @@ class ChronovizWidget(ScrollingContainer):
             "dtype": None if self.dtype.value == NOT_BINARY else self.dtype.value,
             "n_channels": self.n_channels.value or None,
             "gain": self.gain.value or None,
+            "channels": self.channels.value.strip() or None,
         }
         aligned = {}
         if kind in ("signals", "pose"):
@@ -488,10 +496,14 @@ class ChronovizWidget(ScrollingContainer):
     def _layer_source(self, layer, kind: str) -> Listed | None:
         """A signal or pose layer's source: its file, or (a signal read from memory) its table by the layer's
         name; None after an error notification when its table holds no signal."""
-        path = layer.metadata[METADATA_KEY].get("path")
+        info = layer.metadata[METADATA_KEY]
+        path = info.get("path")
         if path and Path(path).is_file():
             return SourceSpec(kind, path)
         name = f"{KIND_NAMES[kind]} layer {layer.name!r}"
+        if "n_samples" in info:  # a recording kept on disk: the layer holds none of its samples
+            show_error(f"{name} was not added: its file {path} is gone. Open the recording again (File > Open).")
+            return None
         if kind != "signals":
             show_error(f"{name} has no file to read it from; open its pose file to add it.")
             return None
@@ -559,6 +571,7 @@ class ChronovizWidget(ScrollingContainer):
             getattr(self, name).visible = name in READER_FIELDS[kind]
         for control in (self.mode, self.ratio, self.offset):
             control.visible = kind in ("signals", "pose")
+        self.file.filter = file_filter(kind)
         self.nwb_part.reset_choices()
         self.nwb_part.visible = bool(self.nwb_part.choices)
 
@@ -590,6 +603,8 @@ class ChronovizWidget(ScrollingContainer):
         self.rate.value = spec.rate or 0.0
         self.dtype.value, self.n_channels.value = spec.dtype or NOT_BINARY, spec.n_channels or 0
         self.gain.value = spec.gain or 0.0
+        given = spec.channels or ""
+        self.channels.value = given if isinstance(given, str) else ", ".join(map(str, given))
         self.mode.value = spec.mode or "auto"
         self.ratio.value = "" if spec.ratio is None else str(spec.ratio)
         self.offset.value = spec.offset or 0.0
@@ -781,6 +796,16 @@ class ChronovizWidget(ScrollingContainer):
         if self.session is not None:
             self.session.detach()
         self._set_listed([])
+
+
+def file_filter(kind: str) -> str:
+    """The file dialog's filter for a source of `kind`: the files its reader opens, then any file (the readers tell
+    headerless binary, NWB parts and other files by their contents and options)."""
+    registered = {"signals": "timeseries", "pose": "pose", "events": "events", "intervals": "intervals"}[kind]
+    extra = {"signals": (".nwb", *RAW_BINARY_SUFFIXES), "intervals": (".nwb",)}.get(kind, ())
+    kinds = FILE_KINDS[registered]
+    shown = patterns((*kinds.suffixes, *kinds.file_names, *extra))
+    return f"{KIND_NAMES[kind]} files ({' '.join(shown)});;all files (*)"
 
 
 def _is_video(layer) -> bool:
