@@ -160,6 +160,17 @@ def test_a_rate_given_to_a_recording_with_its_own_clock_names_that_clock(spikegl
     assert "set 'rate (Hz)' to 0" in in_words(refused.value, "dock")
 
 
+def test_a_channel_count_given_to_a_spikeglx_bin_is_refused_not_read_askew(spikeglx):
+    """Its .meta says 121 channels (120 + sync): 120 given by hand read every sample in the wrong channel."""
+    from napari_chronoviz.errors import ChronovizError, in_words
+    from napari_chronoviz.sources import SourceSpec
+
+    binary = spikeglx.with_suffix(".bin")
+    with pytest.raises(ChronovizError, match=r"is a raw recording: its header \(NP2_2013") as refused:
+        SourceSpec("signals", str(binary), dtype="int16", n_channels=120, rate=30000.0).read()
+    assert "Leave out --dtype int16 --n-channels N --rate HZ" in in_words(refused.value, "cli")
+
+
 def test_the_channels_travel_with_the_spec_the_cli_and_the_session(spikeglx, tmp_path):
     from napari_chronoviz.cli import _parser, _signal_specs
     from napari_chronoviz.io.video_factory import open_video

@@ -22,7 +22,7 @@ import pandas as pd
 from .._times import RegularTimes, require_finite_increasing
 from ..errors import SignalError, advice
 from .disk_samples import DiskSamples, memmap_of_binary, memmap_of_npy
-from .ephys import is_raw_ephys, read_raw_ephys
+from .ephys import is_raw_ephys, is_spikeglx, read_raw_ephys
 from .formats import (
     HDF5_SUFFIXES,
     PAIR_TIMES,
@@ -267,6 +267,13 @@ def _read(source, key, time_column, time_unit, columns, dtype, n_channels) -> Si
         stream = read_raw_ephys(path, key)
         return Signal(
             stream.samples, stream.names, times=stream.times, source=stream.source, channel_groups=stream.shanks
+        )
+    if (dtype is not None or n_channels is not None) and is_raw_ephys(path):
+        header = path.with_suffix(".meta").name if is_spikeglx(path) else path.name
+        raise SignalError(
+            f"{path.name} is a raw recording: its header ({header}) gives its channels, sample type, gains and clock, "
+            f"so they are read from it, not given (a count given by hand would read the samples askew). Leave out "
+            f"{advice('binary')}."
         )
     if dtype is not None or n_channels is not None or suffix in RAW_BINARY_SUFFIXES[:2]:
         return _read_binary(path, dtype, n_channels)
