@@ -47,6 +47,16 @@ def open_ephys(tmp_path) -> Path:
     return recording / "structure.oebin"
 
 
+def test_an_open_ephys_folder_neo_cannot_read_is_an_error_naming_it_not_a_traceback(open_ephys):
+    """An interrupted recording can leave its events/MessageCenter folder empty: Neo's parser then fails an assert."""
+    from napari_chronoviz.errors import ChronovizError
+    from napari_chronoviz.sources import SourceSpec
+
+    (open_ephys.parent / "events" / "MessageCenter").mkdir(parents=True)
+    with pytest.raises(ChronovizError, match=r"Neo could not read the recording of .*structure\.oebin .*incomplete"):
+        SourceSpec("signals", str(open_ephys)).read()
+
+
 def test_a_spikeglx_probe_opens_in_microvolts_on_its_clock_along_the_probe(spikeglx):
     signal = read_timeseries(spikeglx)
     samples = signal.values

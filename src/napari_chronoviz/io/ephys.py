@@ -143,7 +143,14 @@ def _opened(path: Path, stream: str | None):
     else:
         reader = SpikeGLXRawIO(dirname=str(path.parent))
         default = spikeglx_stream(path) or None
-    reader.parse_header()
+    try:
+        reader.parse_header()
+    except Exception as error:  # Neo's own checks fail with any exception type (assert, KeyError, ...)
+        raise SignalError(
+            f"Neo could not read the recording of {path} ({type(error).__name__}: {error}). Its folder may be "
+            "incomplete (a recording stopped early, a file missing or empty): check it holds every file the "
+            "acquisition system wrote."
+        ) from error
     names = [str(name) for name in reader.header["signal_streams"]["name"]]
     wanted = stream if stream is not None else default
     if wanted is None:
