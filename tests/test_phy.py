@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import av
@@ -10,16 +12,19 @@ import pandas as pd
 import pytest
 
 from napari_chronoviz import build_scene, create_visualization
-from napari_chronoviz.errors import LabelError
+from napari_chronoviz.errors import ChronovizWarning, LabelError
 from napari_chronoviz.io.spikes import read_phy, read_spikes
+from napari_chronoviz.io.timeseries import read_timeseries
 from napari_chronoviz.overlays.primitives import Segments
 from napari_chronoviz.sources import SourceSpec
 from napari_chronoviz.testing import make_stamped_video
 
 RATE = 30_000.0
+PROBEINTERFACE = Path(__file__).parent / "data" / "probeinterface"
+META = "NP2_2013_subset_channels.imec0.ap.meta"  # a real SpikeGLX header: firstSample 920506 at 30 kHz
 
 
-def phy_folder(folder, *, info=True, group=True):
+def phy_folder(folder, *, info=True, group=True, dat_path="continuous.dat"):
     """A phy folder as Kilosort and phy write it: 4 clusters (ids 0, 3, 7, 12) of different rates and depths."""
     folder.mkdir(exist_ok=True)
     rng = np.random.default_rng(0)
@@ -29,8 +34,10 @@ def phy_folder(folder, *, info=True, group=True):
     rng.shuffle(clusters)
     np.save(folder / "spike_times.npy", samples[:, None])  # Kilosort writes (n, 1)
     np.save(folder / "spike_clusters.npy", clusters.astype(np.int32))
+    if "/" not in dat_path and "\\" not in dat_path:  # the sorted file beside the results, as Kilosort leaves it
+        np.zeros((10, 385), np.int16).tofile(folder / dat_path)
     (folder / "params.py").write_text(
-        "dat_path = 'continuous.dat'\nn_channels_dat = 385\ndtype = 'int16'\noffset = 0\n"
+        f"dat_path = {dat_path!r}\nn_channels_dat = 385\ndtype = 'int16'\noffset = 0\n"
         "sample_rate = 30000.\nhp_filtered = False\nraise SystemExit('params.py must never be run')\n"
     )
     if group:
@@ -107,3 +114,54 @@ def test_phy_units_as_a_sorted_raster_in_the_panel_and_the_export(tmp_path):
     with av.open(str(output)) as container:
         frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
     assert len(frames) == 60 and frames[0].shape[0] > 120  # the video with the raster panel below it
+
+
+def spikeglx_recording(folder) -> Path:
+    """SpikeGLX's real `.meta` with its `.bin` written at the header's layout (121 saved channels, int16)."""
+    folder.mkdir(exist_ok=True)
+    shutil.copy(PROBEINTERFACE / "spikeglx" / META, folder / META)
+    np.zeros((6000, 121), np.int16).tofile(folder / META.replace(".meta", ".bin"))
+    return folder / META.replace(".meta", ".bin")
+
+
+@pytest.mark.parametrize("where", ["relative", "absolute", "moved"])
+def test_kilosort_spikes_are_on_the_clock_of_the_spikeglx_recording_they_were_sorted_from(tmp_path, where):
+    pytest.importorskip("neo")
+    binary = spikeglx_recording(tmp_path / "run_g0")
+    dat_path = {
+        "relative": f"../{binary.name}",
+        "absolute": str(binary),
+        "moved": f"D:\\rig\\run_g0\\{binary.name}",  # written on the sorting computer: found beside the folder
+    }[where]
+    folder, samples, _ = phy_folder(tmp_path / "run_g0" / "kilosort4", dat_path=dat_path)
+    spikes = read_spikes(folder)
+    recording = read_timeseries(binary.with_suffix(".meta"))
+    assert recording.times[0] == pytest.approx(920_506 / RATE)  # 30.68 s: the probe's own clock
+    np.testing.assert_allclose(spikes.times, recording.times[0] + samples / recording.times.rate)
+    assert binary.name in spikes.clock
+
+
+def test_kilosort_spikes_follow_an_open_ephys_recordings_first_sample_number(tmp_path):
+    pytest.importorskip("neo")
+    shutil.copytree(PROBEINTERFACE / "openephys", tmp_path / "session")
+    recording = tmp_path / "session" / "Record_Node_101" / "experiment1" / "recording1"
+    stream = recording / "continuous" / "Neuropix-PXI-100.ProbeA"
+    stream.mkdir(parents=True)
+    np.zeros((4500, 384), np.int16).tofile(stream / "continuous.dat")
+    np.save(stream / "sample_numbers.npy", np.arange(4500, dtype=np.int64) + 90_000)
+    np.save(stream / "timestamps.npy", (np.arange(4500) + 90_000) / RATE)
+    folder, samples, _ = phy_folder(tmp_path / "sorting", dat_path=str(stream / "continuous.dat"))
+    np.testing.assert_allclose(read_phy(folder).times, 3.0 + samples / RATE)  # sample number 90000 at 30 kHz
+
+
+def test_spikes_of_a_missing_recording_start_at_0_with_a_warning_or_where_start_puts_them(tmp_path):
+    folder, samples, _ = phy_folder(tmp_path / "sorting", dat_path="../gone.imec0.ap.bin")
+    with pytest.warns(ChronovizWarning, match=r"placed from 0 s.*gone.imec0.ap.bin.*start=SECONDS"):
+        spikes = read_phy(folder)
+    np.testing.assert_allclose(spikes.times, samples / RATE)
+    spec = SourceSpec("spikes", str(folder), start=30.5)
+    np.testing.assert_allclose(spec.read().times, 30.5 + samples / RATE)
+    plain, samples, _ = phy_folder(tmp_path / "plain", dat_path="temp_wh.dat")  # a plain binary: sample 0 at 0 s
+    np.testing.assert_allclose(read_phy(plain).times, samples / RATE)
+    with pytest.raises(LabelError, match="apply to a phy / Kilosort folder"):
+        read_spikes(tmp_path / "units.csv", start=1.0)

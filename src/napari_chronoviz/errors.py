@@ -82,6 +82,11 @@ ADVICE = {
         "options= of export_video in a script",
     ),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
+    "spikes_start": (
+        "start=SECONDS (of read_spikes, or a SourceSpec's)",
+        "--spikes-start SECONDS",
+        "'sample 0 at (s)' of the spikes",
+    ),
     "pose_key": (
         "give SourceSpec('pose', path, key={value!r}) as that video's pose",
         "open the session with `chronoviz view`, then add it in the Overlays dock (pose, part {value})",

@@ -33,7 +33,7 @@ READER_FIELDS = {
     "pose": ("key",),
     "events": ("time_unit",),
     "intervals": ("time_unit", "key"),
-    "spikes": ("good_only", "order"),
+    "spikes": ("good_only", "order", "start"),
 }
 READER_OPTIONS = tuple(dict.fromkeys(name for names in READER_FIELDS.values() for name in names))
 
@@ -64,8 +64,9 @@ class SourceSpec:
         dtype ("int16") and how many channels are interleaved.
     gain : float, optional
         Signals: physical units per file unit (e.g. microvolts per bit).
-    good_only, order : optional
-        Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate".
+    good_only, order, start : optional
+        Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate";
+        the time (s) of its sample 0 (default: the start of the recording it was sorted from, see `read_phy`).
     mode, ratio, offset : optional
         This source's alignment (see `align`); None keeps the scene's `alignment` / `pose_alignment`.
     """
@@ -81,6 +82,7 @@ class SourceSpec:
     gain: float | None = None
     good_only: bool | None = None
     order: str | None = None
+    start: float | None = None
     mode: str | None = None
     ratio: Fraction | float | None = None
     offset: float | None = None
@@ -198,7 +200,7 @@ class SourceSpec:
         if self.kind == "events":
             return read_events(self.path, time_unit=self.time_unit)
         if self.kind == "spikes":
-            return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id")
+            return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id", start=self.start)
         return read_pose(self.path, key=self.key)
 
     def to_dict(self) -> dict:
