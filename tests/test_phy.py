@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 
 from napari_chronoviz import build_scene, create_visualization
+from napari_chronoviz.cli import main as chronoviz
 from napari_chronoviz.errors import ChronovizWarning, LabelError
 from napari_chronoviz.io.spikes import read_phy, read_spikes
 from napari_chronoviz.io.timeseries import read_timeseries
 from napari_chronoviz.overlays.primitives import Segments
+from napari_chronoviz.render import visualization
 from napari_chronoviz.sources import SourceSpec
 from napari_chronoviz.testing import make_stamped_video
 
@@ -165,3 +167,21 @@ def test_spikes_of_a_missing_recording_start_at_0_with_a_warning_or_where_start_
     np.testing.assert_allclose(read_phy(plain).times, samples / RATE)
     with pytest.raises(LabelError, match="apply to a phy / Kilosort folder"):
         read_spikes(tmp_path / "units.csv", start=1.0)
+
+
+def test_the_command_line_reads_a_kilosort_folder_with_good_units_by_depth_from_a_start(tmp_path, monkeypatch, capsys):
+    scenes = []
+    monkeypatch.setattr(visualization, "export_video", lambda video, scene, output, **_: scenes.append(scene) or output)
+    folder, samples, clusters = phy_folder(tmp_path / "sorting")
+    video = str(make_stamped_video(tmp_path / "clip.mp4", 30, fps=30))
+    flags = ["--spikes-good-only", "--spikes-order", "depth", "--spikes-start", "2.5"]
+    assert chronoviz(["render", video, "--spikes", str(folder), *flags, "-o", str(tmp_path / "a.mp4"), "--quiet"]) == 0
+    (spikes,) = scenes[-1].sources.spikes
+    assert spikes.names == ("cluster 7", "cluster 0")
+    np.testing.assert_allclose(spikes.times, 2.5 + samples[np.isin(clusters, [0, 7])] / RATE)
+    pd.DataFrame({"unit": [1, 2], "time": [0.1, 0.2]}).to_csv(tmp_path / "units.csv", index=False)
+    assert chronoviz(["render", video, "--spikes", str(tmp_path / "units.csv"), "--spikes-order", "rate"]) == 2
+    assert "--spikes-order read phy / Kilosort folders; give one with --spikes FOLDER" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        chronoviz(["render", "--help"])
+    assert "phy / Kilosort output folder" in " ".join(capsys.readouterr().out.split())
