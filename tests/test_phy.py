@@ -185,3 +185,77 @@ def test_the_command_line_reads_a_kilosort_folder_with_good_units_by_depth_from_
     with pytest.raises(SystemExit):
         chronoviz(["render", "--help"])
     assert "phy / Kilosort output folder" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.fixture
+def notifications(monkeypatch):
+    """Every notification the Overlays dock shows, by severity."""
+    shown = {"error": [], "warning": [], "info": []}
+    for severity, messages in shown.items():
+        monkeypatch.setattr(f"napari_chronoviz.napari._widget.show_{severity}", messages.append)
+    return shown
+
+
+def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
+    make_napari_viewer, notifications, tmp_path
+):
+    """The dock's 'add as spikes' with its folder chooser, good units only, by depth, sample 0 given; the form shows
+    a listed folder again to edit it; a saved session reopens it with its options in another viewer."""
+    folder, samples, clusters = phy_folder(tmp_path / "sorting")
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    viewer = make_napari_viewer()
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value = "spikes"
+    assert not dock.phy_folder.native.isHidden() and dock.phy_folder.mode.value == "d" and dock.key.native.isHidden()
+    dock.file.value = folder  # a folder in the file field, as the trial did
+    dock.add.clicked()
+    assert "Choose a file (or a phy / Kilosort folder) to add as spikes" in notifications["error"][-1]
+    dock.file.value, dock.phy_folder.value = "", folder
+    dock.good_only.value, dock.unit_order.value, dock.spikes_start.value = True, "depth", "1.5"
+    dock.add.clicked()
+    assert len(notifications["error"]) == 1, notifications["error"]
+    (spikes,) = dock.session.scene.sources.spikes
+    assert spikes.names == ("cluster 7", "cluster 0")
+    np.testing.assert_allclose(spikes.times, 1.5 + samples[np.isin(clusters, [0, 7])] / RATE)
+    assert "sorting: 2 units, sample 0 at 1.5 s (given)" in notifications["info"][-1]
+    assert dock.session.scene.plot.lanes[-1].kind == "raster"
+
+    dock.phy_folder.value, dock.good_only.value, dock.unit_order.value = "", False, "id"
+    dock.sources.native.clearSelection()
+    dock.sources.value = 0  # select it: the form shows its folder and options
+    assert (Path(dock.phy_folder.value), dock.good_only.value, dock.unit_order.value) == (folder, True, "depth")
+    assert dock.spikes_start.value == "1.5"
+    dock.unit_order.value = "rate"
+    dock.apply_to_selected.clicked()
+    assert dock.session.scene.sources.spikes[0].names == ("cluster 7", "cluster 0")  # 120 spikes, then 40
+
+    dock.session_file.value = tmp_path / "sorted.cvz"
+    dock.save_session()
+    again = make_napari_viewer()
+    again.open(tmp_path / "sorted.cvz", plugin="napari-chronoviz")
+    _, reopened = again.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    (spec,) = reopened.listed
+    assert (spec.kind, Path(spec.path), spec.good_only, spec.order, spec.start) == ("spikes", folder, True, "rate", 1.5)
+    assert reopened.session.scene.sources.spikes[0].names == ("cluster 7", "cluster 0")
+
+
+def test_file_open_of_a_kilosort_folder_gives_a_layer_the_dock_adds_as_spikes(
+    make_napari_viewer, notifications, tmp_path
+):
+    """File > Open of a folder Kilosort wrote beside its SpikeGLX recording (dat_path '../<run>.imec0.ap.bin'), with a
+    video open: a hidden layer naming it, which *Add opened layers* turns into a raster lane on the probe's clock."""
+    pytest.importorskip("neo")
+    binary = spikeglx_recording(tmp_path / "run_g0")
+    folder, samples, _ = phy_folder(tmp_path / "run_g0" / "kilosort4", dat_path=f"../{binary.name}")
+    viewer = make_napari_viewer()
+    viewer.open(make_stamped_video(tmp_path / "clip.mp4", 60, fps=30), plugin="napari-chronoviz")
+    (layer,) = viewer.open(folder, plugin="napari-chronoviz")
+    assert layer.name == "kilosort4 (4 units)" and not layer.visible
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.add_layers.clicked()
+    assert not notifications["error"], notifications["error"]
+    (spec,) = dock.listed
+    assert spec.kind == "spikes" and Path(spec.path) == folder
+    np.testing.assert_allclose(dock.session.scene.sources.spikes[0].times, 920_506 / RATE + samples / RATE)
+    assert f"on the clock of {binary.name}, from 30.683533 s" in notifications["info"][-1]

@@ -15,7 +15,8 @@ from fractions import Fraction
 
 from . import __version__
 from .errors import ChronovizError, in_words
-from .io.spikes import PHY_ORDERS, is_phy_folder
+from .io.formats import is_phy_folder
+from .io.spikes import PHY_ORDERS
 from .io.tables import value_from_text
 from .sources import TIME_UNITS
 

@@ -170,12 +170,6 @@ def _natural_key(name: str) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
 
 
-def is_phy_folder(path) -> bool:
-    """Whether `path` is a phy / Kilosort output folder (it holds `spike_times.npy` and `params.py`)."""
-    path = Path(path)
-    return path.is_dir() and (path / "spike_times.npy").is_file() and (path / "params.py").is_file()
-
-
 def read_phy(folder, *, good_only: bool = False, order: str = "id", start: float | None = None) -> Spikes:
     """The sorted units of a phy / Kilosort output folder, as raster rows, on the clock of their recording.
 

@@ -39,6 +39,7 @@ from ..io.formats import (
     SESSION_SUFFIX,
     TEXT_TABLE_SUFFIXES,
     VIDEO_SUFFIXES,
+    is_phy_folder,
     kinds_of,
     reader_of,
 )
@@ -58,6 +59,7 @@ from ._metadata import ETHOGRAM_KEY, METADATA_KEY, OVERLAYS_KEY
 
 if TYPE_CHECKING:
     from ..io.pose import Pose
+    from ..io.spikes import Spikes
     from ..io.timeseries import Signal
     from ..io.video import VideoSource
 
@@ -72,6 +74,7 @@ NUMERIC_KINDS = "biuf"  # numpy dtype kinds a time series holds: bool, int, unsi
 NAPARI_KINDS = tuple(name for name, kind in FILE_KINDS.items() if kind.opened_in_napari)
 # what a sniffed file opens as; "pose or timeseries" is decided when reading (DeepLabCut/SLEAP, else a table)
 VIDEO, POSE, TIMESERIES, POSE_OR_TIMESERIES, SESSION = "video", "pose", "timeseries", "pose or timeseries", "session"
+SPIKES = "spikes"  # a phy / Kilosort output folder
 
 
 class _Declined(Exception):
@@ -151,6 +154,10 @@ def _layer_data(file: Path, kind: str) -> tuple:
         return video_layer_data(reader_of("video")(file))
     if kind == POSE:
         return pose_layer_data(reader_of("pose")(file))
+    if kind == SPIKES:
+        from ..io.spikes import read_spikes
+
+        return spikes_layer_data(read_spikes(file))
     if kind == POSE_OR_TIMESERIES:
         try:
             return pose_layer_data(reader_of("pose")(file))
@@ -184,6 +191,8 @@ def _sniff(path: Path) -> str | None:
 
     Raises `_Declined` for a file with a chronoviz suffix that is damaged or unsafe.
     """
+    if is_phy_folder(path):
+        return SPIKES
     if path.is_dir() or path.name.lower() == IMGSTORE_METADATA:
         return VIDEO if _is_store(path) else None
     kinds = [kind for kind in kinds_of(path) if kind in NAPARI_KINDS]
@@ -424,6 +433,28 @@ def signal_layer_data(signal: Signal) -> tuple:
         "metadata": {METADATA_KEY: {"kind": "signal", "path": signal.source}},
     }
     return (np.zeros((signal.n_samples, 2)), attributes, "points")
+
+
+def spikes_layer_data(spikes: Spikes) -> tuple:
+    """The (data, attributes, "points") tuple of a phy / Kilosort folder's spikes: a hidden, empty layer naming the
+    folder, which the dock adds as a raster lane of the chosen video (*Add opened layers*).
+
+    Parameters
+    ----------
+    spikes : Spikes
+        Spikes read by `read_spikes` from a folder.
+
+    Returns
+    -------
+    tuple
+        No points, attributes with the folder, its units and its clock in `metadata["chronoviz"]`, "points".
+    """
+    attributes = {
+        "name": f"{Path(spikes.source).name} ({spikes.n_units} units)",
+        "visible": False,
+        "metadata": {METADATA_KEY: {"kind": "spikes", "path": spikes.source, "clock": spikes.clock}},
+    }
+    return (np.zeros((0, 2)), attributes, "points")
 
 
 def session_layer_data(path: Path) -> list[tuple]:
