@@ -61,6 +61,16 @@ def test_phy_folder_times_in_seconds_and_rows_by_id(tmp_path):
     np.testing.assert_array_equal(np.array([0, 3, 7, 12])[spikes.units], clusters)
 
 
+def test_a_page_of_the_units_in_their_order(tmp_path):
+    folder, samples, clusters = phy_folder(tmp_path / "sorting")
+    page = read_phy(folder, order="rate", rows=(1, 3))
+    assert page.names == ("cluster 7", "cluster 0")  # the second and third busiest
+    np.testing.assert_allclose(page.times, samples[np.isin(clusters, [0, 7])] / RATE)
+    assert read_phy(folder, order="depth", rows=(3, 100)).names == ("cluster 12",)  # stop past the last: to it
+    with pytest.raises(LabelError, match=r"rows \(4, 8\) hold none of its 4 units"):
+        read_phy(folder, rows=(4, 8))
+
+
 def test_phy_good_units_only_ordered_by_depth_or_rate(tmp_path):
     folder, _, clusters = phy_folder(tmp_path / "sorting")
     assert read_phy(folder, order="depth").names == ("cluster 3", "cluster 7", "cluster 0", "cluster 12")
@@ -174,7 +184,7 @@ def test_the_command_line_reads_a_kilosort_folder_with_good_units_by_depth_from_
     monkeypatch.setattr(visualization, "export_video", lambda video, scene, output, **_: scenes.append(scene) or output)
     folder, samples, clusters = phy_folder(tmp_path / "sorting")
     video = str(make_stamped_video(tmp_path / "clip.mp4", 30, fps=30))
-    flags = ["--spikes-good-only", "--spikes-order", "depth", "--spikes-start", "2.5"]
+    flags = ["--spikes-good-only", "--spikes-order", "depth", "--spikes-start", "2.5", "--spikes-rows", "0", "9"]
     assert chronoviz(["render", video, "--spikes", str(folder), *flags, "-o", str(tmp_path / "a.mp4"), "--quiet"]) == 0
     (spikes,) = scenes[-1].sources.spikes
     assert spikes.names == ("cluster 7", "cluster 0")
@@ -213,8 +223,13 @@ def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
     assert "Choose a file (or a phy / Kilosort folder) to add as spikes" in notifications["error"][-1]
     dock.file.value, dock.phy_folder.value = "", folder
     dock.good_only.value, dock.unit_order.value, dock.spikes_start.value = True, "depth", "1.5"
+    dock.unit_rows.value = "0-2"
     dock.add.clicked()
-    assert len(notifications["error"]) == 1, notifications["error"]
+    assert "'units shown' is first:stop" in notifications["error"][-1]
+    notifications["error"].clear()
+    dock.unit_rows.value = "0:2"
+    dock.add.clicked()
+    assert not notifications["error"], notifications["error"]
     (spikes,) = dock.session.scene.sources.spikes
     assert spikes.names == ("cluster 7", "cluster 0")
     np.testing.assert_allclose(spikes.times, 1.5 + samples[np.isin(clusters, [0, 7])] / RATE)
@@ -225,10 +240,10 @@ def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
     dock.sources.native.clearSelection()
     dock.sources.value = 0  # select it: the form shows its folder and options
     assert (Path(dock.phy_folder.value), dock.good_only.value, dock.unit_order.value) == (folder, True, "depth")
-    assert dock.spikes_start.value == "1.5"
-    dock.unit_order.value = "rate"
+    assert (dock.spikes_start.value, dock.unit_rows.value) == ("1.5", "0:2")
+    dock.unit_order.value, dock.unit_rows.value = "rate", "1:5"
     dock.apply_to_selected.clicked()
-    assert dock.session.scene.sources.spikes[0].names == ("cluster 7", "cluster 0")  # 120 spikes, then 40
+    assert dock.session.scene.sources.spikes[0].names == ("cluster 0",)  # the second busiest: 120 spikes, then 40
 
     dock.session_file.value = tmp_path / "sorted.cvz"
     dock.save_session()
@@ -237,7 +252,7 @@ def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
     _, reopened = again.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
     (spec,) = reopened.listed
     assert (spec.kind, Path(spec.path), spec.good_only, spec.order, spec.start) == ("spikes", folder, True, "rate", 1.5)
-    assert reopened.session.scene.sources.spikes[0].names == ("cluster 7", "cluster 0")
+    assert spec.rows == (1, 5) and reopened.session.scene.sources.spikes[0].names == ("cluster 0",)
 
 
 def test_file_open_of_a_kilosort_folder_gives_a_layer_the_dock_adds_as_spikes(

@@ -178,6 +178,14 @@ def _parser() -> argparse.ArgumentParser:
             "dat_path names, e.g. a SpikeGLX .bin, else 0)",
         )
         command.add_argument(
+            "--spikes-rows",
+            nargs=2,
+            type=int,
+            metavar=("FIRST", "STOP"),
+            help="phy / Kilosort folders: only the units at these positions of --spikes-order (a page of a large "
+            "sorting, e.g. 0 100 for the 100 busiest with --spikes-order rate)",
+        )
+        command.add_argument(
             "--align",
             default="auto",
             metavar="MODE",
@@ -553,11 +561,16 @@ def _signal_specs(args) -> list | None:
 
 
 def _spike_specs(args) -> list | None:
-    """Each `--spikes` source; the phy / Kilosort folders among them with `--spikes-good-only`, `--spikes-order` and
-    `--spikes-start`."""
+    """Each `--spikes` source; the phy / Kilosort folders among them with `--spikes-good-only`, `--spikes-order`,
+    `--spikes-start` and `--spikes-rows`."""
     from .sources import SourceSpec
 
-    options = {"good_only": args.spikes_good_only or None, "order": args.spikes_order, "start": args.spikes_start}
+    options = {
+        "good_only": args.spikes_good_only or None,
+        "order": args.spikes_order,
+        "start": args.spikes_start,
+        "rows": args.spikes_rows,
+    }
     given = {name: value for name, value in options.items() if value is not None}
     folders = [path for path in args.spikes if is_phy_folder(path)]
     if given and not folders:
@@ -645,6 +658,7 @@ SESSION_OWN_FLAGS = {
     "spikes_good_only": "--spikes-good-only",
     "spikes_order": "--spikes-order",
     "spikes_start": "--spikes-start",
+    "spikes_rows": "--spikes-rows",
     "frame_times": "--frame-times",
     "upright": "--no-upright",
     **{_dest(flag): flag for flag, *_ in SIGNAL_READER_FLAGS},

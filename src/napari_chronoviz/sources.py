@@ -33,7 +33,7 @@ READER_FIELDS = {
     "pose": ("key",),
     "events": ("time_unit",),
     "intervals": ("time_unit", "key"),
-    "spikes": ("good_only", "order", "start"),
+    "spikes": ("good_only", "order", "start", "rows"),
 }
 READER_OPTIONS = tuple(dict.fromkeys(name for names in READER_FIELDS.values() for name in names))
 
@@ -64,9 +64,10 @@ class SourceSpec:
         dtype ("int16") and how many channels are interleaved.
     gain : float, optional
         Signals: physical units per file unit (e.g. microvolts per bit).
-    good_only, order, start : optional
+    good_only, order, start, rows : optional
         Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate";
-        the time (s) of its sample 0 (default: the start of the recording it was sorted from, see `read_phy`).
+        the time (s) of its sample 0 (default: the start of the recording it was sorted from); only the units at
+        positions `(first, stop)` of that order (see `read_phy`).
     mode, ratio, offset : optional
         This source's alignment (see `align`); None keeps the scene's `alignment` / `pose_alignment`.
     """
@@ -83,6 +84,7 @@ class SourceSpec:
     good_only: bool | None = None
     order: str | None = None
     start: float | None = None
+    rows: tuple[int, int] | None = None
     mode: str | None = None
     ratio: Fraction | float | None = None
     offset: float | None = None
@@ -91,6 +93,10 @@ class SourceSpec:
         if self.kind not in SOURCE_KINDS:
             raise ChronovizError(f"Unknown source kind {self.kind!r}: use one of {', '.join(SOURCE_KINDS)}.")
         object.__setattr__(self, "path", str(self.path))
+        if self.rows is not None:  # a session file gives a list
+            if len(self.rows) != 2:
+                raise ChronovizError(f"{self.name}: rows are (first, stop), e.g. (0, 100); not {self.rows!r}.")
+            object.__setattr__(self, "rows", tuple(int(row) for row in self.rows))
         given = [name for name in READER_OPTIONS if getattr(self, name) is not None]
         refused = [name for name in given if name not in READER_FIELDS[self.kind]]
         if refused:
@@ -200,7 +206,9 @@ class SourceSpec:
         if self.kind == "events":
             return read_events(self.path, time_unit=self.time_unit)
         if self.kind == "spikes":
-            return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id", start=self.start)
+            return read_spikes(
+                self.path, good_only=bool(self.good_only), order=self.order or "id", start=self.start, rows=self.rows
+            )
         return read_pose(self.path, key=self.key)
 
     def to_dict(self) -> dict:

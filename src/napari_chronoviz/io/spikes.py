@@ -49,7 +49,13 @@ class Spikes:
 
 
 def read_spikes(
-    source, *, time_unit: str | None = None, good_only: bool = False, order: str = "id", start: float | None = None
+    source,
+    *,
+    time_unit: str | None = None,
+    good_only: bool = False,
+    order: str = "id",
+    start: float | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> Spikes:
     """Read spike times of several units.
 
@@ -64,9 +70,10 @@ def read_spikes(
         name -> times.
     time_unit
         The unit of times whose column name carries none: "s" (default), "ms", "us", "ns", "min".
-    good_only, order, start
-        A phy folder only: keep the units labelled "good", order them by "id", "depth" or "rate", and place
-        its sample 0 at `start` seconds (default: the recording it was sorted from, see `read_phy`).
+    good_only, order, start, rows
+        A phy folder only: keep the units labelled "good", order them by "id", "depth" or "rate", place
+        its sample 0 at `start` seconds (default: the recording it was sorted from), keep the rows
+        `rows = (first, stop)` of that order (see `read_phy`).
 
     Returns
     -------
@@ -95,9 +102,12 @@ def read_spikes(
     path = Path(source).expanduser()
     name = path.name
     if path.is_dir() or name == "params.py":
-        return read_phy(path if path.is_dir() else path.parent, good_only=good_only, order=order, start=start)
-    if good_only or order != "id" or start is not None:
-        raise LabelError(f"{path}: good_only, order and start apply to a phy / Kilosort folder; leave them out here.")
+        folder = path if path.is_dir() else path.parent
+        return read_phy(folder, good_only=good_only, order=order, start=start, rows=rows)
+    if good_only or order != "id" or start is not None or rows is not None:
+        raise LabelError(
+            f"{path}: good_only, order, start and rows apply to a phy / Kilosort folder; leave them out here."
+        )
     if name.endswith((PAIR_TIMES, PAIR_UNITS)):
         stem = name[: -len(PAIR_TIMES)]
         return _from_pair(path.with_name(stem + PAIR_TIMES), path.with_name(stem + PAIR_UNITS), time_unit)
@@ -170,7 +180,14 @@ def _natural_key(name: str) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
 
 
-def read_phy(folder, *, good_only: bool = False, order: str = "id", start: float | None = None) -> Spikes:
+def read_phy(
+    folder,
+    *,
+    good_only: bool = False,
+    order: str = "id",
+    start: float | None = None,
+    rows: tuple[int, int] | None = None,
+) -> Spikes:
     """The sorted units of a phy / Kilosort output folder, as raster rows, on the clock of their recording.
 
     Parameters
@@ -192,6 +209,10 @@ def read_phy(folder, *, good_only: bool = False, order: str = "id", start: float
         `.meta`) or an Open Ephys `continuous.dat` (in its recording's folder, with its `structure.oebin`)
         gives its first sample's time (`firstSample` / rate, the first sample number / rate) and its rate, as
         `read_timeseries` places the recording itself; any other file starts at 0 s.
+    rows
+        `(first, stop)`: only the units at these positions of the chosen order (after `good_only`), a page of a
+        sorting with more units than a lane has pixel rows, e.g. `(0, 100)` for the 100 busiest by "rate", then
+        `(100, 200)`; `stop` past the last unit ends at it.
 
     Returns
     -------
@@ -201,8 +222,8 @@ def read_phy(folder, *, good_only: bool = False, order: str = "id", start: float
     Raises
     ------
     LabelError
-        When a file is missing or the files disagree (lengths, a rate that is not a number), or the order
-        needs a depth the folder does not give.
+        When a file is missing or the files disagree (lengths, a rate that is not a number), the order
+        needs a depth the folder does not give, or `rows` holds none of the units.
 
     Warns
     -----
@@ -235,6 +256,8 @@ def read_phy(folder, *, good_only: bool = False, order: str = "id", start: float
             )
         ids = ids[info["group"].reindex(ids).to_numpy() == "good"]
     ids = ids[_phy_order(folder, ids, clusters, times, info, order)]
+    if rows is not None:
+        ids = ids[_rows_slice(folder, rows, len(ids))]
     rank = np.full(int(clusters.max()) + 1 if len(clusters) else 1, -1)
     rank[ids] = np.arange(len(ids))
     units = rank[clusters]
@@ -242,6 +265,17 @@ def read_phy(folder, *, good_only: bool = False, order: str = "id", start: float
     by_time = np.argsort(times[kept], kind="stable")
     names = tuple(f"cluster {cluster}" for cluster in ids)
     return Spikes(times[kept][by_time], units[kept][by_time], names, str(folder), clock)
+
+
+def _rows_slice(folder: Path, rows, n_units: int) -> slice:
+    """The slice of the ordered units `rows` = (first, stop) names, refused when it holds none of them."""
+    first, stop = (int(row) for row in rows)
+    if not 0 <= first < min(stop, n_units):
+        raise LabelError(
+            f"{folder}: rows ({first}, {stop}) hold none of its {n_units} units; give (first, stop) with "
+            f"0 <= first < stop and first < {n_units}, e.g. (0, {min(n_units, 100)})."
+        )
+    return slice(first, stop)
 
 
 def _load_column(path: Path) -> np.ndarray:

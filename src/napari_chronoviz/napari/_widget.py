@@ -114,6 +114,7 @@ class ChronovizWidget(Container):
         self.good_only = CheckBox(label="good units only", value=False)
         self.unit_order = ComboBox(label="units ordered by", choices=PHY_ORDERS, value="id")
         self.spikes_start = LineEdit(label="sample 0 at (s, empty: the recording's)", value="")
+        self.unit_rows = LineEdit(label="units shown (first:stop, empty: all)", value="")
         self.key = LineEdit(label="HDF5 key / NPZ member")
         # an NWB file's parts of the chosen kind, with their units and rates: choosing one fills in the key
         self.nwb_part = ComboBox(label="part of the NWB file", choices=self._nwb_part_choices, visible=False)
@@ -169,6 +170,7 @@ class ChronovizWidget(Container):
                 self.good_only,
                 self.unit_order,
                 self.spikes_start,
+                self.unit_rows,
                 self.nwb_part,
                 self.key,
                 self.time_column,
@@ -348,13 +350,27 @@ class ChronovizWidget(Container):
                 f"{folder} is not a phy / Kilosort output folder: it needs spike_times.npy and params.py. Choose the "
                 "folder Kilosort wrote (or phy saved) in 'phy / Kilosort folder'."
             )
-        start = self.spikes_start.value.strip()
+        start, rows = self.spikes_start.value.strip(), self.unit_rows.value.strip()
         try:
             start = float(start) if start else None
         except ValueError:
             raise ChronovizError(f"'sample 0 at (s)' must be a number of seconds or empty, not {start!r}.") from None
+        try:
+            rows = tuple(int(row) for row in rows.split(":")) if rows else None
+        except ValueError:
+            rows = ()
+        if rows is not None and len(rows) != 2:
+            raise ChronovizError(
+                f"'units shown' is first:stop, positions in the chosen order (e.g. 0:100), or empty for all; "
+                f"not {self.unit_rows.value!r}."
+            )
         return SourceSpec(
-            "spikes", str(folder), good_only=self.good_only.value or None, order=self.unit_order.value, start=start
+            "spikes",
+            str(folder),
+            good_only=self.good_only.value or None,
+            order=self.unit_order.value,
+            start=start,
+            rows=rows,
         )
 
     def _source_choices(self, *_) -> list[tuple[str, int]]:
@@ -611,7 +627,7 @@ class ChronovizWidget(Container):
             getattr(self, name).visible = name in READER_FIELDS[kind]
         for control in (self.mode, self.ratio, self.offset):
             control.visible = kind in ("signals", "pose")
-        for control in (self.phy_folder, self.good_only, self.unit_order, self.spikes_start):
+        for control in (self.phy_folder, self.good_only, self.unit_order, self.spikes_start, self.unit_rows):
             control.visible = kind == "spikes"
         self.nwb_part.reset_choices()
         self.nwb_part.visible = bool(self.nwb_part.choices)
@@ -643,6 +659,7 @@ class ChronovizWidget(Container):
         self.phy_folder.value = spec.path if folder else ""
         self.good_only.value, self.unit_order.value = bool(spec.good_only), spec.order or "id"
         self.spikes_start.value = "" if spec.start is None else f"{spec.start:g}"
+        self.unit_rows.value = "" if spec.rows is None else "{}:{}".format(*spec.rows)
         self.key.value, self.time_column.value = spec.key or "", spec.time_column or ""
         self.time_unit.value = spec.time_unit or FROM_NAME
         self.rate.value = spec.rate or 0.0
