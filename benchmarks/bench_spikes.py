@@ -4,10 +4,11 @@ Run: `python benchmarks/bench_spikes.py` (`--units`, `--minutes`, `--rate`). Wor
 (`spike_times.npy` in samples at 30 kHz, `spike_clusters.npy`, `params.py`, `cluster_info.tsv` with depth, group and
 firing rate) of `--units` units firing at log-normal rates around `--rate` Hz for `--minutes`, built in
 benchmarks/.cache, under a 25 fps video; the reference is a 20-unit folder of the same length and rates, measured in
-the same process (the machine's load affects both). Printed, for each: reading the folder (`read_phy`, by id, by depth
-and good units by rate), the panel's cost per playing step and per jump (render/panel.py: what napari's view and the
-export draw), the ticks drawn per frame, and the pixel rows each unit gets; a PNG of the 2000-unit panel is written to
-benchmarks/.cache/spikes_panel.png to look at.
+the same process (the machine's load affects both), and so is a page of the large folder (`rows=(0, 100)` of its
+units by rate). Printed, for each: reading the folder (`read_phy`, by id, by depth and good units by rate), the
+panel's cost per playing step and per jump (render/panel.py: what napari's view and the export draw), the ticks drawn
+per frame, and the pixel rows each unit gets; PNGs of the large folder's panel, whole and paged, are written to
+benchmarks/.cache/spikes_panel*.png to look at.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ FPS = 25.0
 WINDOW = (2.0, 2.0)
 LAYOUT = {"position": "below", "size": 240}
 REFERENCE_UNITS = 20
+PAGE = (0, 100)
 
 
 def make_folder(units: int, minutes: float, mean_rate: float) -> Path:
@@ -63,7 +65,7 @@ def timed(function, *arguments, **options) -> tuple[float, object]:
     return time.perf_counter() - began, result
 
 
-def measure(folder: Path, seconds: float) -> dict:
+def measure(folder: Path, seconds: float, rows=None) -> dict:
     from napari_chronoviz import build_scene
     from napari_chronoviz.io.spikes import read_phy
     from napari_chronoviz.overlays.primitives import Segments
@@ -72,6 +74,8 @@ def measure(folder: Path, seconds: float) -> dict:
     read_id, spikes = timed(read_phy, folder)
     read_depth, _ = timed(read_phy, folder, order="depth")
     read_good, _ = timed(read_phy, folder, good_only=True, order="rate")
+    if rows is not None:
+        spikes = read_phy(folder, order="rate", rows=rows)
     n_frames = int(seconds * FPS)
     video = SimpleNamespace(frame_times=np.arange(n_frames) / FPS, shape=(n_frames, 480, 640, 3))
     scene = build_scene(video, spikes=spikes, window=WINDOW, layout=LAYOUT)
@@ -104,28 +108,34 @@ def main() -> int:
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     seconds = args.minutes * 60
+    folder = make_folder(args.units, args.minutes, args.rate)
     results = {
-        units: measure(make_folder(units, args.minutes, args.rate), seconds) for units in (REFERENCE_UNITS, args.units)
+        REFERENCE_UNITS: measure(make_folder(REFERENCE_UNITS, args.minutes, args.rate), seconds),
+        args.units: measure(folder, seconds),
+        "page": measure(folder, seconds, rows=PAGE),
     }
     for units, result in results.items():
         read_id, read_depth, read_good = result["read_s"]
+        name = f"units {PAGE[0]}:{PAGE[1]} of {args.units} by rate" if units == "page" else f"{units:>5} units"
         print(
-            f"{units:>5} units, {result['spikes']:>9,} spikes: read {read_id:.2f} s by id, {read_depth:.2f} s by "
+            f"{name}, {result['spikes']:>9,} spikes drawn from: read {read_id:.2f} s by id, {read_depth:.2f} s by "
             f"depth, {read_good:.2f} s good by rate; panel per playing step {result['step_ms']:.1f} ms (p95 "
             f"{result['step_p95_ms']:.1f}), per jump {result['jump_ms']:.1f} ms; {result['ticks']:,} ticks drawn; "
             f"{result['rows_per_unit']:.2f} px rows per unit"
         )
-    big, small = results[args.units], results[REFERENCE_UNITS]
-    print(
-        f"{args.units} units / {REFERENCE_UNITS} units: read {big['read_s'][0] / small['read_s'][0]:.1f}x, "
-        f"per step {big['step_ms'] / small['step_ms']:.1f}x, per jump {big['jump_ms'] / small['jump_ms']:.1f}x, "
-        f"spikes {big['spikes'] / small['spikes']:.0f}x"
-    )
+    small = results[REFERENCE_UNITS]
+    for units, result in list(results.items())[1:]:
+        print(
+            f"{units} / {REFERENCE_UNITS} units: read {result['read_s'][0] / small['read_s'][0]:.1f}x, per step "
+            f"{result['step_ms'] / small['step_ms']:.1f}x, per jump {result['jump_ms'] / small['jump_ms']:.1f}x, "
+            f"spikes {result['spikes'] / small['spikes']:.0f}x"
+        )
     import imageio.v3 as iio
 
-    picture = CACHE / "spikes_panel.png"
-    iio.imwrite(picture, big["painter"].paint(big["frame"])[..., :3])
-    print(f"the {args.units}-unit panel: {picture}")
+    for units, suffix in ((args.units, ""), ("page", "_page")):
+        picture = CACHE / f"spikes_panel{suffix}.png"
+        iio.imwrite(picture, results[units]["painter"].paint(results[units]["frame"])[..., :3])
+        print(f"the panel: {picture}")
     return 0
 
 
