@@ -11,7 +11,8 @@ notification, and the file gives no layers (all failing: `[]`, so napari tries a
 
 Videos and imgstore stores open as lazy, dask-backed RGB image layers; pose files as (frame, y, x) points
 whose `features` hold individual, keypoint and confidence; time series as a hidden points layer whose
-`features` hold the table (one row per sample), for the dock widget to attach to a video.
+`features` hold the table (one row per sample), and a phy / Kilosort output folder as a hidden, empty layer
+naming it, for the dock widget to attach to a video.
 
 Importing this module loads none of PyAV, OpenCV, pandas, h5py or dask (napari imports it to ask
 `get_reader`); the readers are imported through the registry when a file is read.
