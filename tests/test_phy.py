@@ -197,15 +197,6 @@ def test_the_command_line_reads_a_kilosort_folder_with_good_units_by_depth_from_
     assert "phy / Kilosort output folder" in " ".join(capsys.readouterr().out.split())
 
 
-@pytest.fixture
-def notifications(monkeypatch):
-    """Every notification the Overlays dock shows, by severity."""
-    shown = {"error": [], "warning": [], "info": []}
-    for severity, messages in shown.items():
-        monkeypatch.setattr(f"napari_chronoviz.napari._widget.show_{severity}", messages.append)
-    return shown
-
-
 def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
     make_napari_viewer, notifications, tmp_path
 ):
