@@ -265,3 +265,4 @@ def test_file_open_of_a_kilosort_folder_gives_a_layer_the_dock_adds_as_spikes(
     assert spec.kind == "spikes" and Path(spec.path) == folder
     np.testing.assert_allclose(dock.session.scene.sources.spikes[0].times, 920_506 / RATE + samples / RATE)
     assert f"on the clock of {binary.name}, from 30.683533 s" in notifications["info"][-1]
+    assert dock.sources.native.item(0).text() == f"spikes: kilosort4 (on the clock of {binary.name}, from 30.683533 s)"

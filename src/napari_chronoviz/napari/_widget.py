@@ -377,6 +377,7 @@ class ChronovizWidget(Container):
         """One line per listed source: its kind, name and how it sits on the video."""
         session = self.session
         lines = session.scene.alignment_lines if session is not None else []
+        clocks = [spikes.clock for spikes in session.scene.sources.spikes] if session is not None else []
         n_signals = sum(listed.kind == "signals" for listed in self.listed)
         seen = {"signals": 0, "pose": n_signals}  # the lines are the signals', then the poses'
         choices = []
@@ -384,6 +385,8 @@ class ChronovizWidget(Container):
             position = seen.get(listed.kind, 0)
             seen[listed.kind] = position + 1
             how = _how_line(listed, position, lines)
+            if listed.kind == "spikes" and position < len(clocks) and clocks[position]:
+                how = clocks[position]  # where a sorting's sample 0 sits: its recording's start, or given
             choices.append((f"{KIND_NAMES[listed.kind]}: {listed.name} ({how})", index))
         return choices
 
