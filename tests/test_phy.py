@@ -16,6 +16,7 @@ from napari_chronoviz.cli import main as chronoviz
 from napari_chronoviz.errors import ChronovizWarning, LabelError
 from napari_chronoviz.io.spikes import read_phy, read_spikes
 from napari_chronoviz.io.timeseries import read_timeseries
+from napari_chronoviz.napari._reader import get_reader
 from napari_chronoviz.overlays.primitives import Segments
 from napari_chronoviz.render import visualization
 from napari_chronoviz.sources import SourceSpec
@@ -247,7 +248,7 @@ def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
 
 
 def test_file_open_of_a_kilosort_folder_gives_a_layer_the_dock_adds_as_spikes(
-    make_napari_viewer, notifications, tmp_path
+    make_napari_viewer, notifications, tmp_path, monkeypatch
 ):
     """File > Open of a folder Kilosort wrote beside its SpikeGLX recording (dat_path '../<run>.imec0.ap.bin'), with a
     video open: a hidden layer naming it, which *Add opened layers* turns into a raster lane on the probe's clock."""
@@ -258,6 +259,13 @@ def test_file_open_of_a_kilosort_folder_gives_a_layer_the_dock_adds_as_spikes(
     viewer.open(make_stamped_video(tmp_path / "clip.mp4", 60, fps=30), plugin="napari-chronoviz")
     (layer,) = viewer.open(folder, plugin="napari-chronoviz")
     assert layer.name == "kilosort4 (4 units)" and not layer.visible
+    half = tmp_path / "half"
+    half.mkdir()
+    shutil.copy(folder / "spike_times.npy", half)
+    declined = []
+    monkeypatch.setattr("napari_chronoviz.napari._reader._notify", lambda *notice: declined.append(notice))
+    assert get_reader(str(half)) is None
+    assert declined[0][0] == "warning" and "holds spike_times.npy but no params.py" in declined[0][1]
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
     dock.add_layers.clicked()
     assert not notifications["error"], notifications["error"]

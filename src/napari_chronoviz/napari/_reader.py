@@ -37,6 +37,7 @@ from ..io.formats import (
     PAIR_TIMES,
     PAIR_VALUES,
     PARQUET_SUFFIXES,
+    PHY_FOLDER_FILES,
     SESSION_SUFFIX,
     TEXT_TABLE_SUFFIXES,
     VIDEO_SUFFIXES,
@@ -194,6 +195,11 @@ def _sniff(path: Path) -> str | None:
     """
     if is_phy_folder(path):
         return SPIKES
+    if (path / PHY_FOLDER_FILES[0]).is_file():
+        raise _Declined(
+            f"{path} holds {PHY_FOLDER_FILES[0]} but no params.py, which a phy / Kilosort folder has (its "
+            "sample_rate and dat_path): copy the params.py Kilosort wrote beside it, then open the folder again."
+        )
     if path.is_dir() or path.name.lower() == IMGSTORE_METADATA:
         return VIDEO if _is_store(path) else None
     kinds = [kind for kind in kinds_of(path) if kind in NAPARI_KINDS]
