@@ -1,6 +1,7 @@
 """Thousands of sorted units as a raster lane (issue #26): a synthetic phy / Kilosort folder read and drawn.
 
-Run: `make bench-spikes` (or `python benchmarks/bench_spikes.py` with `--units`, `--minutes`, `--rate`). Workload: a Kilosort-style folder
+Run: `make bench-spikes` (or `python benchmarks/bench_spikes.py` with `--units`, `--minutes`, `--rate`). Workload:
+a Kilosort-style folder
 (`spike_times.npy` in samples at 30 kHz, `spike_clusters.npy`, `params.py`, `cluster_info.tsv` with depth, group and
 firing rate) of `--units` units firing at log-normal rates around `--rate` Hz for `--minutes`, built in
 benchmarks/.cache, under a 25 fps video; the reference is a 20-unit folder of the same length and rates, measured in
