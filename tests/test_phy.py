@@ -210,7 +210,10 @@ def test_a_kilosort_folder_is_added_in_the_dock_edited_and_kept_by_the_session(
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
     dock.kind.value = "spikes"
     assert not dock.phy_folder.native.isHidden() and dock.phy_folder.mode.value == "d" and dock.key.native.isHidden()
-    dock.file.value = folder  # a folder in the file field, as the trial did
+    dock.kind.value, dock.file.value = "signals", folder  # a folder given as a signal, as the trial did
+    dock.add.clicked()
+    assert "sorting is a phy / Kilosort output folder: choose 'spikes' in 'add as'" in notifications["error"][-1]
+    dock.kind.value, dock.file.value = "spikes", tmp_path
     dock.add.clicked()
     assert "Choose a file (or a phy / Kilosort folder) to add as spikes" in notifications["error"][-1]
     dock.file.value, dock.phy_folder.value = "", folder

@@ -313,8 +313,13 @@ class ChronovizWidget(Container):
             When no file is chosen, it does not exist, or an option is not valid (e.g. a ratio that is no number).
         """
         kind, path = self.kind.value, self.file.value
-        if kind == "spikes" and str(self.phy_folder.value or "").strip(". "):
-            return self._phy_spec()
+        folder = self.phy_folder.value if str(self.phy_folder.value or "").strip(". ") else None
+        if kind == "spikes" and (folder or path and is_phy_folder(path)):  # a folder in 'file' is read as one too
+            return self._phy_spec(Path(folder or path))
+        if path and is_phy_folder(path):
+            raise ChronovizError(
+                f"{path} is a phy / Kilosort output folder: choose 'spikes' in 'add as' to draw its units as a raster."
+            )
         if not path or Path(path).is_dir():
             folder = " (or a phy / Kilosort folder)" if kind == "spikes" else ""
             raise ChronovizError(f"Choose a file{folder} to add as {KIND_NAMES[kind]} first (got {str(path)!r}).")
@@ -342,9 +347,8 @@ class ChronovizWidget(Container):
         given = {name: value for name, value in {**readable, **aligned}.items() if value is not None}
         return SourceSpec(kind, str(path), **given)
 
-    def _phy_spec(self) -> SourceSpec:
-        """The phy / Kilosort folder the form names, with its units' options."""
-        folder = Path(self.phy_folder.value)
+    def _phy_spec(self, folder: Path) -> SourceSpec:
+        """The phy / Kilosort `folder` with the units' options the form gives."""
         if not is_phy_folder(folder):
             raise ChronovizError(
                 f"{folder} is not a phy / Kilosort output folder: it needs spike_times.npy and params.py. Choose the "
