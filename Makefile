@@ -18,7 +18,7 @@ XVFB := xvfb-run -a -s "-screen 0 1600x1200x24"
 UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --extra testing --universal --generate-hashes --quiet
 
 .PHONY: demo test lint lock test-latest test-oldest docs bench-video bench-overlays bench-export \
-	bench-distributed bench-signals screenshots system-deps clean
+	bench-distributed bench-signals bench-spikes screenshots system-deps clean
 
 system-deps:
 	@tools/install_system_deps.sh
@@ -77,6 +77,9 @@ bench-distributed: system-deps $(INSTALLED)
 
 bench-signals: system-deps $(INSTALLED)
 	$(PYTHON) benchmarks/bench_signals.py
+
+bench-spikes: system-deps $(INSTALLED)
+	$(PYTHON) benchmarks/bench_spikes.py
 
 docs: system-deps $(INSTALLED)
 	$(PYTHON) -m mkdocs build --strict

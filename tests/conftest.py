@@ -102,6 +102,15 @@ def edit_list_video(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def notifications(monkeypatch):
+    """Every notification the Overlays dock shows, by severity (a test file may define its own for another dock)."""
+    shown = {"error": [], "warning": [], "info": []}
+    for severity, messages in shown.items():
+        monkeypatch.setattr(f"napari_chronoviz.napari._widget.show_{severity}", messages.append)
+    return shown
+
+
+@pytest.fixture
 def shared_data() -> Path:
     """The real recordings; tests using them skip when ../shared/data is absent.
 

@@ -21,15 +21,6 @@ NAPARI_DEFAULT_WINDOW = (1089, 630)  # napari 0.9's window on first start, what 
 
 
 @pytest.fixture
-def notifications(monkeypatch):
-    """Every notification the dock shows, by severity."""
-    shown = {"error": [], "warning": [], "info": []}
-    for severity, messages in shown.items():
-        monkeypatch.setattr(f"napari_chronoviz.napari._widget.show_{severity}", messages.append)
-    return shown
-
-
-@pytest.fixture
 def recording(tmp_path, short_dlc_pose):
     """A video, its pose, a signal with times in milliseconds in a column named `time`, a signal without a time
     column whose length fits no ratio, and events."""

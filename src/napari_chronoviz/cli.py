@@ -17,6 +17,8 @@ from fractions import Fraction
 from . import __version__
 from ._progress import silenced
 from .errors import ChronovizError, in_words
+from .io.formats import is_phy_folder
+from .io.spikes import PHY_ORDERS
 from .io.tables import value_from_text
 from .sources import TIME_UNITS
 
@@ -159,7 +161,34 @@ def _parser() -> argparse.ArgumentParser:
             nargs="+",
             default=[],
             metavar="FILE",
-            help="spike times, a raster lane each: a table (unit, time), a <name>_t.npy/_y.npy pair or an NWB file",
+            help="spike times, a raster lane each: a phy / Kilosort output folder (spike_times.npy, params.py, ...), "
+            "a table (unit, time), a <name>_t.npy/_y.npy pair or an NWB file's units",
+        )
+        command.add_argument(
+            "--spikes-good-only",
+            action="store_true",
+            help="phy / Kilosort folders: only the units labelled good (phy's cluster_group.tsv, else KSLabel)",
+        )
+        command.add_argument(
+            "--spikes-order",
+            type=lambda text: _choice(text, PHY_ORDERS, "--spikes-order"),
+            metavar="ORDER",
+            help="phy / Kilosort folders: the units top down by id (default), depth (as on the probe) or rate",
+        )
+        command.add_argument(
+            "--spikes-start",
+            type=float,
+            metavar="SECONDS",
+            help="phy / Kilosort folders: the time of sample 0 (default: the start of the recording params.py's "
+            "dat_path names, e.g. a SpikeGLX .bin, else 0)",
+        )
+        command.add_argument(
+            "--spikes-rows",
+            nargs=2,
+            type=int,
+            metavar=("FIRST", "STOP"),
+            help="phy / Kilosort folders: only the units at these positions of --spikes-order (a page of a large "
+            "sorting, e.g. 0 100 for the 100 busiest with --spikes-order rate)",
         )
         command.add_argument(
             "--align",
@@ -541,6 +570,25 @@ def _signal_specs(args) -> list | None:
     ]
 
 
+def _spike_specs(args) -> list | None:
+    """Each `--spikes` source; the phy / Kilosort folders among them with `--spikes-good-only`, `--spikes-order`,
+    `--spikes-start` and `--spikes-rows`."""
+    from .sources import SourceSpec
+
+    options = {
+        "good_only": args.spikes_good_only or None,
+        "order": args.spikes_order,
+        "start": args.spikes_start,
+        "rows": args.spikes_rows,
+    }
+    given = {name: value for name, value in options.items() if value is not None}
+    folders = [path for path in args.spikes if is_phy_folder(path)]
+    if given and not folders:
+        flags = ", ".join(f"--spikes-{name.replace('_', '-')}" for name in given)
+        raise ChronovizError(f"{flags} read phy / Kilosort folders; give one with --spikes FOLDER.")
+    return [SourceSpec("spikes", path, **given) if path in folders else path for path in args.spikes] or None
+
+
 def _dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
@@ -593,7 +641,7 @@ def _scene_options(args) -> dict:
         "pose": ([None if path == "-" else path for path in args.pose] if several else args.pose) or None,
         "events": args.events,
         "intervals": args.intervals,
-        "spikes": args.spikes or None,
+        "spikes": _spike_specs(args),
         "alignment": alignment,
         "pose_alignment": pose_alignment,
         "labels_clock": args.labels_clock,
@@ -624,6 +672,10 @@ SESSION_OWN_FLAGS = {
     "events": "--events",
     "intervals": "--intervals",
     "spikes": "--spikes",
+    "spikes_good_only": "--spikes-good-only",
+    "spikes_order": "--spikes-order",
+    "spikes_start": "--spikes-start",
+    "spikes_rows": "--spikes-rows",
     "frame_times": "--frame-times",
     "upright": "--no-upright",
     **{_dest(flag): flag for flag, *_ in SIGNAL_READER_FLAGS},

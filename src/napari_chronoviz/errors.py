@@ -114,6 +114,11 @@ ADVICE = {
         "name the pulses file's time column after its unit (time_ms)",
     ),
     "barcodes": ("barcodes=BitCodes(bit=, n_bits=, interval=)", "--barcodes BITS,BIT_MS,EVERY_S", "'barcodes'"),
+    "spikes_start": (
+        "start=SECONDS (of read_spikes, or a SourceSpec's)",
+        "--spikes-start SECONDS",
+        "'sample 0 at (s)' of the spikes",
+    ),
     "pose_key": (
         "give SourceSpec('pose', path, key={value!r}) as that video's pose",
         "open the session with `chronoviz view`, then add it in the Overlays dock (pose, part {value})",

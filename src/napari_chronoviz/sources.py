@@ -33,7 +33,7 @@ READER_FIELDS = {
     "pose": ("key",),
     "events": ("time_unit",),
     "intervals": ("time_unit", "key"),
-    "spikes": ("good_only", "order"),
+    "spikes": ("good_only", "order", "start", "rows"),
 }
 READER_OPTIONS = tuple(dict.fromkeys(name for names in READER_FIELDS.values() for name in names))
 
@@ -68,8 +68,10 @@ class SourceSpec:
         Signals: the channels to show, as text ("0-63", "0-31, 64-95", "AP12, AP13", "shank 1") or indices and
         names (a list or a `range` is kept as a tuple); indices count from 0 in the order the channels are read
         (along the probe for a raw recording). See `read_timeseries`.
-    good_only, order : optional
-        Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate".
+    good_only, order, start, rows : optional
+        Spikes from a phy / Kilosort folder: keep only "good" units; order them by "id", "depth" or "rate";
+        the time (s) of its sample 0 (default: the start of the recording it was sorted from); only the units at
+        positions `(first, stop)` of that order (see `read_phy`).
     mode, ratio, offset : optional
         This source's alignment (see `align`); None keeps the scene's `alignment` / `pose_alignment`.
     """
@@ -86,6 +88,8 @@ class SourceSpec:
     channels: str | tuple[int | str, ...] | None = None
     good_only: bool | None = None
     order: str | None = None
+    start: float | None = None
+    rows: tuple[int, int] | None = None
     mode: str | None = None
     ratio: Fraction | float | None = None
     offset: float | None = None
@@ -97,6 +101,10 @@ class SourceSpec:
         if self.channels is not None and not isinstance(self.channels, str):  # a list, a range: a tuple
             given = self.channels if np.ndim(self.channels) else [self.channels]
             object.__setattr__(self, "channels", tuple(item if isinstance(item, str) else int(item) for item in given))
+        if self.rows is not None:  # a session file gives a list
+            if len(self.rows) != 2:
+                raise ChronovizError(f"{self.name}: rows are (first, stop), e.g. (0, 100); not {self.rows!r}.")
+            object.__setattr__(self, "rows", tuple(int(row) for row in self.rows))
         given = [name for name in READER_OPTIONS if getattr(self, name) is not None]
         refused = [name for name in given if name not in READER_FIELDS[self.kind]]
         if refused:
@@ -207,7 +215,9 @@ class SourceSpec:
         if self.kind == "events":
             return read_events(self.path, time_unit=self.time_unit)
         if self.kind == "spikes":
-            return read_spikes(self.path, good_only=bool(self.good_only), order=self.order or "id")
+            return read_spikes(
+                self.path, good_only=bool(self.good_only), order=self.order or "id", start=self.start, rows=self.rows
+            )
         return read_pose(self.path, key=self.key)
 
     def to_dict(self) -> dict:

@@ -34,6 +34,7 @@ IMGSTORE_METADATA = "metadata.yaml"  # an imgstore is opened by this file, or by
 SESSION_SUFFIX = ".cvz"  # a chronoviz session (YAML): videos, sources and settings, see session.py
 ETHOGRAM_SUFFIXES = (".yaml", ".yml", ".csv", ".boris")  # the behaviors to label: YAML, CSV, a BORIS project
 PAIR_TIMES, PAIR_VALUES = "_t.npy", "_y.npy"  # Loupe-style time series: <name>_t.npy (seconds) + <name>_y.npy
+PHY_FOLDER_FILES = ("spike_times.npy", "params.py")  # a phy / Kilosort output folder holds these (io/spikes.py)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,23 @@ def kinds_of(path: str | Path) -> tuple[str, ...]:
     path = Path(path)
     suffix, name = path.suffix.lower(), path.name.lower()
     return tuple(kind.name for kind in FILE_KINDS.values() if suffix in kind.suffixes or name in kind.file_names)
+
+
+def is_phy_folder(path: str | Path) -> bool:
+    """Whether `path` is a phy / Kilosort output folder (it holds `spike_times.npy` and `params.py`), read as
+    spikes by `read_spikes`; nothing is read.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder (any other path is not one).
+
+    Returns
+    -------
+    bool
+    """
+    path = Path(path)
+    return path.is_dir() and all((path / name).is_file() for name in PHY_FOLDER_FILES)
 
 
 def reader_of(kind: str) -> Callable:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import numpy as np
 import pandas as pd
 
-from ..errors import LabelError
+from ..errors import ChronovizError, ChronovizWarning, LabelError, advice
+from .ephys import OPEN_EPHYS_STRUCTURE, is_spikeglx, read_raw_ephys
 from .nwb import is_nwb, read_nwb_units
 from .tables import find_column, read_delimited, read_parquet, seconds_per_unit, unit_from_name
 
@@ -35,6 +37,7 @@ class Spikes:
     units: np.ndarray  # int, one per spike
     names: tuple[str, ...]
     source: str = ""
+    clock: str = ""  # what the times count from, when the file does not say it in seconds (a phy folder's samples)
 
     @property
     def n_units(self) -> int:
@@ -45,7 +48,15 @@ class Spikes:
         return replace(self, times=time_map(self.times))
 
 
-def read_spikes(source, *, time_unit: str | None = None, good_only: bool = False, order: str = "id") -> Spikes:
+def read_spikes(
+    source,
+    *,
+    time_unit: str | None = None,
+    good_only: bool = False,
+    order: str = "id",
+    start: float | None = None,
+    rows: tuple[int, int] | None = None,
+) -> Spikes:
     """Read spike times of several units.
 
     Parameters
@@ -59,8 +70,10 @@ def read_spikes(source, *, time_unit: str | None = None, good_only: bool = False
         name -> times.
     time_unit
         The unit of times whose column name carries none: "s" (default), "ms", "us", "ns", "min".
-    good_only, order
-        A phy folder only: keep the units labelled "good", and order them by "id", "depth" or "rate".
+    good_only, order, start, rows
+        A phy folder only: keep the units labelled "good", order them by "id", "depth" or "rate", place
+        its sample 0 at `start` seconds (default: the recording it was sorted from), keep the rows
+        `rows = (first, stop)` of that order (see `read_phy`).
 
     Returns
     -------
@@ -89,9 +102,12 @@ def read_spikes(source, *, time_unit: str | None = None, good_only: bool = False
     path = Path(source).expanduser()
     name = path.name
     if path.is_dir() or name == "params.py":
-        return read_phy(path if path.is_dir() else path.parent, good_only=good_only, order=order)
-    if good_only or order != "id":
-        raise LabelError(f"{path}: good_only and order apply to a phy / Kilosort folder; leave them out here.")
+        folder = path if path.is_dir() else path.parent
+        return read_phy(folder, good_only=good_only, order=order, start=start, rows=rows)
+    if good_only or order != "id" or start is not None or rows is not None:
+        raise LabelError(
+            f"{path}: good_only, order, start and rows apply to a phy / Kilosort folder; leave them out here."
+        )
     if name.endswith((PAIR_TIMES, PAIR_UNITS)):
         stem = name[: -len(PAIR_TIMES)]
         return _from_pair(path.with_name(stem + PAIR_TIMES), path.with_name(stem + PAIR_UNITS), time_unit)
@@ -164,38 +180,63 @@ def _natural_key(name: str) -> list:
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
 
 
-def read_phy(folder, *, good_only: bool = False, order: str = "id") -> Spikes:
-    """The sorted units of a phy / Kilosort output folder, as raster rows.
+def read_phy(
+    folder,
+    *,
+    good_only: bool = False,
+    order: str = "id",
+    start: float | None = None,
+    rows: tuple[int, int] | None = None,
+) -> Spikes:
+    """The sorted units of a phy / Kilosort output folder, as raster rows, on the clock of their recording.
 
     Parameters
     ----------
     folder
         The folder holding `spike_times.npy` (sample indices), `spike_clusters.npy` (each spike's cluster;
-        Kilosort's `spike_templates.npy` when phy never ran), `params.py` (its `sample_rate`) and optionally
-        `cluster_group.tsv` / `cluster_info.tsv` / `cluster_KSLabel.tsv` (labels, depth, firing rate).
+        Kilosort's `spike_templates.npy` when phy never ran), `params.py` (its `sample_rate` and `dat_path`) and
+        optionally `cluster_group.tsv` / `cluster_info.tsv` / `cluster_KSLabel.tsv` (labels, depth, firing rate).
     good_only
         Keep only the clusters labelled "good" (phy's label, else Kilosort's).
     order
         The raster's rows top down: "id" (cluster id), "depth" (as on the probe: the largest distance from its
         tip first, the tip's units last; `cluster_info.tsv`'s depth, else the y of each template's largest
         channel from `templates.npy` and `channel_positions.npy`) or "rate" (highest firing rate first).
+    start
+        The time (seconds) of sample 0, the first sample of the sorted file, at `params.py`'s `sample_rate`.
+        By default the clock of the recording `params.py`'s `dat_path` names (relative to the folder, or
+        absolute; else found by its name in the folder or the folder's parent): a SpikeGLX `.bin` (beside its
+        `.meta`) or an Open Ephys `continuous.dat` (in its recording's folder, with its `structure.oebin`)
+        gives its first sample's time (`firstSample` / rate, the first sample number / rate) and its rate, as
+        `read_timeseries` places the recording itself; any other file starts at 0 s.
+    rows
+        `(first, stop)`: only the units at these positions of the chosen order (after `good_only`), a page of a
+        sorting with more units than a lane has pixel rows, e.g. `(0, 100)` for the 100 busiest by "rate", then
+        `(100, 200)`; `stop` past the last unit ends at it.
 
     Returns
     -------
     Spikes
-        Times in seconds (spike sample / sample_rate), names "cluster <id>" in the chosen order.
+        Times in seconds, names "cluster <id>" in the chosen order, `clock` saying where the times count from.
 
     Raises
     ------
     LabelError
-        When a file is missing or the files disagree (lengths, a rate that is not a number), or the order
-        needs a depth the folder does not give.
+        When a file is missing or the files disagree (lengths, a rate that is not a number), the order
+        needs a depth the folder does not give, or `rows` holds none of the units.
+
+    Warns
+    -----
+    ChronovizWarning
+        When `dat_path` names a recording that is not found or cannot be read: the spikes then start at 0 s,
+        which is off the recording's own clock when it has one (SpikeGLX's `firstSample`); `start` sets it.
     """
     folder = Path(folder).expanduser()
     if order not in PHY_ORDERS:
         raise LabelError(f"Unknown order {order!r} for {folder}: use one of {', '.join(PHY_ORDERS)}.")
-    rate = _phy_sample_rate(folder)
-    times = _load_column(folder / "spike_times.npy").astype(float) / rate
+    params = _phy_params(folder)
+    first, rate, clock = _phy_clock(folder, params, start)
+    times = first + _load_column(folder / "spike_times.npy").astype(float) / rate
     clusters_file = folder / "spike_clusters.npy"
     if not clusters_file.exists():
         clusters_file = folder / "spike_templates.npy"
@@ -215,13 +256,26 @@ def read_phy(folder, *, good_only: bool = False, order: str = "id") -> Spikes:
             )
         ids = ids[info["group"].reindex(ids).to_numpy() == "good"]
     ids = ids[_phy_order(folder, ids, clusters, times, info, order)]
+    if rows is not None:
+        ids = ids[_rows_slice(folder, rows, len(ids))]
     rank = np.full(int(clusters.max()) + 1 if len(clusters) else 1, -1)
     rank[ids] = np.arange(len(ids))
     units = rank[clusters]
     kept = units >= 0
     by_time = np.argsort(times[kept], kind="stable")
     names = tuple(f"cluster {cluster}" for cluster in ids)
-    return Spikes(times[kept][by_time], units[kept][by_time], names, str(folder))
+    return Spikes(times[kept][by_time], units[kept][by_time], names, str(folder), clock)
+
+
+def _rows_slice(folder: Path, rows, n_units: int) -> slice:
+    """The slice of the ordered units `rows` = (first, stop) names, refused when it holds none of them."""
+    first, stop = (int(row) for row in rows)
+    if not 0 <= first < min(stop, n_units):
+        raise LabelError(
+            f"{folder}: rows ({first}, {stop}) hold none of its {n_units} units; give (first, stop) with "
+            f"0 <= first < stop and first < {n_units}, e.g. (0, {min(n_units, 100)})."
+        )
+    return slice(first, stop)
 
 
 def _load_column(path: Path) -> np.ndarray:
@@ -233,8 +287,8 @@ def _load_column(path: Path) -> np.ndarray:
     return np.load(path, allow_pickle=False).ravel()
 
 
-def _phy_sample_rate(folder: Path) -> float:
-    """`sample_rate` from `params.py`, read as literals (the file is never run)."""
+def _phy_params(folder: Path) -> dict:
+    """The literal values `params.py` assigns (the file is never run)."""
     params = folder / "params.py"
     if not params.exists():
         raise LabelError(
@@ -250,7 +304,79 @@ def _phy_sample_rate(folder: Path) -> float:
     rate = values.get("sample_rate")
     if not isinstance(rate, (int, float)) or rate <= 0:
         raise LabelError(f"{params}: sample_rate must be a positive number of Hz, got {rate!r}.")
-    return float(rate)
+    return values
+
+
+def _phy_clock(folder: Path, params: dict, start: float | None) -> tuple[float, float, str]:
+    """Sample 0's time, the samples' rate and a line saying where they come from (see `read_phy`'s `start`)."""
+    rate = float(params["sample_rate"])
+    if start is not None:
+        return float(start), rate, f"sample 0 at {start:g} s (given)"
+    dat_path = params.get("dat_path")
+    dat_path = dat_path[0] if isinstance(dat_path, (list, tuple)) and len(dat_path) == 1 else dat_path
+    if not isinstance(dat_path, str) or not dat_path:
+        return 0.0, rate, "sample 0 at 0 s (params.py names no dat_path)"
+    recording = _sorted_recording(folder, dat_path)
+    unplaced = (
+        f"{folder}: its spikes are placed from 0 s (sample / params.py's sample_rate), which is off the clock of "
+        "a recording with its own start (SpikeGLX's firstSample, Open Ephys' first sample number)"
+    )
+    if recording is None:
+        warnings.warn(
+            ChronovizWarning(
+                f"{unplaced}: params.py's dat_path {dat_path!r} is not found. Put the recording back there (or beside "
+                f"the folder), or give the time of sample 0: {advice('spikes_start')}."
+            ),
+            stacklevel=4,
+        )
+        return 0.0, rate, "sample 0 at 0 s (dat_path not found)"
+    stream = _raw_stream_of(recording)
+    if stream is None:
+        return 0.0, rate, f"sample 0 at 0 s, the start of {recording.name}"
+    try:
+        times = read_raw_ephys(*stream).times
+    except ChronovizError as error:
+        warnings.warn(
+            ChronovizWarning(
+                f"{unplaced}: {recording} cannot be read ({error}); give the time of sample 0: "
+                f"{advice('spikes_start')}."
+            ),
+            stacklevel=4,
+        )
+        return 0.0, rate, f"sample 0 at 0 s ({recording.name} unreadable)"
+    if abs(times.rate - rate) > 1e-3 * rate:
+        warnings.warn(
+            ChronovizWarning(
+                f"{folder}: params.py's sample_rate {rate:g} Hz is not the rate of {recording.name} "
+                f"({times.rate:g} Hz), its dat_path: the spikes are placed at params.py's rate from the recording's "
+                "start. Was it sorted from a resampled copy? Then give the time of its sample 0: "
+                f"{advice('spikes_start')}."
+            ),
+            stacklevel=4,
+        )
+        return times.start, rate, f"sample 0 at {times.start:.6f} s, the start of {recording.name}"
+    return times.start, times.rate, f"on the clock of {recording.name}, from {times.start:.6f} s"
+
+
+def _sorted_recording(folder: Path, dat_path: str) -> Path | None:
+    """The file `dat_path` names: as written (relative to the folder), else by its name in the folder or the
+    folder's parent (a folder moved with its recording, or written on another computer); None when not found."""
+    name = PureWindowsPath(dat_path).name if "\\" in dat_path else Path(dat_path).name
+    for candidate in (folder / Path(dat_path).expanduser(), folder / name, folder.parent / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _raw_stream_of(recording: Path) -> tuple[Path, str | None] | None:
+    """The file and stream `read_raw_ephys` reads for a sorted binary file, when it belongs to a recording with
+    its own clock: a SpikeGLX `.bin` beside its `.meta`, or an Open Ephys `continuous/<stream>/continuous.dat`."""
+    if is_spikeglx(recording):
+        return recording, None
+    structure = recording.parent.parent.parent / OPEN_EPHYS_STRUCTURE
+    if recording.name == "continuous.dat" and recording.parent.parent.name == "continuous" and structure.is_file():
+        return structure, recording.parent.name
+    return None
 
 
 def _phy_cluster_table(folder: Path) -> pd.DataFrame:

@@ -11,10 +11,10 @@ notification, and the file gives no layers (all failing: `[]`, so napari tries a
 
 Videos and imgstore stores open as lazy, dask-backed RGB image layers; pose files as (frame, y, x) points
 whose `features` hold individual, keypoint and confidence; time series as a hidden points layer whose
-`features` hold the table (one row per sample), for the dock widget to attach to a video. A recording that stays
-on disk (a raw SpikeGLX or Open Ephys recording, a large `.npy`) is such a layer without points: its samples are
-read by the overlays, by window, never copied into the layer. A time series opened where no video is open says
-how to show it.
+`features` hold the table (one row per sample), and a phy / Kilosort output folder as a hidden, empty layer
+naming it, for the dock widget to attach to a video. A recording that stays on disk (a raw SpikeGLX or Open Ephys
+recording, a large `.npy`) is such a layer without points: its samples are read by the overlays, by window, never
+copied into the layer. A time series opened where no video is open says how to show it.
 
 Importing this module loads none of PyAV, OpenCV, pandas, h5py or dask (napari imports it to ask
 `get_reader`); the readers are imported through the registry when a file is read.
@@ -41,10 +41,12 @@ from ..io.formats import (
     PAIR_TIMES,
     PAIR_VALUES,
     PARQUET_SUFFIXES,
+    PHY_FOLDER_FILES,
     SESSION_SUFFIX,
     SPIKEGLX_SUFFIXES,
     TEXT_TABLE_SUFFIXES,
     VIDEO_SUFFIXES,
+    is_phy_folder,
     kinds_of,
     reader_of,
 )
@@ -64,6 +66,7 @@ from ._metadata import ETHOGRAM_KEY, METADATA_KEY, OVERLAYS_KEY
 
 if TYPE_CHECKING:
     from ..io.pose import Pose
+    from ..io.spikes import Spikes
     from ..io.timeseries import Signal
     from ..io.video import VideoSource
 
@@ -80,6 +83,7 @@ NUMERIC_KINDS = "biuf"  # numpy dtype kinds a time series holds: bool, int, unsi
 NAPARI_KINDS = tuple(name for name, kind in FILE_KINDS.items() if kind.opened_in_napari)
 # what a sniffed file opens as; "pose or timeseries" is decided when reading (DeepLabCut/SLEAP, else a table)
 VIDEO, POSE, TIMESERIES, POSE_OR_TIMESERIES, SESSION = "video", "pose", "timeseries", "pose or timeseries", "session"
+SPIKES = "spikes"  # a phy / Kilosort output folder
 
 
 class _Declined(Exception):
@@ -177,6 +181,10 @@ def _layer_data(file: Path, kind: str) -> tuple:
         return video_layer_data(reader_of("video")(file))
     if kind == POSE:
         return pose_layer_data(reader_of("pose")(file))
+    if kind == SPIKES:
+        from ..io.spikes import read_spikes
+
+        return spikes_layer_data(read_spikes(file))
     if kind == POSE_OR_TIMESERIES:
         try:
             return pose_layer_data(reader_of("pose")(file))
@@ -210,6 +218,13 @@ def _sniff(path: Path) -> str | None:
 
     Raises `_Declined` for a file with a chronoviz suffix that is damaged or unsafe.
     """
+    if is_phy_folder(path):
+        return SPIKES
+    if (path / PHY_FOLDER_FILES[0]).is_file():
+        raise _Declined(
+            f"{path} holds {PHY_FOLDER_FILES[0]} but no params.py, which a phy / Kilosort folder has (its "
+            "sample_rate and dat_path): copy the params.py Kilosort wrote beside it, then open the folder again."
+        )
     if path.is_dir() or path.name.lower() == IMGSTORE_METADATA:
         return VIDEO if _is_store(path) else None
     kinds = [kind for kind in kinds_of(path) if kind in NAPARI_KINDS]
@@ -493,6 +508,28 @@ def signal_layer_data(signal: Signal, path=None) -> tuple:
         "metadata": {METADATA_KEY: info},
     }
     return (np.zeros((n_points, 2)), attributes, "points")
+
+
+def spikes_layer_data(spikes: Spikes) -> tuple:
+    """The (data, attributes, "points") tuple of a phy / Kilosort folder's spikes: a hidden, empty layer naming the
+    folder, which the dock adds as a raster lane of the chosen video (*Add opened layers*).
+
+    Parameters
+    ----------
+    spikes : Spikes
+        Spikes read by `read_spikes` from a folder.
+
+    Returns
+    -------
+    tuple
+        No points, attributes with the folder, its units and its clock in `metadata["chronoviz"]`, "points".
+    """
+    attributes = {
+        "name": f"{Path(spikes.source).name} ({spikes.n_units} units)",
+        "visible": False,
+        "metadata": {METADATA_KEY: {"kind": "spikes", "path": spikes.source, "clock": spikes.clock}},
+    }
+    return (np.zeros((0, 2)), attributes, "points")
 
 
 def session_layer_data(path: Path) -> list[tuple]:

@@ -1,4 +1,4 @@
-"""The dock widget: pick a video layer, keep a list of its sources (signals, pose, events, intervals), each with
+"""The dock widget: pick a video layer, keep a list of its sources (signals, pose, events, intervals, spikes), each with
 its reader and alignment options, set the window, layout and style; every change applies live through the
 video's `Session`. A source is read and aligned before it joins the list: a file that fails is not kept, and
 its error (a notification) says what to change in the dock. Adding the same file again replaces it."""
@@ -25,9 +25,18 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QComboBox
 
 from ..errors import AlignmentError, ChronovizError, ExportCancelled, in_words
-from ..io.formats import EXPORT_SUFFIXES, FILE_KINDS, RAW_BINARY_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
+from ..io.formats import (
+    EXPORT_SUFFIXES,
+    FILE_KINDS,
+    RAW_BINARY_SUFFIXES,
+    SESSION_SUFFIX,
+    VIDEO_SUFFIXES,
+    is_phy_folder,
+    patterns,
+)
 from ..io.nwb import is_nwb, nwb_parts
 from ..io.pyramid import pyramid_of
+from ..io.spikes import PHY_ORDERS
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import VideoEntry
 from ..overlays.layout import POSITIONS
@@ -51,7 +60,8 @@ from ._reader import user_doubts
 from ._retime import use_frame_times
 
 KIND_NAMES = {"signals": "signal", "pose": "pose", "events": "events", "intervals": "intervals", "spikes": "spikes"}
-ADDABLE_KINDS = ("signals", "pose", "events", "intervals")
+ADDABLE_KINDS = ("signals", "pose", "events", "intervals", "spikes")
+OPENED_KINDS = {"signal": "signals", "pose": "pose", "spikes": "spikes"}  # layers the reader opens -> their kind
 SINGLE_KINDS = ("events", "intervals")  # one table each: adding another replaces it
 FROM_NAME = "from name"
 POSE_CHECK_LABEL = "refuse a pose made on another video"
@@ -98,10 +108,16 @@ class ChronovizWidget(ScrollingContainer):
         self.sources.native.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.sources.native.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.remove_source = PushButton(text="Remove selected source")
-        self.add_layers = PushButton(text="Add opened signal/pose layers")
+        self.add_layers = PushButton(text="Add opened signal/pose/spikes layers")
         self.pose_check = CheckBox(label=POSE_CHECK_LABEL, value=True)
         self.kind = ComboBox(label="add as", choices=[(KIND_NAMES[kind], kind) for kind in ADDABLE_KINDS])
         self.file = FileEdit(label="file", mode="r")
+        # spikes: a phy / Kilosort output folder (in place of the file), its units and the time of its sample 0
+        self.phy_folder = FileEdit(label="phy / Kilosort folder", mode="d")
+        self.good_only = CheckBox(label="good units only", value=False)
+        self.unit_order = ComboBox(label="units ordered by", choices=PHY_ORDERS, value="id")
+        self.spikes_start = LineEdit(label="sample 0 at (s, empty: the recording's)", value="")
+        self.unit_rows = LineEdit(label="units shown (first:stop, empty: all)", value="")
         self.key = LineEdit(label="HDF5 key / NPZ member")
         # an NWB file's parts of the chosen kind, with their units and rates: choosing one fills in the key
         self.nwb_part = ComboBox(label="part of the NWB file", choices=self._nwb_part_choices, visible=False)
@@ -158,6 +174,11 @@ class ChronovizWidget(ScrollingContainer):
             "Add or edit a source": [
                 self.kind,
                 self.file,
+                self.phy_folder,
+                self.good_only,
+                self.unit_order,
+                self.spikes_start,
+                self.unit_rows,
                 self.nwb_part,
                 self.key,
                 self.time_column,
@@ -289,8 +310,16 @@ class ChronovizWidget(ScrollingContainer):
             When no file is chosen, it does not exist, or an option is not valid (e.g. a ratio that is no number).
         """
         kind, path = self.kind.value, self.file.value
+        folder = self.phy_folder.value if str(self.phy_folder.value or "").strip(". ") else None
+        if kind == "spikes" and (folder or path and is_phy_folder(path)):  # a folder in 'file' is read as one too
+            return self._phy_spec(Path(folder or path))
+        if path and is_phy_folder(path):
+            raise ChronovizError(
+                f"{path} is a phy / Kilosort output folder: choose 'spikes' in 'add as' to draw its units as a raster."
+            )
         if not path or Path(path).is_dir():
-            raise ChronovizError(f"Choose a file to add as {KIND_NAMES[kind]} first (got {str(path)!r}).")
+            folder = " (or a phy / Kilosort folder)" if kind == "spikes" else ""
+            raise ChronovizError(f"Choose a file{folder} to add as {KIND_NAMES[kind]} first (got {str(path)!r}).")
         if not Path(path).is_file():
             raise ChronovizError(
                 f"{path} does not exist: check the path, or pick the file with the button beside the field."
@@ -316,10 +345,41 @@ class ChronovizWidget(ScrollingContainer):
         given = {name: value for name, value in {**readable, **aligned}.items() if value is not None}
         return SourceSpec(kind, str(path), **given)
 
+    def _phy_spec(self, folder: Path) -> SourceSpec:
+        """The phy / Kilosort `folder` with the units' options the form gives."""
+        if not is_phy_folder(folder):
+            raise ChronovizError(
+                f"{folder} is not a phy / Kilosort output folder: it needs spike_times.npy and params.py. Choose the "
+                "folder Kilosort wrote (or phy saved) in 'phy / Kilosort folder'."
+            )
+        start, rows = self.spikes_start.value.strip(), self.unit_rows.value.strip()
+        try:
+            start = float(start) if start else None
+        except ValueError:
+            raise ChronovizError(f"'sample 0 at (s)' must be a number of seconds or empty, not {start!r}.") from None
+        try:
+            rows = tuple(int(row) for row in rows.split(":")) if rows else None
+        except ValueError:
+            rows = ()
+        if rows is not None and len(rows) != 2:
+            raise ChronovizError(
+                f"'units shown' is first:stop, positions in the chosen order (e.g. 0:100), or empty for all; "
+                f"not {self.unit_rows.value!r}."
+            )
+        return SourceSpec(
+            "spikes",
+            str(folder),
+            good_only=self.good_only.value or None,
+            order=self.unit_order.value,
+            start=start,
+            rows=rows,
+        )
+
     def _source_choices(self, *_) -> list[tuple[str, int]]:
         """One line per listed source: its kind, name and how it sits on the video."""
         session = self.session
         lines = session.scene.alignment_lines if session is not None else []
+        clocks = [spikes.clock for spikes in session.scene.sources.spikes] if session is not None else []
         n_signals = sum(listed.kind == "signals" for listed in self.listed)
         seen = {"signals": 0, "pose": n_signals}  # the lines are the signals', then the poses'
         choices = []
@@ -327,6 +387,8 @@ class ChronovizWidget(ScrollingContainer):
             position = seen.get(listed.kind, 0)
             seen[listed.kind] = position + 1
             how = _how_line(listed, position, lines)
+            if listed.kind == "spikes" and position < len(clocks) and clocks[position]:
+                how = clocks[position]  # where a sorting's sample 0 sits: its recording's start, or given
             choices.append((f"{KIND_NAMES[listed.kind]}: {listed.name} ({how})", index))
         return choices
 
@@ -475,12 +537,15 @@ class ChronovizWidget(ScrollingContainer):
         """Signal and pose layers opened in the viewer (drag and drop) become sources of the chosen video, each
         checked first; a layer added before is replaced, not drawn twice."""
         opened = [
-            (layer, {"signal": "signals", "pose": "pose"}[layer.metadata[METADATA_KEY]["kind"]])
+            (layer, OPENED_KINDS[layer.metadata[METADATA_KEY]["kind"]])
             for layer in self.viewer.layers
-            if layer.metadata.get(METADATA_KEY, {}).get("kind") in ("signal", "pose")
+            if layer.metadata.get(METADATA_KEY, {}).get("kind") in OPENED_KINDS
         ]
         if not opened:
-            show_error("No signal or pose layers are open: drop signal or pose files on the viewer first.")
+            show_error(
+                "No signal, pose or spikes layers are open: drop signal or pose files, or a phy / Kilosort folder, on "
+                "the viewer first."
+            )
             return
         video_layer = self._attachable_layer()
         if video_layer is None:
@@ -498,7 +563,7 @@ class ChronovizWidget(ScrollingContainer):
         name; None after an error notification when its table holds no signal."""
         info = layer.metadata[METADATA_KEY]
         path = info.get("path")
-        if path and Path(path).is_file():
+        if path and Path(path).exists():
             return SourceSpec(kind, path)
         name = f"{KIND_NAMES[kind]} layer {layer.name!r}"
         if "n_samples" in info:  # a recording kept on disk: the layer holds none of its samples
@@ -572,6 +637,8 @@ class ChronovizWidget(ScrollingContainer):
         for control in (self.mode, self.ratio, self.offset):
             control.visible = kind in ("signals", "pose")
         self.file.filter = file_filter(kind)
+        for control in (self.phy_folder, self.good_only, self.unit_order, self.spikes_start, self.unit_rows):
+            control.visible = kind == "spikes"
         self.nwb_part.reset_choices()
         self.nwb_part.visible = bool(self.nwb_part.choices)
 
@@ -597,7 +664,12 @@ class ChronovizWidget(ScrollingContainer):
         if index is None or not isinstance(self.listed[index], SourceSpec):
             return
         spec = self.listed[index]
-        self.kind.value, self.file.value = spec.kind, spec.path
+        folder = spec.kind == "spikes" and Path(spec.path).is_dir()
+        self.kind.value, self.file.value = spec.kind, "" if folder else spec.path
+        self.phy_folder.value = spec.path if folder else ""
+        self.good_only.value, self.unit_order.value = bool(spec.good_only), spec.order or "id"
+        self.spikes_start.value = "" if spec.start is None else f"{spec.start:g}"
+        self.unit_rows.value = "" if spec.rows is None else "{}:{}".format(*spec.rows)
         self.key.value, self.time_column.value = spec.key or "", spec.time_column or ""
         self.time_unit.value = spec.time_unit or FROM_NAME
         self.rate.value = spec.rate or 0.0
@@ -635,6 +707,9 @@ class ChronovizWidget(ScrollingContainer):
             show_warning(f"{spec.name}: {in_words(doubt.message, 'dock')}")
         if alignment is not None:
             show_info(f"{spec.name}: {alignment.message}")
+        elif spec.kind == "spikes":
+            spikes = spec.read()
+            show_info(f"{spec.name}: {spikes.n_units} units" + (f", {spikes.clock}" if spikes.clock else ""))
         return True
 
     def _attach_listed(self, listed: list[Listed], failure: str = "", selected: Listed | None = None) -> bool:
@@ -801,8 +876,11 @@ class ChronovizWidget(ScrollingContainer):
 def file_filter(kind: str) -> str:
     """The file dialog's filter for a source of `kind`: the files its reader opens, then any file (the readers tell
     headerless binary, NWB parts and other files by their contents and options)."""
-    registered = {"signals": "timeseries", "pose": "pose", "events": "events", "intervals": "intervals"}[kind]
-    extra = {"signals": (".nwb", *RAW_BINARY_SUFFIXES), "intervals": (".nwb",)}.get(kind, ())
+    # a spike table is read as an events table is (a time and a unit per row), or from NWB units or .npy pairs
+    registered = {"signals": "timeseries", "pose": "pose", "events": "events", "intervals": "intervals"}
+    registered = registered.get(kind, "events")
+    extra = {"signals": (".nwb", *RAW_BINARY_SUFFIXES), "intervals": (".nwb",), "spikes": (".nwb", ".npy")}
+    extra = extra.get(kind, ())
     kinds = FILE_KINDS[registered]
     shown = patterns((*kinds.suffixes, *kinds.file_names, *extra))
     return f"{KIND_NAMES[kind]} files ({' '.join(shown)});;all files (*)"
