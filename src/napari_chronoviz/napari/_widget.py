@@ -876,9 +876,8 @@ class ChronovizWidget(ScrollingContainer):
 def file_filter(kind: str) -> str:
     """The file dialog's filter for a source of `kind`: the files its reader opens, then any file (the readers tell
     headerless binary, NWB parts and other files by their contents and options)."""
-    # a spike table is read as an events table is (a time and a unit per row), or from NWB units or .npy pairs
-    registered = {"signals": "timeseries", "pose": "pose", "events": "events", "intervals": "intervals"}
-    registered = registered.get(kind, "events")
+    # events, and spikes: a spike table is read as an events table is (a time and a unit per row)
+    registered = {"signals": "timeseries", "pose": "pose", "intervals": "intervals"}.get(kind, "events")
     extra = {"signals": (".nwb", *RAW_BINARY_SUFFIXES), "intervals": (".nwb",), "spikes": (".nwb", ".npy")}
     extra = extra.get(kind, ())
     kinds = FILE_KINDS[registered]
