@@ -9,7 +9,7 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose, sample_file
 from napari_chronoviz.errors import in_words
-from napari_chronoviz.overlays.plot_slice import thin_per_pixel
+from napari_chronoviz.overlays.plot._slice import thin_per_pixel
 from napari_chronoviz.overlays.primitives import Clip, Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.overlays.style import MAX_BAND_ALPHA
 from napari_chronoviz.render.raster import draw

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..io.disk_samples import ROWS_PER_READ
-from ..io.pyramid import BASE_BIN, BASE_SHIFT, Pyramid, pyramid_of
-from ..io.timeseries import Signal
+from ...io.disk_samples import ROWS_PER_READ
+from ...io.pyramid import BASE_BIN, BASE_SHIFT, Pyramid, pyramid_of
+from ...io.timeseries import Signal
 
 PYRAMID_FROM = 2 * BASE_BIN  # samples per pixel column from which a trace is drawn from the pyramid
 

@@ -1,0 +1,234 @@
+"""The plot panel's lanes: what each holds (channels of traces, a heatmap's signal, a raster's spikes) and its
+y-limits, and their content on the strip: traces thinned per pixel column, heatmap cells, spike ticks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..._times import nominal_rate
+from ...errors import ChronovizError
+from ...io.timeseries import Signal
+from ...timeline import Alignment
+from ..primitives import Image, Polylines, Segments, rgba
+from ..style import palette
+from ._constants import SMOOTHING
+from ._text import file_stem, split_unit
+from ._utils import finite_range, lut_index, moving_extreme, moving_mean
+
+if TYPE_CHECKING:
+    from ._placement import PanelPlacement
+    from .panel import PlotPanel
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """A signal placed on the video's timeline."""
+
+    signal: Signal
+    alignment: Alignment
+
+
+@dataclass(frozen=True, eq=False)
+class Channel:
+    trace: int
+    column: int
+    name: str  # without its unit
+    unit: str
+    color: np.ndarray
+    low: float | np.ndarray  # y-limits: numbers, or one per frame for ylim="window"
+    high: float | np.ndarray
+
+    def limits(panel, frame):
+        """(low, high) at `frame` (an int or an array of frames)."""
+        if np.ndim(panel.low):
+            return panel.low[frame], panel.high[frame]
+        return panel.low, panel.high
+
+
+@dataclass(frozen=True)
+class Lane:
+    kind: str  # "lines", "heatmap" or "raster"
+    channels: tuple[int, ...] = ()  # lines: indices into `PlotPanel.channels`
+    source: int = -1  # heatmap: the trace; raster: the spike source
+
+
+@dataclass(frozen=True, eq=False)
+class Heatmap:
+    name: str
+    unit: str
+    low: float | np.ndarray
+    high: float | np.ndarray
+
+
+def heatmap_traces(panel: PlotPanel) -> list[int]:
+    names = [Path(trace.signal.source).name for trace in panel.traces]
+    chosen = []
+    for given in panel.style.heatmaps:
+        if isinstance(given, (int, np.integer)) and 0 <= given < len(panel.traces):
+            chosen.append(int(given))
+        elif given in names or given in [Path(name).stem for name in names]:
+            chosen.append(next(i for i, name in enumerate(names) if given in (name, Path(name).stem)))
+        else:
+            raise ChronovizError(
+                f"heatmaps={list(panel.style.heatmaps)}: {given!r} names no signal; give signals "
+                f"by position (0..{len(panel.traces) - 1}) or file name ({names})."
+            )
+    return sorted(set(chosen))
+
+
+def channels_of(panel: PlotPanel, heatmap_indices: list[int]) -> list[Channel]:
+    lines = [(index, trace) for index, trace in enumerate(panel.traces) if index not in heatmap_indices]
+    colors = palette(sum(trace.signal.n_channels for _, trace in lines))
+    ylim = panel.style.ylim
+    ranges = {index: panel.slicers[index].channel_ranges(slice(None)) for index, _ in lines}
+    global_range = finite_range(np.concatenate([np.r_[low, high] for low, high in ranges.values()] or [[]]))
+    channels = []
+    for index, trace in lines:
+        for column, full_name in enumerate(trace.signal.names):
+            if ylim == "window":
+                low, high = window_limits(panel, index, [column])
+            elif isinstance(ylim, str):
+                own = np.r_[ranges[index][0][column], ranges[index][1][column]]
+                low, high = global_range if ylim == "global" else finite_range(own)
+            else:
+                low, high = map(float, ylim)
+            name, unit = split_unit(full_name)
+            channels.append(Channel(index, column, name, unit, colors[len(channels)], low, high))
+    return channels
+
+
+def heatmap_of(panel: PlotPanel, index: int) -> Heatmap:
+    trace, ylim = panel.traces[index], panel.style.ylim
+    if ylim == "window":
+        low, high = window_limits(panel, index, slice(None))
+    elif isinstance(ylim, str):
+        low, high = finite_range(np.concatenate(panel.slicers[index].channel_ranges(slice(None))))
+    else:
+        low, high = map(float, ylim)
+    name, unit = split_unit(file_stem(trace.signal.source) or "heatmap")
+    return Heatmap(name, unit, low, high)
+
+
+def lanes_of(panel: PlotPanel, heatmap_indices: list[int]) -> list[Lane]:
+    lanes: list[Lane] = []
+    for index in range(len(panel.traces)):
+        if index in heatmap_indices:
+            lanes.append(Lane("heatmap", source=index))
+            continue
+        mine = tuple(i for i, channel in enumerate(panel.channels) if channel.trace == index)
+        if panel.style.plot_layout != "overlay":
+            lanes.extend(Lane("lines", (i,)) for i in mine)
+        elif not any(lane.kind == "lines" for lane in lanes):  # one axis for every channel, at the first's place
+            lanes.append(Lane("lines", tuple(range(len(panel.channels)))))
+    return lanes + [Lane("raster", source=index) for index in range(len(panel.spikes))]
+
+
+def window_limits(panel: PlotPanel, index: int, columns):
+    """Per-frame y-limits holding every sample of `columns` of trace `index` in each frame's window, eased
+    over neighbouring frames.
+
+    The least and greatest sample of each window are widened by a moving extreme and then a moving mean
+    over `SMOOTHING` of the window's span: the mean of extremes that each cover the frame still holds
+    the frame's samples, and the limits glide instead of jumping when a peak enters or leaves the window.
+    """
+    slicer = panel.slicers[index]
+    starts, stops = panel.traces[index].alignment.window_bounds(panel.frame_times, panel.left, panel.right)
+    fallback = finite_range(np.concatenate(slicer.channel_ranges(columns)))
+    lows, highs = slicer.range_bounds(starts, stops, columns)
+    reach = 0
+    if len(panel.frame_times) > 1:
+        reach = max(1, int(round(SMOOTHING * (panel.left + panel.right) * nominal_rate(panel.frame_times))))
+    limits = []
+    for per_frame, extreme, default in ((lows, np.min, fallback[0]), (highs, np.max, fallback[1])):
+        per_frame[~np.isfinite(per_frame)] = default
+        eased = moving_mean(moving_extreme(per_frame, reach, extreme), reach)
+        limits.append(extreme([eased, per_frame], axis=0))  # no rounding of the mean may cut a sample off
+    low, high = limits
+    flat = high - low <= 0
+    return np.where(flat, low - 1, low), np.where(flat, high + 1, high)
+
+
+def draw_traces(
+    panel: PlotPanel, lanes: np.ndarray, place: PanelPlacement, reach, shift: float, frame: int
+) -> Polylines:
+    """The channels of `lanes` from the sample before `reach[0]` to the one after `reach[1]`, thinned to
+    two points per strip pixel (by value, then clipped to the lane)."""
+    paths, colors = [], []
+    drawn = [(i, index) for index in lanes for i in panel.lanes[index].channels]
+    if not drawn:
+        return Polylines(paths, np.zeros((0, 4)), panel.style.line_width)
+    per_second = panel.pixels_per_second(place.lanes[lanes[0]])  # the lanes of a column share their x
+    pieces = {}
+    for trace in sorted({panel.channels[i].trace for i, _ in drawn}):  # each trace's channels read together
+        times = panel.traces[trace].alignment.sample_times
+        first = max(int(times.searchsorted(reach[0], "left")) - 1, 0)
+        stop = min(int(times.searchsorted(reach[1], "right")) + 1, len(times))
+        mine = [i for i, _ in drawn if panel.channels[i].trace == trace]
+        columns = [panel.channels[i].column for i in mine]
+        thinned = panel.slicers[trace].thinned_paths(columns, times, first, stop, panel.strip_start, per_second)
+        pieces.update(zip(mine, thinned))
+    for i, index in drawn:
+        channel, lane = panel.channels[i], place.lanes[index]
+        for piece in pieces[i]:
+            paths.append(np.column_stack([piece[:, 0] + shift, panel.y_of(channel, piece[:, 1], lane, frame)]))
+            colors.append(channel.color)
+    return Polylines(paths, rgba(colors) if paths else np.zeros((0, 4)), panel.style.line_width)
+
+
+def draw_heatmap(panel: PlotPanel, trace_index: int, lane: np.ndarray, start: int, stop: int, frame: int) -> Image:
+    """Channels x time as colors, one cell per channel and strip pixel `start` to `stop`: the mean of the
+    samples in the pixel (its edges on the pyramid's bins when it holds many, `SignalSlicer.column_edges`), or
+    the nearest sample where samples are sparser than pixels; transparent outside the data."""
+    trace, heatmap = panel.traces[trace_index], panel.heatmaps[trace_index]
+    sample_times = trace.alignment.sample_times
+    n_columns = stop - start
+    edges = panel.strip_start + np.arange(start, stop + 1) / panel.pixels_per_second(lane)
+    centers = (edges[:-1] + edges[1:]) / 2
+    bins = panel.slicers[trace_index].column_edges(
+        sample_times.searchsorted(edges), trace.alignment.sample_rate / panel.pixels_per_second(lane)
+    )
+    dense = np.diff(bins) >= 2
+    means = panel.slicers[trace_index].column_means(np.where(dense, bins[:-1], 0), np.where(dense, bins[1:], 0))
+    after = (
+        np.clip(sample_times.searchsorted(centers), 1, len(sample_times) - 1)
+        if len(sample_times) > 1
+        else np.zeros(n_columns, int)
+    )
+    before = np.maximum(after - 1, 0)
+    nearest = np.where(np.abs(sample_times[before] - centers) <= np.abs(sample_times[after] - centers), before, after)
+    values = means
+    if not dense.all():
+        values[~dense] = trace.signal.values[nearest[~dense]]
+    half_step = 0.5 / trace.alignment.sample_rate if len(sample_times) > 1 else 0.5
+    inside = (centers >= sample_times[0] - half_step) & (centers <= sample_times[-1] + half_step)
+    low, high = heatmap.low, heatmap.high
+    if np.ndim(low):
+        low, high = low[frame], high[frame]
+    pixels = panel.colormap[lut_index(values, low, high)]
+    pixels[~(np.isfinite(values) & inside[:, None]), 3] = 0
+    return Image(np.array([lane[0], lane[1] + 1, lane[0] + n_columns, lane[3] - 1]), pixels.transpose(1, 0, 2))
+
+
+def draw_rasters(panel: PlotPanel, lanes: np.ndarray, place: PanelPlacement, reach, shift: float) -> Segments:
+    """A tick per spike, a row per unit."""
+    starts, ends = [], []
+    for index in lanes:
+        lane, box = panel.lanes[index], place.lanes[index]
+        if lane.kind != "raster":
+            continue
+        spikes = panel.spikes[lane.source]
+        first = np.searchsorted(spikes.times, reach[0], side="left")
+        stop = np.searchsorted(spikes.times, reach[1], side="right")
+        xs = panel.strip_x(spikes.times[first:stop], box) + shift
+        row = (box[3] - box[1] - 2) / max(spikes.n_units, 1)
+        tops = box[1] + 1 + spikes.units[first:stop] * row + row * 0.15
+        starts.append(np.column_stack([xs, tops]))
+        ends.append(np.column_stack([xs, tops + max(row * 0.7, 1.0)]))
+    if not starts:
+        return Segments(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros((0, 4)))
+    starts, ends = np.concatenate(starts), np.concatenate(ends)
+    return Segments(starts, ends, rgba([panel.style.text_color] * len(starts)).reshape(-1, 4), 1.0)
