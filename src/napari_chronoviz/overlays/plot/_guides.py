@@ -29,8 +29,8 @@ class GutterLine(NamedTuple):
     changes: bool  # shows a current value: drawn on every frame
 
     @property
-    def text(panel) -> str:
-        return f"{panel.name} {panel.value}".strip()
+    def text(self) -> str:
+        return f"{self.name} {self.value}".strip()
 
 
 def gutter_lines(

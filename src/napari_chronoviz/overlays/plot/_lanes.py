@@ -42,11 +42,11 @@ class Channel:
     low: float | np.ndarray  # y-limits: numbers, or one per frame for ylim="window"
     high: float | np.ndarray
 
-    def limits(panel, frame):
+    def limits(self, frame):
         """(low, high) at `frame` (an int or an array of frames)."""
-        if np.ndim(panel.low):
-            return panel.low[frame], panel.high[frame]
-        return panel.low, panel.high
+        if np.ndim(self.low):
+            return self.low[frame], self.high[frame]
+        return self.low, self.high
 
 
 @dataclass(frozen=True)

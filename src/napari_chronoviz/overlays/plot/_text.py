@@ -14,21 +14,21 @@ from ._constants import MIN_TEXT, SCALE_TEXT, SMALL_TEXT, UNIT_SUFFIX
 class TextBatch:
     """Texts gathered by size and anchor, so a frame draws a few `Texts` rather than one per string."""
 
-    def __init__(panel):
-        panel.groups: dict[tuple, tuple[list, list, list]] = {}
+    def __init__(self):
+        self.groups: dict[tuple, tuple[list, list, list]] = {}
 
-    def add(panel, x: float, y: float, text: str, color, size: float, anchor: str = "left") -> None:
+    def add(self, x: float, y: float, text: str, color, size: float, anchor: str = "left") -> None:
         if not text:
             return
-        positions, strings, colors = panel.groups.setdefault((float(size), anchor), ([], [], []))
+        positions, strings, colors = self.groups.setdefault((float(size), anchor), ([], [], []))
         positions.append((float(x), float(y)))
         strings.append(text)
         colors.append(np.asarray(color, dtype=float))
 
-    def items(panel) -> list[Texts]:
+    def items(self) -> list[Texts]:
         return [
             Texts(np.array(positions), strings, rgba(colors), size, anchor)
-            for (size, anchor), (positions, strings, colors) in panel.groups.items()
+            for (size, anchor), (positions, strings, colors) in self.groups.items()
         ]
 
 

@@ -9,17 +9,17 @@ from ..style import Style, palette
 
 
 class Fader:
-    """Faint colors for the panel: on an opaque panel, the opaque color they give over its background (the
+    """Faint colors for the self: on an opaque self, the opaque color they give over its background (the
     same pixels, and drawn without a blend); over the video, translucent."""
 
-    def __init__(panel, style: Style, inset: bool):
-        panel.background = None if inset or style.panel_color[3] < 1 else np.asarray(style.panel_color[:3])
+    def __init__(self, style: Style, inset: bool):
+        self.background = None if inset or style.panel_color[3] < 1 else np.asarray(style.panel_color[:3])
 
-    def __call__(panel, colors, alpha: float) -> np.ndarray:
+    def __call__(self, colors, alpha: float) -> np.ndarray:
         colors = rgba(colors).reshape(-1, 4)
-        if panel.background is None:
+        if self.background is None:
             return rgba(colors, alpha).reshape(-1, 4)
-        return rgba(colors[:, :3] * alpha + panel.background * (1 - alpha))
+        return rgba(colors[:, :3] * alpha + self.background * (1 - alpha))
 
 
 def from_the_end(count: int) -> np.ndarray:
