@@ -368,3 +368,47 @@ def test_a_zoomed_out_heatmap_reads_no_sample_of_the_file(tmp_path):
     box = scene.layout.panel_box
     image = next(item for item in scene.plot.strip_geometry(0, 0, 1500, box, frame=10).items if isinstance(item, Image))
     assert counting.rows <= 2 and image.pixels.shape[1] == 1500  # columns past the data's ends: their nearest sample
+
+
+@pytest.mark.parametrize("window", [6.0, 0.05])  # zoomed out: from the pyramid; zoomed in: the samples themselves
+def test_a_dense_lane_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(tmp_path, window):
+    values = recording(400_000, 24)
+    np.save(tmp_path / "probe.npy", values)
+    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
+    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
+    video = fake_video(len(values) / RATE)
+    options = {"window": window, "alignment": {"mode": "stretch"}, "style": {"dense": [0]}}
+    disk_scene, memory_scene = (build_scene(video, signals=signal, **options) for signal in (on_disk, in_memory))
+    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    for name in ("baselines", "spread"):  # from exact bin extremes on disk, from every sample in memory
+        np.testing.assert_array_equal(
+            getattr(disk_scene.plot.dense[0], name), getattr(memory_scene.plot.dense[0], name)
+        )
+    box = disk_scene.layout.panel_box
+    for frame in (0, 3, 90, 251, len(video.frame_times) - 1):
+        drawn = [
+            draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
+            for scene in (disk_scene, memory_scene)
+        ]
+        np.testing.assert_array_equal(drawn[0], drawn[1])
+    paths = [traces(scene.plot.strip_geometry(0, 0, 2000, box, frame=90)) for scene in (disk_scene, memory_scene)]
+    assert len(paths[0]) == len(paths[1]) >= 24
+    for a, b in zip(*paths):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_zoomed_out_dense_lane_reads_a_few_rows_per_pixel_column_not_the_window(tmp_path):
+    values = recording(600_000, 64)
+    np.save(tmp_path / "probe.npy", values)
+    signal = read_timeseries(tmp_path / "probe.npy")
+    scene = build_scene(
+        fake_video(len(values) / RATE), signals=signal, window=6.0, alignment={"mode": "stretch"}, style={"dense": 0}
+    )
+    counting = Counting(signal.values.raw)
+    object.__setattr__(signal.values, "raw", counting)
+    geometry = scene.plot.geometry(150, scene.layout.panel_box)
+    paths = [path for item in geometry.of_type(Polylines) for path in item.paths]
+    lane = scene.plot.placement(scene.layout.panel_box).lanes[0]
+    pixel_columns = lane[2] - lane[0] + 2 * 8 + 2  # the strip drawn reaches 8 pixels past each end
+    assert len(paths) == 64 and max(len(path) for path in paths) <= 2 * pixel_columns
+    assert 0 < counting.rows < 0.25 * 12 * RATE  # edges of pixel columns only, not the window

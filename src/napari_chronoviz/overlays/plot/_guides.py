@@ -10,7 +10,19 @@ import numpy as np
 
 from ..primitives import Geometry, Image, Points, Rectangles, Segments, rgba, text_width
 from ._constants import GRID_ALPHA, MIN_TEXT, NAME_AND_VALUE, PADDING, SCALE_ROWS, SCALE_TEXT, TICK, VALUE_RESERVE
-from ._text import TextBatch, file_stem, fit, fit_line, fit_number, format_tick, format_time, format_value, wrapped
+from ._lanes import row_centers
+from ._text import (
+    TextBatch,
+    file_stem,
+    fit,
+    fit_line,
+    fit_number,
+    format_tick,
+    format_time,
+    format_value,
+    split_unit,
+    wrapped,
+)
 from ._utils import Fader
 
 if TYPE_CHECKING:
@@ -44,6 +56,15 @@ def gutter_lines(
     text_color = np.asarray(style.text_color)
     if lane.kind == "heatmap":
         return [GutterLine(panel.heatmaps[lane.source].name, "", font, text_color, False)]
+    if lane.kind == "dense":
+        dense, n_channels = panel.dense[lane.source], panel.traces[lane.source].signal.n_channels
+        return [
+            GutterLine(dense.name, "", font, text_color, False),
+            GutterLine(f"{n_channels} channels", "", small, text_color, False),
+            GutterLine(
+                f"{format_tick(dense.spread)} {dense.unit}/row".replace(" /", "/"), "", small, text_color, False
+            ),
+        ]
     if lane.kind == "raster":
         spikes = panel.spikes[lane.source]
         name = file_stem(spikes.source) or "spikes"
@@ -90,9 +111,9 @@ def scale_labels(panel: PlotPanel, lane: Lane, frame: int | None) -> tuple[str, 
     if lane.kind == "raster":
         names = panel.spikes[lane.source].names
         return (names[0], names[-1]) if names else None
-    if lane.kind == "heatmap":
-        names = panel.traces[lane.source].signal.names
-        return names[0], names[-1]
+    if lane.has_rows:  # the rows' names, thinned to those that fit (`named_rows`): as wide as the widest
+        widest = max(row_names(panel, lane), key=len)
+        return widest, widest
     channels = [panel.channels[i] for i in lane.channels]
     if frame is None:
         lows, highs = zip(*[(np.min(c.low), np.max(c.high)) for c in channels])
@@ -103,6 +124,26 @@ def scale_labels(panel: PlotPanel, lane: Lane, frame: int | None) -> tuple[str, 
         return None
     low, high = limits.pop()
     return format_tick(high), format_tick(low)
+
+
+def row_names(panel: PlotPanel, lane: Lane) -> list[str]:
+    """The channels' names of a heatmap or dense lane, top row first, without their unit."""
+    return [split_unit(name)[0] for name in panel.traces[lane.source].signal.names]
+
+
+def named_rows(centers: np.ndarray, box: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows (at y `centers`) of a lane in `box` are named, and their names' baselines: the first row, then
+    every few rows, as many as names of `size` fit one above the other; a name stays inside the lane (the row's
+    tick shows its place) and one that would crowd the name above it is left out."""
+    spacing = centers[1] - centers[0] if len(centers) > 1 else np.inf
+    every = max(1, math.ceil(size * 1.4 / spacing))
+    rows = np.arange(0, len(centers), every)
+    baselines = np.clip(centers[rows] + size / 2, box[1] + size, box[3])
+    kept = [0] if len(rows) else []
+    for index in range(1, len(rows)):
+        if baselines[index] - baselines[kept[-1]] >= size * 1.4:
+            kept.append(index)
+    return rows[kept], baselines[kept]
 
 
 def scale_width(panel: PlotPanel, lane: Lane, height: float, small: float) -> float:
@@ -219,11 +260,22 @@ def draw_axes(
         labels = scale_labels(panel, lane, 0 if frame is None else frame)
         if labels is None or place.scale_width == 0 or box[3] - box[1] < SCALE_ROWS * scale_size:
             continue
+        label_x = box[0] - TICK - 2
+        if lane.has_rows:  # a tick and a name at each row that has room for one
+            centers = row_centers(panel, lane, box)
+            named, baselines = named_rows(centers, box, scale_size)
+            starts += [(box[0], box[1])] + [(box[0] - TICK, centers[row]) for row in named]
+            ends += [(box[0], box[3])] + [(box[0], centers[row]) for row in named]
+            if (frame is None) == panel.scrolls:
+                names = row_names(panel, lane)
+                for row, baseline in zip(named, baselines):
+                    label = fit(names[row], place.scale_width - TICK - 3, scale_size)
+                    texts.add(label_x, baseline, label, color, scale_size, "right")
+            continue
         inner = (box[1] + PADDING, box[3] - PADDING) if lane.kind == "lines" else (box[1] + 1, box[3] - 1)
         starts += [(box[0], box[1]), (box[0] - TICK, inner[0]), (box[0] - TICK, inner[1])]
         ends += [(box[0], box[3]), (box[0], inner[0]), (box[0], inner[1])]
         if (frame is None) == panel.scrolls:
-            label_x = box[0] - TICK - 2
             shorten = fit_number if lane.kind == "lines" else fit  # limits, or the first and last row's names
             top_label, bottom_label = (shorten(label, place.scale_width - TICK - 3, scale_size) for label in labels)
             texts.add(label_x, box[1] + scale_size, top_label, color, scale_size, "right")

@@ -15,7 +15,7 @@ from ...io.timeseries import Signal
 from ...timeline import Alignment
 from ..primitives import Image, Polylines, Segments, rgba
 from ..style import palette
-from ._constants import SMOOTHING
+from ._constants import PADDING, ROWS_PER_SWING, SMOOTHING
 from ._text import file_stem, split_unit
 from ._utils import finite_range, lut_index, moving_extreme, moving_mean
 
@@ -51,9 +51,14 @@ class Channel:
 
 @dataclass(frozen=True)
 class Lane:
-    kind: str  # "lines", "heatmap" or "raster"
+    kind: str  # "lines", "heatmap", "dense" or "raster"
     channels: tuple[int, ...] = ()  # lines: indices into `PlotPanel.channels`
-    source: int = -1  # heatmap: the trace; raster: the spike source
+    source: int = -1  # heatmap, dense: the trace; raster: the spike source
+
+    @property
+    def has_rows(self) -> bool:
+        """Whether the lane shows a row per channel (heatmap, dense), named on its y axis."""
+        return self.kind in ("heatmap", "dense")
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,24 +69,27 @@ class Heatmap:
     high: float | np.ndarray
 
 
-def heatmap_traces(panel: PlotPanel) -> list[int]:
+def chosen_traces(panel: PlotPanel, option: str) -> list[int]:
+    """The traces a style option that lists signals (`heatmaps`, `dense`) names, by position or file name."""
     names = [Path(trace.signal.source).name for trace in panel.traces]
+    given_items = getattr(panel.style, option)
     chosen = []
-    for given in panel.style.heatmaps:
+    for given in given_items:
         if isinstance(given, (int, np.integer)) and 0 <= given < len(panel.traces):
             chosen.append(int(given))
         elif given in names or given in [Path(name).stem for name in names]:
             chosen.append(next(i for i, name in enumerate(names) if given in (name, Path(name).stem)))
         else:
             raise ChronovizError(
-                f"heatmaps={list(panel.style.heatmaps)}: {given!r} names no signal; give signals "
+                f"{option}={list(given_items)}: {given!r} names no signal; give signals "
                 f"by position (0..{len(panel.traces) - 1}) or file name ({names})."
             )
     return sorted(set(chosen))
 
 
-def channels_of(panel: PlotPanel, heatmap_indices: list[int]) -> list[Channel]:
-    lines = [(index, trace) for index, trace in enumerate(panel.traces) if index not in heatmap_indices]
+def channels_of(panel: PlotPanel, own_lanes: set[int]) -> list[Channel]:
+    """The channels drawn as lines: those of every trace but the ones with a lane of their own (`own_lanes`)."""
+    lines = [(index, trace) for index, trace in enumerate(panel.traces) if index not in own_lanes]
     colors = palette(sum(trace.signal.n_channels for _, trace in lines))
     ylim = panel.style.ylim
     ranges = {index: panel.slicers[index].channel_ranges(slice(None)) for index, _ in lines}
@@ -113,11 +121,35 @@ def heatmap_of(panel: PlotPanel, index: int) -> Heatmap:
     return Heatmap(name, unit, low, high)
 
 
-def lanes_of(panel: PlotPanel, heatmap_indices: list[int]) -> list[Lane]:
+@dataclass(frozen=True, eq=False)
+class Dense:
+    """A dense lane's signal: channel k's baseline sits on row k's centre, and `spread` (in `unit`) spans a row."""
+
+    name: str
+    unit: str
+    baselines: np.ndarray  # per channel, in its unit: the value drawn on its row's centre
+    spread: float
+
+
+def dense_of(panel: PlotPanel, index: int) -> Dense:
+    """Trace `index` as a dense lane: each channel's baseline, and one scale for all: the style's `dense_scale`,
+    else `ROWS_PER_SWING` times the channels' typical peak-to-peak over a pyramid bin
+    (`SignalSlicer.baselines_and_swing`), so a channel's usual trace keeps within half its row."""
+    signal = panel.traces[index].signal
+    baselines, swing = panel.slicers[index].baselines_and_swing()
+    typical = ROWS_PER_SWING * swing
+    units = {split_unit(name)[1] for name in signal.names}
+    name = split_unit(file_stem(signal.source) or "channels")[0]
+    return Dense(name, units.pop() if len(units) == 1 else "", baselines, float(panel.style.dense_scale or typical))
+
+
+def lanes_of(panel: PlotPanel, kinds: dict[int, str]) -> list[Lane]:
+    """The lanes in the signals' order (a lane of its own per trace in `kinds`: "heatmap" or "dense"), then a
+    raster per spike source."""
     lanes: list[Lane] = []
     for index in range(len(panel.traces)):
-        if index in heatmap_indices:
-            lanes.append(Lane("heatmap", source=index))
+        if index in kinds:
+            lanes.append(Lane(kinds[index], source=index))
             continue
         mine = tuple(i for i, channel in enumerate(panel.channels) if channel.trace == index)
         if panel.style.plot_layout != "overlay":
@@ -211,6 +243,38 @@ def draw_heatmap(panel: PlotPanel, trace_index: int, lane: np.ndarray, start: in
     pixels = panel.colormap[lut_index(values, low, high)]
     pixels[~(np.isfinite(values) & inside[:, None]), 3] = 0
     return Image(np.array([lane[0], lane[1] + 1, lane[0] + n_columns, lane[3] - 1]), pixels.transpose(1, 0, 2))
+
+
+def row_centers(panel: PlotPanel, lane: Lane, box: np.ndarray) -> np.ndarray:
+    """The y of each channel's row in a heatmap or dense `lane` drawn in `box`, first channel on top."""
+    inset = 1 if lane.kind == "heatmap" else PADDING  # a heatmap's image fills its lane but a pixel each side
+    top, bottom = box[1] + inset, box[3] - inset
+    n_rows = panel.traces[lane.source].signal.n_channels
+    return top + (np.arange(n_rows) + 0.5) * (bottom - top) / n_rows
+
+
+def draw_dense(panel: PlotPanel, index: int, box: np.ndarray, reach, shift: float) -> Polylines:
+    """Every channel of dense lane `index` from the sample before `reach[0]` to the one after `reach[1]`, on its
+    row: thinned to two points per strip pixel as the lines' traces are (by value, then placed and clipped to
+    the lane), so a recording on disk is drawn from its pyramid."""
+    lane = panel.lanes[index]
+    trace, dense = panel.traces[lane.source], panel.dense[lane.source]
+    times = trace.alignment.sample_times
+    first = max(int(times.searchsorted(reach[0], "left")) - 1, 0)
+    stop = min(int(times.searchsorted(reach[1], "right")) + 1, len(times))
+    columns = list(range(trace.signal.n_channels))
+    thinned = panel.slicers[lane.source].thinned_paths(
+        columns, times, first, stop, panel.strip_start, panel.pixels_per_second(box)
+    )
+    centers = row_centers(panel, lane, box)
+    per_unit = (centers[1] - centers[0] if len(centers) > 1 else box[3] - box[1] - 2 * PADDING) / dense.spread
+    paths = [
+        np.column_stack([piece[:, 0] + shift, np.clip(center - (piece[:, 1] - baseline) * per_unit, box[1], box[3])])
+        for pieces, center, baseline in zip(thinned, centers, dense.baselines)
+        for piece in pieces
+    ]
+    colors = rgba([panel.style.text_color] * len(paths)).reshape(-1, 4)
+    return Polylines(paths, colors, panel.style.line_width)
 
 
 def draw_rasters(panel: PlotPanel, lanes: np.ndarray, place: PanelPlacement, reach, shift: float) -> Segments:

@@ -63,6 +63,8 @@ def lane_need(panel: PlotPanel, lane: Lane, font: float, small: float) -> float:
     scale = SCALE_ROWS * small * SCALE_TEXT
     if lane.kind == "heatmap":  # name, colorbar, its limits (see `draw_colorbar`)
         return max(font + 9 + small * 0.9 * 1.6, scale)
+    if lane.kind == "dense":  # name, channels, scale
+        return max(font + 2 * small + 8, scale)
     if lane.kind == "raster":
         return max(font + small + 6, scale)
     if len(lane.channels) > 1:  # a legend line per channel
@@ -147,7 +149,7 @@ def placement_in(panel: PlotPanel, box: np.ndarray) -> PanelPlacement:
 
 def lane_weight(panel: PlotPanel, lane: Lane) -> float:
     """A lane's height relative to a one-channel lane's."""
-    if lane.kind == "heatmap":
+    if lane.has_rows:
         return float(np.clip(panel.traces[lane.source].signal.n_channels / 8, 2, 5))
     if lane.kind == "raster":
         return float(np.clip(panel.spikes[lane.source].n_units / 8, 2, 5))

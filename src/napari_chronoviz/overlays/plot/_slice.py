@@ -9,6 +9,7 @@ without reading the window: the exact extremes and sums of any range from a few 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from ...io.pyramid import BASE_BIN, BASE_SHIFT, Pyramid, pyramid_of
 from ...io.timeseries import Signal
 
 PYRAMID_FROM = 2 * BASE_BIN  # samples per pixel column from which a trace is drawn from the pyramid
+BASELINE_PARTS = 64  # pyramid bins, spread over a recording, that give a dense lane's baselines and scale
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +47,31 @@ class SignalSlicer:
         values = np.asarray(self.signal.values)[:, columns]
         finite = np.where(np.isfinite(values), values, np.nan)
         return np.fmin.reduce(finite, axis=0), np.fmax.reduce(finite, axis=0)
+
+    def baselines_and_swing(self) -> tuple[np.ndarray, float]:
+        """Where each channel sits and how far it swings over a short while, for a dense lane: the median over
+        `BASELINE_PARTS` pyramid bins spread evenly over the recording of each bin's middle ((least + greatest) / 2)
+        per channel, and the median over those bins and every channel of a bin's peak-to-peak (1.0 when that is 0
+        or unknown).
+
+        Medians, so an artefact in a few bins moves neither. Whole bins, so their extremes come exact from the
+        pyramid, with no read of the file, and in memory alike."""
+        n_bins = max(self.signal.n_samples >> BASE_SHIFT, 1)
+        starts = np.unique(np.linspace(0, n_bins - 1, min(BASELINE_PARTS, n_bins)).astype(np.int64)) << BASE_SHIFT
+        stops = np.minimum(starts + BASE_BIN, self.signal.n_samples)
+        if self.pyramid is not None:
+            low, high = self.pyramid.bounds(starts, stops)
+        else:
+            values = np.asarray(self.signal.values[: stops[-1]], dtype=float)
+            finite = np.where(np.isfinite(values), values, np.nan)
+            bounds = np.column_stack([starts, stops]).ravel()[:-1]
+            low, high = np.fmin.reduceat(finite, bounds)[::2], np.fmax.reduceat(finite, bounds)[::2]
+        low, high = np.asarray(low, float), np.asarray(high, float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a channel with no finite sample: its baseline is 0
+            baselines = np.nan_to_num(np.nanmedian((low + high) / 2, axis=0))
+            swing = float(np.nanmedian(high - low)) if np.isfinite(high - low).any() else 0.0
+        return baselines, swing if swing > 0 else 1.0
 
     def range_bounds(self, starts, stops, columns) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) per range `start:stop` over `columns` together: values that hold every finite sample of

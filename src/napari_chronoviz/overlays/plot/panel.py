@@ -26,11 +26,13 @@ from ._lanes import (
     Channel,
     Trace,
     channels_of,
+    chosen_traces,
+    dense_of,
+    draw_dense,
     draw_heatmap,
     draw_rasters,
     draw_traces,
     heatmap_of,
-    heatmap_traces,
     lanes_of,
 )
 from ._placement import PanelPlacement, lane_need, lane_weight, placement_in, rows_around_lanes
@@ -65,12 +67,20 @@ class PlotPanel:
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.traces, self.left, self.right, self.style = traces, float(left), float(right), style
         self.events, self.intervals, self.spikes = events, intervals, tuple(spikes)
-        heatmap_indices = heatmap_traces(self)
+        kinds = {index: "heatmap" for index in chosen_traces(self, "heatmaps")}
+        for index in chosen_traces(self, "dense"):
+            if index in kinds:
+                raise ChronovizError(
+                    f"Signal {index} ({traces[index].signal.source or 'given'}) is listed in both heatmaps and "
+                    "dense: a signal is drawn one way; list it in one of them."
+                )
+            kinds[index] = "dense"
         self.slicers = [SignalSlicer.of(trace.signal) for trace in traces]
-        self.channels = channels_of(self, heatmap_indices)
-        self.heatmaps = {index: heatmap_of(self, index) for index in heatmap_indices}
+        self.channels = channels_of(self, set(kinds))
+        self.heatmaps = {index: heatmap_of(self, index) for index, kind in kinds.items() if kind == "heatmap"}
+        self.dense = {index: dense_of(self, index) for index, kind in kinds.items() if kind == "dense"}
         self.colormap = colormap_table(style.colormap)
-        self.lanes = lanes_of(self, heatmap_indices)
+        self.lanes = lanes_of(self, kinds)
         labels = sorted(set(intervals.labels)) if intervals is not None else []
         self.label_colors = dict(zip(labels, palette(len(labels))[::-1]))
         kinds = sorted(set(events.kinds)) if events is not None else []
@@ -272,8 +282,8 @@ class PlotPanel:
     ) -> Geometry:
         """The strip's content in one column of lanes, pixels `start` to `stop`, drawn from the column's left
         edge: a strip pixel x lands on canvas x `column x0 + x - start`. In drawing order: interval bands,
-        heatmaps, traces, spike rasters, event lines and their labels. Lines and bands reach `SCROLL_MARGIN`
-        pixels past both ends, so a range drawn on its own matches the same pixels of a longer one.
+        heatmaps, dense lanes, traces, spike rasters, event lines and their labels. Lines and bands reach
+        `SCROLL_MARGIN` pixels past both ends, so a range drawn on its own matches the same pixels of a longer one.
         `frame` matters only with `ylim="window"` (its y-limits)."""
         place = self.placement(box)
         edges = place.columns[column]
@@ -290,6 +300,8 @@ class PlotPanel:
         for index in lanes:
             if self.lanes[index].kind == "heatmap":
                 geometry.add(draw_heatmap(self, self.lanes[index].source, place.lanes[index], start, stop, frame))
+            elif self.lanes[index].kind == "dense":
+                geometry.add(draw_dense(self, index, place.lanes[index], reach, shift))
         geometry.add(draw_traces(self, lanes, place, reach, shift, frame))
         geometry.add(draw_rasters(self, lanes, place, reach, shift))
         if self.events is not None:
