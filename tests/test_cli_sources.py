@@ -138,3 +138,15 @@ def test_view_takes_the_same_flags(files, tmp_path, monkeypatch, make_napari_vie
     scene = Session.of(layer).scene
     np.testing.assert_allclose(scene.frame_times, times)
     assert scene.config["sources"]["signals"][0]["time_unit"] == "ms"
+
+
+def test_style_flag_draws_a_probe_as_a_dense_lane(files, exported, tmp_path, capsys):
+    probe = tmp_path / "run_g0_t0.imec0.ap.bin"
+    np.random.default_rng(0).integers(-200, 200, (4 * 3000, 16), dtype=np.int16).tofile(probe)
+    flags = ["--dtype", "int16", "--n-channels", "16", "--rate", "3000", "-o", str(tmp_path / "a.mp4")]
+    style = ["--style", "dense=run_g0_t0.imec0.ap", "dense_scale=40"]
+    assert render(files["video"], "--signals", str(probe), *flags, *style) == 0
+    plot = exported[-1]["scene"].plot
+    assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.dense[0].spread == 40
+    assert render(files["video"], "--signals", str(probe), *flags, "--style", "dense=lfp") == 2
+    assert "dense=['lfp']: 'lfp' names no signal" in capsys.readouterr().err
