@@ -149,4 +149,4 @@ def test_style_flag_draws_a_probe_as_a_dense_lane(files, exported, tmp_path, cap
     plot = exported[-1]["scene"].plot
     assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.dense[0].spread == 40
     assert render(files["video"], "--signals", str(probe), *flags, "--style", "dense=lfp") == 2
-    assert "dense=['lfp']: 'lfp' names no signal" in capsys.readouterr().err
+    assert "--style dense=...: 'lfp' names no signal" in capsys.readouterr().err

@@ -412,3 +412,36 @@ def test_a_zoomed_out_dense_lane_reads_a_few_rows_per_pixel_column_not_the_windo
     pixel_columns = lane[2] - lane[0] + 2 * 8 + 2  # the strip drawn reaches 8 pixels past each end
     assert len(paths) == 64 and max(len(path) for path in paths) <= 2 * pixel_columns
     assert 0 < counting.rows < 0.25 * 12 * RATE  # edges of pixel columns only, not the window
+
+
+def test_the_dock_draws_a_probe_as_a_dense_lane_and_names_a_wrong_signal_in_its_words(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    from napari_chronoviz.napari._layers import Session
+    from napari_chronoviz.testing import make_stamped_video
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    np.save(tmp_path / "probe.npy", recording(90_000, 32))
+    viewer = make_napari_viewer()
+    (video_layer,) = viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value, dock.file.value, dock.rate.value = "signals", tmp_path / "probe.npy", RATE
+    dock.add.clicked()
+    dock.dense_signals.native.setText("prob")  # typing: nothing applied yet
+    assert [lane.kind for lane in dock.session.scene.plot.lanes] == ["lines"] * 32 and not errors
+    dock.dense_signals.native.editingFinished.emit()
+    assert "'dense signals': 'prob' names no signal" in errors[-1] and "style" not in errors[-1]
+    dock.dense_signals.native.setText("probe")
+    dock.dense_signals.native.editingFinished.emit()
+    dock.dense_scale.value = 50.0
+    plot = dock.session.scene.plot
+    assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.dense[0].spread == 50.0
+    shown = dock.session.layers["overlay"].data  # the raster display: the panel as drawn in an export
+    assert np.asarray(shown).any()
+    with dock.dense_scale.changed.blocked():
+        dock.dense_signals.value, dock.dense_scale.value = "", 0.0
+    dock.show_session()  # the dock shows what the session holds again
+    assert (dock.dense_signals.value, dock.dense_scale.value) == ("probe", 50.0)
+    assert Session.of(video_layer).scene.style.dense == ("probe",)

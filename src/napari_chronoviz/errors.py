@@ -81,6 +81,8 @@ ADVICE = {
         "--option KEY=VALUE (and --crf, --preset, ...)",
         "options= of export_video in a script",
     ),
+    "heatmaps": ("heatmaps=[...] (a style option)", "--style heatmaps=...", "'heatmap signals'"),
+    "dense": ("dense=[...] (a style option)", "--style dense=...", "'dense signals'"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
     "pose_key": (
         "give SourceSpec('pose', path, key={value!r}) as that video's pose",

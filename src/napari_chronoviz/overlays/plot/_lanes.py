@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..._times import nominal_rate
-from ...errors import ChronovizError
+from ...errors import ChronovizError, advice
 from ...io.timeseries import Signal
 from ...timeline import Alignment
 from ..primitives import Image, Polylines, Segments, rgba
@@ -81,7 +81,7 @@ def chosen_traces(panel: PlotPanel, option: str) -> list[int]:
             chosen.append(next(i for i, name in enumerate(names) if given in (name, Path(name).stem)))
         else:
             raise ChronovizError(
-                f"{option}={list(given_items)}: {given!r} names no signal; give signals "
+                f"{advice(option)}: {given!r} names no signal; give signals "
                 f"by position (0..{len(panel.traces) - 1}) or file name ({names})."
             )
     return sorted(set(chosen))

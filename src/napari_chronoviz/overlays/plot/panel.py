@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ...errors import ChronovizError
+from ...errors import ChronovizError, advice
 from ...io.labels import Events, Intervals
 from ...io.spikes import Spikes
 from ..primitives import Clip, Geometry, Rectangles, Segments, rgba, text_width
@@ -71,8 +71,8 @@ class PlotPanel:
         for index in chosen_traces(self, "dense"):
             if index in kinds:
                 raise ChronovizError(
-                    f"Signal {index} ({traces[index].signal.source or 'given'}) is listed in both heatmaps and "
-                    "dense: a signal is drawn one way; list it in one of them."
+                    f"Signal {index} ({traces[index].signal.source or 'given'}) is listed in both "
+                    f"{advice('heatmaps')} and {advice('dense')}: a signal is drawn one way; list it in one of them."
                 )
             kinds[index] = "dense"
         self.slicers = [SignalSlicer.of(trace.signal) for trace in traces]
