@@ -20,6 +20,7 @@ LANE_GAP = 3.0  # pixels between lanes, so one lane's lower label does not touch
 UNIT_SUFFIX = re.compile(r"^(.*?)\s*[(\[]([^()\[\]]+)[)\]]\s*$")  # "speed (px/s)", "dF/F [%]"
 VALUE_RESERVE = "-8.8e+88"  # as wide as any value `format_value` writes
 MAX_TICKS = 7
+DENSE_ROWS_HEIGHT = 12  # of the small text's size: the most a dense lane asks for its rows (2 pixels each)
 ROWS_PER_SWING = 2.0  # a dense lane's automatic scale: its rows this many times a channel's typical peak-to-peak
 SCROLL_MARGIN = 8  # pixels of the strip drawn past each end of a range: line ends and cuts fall outside it
 NICE_STEPS = [m * 10.0**e for e in range(-3, 3) for m in (1, 2, 5)] + [300, 600, 900, 1800, 3600, 7200]

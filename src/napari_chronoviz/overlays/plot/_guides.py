@@ -4,6 +4,7 @@ axis and grid lines, the intervals' legend, the heatmaps' colorbars, the overvie
 from __future__ import annotations
 
 import math
+import os
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -127,8 +128,13 @@ def scale_labels(panel: PlotPanel, lane: Lane, frame: int | None) -> tuple[str, 
 
 
 def row_names(panel: PlotPanel, lane: Lane) -> list[str]:
-    """The channels' names of a heatmap or dense lane, top row first, without their unit."""
-    return [split_unit(name)[0] for name in panel.traces[lane.source].signal.names]
+    """The channels' names of a heatmap or dense lane, top row first, without their unit and without the start they
+    all share ("channel 12", "imec0.ap#AP12" -> "12"), which leaves a narrow y axis only that start to show."""
+    names = [split_unit(name)[0] for name in panel.traces[lane.source].signal.names]
+    shared = len(os.path.commonprefix(names))
+    while shared and names[0][shared - 1].isdigit():  # "site10", "site11": the shared start ends before a number
+        shared -= 1
+    return [name[shared:] for name in names] if all(name[shared:] for name in names) else names
 
 
 def named_rows(centers: np.ndarray, box: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:

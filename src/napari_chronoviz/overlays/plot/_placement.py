@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._constants import (
+    DENSE_ROWS_HEIGHT,
     EVENT_ROW_HEIGHT,
     EVENT_ROWS,
     GUTTER_SHARE,
@@ -63,8 +64,9 @@ def lane_need(panel: PlotPanel, lane: Lane, font: float, small: float) -> float:
     scale = SCALE_ROWS * small * SCALE_TEXT
     if lane.kind == "heatmap":  # name, colorbar, its limits (see `draw_colorbar`)
         return max(font + 9 + small * 0.9 * 1.6, scale)
-    if lane.kind == "dense":  # name, channels, scale
-        return max(font + 2 * small + 8, scale)
+    if lane.kind == "dense":  # name, channels and scale; 2 pixels a row, up to some named rows' height
+        rows = min(2 * panel.traces[lane.source].signal.n_channels, DENSE_ROWS_HEIGHT * small)
+        return max(font + 2 * small + 8, scale, rows)
     if lane.kind == "raster":
         return max(font + small + 6, scale)
     if len(lane.channels) > 1:  # a legend line per channel
