@@ -4,7 +4,6 @@ axis and grid lines, the intervals' legend, the heatmaps' colorbars, the overvie
 from __future__ import annotations
 
 import math
-import os
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -21,7 +20,6 @@ from ._text import (
     format_tick,
     format_time,
     format_value,
-    split_unit,
     wrapped,
 )
 from ._utils import Fader
@@ -113,7 +111,7 @@ def scale_labels(panel: PlotPanel, lane: Lane, frame: int | None) -> tuple[str, 
         names = panel.spikes[lane.source].names
         return (names[0], names[-1]) if names else None
     if lane.has_rows:  # the rows' names, thinned to those that fit (`named_rows`): as wide as the widest
-        widest = max(row_names(panel, lane), key=len)
+        widest = max(panel.row_names[lane.source], key=len)
         return widest, widest
     channels = [panel.channels[i] for i in lane.channels]
     if frame is None:
@@ -125,16 +123,6 @@ def scale_labels(panel: PlotPanel, lane: Lane, frame: int | None) -> tuple[str, 
         return None
     low, high = limits.pop()
     return format_tick(high), format_tick(low)
-
-
-def row_names(panel: PlotPanel, lane: Lane) -> list[str]:
-    """The channels' names of a heatmap or dense lane, top row first, without their unit and without the start they
-    all share ("channel 12", "imec0.ap#AP12" -> "12"), which leaves a narrow y axis only that start to show."""
-    names = [split_unit(name)[0] for name in panel.traces[lane.source].signal.names]
-    shared = len(os.path.commonprefix(names))
-    while shared and names[0][shared - 1].isdigit():  # "site10", "site11": the shared start ends before a number
-        shared -= 1
-    return [name[shared:] for name in names] if all(name[shared:] for name in names) else names
 
 
 def named_rows(centers: np.ndarray, box: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
@@ -273,7 +261,7 @@ def draw_axes(
             starts += [(box[0], box[1])] + [(box[0] - TICK, centers[row]) for row in named]
             ends += [(box[0], box[3])] + [(box[0], centers[row]) for row in named]
             if (frame is None) == panel.scrolls:
-                names = row_names(panel, lane)
+                names = panel.row_names[lane.source]
                 for row, baseline in zip(named, baselines):
                     label = fit(names[row], place.scale_width - TICK - 3, scale_size)
                     texts.add(label_x, baseline, label, color, scale_size, "right")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,13 @@ def fit(text: str, width: float, size: float) -> str:
     while len(text) > 1 and text_width(text + ".", size) > width:
         text = text[:-1]
     return text + "." if width > text_width(text + ".", size) else ""
+
+
+def row_names(names) -> list[str]:
+    """Channels' names for the rows of a heatmap or dense lane: without their unit and without the start they all
+    share ("channel 12", "imec0.ap#AP12" -> "12"), which leaves a narrow y axis only that start to show."""
+    names = [split_unit(name)[0] for name in names]
+    shared = len(os.path.commonprefix(names))
+    while shared and names[0][shared - 1].isdigit():  # "site10", "site11": the shared start ends before a number
+        shared -= 1
+    return [name[shared:] for name in names] if all(name[shared:] for name in names) else names

@@ -38,7 +38,7 @@ from ._lanes import (
 from ._placement import PanelPlacement, lane_need, lane_weight, placement_in, rows_around_lanes
 from ._slice import SignalSlicer
 from ._strip import draw_bands, draw_events
-from ._text import TextBatch, format_time, small_text
+from ._text import TextBatch, format_time, row_names, small_text
 from ._utils import Fader, from_the_end
 
 
@@ -79,6 +79,7 @@ class PlotPanel:
         self.channels = channels_of(self, set(kinds))
         self.heatmaps = {index: heatmap_of(self, index) for index, kind in kinds.items() if kind == "heatmap"}
         self.dense = {index: dense_of(self, index) for index, kind in kinds.items() if kind == "dense"}
+        self.row_names = {index: row_names(traces[index].signal.names) for index in kinds}  # named on the y axis
         self.colormap = colormap_table(style.colormap)
         self.lanes = lanes_of(self, kinds)
         labels = sorted(set(intervals.labels)) if intervals is not None else []
