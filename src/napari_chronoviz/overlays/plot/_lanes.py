@@ -268,13 +268,15 @@ def draw_dense(panel: PlotPanel, index: int, box: np.ndarray, reach, shift: floa
     )
     centers = row_centers(panel, lane, box)
     per_unit = (centers[1] - centers[0] if len(centers) > 1 else box[3] - box[1] - 2 * PADDING) / dense.spread
-    paths = [
-        np.column_stack([piece[:, 0] + shift, np.clip(center - (piece[:, 1] - baseline) * per_unit, box[1], box[3])])
-        for pieces, center, baseline in zip(thinned, centers, dense.baselines)
-        for piece in pieces
-    ]
+    paths = []
+    for pieces, center, baseline in zip(thinned, centers, dense.baselines):
+        for piece in pieces:  # the slicer's own float arrays: placed where they are
+            piece[:, 0] += shift
+            piece[:, 1] = np.clip(center - (piece[:, 1] - baseline) * per_unit, box[1], box[3])
+            paths.append(piece)
     colors = rgba([panel.style.text_color] * len(paths)).reshape(-1, 4)
-    return Polylines(paths, colors, panel.style.line_width)
+    # hundreds of stacked 1-pixel traces: stepped lines, which draw about ten times faster than smooth ones
+    return Polylines(paths, colors, panel.style.line_width, smooth=False)
 
 
 def draw_rasters(panel: PlotPanel, lanes: np.ndarray, place: PanelPlacement, reach, shift: float) -> Segments:
