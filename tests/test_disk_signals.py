@@ -178,22 +178,10 @@ def test_a_cancelled_build_leaves_nothing_in_the_cache(tmp_path):
 
 @pytest.mark.parametrize("ylim", ["channel", (-200.0, 200.0), "window"])
 def test_the_panel_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(tmp_path, ylim):
-    values = recording()
-    np.save(tmp_path / "probe.npy", values)
-    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
-    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
-    video = fake_video(len(values) / RATE)
-    options = {"window": 6.0, "alignment": {"mode": "stretch"}, "style": {"ylim": ylim}}
-    disk_scene = build_scene(video, signals=on_disk, **options)
-    memory_scene = build_scene(video, signals=in_memory, **options)
-    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    video, disk_scene, memory_scene = on_disk_and_in_memory(tmp_path, recording(), {"ylim": ylim}, window=6.0)
     box = disk_scene.layout.panel_box
     for frame in (0, 3, 90, 251, len(video.frame_times) - 1):
-        drawn = [
-            draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
-            for scene in (disk_scene, memory_scene)
-        ]
-        np.testing.assert_array_equal(drawn[0], drawn[1])
+        assert_drawn_alike(disk_scene, memory_scene, frame)
         paths = [
             traces(scene.plot.strip_geometry(0, 0, 2000, box, frame=frame)) for scene in (disk_scene, memory_scene)
         ]
@@ -201,6 +189,28 @@ def test_the_panel_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(t
         assert len(paths[0]) == len(paths[1])
         for a, b in zip(*paths):
             np.testing.assert_array_equal(a, b)
+
+
+def on_disk_and_in_memory(tmp_path, values: np.ndarray, style: dict, window: float):
+    """A video as long as `values` (at `RATE`), and the scenes of `values` x 0.5 drawn with `style` from a file on disk
+    (through its pyramid) and from memory (every sample)."""
+    np.save(tmp_path / "probe.npy", values)
+    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
+    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
+    video = fake_video(len(values) / RATE)
+    options = {"window": window, "alignment": {"mode": "stretch"}, "style": style}
+    disk_scene, memory_scene = (build_scene(video, signals=signal, **options) for signal in (on_disk, in_memory))
+    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    return video, disk_scene, memory_scene
+
+
+def assert_drawn_alike(disk_scene, memory_scene, frame: int) -> None:
+    box = disk_scene.layout.panel_box
+    drawn = [
+        draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
+        for scene in (disk_scene, memory_scene)
+    ]
+    np.testing.assert_array_equal(drawn[0], drawn[1])
 
 
 def traces(geometry) -> list[np.ndarray]:
@@ -372,25 +382,14 @@ def test_a_zoomed_out_heatmap_reads_no_sample_of_the_file(tmp_path):
 
 @pytest.mark.parametrize("window", [6.0, 0.05])  # zoomed out: from the pyramid; zoomed in: the samples themselves
 def test_a_dense_lane_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(tmp_path, window):
-    values = recording(400_000, 24)
-    np.save(tmp_path / "probe.npy", values)
-    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
-    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
-    video = fake_video(len(values) / RATE)
-    options = {"window": window, "alignment": {"mode": "stretch"}, "style": {"dense": [0]}}
-    disk_scene, memory_scene = (build_scene(video, signals=signal, **options) for signal in (on_disk, in_memory))
-    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    video, disk_scene, memory_scene = on_disk_and_in_memory(tmp_path, recording(400_000, 24), {"dense": [0]}, window)
     for name in ("baselines", "spread"):  # from exact bin extremes on disk, from every sample in memory
         np.testing.assert_array_equal(
             getattr(disk_scene.plot.dense[0], name), getattr(memory_scene.plot.dense[0], name)
         )
     box = disk_scene.layout.panel_box
     for frame in (0, 3, 90, 251, len(video.frame_times) - 1):
-        drawn = [
-            draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
-            for scene in (disk_scene, memory_scene)
-        ]
-        np.testing.assert_array_equal(drawn[0], drawn[1])
+        assert_drawn_alike(disk_scene, memory_scene, frame)
     paths = [traces(scene.plot.strip_geometry(0, 0, 2000, box, frame=90)) for scene in (disk_scene, memory_scene)]
     assert len(paths[0]) == len(paths[1]) >= 24
     for a, b in zip(*paths):

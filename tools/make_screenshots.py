@@ -305,7 +305,6 @@ def make_nwb_screenshot() -> Path:
     """The fly sample's NWB session opened with File > Open, the Overlays dock from the Plugins menu listing the
     session's parts, at napari's default window."""
     import napari
-    from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import sample_file
 
@@ -313,11 +312,19 @@ def make_nwb_screenshot() -> Path:
     viewer.open(sample_file("flies.nwb"), plugin="napari-chronoviz")
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the session
     dock.kind.value, dock.file.value = "signals", sample_file("flies.nwb")  # the session's series to choose from
-    viewer.dims.set_current_step(0, 1150)
+    return _screenshot(viewer, 1150, "nwb_session.png")
+
+
+def _screenshot(viewer, frame: int, name: str) -> Path:
+    """The whole window at `frame`, the view fitted once the docks took their width, written to docs/images/`name`;
+    the viewer is closed."""
+    from qtpy.QtWidgets import QApplication
+
+    viewer.dims.set_current_step(0, frame)
     QApplication.processEvents()
     viewer.reset_view()
     QApplication.processEvents()
-    path = IMAGES / "nwb_session.png"
+    path = IMAGES / name
     viewer.screenshot(path, canvas_only=False, flash=False)
     viewer.close()
     return path
@@ -329,7 +336,6 @@ def make_dense_screenshot() -> Path:
     dense lane through the dock's 'dense signals', at napari's default window."""
     import napari
     import numpy as np
-    from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import open_video, sample_file
 
@@ -362,14 +368,7 @@ def make_dense_screenshot() -> Path:
     dock.dense_signals.native.editingFinished.emit()
     dock.panel_size.value = 400
     dock.left.value = dock.right.value = 0.5
-    viewer.dims.set_current_step(0, 600)
-    QApplication.processEvents()
-    viewer.reset_view()
-    QApplication.processEvents()
-    path = IMAGES / "dense_lane.png"
-    viewer.screenshot(path, canvas_only=False, flash=False)
-    viewer.close()
-    return path
+    return _screenshot(viewer, 600, "dense_lane.png")
 
 
 if __name__ == "__main__":
