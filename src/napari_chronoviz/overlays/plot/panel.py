@@ -212,10 +212,16 @@ class PlotPanel:
         of the strip (`strip_geometry`) clipped to its `scroll_boxes` box, and `moving_geometry` (cursor,
         values, axes: what changes and lies over the strip).
         """
+        geometry = self.fixed_geometry(box, inset)
+        geometry.extend(self.frame_geometry(frame, box, inset))
+        return geometry
+
+    def frame_geometry(self, frame: int, box: np.ndarray, inset: bool = False) -> Geometry:
+        """What `geometry` draws over `fixed_geometry` at `frame`: each column's strip, clipped, then
+        `moving_geometry`; a jump draws it over the fixed part's pixels kept from before (render/panel.py)."""
         place = self.placement(box)
         time = float(self.frame_times[frame])
-        geometry = self.fixed_geometry(box, inset)
-        background = self.background(inset)
+        geometry, background = Geometry(), self.background(inset)
         for index, (column, clip) in enumerate(zip(place.columns, self.scroll_boxes(box))):
             start = self.scroll(time, column)
             content = self.strip_geometry(index, start, start + int(column[2] - column[0]), box, inset, frame)
