@@ -5,13 +5,17 @@ Run: `make bench-signals` (or `python benchmarks/bench_signals.py --minutes 10`)
 benchmarks/.cache, `--minutes` long (the issue's hour is 83 GB: with less disk, 10 minutes, 13.8 GB, and the
 figures that grow with the length scaled to an hour), under a 25 fps video. Printed:
 
-- the pyramid's build rate against the rate this disk reads the same file cold, its rate per CPU second (what a
-  loaded machine does not show), and the build's peak memory;
+- the rate this disk reads the file cold (as root the whole page cache is dropped first, `drop_caches`; else only
+  the file's pages, which the filesystem may keep) and warm (from the page cache), and the pyramid's build rate
+  cold and warm against them, with its rate per CPU second (what a loaded machine does not show) and peak memory;
 - opening the recording with its pyramid cached (read, align, build the scene);
-- the panel's cost per playing step and per jump (render/panel.py: what napari's view and the export draw),
-  for a 384-channel heatmap lane and for a 4-channel lane of traces;
-- a 1-minute export (640x480 bars + the panel) with the heatmap lane against the 4-channel lane, and the
-  exports' peak memory at 30 s and 60 s (flat: it does not grow with the length).
+- the panel's cost per playing step and per jump (render/panel.py: what napari's view and the export draw), in
+  wall time and in CPU time (what a loaded machine does not inflate),
+  for a 384-channel heatmap lane, a 384-channel dense lane and a 4-channel lane of traces;
+- a 1-minute export (640x480 bars + the panel) with the heatmap lane and with the dense lane against the
+  4-channel lane, and the exports' peak memory at 30 s and 60 s (flat: it does not grow with the length).
+
+Each figure is printed with the machine's load beside it (1-minute average).
 
 Each measurement runs in a child process (its own peak memory). The recording is deleted at the end unless
 `--keep`.
@@ -72,22 +76,32 @@ def make_recording(minutes: int) -> tuple[Path, Path]:
     return full, four
 
 
-def evict(path: Path) -> None:
-    """Drop the file's pages from the page cache (only this file's), so the next read comes from the disk."""
-    with open(path, "rb") as file:
-        os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+def evict(path: Path) -> str:
+    """Drop cached pages so that the next read of `path` comes from the disk: the whole page cache as root
+    (`drop_caches`, after `sync`), else only the file's pages (`posix_fadvise`, which a file still mapped or a
+    filesystem may ignore). Returns which was done, for the printout."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return "drop_caches"
+    except OSError:
+        with open(path, "rb") as file:
+            os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        return "fadvise"
 
 
-def disk_read_rate(path: Path, limit: int = 4 << 30) -> float:
-    """Bytes per second of a cold sequential read of the file's first `limit` bytes in 16 MB reads."""
-    evict(path)
+def read_rate(path: Path) -> float:
+    """Bytes per second of a sequential read of the whole file in 16 MB reads, from wherever its pages are."""
     done, started = 0, time.perf_counter()
     with open(path, "rb", buffering=0) as file:
-        while done < limit and (block := file.read(16 << 20)):
+        while block := file.read(16 << 20):
             done += len(block)
-    rate = done / (time.perf_counter() - started)
-    evict(path)
-    return rate
+    return done / (time.perf_counter() - started)
+
+
+def load() -> str:
+    """The machine's load (1-minute average) and its cores, printed beside each figure."""
+    return f"[load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores]"
 
 
 def peak_mb() -> float:
@@ -105,15 +119,17 @@ def source(path: Path):
     return SourceSpec("signals", str(path), rate=float(RATE), gain=GAIN)
 
 
-def lane_options(path: Path) -> dict:
-    heatmap = "384ch" in path.name
-    return {"window": WINDOW, "layout": LAYOUT, "style": {"heatmaps": [0]} if heatmap else {}}
+LANES = {"heatmap": {"heatmaps": [0]}, "dense": {"dense": [0]}, "traces": {}}  # the lane's kind -> its style
+
+
+def lane_options(kind: str) -> dict:
+    return {"window": WINDOW, "layout": LAYOUT, "style": LANES[kind]}
 
 
 # --- the phases, each in its own process ---------------------------------------------------------------
 
 
-def phase_build(path: Path) -> dict:
+def phase_build(path: Path, cold: str) -> dict:
     from napari_chronoviz.io.disk_samples import DiskSamples
     from napari_chronoviz.io.pyramid import cache_dir, pyramid_of
     from napari_chronoviz.io.timeseries import read_timeseries
@@ -121,7 +137,7 @@ def phase_build(path: Path) -> dict:
     def cached_bytes():
         return sum(file.stat().st_size for file in cache_dir().rglob("*") if file.is_file())
 
-    evict(path)
+    evicted = evict(path) if cold == "cold" else "warm"
     samples = read_timeseries(path).values
     if not isinstance(samples, DiskSamples):  # small enough to be read into memory: no pyramid
         return {}
@@ -137,31 +153,35 @@ def phase_build(path: Path) -> dict:
         "cpu_bytes_per_second": samples.nbytes / cpu_seconds,
         "peak_mb": peak_mb(),
         "size": size,
+        "pages": evicted,
     }
 
 
-def phase_panel(path: Path) -> dict:
+def phase_panel(path: Path, kind: str) -> dict:
     from napari_chronoviz import build_scene
     from napari_chronoviz.render.panel import PanelPainter
 
     started = time.perf_counter()
     signal = source(path).read()
-    scene = build_scene(fake_video(len(signal.values) / RATE), signals=signal, **lane_options(path))
+    scene = build_scene(fake_video(len(signal.values) / RATE), signals=signal, **lane_options(kind))
     opened = time.perf_counter() - started
     painter = PanelPainter(scene)
     start = scene.n_frames // 3
     painter.paint(start)
-    steps = []
+    steps, cpu = [], time.process_time()
     for frame in range(start + 1, start + 251):
         began = time.perf_counter()
         painter.paint(frame)
         steps.append(time.perf_counter() - began)
-    jumps = []
+    step_cpu, jumps, cpu = (time.process_time() - cpu) / len(steps), [], time.process_time()
     for frame in random.Random(0).sample(range(scene.n_frames), 40):
         began = time.perf_counter()
         painter.paint(frame)
         jumps.append(time.perf_counter() - began)
+    jump_cpu = (time.process_time() - cpu) / len(jumps)
     return {
+        "step_cpu_ms": 1000 * step_cpu,
+        "jump_cpu_ms": 1000 * jump_cpu,
         "open_s": opened,
         "step_ms": 1000 * float(np.mean(steps)),
         "step_p95_ms": 1000 * float(np.percentile(steps, 95)),
@@ -171,7 +191,7 @@ def phase_panel(path: Path) -> dict:
     }
 
 
-def phase_export(path: Path, video: Path) -> dict:
+def phase_export(path: Path, video: Path, kind: str) -> dict:
     from napari_chronoviz import create_visualization
 
     started = time.perf_counter()
@@ -181,7 +201,7 @@ def phase_export(path: Path, video: Path) -> dict:
         output=CACHE / "signals_export.mp4",
         overwrite=True,
         progress=False,
-        **lane_options(path),
+        **lane_options(kind),
         **ENCODER,
     )
     return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb()}
@@ -223,7 +243,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.phase:
         phases = {"build": phase_build, "panel": phase_panel, "export": phase_export}
-        print(json.dumps(phases[args.phase](*map(Path, args.arguments))))
+        paths, words = [Path(a) for a in args.arguments if "/" in a], [a for a in args.arguments if "/" not in a]
+        print(json.dumps(phases[args.phase](*paths, *words)))
         return 0
     CACHE.mkdir(exist_ok=True)
     hour = 60 * 60 * RATE * CHANNELS * 2
@@ -237,40 +258,59 @@ def main() -> int:
             f"recording: {minutes} min x {CHANNELS} channels x {RATE} Hz int16 = {size / 1e9:.1f} GB memmapped .npy "
             f"(written in {time.perf_counter() - started:.0f} s); figures marked 'x{scale:g}' are scaled to an hour"
         )
-        read_rate = disk_read_rate(full)
+        evicted = evict(full)
+        cold_read = read_rate(full)
+        warm_read = read_rate(full)  # what the page cache kept of the file (all of it when the memory holds it)
+        print(f"disk read, this file, cold ({evicted}):   {cold_read / 1e6:7.0f} MB/s  {load()}")
+        print(f"disk read, this file, warm (page cache): {warm_read / 1e6:7.0f} MB/s  {load()}")
         shutil.rmtree(CACHE / "pyramids", ignore_errors=True)
-        in_child("build", four)  # the 4-channel file's pyramid, for its panel and export
-        build = in_child("build", full)
-        print(f"disk read rate (cold, this file):      {read_rate / 1e6:7.0f} MB/s")
+        in_child("build", four, "warm")  # the 4-channel file's pyramid, for its panel and export
+        for cold in ("cold", "warm"):
+            for cached in list((CACHE / "pyramids").rglob(f"{full.name}*")):  # its pyramid, to build it again
+                shutil.rmtree(cached)
+            if cold == "warm":
+                read_rate(full)  # the file's pages in the cache (the build drops those it has read)
+            build = in_child("build", full, cold)
+            reference = cold_read if cold == "cold" else warm_read
+            print(
+                f"pyramid build, {cold} ({build['pages']}):       {build['bytes_per_second'] / 1e6:7.0f} MB/s  "
+                f"({build['bytes_per_second'] / reference:.2f}x the {cold} read; target >= 1 cold), "
+                f"{build['seconds']:.0f} s (x{scale:g}: {build['seconds'] * scale / 60:.1f} min), "
+                f"{build['cpu_bytes_per_second'] / 1e6:.0f} MB/s per CPU second, peak {build['peak_mb']:.0f} MB "
+                f"(target <= 1024)  {load()}"
+            )
         print(
-            f"pyramid build:                          {build['bytes_per_second'] / 1e6:7.0f} MB/s  "
-            f"({build['bytes_per_second'] / read_rate:.2f}x the disk; target >= 1), {build['seconds']:.0f} s "
-            f"(x{scale:g}: {build['seconds'] * scale / 60:.1f} min), cache {build['size'] / 1e9:.2f} GB "
-            f"({build['size'] / size:.0%} of the recording)"
+            f"pyramid cache {build['size'] / 1e9:.2f} GB ({build['size'] / size:.0%} of the recording); on "
+            f"{os.cpu_count()} free cores the build could reach "
+            f"{os.cpu_count() * build['cpu_bytes_per_second'] / 1e6:.0f} MB/s (its rate per CPU second x the cores)"
         )
-        print(
-            f"pyramid build per CPU second:           {build['cpu_bytes_per_second'] / 1e6:7.0f} MB/s  (its rate on "
-            f"{os.cpu_count()} free cores: up to {os.cpu_count() * build['cpu_bytes_per_second'] / 1e6:.0f} MB/s; "
-            "under load the wall rate is what the machine leaves)"
-        )
-        print(f"pyramid build peak memory:              {build['peak_mb']:7.0f} MB  (target <= 1024, flat)")
-        for path, name in ((full, "384-channel heatmap"), (four, "4-channel traces")):
-            panel = in_child("panel", path)
+        for path, kind, name in (
+            (full, "heatmap", "384-channel heatmap"),
+            (full, "dense", "384-channel dense"),
+            (four, "traces", "4-channel traces"),
+        ):
+            panel = in_child("panel", path, kind)
             print(
                 f"{name:>19} lane: open {panel['open_s']:.2f} s (target <= 2), per playing step "
-                f"{panel['step_ms']:.1f} ms (p95 {panel['step_p95_ms']:.1f}; target <= 5), per jump "
-                f"{panel['jump_ms']:.1f} ms (p95 {panel['jump_p95_ms']:.1f}; target <= 30), "
-                f"peak {panel['peak_mb']:.0f} MB"
+                f"{panel['step_ms']:.1f} ms (p95 {panel['step_p95_ms']:.1f}, CPU {panel['step_cpu_ms']:.1f}; "
+                "target <= 5), "
+                f"per jump {panel['jump_ms']:.1f} ms (p95 {panel['jump_p95_ms']:.1f}, CPU {panel['jump_cpu_ms']:.1f}; "
+                f"target <= 30), peak {panel['peak_mb']:.0f} MB  {load()}"
             )
         video = make_video(60)
-        heatmap, traces = (in_child("export", path, video) for path in (full, four))
-        half = in_child("export", full, make_video(30))
+        traces = in_child("export", four, video, "traces")
+        exports = {}
+        for kind in ("heatmap", "dense"):
+            export = exports[kind] = in_child("export", full, video, kind)
+            print(
+                f"1-minute export (1500 frames 640x480 + panel): {kind} lane {export['seconds']:.1f} s, 4-channel "
+                f"lane {traces['seconds']:.1f} s, ratio {export['seconds'] / traces['seconds']:.2f}  (target <= 1.3)"
+                f"  {load()}"
+            )
+        half = in_child("export", full, make_video(30), "heatmap")
         print(
-            f"1-minute export (1500 frames 640x480 + panel): heatmap lane {heatmap['seconds']:.1f} s, 4-channel lane "
-            f"{traces['seconds']:.1f} s, ratio {heatmap['seconds'] / traces['seconds']:.2f}  (target <= 1.3)"
-        )
-        print(
-            f"export peak memory, heatmap lane: 30 s {half['peak_mb']:.0f} MB, 60 s {heatmap['peak_mb']:.0f} MB; "
+            f"export peak memory, heatmap lane: 30 s {half['peak_mb']:.0f} MB, "
+            f"60 s {exports['heatmap']['peak_mb']:.0f} MB; dense lane 60 s {exports['dense']['peak_mb']:.0f} MB; "
             f"4-channel lane 60 s {traces['peak_mb']:.0f} MB  (flat)"
         )
     finally:

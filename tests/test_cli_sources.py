@@ -160,3 +160,15 @@ def test_view_without_a_display_says_what_to_do_instead(files, monkeypatch, caps
     assert chronoviz(["view", files["video"]]) != 0
     error = capsys.readouterr().err
     assert "no display" in error and "chronoviz render" in error and "xvfb-run" in error
+
+
+def test_style_flag_draws_a_probe_as_a_dense_lane(files, exported, tmp_path, capsys):
+    probe = tmp_path / "run_g0_t0.imec0.ap.bin"
+    np.random.default_rng(0).integers(-200, 200, (4 * 3000, 16), dtype=np.int16).tofile(probe)
+    flags = ["--dtype", "int16", "--n-channels", "16", "--rate", "3000", "-o", str(tmp_path / "a.mp4")]
+    style = ["--style", "dense=run_g0_t0.imec0.ap", "dense_scale=40"]
+    assert render(files["video"], "--signals", str(probe), *flags, *style) == 0
+    plot = exported[-1]["scene"].plot
+    assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.dense[0].spread == 40
+    assert render(files["video"], "--signals", str(probe), *flags, "--style", "dense=lfp") == 2
+    assert "--style dense=...: 'lfp' names no signal" in capsys.readouterr().err

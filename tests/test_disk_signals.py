@@ -178,22 +178,10 @@ def test_a_cancelled_build_leaves_nothing_in_the_cache(tmp_path):
 
 @pytest.mark.parametrize("ylim", ["channel", (-200.0, 200.0), "window"])
 def test_the_panel_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(tmp_path, ylim):
-    values = recording()
-    np.save(tmp_path / "probe.npy", values)
-    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
-    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
-    video = fake_video(len(values) / RATE)
-    options = {"window": 6.0, "alignment": {"mode": "stretch"}, "style": {"ylim": ylim}}
-    disk_scene = build_scene(video, signals=on_disk, **options)
-    memory_scene = build_scene(video, signals=in_memory, **options)
-    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    video, disk_scene, memory_scene = on_disk_and_in_memory(tmp_path, recording(), {"ylim": ylim}, window=6.0)
     box = disk_scene.layout.panel_box
     for frame in (0, 3, 90, 251, len(video.frame_times) - 1):
-        drawn = [
-            draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
-            for scene in (disk_scene, memory_scene)
-        ]
-        np.testing.assert_array_equal(drawn[0], drawn[1])
+        assert_drawn_alike(disk_scene, memory_scene, frame)
         paths = [
             traces(scene.plot.strip_geometry(0, 0, 2000, box, frame=frame)) for scene in (disk_scene, memory_scene)
         ]
@@ -201,6 +189,28 @@ def test_the_panel_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(t
         assert len(paths[0]) == len(paths[1])
         for a, b in zip(*paths):
             np.testing.assert_array_equal(a, b)
+
+
+def on_disk_and_in_memory(tmp_path, values: np.ndarray, style: dict, window: float):
+    """A video as long as `values` (at `RATE`), and the scenes of `values` x 0.5 drawn with `style` from a file on disk
+    (through its pyramid) and from memory (every sample)."""
+    np.save(tmp_path / "probe.npy", values)
+    on_disk = read_timeseries(tmp_path / "probe.npy", gain=0.5)
+    in_memory = Signal(values * 0.5, on_disk.names, source=str(tmp_path / "probe.npy"))
+    video = fake_video(len(values) / RATE)
+    options = {"window": window, "alignment": {"mode": "stretch"}, "style": style}
+    disk_scene, memory_scene = (build_scene(video, signals=signal, **options) for signal in (on_disk, in_memory))
+    assert disk_scene.plot.slicers[0].exact_from_pyramid and memory_scene.plot.slicers[0].pyramid is None
+    return video, disk_scene, memory_scene
+
+
+def assert_drawn_alike(disk_scene, memory_scene, frame: int) -> None:
+    box = disk_scene.layout.panel_box
+    drawn = [
+        draw(np.zeros((1200, 800, 3), np.uint8), scene.plot.geometry(frame, box))
+        for scene in (disk_scene, memory_scene)
+    ]
+    np.testing.assert_array_equal(drawn[0], drawn[1])
 
 
 def traces(geometry) -> list[np.ndarray]:
@@ -368,3 +378,69 @@ def test_a_zoomed_out_heatmap_reads_no_sample_of_the_file(tmp_path):
     box = scene.layout.panel_box
     image = next(item for item in scene.plot.strip_geometry(0, 0, 1500, box, frame=10).items if isinstance(item, Image))
     assert counting.rows <= 2 and image.pixels.shape[1] == 1500  # columns past the data's ends: their nearest sample
+
+
+@pytest.mark.parametrize("window", [6.0, 0.05])  # zoomed out: from the pyramid; zoomed in: the samples themselves
+def test_a_dense_lane_from_the_pyramid_is_pixel_identical_to_every_sample_thinned(tmp_path, window):
+    video, disk_scene, memory_scene = on_disk_and_in_memory(tmp_path, recording(400_000, 24), {"dense": [0]}, window)
+    for name in ("baselines", "spread"):  # from exact bin extremes on disk, from every sample in memory
+        np.testing.assert_array_equal(
+            getattr(disk_scene.plot.dense[0], name), getattr(memory_scene.plot.dense[0], name)
+        )
+    box = disk_scene.layout.panel_box
+    for frame in (0, 3, 90, 251, len(video.frame_times) - 1):
+        assert_drawn_alike(disk_scene, memory_scene, frame)
+    paths = [traces(scene.plot.strip_geometry(0, 0, 2000, box, frame=90)) for scene in (disk_scene, memory_scene)]
+    assert len(paths[0]) == len(paths[1]) >= 24
+    for a, b in zip(*paths):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_zoomed_out_dense_lane_reads_no_sample_of_the_file(tmp_path):
+    values = recording(600_000, 64)
+    np.save(tmp_path / "probe.npy", values)
+    signal = read_timeseries(tmp_path / "probe.npy")
+    scene = build_scene(
+        fake_video(len(values) / RATE), signals=signal, window=6.0, alignment={"mode": "stretch"}, style={"dense": 0}
+    )
+    counting = Counting(signal.values.raw)
+    object.__setattr__(signal.values, "raw", counting)
+    geometry = scene.plot.geometry(150, scene.layout.panel_box)
+    paths = [path for item in geometry.of_type(Polylines) for path in item.paths]
+    lane = scene.plot.placement(scene.layout.panel_box).lanes[0]
+    pixel_columns = lane[2] - lane[0] + 2 * 8 + 2  # the strip drawn reaches 8 pixels past each end
+    assert len(paths) == 64 and max(len(path) for path in paths) <= 2 * pixel_columns
+    assert counting.rows == 0  # every pixel column's extremes from whole bins of the pyramid
+
+
+def test_the_dock_draws_a_probe_as_a_dense_lane_and_names_a_wrong_signal_in_its_words(
+    make_napari_viewer, tmp_path, monkeypatch
+):
+    from napari_chronoviz.napari._layers import Session
+    from napari_chronoviz.testing import make_stamped_video
+
+    errors = []
+    monkeypatch.setattr("napari_chronoviz.napari._widget.show_error", errors.append)
+    video = make_stamped_video(tmp_path / "clip.mp4", 60, fps=30)
+    np.save(tmp_path / "probe.npy", recording(90_000, 32))
+    viewer = make_napari_viewer()
+    (video_layer,) = viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.kind.value, dock.file.value, dock.rate.value = "signals", tmp_path / "probe.npy", RATE
+    dock.add.clicked()
+    dock.dense_signals.native.setText("prob")  # typing: nothing applied yet
+    assert [lane.kind for lane in dock.session.scene.plot.lanes] == ["lines"] * 32 and not errors
+    dock.dense_signals.native.editingFinished.emit()
+    assert "'dense signals': 'prob' names no signal" in errors[-1] and "style" not in errors[-1]
+    dock.dense_signals.native.setText("probe")
+    dock.dense_signals.native.editingFinished.emit()
+    dock.dense_scale.value = 50.0
+    plot = dock.session.scene.plot
+    assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.dense[0].spread == 50.0
+    shown = dock.session.layers["overlay"].data  # the raster display: the panel as drawn in an export
+    assert np.asarray(shown).any()
+    with dock.dense_scale.changed.blocked():
+        dock.dense_signals.value, dock.dense_scale.value = "", 0.0
+    dock.show_session()  # the dock shows what the session holds again
+    assert (dock.dense_signals.value, dock.dense_scale.value) == ("probe", 50.0)
+    assert Session.of(video_layer).scene.style.dense == ("probe",)

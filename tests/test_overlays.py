@@ -9,7 +9,7 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Layout, Pose, Style, align, build_scene, read_pose, sample_file
 from napari_chronoviz.errors import in_words
-from napari_chronoviz.overlays.plot_slice import thin_per_pixel
+from napari_chronoviz.overlays.plot._slice import thin_per_group
 from napari_chronoviz.overlays.primitives import Clip, Points, Polylines, Rectangles, Segments, Texts
 from napari_chronoviz.overlays.style import MAX_BAND_ALPHA
 from napari_chronoviz.render.raster import draw
@@ -164,7 +164,7 @@ def test_nan_gaps_break_the_line_and_decimation_keeps_peaks():
     assert len(lines.paths) == 2
     path = np.column_stack([np.arange(20000.0) / 40, np.sin(np.arange(20000) / 7)])  # 40 points per pixel
     path[12345, 1] = 99
-    thinned = thin_per_pixel(path)
+    thinned = thin_per_group(path[:, 0], path[:, 1], np.floor(path[:, 0]))
     assert len(thinned) <= 1000 and thinned[:, 1].max() == 99 and thinned[:, 1].min() == path[:, 1].min()
 
 

@@ -282,6 +282,70 @@ def test_heatmaps_must_name_a_signal():
         build_scene(fake_video(30), signals=np.zeros(30), style={"heatmaps": ["rois"]})
 
 
+def test_a_dense_lane_stacks_each_channel_on_its_row_at_one_scale():
+    n, channels, scale = 600, 48, 10.0
+    rng = np.random.default_rng(4)
+    offsets = rng.uniform(-500, 500, channels)  # each channel's own level: drawn on its row's centre
+    values = offsets + rng.uniform(-1, 1, (n, channels))
+    values[450:, 5] += scale  # one channel steps up by the scale at 15 s: one row higher
+    names = [f"ch{i} (uV)" for i in range(channels)]
+    scene = build_scene(
+        fake_video(n),
+        signals=pd.DataFrame(values, columns=names),
+        window=(2, 2),
+        style={"dense": [0], "dense_scale": scale},
+    )
+    plot = scene.plot
+    assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.channels == []
+    lane = plot.placement(scene.layout.panel_box).lanes[0]
+    paths = [path for item in scene.panel_geometry(450).of_type(Polylines) for path in item.paths]
+    assert len(paths) == channels
+    spacing = (lane[3] - lane[1] - 2 * 4) / channels
+    centers = lane[1] + 4 + (np.arange(channels) + 0.5) * spacing
+    for channel, path in enumerate(paths):  # first channel on top; a value of its baseline on its row's centre
+        before = path[path[:, 0] < plot.cursor_x(lane, 15.0) - 2]
+        np.testing.assert_allclose(np.median(before[:, 1]), centers[channel], atol=spacing * 0.2)
+    after = paths[5][paths[5][:, 0] > plot.cursor_x(lane, 15.0) + 2]
+    np.testing.assert_allclose(np.median(after[:, 1]), centers[4], atol=spacing * 0.2)  # up by one row
+    written = [text for text, *_ in texts_of(scene.panel_geometry(450))]
+    assert "10 uV/row" in written and f"{channels} channels" in written
+
+
+def test_a_dense_lane_names_its_rows_in_order_thinned_to_what_fits():
+    channels = 384
+    names = [f"site{i}" for i in range(channels)]
+    signal = pd.DataFrame(np.random.default_rng(1).normal(size=(600, channels)), columns=names)
+    scene = build_scene(fake_video(600), signals=signal, window=(1, 1), style={"dense": 0})
+    lane = scene.plot.placement(scene.layout.panel_box).lanes[0]
+    shown = [str(i) for i in range(channels)]  # without the start every name shares
+    labels = [item for item in texts_of(scene.panel_geometry(150)) if item[0] in shown]
+    rows = [shown.index(text) for text, *_ in labels]
+    assert rows[0] == 0 and rows == sorted(rows) and 3 <= len(rows) < channels
+    boxes = [drawn_box(*label) for label in labels]
+    assert not any(overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert all(lane[1] - 3 <= box[1] and box[3] <= lane[3] + 4 for box in boxes)  # beside the lane, in its gaps
+
+
+def test_a_heatmap_names_its_rows_in_channel_order():
+    channels = 64
+    names = [f"depth {i * 20} um" for i in range(channels)]
+    rois = pd.DataFrame(np.random.default_rng(0).random((300, channels)), columns=names)
+    scene = build_scene(fake_video(300), signals=rois, window=(1, 1), style={"heatmaps": [0]}, layout={"size": 300})
+    shown = [f"{i * 20} um" for i in range(channels)]  # without the start every name shares
+    rows = [shown.index(text) for text, *_ in texts_of(scene.panel_geometry(150)) if text in shown]
+    assert rows[0] == 0 and rows == sorted(rows) and len(rows) > 2  # more than the first and last channel
+
+
+def test_a_signal_is_drawn_one_way_and_a_dense_scale_is_a_positive_span():
+    rois = np.zeros((30, 4))
+    with pytest.raises(ChronovizError, match=r"listed in both heatmaps=\[...\] \(a style option\) and dense="):
+        build_scene(fake_video(30), signals=rois, style={"heatmaps": [0], "dense": [0]})
+    with pytest.raises(ChronovizError, match=r"dense=\[...\] \(a style option\): 'probe' names no signal"):
+        build_scene(fake_video(30), signals=rois, style={"dense": ["probe"]})
+    with pytest.raises(ChronovizError, match="dense_scale must be a positive value span"):
+        build_scene(fake_video(30), signals=rois, style={"dense": [0], "dense_scale": -5})
+
+
 def test_a_raster_tick_at_each_spike_time(tmp_path):
     spikes = pd.DataFrame({"unit": ["b", "a", "b", "c", "a"], "time": [4.2, 4.5, 5.0, 5.9, 7.5]})
     spikes.to_csv(tmp_path / "units.csv", index=False)

@@ -38,6 +38,9 @@ def main() -> int:
     if sys.argv[1:] == ["layers"]:  # only the layers display's picture
         print(f"wrote {make_layers_screenshot()}")
         return 0
+    if sys.argv[1:] == ["dense"]:  # only the dense lane's picture
+        print(f"wrote {make_dense_screenshot()}")
+        return 0
     for sample, (name, frame) in SHOTS.items():
         viewer = napari.Viewer()
         viewer.open_sample("napari-chronoviz", sample)
@@ -55,6 +58,7 @@ def main() -> int:
     make_sync_screenshots()
     print(f"wrote {make_nwb_screenshot()}")
     print(f"wrote {make_layers_screenshot()}")
+    print(f"wrote {make_dense_screenshot()}")
     from alignment_figures import make_alignment_figures
 
     for path in make_alignment_figures(IMAGES):
@@ -319,12 +323,59 @@ def make_nwb_screenshot() -> Path:
     viewer.open(sample_file("flies.nwb"), plugin="napari-chronoviz")
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the session
     dock.kind.value, dock.file.value = "signals", sample_file("flies.nwb")  # the session's series to choose from
-    viewer.dims.set_current_step(0, 1150)
+    return _screenshot(viewer, 1150, "nwb_session.png")
+
+
+def _screenshot(viewer, frame: int, name: str) -> Path:
+    """The whole window at `frame`, the view fitted once the docks took their width, written to docs/images/`name`;
+    the viewer is closed."""
+    viewer.dims.set_current_step(0, frame)
     fit_when_settled(viewer)
-    path = IMAGES / "nwb_session.png"
+    path = IMAGES / name
     viewer.screenshot(path, canvas_only=False, flash=False)
     viewer.close()
     return path
+
+
+def make_dense_screenshot() -> Path:
+    """A 32-channel probe recording (synthetic: waves travelling down the probe, noise and a few sharp events, 2 kHz
+    int16, kept on disk) under the mouse sample, added with the Overlays dock from the Plugins menu and drawn as a
+    dense lane through the dock's 'dense signals', at napari's default window."""
+    import napari
+    import numpy as np
+
+    from napari_chronoviz import open_video, sample_file
+
+    video = sample_file("mouse.mp4")
+    with open_video(video) as source:
+        seconds = float(source.frame_times[-1]) + 1
+    rate, channels = 2000, 32
+    times = np.arange(int(seconds * rate))[:, None] / rate
+    rng = np.random.default_rng(7)
+    depth = np.arange(channels)[None, :] / channels
+    waves = 120 * np.sin(2 * np.pi * (4 * times - 1.5 * depth)) * (0.6 + 0.4 * np.sin(2 * np.pi * times / 9))
+    events = np.zeros_like(times[:, 0])
+    events[rng.integers(0, len(times), int(seconds / 3))] = 1
+    sharp = (
+        np.convolve(events, np.exp(-np.arange(120) / 25), mode="same")[:, None]
+        * -400
+        * np.exp(-((depth - 0.6) ** 2) / 0.02)
+    )
+    values = waves + sharp + rng.normal(0, 8, (len(times), channels))
+    folder = Path(tempfile.mkdtemp())
+    np.save(folder / "probe.npy", np.round(values).astype(np.int16))
+    viewer = napari.Viewer()
+    viewer.open(video, plugin="napari-chronoviz")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
+    dock.collapsibles["Add or edit a source"].collapse(animate=False)  # the picture's controls in sight
+    dock.kind.value, dock.file.value, dock.rate.value = "signals", folder / "probe.npy", float(rate)
+    dock.add.clicked()
+    dock.collapsibles["Plot window and panel"].expand(animate=False)
+    dock.dense_signals.value = "probe"
+    dock.dense_signals.native.editingFinished.emit()
+    dock.panel_size.value = 400
+    dock.left.value = dock.right.value = 0.5
+    return _screenshot(viewer, 600, "dense_lane.png")
 
 
 if __name__ == "__main__":

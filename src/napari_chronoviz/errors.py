@@ -83,6 +83,8 @@ ADVICE = {
         "--option KEY=VALUE (and --crf, --preset, ...)",
         "options= of export_video in a script",
     ),
+    "heatmaps": ("heatmaps=[...] (a style option)", "--style heatmaps=...", "'heatmap signals'"),
+    "dense": ("dense=[...] (a style option)", "--style dense=...", "'dense signals'"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
     "panel_size": (
         "layout={{'size': PIXELS}}, or a wide signal as one heatmap lane: style={{'heatmaps': [N]}}",

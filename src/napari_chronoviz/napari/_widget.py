@@ -37,6 +37,7 @@ from ..io.formats import (
 from ..io.nwb import is_nwb, nwb_parts
 from ..io.pyramid import pyramid_of
 from ..io.spikes import PHY_ORDERS
+from ..io.tables import value_from_text
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import VideoEntry
 from ..overlays.layout import POSITIONS
@@ -152,6 +153,12 @@ class ChronovizWidget(ScrollingContainer):
         self.show_values = CheckBox(label="show current values", value=True)
         self.time_axis = ComboBox(label="time axis", choices=TIME_AXES, value="relative")
         self.overview = CheckBox(label="overview of the recording", value=False)
+        # signals drawn in a lane of their own, by position or file name, applied when the text is entered
+        self.heatmap_signals = LineEdit(label="heatmap signals", value="")
+        self.dense_signals = LineEdit(label="dense signals", value="")
+        self.dense_scale = FloatSpinBox(label="dense scale per row (0 = auto)", min=0, max=1e12, step=1, value=0.0)
+        for control, drawn in ((self.heatmap_signals, "a heatmap"), (self.dense_signals, "a dense lane")):
+            control.tooltip = f"signals drawn as {drawn}: their positions (0, 1, ...) or file names, comma-separated"
         self.timestamp = ComboBox(label="timestamp in the video", choices=TIMESTAMPS, value="none")
         self.color_by = ComboBox(label="color pose by", choices=COLOR_BY, value="keypoint")
         self.cutoff = FloatSlider(label="confidence cut-off", min=0, max=1, step=0.01, value=0.0)
@@ -206,6 +213,9 @@ class ChronovizWidget(ScrollingContainer):
                 self.show_values,
                 self.time_axis,
                 self.overview,
+                self.heatmap_signals,
+                self.dense_signals,
+                self.dense_scale,
             ],
             "Video frame times": [self.frame_times_file, self.use_frame_times],
             "Video and pose style": [self.display, self.timestamp, self.color_by, self.cutoff, self.trail_length],
@@ -242,7 +252,10 @@ class ChronovizWidget(ScrollingContainer):
         self.save_session_button.changed.connect(self.save_session)
         self.open_session_button.changed.connect(self.open_session)
         for control in (*self.groups["Plot window and panel"], *self.groups["Video and pose style"]):
-            control.changed.connect(self._apply)
+            if isinstance(control, LineEdit):  # not on each key typed: a part of a name names no signal
+                control.native.editingFinished.connect(self._apply)
+            else:
+                control.changed.connect(self._apply)
         self.native.setMinimumWidth(320)
         self._show_fields_of_kind()
         self.viewer.layers.events.inserted.connect(self.video.reset_choices)
@@ -282,6 +295,9 @@ class ChronovizWidget(ScrollingContainer):
             "show_values": self.show_values.value,
             "time_axis": self.time_axis.value,
             "overview": self.overview.value,
+            "heatmaps": _listed_signals(self.heatmap_signals.value),
+            "dense": _listed_signals(self.dense_signals.value),
+            "dense_scale": self.dense_scale.value or None,
             "timestamp": self.timestamp.value,
             "color_by": self.color_by.value,
             "confidence_cutoff": self.cutoff.value,
@@ -424,6 +440,9 @@ class ChronovizWidget(ScrollingContainer):
             self.show_values: style.show_values,
             self.time_axis: style.time_axis,
             self.overview: style.overview,
+            self.heatmap_signals: ", ".join(map(str, style.heatmaps)),
+            self.dense_signals: ", ".join(map(str, style.dense)),
+            self.dense_scale: style.dense_scale or 0.0,
             self.timestamp: style.timestamp,
             self.color_by: style.color_by,
             self.cutoff: style.confidence_cutoff,
@@ -959,3 +978,8 @@ def _summarise_on_disk(spec: SourceSpec) -> None:
         return
     with cancelable_progress(total=len(signal.values), desc=f"chronoviz: summarising {spec.name}") as bar:
         pyramid_of(signal.values, progress=progress_callback(bar))
+
+
+def _listed_signals(text: str) -> list:
+    """The signals a comma-separated text lists: positions as numbers, file names as text."""
+    return [value_from_text(item.strip()) for item in text.split(",") if item.strip()]

@@ -21,6 +21,7 @@ class Polylines:
     paths: list[np.ndarray]
     colors: np.ndarray  # (n_paths, 4)
     width: float = 1.0
+    smooth: bool = True  # anti-aliased; False: stepped, about ten times faster for hundreds of stacked traces
 
     def __len__(self) -> int:
         return len(self.paths)

@@ -99,7 +99,7 @@ TIME_AXES: tuple[str, ...] = get_args(TimeAxis)
 TIMESTAMPS: tuple[str, ...] = get_args(Timestamp)
 YLIM_MODES = ("channel", "global", "window")
 MAX_BAND_ALPHA = 0.35  # interval bands above this hide the traces under them
-LISTS = {"heatmaps", "trail_keypoints"}  # options that hold several items
+LISTS = {"heatmaps", "dense", "trail_keypoints"}  # options that hold several items
 
 
 def palette(count: int) -> np.ndarray:
@@ -133,6 +133,9 @@ class Style:
     time_axis: TimeAxis = "relative"  # tick labels in seconds from the current frame, or on the video's clock
     heatmaps: tuple[int | str, ...] = ()  # signals (position in `signals` or file name) drawn as a heatmap lane
     colormap: str = "viridis"  # of the heatmap lanes: viridis, magma, cividis or gray
+    dense: tuple[int | str, ...] = ()  # signals drawn as one dense (EEG-style) lane: a trace per channel, stacked
+    dense_scale: float | None = None  # of the dense lanes: the value span from one channel's baseline to the next's;
+    # None: the channels' typical peak-to-peak
     overview: bool = False  # a strip of the whole recording with the intervals, events and the current window
     timestamp: Timestamp = "none"  # burned into the video's top-left corner (top-right under a top-left panel)
     scale_bar: str | float = "auto"  # with a calibration: "auto" (a round length), "none", or a length in its unit
@@ -177,12 +180,19 @@ class Style:
             if value not in allowed:
                 raise ChronovizError(f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.")
         colormap_table(self.colormap)
-        if self.scale_bar not in ("auto", "none") and not (
-            isinstance(self.scale_bar, (int, float)) and not isinstance(self.scale_bar, bool) and self.scale_bar > 0
-        ):
+        if self.scale_bar not in ("auto", "none") and not _positive_number(self.scale_bar):
             raise ChronovizError(
                 f"scale_bar must be 'auto', 'none' or a positive length in the calibration's unit, "
                 f"not {self.scale_bar!r}."
+            )
+        if self.dense_scale is not None and not (
+            isinstance(self.dense_scale, (int, float))
+            and not isinstance(self.dense_scale, bool)
+            and self.dense_scale > 0
+        ):
+            raise ChronovizError(
+                f"dense_scale must be a positive value span (in the signal's unit) between neighbouring channels, or "
+                f"None to fit the channels' typical peak-to-peak; got {self.dense_scale!r}."
             )
         if self.trail_length < 0:
             raise ChronovizError(f"trail_length must be 0 or more frames, got {self.trail_length}.")
@@ -211,3 +221,8 @@ class Style:
     @classmethod
     def from_dict(cls, options: dict | None) -> Style:
         return cls().updated(**(options or {}))
+
+
+def _positive_number(value) -> bool:
+    """Whether `value` is a number above 0 (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0

@@ -55,8 +55,8 @@ class PanelPainter:
         scroll = self.plot.scroll(time, columns[0])
         near, self._last_scroll = self._last_scroll is not None and abs(scroll - self._last_scroll) <= JUMP, scroll
         if not self.plot.scrolls or not near:  # a jump: drawing the window costs less than the tiles around it
-            out[...] = 0
-            return draw(out, self.plot.geometry(panel_frame, self.box, self.inset), origin=self.origin)
+            out[...] = self.fixed
+            return draw(out, self.plot.frame_geometry(panel_frame, self.box, self.inset), origin=self.origin)
         out[...] = self.fixed
         for index, (column, clip) in enumerate(zip(columns, self._clips)):
             self._copy_window(index, self.plot.scroll(time, column), clip, out)

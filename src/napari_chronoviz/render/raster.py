@@ -194,12 +194,13 @@ def _bounds(points: np.ndarray, margin: float) -> np.ndarray:
 def _draw_polylines(painter: _Painter, item: Polylines, transform: _Transform) -> None:
     thickness = transform.length(item.width)
     paths = [transform.pixels(path) for path in item.paths]
+    line = cv2.LINE_AA if item.smooth else cv2.LINE_8
     for color, indices in _by_color(item.colors).items():
         chosen = [paths[i] for i in indices]
 
         def paint(target, offset, c, chosen=chosen):
             shifted = [(path - offset).reshape(-1, 1, 2) for path in chosen]
-            cv2.polylines(target, shifted, False, c, thickness, cv2.LINE_AA, SHIFT)
+            cv2.polylines(target, shifted, False, c, thickness, line, SHIFT)
 
         painter.add(color, lambda chosen=chosen: _bounds(np.concatenate(chosen), thickness + 2), paint)
 
