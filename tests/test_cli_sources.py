@@ -150,3 +150,25 @@ def test_style_flag_draws_a_probe_as_a_dense_lane(files, exported, tmp_path, cap
     assert [lane.kind for lane in plot.lanes] == ["dense"] and plot.dense[0].spread == 40
     assert render(files["video"], "--signals", str(probe), *flags, "--style", "dense=lfp") == 2
     assert "--style dense=...: 'lfp' names no signal" in capsys.readouterr().err
+
+
+def test_quiet_silences_the_pyramid_built_for_a_recording_on_disk(files, exported, tmp_path, monkeypatch, capsys):
+    """--quiet: no progress line at all, including the one of a pyramid built while the scene is."""
+    from napari_chronoviz._cache import CACHE_ENVIRONMENT
+    from napari_chronoviz.io import timeseries
+
+    monkeypatch.setattr(timeseries, "LAZY_BYTES", 0)  # the table stays on disk: its lane reads a pyramid
+    monkeypatch.setenv(CACHE_ENVIRONMENT, str(tmp_path / "cache"))
+    np.save(tmp_path / "probe.npy", np.random.default_rng(0).integers(-500, 500, (400_000, 4)).astype(np.int16))
+    assert render(files["video"], "--signals", str(tmp_path / "probe.npy"), "--rate", "30000", "-o", "x.mp4") == 0
+    assert list((tmp_path / "cache").rglob("*")), "no pyramid was built: the test tests nothing"
+    assert "pyramid" not in capsys.readouterr().err
+
+
+def test_view_without_a_display_says_what_to_do_instead(files, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert chronoviz(["view", files["video"]]) != 0
+    error = capsys.readouterr().err
+    assert "no display" in error and "chronoviz render" in error and "xvfb-run" in error

@@ -40,3 +40,16 @@ def fly_video_path(tmp_path) -> Path:
     video = tmp_path / "flies.mp4"
     video.write_bytes(napari_chronoviz.sample_file("flies.mp4").read_bytes())
     return video
+
+
+def test_labeling_s_controls_and_bouts_show_without_scrolling_at_the_default_window(make_napari_viewer, fly_video_path):
+    """What a labeler uses all the time (start, undo, the bouts) is in view, not below the ethogram and key lists."""
+    viewer = make_napari_viewer(show=True)
+    viewer.open(fly_video_path, plugin="napari-chronoviz")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
+    QApplication.processEvents()
+    viewport = widget.native.viewport()
+    for name, control in (("Start labeling", widget.start.native), ("Undo", widget.undo.native)):
+        assert control.mapTo(widget.native.widget(), control.rect().bottomLeft()).y() < viewport.height(), name
+    first_bout_row = widget.bout_list.mapTo(widget.native.widget(), widget.bout_list.rect().topLeft()).y() + 40
+    assert first_bout_row < viewport.height(), "the bouts list is below the dock's fold"

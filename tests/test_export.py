@@ -12,6 +12,7 @@ import pytest
 
 from napari_chronoviz import ChronovizError, Pose, create_visualization, open_video, read_pose, sample_file
 from napari_chronoviz.cli import main as chronoviz
+from napari_chronoviz.errors import in_words
 from napari_chronoviz.render.panel import PanelPainter
 from napari_chronoviz.testing import make_stamped_video, read_stamp
 
@@ -315,6 +316,21 @@ def test_an_encoder_that_cannot_start_says_so(stamped_videos, tmp_path):
         assert list(tmp_path.iterdir()) == []
     else:
         assert (tmp_path / "gpu.mp4").exists()  # a machine with an NVIDIA GPU
+
+
+def test_a_frame_too_large_for_the_encoder_is_named_with_the_control_to_change(stamped_videos, tmp_path):
+    with pytest.raises(ChronovizError, match=r"x 17\d\d\d pixels.*at most 16384") as refused:
+        create_visualization(
+            stamped_videos["constant_rate"],
+            signals=np.zeros((5, 1)),
+            alignment={"mode": "stretch"},
+            output=tmp_path / "tall.mp4",
+            layout={"position": "below", "size": 17000},
+            end=3,
+            progress=False,
+        )
+    assert "'panel size (px, 0 = auto)'" in in_words(refused.value, "dock")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_imgstore_exports_with_its_stored_frame_times(shared_data, tmp_path):

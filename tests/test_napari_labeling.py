@@ -234,7 +234,9 @@ def test_drags_on_the_panel_draw_bouts_and_move_edges_to_frame_times(fly_video, 
     assert labeler.labeling.intervals().starts.tolist() == [times[490]]
 
 
-def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
+def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path, monkeypatch):
+    told = []
+    monkeypatch.setattr("napari_chronoviz.napari._labeling_widget.show_info", told.append)
     viewer, layer = fly_video
     _, widget = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
     assert widget.video.value == layer.name
@@ -263,6 +265,10 @@ def test_the_dock_labels_saves_and_loads(fly_video, qtbot, tmp_path):
     widget.load_labels.clicked.emit()
     assert labeler.labeling.intervals().labels == ("courting",) and labeler.labeling.events().kinds == (
         "wing extension",
+    )
+    assert told[-1] == (
+        "Loaded 1 bouts and 1 events from flies_labels.csv; the 1 labels shown before were replaced (Undo brings "
+        "them back)"
     )
     widget.stop_labeling()
     assert not labeler.active
@@ -390,3 +396,29 @@ def test_load_labels_says_once_what_a_wrong_file_is(fly_video, qtbot, monkeypatc
     assert errors[-1].count("looks like a signal") == 1, errors[-1]
     assert "choose 'signal' in 'add as' of the Overlays dock" in errors[-1] and "*" not in errors[-1]
     assert [bout.label for bout in labeler.labeling.bouts] == ["courting"] and not len(labeler.labeling.events().times)
+
+
+def test_a_rigs_events_shown_when_labeling_starts_keep_their_times_and_stay_out_of_the_labels(fly_video, qtbot):
+    """TTL events added as an overlay (times on the rig's clock, some outside the video) are not labels: starting
+    to label neither snaps them to frames nor piles them on the first and last frames, and saving the labels
+    leaves them out; labels made on the frames (a reopened session's) are labels again."""
+    from napari_chronoviz import attach
+    from napari_chronoviz.io.labels import Events
+
+    viewer, layer = fly_video
+    times = frame_times(layer)
+    pulses = np.array([times[0] - 3.0, times[10] + 0.0123, times[500] + 0.0071, times[-1] + 5.0])
+    made_before = times[[200, 300]]  # two events labeled on frames in an earlier session
+    kinds = ("ttl", "ttl", "wing extension", "wing extension", "ttl", "ttl")
+    shown = Events(np.sort(np.r_[pulses, made_before]), kinds)
+    attach(viewer, layer, events=shown)
+    labeler = Labeler(viewer, layer, ETHOGRAM, autosave_path=None)
+    assert labeler.labeling.events().times.tolist() == made_before.tolist()
+    assert set(labeler.labeling.events().kinds) == {"wing extension"}
+    labeler.start()
+    labeler.go_to(400)
+    press(qtbot, viewer, "w")
+    panel = labeler.show().scene.plot.events
+    assert np.isin(pulses, panel.times).all(), "the rig's events moved"
+    assert sorted(panel.times.tolist()) == sorted([*pulses, *made_before, times[400]])
+    assert labeler.labeling.events().times.tolist() == [*made_before, times[400]]  # what Save labels writes

@@ -195,7 +195,7 @@ def test_use_frame_times_refuses_what_it_cannot_retime(make_napari_viewer, recor
     """A layer chronoviz did not open, one of several cameras on one clock, a clock map of another video: each is
     refused with what to do, and the layer keeps its times."""
     from napari_chronoviz import attach, use_frame_times
-    from napari_chronoviz.errors import ChronovizError, FrameTimesError
+    from napari_chronoviz.errors import ChronovizError, FrameTimesError, in_words
     from napari_chronoviz.io.clock_map import ClockMap
 
     made, _ = recording
@@ -212,5 +212,7 @@ def test_use_frame_times_refuses_what_it_cannot_retime(make_napari_viewer, recor
     (second,) = viewer.open(made.path, plugin="napari-chronoviz")
     attach(viewer, [layer, second])
     fitted = ClockMap(np.array([0.0, 10.0]), np.array([5.0, 15.0]), 1 / 30).write(tmp_path / "clock.json")
-    with pytest.raises(ChronovizError, match="on one clock with other cameras"):
+    with pytest.raises(ChronovizError, match="on one clock with other cameras") as refused:
         use_frame_times(viewer, second, fitted)
+    in_the_dock = in_words(refused.value, "dock")  # the dock's Reopen button shows it: its words, not the API's
+    assert "'Open session'" in in_the_dock and "sync_by_time" not in in_the_dock

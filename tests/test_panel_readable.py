@@ -194,3 +194,16 @@ def test_a_dock_opened_after_a_session_leaves_the_whole_canvas_in_view(make_napa
     dock, _ = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Label behaviors")
     qtbot.wait(800)
     assert camera_of(viewer).zoom == zoomed
+
+
+def test_a_font_raised_for_the_view_is_drawn_but_not_saved_and_a_wide_signal_grows_the_panel_only_so_far():
+    """A session saved from napari wrote the font its view needed (60 px at the default window) as the style's,
+    and 120 channels stacked grew the panel ~15000 px high: reopened, the dock failed and the export's encoder
+    refused the frame. The text size the view needs is drawn, not saved; the panel grows to twice the video."""
+    signals = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 120)), columns=[f"ch{i}" for i in range(120)])
+    scene = build_scene(fake_video(), signals=signals)
+    assert scene.layout.size <= 2 * 480
+    raised = scene.updated(readable_font=60)
+    assert raised.style.font_size == 60 and raised.config["style"]["font_size"] is None
+    again = raised.updated(style={"show_values": False})  # a change of style keeps what the view needs
+    assert again.style.font_size == 60 and again.config["style"] == {**scene.config["style"], "show_values": False}

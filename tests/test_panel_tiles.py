@@ -120,7 +120,7 @@ def test_napari_shows_the_exports_pixels_of_a_translucent_corner_panel(make_napa
         sample_file("flies_signals.csv"),
         output,
         layout="top-right",
-        style=session.scene.config["style"],
+        style={**session.scene.config["style"], "font_size": session.scene.style.font_size},  # the font drawn
         start=100,
         end=101,
         codec="ffv1",

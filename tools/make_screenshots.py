@@ -21,7 +21,6 @@ def main() -> int:
     # napari's settings of a fresh install: its default window, not the size napari remembered on this machine
     os.environ["NAPARI_CONFIG"] = str(Path(tempfile.mkdtemp()) / "settings.yaml")
     import napari
-    from qtpy.QtWidgets import QApplication
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     if sys.argv[1:] == ["labeling"]:  # only the labeling pictures
@@ -47,9 +46,7 @@ def main() -> int:
         viewer.open_sample("napari-chronoviz", sample)
         viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's overlays
         viewer.dims.set_current_step(0, frame)
-        QApplication.processEvents()  # let the dock take its width before fitting the view
-        viewer.reset_view()
-        QApplication.processEvents()
+        fit_when_settled(viewer)
         viewer.screenshot(IMAGES / name, canvas_only=False, flash=False)
         viewer.close()
         print(f"wrote {IMAGES / name}")
@@ -67,6 +64,23 @@ def main() -> int:
     for path in make_alignment_figures(IMAGES):
         print(f"wrote {path}")
     return 0
+
+
+def fit_when_settled(viewer) -> None:
+    """Fit the view once the window has settled: docks take their width over several events, and the view's size
+    is read a while after it last changed (`RESIZE_SETTLING_MS`); fitted earlier, the picture is zoomed out."""
+    import time
+
+    from qtpy.QtWidgets import QApplication
+
+    from napari_chronoviz.napari._layers import RESIZE_SETTLING_MS
+
+    until = time.monotonic() + 2 * RESIZE_SETTLING_MS / 1000
+    while time.monotonic() < until:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    viewer.reset_view()
+    QApplication.processEvents()
 
 
 def make_gif() -> None:
@@ -185,7 +199,6 @@ def make_labeling_screenshots() -> None:
     import napari
     from qtpy.QtCore import Qt
     from qtpy.QtTest import QTest
-    from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz.napari._qt_dims_0_6_to_0_9 import qt_viewer_of
 
@@ -209,9 +222,7 @@ def make_labeling_screenshots() -> None:
         dock.note.value = "male follows, wing out"
         dock.note.native.editingFinished.emit()
         labeler.go_to(1172)
-        QApplication.processEvents()
-        viewer.reset_view()
-        QApplication.processEvents()
+        fit_when_settled(viewer)
         viewer.screenshot(IMAGES / "labeling.png", canvas_only=False, flash=False)
         dock.native.widget().grab().save(str(IMAGES / "labeling-dock.png"))  # all of it, not the part scrolled to
         labeler.stop()
@@ -224,7 +235,6 @@ def make_calibration_screenshot() -> None:
     the clicked corners, the scale bar and the snout's speed in cm/s."""
     import napari
     import numpy as np
-    from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import sample_file
     from napari_chronoviz.napari._calibration import POINTS_LAYER
@@ -246,9 +256,7 @@ def make_calibration_screenshot() -> None:
     viewer.layers.selection.active = viewer.layers[POINTS_LAYER]
     viewer.layers[POINTS_LAYER].mode = "pan_zoom"
     viewer.dims.set_current_step(0, 600)
-    QApplication.processEvents()
-    viewer.reset_view()
-    QApplication.processEvents()
+    fit_when_settled(viewer)
     viewer.screenshot(IMAGES / "calibration.png", canvas_only=False, flash=False)
     viewer.close()
     print(f"wrote {IMAGES / 'calibration.png'}")
@@ -305,7 +313,6 @@ def make_nwb_screenshot() -> Path:
     """The fly sample's NWB session opened with File > Open, the Overlays dock from the Plugins menu listing the
     session's parts, at napari's default window."""
     import napari
-    from qtpy.QtWidgets import QApplication
 
     from napari_chronoviz import sample_file
 
@@ -314,9 +321,7 @@ def make_nwb_screenshot() -> Path:
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the session
     dock.kind.value, dock.file.value = "signals", sample_file("flies.nwb")  # the session's series to choose from
     viewer.dims.set_current_step(0, 1150)
-    QApplication.processEvents()
-    viewer.reset_view()
-    QApplication.processEvents()
+    fit_when_settled(viewer)
     path = IMAGES / "nwb_session.png"
     viewer.screenshot(path, canvas_only=False, flash=False)
     viewer.close()

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sys
 import time
 from collections.abc import Callable
 
 Progress = bool | Callable[[int, int], bool | None]
+# set inside `silenced()`: `progress=True` then prints nothing (passes started deep inside, e.g. a pyramid built
+# while a scene is, cannot be handed the command's --quiet)
+_SILENCED = contextvars.ContextVar("chronoviz_progress_silenced", default=False)
+
+
+@contextlib.contextmanager
+def silenced():
+    """No progress line on stderr inside this context (a command's `--quiet`); callbacks still get theirs."""
+    token = _SILENCED.set(True)
+    try:
+        yield
+    finally:
+        _SILENCED.reset(token)
 
 
 def progress_reporter(
@@ -17,8 +32,8 @@ def progress_reporter(
     Parameters
     ----------
     progress
-        True (a line on stderr: one updating line on a terminal, a line per 10% in a log), False (silent), or
-        a callable `(done, total)` whose true return asks to cancel.
+        True (a line on stderr: one updating line on a terminal, a line per 10% in a log; none inside
+        `silenced()`), False (silent), or a callable `(done, total)` whose true return asks to cancel.
     total
         How many items the pass does.
     what, unit
@@ -31,7 +46,7 @@ def progress_reporter(
     """
     if callable(progress):
         return lambda done: bool(progress(done, total))
-    if not progress:
+    if not progress or _SILENCED.get():
         return lambda done: False
     started = time.perf_counter()
     terminal = sys.stderr.isatty()

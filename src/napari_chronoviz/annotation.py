@@ -116,6 +116,13 @@ class Labeling:
         nearest = np.where(times - edges[right - 1] <= edges[right] - times, right - 1, right)
         return int(nearest) if nearest.ndim == 0 else nearest
 
+    def on_frames(self, times) -> np.ndarray:
+        """Which of `times` are exactly frame times of the video (or the end after its last frame): where labels
+        made on its frames lie, unlike times recorded on another clock (a rig's TTL events)."""
+        edges = np.append(self.frame_times, self._end_time)
+        times = np.asarray(times, dtype=float)
+        return edges[np.clip(np.searchsorted(edges, times), 0, len(edges) - 1)] == times
+
     def retime(self, frame_times) -> None:
         """Put the video's frames on another clock (e.g. the rig's, through a clock map): the labels stay on their
         frames, and their times follow."""

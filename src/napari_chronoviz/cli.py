@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ import warnings
 from fractions import Fraction
 
 from . import __version__
+from ._progress import silenced
 from .errors import ChronovizError, in_words
 from .io.tables import value_from_text
 from .sources import TIME_UNITS
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run `chronoviz render ...` or `chronoviz view ...`; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    with _interrupted_by_sigterm():
+    quiet = silenced() if getattr(args, "quiet", False) else contextlib.nullcontext()
+    with _interrupted_by_sigterm(), quiet:
         try:
             return _run(args)
         except KeyboardInterrupt:
@@ -81,6 +84,8 @@ def _run_command(args: argparse.Namespace) -> int:
             return _calibrate(args)
         if args.command == "sync":
             return _sync(args)
+        if args.command == "view":
+            _check_display()
         videos, options, frame_times = _session_or_options(args)
         if args.command == "render":
             from .render.visualization import create_visualization
@@ -675,6 +680,19 @@ def _typed(text: str):
     if "," in text:
         return [_typed(part) for part in text.split(",")]
     return value_from_text(text)
+
+
+def _check_display() -> None:
+    """Refuse `view` where Qt has no screen to open napari's window on (an ssh session, a batch job): Qt would
+    abort the process with a message about its platform plugins."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise ChronovizError(
+            "chronoviz view opens napari's window, and this session has no display (neither DISPLAY nor "
+            "WAYLAND_DISPLAY is set, e.g. over ssh). Write the video with `chronoviz render` instead, connect with a "
+            "display (ssh -X), or run it under a virtual one: xvfb-run chronoviz view ..."
+        )
 
 
 def _view(videos, options: dict, frame_times: list) -> int:

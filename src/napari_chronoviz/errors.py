@@ -84,6 +84,18 @@ ADVICE = {
     "heatmaps": ("heatmaps=[...] (a style option)", "--style heatmaps=...", "'heatmap signals'"),
     "dense": ("dense=[...] (a style option)", "--style dense=...", "'dense signals'"),
     "upright": ("open_video(..., upright=False)", "--no-upright", "open_video(..., upright=False) in a script"),
+    "panel_size": (
+        "layout={{'size': PIXELS}}, or a wide signal as one heatmap lane: style={{'heatmaps': [N]}}",
+        "--layout right (a panel beside the video is as high as the video), or a wide signal as one heatmap lane: "
+        "--style heatmaps=N",
+        "'panel size (px, 0 = auto)'",
+    ),
+    "camera_frame_times": (
+        "give each video its frame times when the cameras are opened (open_video(path, frame_times=...), or a "
+        "session's VideoEntry(path, frame_times=...)), then put them on one clock with sync_by_time",
+        "give each video its file with --frame-times (one per video, '-' for a video's own times)",
+        "put each video's frame times file in the session file (its videos' frame_times) and press 'Open session'",
+    ),
     "pose_key": (
         "give SourceSpec('pose', path, key={value!r}) as that video's pose",
         "open the session with `chronoviz view`, then add it in the Overlays dock (pose, part {value})",

@@ -53,6 +53,19 @@ class Events:
         """A copy with its times mapped by `time_map` (increasing), e.g. a signal's `Alignment.video_times`."""
         return replace(self, times=time_map(self.times))
 
+    def subset(self, keep) -> Events:
+        """The events where the boolean array `keep` is true (no source: they are no longer the file's)."""
+        keep = np.asarray(keep, dtype=bool)
+        return Events(self.times[keep], tuple(np.asarray(self.kinds, dtype=object)[keep]))
+
+    def merged(self, other: Events | None) -> Events:
+        """These events and `other`'s in one table, sorted by time (no source); self when `other` is None or empty."""
+        if other is None or not len(other.times):
+            return self
+        times = np.concatenate([self.times, other.times])
+        order = np.argsort(times, kind="stable")
+        return Events(times[order], tuple(np.asarray((*self.kinds, *other.kinds), dtype=object)[order]))
+
 
 @dataclass(frozen=True, eq=False)
 class Intervals:
@@ -77,6 +90,25 @@ class Intervals:
     def retimed(self, time_map) -> Intervals:
         """A copy with its starts and ends mapped by `time_map` (increasing), e.g. `Alignment.video_times`."""
         return replace(self, starts=time_map(self.starts), ends=time_map(self.ends))
+
+    def subset(self, keep) -> Intervals:
+        """The intervals where the boolean array `keep` is true (no source: they are no longer the file's)."""
+        keep = np.asarray(keep, dtype=bool)
+        labels, notes = (tuple(np.asarray(column, dtype=object)[keep]) for column in (self.labels, self.notes))
+        return Intervals(self.starts[keep], self.ends[keep], labels, notes)
+
+    def merged(self, other: Intervals | None) -> Intervals:
+        """These intervals and `other`'s in one table, sorted by start (no source); self when `other` is None or
+        empty."""
+        if other is None or not len(other.starts):
+            return self
+        starts = np.concatenate([self.starts, other.starts])
+        order = np.argsort(starts, kind="stable")
+        labels, notes = (
+            tuple(np.asarray(column, dtype=object)[order])
+            for column in ((*self.labels, *other.labels), (*self.notes, *other.notes))
+        )
+        return Intervals(starts[order], np.concatenate([self.ends, other.ends])[order], labels, notes)
 
 
 def read_events(source, *, time_unit: str | None = None) -> Events:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from magicgui.widgets import Container, Label
-from qtpy.QtWidgets import QSizePolicy
+from qtpy.QtWidgets import QSizePolicy, QWidget
+from superqt import QCollapsible
 
 
 class ScrollingContainer(Container):
@@ -21,6 +22,36 @@ class ScrollingContainer(Container):
     def native(self):
         """The scroll area around the controls (what napari docks)."""
         return self.root_native_widget
+
+    def add_group(self, title: str, controls: list, *, expanded: bool) -> QCollapsible:
+        """`controls` in a collapsible group below the others, so the dock is as short as the user wants.
+
+        `controls` are magicgui widgets, or Qt widgets where magicgui has none (a single-choice list).
+
+        Returns
+        -------
+        QCollapsible
+            The group.
+        """
+        group = Container(widgets=[control for control in controls if not isinstance(control, QWidget)])
+        for position, control in enumerate(controls):
+            if isinstance(control, QWidget):
+                group.native.layout().insertWidget(position, control)
+            else:  # file paths and long names must not widen the dock past the window
+                control.native.setMinimumWidth(0)
+        collapsible = QCollapsible(title)
+        collapsible.addWidget(group.native)
+        if expanded:
+            collapsible.expand(animate=False)
+        self.native.widget().layout().addWidget(collapsible)
+        return collapsible
+
+
+def side_by_side(*controls) -> Container:
+    """`controls` side by side without labels (e.g. Start and Stop), taking one line of a dock."""
+    container = Container(widgets=list(controls), layout="horizontal", labels=False)
+    container.margins = (0, 0, 0, 0)
+    return container
 
 
 def wrapping(label: Label) -> Label:

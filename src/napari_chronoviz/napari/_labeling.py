@@ -21,6 +21,8 @@ from ..errors import ChronovizError, LabelError, OutputExistsError, advice, mark
 from ..io.ethogram import Ethogram, ethogram_path_of, read_ethogram, write_ethogram
 from ..io.labels import (
     LABEL_FORMATS,
+    Events,
+    Intervals,
     read_events,
     read_intervals,
     read_nwb_labels,
@@ -112,11 +114,15 @@ class Labeler:
         self._showing_open_bout = False
         self._ethogram_autosaved: tuple[Path, tuple] | None = None  # (where, its behaviors), not rewritten per edit
         Labeler._by_video_layer[video_layer] = self
+        # what the panel showed that was not made on the video's frames (a rig's TTL events): shown with the labels,
+        # at its own times, and neither edited, snapped to frames nor saved as labels
+        self.shown_beside: tuple[Intervals | None, Events | None] = (None, None)
         session = Session.of(video_layer)
         if session is not None and session.scene.plot is not None:  # the labels shown now, on the video's clock
             plot = session.scene.plot
-            if plot.intervals is not None or plot.events is not None:
-                self.labeling.load(plot.intervals, plot.events)
+            labels, self.shown_beside = _labels_and_the_rest(self.labeling, plot.intervals, plot.events)
+            if labels != (None, None):
+                self.labeling.load(*labels)
         self.labeling.listeners.append(self._changed)
 
     # --- where we are -----------------------------------------------------------------------------------------
@@ -274,6 +280,11 @@ class Labeler:
         labels = {"intervals": self.labeling.intervals(self.frame), "events": self.labeling.events()}
         if self.autosave_path is not None and self.autosave_path.is_file():
             labels = {name: replace(value, source=str(self.autosave_path)) for name, value in labels.items()}
+        beside_intervals, beside_events = self.shown_beside  # merged: then no longer the autosave's alone
+        labels = {
+            "intervals": labels["intervals"].merged(beside_intervals),
+            "events": labels["events"].merged(beside_events),
+        }
         self._showing_open_bout = any(bout.is_open for bout in self.labeling.bouts)
         session = Session.of(self.video_layer)
         if session is None:
@@ -408,6 +419,25 @@ class Labeler:
             if len(events.times):
                 written.append(write_events(events, events_path_of(path), overwrite=overwrite))
         return written + [write_ethogram(self.labeling.ethogram, ethogram_path_of(path))]
+
+
+def _labels_and_the_rest(labeling: Labeling, intervals: Intervals | None, events: Events | None) -> tuple:
+    """`(intervals, events)` split into the labels made on `labeling`'s video frames (an event, or both edges of a
+    bout, exactly at frame times) and the rest: `((label intervals, label events), (other intervals, other
+    events))`, each None when empty."""
+
+    def part(table, keep):
+        return table.subset(keep) if table is not None and keep.any() else None
+
+    on_frames = (
+        np.zeros(0, bool)
+        if intervals is None
+        else labeling.on_frames(intervals.starts) & labeling.on_frames(intervals.ends),
+        np.zeros(0, bool) if events is None else labeling.on_frames(events.times),
+    )
+    labels = tuple(part(table, keep) for table, keep in zip((intervals, events), on_frames))
+    rest = tuple(part(table, ~keep) for table, keep in zip((intervals, events), on_frames))
+    return labels, rest
 
 
 def _check_labels_suffix(path: Path, format: str) -> None:

@@ -15,7 +15,7 @@ from qtpy.QtWidgets import QListWidget
 from ..errors import ChronovizError, in_words
 from ..io.ethogram import ETHOGRAM_COLUMNS, Behavior, Ethogram, read_ethogram, write_ethogram
 from ..io.formats import ETHOGRAM_SUFFIXES, TEXT_TABLE_SUFFIXES, patterns
-from ._dock import ScrollingContainer, wrapping
+from ._dock import ScrollingContainer, side_by_side, wrapping
 from ._label_mouse import LabelMouse
 from ._labeling import PLAYBACK_KEYS, SAVE_FORMATS, SAVE_SUFFIXES, Labeler, autosave_path_of
 from ._metadata import ETHOGRAM_KEY, METADATA_KEY
@@ -41,7 +41,7 @@ class LabelingWidget(ScrollingContainer):
         self.remove_behavior = PushButton(text="Remove selected behavior")
         self.ethogram_file = FileEdit(label="ethogram file", mode="r", filter=" ".join(patterns(ETHOGRAM_SUFFIXES)))
         self.load_ethogram = PushButton(text="Load ethogram")
-        self.save_ethogram = PushButton(text="Save ethogram as YAML/CSV")
+        self.save_ethogram = PushButton(text="Save ethogram…", tooltip="To the YAML or CSV file in 'ethogram file'")
         self.keys = wrapping(Label(label="keys", value=""))
         self.step_frames = SpinBox(
             label="Shift+arrow step", min=2, max=10000, value=10, tooltip="Frames that Shift+Left and Shift+Right move"
@@ -56,42 +56,38 @@ class LabelingWidget(ScrollingContainer):
         self.overwrite = CheckBox(label="overwrite", value=False)
         self.save_labels = PushButton(text="Save labels…")
         self.load_labels = PushButton(text="Load labels…")
-        self.bouts_title = wrapping(Label(value="Bouts (click one to go to it):"))
-        self.bout_list = QListWidget()
+        self.bout_list = QListWidget()  # magicgui has no single-choice list
+        self.bout_list.setToolTip("Click a bout to go to its start, read or edit its note")
         self.bout_list.setMinimumHeight(160)
         self.note = LineEdit(label="bout note", tooltip="The note of the bout selected in the list above")
         self.delete_bout = PushButton(text="Delete selected bout")
         self.status = wrapping(Label(label="", value=""))
         self.mouse = None  # the plot panel's mouse editing, once labeling starts
-        self.extend(
-            [
-                self.video,
+        # what labeling uses all the time on top; the rest in groups, so the bouts show at napari's default window
+        self.extend([self.video, side_by_side(self.start, self.stop), side_by_side(self.undo, self.redo), self.status])
+        self.groups = {
+            "Ethogram": [
                 self.ethogram_table,
-                self.add_behavior,
-                self.remove_behavior,
+                side_by_side(self.add_behavior, self.remove_behavior),
                 self.ethogram_file,
-                self.load_ethogram,
-                self.save_ethogram,
-                self.keys,
-                self.step_frames,
-                self.autosave_file,
-                self.start,
-                self.stop,
-                self.undo,
-                self.redo,
+                side_by_side(self.load_ethogram, self.save_ethogram),
+            ],
+            "Bouts": [self.bout_list, self.note, self.delete_bout],
+            "Keys": [self.keys, self.step_frames],
+            "Save and load labels": [
                 self.labels_file,
                 self.labels_format,
                 self.overwrite,
-                self.save_labels,
-                self.load_labels,
-                self.bouts_title,
-                self.note,
-                self.delete_bout,
-                self.status,
-            ]
-        )
-        # a plain Qt list (magicgui has no single-choice list): into the container's layout, below its title
-        self._widget._layout.insertWidget(self.index(self.bouts_title) + 1, self.bout_list)
+                side_by_side(self.save_labels, self.load_labels),
+                self.autosave_file,
+            ],
+        }
+        expanded = ("Ethogram", "Bouts")
+        self.collapsibles = {
+            title: self.add_group(title, controls, expanded=title in expanded)
+            for title, controls in self.groups.items()
+        }
+        self.ethogram_table.native.setMaximumHeight(150)
         for control in self:
             control.native.setMinimumWidth(0)
         self.native.setMinimumWidth(320)
@@ -267,7 +263,7 @@ class LabelingWidget(ScrollingContainer):
             mouse.on_select.append(self.bout_list.setCurrentRow)
         self.mouse = mouse
         self.start.enabled, self.stop.enabled = False, True
-        self.status.value = "Labeling: press the keys above with the mouse over the video."
+        self.status.value = "Labeling: press the ethogram's keys (see Keys) with the mouse over the video."
         self._show_bouts()
         return labeler
 
@@ -308,12 +304,17 @@ class LabelingWidget(ScrollingContainer):
         if not path or not Path(path).is_file():
             show_error(f"Choose an existing labels file in 'labels file' first (got {str(path)!r}).")
             return
+        labeling = self.labeler.labeling
+        before = len(labeling.bouts) + len(labeling.marks)
         try:
             self.labeler.load(path)
         except (ChronovizError, OSError) as error:
             show_error(f"The labels were not loaded: {in_words(error, 'dock')}")
             return
-        self.show_ethogram(self.labeler.labeling.ethogram)
+        self.show_ethogram(labeling.ethogram)
+        replaced = f"; the {before} labels shown before were replaced (Undo brings them back)" if before else ""
+        loaded = f"{len(labeling.bouts)} bouts and {len(labeling.marks)} events"
+        show_info(f"Loaded {loaded} from {Path(path).name}{replaced}")
 
     # --- the bouts -----------------------------------------------------------------------------------------------
 

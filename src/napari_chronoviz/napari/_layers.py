@@ -257,6 +257,7 @@ class Session:
                 "role": role,
                 "video": self.video_layer.name,
                 "display": self.display,
+                "readable_font": self.scene.readable_font,  # what the view needs: the writer draws it too
                 **self.scene.config,
             }
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ChronovizError
+from ..errors import ChronovizError, advice
 from ..io.video_factory import VideoEntry
 from ._labeling import Labeler
 from ._layers import Session
@@ -51,8 +51,8 @@ def use_frame_times(viewer: napari.Viewer, video_layer, frame_times: str | Path)
         raise ChronovizError(f"Layer {layer.name!r} is not a video opened by napari-chronoviz; open its file with it.")
     if CLOCK_RATE_KEY in info:  # its frames are shown through a clock shared with other cameras
         raise ChronovizError(
-            f"{layer.name!r} is on one clock with other cameras (sync_by_time): give each camera its frame times "
-            "when it is opened (a session file's frame_times, open_video's frame_times), then put them on one clock."
+            f"{layer.name!r} is shown on one clock with other cameras, which was built from the frame times they "
+            f"were opened with: {advice('camera_frame_times')}."
         )
     session, labeler = Session.of(layer), Labeler.of(layer)
     info = {**info, "frame_times_file": str(frame_times)}

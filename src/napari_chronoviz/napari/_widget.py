@@ -12,7 +12,6 @@ from pathlib import Path
 from magicgui.widgets import (
     CheckBox,
     ComboBox,
-    Container,
     FileEdit,
     FloatSlider,
     FloatSpinBox,
@@ -24,7 +23,6 @@ from magicgui.widgets import (
 from napari.utils.notifications import show_error, show_info, show_warning
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QComboBox
-from superqt import QCollapsible
 
 from ..errors import AlignmentError, ChronovizError, ExportCancelled, in_words
 from ..io.formats import EXPORT_SUFFIXES, SESSION_SUFFIX, VIDEO_SUFFIXES, patterns
@@ -36,6 +34,7 @@ from ..io.video_factory import VideoEntry
 from ..overlays.layout import POSITIONS
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
+from ..render.encode import LARGEST_SIDE
 from ..render.visualization import export_video
 from ..session import save_session
 from ..sources import CHECK_VIDEO, READER_FIELDS, SOURCE_KINDS, TIME_UNITS, SourceSpec, ratio_from_text, spec_of
@@ -44,6 +43,7 @@ from ._attach import attach, video_of_layer
 from ._calibration import CalibrationControls
 from ._camera_frames import CameraFrames
 from ._cameras import CamerasSession
+from ._dock import ScrollingContainer
 from ._labeling import Labeler
 from ._layers import DISPLAYS, Session
 from ._metadata import METADATA_KEY, OVERLAYS_KEY
@@ -78,17 +78,11 @@ class InMemorySource:
 Listed = SourceSpec | InMemorySource
 
 
-class ChronovizWidget(Container):
+class ChronovizWidget(ScrollingContainer):
     """Overlays for a video layer: a list of sources, the plot window, layout, style, export and sessions."""
 
-    @property
-    def native(self):
-        """The scroll area around the controls. magicgui gives the widget inside it, which a napari dock takes out
-        of the scroll area: the dock would then be as tall as every control and push the window off the screen."""
-        return self._widget._scroll
-
     def __init__(self, napari_viewer):
-        super().__init__(scrollable=True)
+        super().__init__()
         self.viewer = napari_viewer
         self.listed: list[Listed] = []  # what is open over the chosen video, in the order it was added
         self._kept_options: dict = {}  # scene options the dock has no control for (a session's, a script's)
@@ -130,7 +124,7 @@ class ChronovizWidget(Container):
         self.right = FloatSpinBox(label="window after (s)", min=0, max=3600, step=0.1, value=2.0)
         self.plot_layout = ComboBox(label="plot layout", choices=PLOT_LAYOUTS, value="stacked")
         self.position = ComboBox(label="panel position", choices=POSITIONS, value="below")
-        self.panel_size = SpinBox(label="panel size (px, 0 = auto)", min=0, max=10000, value=0)
+        self.panel_size = SpinBox(label="panel size (px, 0 = auto)", min=0, max=LARGEST_SIDE, value=0)
         self.ylim = ComboBox(label="y-limits", choices=YLIM_MODES, value="channel")
         self.y_low = FloatSpinBox(label="y low", min=-1e12, max=1e12, value=0.0)
         self.y_high = FloatSpinBox(label="y high", min=-1e12, max=1e12, value=1.0)
@@ -211,7 +205,7 @@ class ChronovizWidget(Container):
         }
         expanded = ("Sources", "Add or edit a source", "Export and session")
         self.collapsibles = {
-            title: self._add_group(title, controls, expanded=title in expanded)
+            title: self.add_group(title, controls, expanded=title in expanded)
             for title, controls in self.groups.items()
         }
         self.take_over.changed.connect(self.read_video_with_chronoviz)
@@ -242,18 +236,6 @@ class ChronovizWidget(Container):
         self.viewer.layers.events.inserted.connect(self.attach_requested_overlays)
         self.attach_requested_overlays()
         self.show_session()
-
-    def _add_group(self, title: str, controls: list, *, expanded: bool) -> QCollapsible:
-        """`controls` in a collapsible group below the others, so the dock is as short as the user wants."""
-        group = Container(widgets=controls)
-        for control in controls:  # file paths and long names must not widen the dock past the window
-            control.native.setMinimumWidth(0)
-        collapsible = QCollapsible(title)
-        collapsible.addWidget(group.native)
-        if expanded:
-            collapsible.expand(animate=False)
-        self.native.widget().layout().addWidget(collapsible)
-        return collapsible
 
     # --- choices and current state --------------------------------------------------------------------
 
@@ -375,14 +357,14 @@ class ChronovizWidget(Container):
             "pose_alignment": pose_alignment,
             "labels_clock": scene.labels_clock,
         }
-        style, layout = scene.style, scene.layout
+        style, layout = scene.style, scene.requested_layout  # an automatic panel size stays automatic (0)
         ylim = style.ylim if isinstance(style.ylim, str) else "fixed"
         size = layout.size[0] if isinstance(layout.size, tuple) else layout.size
         values = {
             self.left: scene.window.left,
             self.right: scene.window.right,
             self.plot_layout: style.plot_layout,
-            self.position: scene.requested_layout.position,
+            self.position: layout.position,
             self.panel_size: size or 0,
             self.ylim: ylim,
             self.show_values: style.show_values,

@@ -59,7 +59,9 @@ def scene_from_config(video, config: dict | None):
             "rebuild them. Use the dock widget's Export button, or create_visualization(...) in your script."
         )
     options = SceneOptions.of({name: config[name] for name in SCENE_OPTION_NAMES if name in config})
-    return scene_of([video], **{kind: sources.get(kind) for kind in SOURCE_KINDS}, **options.keywords())
+    scene = scene_of([video], **{kind: sources.get(kind) for kind in SOURCE_KINDS}, **options.keywords())
+    # the text as napari's view drew it (raised for the view, not part of the saved style)
+    return scene.updated(readable_font=config["readable_font"]) if config.get("readable_font") else scene
 
 
 def _video_and_config(layer_data: list[tuple]) -> tuple[dict, dict | None]:

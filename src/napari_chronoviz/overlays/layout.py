@@ -19,6 +19,8 @@ POSITIONS: tuple[str, ...] = get_args(Position)
 BESIDE = POSITIONS[:4]
 CORNERS = POSITIONS[4:8]
 MARGIN = 8  # pixels between a corner panel and the video's edge
+MOST_GROWTH = 2  # an automatic panel below or above grows to at most this many times the video's height: beyond,
+# its lanes share that height and their names thin out (a 384-channel probe would otherwise make it ~50000 px high)
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ class Layout:
 
     def with_panel_height(self, height: float) -> Layout:
         """The layout with its automatic panel (size None) at least `height` pixels high: below or above the
-        video, or in a corner (there at most the video's height less the margins). A size given, or a panel
-        beside the video (as high as the video), is kept.
+        video (at most `MOST_GROWTH` times the video's height), or in a corner (there at most the video's height
+        less the margins). A size given, or a panel beside the video (as high as the video), is kept.
 
         Parameters
         ----------
@@ -87,7 +89,7 @@ class Layout:
             return self
         x0, y0, x1, y1 = self.panel_box
         if not self.is_inset:
-            return replace(self, size=int(max(y1 - y0, math.ceil(height))))
+            return replace(self, size=int(max(y1 - y0, min(math.ceil(height), MOST_GROWTH * self.video_height))))
         height = min(max(y1 - y0, math.ceil(height)), self.video_height - 2 * MARGIN)
         return replace(self, size=(int(x1 - x0), int(height)))
 

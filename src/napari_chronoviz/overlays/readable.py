@@ -90,4 +90,4 @@ def with_readable_font(scene, seen_per_pixel: Callable, font_given: float | None
     if scene.plot is None:
         return scene
     font = readable_font_size(scene.plot, scene.requested_layout, font_given or scene.style.font_size, seen_per_pixel)
-    return scene if font == scene.style.font_size else scene.updated(style={"font_size": font})
+    return scene if font == scene.style.font_size else scene.updated(readable_font=font)

@@ -116,6 +116,7 @@ class Scene:
         pose_speed: str | None = None,
         aligned: dict | None = None,
         video_path=None,
+        readable_font: float | None = None,
     ):
         self.frame_times = np.asarray(frame_times, dtype=float)
         self.video_path = video_path  # the video's file (None: in memory), which a pose must have been made on
@@ -127,7 +128,12 @@ class Scene:
         previously_aligned = aligned or {}
         self.alignment_options = _alignment_options(alignment, ALIGN_OPTIONS, "alignment")
         self.pose_alignment_options = _alignment_options(pose_alignment, POSE_ALIGN_OPTIONS, "pose_alignment")
+        # the style asked for (what a session saves), and the one drawn: sizes set for the video, the font raised to
+        # `readable_font` (what the text needs where it is seen, e.g. napari's view) and below for a tall panel
+        self.requested_style, self.readable_font = style, readable_font
         self.layout, self.style = layout, style.for_video(self.video_size[1])
+        if readable_font is not None and readable_font > self.style.font_size:
+            self.style = replace(self.style, font_size=float(readable_font))
         style = self.style
         self.traces = [
             Trace(signal, self._align(signal, "alignment", index, previously_aligned))
@@ -313,16 +319,18 @@ class Scene:
         """A new scene with changed `window`, `layout`, `style`, `alignment` or `pose_alignment` (dicts merge into
         the current ones), `labels_clock`, sources (`signals`, `pose`, `events`, `intervals`, `spikes`),
         `calibration` or `pose_speed` (as `build_scene` takes them, None for none), or the video's `frame_times`
-        (the same frames on another clock, e.g. a clock map's rig times). Only the sources that are new or whose
-        alignment options changed are aligned again; every source when the frame times changed."""
-        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | set(SOURCE_KINDS) | {"frame_times"}
+        (the same frames on another clock, e.g. a clock map's rig times), or `readable_font` (the least font size
+        its text is drawn at, not saved with the style: what napari's view or a scaled export needs). Only the
+        sources that are new or whose alignment options changed are aligned again; every source when the frame
+        times changed."""
+        allowed = (set(SCENE_OPTION_NAMES) - {"tiles"}) | set(SOURCE_KINDS) | {"frame_times", "readable_font"}
         unknown = set(changes) - allowed
         if unknown:
             raise ChronovizError(f"Cannot update {sorted(unknown)}: use {', '.join(sorted(allowed))}.")
         style = (
-            self.style.updated(**changes["style"])
+            self.requested_style.updated(**changes["style"])
             if isinstance(changes.get("style"), dict)
-            else changes.get("style", self.style)
+            else changes.get("style", self.requested_style)
         )
         layout = self.requested_layout
         if "layout" in changes:
@@ -354,6 +362,7 @@ class Scene:
             pose_speed=changes.get("pose_speed", self.pose_speed),
             aligned=None if retimed else self._aligned,
             video_path=self.video_path,
+            readable_font=changes.get("readable_font", self.readable_font),
         )
 
     def _sources_with(self, changes: dict) -> Sources:
@@ -376,7 +385,7 @@ class Scene:
             "labels_clock": self.labels_clock,
             "window": self.window.to_dict(),
             "layout": self.requested_layout.to_dict(),
-            "style": self.style.to_dict(),
+            "style": self.requested_style.to_dict(),
         }
         if self.calibration is not None:
             config["calibration"] = self.calibration.to_dict()

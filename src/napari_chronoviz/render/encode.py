@@ -19,6 +19,7 @@ DEFAULT_PIX_FMT = {"gif": "rgb8", "libvpx-vp9": "yuv420p"}
 EVEN_SIZE_PIX_FMTS = ("yuv420p", "yuva420p", "yuvj420p", "nv12", "yuv420p10le")
 SIXTEEN_BIT_TIME_BASE = ("mpeg4", "msmpeg4", "msmpeg4v2", "h263", "h263p", "flv")  # denominators <= 65535
 TIME_BASES = (Fraction(1, 90000), Fraction(1, 1_000_000))
+LARGEST_SIDE = 16384  # pixels: libx264 opens a 640 x 16384 frame, not 640 x 16400 (FFmpeg 8.1)
 YUV_PIX_FMT_PREFIXES = ("yuv", "nv12", "nv21", "p010")
 
 
@@ -68,9 +69,10 @@ class EncoderSettings:
             raise ExportError(f"The {codec} encoder cannot write pix_fmt={pix_fmt!r}; it supports {sorted(supported)}.")
         return cls(codec, pix_fmt, settings, None if bitrate is None else int(_bits(bitrate)), gop)
 
-    def _refused(self, error) -> str:
+    def _refused(self, error, width: int, height: int) -> str:
         """Why the encoder did not open: a value of the options given (FFmpeg's "invalid argument", with its log
-        line when FFmpeg kept one), else a hardware encoder without its GPU."""
+        line when FFmpeg kept one), a frame larger than the encoder takes, else a hardware encoder without its
+        GPU."""
         if isinstance(error, av.error.ArgumentError) and self.options:
             last_log = str(error).partition("last error log: ")[2]  # kept when PyAV's logging is on
             given = ", ".join(f"{key}={value}" for key, value in self.options.items())
@@ -78,6 +80,12 @@ class EncoderSettings:
             return (
                 f"The {self.codec} encoder refused its options ({refused}). Change or remove that value "
                 f"({advice('encoder_options')}); ffmpeg -h encoder={self.codec} lists each option's values."
+            )
+        if max(width, height) > LARGEST_SIDE:
+            return (
+                f"The {self.codec} encoder could not open a frame of {width} x {height} pixels ({error}): libx264 "
+                f"and most encoders take at most {LARGEST_SIDE} pixels a side. Make the plot panel smaller "
+                f"({advice('panel_size')}), then export again."
             )
         return (
             f"The {self.codec} encoder could not start here ({error}). Hardware encoders need their GPU and "
@@ -115,7 +123,7 @@ class EncoderSettings:
         try:  # open now, so that an encoder that cannot run here fails before any frame is decoded
             stream.codec_context.open()
         except (av.error.FFmpegError, OSError) as error:
-            raise ExportError(self._refused(error)) from error
+            raise ExportError(self._refused(error, width, height)) from error
         return stream
 
 
