@@ -207,3 +207,20 @@ def test_a_font_raised_for_the_view_is_drawn_but_not_saved_and_a_wide_signal_gro
     assert raised.style.font_size == 60 and raised.config["style"]["font_size"] is None
     again = raised.updated(style={"show_values": False})  # a change of style keeps what the view needs
     assert again.style.font_size == 60 and again.config["style"] == {**scene.config["style"], "show_values": False}
+
+
+def test_a_panel_beside_the_video_widens_until_its_names_and_values_read_whole():
+    """At a third of the video's width (the old automatic size) the names were cut ("fem.", "mal.") and the traces
+    got ~40 pixels; beside the video the panel now takes the width its gutters need, traces keeping the rest."""
+    scene = build_scene(fake_video(), signals=five_signals(), layout="right")
+    x0, _, x1, _ = scene.layout.panel_box
+    assert 640 / 3 < x1 - x0 <= 640
+    written = [text for text, *_ in texts_of(scene.panel_geometry(150))]
+    assert not [text for text in written if text.endswith(".")], written  # nothing shortened
+    for name in ("female speed", "male heading", "dF/F"):
+        assert name in " ".join(written), name
+    lanes = scene.plot.placement(scene.layout.panel_box).lanes
+    assert (lanes[:, 2] - lanes[:, 0]).min() >= 0.45 * (x1 - x0) - 4
+    assert (
+        build_scene(fake_video(), signals=five_signals(), layout={"position": "right", "size": 150}).layout.size == 150
+    )

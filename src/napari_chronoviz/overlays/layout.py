@@ -70,24 +70,29 @@ class Layout:
         top = MARGIN if self.position.startswith("top") else height - MARGIN - panel_height
         return np.array([left, top, left + panel_width, top + panel_height], dtype=float)
 
-    def with_panel_height(self, height: float) -> Layout:
-        """The layout with its automatic panel (size None) at least `height` pixels high: below or above the
-        video (at most `MOST_GROWTH` times the video's height), or in a corner (there at most the video's height
-        less the margins). A size given, or a panel beside the video (as high as the video), is kept.
+    def with_panel_room(self, height: float, width: float) -> Layout:
+        """The layout with its automatic panel (size None) grown to the room its content needs: at least `height`
+        pixels high below or above the video (at most `MOST_GROWTH` times the video's height) or in a corner
+        (there at most the video's height less the margins); at least `width` pixels wide beside it (at most as
+        wide as the video). A size given is kept.
 
         Parameters
         ----------
         height : float
             The panel height its content needs (`PlotPanel.natural_height`).
+        width : float
+            The panel width its content needs beside the video (`PlotPanel.natural_width`).
 
         Returns
         -------
         Layout
             The same layout, its size set when the panel grew.
         """
-        if self.size is not None or self.position in ("none", "left", "right"):
+        if self.size is not None or self.position == "none":
             return self
         x0, y0, x1, y1 = self.panel_box
+        if self.position in ("left", "right"):
+            return replace(self, size=int(max(x1 - x0, min(math.ceil(width), self.video_width))))
         if not self.is_inset:
             return replace(self, size=int(max(y1 - y0, min(math.ceil(height), MOST_GROWTH * self.video_height))))
         height = min(max(y1 - y0, math.ceil(height)), self.video_height - 2 * MARGIN)

@@ -1,7 +1,7 @@
 """Text sizes that stay readable where the picture is seen: on the screen pixels of napari's view, or in an export
 relative to its size and in its own pixels (an export scaled down draws its text smaller). The plot panel below or
-above the video grows with its text (`Layout.with_panel_height`), which shrinks the picture in a view of a given
-size: the font size is found by a few fixed-point steps.
+above the video grows with its text, one beside it widens (`grown_layout`), which shrinks the picture in a view of
+a given size: the font size is found by a few fixed-point steps.
 """
 
 from __future__ import annotations
@@ -43,12 +43,33 @@ def readable_font_size(plot: PlotPanel, layout: Layout, font: float, seen_per_pi
     """
     most = max(font, math.floor(layout.video_height * MOST_FONT_SHARE))
     for _ in range(STEPS):
-        x0, y0, x1, y1 = layout.with_panel_height(plot.natural_height(font)).canvas_box
+        x0, y0, x1, y1 = grown_layout(layout, plot, font).canvas_box
         needed = math.ceil(font * LEAST_TEXT_SEEN / (smallest_text(font) * seen_per_pixel(x1 - x0, y1 - y0)))
         if needed <= font:
             break
         font = min(needed, most)
     return font
+
+
+def grown_layout(layout: Layout, plot: PlotPanel, font: float | None = None) -> Layout:
+    """`layout` with its automatic panel grown to the room the text of `plot` needs at `font` (default: its
+    style's): taller below or above the video, wider beside it (`Layout.with_panel_room`).
+
+    Parameters
+    ----------
+    layout : Layout
+        Where the panel goes, as requested.
+    plot : PlotPanel
+        The panel's lanes and labels.
+    font : float, optional
+        The names' size in pixels.
+
+    Returns
+    -------
+    Layout
+        `layout`, its size set when the panel grew.
+    """
+    return layout.with_panel_room(plot.natural_height(font), plot.natural_width(layout.video_height, font))
 
 
 def seen_in_view(view_width: float, view_height: float) -> Callable:

@@ -26,7 +26,7 @@ from .layout import MARGIN, Layout
 from .plot import PlotPanel, Trace
 from .pose import PoseOverlay
 from .primitives import Geometry, Rectangles, Texts, rgba, text_width
-from .readable import readable_font_size, seen_in_export
+from .readable import grown_layout, readable_font_size, seen_in_export
 from .scale_bar import scale_bar_geometry
 from .style import Style
 
@@ -165,7 +165,7 @@ class Scene:
             if font > style.font_size:  # a panel taller than the video: its text grows with the output
                 self.style = style = replace(style, font_size=font)
                 self.plot = self._plot_panel(style)
-            self.layout = layout.with_panel_height(self.plot.natural_height())
+            self.layout = grown_layout(layout, self.plot)
         corner = "bottom-right" if layout.position == "bottom-left" else "bottom-left"
         self._scale_bar = scale_bar_geometry(calibration, self.video_size, style, corner) if calibration else Geometry()
 

@@ -92,29 +92,10 @@ def placement_in(panel: PlotPanel, box: np.ndarray) -> PanelPlacement:
         overview = np.array([x0, bottom - rows["overview"] + 3, x1, bottom])
         bottom = overview[1] - 3
     bottom -= rows["axis"]
-    count = max(len(panel.lanes), 1)
-    n_columns = min(style.grid_columns, count) if style.plot_layout == "grid" else 1
-    rows = math.ceil(count / n_columns)
-    if n_columns > 1:
-        tops = np.round(top + np.arange(rows + 1) / rows * (bottom - top))
-        lane_y = np.array([(tops[i % rows], tops[i % rows + 1]) for i in range(count)])
-        lane_column = np.arange(count) // rows
-    else:
-        weights = np.array([lane_weight(panel, lane) for lane in panel.lanes] or [1.0])
-        edges = np.round(top + np.r_[0, np.cumsum(weights)] / weights.sum() * (bottom - top))
-        lane_y, lane_column = np.column_stack([edges[:-1], edges[1:]]), np.zeros(count, int)
-    lane_y[lane_y[:, 0] > top, 0] += LANE_GAP
-    heights = lane_y[:, 1] - lane_y[:, 0]
+    lane_y, lane_column, n_columns = _lane_rows(panel, top, bottom)
     column_width = (x1 - x0) / n_columns
-    line_height = min([h for lane, h in zip(panel.lanes, heights) if len(lane.channels) == 1] or [np.inf])
-    gutter = min(
-        max([gutter_width(panel, lane, h, line_height, font, small) for lane, h in zip(panel.lanes, heights)] or [0]),
-        GUTTER_SHARE * column_width,
-    )
-    scale_room = min(
-        max([scale_width(panel, lane, h, small) for lane, h in zip(panel.lanes, heights)] or [0]),
-        SCALE_SHARE * column_width,
-    )
+    gutter, scale_room, line_height = _text_room(panel, lane_y[:, 1] - lane_y[:, 0], font, small)
+    gutter, scale_room = min(gutter, GUTTER_SHARE * column_width), min(scale_room, SCALE_SHARE * column_width)
     column_x = np.round(x0 + np.arange(n_columns + 1) * column_width)
     lanes, gutters = [], []
     for (lane_top, lane_bottom), column in zip(lane_y, lane_column):
@@ -147,6 +128,43 @@ def placement_in(panel: PlotPanel, box: np.ndarray) -> PanelPlacement:
         scale_room,
         float(line_height),
     )
+
+
+def natural_width(panel: PlotPanel, font: float, height: float) -> int:
+    """The width (pixels) of a panel beside the video, `height` pixels high, whose gutters show their whole names
+    and values at `font` and whose y scales their labels, in the parts of it they may take (`GUTTER_SHARE`,
+    `SCALE_SHARE`): the rest, at least 45 %, goes to the traces."""
+    small = small_text(font)
+    lane_y, _, n_columns = _lane_rows(panel, 0.0, height - 4 - sum(rows_around_lanes(panel, small).values()))
+    gutter, scale_room, _ = _text_room(panel, lane_y[:, 1] - lane_y[:, 0], font, small)
+    return math.ceil(n_columns * max(gutter / GUTTER_SHARE, scale_room / SCALE_SHARE))
+
+
+def _lane_rows(panel: PlotPanel, top: float, bottom: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each lane's (top, bottom) between `top` and `bottom`, its column, and the number of columns."""
+    count = max(len(panel.lanes), 1)
+    n_columns = min(panel.style.grid_columns, count) if panel.style.plot_layout == "grid" else 1
+    rows = math.ceil(count / n_columns)
+    if n_columns > 1:
+        tops = np.round(top + np.arange(rows + 1) / rows * (bottom - top))
+        lane_y = np.array([(tops[i % rows], tops[i % rows + 1]) for i in range(count)])
+        lane_column = np.arange(count) // rows
+    else:
+        weights = np.array([lane_weight(panel, lane) for lane in panel.lanes] or [1.0])
+        edges = np.round(top + np.r_[0, np.cumsum(weights)] / weights.sum() * (bottom - top))
+        lane_y, lane_column = np.column_stack([edges[:-1], edges[1:]]), np.zeros(count, int)
+    lane_y[lane_y[:, 0] > top, 0] += LANE_GAP
+    return lane_y, lane_column, n_columns
+
+
+def _text_room(panel: PlotPanel, heights: np.ndarray, font: float, small: float) -> tuple[float, float, float]:
+    """The widths the lanes' gutters and y scales need for all their text, and the line height of one-channel
+    lanes (which sets the size of their names), for lanes `heights` pixels high."""
+    line_height = min([h for lane, h in zip(panel.lanes, heights) if len(lane.channels) == 1] or [np.inf])
+    lanes = list(zip(panel.lanes, heights))
+    gutter = max([gutter_width(panel, lane, h, line_height, font, small) for lane, h in lanes] or [0])
+    scale_room = max([scale_width(panel, lane, h, small) for lane, h in lanes] or [0])
+    return gutter, scale_room, line_height
 
 
 def lane_weight(panel: PlotPanel, lane: Lane) -> float:

@@ -35,7 +35,7 @@ from ._lanes import (
     heatmap_of,
     lanes_of,
 )
-from ._placement import PanelPlacement, lane_need, lane_weight, placement_in, rows_around_lanes
+from ._placement import PanelPlacement, lane_need, lane_weight, natural_width, placement_in, rows_around_lanes
 from ._slice import SignalSlicer
 from ._strip import draw_bands, draw_events
 from ._text import TextBatch, format_time, row_names, small_text
@@ -119,6 +119,12 @@ class PlotPanel:
             weights = [lane_weight(self, lane) for lane in self.lanes] or [1.0]
             lanes = max(need / weight for need, weight in zip(needs, weights)) * sum(weights)
         return math.ceil(4 + sum(rows.values()) + lanes)
+
+    def natural_width(self, height: float, font: float | None = None) -> int:
+        """The width (pixels) of a panel beside the video, `height` pixels high, in which, with names `font` pixels
+        high (default: the style's), every gutter shows its name and value and every y scale its labels, with at
+        least 45 % left to the traces: what the panel's automatic size grows to beside the video."""
+        return natural_width(self, float(font or self.style.font_size), height)
 
     def values_at(self, frame: int) -> list[np.ndarray]:
         """Each trace's channel values at `frame` (as its alignment interpolates them); the last frame's kept,
