@@ -34,7 +34,7 @@ from ..io.formats import (
     is_phy_folder,
     patterns,
 )
-from ..io.nwb import is_nwb, nwb_parts
+from ..io.nwb import SERIES_CHANNELS_SHOWN, is_nwb, nwb_parts
 from ..io.pyramid import pyramid_of
 from ..io.spikes import PHY_ORDERS
 from ..io.tables import value_from_text
@@ -705,8 +705,28 @@ class ChronovizWidget(ScrollingContainer):
         layer = self._attachable_layer()
         if layer is None or not self._checked(spec, layer):
             return False
+        if spec.kind == "signals":
+            self._wide_signal_as_heatmap(spec)
         failure = f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: "
         return self._attach_listed(listed, failure=failure, selected=spec)
+
+    def _wide_signal_as_heatmap(self, spec: SourceSpec) -> None:
+        """A signal of more channels than lines can show apart (a probe's hundreds) is listed in 'heatmap signals'
+        unless the user listed it in either lane control: as lines, 384 channels share one panel unreadably."""
+        signal, name = spec.read(), Path(spec.path).name
+        chosen = {
+            str(item)
+            for control in (self.heatmap_signals, self.dense_signals)
+            for item in _listed_signals(control.value)
+        }
+        if signal.n_channels <= SERIES_CHANNELS_SHOWN or chosen & {name, Path(name).stem}:
+            return
+        with self.heatmap_signals.changed.blocked():
+            self.heatmap_signals.value = ", ".join(filter(None, (self.heatmap_signals.value.strip(), name)))
+        show_info(
+            f"{name}: its {signal.n_channels} channels are drawn as one heatmap lane ('heatmap signals'); list it in "
+            "'dense signals' instead to see them as traces."
+        )
 
     def _checked(self, spec: SourceSpec, layer) -> bool:
         """Whether `spec` reads and aligns on `layer`'s video; its error (not added) or doubts (added, maybe not

@@ -72,13 +72,15 @@ class Heatmap:
 def chosen_traces(panel: PlotPanel, option: str) -> list[int]:
     """The traces a style option that lists signals (`heatmaps`, `dense`) names, by position or file name."""
     names = [Path(trace.signal.source).name for trace in panel.traces]
-    given_items = getattr(panel.style, option)
+    # a raw recording's source names its stream after the file ("x.imec0.ap.meta (imec0.ap)"): its file names it too
+    files = [name.rsplit(" (", 1)[0] if name.endswith(")") else name for name in names]
+    accepted = [{name, file, Path(file).stem} for name, file in zip(names, files)]
     chosen = []
-    for given in given_items:
+    for given in getattr(panel.style, option):
         if isinstance(given, (int, np.integer)) and 0 <= given < len(panel.traces):
             chosen.append(int(given))
-        elif given in names or given in [Path(name).stem for name in names]:
-            chosen.append(next(i for i, name in enumerate(names) if given in (name, Path(name).stem)))
+        elif any(given in names_of_trace for names_of_trace in accepted):
+            chosen.append(next(i for i, names_of_trace in enumerate(accepted) if given in names_of_trace))
         else:
             raise ChronovizError(
                 f"{advice(option)}: {given!r} names no signal; give signals "
