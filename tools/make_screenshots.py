@@ -46,7 +46,7 @@ def main() -> int:
         viewer.open_sample("napari-chronoviz", sample)
         viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")  # attaches the sample's overlays
         viewer.dims.set_current_step(0, frame)
-        fit_when_settled(viewer)
+        fit_view_when_settled(viewer)
         viewer.screenshot(IMAGES / name, canvas_only=False, flash=False)
         viewer.close()
         print(f"wrote {IMAGES / name}")
@@ -66,21 +66,11 @@ def main() -> int:
     return 0
 
 
-def fit_when_settled(viewer) -> None:
-    """Fit the view once the window has settled: docks take their width over several events, and the view's size
-    is read a while after it last changed (`RESIZE_SETTLING_MS`); fitted earlier, the picture is zoomed out."""
-    import time
+def fit_view_when_settled(viewer) -> None:
+    """`napari_chronoviz.napari._layers.fit_view_when_settled`, imported once napari's settings are set (`main`)."""
+    from napari_chronoviz.napari._layers import fit_view_when_settled as fit
 
-    from qtpy.QtWidgets import QApplication
-
-    from napari_chronoviz.napari._layers import RESIZE_SETTLING_MS
-
-    until = time.monotonic() + 2 * RESIZE_SETTLING_MS / 1000
-    while time.monotonic() < until:
-        QApplication.processEvents()
-        time.sleep(0.01)
-    viewer.reset_view()
-    QApplication.processEvents()
+    fit(viewer)
 
 
 def make_gif() -> None:
@@ -222,7 +212,7 @@ def make_labeling_screenshots() -> None:
         dock.note.value = "male follows, wing out"
         dock.note.native.editingFinished.emit()
         labeler.go_to(1172)
-        fit_when_settled(viewer)
+        fit_view_when_settled(viewer)
         viewer.screenshot(IMAGES / "labeling.png", canvas_only=False, flash=False)
         dock.native.widget().grab().save(str(IMAGES / "labeling-dock.png"))  # all of it, not the part scrolled to
         labeler.stop()
@@ -256,7 +246,7 @@ def make_calibration_screenshot() -> None:
     viewer.layers.selection.active = viewer.layers[POINTS_LAYER]
     viewer.layers[POINTS_LAYER].mode = "pan_zoom"
     viewer.dims.set_current_step(0, 600)
-    fit_when_settled(viewer)
+    fit_view_when_settled(viewer)
     viewer.screenshot(IMAGES / "calibration.png", canvas_only=False, flash=False)
     viewer.close()
     print(f"wrote {IMAGES / 'calibration.png'}")
@@ -330,7 +320,7 @@ def _screenshot(viewer, frame: int, name: str) -> Path:
     """The whole window at `frame`, the view fitted once the docks took their width, written to docs/images/`name`;
     the viewer is closed."""
     viewer.dims.set_current_step(0, frame)
-    fit_when_settled(viewer)
+    fit_view_when_settled(viewer)
     path = IMAGES / name
     viewer.screenshot(path, canvas_only=False, flash=False)
     viewer.close()

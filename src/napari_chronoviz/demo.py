@@ -3,8 +3,8 @@
 It exports the composited video to `demo_output/flies_chronoviz.mp4`, then opens the same sample in
 napari (File ▸ Open Sample ▸ chronoviz ▸ Two courting flies) and docks the overlays widget
 (Plugins ▸ chronoviz ▸ Overlays), which attaches the sample's overlays. With `--screenshot PATH` (what
-`make demo` uses when there is no display, under Xvfb) the viewer is shown off-screen, moved to a
-frame, saved as a PNG and closed; otherwise it stays open.
+`make demo` uses when there is no display, under Xvfb) the viewer is moved to a frame, its view fitted, saved as
+a PNG and closed; otherwise it stays open.
 """
 
 from __future__ import annotations
@@ -45,14 +45,15 @@ def main(argv: list[str] | None = None) -> int:
 
     import napari
 
+    from .napari._layers import fit_view_when_settled
     from .napari._widget import ChronovizWidget
 
-    viewer = napari.Viewer(title="napari-chronoviz demo", show=args.screenshot is None)
+    viewer = napari.Viewer(title="napari-chronoviz demo")
     viewer.window.resize(1600, 1100)
     viewer.open_sample("napari-chronoviz", "flies")
     viewer.window.add_dock_widget(ChronovizWidget(viewer), name="chronoviz", area="right")  # attaches the overlays
     viewer.dims.set_current_step(0, SCREENSHOT_FRAME)
-    viewer.reset_view()
+    fit_view_when_settled(viewer)
     if args.screenshot is None:
         napari.run()
         return 0

@@ -108,6 +108,28 @@ def readable_in_view(viewer, scene, font_given: float | None = None):
     return with_readable_font(scene, seen_in_view(view_width, view_height), font_given)
 
 
+def fit_view_when_settled(viewer) -> None:
+    """Fit napari's view to the layers once the window has settled (a screenshot's last step): docks take their
+    width over several events, and the view's size is read a while after it last changed (`RESIZE_SETTLING_MS`);
+    fitted before, the picture is zoomed out.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        A shown viewer.
+    """
+    import time
+
+    from qtpy.QtWidgets import QApplication
+
+    until = time.monotonic() + 2 * RESIZE_SETTLING_MS / 1000
+    while time.monotonic() < until:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    viewer.reset_view()
+    QApplication.processEvents()
+
+
 def view_size(viewer) -> tuple[float, float] | None:
     """(height, width) in screen pixels of the viewer's view of the canvas, or None for a viewer without a window.
 
