@@ -427,9 +427,10 @@ def test_the_dock_draws_a_probe_as_a_dense_lane_and_names_a_wrong_signal_in_its_
     (video_layer,) = viewer.open(video, plugin="napari-chronoviz")
     _, dock = viewer.window.add_plugin_dock_widget("napari-chronoviz", "Overlays")
     dock.kind.value, dock.file.value, dock.rate.value = "signals", tmp_path / "probe.npy", RATE
-    dock.add.clicked()
+    dock.add.clicked()  # 32 channels: more than lines show apart, a heatmap lane until the user chooses
+    assert dock.heatmap_signals.value == "probe.npy"
     dock.dense_signals.native.setText("prob")  # typing: nothing applied yet
-    assert [lane.kind for lane in dock.session.scene.plot.lanes] == ["lines"] * 32 and not errors
+    assert [lane.kind for lane in dock.session.scene.plot.lanes] == ["heatmap"] and not errors
     dock.dense_signals.native.editingFinished.emit()
     assert "'dense signals': 'prob' names no signal" in errors[-1] and "style" not in errors[-1]
     dock.dense_signals.native.setText("probe")

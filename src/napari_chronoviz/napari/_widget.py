@@ -289,14 +289,15 @@ class ChronovizWidget(ScrollingContainer):
         if size and self.position.value not in ("below", "above", "left", "right", "none"):
             size = (size, size // 2)
         ylim = (self.y_low.value, self.y_high.value) if self.ylim.value == "fixed" else self.ylim.value
+        dense = _listed_signals(self.dense_signals.value)
         style = {
             "plot_layout": self.plot_layout.value,
             "ylim": ylim,
             "show_values": self.show_values.value,
             "time_axis": self.time_axis.value,
             "overview": self.overview.value,
-            "heatmaps": _listed_signals(self.heatmap_signals.value),
-            "dense": _listed_signals(self.dense_signals.value),
+            "heatmaps": _listed_signals(self.heatmap_signals.value, leaving_out=dense),
+            "dense": dense,
             "dense_scale": self.dense_scale.value or None,
             "timestamp": self.timestamp.value,
             "color_by": self.color_by.value,
@@ -1000,6 +1001,9 @@ def _summarise_on_disk(spec: SourceSpec) -> None:
         pyramid_of(signal.values, progress=progress_callback(bar))
 
 
-def _listed_signals(text: str) -> list:
-    """The signals a comma-separated text lists: positions as numbers, file names as text."""
-    return [value_from_text(item.strip()) for item in text.split(",") if item.strip()]
+def _listed_signals(text: str, leaving_out: list = ()) -> list:
+    """The signals a comma-separated text lists: positions as numbers, file names as text; without those also in
+    `leaving_out` (a wide signal the dock made a heatmap, then listed as dense by the user, is drawn dense)."""
+    others = {str(item) for item in leaving_out}
+    listed = [value_from_text(item.strip()) for item in text.split(",") if item.strip()]
+    return [item for item in listed if not {str(item), Path(str(item)).stem} & others]
