@@ -277,7 +277,7 @@ def test_a_raw_recording_opens_in_napari_and_shows_the_chosen_channels_under_its
     # the whole probe: its 120 channels as lines would share the panel unreadably; it becomes a heatmap lane
     dock.channels.value = ""
     dock.add.clicked()
-    assert dock.heatmap_signals.value == spikeglx.name
+    assert dock.heatmap_signals.value == spikeglx.name  # its file's name, as the user would write it
     assert [lane.kind for lane in dock.session.scene.plot.lanes] == ["heatmap"]
     assert "120 channels are drawn as one heatmap lane" in caught[-1].message
 

@@ -41,6 +41,7 @@ from ..io.tables import value_from_text
 from ..io.timeseries import signal_from_table
 from ..io.video_factory import VideoEntry
 from ..overlays.layout import POSITIONS
+from ..overlays.plot import listed_name
 from ..overlays.style import COLOR_BY, PLOT_LAYOUTS, TIME_AXES, TIMESTAMPS
 from ..overlays.style import YLIM_MODES as STYLE_YLIM_MODES
 from ..render.encode import LARGEST_SIDE
@@ -714,7 +715,8 @@ class ChronovizWidget(ScrollingContainer):
     def _wide_signal_as_heatmap(self, spec: SourceSpec) -> None:
         """A signal of more channels than lines can show apart (a probe's hundreds) is listed in 'heatmap signals'
         unless the user listed it in either lane control: as lines, 384 channels share one panel unreadably."""
-        signal, name = spec.read(), Path(spec.path).name
+        signal = spec.read()
+        name = listed_name(signal.source)
         chosen = {
             str(item)
             for control in (self.heatmap_signals, self.dense_signals)

@@ -13,9 +13,9 @@ overview, value dots), `_text` (formatting and fitting text), `_slice` (which sa
 draws), `_constants` and `_utils`.
 """
 
-from ._lanes import Trace
+from ._lanes import Trace, listed_name
 from ._placement import PanelPlacement
 from ._text import smallest_text
 from .panel import PlotPanel
 
-__all__ = ["PanelPlacement", "PlotPanel", "Trace", "smallest_text"]
+__all__ = ["PanelPlacement", "PlotPanel", "Trace", "listed_name", "smallest_text"]

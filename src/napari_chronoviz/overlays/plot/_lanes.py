@@ -69,12 +69,21 @@ class Heatmap:
     high: float | np.ndarray
 
 
+def listed_name(source: str) -> str:
+    """The name a style's list of signals (`heatmaps`, `dense`) gives a signal read from `source`: its file's name,
+    a raw recording's without the stream its source adds ("x.imec0.ap.meta (imec0.ap)"), an NWB series' own name
+    (its source "x.nwb:acquisition/ephys")."""
+    name = Path(source).name
+    return name.rsplit(" (", 1)[0] if name.endswith(")") else name
+
+
 def chosen_traces(panel: PlotPanel, option: str) -> list[int]:
     """The traces a style option that lists signals (`heatmaps`, `dense`) names, by position or file name."""
     names = [Path(trace.signal.source).name for trace in panel.traces]
-    # a raw recording's source names its stream after the file ("x.imec0.ap.meta (imec0.ap)"): its file names it too
-    files = [name.rsplit(" (", 1)[0] if name.endswith(")") else name for name in names]
-    accepted = [{name, file, Path(file).stem} for name, file in zip(names, files)]
+    accepted = [
+        {name, listed_name(trace.signal.source), Path(listed_name(trace.signal.source)).stem}
+        for name, trace in zip(names, panel.traces)
+    ]
     chosen = []
     for given in getattr(panel.style, option):
         if isinstance(given, (int, np.integer)) and 0 <= given < len(panel.traces):
