@@ -170,6 +170,13 @@ def test_a_rate_given_to_a_recording_with_its_own_clock_names_that_clock(spikegl
     assert "set 'rate (Hz)' to 0" in in_words(refused.value, "dock")
 
 
+def test_a_spikeglx_bin_and_its_meta_are_one_source(spikeglx):
+    """Added as its .bin then as its .meta, one recording was listed (and drawn) twice, both lines alike."""
+    from napari_chronoviz.sources import SourceSpec
+
+    assert SourceSpec("signals", str(spikeglx.with_suffix(".bin"))).is_same_file(SourceSpec("signals", str(spikeglx)))
+
+
 def test_a_channel_count_given_to_a_spikeglx_bin_is_refused_not_read_askew(spikeglx):
     """Its .meta says 121 channels (120 + sync): 120 given by hand read every sample in the wrong channel."""
     from napari_chronoviz.errors import ChronovizError, in_words

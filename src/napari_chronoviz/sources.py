@@ -16,6 +16,7 @@ import numpy as np
 
 from ._times import RegularTimes
 from .errors import ChronovizError, advice
+from .io.ephys import is_spikeglx
 from .io.labels import read_events, read_intervals
 from .io.pose import check_pose_video, read_pose
 from .io.spikes import read_spikes
@@ -138,7 +139,7 @@ class SourceSpec:
         return (
             isinstance(other, SourceSpec)
             and self.kind == other.kind
-            and Path(self.path).resolve() == Path(other.path).resolve()
+            and _recording_file(self.path) == _recording_file(other.path)
             and self.key == other.key
         )
 
@@ -311,3 +312,9 @@ def ratio_from_text(text: str, name: str = "The ratio") -> Fraction | None:
         return Fraction(text) if text else None
     except ValueError:
         raise ChronovizError(f"{name} must be a number or a fraction like 1/4, not {text!r}.") from None
+
+
+def _recording_file(path) -> Path:
+    """`path`, resolved; a SpikeGLX `.bin` by its `.meta` (the same recording, whichever of the two was given)."""
+    path = Path(path).resolve()
+    return path.with_suffix(".meta") if is_spikeglx(path) else path
