@@ -399,3 +399,15 @@ def test_adding_a_file_that_does_not_exist_says_so(make_napari_viewer, monkeypat
     assert shown == [
         f"{tmp_path / 'nope.csv'} does not exist: check the path, or pick the file with the button beside the field."
     ]
+
+
+def test_the_layers_display_rebuilt_on_a_late_frame_redraws_no_layer_half_removed(dlc):
+    """Removing the panel's layers moves napari's slider; its step redrew the layers being removed (napari then
+    aborted: "Shapes layer ... is not in list"), e.g. after clearing 'heatmap signals' at frame 1500."""
+    viewer, video_layer, _ = dlc
+    probe = np.random.default_rng(0).normal(size=(2330, 32))
+    session = attach(viewer, video_layer, signals=probe, style={"heatmaps": [0]}, display="layers")
+    viewer.dims.set_current_step(0, 1500)
+    session.update(style={"heatmaps": []})  # 32 line lanes now: the panel's layers are rebuilt
+    assert viewer.dims.current_step[0] == 1500
+    assert all(layer in viewer.layers for layer in session.layers.values())

@@ -453,11 +453,14 @@ class Session:
 
     def _remove_layers(self) -> None:
         self._close_raster_frames()
-        for layer in self.layers.values():
-            if layer in self.viewer.layers:
-                self.viewer.layers.remove(layer)
+        # forgotten before they are removed: removing a layer can move napari's slider, whose step must not redraw
+        # layers half gone (napari aborted when the "layers" display's panel was rebuilt on a late frame)
+        removed = list(self.layers.values())
         self.layers.clear()
         self.panel = None
+        for layer in removed:
+            if layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
 
     def _on_step(self, event=None) -> None:
         self.redraw(self.frame)

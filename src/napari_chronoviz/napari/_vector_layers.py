@@ -250,8 +250,11 @@ class PanelLayers:
 
     def _zoomed(self, plane: str) -> None:
         """Lines widened or narrowed to the new zoom's screen pixel, where it or the previous one made them."""
+        layer = self.layers.get(f"plot {plane}")
+        if layer is None:  # the panel's layers are being removed (the view moves as they go)
+            return
         widths = [item.width for item in self.shown.get(plane, []) if not isinstance(item, Rectangles)]
-        if widths and min(widths) < max(self.thinnest.get(plane, np.inf), self._pixel(self.layers[f"plot {plane}"])):
+        if widths and min(widths) < max(self.thinnest.get(plane, np.inf), self._pixel(layer)):
             self._replace_shapes(plane, self.shown[plane])
 
     @staticmethod
