@@ -707,8 +707,6 @@ class ChronovizWidget(ScrollingContainer):
         layer = self._attachable_layer()
         if layer is None or not self._checked(spec, layer):
             return False
-        if spec.kind == "signals":
-            self._wide_signal_as_heatmap(spec)
         failure = f"{spec.name} was not added as {KIND_NAMES[spec.kind]}: "
         return self._attach_listed(listed, failure=failure, selected=spec)
 
@@ -727,8 +725,8 @@ class ChronovizWidget(ScrollingContainer):
         with self.heatmap_signals.changed.blocked():
             self.heatmap_signals.value = ", ".join(filter(None, (self.heatmap_signals.value.strip(), name)))
         show_info(
-            f"{name}: its {signal.n_channels} channels are drawn as one heatmap lane ('heatmap signals'); list it in "
-            "'dense signals' instead to see them as traces."
+            f"{name}: its {signal.n_channels} channels are drawn as one heatmap lane ('heatmap signals'); to see "
+            "them as traces, type its name in 'dense signals' (it then leaves the heatmaps)."
         )
 
     def _checked(self, spec: SourceSpec, layer) -> bool:
@@ -749,6 +747,8 @@ class ChronovizWidget(ScrollingContainer):
             show_warning(f"{spec.name}: {in_words(doubt.message, 'dock')}")
         if alignment is not None:
             show_info(f"{spec.name}: {alignment.message}")
+        if spec.kind == "signals":
+            self._wide_signal_as_heatmap(spec)
         elif spec.kind == "spikes":
             spikes = spec.read()
             show_info(f"{spec.name}: {spikes.n_units} units" + (f", {spikes.clock}" if spikes.clock else ""))
