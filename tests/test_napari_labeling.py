@@ -380,6 +380,20 @@ def test_saving_labels_checks_every_file_before_writing_any(fly_video, qtbot, tm
     widget.overwrite.value, widget.labels_format.value, widget.labels_file.value = True, "loupe", tmp_path / "x.csv"
     widget.save_labels.clicked.emit()
     assert read_events(tmp_path / "x_events.csv").kinds == ("wing extension",)
+    # the ethogram beside them, edited by hand since: saving in another format does not replace it unasked
+    edited = (tmp_path / "x.ethogram.yaml").read_text().replace("courting", "courtship")
+    (tmp_path / "x.ethogram.yaml").write_text(edited)
+    widget.overwrite.value, widget.labels_format.value = False, "boris"  # x.tsv, beside the same x.ethogram.yaml
+    widget.save_labels.clicked.emit()
+    assert "x.ethogram.yaml exists, so nothing was saved" in errors[-1] and not (tmp_path / "x.tsv").exists()
+    assert (tmp_path / "x.ethogram.yaml").read_text() == edited
+    (tmp_path / "x.ethogram.yaml").unlink()
+    widget.save_labels.clicked.emit()  # the same ethogram beside it, as saved: saving again needs no tick
+    widget.labels_format.value = "loupe"
+    (tmp_path / "x.csv").unlink()
+    (tmp_path / "x_events.csv").unlink()
+    widget.save_labels.clicked.emit()
+    assert (tmp_path / "x.csv").exists() and (tmp_path / "x.tsv").exists()
 
 
 def test_load_labels_says_once_what_a_wrong_file_is(fly_video, qtbot, monkeypatch):

@@ -406,6 +406,11 @@ class Labeler:
         intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
         path = Path(path).expanduser()
         _check_labels_suffix(path, format)
+        files = [path, events_path_of(path)] if format == "loupe" and len(events.times) else [path]
+        ethogram_file = ethogram_path_of(path)
+        if not _holds(ethogram_file, self.labeling.ethogram):  # another one, maybe edited by hand: not replaced
+            files.append(ethogram_file)
+        _check_none_exist(files, overwrite)  # all or nothing: no bouts written beside events refused
         if format == "nwb":
             written = [
                 write_nwb_labels(intervals, events, _nwb_session_of(self.video_layer), path, overwrite=overwrite)
@@ -413,8 +418,6 @@ class Labeler:
         elif format == "boris":
             written = [write_boris_tabular(path, intervals=intervals, events=events, overwrite=overwrite)]
         else:
-            files = [path, events_path_of(path)] if len(events.times) else [path]
-            _check_none_exist(files, overwrite)  # all or nothing: no bouts written beside events refused
             written = [write_intervals(intervals, path, format=format, overwrite=overwrite)]
             if len(events.times):
                 written.append(write_events(events, events_path_of(path), overwrite=overwrite))
@@ -461,6 +464,16 @@ def _check_none_exist(paths: list[Path], overwrite: bool) -> None:
             f"{' and '.join(existing)} {'exists' if len(existing) == 1 else 'exist'}, so nothing was saved: choose "
             f"another file name, or {advice('overwrite')} to replace {'it' if len(existing) == 1 else 'them'}."
         )
+
+
+def _holds(path: Path, ethogram: Ethogram) -> bool:
+    """Whether the ethogram file `path` exists and holds the behaviors of `ethogram` (rewriting it changes nothing)."""
+    if not path.is_file():
+        return False
+    try:
+        return read_ethogram(path).behaviors == ethogram.behaviors
+    except (ChronovizError, OSError):
+        return False
 
 
 def _nwb_session_of(video_layer) -> str:
