@@ -13,7 +13,7 @@ import pytest
 
 from napari_chronoviz import build_scene, create_visualization
 from napari_chronoviz.cli import main as chronoviz
-from napari_chronoviz.errors import ChronovizWarning, LabelError
+from napari_chronoviz.errors import ChronovizWarning, LabelError, in_words
 from napari_chronoviz.io.spikes import read_phy, read_spikes
 from napari_chronoviz.io.timeseries import read_timeseries
 from napari_chronoviz.napari._reader import get_reader
@@ -68,8 +68,10 @@ def test_a_page_of_the_units_in_their_order(tmp_path):
     assert page.names == ("cluster 7", "cluster 0")  # the second and third busiest
     np.testing.assert_allclose(page.times, samples[np.isin(clusters, [0, 7])] / RATE)
     assert read_phy(folder, order="depth", rows=(3, 100)).names == ("cluster 12",)  # stop past the last: to it
-    with pytest.raises(LabelError, match=r"rows \(4, 8\) hold none of its 4 units"):
+    with pytest.raises(LabelError, match=r"units 4 to 8 of its 4 are none of them") as refused:
         read_phy(folder, rows=(4, 8))
+    assert "--spikes-rows FIRST STOP" in in_words(refused.value, "cli")  # each interface's words
+    assert "'units shown' (FIRST:STOP)" in in_words(refused.value, "dock")
 
 
 def test_phy_good_units_only_ordered_by_depth_or_rate(tmp_path):

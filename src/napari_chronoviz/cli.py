@@ -13,6 +13,7 @@ import sys
 import threading
 import warnings
 from fractions import Fraction
+from pathlib import Path
 
 from . import __version__
 from ._progress import silenced
@@ -582,6 +583,9 @@ def _spike_specs(args) -> list | None:
         "rows": args.spikes_rows,
     }
     given = {name: value for name, value in options.items() if value is not None}
+    missing = [path for path in args.spikes if not Path(path).exists()]
+    if missing:
+        raise ChronovizError(f"--spikes {missing[0]}: no such file or folder.")
     folders = [path for path in args.spikes if is_phy_folder(path)]
     if given and not folders:
         flags = ", ".join(f"--spikes-{name.replace('_', '-')}" for name in given)

@@ -116,6 +116,16 @@ ADVICE = {
         "name the pulses file's time column after its unit (time_ms)",
     ),
     "barcodes": ("barcodes=BitCodes(bit=, n_bits=, interval=)", "--barcodes BITS,BIT_MS,EVERY_S", "'barcodes'"),
+    "good_only": (
+        "leave good_only out",
+        "leave --spikes-good-only out",
+        "untick 'good units only'",
+    ),
+    "unit_rows": (
+        "rows=(FIRST, STOP) (of read_spikes, or a SourceSpec's)",
+        "--spikes-rows FIRST STOP",
+        "'units shown' (FIRST:STOP)",
+    ),
     "spikes_start": (
         "start=SECONDS (of read_spikes, or a SourceSpec's)",
         "--spikes-start SECONDS",

@@ -252,7 +252,7 @@ def read_phy(
         if "group" not in info:
             raise LabelError(
                 f"{folder} has no cluster labels (cluster_group.tsv, cluster_info.tsv or cluster_KSLabel.tsv), so "
-                "there is no 'good' unit to keep: label units in phy, or leave good_only out."
+                f"there is no 'good' unit to keep: label units in phy, or {advice('good_only')}."
             )
         ids = ids[info["group"].reindex(ids).to_numpy() == "good"]
     ids = ids[_phy_order(folder, ids, clusters, times, info, order)]
@@ -272,8 +272,8 @@ def _rows_slice(folder: Path, rows, n_units: int) -> slice:
     first, stop = (int(row) for row in rows)
     if not 0 <= first < min(stop, n_units):
         raise LabelError(
-            f"{folder}: rows ({first}, {stop}) hold none of its {n_units} units; give (first, stop) with "
-            f"0 <= first < stop and first < {n_units}, e.g. (0, {min(n_units, 100)})."
+            f"{folder}: units {first} to {stop} of its {n_units} are none of them; choose {advice('unit_rows')} with "
+            f"0 <= FIRST < STOP and FIRST < {n_units}, e.g. 0 and {min(n_units, 100)}."
         )
     return slice(first, stop)
 
