@@ -406,7 +406,10 @@ class Labeler:
         intervals, events = self.labeling.intervals(self.frame), self.labeling.events()
         path = Path(path).expanduser()
         _check_labels_suffix(path, format)
-        files = [path, events_path_of(path)] if format == "loupe" and len(events.times) else [path]
+        files = {"loupe": [path, events_path_of(path)] if len(events.times) else [path], "boris": [path]}.get(
+            format,
+            [],  # nwb: its writer checks the file itself, and first that it is not the session's own
+        )
         ethogram_file = ethogram_path_of(path)
         if not _holds(ethogram_file, self.labeling.ethogram):  # another one, maybe edited by hand: not replaced
             files.append(ethogram_file)
